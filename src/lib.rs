@@ -1,0 +1,14 @@
+//! shiprig: turns a GitHub repository into an automated engineering rig.
+//!
+//! The binary (`src/main.rs`) is a thin dispatcher over this library. Each folder is one room:
+//! `config` (the `.github/shiprig.yml` model), `github` (the one door to GitHub), `emulator`
+//! (the stateful fake GitHub that tests and `shiprig demo` run against), `conductor` (the
+//! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
+
+pub mod cli;
+pub mod conductor;
+pub mod config;
+pub mod demo;
+pub mod emulator;
+pub mod github;
+pub mod notify;
