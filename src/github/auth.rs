@@ -1,0 +1,130 @@
+//! Credentials: a token, or a GitHub App whose installation tokens are minted and refreshed here.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Serialize;
+
+use super::GitHubError;
+
+/// A secret string whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How shiprig proves who it is to GitHub.
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    /// `GITHUB_TOKEN` or a personal token.
+    Token(Secret),
+    /// `SHIPRIG_APP_ID` + `SHIPRIG_APP_PRIVATE_KEY` (PEM): installation tokens per owner.
+    App { app_id: u64, private_key_pem: Secret },
+    /// No credentials: public reads only.
+    Anonymous,
+}
+
+impl Credentials {
+    /// Read the environment as GitHub Actions sets it. App auth wins when both are present.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
+        let app_id = env("SHIPRIG_APP_ID").filter(|v| !v.trim().is_empty());
+        let key = env("SHIPRIG_APP_PRIVATE_KEY").filter(|v| !v.trim().is_empty());
+        match (app_id, key) {
+            (Some(id), Some(pem)) => {
+                let app_id = id.trim().parse().map_err(|_| {
+                    format!("SHIPRIG_APP_ID must be the App's numeric id, got {:?}", id.trim())
+                })?;
+                Ok(Credentials::App { app_id, private_key_pem: Secret::new(pem) })
+            }
+            (Some(_), None) => Err("SHIPRIG_APP_ID is set but SHIPRIG_APP_PRIVATE_KEY is not".into()),
+            (None, Some(_)) => Err("SHIPRIG_APP_PRIVATE_KEY is set but SHIPRIG_APP_ID is not".into()),
+            (None, None) => Ok(match env("GITHUB_TOKEN").filter(|t| !t.trim().is_empty()) {
+                Some(token) => Credentials::Token(Secret::new(token.trim())),
+                None => Credentials::Anonymous,
+            }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AppClaims {
+    iat: i64,
+    exp: i64,
+    iss: String,
+}
+
+/// The RS256 JWT that authenticates as the App itself: issued a minute in the past against
+/// clock drift, valid nine minutes (GitHub allows ten).
+pub fn app_jwt(app_id: u64, pem: &Secret, now: DateTime<Utc>) -> Result<Secret, GitHubError> {
+    let key = EncodingKey::from_rsa_pem(pem.expose().as_bytes()).map_err(|e| {
+        GitHubError::AppAuth(format!("SHIPRIG_APP_PRIVATE_KEY is not an RSA private key in PEM form ({e})"))
+    })?;
+    let claims = AppClaims {
+        iat: now.timestamp() - 60,
+        exp: now.timestamp() + 540,
+        iss: app_id.to_string(),
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)
+        .map(Secret::new)
+        .map_err(|e| GitHubError::AppAuth(format!("could not sign the App JWT ({e})")))
+}
+
+/// An installation token and when it stops working.
+#[derive(Clone, Debug)]
+pub struct InstallationToken {
+    pub token: Secret,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl InstallationToken {
+    /// Refreshed five minutes before GitHub would reject it.
+    pub fn is_fresh(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at - now > chrono::Duration::minutes(5)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn app_credentials_win_and_half_an_app_is_an_error() {
+        let both = env(&[("SHIPRIG_APP_ID", "42"), ("SHIPRIG_APP_PRIVATE_KEY", "pem"), ("GITHUB_TOKEN", "t")]);
+        assert!(matches!(Credentials::from_env(both), Ok(Credentials::App { app_id: 42, .. })));
+        let half = env(&[("SHIPRIG_APP_ID", "42")]);
+        assert!(Credentials::from_env(half).unwrap_err().contains("SHIPRIG_APP_PRIVATE_KEY"));
+        let bad = env(&[("SHIPRIG_APP_ID", "abc"), ("SHIPRIG_APP_PRIVATE_KEY", "pem")]);
+        assert!(Credentials::from_env(bad).unwrap_err().contains("numeric"));
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let creds = Credentials::Token(Secret::new("ghp_supersecret"));
+        assert!(!format!("{creds:?}").contains("supersecret"));
+    }
+
+    #[test]
+    fn a_bad_key_is_a_clear_error() {
+        let err = app_jwt(1, &Secret::new("not a key"), Utc::now()).unwrap_err();
+        assert!(err.to_string().contains("not an RSA private key"), "{err}");
+    }
+}

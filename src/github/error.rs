@@ -1,0 +1,40 @@
+//! Errors from the door to GitHub: method, path, status and GitHub's message; never a token.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// GitHub answered with a status shiprig does not retry (or stopped retrying).
+    #[error("{method} {path} answered {status}: {message}")]
+    Status { method: String, path: String, status: u16, message: String },
+    /// No answer: connection refused or dropped, timeout.
+    #[error("{method} {path} failed: {message}")]
+    Transport { method: String, path: String, message: String },
+    /// The retry budget ran out; `last` is the final failure.
+    #[error("{method} {path}: gave up after {attempts} attempts and {waited:?} of waiting: {last}")]
+    GaveUp { method: String, path: String, attempts: u32, waited: Duration, last: Box<GitHubError> },
+    /// The body did not have the shape shiprig expects.
+    #[error("{method} {path}: unexpected response body: {message}")]
+    Decode { method: String, path: String, message: String },
+    /// GitHub App authentication could not produce an installation token.
+    #[error("GitHub App authentication failed: {0}")]
+    AppAuth(String),
+    /// A Link header pointed away from the configured API; shiprig does not follow it with a token.
+    #[error("{path}: pagination link leaves the GitHub API base URL; refusing to follow it")]
+    ForeignLink { path: String },
+}
+
+impl GitHubError {
+    /// The HTTP status, looking through a `GaveUp` to the final failure.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GitHubError::Status { status, .. } => Some(*status),
+            GitHubError::GaveUp { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}

@@ -1,0 +1,170 @@
+//! When to try a request again, decided from the answer alone (pure; the client does the waiting).
+//!
+//! Reads are retried on 5xx and on connection failures with exponential backoff. Every method
+//! is retried on a rate-limit answer, because GitHub rejects those before doing anything.
+//! A write that failed any other way is never repeated: a create could already have happened.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, Method};
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first one included.
+    pub max_attempts: u32,
+    /// Total waiting allowed for one request; past it the client gives up cleanly.
+    pub budget: Duration,
+    /// First backoff for a failed read; doubles each time, capped at `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Wait after a secondary rate limit that names no time; doubles each time.
+    pub secondary_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            budget: Duration::from_secs(300),
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            secondary_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What came back from one attempt.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    Answer { status: u16, headers: &'a HeaderMap, message: &'a str },
+    NoAnswer,
+}
+
+impl RetryPolicy {
+    /// How long to wait before attempt `attempt + 1`, or `None` to stop now.
+    pub fn next_wait(
+        &self,
+        method: &Method,
+        attempt: u32,
+        outcome: &Outcome<'_>,
+        now: DateTime<Utc>,
+        waited: Duration,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let wait = match outcome {
+            Outcome::Answer { status, headers, message } => {
+                if is_rate_limited(*status, headers, message) {
+                    self.rate_limit_wait(attempt, headers, now)
+                } else if *status >= 500 && is_read(method) {
+                    self.backoff(attempt)
+                } else {
+                    return None;
+                }
+            }
+            Outcome::NoAnswer if is_read(method) => self.backoff(attempt),
+            Outcome::NoAnswer => return None,
+        };
+        (waited + wait <= self.budget).then_some(wait)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.base_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+
+    /// `Retry-After` first, then `x-ratelimit-reset` when nothing remains, else back off from 60 s.
+    fn rate_limit_wait(&self, attempt: u32, headers: &HeaderMap, now: DateTime<Utc>) -> Duration {
+        if let Some(seconds) = header_u64(headers, "retry-after") {
+            return Duration::from_secs(seconds);
+        }
+        if header_u64(headers, "x-ratelimit-remaining") == Some(0)
+            && let Some(reset) = header_u64(headers, "x-ratelimit-reset")
+        {
+            let seconds = (reset as i64 - now.timestamp()).max(1);
+            return Duration::from_secs(seconds as u64);
+        }
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.secondary_backoff.saturating_mul(factor)
+    }
+}
+
+fn is_read(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
+}
+
+/// GitHub signals primary and secondary limits with 403 or 429; a plain 403 is a permission error.
+pub fn is_rate_limited(status: u16, headers: &HeaderMap, message: &str) -> bool {
+    match status {
+        429 => true,
+        403 => {
+            headers.contains_key("retry-after")
+                || header_u64(headers, "x-ratelimit-remaining") == Some(0)
+                || message.to_ascii_lowercase().contains("rate limit")
+        }
+        _ => false,
+    }
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    fn wait(method: Method, attempt: u32, status: u16, h: &HeaderMap, msg: &str) -> Option<Duration> {
+        let outcome = Outcome::Answer { status, headers: h, message: msg };
+        RetryPolicy::default().next_wait(&method, attempt, &outcome, at(1_000), Duration::ZERO)
+    }
+
+    #[test]
+    fn reads_back_off_on_server_errors_and_writes_do_not() {
+        let none = HeaderMap::new();
+        assert_eq!(wait(Method::GET, 1, 502, &none, ""), Some(Duration::from_secs(1)));
+        assert_eq!(wait(Method::GET, 3, 503, &none, ""), Some(Duration::from_secs(4)));
+        assert_eq!(wait(Method::POST, 1, 502, &none, ""), None);
+        assert_eq!(wait(Method::GET, 1, 404, &none, ""), None);
+        assert_eq!(wait(Method::GET, 5, 502, &none, ""), None, "attempts are bounded");
+    }
+
+    #[test]
+    fn rate_limits_wait_as_told_for_every_method() {
+        let retry = headers(&[("retry-after", "7")]);
+        assert_eq!(wait(Method::POST, 1, 403, &retry, "secondary"), Some(Duration::from_secs(7)));
+        let reset = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1090")]);
+        assert_eq!(wait(Method::GET, 1, 403, &reset, ""), Some(Duration::from_secs(90)));
+        let bare = HeaderMap::new();
+        assert_eq!(
+            wait(Method::GET, 2, 403, &bare, "You have exceeded a secondary rate limit"),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(wait(Method::GET, 1, 403, &bare, "Resource not accessible by integration"), None);
+    }
+
+    #[test]
+    fn no_wait_past_the_budget() {
+        let policy = RetryPolicy { budget: Duration::from_secs(100), ..RetryPolicy::default() };
+        let retry = headers(&[("retry-after", "60")]);
+        let outcome = Outcome::Answer { status: 429, headers: &retry, message: "" };
+        let first = policy.next_wait(&Method::GET, 1, &outcome, at(0), Duration::ZERO);
+        assert_eq!(first, Some(Duration::from_secs(60)));
+        let second = policy.next_wait(&Method::GET, 2, &outcome, at(60), Duration::from_secs(60));
+        assert_eq!(second, None);
+    }
+}
