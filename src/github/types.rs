@@ -185,6 +185,7 @@ pub struct Milestone {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Comment {
     pub id: u64,
+    pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub body: Option<String>,
     pub user: Option<User>,

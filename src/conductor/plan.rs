@@ -1,0 +1,385 @@
+//! The Conductor's decisions: `plan(snapshot, config, now)` is pure and holds all the logic.
+//!
+//! A plan is computed in rounds. When a decision needs facts the snapshot lacks (who approved
+//! an issue and when, an issue's full blocker list, its comments), the plan names them in
+//! `needs` instead of guessing, the reader fetches exactly those, and the plan is made again.
+//! Quiet ticks therefore read only the issue list and the milestones.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::graph;
+use super::snapshot::{IssueState, Snapshot};
+use crate::config::Config;
+
+/// The hidden marker of the one comment that reports an issue's dependency cycle.
+pub const CYCLE_MARKER: &str = "<!-- shiprig:cycle -->";
+
+/// One write the tick will make. `apply` performs exactly these and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Effect {
+    AddLabel { issue: u64, label: String, reason: String },
+    RemoveLabel { issue: u64, label: String, reason: String },
+    /// Give a claimed issue back its agent's login as assignee (a claim left half-done).
+    Assign { issue: u64, login: String },
+    /// Claim the issue for the agent (labels, assignee), verify the claim, dispatch, notify.
+    Start { issue: u64, title: String, url: String, agent: String, login: Option<String> },
+    /// Comment once (hidden marker) that the issue sits on a dependency cycle.
+    ReportCycle { issue: u64, cycle: Vec<u64> },
+    /// Close a milestone whose issues are all closed, then tell Slack and the product tool.
+    CloseMilestone { number: u64, title: String, url: String, description: String },
+}
+
+/// Priority rank: lower goes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rank {
+    Critical,
+    HighPriority,
+    Normal,
+}
+
+/// Where an approved issue stands, for the queue table and `--json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Standing {
+    Next { agent: String },
+    Waiting,
+    Blocked,
+    InCycle,
+    InProgress { agent: Option<String> },
+    InReview,
+    Held { label: String },
+    Untrusted { actor: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueEntry {
+    pub issue: u64,
+    pub title: String,
+    pub rank: Rank,
+    pub approved_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub standing: Standing,
+}
+
+/// Facts the next read should fetch before the plan is final.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Needs {
+    pub approvals: BTreeSet<u64>,
+    pub blockers: BTreeSet<u64>,
+    pub comments: BTreeSet<u64>,
+}
+
+impl Needs {
+    pub fn is_empty(&self) -> bool {
+        self.approvals.is_empty() && self.blockers.is_empty() && self.comments.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub effects: Vec<Effect>,
+    pub queue: Vec<QueueEntry>,
+    pub cycles: BTreeMap<u64, Vec<u64>>,
+    pub idle_agents: Vec<String>,
+    pub needs: Needs,
+    pub notes: Vec<String>,
+}
+
+/// Decide the tick. Pure: no I/O, the same answer for the same input. `_now` is the tick's
+/// time, part of the contract for time-based decisions (an agent's run going stale).
+pub fn plan(snapshot: &Snapshot, config: &Config, _now: DateTime<Utc>) -> Plan {
+    let judge = Judge::new(snapshot, config);
+    let mut plan = Plan { cycles: judge.cycles.clone(), ..Plan::default() };
+    judge.blocked_labels(&mut plan);
+    judge.repair_assignees(&mut plan);
+    judge.report_cycles(&mut plan);
+    plan.idle_agents = judge.idle_agents();
+    judge.assign(&mut plan);
+    judge.close_milestones(&mut plan);
+    plan.queue = judge.queue(&plan);
+    plan
+}
+
+/// The facts every decision of one plan shares.
+struct Judge<'a> {
+    snapshot: &'a Snapshot,
+    config: &'a Config,
+    cycles: BTreeMap<u64, Vec<u64>>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(snapshot: &'a Snapshot, config: &'a Config) -> Self {
+        let cycles = graph::cycles(&same_repo_edges(snapshot));
+        Judge { snapshot, config, cycles }
+    }
+
+    fn issues(&self) -> impl Iterator<Item = &'a IssueState> + 'a {
+        self.snapshot.issues.values()
+    }
+
+    fn approved(&self, issue: &IssueState) -> bool {
+        issue.has(&self.config.labels.approved)
+    }
+
+    /// An open blocker by the summary, by a read blocker list, or by a blocker the list could
+    /// not show (the summary counts blockers the token cannot read).
+    fn is_blocked(&self, issue: &IssueState) -> bool {
+        let listed_open = self.snapshot.blockers.get(&issue.number).map(|list| list.iter().filter(|b| b.open).count());
+        issue.open_blockers > 0 || listed_open.unwrap_or(0) > 0
+    }
+
+    fn blocked_labels(&self, plan: &mut Plan) {
+        let label = &self.config.labels.blocked;
+        for issue in self.issues().filter(|i| self.approved(i)) {
+            let blocked = self.is_blocked(issue);
+            if blocked && !issue.has(label) {
+                let reason = format!("{} open blocker(s)", issue.open_blockers.max(1));
+                plan.effects.push(Effect::AddLabel { issue: issue.number, label: label.clone(), reason });
+            } else if !blocked && issue.has(label) {
+                let reason = "no open blocker left".to_string();
+                plan.effects.push(Effect::RemoveLabel { issue: issue.number, label: label.clone(), reason });
+            }
+        }
+    }
+
+    /// The agent named by a claim label on the issue, if any.
+    fn agent_of(&self, issue: &IssueState) -> Option<String> {
+        let prefix = &self.config.labels.agent_prefix;
+        issue.labels.iter().find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
+    }
+
+    fn is_claimed(&self, issue: &IssueState) -> bool {
+        issue.has(&self.config.labels.in_progress)
+    }
+
+    fn repair_assignees(&self, plan: &mut Plan) {
+        for issue in self.issues().filter(|i| self.is_claimed(i)) {
+            let Some(name) = self.agent_of(issue) else { continue };
+            let login = self.config.conductor.agents.iter().find(|a| a.name == name).and_then(|a| a.login.clone());
+            if let Some(login) = login.filter(|l| !issue.assignees.contains(l)) {
+                plan.effects.push(Effect::Assign { issue: issue.number, login });
+            }
+        }
+    }
+
+    fn report_cycles(&self, plan: &mut Plan) {
+        for (&number, cycle) in &self.cycles {
+            let Some(issue) = self.snapshot.issues.get(&number).filter(|i| self.approved(i)) else { continue };
+            match self.snapshot.markers.get(&number) {
+                Some(markers) if markers.contains(CYCLE_MARKER) => {}
+                Some(_) => plan.effects.push(Effect::ReportCycle { issue: issue.number, cycle: cycle.clone() }),
+                None => {
+                    plan.needs.comments.insert(number);
+                }
+            }
+        }
+    }
+
+    /// Configured agents with no open issue in progress, in configuration order.
+    fn idle_agents(&self) -> Vec<String> {
+        let busy: BTreeSet<String> =
+            self.issues().filter(|i| self.is_claimed(i)).filter_map(|i| self.agent_of(i)).collect();
+        self.config.conductor.agents.iter().map(|a| a.name.clone()).filter(|name| !busy.contains(name)).collect()
+    }
+
+    fn rank(&self, issue: &IssueState) -> Rank {
+        let labels = &self.config.labels;
+        if issue.has(&labels.critical) {
+            Rank::Critical
+        } else if issue.has(&labels.high_priority) {
+            Rank::HighPriority
+        } else {
+            Rank::Normal
+        }
+    }
+
+    /// Why an approved issue cannot be given to an agent now, if it cannot.
+    fn standing(&self, issue: &IssueState) -> Option<Standing> {
+        let labels = &self.config.labels;
+        if self.is_claimed(issue) {
+            return Some(Standing::InProgress { agent: self.agent_of(issue) });
+        }
+        if issue.has(&labels.in_review) {
+            return Some(Standing::InReview);
+        }
+        for held in [&labels.done, &labels.hold, &labels.agent_failed] {
+            if issue.has(held) {
+                return Some(Standing::Held { label: held.clone() });
+            }
+        }
+        if let Some(agent) = self.agent_of(issue) {
+            return Some(Standing::Held { label: format!("{}{agent}", labels.agent_prefix) });
+        }
+        if self.cycles.contains_key(&issue.number) {
+            return Some(Standing::InCycle);
+        }
+        if self.is_blocked(issue) {
+            return Some(Standing::Blocked);
+        }
+        if self.assigned_to_a_person(issue) {
+            return Some(Standing::Held { label: "assigned to a person".into() });
+        }
+        self.untrusted(issue)
+    }
+
+    /// A human assignee means a person is on it; shiprig does not take it from them.
+    fn assigned_to_a_person(&self, issue: &IssueState) -> bool {
+        let agent_logins: BTreeSet<&str> =
+            self.config.conductor.agents.iter().filter_map(|a| a.login.as_deref()).collect();
+        issue.assignees.iter().any(|login| !agent_logins.contains(login.as_str()))
+    }
+
+    fn untrusted(&self, issue: &IssueState) -> Option<Standing> {
+        let approval = self.snapshot.approvals.get(&issue.number)?;
+        let enough = approval.permission.is_some_and(|p| p >= self.config.approvers.min_permission);
+        (!enough).then(|| Standing::Untrusted { actor: approval.actor.clone() })
+    }
+
+    fn order_key(&self, issue: &IssueState) -> (Rank, Option<DateTime<Utc>>, u64) {
+        let at = self.snapshot.approvals.get(&issue.number).map(|a| a.at);
+        (self.rank(issue), at, issue.number)
+    }
+
+    /// Give each idle agent the next assignable issue, once every fact that decides who is
+    /// next has been read.
+    fn assign(&self, plan: &mut Plan) {
+        if plan.idle_agents.is_empty() {
+            return;
+        }
+        if !self.snapshot.complete {
+            plan.notes.push("the issue list was read only in part: no agent is started this tick".into());
+            return;
+        }
+        let open: Vec<&IssueState> =
+            self.issues().filter(|i| self.approved(i) && self.standing(i).is_none()).collect();
+        if open.is_empty() {
+            self.look_for_cycles(&mut plan.needs);
+            return;
+        }
+        let Some(order) = self.ordered_candidates(&open, plan.idle_agents.len(), &mut plan.needs) else {
+            return;
+        };
+        let mut starts = Vec::new();
+        for (agent_name, issue) in plan.idle_agents.iter().zip(order) {
+            if !self.snapshot.blockers.contains_key(&issue.number) {
+                plan.needs.blockers.insert(issue.number);
+                continue;
+            }
+            let login = self.config.conductor.agents.iter().find(|a| &a.name == agent_name).and_then(|a| a.login.clone());
+            starts.push(Effect::Start {
+                issue: issue.number,
+                title: issue.title.clone(),
+                url: issue.url.clone(),
+                agent: agent_name.clone(),
+                login,
+            });
+        }
+        if plan.needs.blockers.is_empty() {
+            plan.effects.extend(starts);
+        }
+    }
+
+    /// The queue is stuck (an agent idles, nothing is assignable): read the blockers of the
+    /// issues that could sit on a cycle (blocked and blocking), so a cycle is never waited on
+    /// in silence. Busy ticks skip this, which keeps them cheap.
+    fn look_for_cycles(&self, needs: &mut Needs) {
+        let suspects = self.issues().filter(|i| {
+            self.approved(i) && i.open_blockers > 0 && i.blocking > 0 && !self.snapshot.blockers.contains_key(&i.number)
+        });
+        needs.blockers.extend(suspects.map(|i| i.number));
+    }
+
+    /// The candidates in order, or `None` while approvals that decide the order are unknown.
+    /// Only the ranks needed to fill `slots` are asked about.
+    fn ordered_candidates<'b>(
+        &self,
+        open: &[&'b IssueState],
+        slots: usize,
+        needs: &mut Needs,
+    ) -> Option<Vec<&'b IssueState>> {
+        let mut chosen: Vec<&IssueState> = Vec::new();
+        for rank in [Rank::Critical, Rank::HighPriority, Rank::Normal] {
+            if chosen.len() >= slots {
+                break;
+            }
+            let in_rank: Vec<&IssueState> = open.iter().copied().filter(|i| self.rank(i) == rank).collect();
+            let unknown: Vec<u64> =
+                in_rank.iter().filter(|i| !self.snapshot.approvals.contains_key(&i.number)).map(|i| i.number).collect();
+            if !unknown.is_empty() {
+                needs.approvals.extend(unknown);
+                return None;
+            }
+            chosen.extend(in_rank);
+        }
+        chosen.sort_by_key(|i| self.order_key(i));
+        chosen.truncate(slots);
+        Some(chosen)
+    }
+
+    fn close_milestones(&self, plan: &mut Plan) {
+        for milestone in &self.snapshot.milestones {
+            if milestone.open_issues == 0 && milestone.closed_issues > 0 {
+                plan.effects.push(Effect::CloseMilestone {
+                    number: milestone.number,
+                    title: milestone.title.clone(),
+                    url: milestone.url.clone(),
+                    description: milestone.description.clone(),
+                });
+            }
+        }
+    }
+
+    /// Every approved issue in queue order with where it stands.
+    fn queue(&self, plan: &Plan) -> Vec<QueueEntry> {
+        let starting: BTreeMap<u64, &str> = plan
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Start { issue, agent, .. } => Some((*issue, agent.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut entries: Vec<(_, QueueEntry)> = self
+            .issues()
+            .filter(|i| self.approved(i))
+            .map(|issue| {
+                let standing = match (starting.get(&issue.number), self.standing(issue)) {
+                    (Some(agent), _) => Standing::Next { agent: agent.to_string() },
+                    (None, Some(standing)) => standing,
+                    (None, None) => Standing::Waiting,
+                };
+                let entry = QueueEntry {
+                    issue: issue.number,
+                    title: issue.title.clone(),
+                    rank: self.rank(issue),
+                    approved_at: self.snapshot.approvals.get(&issue.number).map(|a| a.at),
+                    standing,
+                };
+                (self.order_key(issue), entry)
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.into_iter().map(|(_, entry)| entry).collect()
+    }
+}
+
+/// Blocker edges inside the repository, from the blocker lists that were read.
+fn same_repo_edges(snapshot: &Snapshot) -> BTreeMap<u64, Vec<u64>> {
+    snapshot
+        .blockers
+        .iter()
+        .map(|(&number, list)| {
+            let same: Vec<u64> = list
+                .iter()
+                .filter(|b| b.open && snapshot.repo.as_ref().is_none_or(|r| *r == b.repo))
+                .map(|b| b.number)
+                .collect();
+            (number, same)
+        })
+        .collect()
+}

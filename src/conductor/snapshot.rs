@@ -1,0 +1,79 @@
+//! What one tick knows about the repository: plain data, read by `read`, judged by `plan`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::Permission;
+use crate::github::Repo;
+
+/// An open issue the Conductor looks after (approved, or carrying an in-flight label).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssueState {
+    pub number: u64,
+    /// Database id (dependencies are keyed by it).
+    pub id: u64,
+    pub title: String,
+    pub url: String,
+    pub labels: BTreeSet<String>,
+    pub assignees: BTreeSet<String>,
+    pub milestone: Option<u64>,
+    /// Open blockers according to `issue_dependencies_summary`.
+    pub open_blockers: u32,
+    /// Open issues this one blocks, from the same summary.
+    pub blocking: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl IssueState {
+    pub fn has(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
+    }
+}
+
+/// A blocker as read from `GET …/dependencies/blocked_by`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    pub repo: Repo,
+    pub number: u64,
+    pub open: bool,
+}
+
+/// Who added `approved` last, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// The actor's role on the repository; `None` when GitHub knows none.
+    pub permission: Option<Permission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MilestoneState {
+    pub number: u64,
+    pub title: String,
+    pub url: String,
+    pub description: String,
+    pub open_issues: u64,
+    pub closed_issues: u64,
+}
+
+/// A snapshot of one repository. Optional parts are read only when a decision needs them
+/// (see `plan::needs`), which is what keeps a quiet tick down to a few requests.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    pub repo: Option<Repo>,
+    /// Approved and in-flight open issues, by number.
+    pub issues: BTreeMap<u64, IssueState>,
+    /// False when a page of the issue list could not be read: only additive, local
+    /// decisions are safe then (nothing is started, nothing is removed for being missing).
+    pub complete: bool,
+    pub milestones: Vec<MilestoneState>,
+    /// Approval facts, for the issues whose order mattered.
+    pub approvals: BTreeMap<u64, Approval>,
+    /// Full blocker lists, for the issues where the summary was not enough.
+    pub blockers: BTreeMap<u64, Vec<Blocker>>,
+    /// Issues whose comments were read, with the shiprig markers found in them.
+    pub markers: BTreeMap<u64, BTreeSet<String>>,
+}
