@@ -1,1 +1,24 @@
-//! config
+//! The `.github/shiprig.yml` model, read strictly: unknown keys, bad globs, regexes and
+//! durations are errors with the file, line and column, before any command writes anything.
+//!
+//! [`Config::from_yaml`] parses text from anywhere (a file, the contents API);
+//! [`Config::load`] reads a local file. [`json_schema`] describes the same model for editors.
+
+mod de;
+mod deploy;
+mod dispatch;
+mod gate;
+mod load;
+mod model;
+mod schema;
+mod values;
+
+pub use dispatch::Backend;
+pub use load::ConfigError;
+pub use model::{
+    Agent, Approvers, Asana, CONFIG_VERSION, ClickUp, CommandDispatch, ConductorConfig, Config,
+    Dispatch, Environment, GateConfig, GateRule, GithubActionsDispatch, Humans, KubernetesDispatch,
+    Labels, Notify, Permission, Product, Release, SlackConfig, SmokeCheck, VersionCheck,
+};
+pub use schema::{SCHEMA_ID, json_schema};
+pub use values::{Duration, Glob, Pattern};

@@ -1,0 +1,175 @@
+//! Deploy environments: the deploy command and the smoke checks that judge the result.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::de::{self, Named};
+use super::values::{Duration, Pattern};
+
+/// One environment (`staging`, `production`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// The deploy command as an argv list, never a shell string.
+    #[serde(deserialize_with = "de::argv")]
+    #[schemars(length(min = 1))]
+    pub command: Vec<String>,
+    /// Commands run before `command`, in order, each an argv list.
+    #[serde(default, deserialize_with = "de::argv_list")]
+    pub before: Vec<Vec<String>>,
+    /// The environment's URL, posted on the GitHub Deployment.
+    #[serde(default, deserialize_with = "optional_http_url")]
+    pub url: Option<String>,
+    /// How long the deploy command may run.
+    #[serde(default = "thirty_minutes")]
+    pub timeout: Duration,
+    /// HTTP checks run after a deploy (and by `shiprig smoke`); names are unique.
+    #[serde(default, deserialize_with = "de::unique")]
+    pub smoke: Vec<SmokeCheck>,
+    /// Checks are retried until they pass or this much time has passed.
+    #[serde(default = "two_minutes")]
+    pub smoke_deadline: Duration,
+}
+
+fn thirty_minutes() -> Duration {
+    Duration::from_secs(30 * 60)
+}
+fn two_minutes() -> Duration {
+    Duration::from_secs(2 * 60)
+}
+
+/// One HTTP check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeCheck {
+    pub name: String,
+    #[serde(deserialize_with = "http_url")]
+    pub url: String,
+    #[serde(default = "get", deserialize_with = "method")]
+    pub method: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The expected status; see [`SmokeCheck::expected_status`].
+    #[serde(default, deserialize_with = "status")]
+    #[schemars(range(min = 100, max = 599))]
+    pub expect_status: Option<u16>,
+    /// Text the body must contain.
+    #[serde(default)]
+    pub expect_body: Option<String>,
+    /// A regex the body must match.
+    #[serde(default)]
+    pub expect_body_regex: Option<Pattern>,
+    /// JSON pointer (`/status`) → the value the JSON body must hold there.
+    #[serde(default, deserialize_with = "de::pointer_map")]
+    pub expect_json: BTreeMap<String, serde_json::Value>,
+    /// Latency budget for one attempt.
+    #[serde(default)]
+    pub max_latency_ms: Option<u64>,
+    /// Ties the deployed version to the SHA under test.
+    #[serde(default)]
+    pub expect_version: Option<VersionCheck>,
+}
+
+impl SmokeCheck {
+    /// The status to expect: `expect_status`, or 200 when the config names none.
+    pub fn expected_status(&self) -> u16 {
+        self.expect_status.unwrap_or(200)
+    }
+}
+
+impl Named for SmokeCheck {
+    const KIND: &'static str = "smoke check";
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Where the deployed version is read from: a JSON pointer into the body, or a header.
+/// Exactly one is set; its value must contain the SHA under test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "VersionCheckSpec")]
+pub struct VersionCheck {
+    pub pointer: Option<String>,
+    pub header: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
+struct VersionCheckSpec {
+    #[serde(default, deserialize_with = "de::pointer")]
+    pointer: Option<String>,
+    #[serde(default)]
+    header: Option<String>,
+}
+
+impl TryFrom<VersionCheckSpec> for VersionCheck {
+    type Error = &'static str;
+
+    fn try_from(spec: VersionCheckSpec) -> Result<Self, Self::Error> {
+        if spec.pointer.is_some() == spec.header.is_some() {
+            return Err(
+                "expect_version takes exactly one of `pointer` (a JSON pointer into the body) \
+                        or `header` (a response header name)",
+            );
+        }
+        Ok(Self {
+            pointer: spec.pointer,
+            header: spec.header,
+        })
+    }
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+fn method<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let method = String::deserialize(d)?;
+    if METHODS.contains(&method.as_str()) {
+        Ok(method)
+    } else {
+        Err(D::Error::custom(format!(
+            "unknown HTTP method `{method}`, expected one of {}",
+            METHODS.join(", ")
+        )))
+    }
+}
+
+fn status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    match Option::<u16>::deserialize(d)? {
+        Some(status) if !(100..=599).contains(&status) => Err(D::Error::custom(format!(
+            "invalid HTTP status {status}: expected 100 to 599"
+        ))),
+        status => Ok(status),
+    }
+}
+
+fn check_http_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid URL `{url}`: expected an `https://` or `http://` URL"
+        ))
+    }
+}
+
+fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let url = String::deserialize(d)?;
+    check_http_url(&url).map_err(D::Error::custom)?;
+    Ok(url)
+}
+
+fn optional_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let url = Option::<String>::deserialize(d)?;
+    if let Some(url) = &url {
+        check_http_url(url).map_err(D::Error::custom)?;
+    }
+    Ok(url)
+}

@@ -1,0 +1,141 @@
+//! How the Conductor starts an agent: a GitHub Actions workflow, a Kubernetes Job, or a command.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_saphyr::{Location, Spanned};
+
+use super::de;
+use super::values::Duration;
+
+/// The dispatch backend; at most one is set. None set means agents are never started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("maxProperties" = 1))]
+pub struct Dispatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github_actions: Option<GithubActionsDispatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<KubernetesDispatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandDispatch>,
+}
+
+/// The one configured backend, for a `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend<'a> {
+    GithubActions(&'a GithubActionsDispatch),
+    Kubernetes(&'a KubernetesDispatch),
+    Command(&'a CommandDispatch),
+}
+
+impl Dispatch {
+    /// The configured backend, if any.
+    pub fn backend(&self) -> Option<Backend<'_>> {
+        if let Some(b) = &self.github_actions {
+            return Some(Backend::GithubActions(b));
+        }
+        if let Some(b) = &self.kubernetes {
+            return Some(Backend::Kubernetes(b));
+        }
+        self.command.as_ref().map(Backend::Command)
+    }
+}
+
+const BACKENDS: &[&str] = &["github_actions", "kubernetes", "command"];
+
+impl<'de> Deserialize<'de> for Dispatch {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(DispatchVisitor)
+    }
+}
+
+struct DispatchVisitor;
+
+impl<'de> Visitor<'de> for DispatchVisitor {
+    type Value = Dispatch;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping with one of `github_actions`, `kubernetes`, `command`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dispatch, A::Error> {
+        let mut out = Dispatch::default();
+        let mut first: Option<String> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            let location = match key.as_str() {
+                "github_actions" => put(&mut out.github_actions, map.next_value()?),
+                "kubernetes" => put(&mut out.kubernetes, map.next_value()?),
+                "command" => put(&mut out.command, map.next_value()?),
+                other => return Err(A::Error::unknown_field(other, BACKENDS)),
+            };
+            if let Some(first) = &first {
+                return Err(de::located(
+                    location,
+                    format!(
+                        "`{key}` and `{first}` are both set: dispatch takes exactly one backend \
+                         (one of `github_actions`, `kubernetes`, `command`)"
+                    ),
+                ));
+            }
+            first = Some(key);
+        }
+        Ok(out)
+    }
+}
+
+fn put<T>(slot: &mut Option<T>, value: Spanned<T>) -> Location {
+    *slot = Some(value.value);
+    value.referenced
+}
+
+/// `workflow_dispatch` of the agent workflow with inputs `issue` and `agent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubActionsDispatch {
+    /// The workflow file name in `.github/workflows/` (or its id).
+    pub workflow: String,
+    /// The git ref the workflow runs on.
+    #[serde(rename = "ref", default = "main")]
+    pub git_ref: String,
+}
+
+fn main() -> String {
+    "main".into()
+}
+
+/// A `batch/v1` Job per issue, from a template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesDispatch {
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Path of the Job template in the repository.
+    pub job_template: String,
+    #[serde(default = "six_hours")]
+    pub active_deadline: Duration,
+    #[serde(default = "one_hour")]
+    pub ttl_after_finished: Duration,
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
+fn six_hours() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+fn one_hour() -> Duration {
+    Duration::from_secs(3600)
+}
+
+/// A local program, for self-hosted runners; receives the issue as data, never as shell text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandDispatch {
+    /// Program and arguments; at least the program.
+    #[serde(deserialize_with = "de::argv")]
+    #[schemars(length(min = 1))]
+    pub argv: Vec<String>,
+}

@@ -1,0 +1,177 @@
+//! The human gate's rules: which changes need a human, and whose approval counts.
+
+use std::collections::BTreeMap;
+
+use globset::{GlobSet, GlobSetBuilder};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::de;
+use super::model::Permission;
+use super::values::{Glob, Pattern};
+
+/// The gate: rules by category, the approvals required, and the check's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GateConfig {
+    /// Gated categories by name (`auth`, `payments`, …); each becomes a `human-gate:<name>` label.
+    #[serde(deserialize_with = "de::slug_map")]
+    pub rules: BTreeMap<String, GateRule>,
+    pub humans: Humans,
+    /// The check run posted on the head SHA; make it a required status check.
+    pub check_name: String,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        Self {
+            rules: BTreeMap::new(),
+            humans: Humans::default(),
+            check_name: "shiprig/human-gate".into(),
+        }
+    }
+}
+
+/// One gated category: what makes a change belong to it, and who may approve it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "GateRuleSpec")]
+pub struct GateRule {
+    /// Path globs; a changed file under any of them puts the change in this category.
+    pub paths: Vec<Glob>,
+    /// Patterns over added and removed diff lines (deletion logic rarely lives in one folder).
+    pub diff_patterns: Vec<Pattern>,
+    /// Users (`@login`) or teams (`@org/team`) whose approval counts; empty means anyone
+    /// with `gate.humans.min_permission`.
+    pub owners: Vec<String>,
+    /// Approvals this category needs; `gate.humans.min_approvals` when unset.
+    pub min_approvals: Option<u32>,
+    /// A new direct dependency in any manifest puts the change in this category.
+    pub new_dependencies: bool,
+    /// A version bump of an existing dependency does too.
+    pub version_bumps: bool,
+    #[serde(skip)]
+    matcher: GlobSet,
+}
+
+impl GateRule {
+    /// All of `paths`, compiled once when the config was read.
+    pub fn matcher(&self) -> &GlobSet {
+        &self.matcher
+    }
+
+    /// Whether a changed file's path falls under this rule.
+    pub fn matches_path(&self, path: &str) -> bool {
+        self.matcher.is_match(path)
+    }
+
+    /// Whether an added or removed diff line matches one of `diff_patterns`.
+    pub fn matches_diff_line(&self, line: &str) -> bool {
+        self.diff_patterns.iter().any(|p| p.is_match(line))
+    }
+
+    /// Approvals needed, given the gate-wide default.
+    pub fn required_approvals(&self, humans: &Humans) -> u32 {
+        self.min_approvals.unwrap_or(humans.min_approvals)
+    }
+}
+
+impl PartialEq for GateRule {
+    fn eq(&self, other: &Self) -> bool {
+        // The matcher is derived from `paths`.
+        self.paths == other.paths
+            && self.diff_patterns == other.diff_patterns
+            && self.owners == other.owners
+            && self.min_approvals == other.min_approvals
+            && self.new_dependencies == other.new_dependencies
+            && self.version_bumps == other.version_bumps
+    }
+}
+
+/// `GateRule` as written, before its globs are compiled into one set.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+struct GateRuleSpec {
+    paths: Vec<Glob>,
+    diff_patterns: Vec<Pattern>,
+    #[serde(deserialize_with = "owners")]
+    owners: Vec<String>,
+    #[serde(deserialize_with = "some_at_least_one")]
+    #[schemars(range(min = 1))]
+    min_approvals: Option<u32>,
+    new_dependencies: bool,
+    version_bumps: bool,
+}
+
+impl TryFrom<GateRuleSpec> for GateRule {
+    type Error = String;
+
+    fn try_from(spec: GateRuleSpec) -> Result<Self, String> {
+        let mut builder = GlobSetBuilder::new();
+        for glob in &spec.paths {
+            builder.add(glob.glob().clone());
+        }
+        let matcher = builder
+            .build()
+            .map_err(|err| format!("cannot compile the rule's paths: {err}"))?;
+        Ok(Self {
+            paths: spec.paths,
+            diff_patterns: spec.diff_patterns,
+            owners: spec.owners,
+            min_approvals: spec.min_approvals,
+            new_dependencies: spec.new_dependencies,
+            version_bumps: spec.version_bumps,
+            matcher,
+        })
+    }
+}
+
+fn owners<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    use serde::de::Error as _;
+    let owners = Vec::<String>::deserialize(d)?;
+    if let Some(bad) = owners.iter().find(|o| !o.starts_with('@') || o.len() < 2) {
+        return Err(D::Error::custom(format!(
+            "invalid owner `{bad}`: expected a user `@login` or a team `@org/team`"
+        )));
+    }
+    Ok(owners)
+}
+
+/// An approval count: 0 would silently switch the gate off, so it is refused.
+fn at_least_one<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::Error as _;
+    match u32::deserialize(d)? {
+        0 => Err(D::Error::custom(
+            "min_approvals is 0: expected at least 1 (remove the rule to stop gating)",
+        )),
+        n => Ok(n),
+    }
+}
+
+fn some_at_least_one<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error as _;
+    match Option::<u32>::deserialize(d)? {
+        Some(0) => Err(D::Error::custom(
+            "min_approvals is 0: expected at least 1 (remove the rule to stop gating)",
+        )),
+        n => Ok(n),
+    }
+}
+
+/// Whose approval counts, gate-wide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Humans {
+    #[serde(deserialize_with = "at_least_one")]
+    #[schemars(range(min = 1))]
+    pub min_approvals: u32,
+    pub min_permission: Permission,
+}
+
+impl Default for Humans {
+    fn default() -> Self {
+        Self {
+            min_approvals: 1,
+            min_permission: Permission::Write,
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! The `.github/shiprig.yml` model: every section, its defaults, and its strict reading.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_saphyr::Spanned;
+
+use super::de::{self, Named};
+pub use super::deploy::{Environment, SmokeCheck, VersionCheck};
+pub use super::dispatch::{CommandDispatch, Dispatch, GithubActionsDispatch, KubernetesDispatch};
+pub use super::gate::{GateConfig, GateRule, Humans};
+use super::values::Duration;
+
+/// The only config version this shiprig reads.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// The whole config. Every section has defaults: an empty file is a valid config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(title = "shiprig config (.github/shiprig.yml)")]
+pub struct Config {
+    /// Config format version; must be 1.
+    #[serde(deserialize_with = "version")]
+    #[schemars(range(min = 1, max = 1))]
+    pub version: u32,
+    /// Names of the labels shiprig reads and writes.
+    pub labels: Labels,
+    /// Who may approve issues for the Conductor.
+    pub approvers: Approvers,
+    /// Agents and how they are dispatched.
+    pub conductor: ConductorConfig,
+    /// Where shiprig tells people what happened.
+    pub notify: Notify,
+    /// The product tool (ClickUp or Asana) the queue comes from.
+    pub product: Product,
+    /// The human gate on pull requests.
+    pub gate: GateConfig,
+    /// Deploy environments by name (`staging`, `production`).
+    pub deploy: BTreeMap<String, Environment>,
+    /// Release branches and tags.
+    pub release: Release,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            version: CONFIG_VERSION,
+            labels: Labels::default(),
+            approvers: Approvers::default(),
+            conductor: ConductorConfig::default(),
+            notify: Notify::default(),
+            product: Product::default(),
+            gate: GateConfig::default(),
+            deploy: BTreeMap::new(),
+            release: Release::default(),
+        }
+    }
+}
+
+fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let version = u32::deserialize(deserializer)?;
+    if version == CONFIG_VERSION {
+        Ok(version)
+    } else {
+        Err(D::Error::custom(format!(
+            "unsupported config version {version}: expected `version: {CONFIG_VERSION}`"
+        )))
+    }
+}
+
+/// Label names. shiprig only ever touches the labels named here (and `agent:*`, `human-gate:*`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Labels {
+    pub approved: String,
+    pub blocked: String,
+    pub in_progress: String,
+    pub in_review: String,
+    pub done: String,
+    pub critical: String,
+    pub high_priority: String,
+    pub agent_failed: String,
+    /// A human's "leave this alone" label; shiprig never assigns an issue carrying it.
+    pub hold: String,
+    /// Prefix of the per-agent claim label (`agent:agent-1`).
+    pub agent_prefix: String,
+    pub human_gate: String,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Self {
+            approved: "approved".into(),
+            blocked: "blocked".into(),
+            in_progress: "in-progress".into(),
+            in_review: "in-review".into(),
+            done: "done".into(),
+            critical: "critical".into(),
+            high_priority: "high-priority".into(),
+            agent_failed: "agent-failed".into(),
+            hold: "on-hold".into(),
+            agent_prefix: "agent:".into(),
+            human_gate: "human-gate".into(),
+        }
+    }
+}
+
+/// A repository permission level, ordered from least to most.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Permission {
+    /// Reads the permission names GitHub's API uses, including the legacy `pull`/`push`.
+    /// `none` and unknown names give `None`: no permission, never a guess.
+    pub fn from_github(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "read" | "pull" => Some(Self::Read),
+            "triage" => Some(Self::Triage),
+            "write" | "push" => Some(Self::Write),
+            "maintain" => Some(Self::Maintain),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name, as in the config and GitHub's API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Triage => "triage",
+            Self::Write => "write",
+            Self::Maintain => "maintain",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who may approve issues: an `approved` label from someone below this is not honoured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Approvers {
+    pub min_permission: Permission,
+}
+
+impl Default for Approvers {
+    fn default() -> Self {
+        Self {
+            min_permission: Permission::Write,
+        }
+    }
+}
+
+/// The Conductor: agents, their dispatch backend, and when a run counts as stalled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "ConductorSpec")]
+pub struct ConductorConfig {
+    /// Agent slots; names are unique.
+    pub agents: Vec<Agent>,
+    pub dispatch: Dispatch,
+    /// No pull request by this long after dispatch: the run has stalled.
+    pub stale_after: Duration,
+    pub max_fix_attempts: u32,
+    /// The agent asked to review other agents' pull requests; one of `agents`.
+    pub review_agent: Option<String>,
+}
+
+impl Default for ConductorConfig {
+    fn default() -> Self {
+        Self {
+            agents: Vec::new(),
+            dispatch: Dispatch::default(),
+            stale_after: Duration::from_secs(6 * 3600),
+            max_fix_attempts: 2,
+            review_agent: None,
+        }
+    }
+}
+
+/// `ConductorConfig` as written, before checks that span fields.
+#[derive(Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+struct ConductorSpec {
+    #[serde(deserialize_with = "de::unique")]
+    agents: Vec<Agent>,
+    dispatch: Dispatch,
+    stale_after: Duration,
+    max_fix_attempts: u32,
+    #[schemars(with = "Option<String>")]
+    review_agent: Option<Spanned<String>>,
+}
+
+impl Default for ConductorSpec {
+    fn default() -> Self {
+        let d = ConductorConfig::default();
+        Self {
+            agents: d.agents,
+            dispatch: d.dispatch,
+            stale_after: d.stale_after,
+            max_fix_attempts: d.max_fix_attempts,
+            review_agent: None,
+        }
+    }
+}
+
+impl TryFrom<ConductorSpec> for ConductorConfig {
+    type Error = String;
+
+    fn try_from(spec: ConductorSpec) -> Result<Self, String> {
+        if let Some(review) = &spec.review_agent
+            && !spec.agents.iter().any(|a| a.name == review.value)
+        {
+            let names: Vec<&str> = spec.agents.iter().map(|a| a.name.as_str()).collect();
+            let message = format!(
+                "review_agent `{}` is not a configured agent; expected one of: {}",
+                review.value,
+                if names.is_empty() {
+                    "(no agents configured)".into()
+                } else {
+                    names.join(", ")
+                }
+            );
+            return Err(de::located_message(review.referenced, message));
+        }
+        Ok(Self {
+            agents: spec.agents,
+            dispatch: spec.dispatch,
+            stale_after: spec.stale_after,
+            max_fix_attempts: spec.max_fix_attempts,
+            review_agent: spec.review_agent.map(|r| r.value),
+        })
+    }
+}
+
+/// One agent slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// Lowercase letters, digits, `-`, `_`; used in the `agent:<name>` label.
+    #[serde(deserialize_with = "de::slug")]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
+    pub name: String,
+    /// The GitHub login the agent works as; assigned on claim, never counted as a human.
+    #[serde(default)]
+    pub login: Option<String>,
+}
+
+impl Named for Agent {
+    const KIND: &'static str = "agent";
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Where shiprig tells people what happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Notify {
+    pub slack: Option<SlackConfig>,
+}
+
+/// Slack, by incoming webhook (and optionally a bot token for threads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlackConfig {
+    /// Name of the environment variable that holds the webhook URL.
+    #[serde(deserialize_with = "de::env_name")]
+    pub webhook_url_env: String,
+    /// Name of the environment variable that holds a bot token.
+    #[serde(deserialize_with = "de::optional_env_name")]
+    pub bot_token_env: Option<String>,
+    pub channel: Option<String>,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url_env: "SLACK_WEBHOOK_URL".into(),
+            bot_token_env: None,
+            channel: None,
+        }
+    }
+}
+
+/// The product tool the work queue comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Product {
+    pub clickup: Option<ClickUp>,
+    pub asana: Option<Asana>,
+}
+
+/// ClickUp: a list, the status that means "ready", the status written back when done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClickUp {
+    #[serde(default = "clickup_token_env", deserialize_with = "de::env_name")]
+    pub token_env: String,
+    /// The list id (quote it: `list: "901"`).
+    pub list: String,
+    #[serde(default = "ready_to_build")]
+    pub ready_status: String,
+    #[serde(default = "complete")]
+    pub done_status: String,
+}
+
+fn clickup_token_env() -> String {
+    "CLICKUP_TOKEN".into()
+}
+fn ready_to_build() -> String {
+    "ready to build".into()
+}
+fn complete() -> String {
+    "complete".into()
+}
+
+/// Asana: a project, the section that means "ready", optionally the section for done work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Asana {
+    #[serde(default = "asana_token_env", deserialize_with = "de::env_name")]
+    pub token_env: String,
+    pub project: String,
+    pub ready_section: String,
+    #[serde(default)]
+    pub done_section: Option<String>,
+}
+
+fn asana_token_env() -> String {
+    "ASANA_TOKEN".into()
+}
+
+/// Release branches and the tag prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Release {
+    pub production_branch: String,
+    pub main_branch: String,
+    pub tag_prefix: String,
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Self {
+            production_branch: "production".into(),
+            main_branch: "main".into(),
+            tag_prefix: "v".into(),
+        }
+    }
+}
