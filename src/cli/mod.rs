@@ -1,5 +1,119 @@
-//! The command line: argument parsing and dispatch to the library.
+//! The command line. One file per subcommand; each turns its arguments into library calls,
+//! so clap types never reach the core. Exit codes: 0 ok, 1 a policy said no, 2 bad usage or
+//! config, 3 an outside service failed.
 
+mod conductor_cmd;
+mod config_cmd;
+mod demo_cmd;
+mod env;
+
+use clap::{Parser, Subcommand};
+
+pub use env::Environment;
+
+/// What a command ended in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    /// A policy said no (the gate needs a human, smoke tests failed).
+    No = 1,
+    Usage = 2,
+    Outside = 3,
+}
+
+/// Bad usage or config: exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[derive(Debug, Parser)]
+#[command(name = "shiprig", version, about = "Turns a GitHub repository into an automated engineering rig.")]
+#[command(propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true, env = "SHIPRIG_JSON")]
+    pub json: bool,
+    /// More log output on stderr (-v info, -vv debug). `SHIPRIG_LOG` takes a tracing filter.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// A local shiprig config instead of `.github/shiprig.yml` from the repository.
+    #[arg(long, global = true, env = "SHIPRIG_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The Conductor: keep `blocked` true, order the queue, hand issues to idle agents.
+    #[command(subcommand)]
+    Conductor(conductor_cmd::ConductorCommand),
+    /// Check the shiprig config, or print its JSON Schema.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+    /// Run the design's example against the built-in GitHub emulator, tick by tick.
+    Demo(demo_cmd::DemoArgs),
+}
+
+/// Parse, run, and turn the result into an exit code.
 pub fn main() -> i32 {
-    0
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return Exit::Outside as i32;
+        }
+    };
+    let env = Environment::from_process();
+    match runtime.block_on(run(cli, &env)) {
+        Ok(exit) => exit as i32,
+        Err(error) => {
+            let exit = classify(&error);
+            eprintln!("error: {error:#}");
+            exit as i32
+        }
+    }
+}
+
+async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
+        Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
+        Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
+    }
+}
+
+/// Config and usage errors are the user's to fix (2); everything else came from outside (3).
+pub fn classify(error: &anyhow::Error) -> Exit {
+    let is_usage = error.chain().any(|cause| {
+        cause.downcast_ref::<crate::config::ConfigError>().is_some() || cause.downcast_ref::<UsageError>().is_some()
+    });
+    if is_usage { Exit::Usage } else { Exit::Outside }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "shiprig=info,warn",
+        _ => "shiprig=debug,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SHIPRIG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Print a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
 }

@@ -1,1 +1,75 @@
-//! conductor
+//! The Conductor: one stateless pass that keeps `blocked` true, orders the queue and hands
+//! issues to idle agents. State lives in GitHub only (labels, assignees, milestones, native
+//! dependencies); `plan` decides, `apply` acts.
+
+mod apply;
+pub mod claim;
+mod dispatch;
+pub mod graph;
+pub mod plan;
+pub mod read;
+pub mod snapshot;
+pub mod summary;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use apply::{Applied, Tick, apply};
+pub use plan::{Effect, Plan, QueueEntry, Rank, Standing, plan};
+pub use snapshot::Snapshot;
+
+use crate::github::RequestStats;
+
+/// Rounds of "plan, read what it needs" before the plan is taken as final.
+const MAX_READ_ROUNDS: usize = 4;
+
+/// One tick's full account, for the terminal, `--json` and the job summary.
+#[derive(Debug, Serialize)]
+pub struct TickReport {
+    pub repository: String,
+    pub dry_run: bool,
+    pub plan: Plan,
+    pub applied: Option<Applied>,
+    pub requests: RequestStats,
+    #[serde(skip)]
+    pub snapshot: Snapshot,
+}
+
+/// Read, decide, and (unless `dry_run`) act.
+pub async fn tick(tick: &Tick<'_>, now: DateTime<Utc>, dry_run: bool) -> anyhow::Result<TickReport> {
+    let before = tick.gh.stats();
+    let (snapshot, plan) = decide(tick, now).await?;
+    let applied = if dry_run { None } else { Some(apply(tick, &plan).await) };
+    let after = tick.gh.stats();
+    Ok(TickReport {
+        repository: tick.repo.to_string(),
+        dry_run,
+        plan,
+        applied,
+        requests: difference(before, after),
+        snapshot,
+    })
+}
+
+/// The read rounds and the final plan, with no writes.
+pub async fn decide(tick: &Tick<'_>, now: DateTime<Utc>) -> anyhow::Result<(Snapshot, Plan)> {
+    let mut snapshot = read::base(tick.gh, tick.repo, tick.config).await?;
+    let mut current = plan(&snapshot, tick.config, now);
+    for _ in 0..MAX_READ_ROUNDS {
+        if current.needs.is_empty() {
+            break;
+        }
+        read::needs(tick.gh, tick.repo, tick.config, &mut snapshot, &current.needs).await?;
+        current = plan(&snapshot, tick.config, now);
+    }
+    Ok((snapshot, current))
+}
+
+fn difference(before: RequestStats, after: RequestStats) -> RequestStats {
+    RequestStats {
+        reads: after.reads - before.reads,
+        writes: after.writes - before.writes,
+        retries: after.retries - before.retries,
+        rate_limit_remaining: after.rate_limit_remaining,
+    }
+}

@@ -363,7 +363,7 @@ impl<'a> Judge<'a> {
                 (self.order_key(issue), entry)
             })
             .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_by_key(|entry| entry.0);
         entries.into_iter().map(|(_, entry)| entry).collect()
     }
 }

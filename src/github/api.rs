@@ -133,8 +133,9 @@ impl GitHub {
         self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
     }
 
-    /// A file's text at `git_ref` through the contents API; `None` when it does not exist.
-    pub async fn file_text(&self, repo: &Repo, path: &str, git_ref: &str) -> Result<Option<String>, GitHubError> {
+    /// A file's text at `git_ref` (default branch when `None`) through the contents API;
+    /// `None` when it does not exist.
+    pub async fn file_text(&self, repo: &Repo, path: &str, git_ref: Option<&str>) -> Result<Option<String>, GitHubError> {
         #[derive(Deserialize)]
         struct Content {
             #[serde(default)]
@@ -143,7 +144,10 @@ impl GitHub {
             encoding: String,
         }
         let segments: Vec<String> = path.split('/').map(escape).collect();
-        let api_path = format!("/repos/{repo}/contents/{}?ref={}", segments.join("/"), escape(git_ref));
+        let mut api_path = format!("/repos/{repo}/contents/{}", segments.join("/"));
+        if let Some(git_ref) = git_ref {
+            api_path = format!("{api_path}?ref={}", escape(git_ref));
+        }
         let Some(content) = self.get_optional::<Content>(&api_path).await? else {
             return Ok(None);
         };

@@ -31,7 +31,7 @@ impl FromStr for Repo {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let valid = |part: &str| {
             !part.is_empty()
-                && part.trim_matches('.') != ""
+                && !part.trim_matches('.').is_empty()
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         };
         match s.split_once('/') {

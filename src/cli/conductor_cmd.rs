@@ -1,0 +1,106 @@
+//! `shiprig conductor tick`.
+
+use std::io::Write as _;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+
+use super::env::{self, Environment};
+use super::{Exit, Global, print_json};
+use crate::conductor::{self, Effect, Tick, TickReport, summary};
+use crate::config::Config;
+use crate::notify::{Notifier, Slack};
+
+#[derive(Debug, Subcommand)]
+pub enum ConductorCommand {
+    /// One stateless pass: keep `blocked` true, order the queue, start idle agents, close
+    /// finished milestones. Safe to run at any time, also twice at once.
+    Tick(TickArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TickArgs {
+    /// The repository (default: `GITHUB_REPOSITORY`).
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Print the plan and write nothing.
+    #[arg(long, env = "SHIPRIG_DRY_RUN")]
+    pub dry_run: bool,
+    /// Where to write the Markdown job summary (Actions sets `GITHUB_STEP_SUMMARY`).
+    #[arg(long, env = "GITHUB_STEP_SUMMARY", value_name = "PATH")]
+    pub summary: Option<std::path::PathBuf>,
+}
+
+pub async fn run(command: ConductorCommand, global: &Global, environment: &Environment) -> anyhow::Result<Exit> {
+    let ConductorCommand::Tick(args) = command;
+    let repo = env::repository(args.repo.as_deref(), environment)?;
+    let gh = environment.github()?.for_repo(&repo);
+    let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
+    let notifier = notifier(&config, environment)?;
+    let tick = Tick { gh: &gh, repo: &repo, config: &config, notifier: &notifier, product: None };
+    let report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
+    if let Some(path) = &args.summary {
+        append(path, &summary::markdown(&report)).with_context(|| format!("writing the job summary to {}", path.display()))?;
+    }
+    if global.json {
+        print_json(&report)?;
+    } else {
+        print!("{}", render(&report));
+    }
+    let failed = report.applied.as_ref().is_some_and(|a| !a.ok());
+    Ok(if failed { Exit::Outside } else { Exit::Ok })
+}
+
+/// Slack from the webhook variable the config names; absent variable, no Slack.
+pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<Notifier> {
+    let Some(slack) = &config.notify.slack else { return Ok(Notifier::default()) };
+    match environment.get(&slack.webhook_url_env) {
+        Some(url) => Ok(Notifier { slack: Some(Slack::webhook(url)?) }),
+        None => {
+            tracing::info!("{} is not set; Slack stays quiet", slack.webhook_url_env);
+            Ok(Notifier::default())
+        }
+    }
+}
+
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// The tick as a person reads it.
+pub fn render(report: &TickReport) -> String {
+    let mut out = String::new();
+    let verb = if report.dry_run { "would" } else { "did" };
+    if report.plan.effects.is_empty() {
+        out.push_str(&format!("{}: nothing to change\n", report.repository));
+    }
+    for effect in &report.plan.effects {
+        out.push_str(&format!("{}: {verb} {}\n", report.repository, describe(effect)));
+    }
+    if let Some(applied) = &report.applied {
+        for failed in &applied.failed {
+            out.push_str(&format!("  failed: {}: {}\n", describe(&failed.effect), failed.error));
+        }
+        for withdrawn in &applied.withdrawn {
+            out.push_str(&format!("  stood down: #{} ({})\n", withdrawn.issue, withdrawn.reason));
+        }
+    }
+    for note in &report.plan.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    let r = &report.requests;
+    out.push_str(&format!("  requests: {} ({} read, {} write, {} retried)\n", r.total(), r.reads, r.writes, r.retries));
+    out
+}
+
+pub fn describe(effect: &Effect) -> String {
+    match effect {
+        Effect::AddLabel { issue, label, reason } => format!("label #{issue} `{label}` ({reason})"),
+        Effect::RemoveLabel { issue, label, reason } => format!("unlabel #{issue} `{label}` ({reason})"),
+        Effect::Assign { issue, login } => format!("assign #{issue} to {login}"),
+        Effect::Start { issue, agent, title, .. } => format!("start {agent} on #{issue} {}", summary::escape_md(title)),
+        Effect::ReportCycle { issue, cycle } => format!("report the dependency cycle of #{issue} ({cycle:?})"),
+        Effect::CloseMilestone { title, .. } => format!("close milestone {title:?}"),
+    }
+}
