@@ -1,0 +1,638 @@
+//! Issues, labels, milestones, comments, assignees and their events, as GitHub applies them.
+
+use chrono::{DateTime, Utc};
+
+use super::{Model, Pull};
+use crate::emulator::http::ApiError;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Issue {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub user: String,
+    pub state_open: bool,
+    pub state_reason: Option<String>,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub milestone: Option<u64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub pull: Option<Pull>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Milestone {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub description: Option<String>,
+    pub open: bool,
+    pub creator: String,
+    pub due_on: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Comment {
+    pub id: u64,
+    pub issue: u64,
+    pub user: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An issue event; `kind` is GitHub's `event` string.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Event {
+    pub id: u64,
+    pub issue: u64,
+    pub actor: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub label: Option<(String, String)>,
+    pub assignee: Option<String>,
+    pub milestone: Option<String>,
+    pub commit_id: Option<String>,
+    pub state_reason: Option<String>,
+}
+
+/// An issue's state as a test asserts it, without HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueView {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub author: String,
+    /// "open" or "closed".
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    /// The milestone's title.
+    pub milestone: Option<String>,
+    /// Comment bodies, oldest first.
+    pub comments: Vec<String>,
+    pub is_pull_request: bool,
+}
+
+/// Fields of a new issue, shared by the HTTP create and the seeding helper.
+pub(crate) struct NewIssue<'a> {
+    pub title: &'a str,
+    pub body: Option<&'a str>,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub milestone: Option<u64>,
+    pub author: &'a str,
+}
+
+impl Model {
+    pub(crate) fn issue_ref(&self, ri: usize, number: u64) -> Result<&Issue, ApiError> {
+        self.repos[ri]
+            .issues
+            .get((number as usize).wrapping_sub(1))
+            .ok_or_else(ApiError::not_found)
+    }
+
+    pub(crate) fn issue_mut(&mut self, ri: usize, number: u64) -> Result<&mut Issue, ApiError> {
+        self.repos[ri]
+            .issues
+            .get_mut((number as usize).wrapping_sub(1))
+            .ok_or_else(ApiError::not_found)
+    }
+
+    /// (repo index, number) of the issue with this database id.
+    pub(crate) fn issue_by_id(&self, id: u64) -> Option<(usize, u64)> {
+        self.repos
+            .iter()
+            .enumerate()
+            .find_map(|(ri, r)| r.issues.iter().find(|i| i.id == id).map(|i| (ri, i.number)))
+    }
+
+    pub(crate) fn is_open_id(&self, id: u64) -> bool {
+        self.issue_by_id(id)
+            .and_then(|(ri, n)| self.issue_ref(ri, n).ok())
+            .is_some_and(|i| i.state_open)
+    }
+
+    pub(crate) fn record(
+        &mut self,
+        ri: usize,
+        issue: u64,
+        actor: &str,
+        kind: &str,
+    ) -> &mut super::Event {
+        let id = self.next_id("event");
+        let now = self.now();
+        let events = &mut self.repos[ri].events;
+        events.push(Event {
+            id,
+            issue,
+            actor: actor.to_string(),
+            kind: kind.to_string(),
+            created_at: now,
+            ..Event::default()
+        });
+        events.last_mut().expect("just pushed")
+    }
+
+    pub(crate) fn touch(&mut self, ri: usize, number: u64) {
+        let now = self.now();
+        if let Ok(i) = self.issue_mut(ri, number) {
+            i.updated_at = now;
+        }
+    }
+
+    /// Creates an issue (or the issue half of a pull request); returns its number.
+    pub(crate) fn new_issue(&mut self, ri: usize, new: NewIssue<'_>, pull: Option<Pull>) -> u64 {
+        let kind = if pull.is_some() { "pull" } else { "issue" };
+        let id = self.next_id(kind);
+        let now = self.now();
+        let repo = &mut self.repos[ri];
+        let number = repo.issues.len() as u64 + 1;
+        repo.issues.push(Issue {
+            id,
+            number,
+            title: new.title.to_string(),
+            body: new.body.map(str::to_string),
+            user: new.author.to_string(),
+            state_open: true,
+            state_reason: None,
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            milestone: None,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            closed_by: None,
+            pull,
+        });
+        let _ = self.add_labels(ri, number, &new.labels, new.author);
+        self.add_assignees(ri, number, &new.assignees, new.author);
+        if new.milestone.is_some() {
+            let _ = self.set_issue_milestone(ri, number, new.milestone, new.author);
+        }
+        number
+    }
+
+    /// Creates the label on the repository if it does not exist yet; returns its name as stored.
+    pub(crate) fn ensure_label(&mut self, ri: usize, name: &str) -> String {
+        if let Some(l) = self.label_ref(ri, name) {
+            return l.name.clone();
+        }
+        let id = self.next_id("label");
+        self.repos[ri].labels.push(Label {
+            id,
+            name: name.to_string(),
+            color: "ededed".to_string(),
+            description: None,
+        });
+        name.to_string()
+    }
+
+    pub(crate) fn label_ref(&self, ri: usize, name: &str) -> Option<&Label> {
+        self.repos[ri]
+            .labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Adds labels; ones already on the issue are left alone (no event).
+    pub(crate) fn add_labels(
+        &mut self,
+        ri: usize,
+        number: u64,
+        names: &[String],
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        self.issue_ref(ri, number)?;
+        for name in names {
+            let stored = self.ensure_label(ri, name);
+            let issue = self.issue_mut(ri, number)?;
+            if issue.labels.iter().any(|l| l.eq_ignore_ascii_case(&stored)) {
+                continue;
+            }
+            issue.labels.push(stored.clone());
+            let color = self
+                .label_ref(ri, &stored)
+                .map(|l| l.color.clone())
+                .unwrap_or_default();
+            self.record(ri, number, actor, "labeled").label = Some((stored, color));
+            self.touch(ri, number);
+        }
+        Ok(())
+    }
+
+    /// Removes one label; 404 `Label does not exist` when it is not on the issue.
+    pub(crate) fn remove_label_inner(
+        &mut self,
+        ri: usize,
+        number: u64,
+        name: &str,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let issue = self.issue_mut(ri, number)?;
+        let Some(pos) = issue
+            .labels
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(name))
+        else {
+            return Err(ApiError::new(404, "Label does not exist"));
+        };
+        let stored = issue.labels.remove(pos);
+        let color = self
+            .label_ref(ri, &stored)
+            .map(|l| l.color.clone())
+            .unwrap_or_default();
+        self.record(ri, number, actor, "unlabeled").label = Some((stored, color));
+        self.touch(ri, number);
+        Ok(())
+    }
+
+    /// Replaces the issue's labels with `names`, recording only the differences.
+    pub(crate) fn set_labels(
+        &mut self,
+        ri: usize,
+        number: u64,
+        names: &[String],
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let current = self.issue_ref(ri, number)?.labels.clone();
+        for old in current
+            .iter()
+            .filter(|o| !names.iter().any(|n| n.eq_ignore_ascii_case(o)))
+        {
+            self.remove_label_inner(ri, number, old, actor)?;
+        }
+        self.add_labels(ri, number, names, actor)
+    }
+
+    /// Opens or closes an issue, recording `closed`/`reopened`.
+    pub(crate) fn set_state(
+        &mut self,
+        ri: usize,
+        number: u64,
+        open: bool,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let now = self.now();
+        let issue = self.issue_mut(ri, number)?;
+        if issue.state_open == open {
+            return Ok(());
+        }
+        issue.state_open = open;
+        issue.updated_at = now;
+        let reason = match (open, reason) {
+            (true, _) => Some("reopened".to_string()),
+            (false, Some(r)) => Some(r.to_string()),
+            (false, None) => Some("completed".to_string()),
+        };
+        issue.state_reason = reason.clone();
+        issue.closed_at = (!open).then_some(now);
+        issue.closed_by = (!open).then(|| actor.to_string());
+        let kind = if open { "reopened" } else { "closed" };
+        self.record(ri, number, actor, kind).state_reason = reason;
+        Ok(())
+    }
+
+    /// Adds assignees that can be assigned; others are silently dropped, as GitHub does.
+    pub(crate) fn add_assignees(&mut self, ri: usize, number: u64, logins: &[String], actor: &str) {
+        for login in logins {
+            let Some(user) = self.user(login).map(|u| u.login.clone()) else {
+                continue;
+            };
+            if !self.assignable(ri, &user) {
+                continue;
+            }
+            let Ok(issue) = self.issue_mut(ri, number) else {
+                return;
+            };
+            if issue
+                .assignees
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&user))
+            {
+                continue;
+            }
+            issue.assignees.push(user.clone());
+            self.record(ri, number, actor, "assigned").assignee = Some(user);
+            self.touch(ri, number);
+        }
+    }
+
+    pub(crate) fn remove_assignees(
+        &mut self,
+        ri: usize,
+        number: u64,
+        logins: &[String],
+        actor: &str,
+    ) {
+        for login in logins {
+            let Ok(issue) = self.issue_mut(ri, number) else {
+                return;
+            };
+            let Some(pos) = issue
+                .assignees
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(login))
+            else {
+                continue;
+            };
+            let user = issue.assignees.remove(pos);
+            self.record(ri, number, actor, "unassigned").assignee = Some(user);
+            self.touch(ri, number);
+        }
+    }
+
+    /// Sets or clears the milestone, recording `milestoned`/`demilestoned`.
+    pub(crate) fn set_issue_milestone(
+        &mut self,
+        ri: usize,
+        number: u64,
+        milestone: Option<u64>,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        if let Some(m) = milestone
+            && !self.repos[ri].milestones.iter().any(|x| x.number == m)
+        {
+            return Err(ApiError::invalid("Issue", "milestone", "invalid"));
+        }
+        let old = self.issue_ref(ri, number)?.milestone;
+        if old == milestone {
+            return Ok(());
+        }
+        let title = |m: Option<u64>, model: &Model| {
+            m.and_then(|n| model.repos[ri].milestones.iter().find(|x| x.number == n))
+                .map(|x| x.title.clone())
+        };
+        if old.is_some() {
+            let t = title(old, self);
+            self.record(ri, number, actor, "demilestoned").milestone = t;
+        }
+        if milestone.is_some() {
+            let t = title(milestone, self);
+            self.record(ri, number, actor, "milestoned").milestone = t;
+        }
+        self.issue_mut(ri, number)?.milestone = milestone;
+        self.touch(ri, number);
+        Ok(())
+    }
+
+    pub(crate) fn new_milestone(
+        &mut self,
+        ri: usize,
+        title: &str,
+        description: Option<&str>,
+        creator: &str,
+    ) -> Result<u64, ApiError> {
+        if self.repos[ri].milestones.iter().any(|m| m.title == title) {
+            return Err(ApiError::invalid("Milestone", "title", "already_exists"));
+        }
+        let id = self.next_id("milestone");
+        let now = self.now();
+        let ms = &mut self.repos[ri].milestones;
+        let number = ms.len() as u64 + 1;
+        ms.push(Milestone {
+            id,
+            number,
+            title: title.to_string(),
+            description: description.map(str::to_string),
+            open: true,
+            creator: creator.to_string(),
+            due_on: None,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+        });
+        Ok(number)
+    }
+
+    pub(crate) fn new_comment(
+        &mut self,
+        ri: usize,
+        number: u64,
+        body: &str,
+        actor: &str,
+    ) -> Result<u64, ApiError> {
+        self.issue_ref(ri, number)?;
+        let id = self.next_id("comment");
+        let now = self.now();
+        self.repos[ri].comments.push(Comment {
+            id,
+            issue: number,
+            user: actor.to_string(),
+            body: body.to_string(),
+            created_at: now,
+            updated_at: now,
+        });
+        self.touch(ri, number);
+        Ok(id)
+    }
+
+    /// Adds a native `blocked_by` edge; 422 for a self-block or a duplicate.
+    pub(crate) fn block(&mut self, blocked: u64, blocker: u64) -> Result<(), ApiError> {
+        if self.issue_by_id(blocker).is_none() {
+            return Err(ApiError::not_found());
+        }
+        if blocked == blocker {
+            return Err(ApiError::unprocessable(
+                "An issue cannot be blocked by itself",
+            ));
+        }
+        if self.deps.contains(&(blocked, blocker)) {
+            return Err(ApiError::unprocessable(
+                "Issue is already blocked by this issue",
+            ));
+        }
+        self.deps.push((blocked, blocker));
+        Ok(())
+    }
+
+    /// (open blockers, all blockers, open blocked, all blocked) of an issue id.
+    pub(crate) fn dep_summary(&self, id: u64) -> (usize, usize, usize, usize) {
+        let blockers: Vec<u64> = self
+            .deps
+            .iter()
+            .filter(|d| d.0 == id)
+            .map(|d| d.1)
+            .collect();
+        let blocking: Vec<u64> = self
+            .deps
+            .iter()
+            .filter(|d| d.1 == id)
+            .map(|d| d.0)
+            .collect();
+        let open = |ids: &[u64]| ids.iter().filter(|i| self.is_open_id(**i)).count();
+        (
+            open(&blockers),
+            blockers.len(),
+            open(&blocking),
+            blocking.len(),
+        )
+    }
+
+    // ---- seeding helpers ----
+
+    /// Creates an issue as `author` (the same path as the HTTP create); returns its number.
+    pub fn create_issue(
+        &mut self,
+        repo: &str,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+        author: &str,
+    ) -> u64 {
+        let ri = self.seed_ri(repo);
+        self.add_user(author, super::UserKind::User);
+        let new = NewIssue {
+            title,
+            body: Some(body),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            assignees: Vec::new(),
+            milestone: None,
+            author,
+        };
+        self.new_issue(ri, new, None)
+    }
+
+    /// Adds a label as `actor` (idempotent).
+    pub fn add_label(&mut self, repo: &str, number: u64, label: &str, actor: &str) {
+        let ri = self.seed_ri(repo);
+        self.add_labels(ri, number, &[label.to_string()], actor)
+            .expect("emulator: add_label on a missing issue");
+    }
+
+    /// Removes a label as `actor`; returns whether it was on the issue.
+    pub fn remove_label(&mut self, repo: &str, number: u64, label: &str, actor: &str) -> bool {
+        let ri = self.seed_ri(repo);
+        self.remove_label_inner(ri, number, label, actor).is_ok()
+    }
+
+    pub fn close_issue(&mut self, repo: &str, number: u64, actor: &str) {
+        let ri = self.seed_ri(repo);
+        self.set_state(ri, number, false, None, actor)
+            .expect("emulator: close_issue on a missing issue");
+    }
+
+    pub fn reopen_issue(&mut self, repo: &str, number: u64, actor: &str) {
+        let ri = self.seed_ri(repo);
+        self.set_state(ri, number, true, None, actor)
+            .expect("emulator: reopen_issue on a missing issue");
+    }
+
+    /// Assigns users (only assignable ones stick, as on GitHub).
+    pub fn assign(&mut self, repo: &str, number: u64, logins: &[&str], actor: &str) {
+        let ri = self.seed_ri(repo);
+        let logins: Vec<String> = logins.iter().map(|s| s.to_string()).collect();
+        self.add_assignees(ri, number, &logins, actor);
+    }
+
+    /// Records that `repo#number` is blocked by `blocker_repo#blocker_number`.
+    pub fn add_blocked_by(
+        &mut self,
+        repo: &str,
+        number: u64,
+        blocker_repo: &str,
+        blocker_number: u64,
+    ) {
+        let blocked = self
+            .issue_ref(self.seed_ri(repo), number)
+            .expect("blocked issue")
+            .id;
+        let blocker = self
+            .issue_ref(self.seed_ri(blocker_repo), blocker_number)
+            .expect("blocker issue")
+            .id;
+        self.block(blocked, blocker)
+            .expect("emulator: add_blocked_by");
+    }
+
+    pub fn create_milestone(&mut self, repo: &str, title: &str) -> u64 {
+        let ri = self.seed_ri(repo);
+        let owner = self.repos[ri].owner.clone();
+        self.new_milestone(ri, title, None, &owner)
+            .expect("emulator: create_milestone")
+    }
+
+    /// Puts an issue in a milestone (by milestone number), recorded as the repo owner.
+    pub fn set_milestone(&mut self, repo: &str, issue: u64, milestone: u64) {
+        let ri = self.seed_ri(repo);
+        let owner = self.repos[ri].owner.clone();
+        self.set_issue_milestone(ri, issue, Some(milestone), &owner)
+            .expect("emulator: set_milestone");
+    }
+
+    pub fn add_comment(&mut self, repo: &str, number: u64, body: &str, actor: &str) -> u64 {
+        let ri = self.seed_ri(repo);
+        self.new_comment(ri, number, body, actor)
+            .expect("emulator: add_comment")
+    }
+
+    /// The issue (or pull request) as it stands.
+    pub fn issue(&self, repo: &str, number: u64) -> Option<IssueView> {
+        let ri = self.find_repo(repo)?;
+        let i = self.issue_ref(ri, number).ok()?;
+        let r = &self.repos[ri];
+        Some(IssueView {
+            id: i.id,
+            number,
+            title: i.title.clone(),
+            body: i.body.clone(),
+            author: i.user.clone(),
+            state: if i.state_open { "open" } else { "closed" }.to_string(),
+            state_reason: i.state_reason.clone(),
+            labels: i.labels.clone(),
+            assignees: i.assignees.clone(),
+            milestone: i
+                .milestone
+                .and_then(|m| r.milestones.iter().find(|x| x.number == m))
+                .map(|m| m.title.clone()),
+            comments: r
+                .comments
+                .iter()
+                .filter(|c| c.issue == number)
+                .map(|c| c.body.clone())
+                .collect(),
+            is_pull_request: i.pull.is_some(),
+        })
+    }
+
+    /// Event kinds recorded for an issue, oldest first (e.g. `["labeled", "closed"]`).
+    pub fn issue_events(&self, repo: &str, number: u64) -> Vec<String> {
+        let Some(ri) = self.find_repo(repo) else {
+            return Vec::new();
+        };
+        self.repos[ri]
+            .events
+            .iter()
+            .filter(|e| e.issue == number)
+            .map(|e| e.kind.clone())
+            .collect()
+    }
+
+    /// Whether the milestone (by number) is open.
+    pub fn milestone_open(&self, repo: &str, number: u64) -> Option<bool> {
+        let ri = self.find_repo(repo)?;
+        self.repos[ri]
+            .milestones
+            .iter()
+            .find(|m| m.number == number)
+            .map(|m| m.open)
+    }
+}

@@ -1,0 +1,5 @@
+//! ci routes.
+
+use super::Route;
+
+pub(crate) const ROUTES: &[Route] = &[];

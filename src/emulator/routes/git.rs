@@ -1,0 +1,5 @@
+//! git routes.
+
+use super::Route;
+
+pub(crate) const ROUTES: &[Route] = &[];

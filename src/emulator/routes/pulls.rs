@@ -1,0 +1,5 @@
+//! pulls routes.
+
+use super::Route;
+
+pub(crate) const ROUTES: &[Route] = &[];

@@ -1,0 +1,5 @@
+//! repos routes.
+
+use super::Route;
+
+pub(crate) const ROUTES: &[Route] = &[];

@@ -1,0 +1,188 @@
+//! The HTTP side: accepts connections, applies latency and faults, authenticates, counts the
+//! rate budget, dispatches to a route, and logs every request.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use serde_json::Value;
+
+use super::fault::{self, FaultAction};
+use super::http::{ApiError, Reply, default_message, parse_query};
+use super::{LoggedRequest, Shared, auth, lock, routes};
+
+/// Accepts connections until the task is aborted; connections die with it.
+pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = shared.clone();
+        conns.spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let svc = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, svc)
+                .await;
+        });
+        while conns.try_join_next().is_some() {}
+    }
+}
+
+/// Returned to hyper to close the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// What the server knows about a request before routing it.
+struct Inbound {
+    method: String,
+    path: String,
+    query: String,
+    auth: Option<String>,
+    body: Option<Value>,
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let inc = read(req).await;
+    let latency = *lock(&shared.latency);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let actions = fault::fire(&mut lock(&shared.faults), &inc.method, &inc.path);
+    for action in actions {
+        match action {
+            FaultAction::Delay(d) => tokio::time::sleep(d).await,
+            FaultAction::Drop => {
+                log(&shared, &inc, 0, None);
+                return Err(Dropped);
+            }
+            FaultAction::Respond {
+                status,
+                headers,
+                message,
+            } => {
+                let msg = message.unwrap_or_else(|| default_message(status).to_string());
+                let mut reply = Reply::json(status, ApiError::new(status, &msg).body());
+                reply.headers = headers;
+                log(&shared, &inc, status, None);
+                return Ok(respond(&shared, reply));
+            }
+        }
+    }
+    let (reply, actor) = dispatch(&shared, &inc);
+    log(&shared, &inc, reply.status, actor);
+    Ok(respond(&shared, reply))
+}
+
+async fn read(req: Request<Incoming>) -> Inbound {
+    let (parts, body) = req.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    Inbound {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        auth: parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: serde_json::from_slice(&bytes).ok(),
+    }
+}
+
+/// Authenticates, counts the budget and runs the route, all under one model lock.
+fn dispatch(shared: &Shared, inc: &Inbound) -> (Reply, Option<String>) {
+    let mut model = lock(&shared.model);
+    let caller = match auth::authenticate(&model, &inc.method, &inc.path, inc.auth.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            let (_, headers) = auth::rate_limit(&mut model, "anonymous", false);
+            return (with_headers(error_reply(&e), headers), None);
+        }
+    };
+    let actor = caller.login();
+    let counts = inc.path != "/rate_limit";
+    let (allowed, headers) = auth::rate_limit(&mut model, &caller.budget_key(), counts);
+    if let Err(e) = allowed {
+        return (with_headers(error_reply(&e), headers), actor);
+    }
+    let req = super::http::Req {
+        method: inc.method.clone(),
+        path: inc.path.clone(),
+        query: parse_query(&inc.query),
+        params: Vec::new(),
+        body: inc.body.clone().unwrap_or(Value::Null),
+        actor: actor.clone(),
+        app: match caller {
+            auth::Caller::App(id) => Some(id),
+            _ => None,
+        },
+    };
+    let reply = match routes::route(&mut model, req) {
+        Ok(r) => r,
+        Err(e) => error_reply(&e),
+    };
+    (with_headers(reply, headers), actor)
+}
+
+fn error_reply(e: &ApiError) -> Reply {
+    Reply::json(e.status, e.body())
+}
+
+fn with_headers(mut reply: Reply, headers: Vec<(String, String)>) -> Reply {
+    reply.headers.extend(headers);
+    reply
+}
+
+fn log(shared: &Shared, inc: &Inbound, status: u16, actor: Option<String>) {
+    let seq = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    lock(&shared.log).push(LoggedRequest {
+        seq,
+        method: inc.method.clone(),
+        path: inc.path.clone(),
+        query: inc.query.clone(),
+        status,
+        body: inc.body.clone(),
+        actor,
+    });
+}
+
+fn respond(shared: &Shared, reply: Reply) -> Response<Full<Bytes>> {
+    let seq = shared.seq.load(Ordering::SeqCst);
+    let mut b = Response::builder()
+        .status(reply.status)
+        .header("x-github-request-id", format!("EMU0:{seq:08X}"))
+        .header("x-github-api-version-selected", "2022-11-28")
+        .header("server", "github.com");
+    for (k, v) in &reply.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    let body = match &reply.body {
+        Some(v) => {
+            b = b.header("content-type", "application/json; charset=utf-8");
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default())
+        }
+        None => Bytes::new(),
+    };
+    b.body(Full::new(body))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
