@@ -1,1 +1,132 @@
-//! demo
+//! `shiprig demo`: the design's example, run by the real Conductor through the real HTTP
+//! client against the built-in GitHub emulator, with simulated agents and a fake Slack.
+
+pub mod agents;
+pub mod world;
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::conductor::{self, Effect, Tick, TickReport};
+use crate::github::RequestStats;
+use crate::notify::{HookFuture, Notifier, ProductHook, Slack};
+pub use agents::AgentWork;
+pub use world::World;
+
+/// Rounds after which a scenario stops even if work remains (it never should).
+const MAX_ROUNDS: usize = 8;
+
+/// One Conductor tick and what followed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub round: usize,
+    pub effects: Vec<Effect>,
+    pub failed: Vec<String>,
+    pub queue: Vec<conductor::QueueEntry>,
+    pub slack: Vec<String>,
+    pub product: Vec<String>,
+    pub agents: Vec<AgentWork>,
+    pub requests: RequestStats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub story: String,
+    pub rounds: Vec<Round>,
+}
+
+/// A product board that records what it was told (the demo's stand-in for Asana or ClickUp).
+#[derive(Debug, Default, Clone)]
+pub struct Board {
+    pub completed: Arc<Mutex<Vec<String>>>,
+}
+
+impl ProductHook for Board {
+    fn name(&self) -> &str {
+        "product board"
+    }
+
+    fn milestone_complete<'a>(&'a self, title: &'a str, _url: &'a str, _description: &'a str) -> HookFuture<'a> {
+        Box::pin(async move {
+            self.completed.lock().unwrap_or_else(|e| e.into_inner()).push(title.to_string());
+            Ok(())
+        })
+    }
+}
+
+/// Tick until a tick changes nothing; between ticks the agents finish what they were given.
+/// `between` runs after each round's agents (scenarios file new work there).
+pub async fn run_rounds(world: &World, mut between: impl FnMut(&World, usize)) -> anyhow::Result<Vec<Round>> {
+    let notifier = Notifier { slack: Some(Slack::webhook(world.slack.url())?) };
+    let board = Board::default();
+    let tick = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: Some(&board) };
+    let mut rounds = Vec::new();
+    for round in 1..=MAX_ROUNDS {
+        let heard_before = world.slack.texts().len();
+        let report = conductor::tick(&tick, world.gh.clock().now(), false).await?;
+        let quiet = report.plan.effects.is_empty();
+        let agents = agents::finish_dispatched(world);
+        between(world, round);
+        rounds.push(round_of(round, report, world.slack.texts().split_off(heard_before), agents));
+        if quiet {
+            break;
+        }
+        world.pass(5);
+    }
+    Ok(rounds)
+}
+
+fn round_of(round: usize, report: TickReport, slack: Vec<String>, agents: Vec<AgentWork>) -> Round {
+    let applied = report.applied.unwrap_or_default();
+    Round {
+        round,
+        effects: applied.done,
+        failed: applied.failed.iter().map(|f| format!("{:?}: {}", f.effect, f.error)).collect(),
+        queue: report.plan.queue,
+        slack,
+        product: applied.product,
+        agents,
+        requests: report.requests,
+    }
+}
+
+/// Scenario 1: the design's milestone, worked to the end.
+pub async fn design_example() -> anyhow::Result<Scenario> {
+    let world = World::new().await?;
+    world.seed_design_example();
+    let rounds = run_rounds(&world, |_, _| {}).await?;
+    Ok(Scenario {
+        name: "design".into(),
+        story: "Milestone \"AI Chat Widget\": #1 LLM tool API and #2 Chat UI component in parallel, \
+                #3 Connect UI to API blocked by both, #4 Analytics tracking blocked by #3; all approved."
+            .into(),
+        rounds,
+    })
+}
+
+/// Scenario 2: a critical bug is filed while #1 and #2 are in progress; it goes to the next
+/// free agent ahead of #3.
+pub async fn critical_interrupt() -> anyhow::Result<Scenario> {
+    let world = World::new().await?;
+    world.seed_design_example();
+    let rounds = run_rounds(&world, |world, round| {
+        if round == 1 {
+            world.approved_issue("Checkout crashes on an empty cart", &["critical"]);
+        }
+    })
+    .await?;
+    Ok(Scenario {
+        name: "critical-interrupt".into(),
+        story: "The same milestone; while agents work on #1 and #2, a product person files a \
+                critical bug (#5). It must be taken before #3."
+            .into(),
+        rounds,
+    })
+}
+
+/// Both scenarios, in order.
+pub async fn run() -> anyhow::Result<Vec<Scenario>> {
+    Ok(vec![design_example().await?, critical_interrupt().await?])
+}

@@ -12,6 +12,7 @@ mod model;
 mod render;
 mod routes;
 mod server;
+pub mod slack;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;

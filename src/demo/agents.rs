@@ -1,0 +1,52 @@
+//! Simulated coding agents: each picks up the workflow run the Conductor dispatched, opens a
+//! pull request that says `Closes #N`, and merges it before the next tick.
+
+use serde::Serialize;
+
+use super::world::World;
+
+/// What one agent did between two ticks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentWork {
+    pub agent: String,
+    pub issue: u64,
+    pub pull_request: u64,
+}
+
+/// Finish every dispatched, not yet finished run. Agents work on the repository through the
+/// emulator's model, as a runner with its own token would.
+pub fn finish_dispatched(world: &World) -> Vec<AgentWork> {
+    let full = world.full_name();
+    let runs = world.emulator.model().workflow_runs(&full);
+    let mut done = Vec::new();
+    for run in runs.into_iter().filter(|r| r.status != "completed") {
+        let issue = run.inputs.get("issue").and_then(|v| v.as_str()).and_then(|s| s.parse::<u64>().ok());
+        let agent = run.inputs.get("agent").and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(issue), Some(agent)) = (issue, agent) else { continue };
+        let login = login_of(world, &agent);
+        let mut model = world.emulator.model();
+        let branch = format!("agent/{issue}");
+        model.set_file(&full, &branch, &format!("src/feature_{issue}.rs"), &format!("// #{issue}\n"));
+        let title = format!("Work for #{issue}");
+        let body = format!("Closes #{issue}\n\nShiprig-Agent: {agent}");
+        let pull = model.create_pull(&full, &branch, "main", &title, &body, &login);
+        model.merge_pull(&full, pull, &login);
+        if model.issue(&full, issue).is_some_and(|i| i.state == "open") {
+            model.close_issue(&full, issue, &login);
+        }
+        model.set_run_status(&full, run.id, "completed", Some("success"));
+        done.push(AgentWork { agent, issue, pull_request: pull });
+    }
+    done
+}
+
+fn login_of(world: &World, agent: &str) -> String {
+    world
+        .config
+        .conductor
+        .agents
+        .iter()
+        .find(|a| a.name == agent)
+        .and_then(|a| a.login.clone())
+        .unwrap_or_else(|| agent.to_string())
+}
