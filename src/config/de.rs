@@ -62,9 +62,9 @@ pub(crate) fn slug<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String,
     }
 }
 
-/// Hint added wherever a secret would otherwise be written into the config.
-pub(crate) const SECRET_HINT: &str = "the config never holds secrets: name the environment variable \
-     that holds it instead";
+/// Said wherever a secret would otherwise be written into the config; `load` also reads it as
+/// "do not show the source line".
+pub(crate) const SECRET_HINT: &str = "the config never holds secrets";
 
 /// The name of an environment variable (`SLACK_WEBHOOK_URL`), never the secret itself.
 ///
@@ -96,8 +96,8 @@ fn check_env_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "expected an environment variable name like `CLICKUP_TOKEN` \
-             (uppercase letters, digits and `_`); {SECRET_HINT}"
+            "expected the name of an environment variable, like `CLICKUP_TOKEN` \
+             (uppercase letters, digits and `_`): {SECRET_HINT}, only where to find them"
         ))
     }
 }

@@ -125,15 +125,22 @@ impl TryFrom<GateRuleSpec> for GateRule {
     }
 }
 
+/// Owners are users or teams; the error points at the bad entry.
 fn owners<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    use serde::de::Error as _;
-    let owners = Vec::<String>::deserialize(d)?;
-    if let Some(bad) = owners.iter().find(|o| !o.starts_with('@') || o.len() < 2) {
-        return Err(D::Error::custom(format!(
-            "invalid owner `{bad}`: expected a user `@login` or a team `@org/team`"
-        )));
+    let owners = Vec::<serde_saphyr::Spanned<String>>::deserialize(d)?;
+    if let Some(bad) = owners
+        .iter()
+        .find(|o| !o.value.starts_with('@') || o.value.len() < 2)
+    {
+        return Err(de::located(
+            bad.referenced,
+            format!(
+                "invalid owner `{}`: expected a user `@login` or a team `@org/team`",
+                bad.value
+            ),
+        ));
     }
-    Ok(owners)
+    Ok(owners.into_iter().map(|o| o.value).collect())
 }
 
 /// An approval count: 0 would silently switch the gate off, so it is refused.
