@@ -159,11 +159,14 @@ fn duplicate_agent_names_point_at_the_second() {
 #[test]
 fn two_dispatch_backends_point_at_the_second() {
     let text = "conductor:\n  dispatch:\n    github_actions: {workflow: a.yml}\n    command: {argv: [./agent]}\n";
+    let both = ["`command` and `github_actions` are both set", "exactly one"];
+    assert_err(text, 4, 5, &both);
+    let block = "conductor:\n  dispatch:\n    github_actions:\n      workflow: a.yml\n    kubernetes:\n      job_template: k8s/job.yml\n";
     assert_err(
-        text,
-        4,
-        14,
-        &["`command` and `github_actions` are both set", "exactly one"],
+        block,
+        5,
+        5,
+        &["`kubernetes` and `github_actions` are both set"],
     );
 }
 
@@ -339,6 +342,12 @@ fn wrong_shapes_and_missing_keys() {
     assert_err("conductor:\n  max_fix_attempts: lots\n", 2, 21, &["u32"]);
     let err = assert_err("release: {tag_prefix: [v\n", 1, 23, &[]);
     assert!(!err.message.is_empty());
+}
+
+#[test]
+fn empty_names_are_refused() {
+    assert_err("labels: {approved: \"\"}\n", 1, 20, &["empty value"]);
+    assert_err("release: {main_branch: \" \"}\n", 1, 24, &["empty value"]);
 }
 
 #[test]

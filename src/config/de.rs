@@ -40,6 +40,17 @@ pub(crate) fn split_located(message: &str) -> Option<(usize, usize, &str)> {
     Some((line.parse().ok()?, column.parse().ok()?, rest))
 }
 
+/// A name that must not be empty (a label, a branch, a check name): an empty one would
+/// silently match nothing.
+pub(crate) fn non_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim().is_empty() {
+        Err(D::Error::custom("empty value: expected a non-empty name"))
+    } else {
+        Ok(text)
+    }
+}
+
 /// Whether `name` is a lowercase slug: `[a-z0-9][a-z0-9_-]*`.
 pub(crate) fn is_slug(name: &str) -> bool {
     let mut chars = name.chars();

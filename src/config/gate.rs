@@ -19,6 +19,7 @@ pub struct GateConfig {
     pub rules: BTreeMap<String, GateRule>,
     pub humans: Humans,
     /// The check run posted on the head SHA; make it a required status check.
+    #[serde(deserialize_with = "de::non_empty")]
     pub check_name: String,
 }
 
