@@ -55,6 +55,16 @@ pub struct GateRule {
 }
 
 impl GateRule {
+    /// A rule over `paths` with nothing else set, for code and tests that build a config
+    /// without YAML. Set the other public fields afterwards; change `paths` only through here,
+    /// since the matcher is compiled from them.
+    pub fn new(paths: Vec<Glob>) -> Result<Self, String> {
+        Self::try_from(GateRuleSpec {
+            paths,
+            ..GateRuleSpec::default()
+        })
+    }
+
     /// All of `paths`, compiled once when the config was read.
     pub fn matcher(&self) -> &GlobSet {
         &self.matcher
@@ -181,5 +191,18 @@ impl Default for Humans {
             min_approvals: 1,
             min_permission: Permission::Write,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_built_in_code_matches_like_one_read_from_yaml() {
+        let rule = GateRule::new(vec![Glob::new("src/auth/**").unwrap()]).unwrap();
+        assert!(rule.matches_path("src/auth/login.rs"));
+        assert!(!rule.matches_path("src/lib.rs"));
+        assert_eq!(rule.required_approvals(&Humans::default()), 1);
     }
 }
