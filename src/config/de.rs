@@ -40,6 +40,17 @@ pub(crate) fn split_located(message: &str) -> Option<(usize, usize, &str)> {
     Some((line.parse().ok()?, column.parse().ok()?, rest))
 }
 
+/// A name that must not be empty (a label, a branch, a check name): an empty one would
+/// silently match nothing.
+pub(crate) fn non_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim().is_empty() {
+        Err(D::Error::custom("empty value: expected a non-empty name"))
+    } else {
+        Ok(text)
+    }
+}
+
 /// Whether `name` is a lowercase slug: `[a-z0-9][a-z0-9_-]*`.
 pub(crate) fn is_slug(name: &str) -> bool {
     let mut chars = name.chars();
@@ -62,9 +73,9 @@ pub(crate) fn slug<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String,
     }
 }
 
-/// Hint added wherever a secret would otherwise be written into the config.
-pub(crate) const SECRET_HINT: &str = "the config never holds secrets: name the environment variable \
-     that holds it instead";
+/// Said wherever a secret would otherwise be written into the config; `load` also reads it as
+/// "do not show the source line".
+pub(crate) const SECRET_HINT: &str = "the config never holds secrets";
 
 /// The name of an environment variable (`SLACK_WEBHOOK_URL`), never the secret itself.
 ///
@@ -96,8 +107,8 @@ fn check_env_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "expected an environment variable name like `CLICKUP_TOKEN` \
-             (uppercase letters, digits and `_`); {SECRET_HINT}"
+            "expected the name of an environment variable, like `CLICKUP_TOKEN` \
+             (uppercase letters, digits and `_`): {SECRET_HINT}, only where to find them"
         ))
     }
 }

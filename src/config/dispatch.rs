@@ -3,9 +3,9 @@
 use std::fmt;
 
 use schemars::JsonSchema;
-use serde::de::{Error as _, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Spanned;
 
 use super::de;
 use super::values::Duration;
@@ -64,19 +64,25 @@ impl<'de> Visitor<'de> for DispatchVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dispatch, A::Error> {
         let mut out = Dispatch::default();
         let mut first: Option<String> = None;
-        while let Some(key) = map.next_key::<String>()? {
-            let location = match key.as_str() {
-                "github_actions" => put(&mut out.github_actions, map.next_value()?),
-                "kubernetes" => put(&mut out.kubernetes, map.next_value()?),
-                "command" => put(&mut out.command, map.next_value()?),
-                other => return Err(A::Error::unknown_field(other, BACKENDS)),
-            };
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let Spanned {
+                value: key,
+                referenced: at,
+                ..
+            } = key;
+            match key.as_str() {
+                "github_actions" => out.github_actions = Some(map.next_value()?),
+                "kubernetes" => out.kubernetes = Some(map.next_value()?),
+                "command" => out.command = Some(map.next_value()?),
+                other => return Err(de::located(at, unknown_backend(other))),
+            }
             if let Some(first) = &first {
                 return Err(de::located(
-                    location,
+                    at,
                     format!(
                         "`{key}` and `{first}` are both set: dispatch takes exactly one backend \
-                         (one of `github_actions`, `kubernetes`, `command`)"
+                         (one of {})",
+                        BACKENDS.join(", ")
                     ),
                 ));
             }
@@ -86,9 +92,11 @@ impl<'de> Visitor<'de> for DispatchVisitor {
     }
 }
 
-fn put<T>(slot: &mut Option<T>, value: Spanned<T>) -> Location {
-    *slot = Some(value.value);
-    value.referenced
+fn unknown_backend(key: &str) -> String {
+    format!(
+        "unknown field `{key}`, expected one of {}",
+        BACKENDS.join(", ")
+    )
 }
 
 /// `workflow_dispatch` of the agent workflow with inputs `issue` and `agent`.

@@ -19,6 +19,7 @@ pub struct GateConfig {
     pub rules: BTreeMap<String, GateRule>,
     pub humans: Humans,
     /// The check run posted on the head SHA; make it a required status check.
+    #[serde(deserialize_with = "de::non_empty")]
     pub check_name: String,
 }
 
@@ -54,6 +55,16 @@ pub struct GateRule {
 }
 
 impl GateRule {
+    /// A rule over `paths` with nothing else set, for code and tests that build a config
+    /// without YAML. Set the other public fields afterwards; change `paths` only through here,
+    /// since the matcher is compiled from them.
+    pub fn new(paths: Vec<Glob>) -> Result<Self, String> {
+        Self::try_from(GateRuleSpec {
+            paths,
+            ..GateRuleSpec::default()
+        })
+    }
+
     /// All of `paths`, compiled once when the config was read.
     pub fn matcher(&self) -> &GlobSet {
         &self.matcher
@@ -125,15 +136,22 @@ impl TryFrom<GateRuleSpec> for GateRule {
     }
 }
 
+/// Owners are users or teams; the error points at the bad entry.
 fn owners<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    use serde::de::Error as _;
-    let owners = Vec::<String>::deserialize(d)?;
-    if let Some(bad) = owners.iter().find(|o| !o.starts_with('@') || o.len() < 2) {
-        return Err(D::Error::custom(format!(
-            "invalid owner `{bad}`: expected a user `@login` or a team `@org/team`"
-        )));
+    let owners = Vec::<serde_saphyr::Spanned<String>>::deserialize(d)?;
+    if let Some(bad) = owners
+        .iter()
+        .find(|o| !o.value.starts_with('@') || o.value.len() < 2)
+    {
+        return Err(de::located(
+            bad.referenced,
+            format!(
+                "invalid owner `{}`: expected a user `@login` or a team `@org/team`",
+                bad.value
+            ),
+        ));
     }
-    Ok(owners)
+    Ok(owners.into_iter().map(|o| o.value).collect())
 }
 
 /// An approval count: 0 would silently switch the gate off, so it is refused.
@@ -173,5 +191,18 @@ impl Default for Humans {
             min_approvals: 1,
             min_permission: Permission::Write,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_built_in_code_matches_like_one_read_from_yaml() {
+        let rule = GateRule::new(vec![Glob::new("src/auth/**").unwrap()]).unwrap();
+        assert!(rule.matches_path("src/auth/login.rs"));
+        assert!(!rule.matches_path("src/lib.rs"));
+        assert_eq!(rule.required_approvals(&Humans::default()), 1);
     }
 }

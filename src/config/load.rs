@@ -26,6 +26,11 @@ pub struct ConfigError {
     pub snippet: Option<String>,
 }
 
+impl ConfigError {
+    /// The exit code of a command stopped by a bad config (design brief, section 7).
+    pub const EXIT_CODE: i32 = 2;
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
@@ -133,9 +138,11 @@ fn unknown_field_hint(field: &str, expected: &[&str]) -> Hint {
     if SECRET_WORDS.iter().any(|w| lower.contains(w)) && !lower.ends_with("_env") {
         let env_key = format!("{field}_env");
         let text = if expected.contains(&env_key.as_str()) {
-            format!("; {SECRET_HINT} with `{env_key}`")
+            format!(
+                "; {SECRET_HINT}: set `{env_key}` to the name of the environment variable that holds it"
+            )
         } else {
-            format!("; {SECRET_HINT} (a `*_env` key)")
+            format!("; {SECRET_HINT}: name the environment variable that holds it in a `*_env` key")
         };
         return Hint { text, secret: true };
     }

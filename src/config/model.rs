@@ -74,18 +74,29 @@ fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Labels {
+    #[serde(deserialize_with = "de::non_empty")]
     pub approved: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub blocked: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub in_progress: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub in_review: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub done: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub critical: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub high_priority: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub agent_failed: String,
     /// A human's "leave this alone" label; shiprig never assigns an issue carrying it.
+    #[serde(deserialize_with = "de::non_empty")]
     pub hold: String,
     /// Prefix of the per-agent claim label (`agent:agent-1`).
+    #[serde(deserialize_with = "de::non_empty")]
     pub agent_prefix: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub human_gate: String,
 }
 
@@ -350,8 +361,11 @@ fn asana_token_env() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Release {
+    #[serde(deserialize_with = "de::non_empty")]
     pub production_branch: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub main_branch: String,
+    #[serde(deserialize_with = "de::non_empty")]
     pub tag_prefix: String,
 }
 
