@@ -1,0 +1,97 @@
+//! Requests and wall time of a Conductor tick at rest, for 10, 100 and 1,000 approved issues
+//! (300 dependency edges at 1,000, scaled down below), 5 agents, against the emulator.
+//! Run with `cargo bench --bench conductor_tick`; it prints its figures.
+
+use std::time::{Duration, Instant};
+
+use shiprig::conductor::{self, Tick};
+use shiprig::demo::World;
+use shiprig::demo::world::PRODUCT_PERSON;
+use shiprig::notify::Notifier;
+
+const AGENTS: &str = r#"version: 1
+approvers: {min_permission: maintain}
+conductor:
+  agents: [{name: a1}, {name: a2}, {name: a3}, {name: a4}, {name: a5}]
+  dispatch:
+    github_actions: {workflow: shiprig-agent.yml, ref: main}
+"#;
+
+/// A deterministic pseudo-random sequence (no extra crate needed for a fixture).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+async fn world(issues: u64, edges: u64) -> World {
+    let mut world = World::new().await.expect("emulator");
+    world.config = shiprig::config::Config::from_yaml("bench", AGENTS).expect("config");
+    let full = world.full_name();
+    {
+        let mut model = world.emulator.model();
+        for n in 1..=issues {
+            let number = model.create_issue(&full, &format!("Feature {n}"), "", &[], PRODUCT_PERSON);
+            model.add_label(&full, number, "approved", PRODUCT_PERSON);
+        }
+        let mut rng = Lcg(42);
+        let mut added = 0;
+        while added < edges {
+            let blocked = 2 + rng.next(issues - 1);
+            let blocker = 1 + rng.next(blocked - 1);
+            if blocker != blocked {
+                model.add_blocked_by(&full, blocked, &full, blocker);
+                added += 1;
+            }
+        }
+    }
+    world
+}
+
+async fn tick(world: &World) -> conductor::TickReport {
+    let notifier = Notifier::default();
+    let tick = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: None };
+    conductor::tick(&tick, world.gh.clock().now(), false).await.expect("tick")
+}
+
+async fn measure(issues: u64, edges: u64) {
+    let world = world(issues, edges).await;
+    let first = tick(&world).await;
+    for _ in 0..5 {
+        if tick(&world).await.plan.effects.is_empty() {
+            break;
+        }
+    }
+    let quiet = tick(&world).await;
+    assert!(quiet.plan.effects.is_empty(), "the fixture did not come to rest");
+    world.emulator.set_latency(Duration::from_millis(50));
+    let started = Instant::now();
+    let slow = tick(&world).await;
+    let wall = started.elapsed();
+    let pages = issues.div_ceil(100);
+    println!(
+        "N = {issues:>5} issues, {edges:>3} edges, 5 agents | first tick: {:>4} requests ({} writes) | \
+         at rest: {:>2} requests, {} writes | at rest with 50 ms per request: {:>5.2} s ({} requests) | \
+         a per-issue loop would need at least {} requests",
+        first.requests.total(),
+        first.requests.writes,
+        quiet.requests.total(),
+        quiet.requests.writes,
+        wall.as_secs_f64(),
+        slow.requests.total(),
+        pages + issues,
+    );
+}
+
+fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        for (issues, edges) in [(10, 3), (100, 30), (1000, 300)] {
+            measure(issues, edges).await;
+        }
+    });
+}
