@@ -5,7 +5,7 @@
 
 mod apps;
 mod ci;
-mod git;
+pub(crate) mod git;
 pub(crate) mod issues;
 mod pulls;
 

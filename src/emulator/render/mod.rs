@@ -4,6 +4,8 @@ mod ci;
 mod git;
 mod issues;
 
+pub(crate) use ci::workflow_id;
+
 use serde_json::{Value, json};
 
 use super::model::{Model, UserKind, node_id, ts};
