@@ -103,14 +103,16 @@ async fn the_design_example_runs_in_the_designs_rounds() {
 #[tokio::test]
 async fn a_critical_bug_filed_mid_round_goes_before_three() {
     let scenario = demo::critical_interrupt().await.unwrap();
-    let round2: Vec<(u64, String)> = scenario.rounds[1]
+    let round2: Vec<(String, String)> = scenario.rounds[1]
         .effects
         .iter()
-        .filter_map(|e| if let Effect::Start { issue, agent, .. } = e { Some((*issue, agent.clone())) } else { None })
+        .filter_map(|e| if let Effect::Start { title, agent, .. } = e { Some((title.clone(), agent.clone())) } else { None })
         .collect();
-    assert_eq!(round2, vec![(5, "agent-1".into()), (3, "agent-2".into())]);
-    let queue: Vec<u64> = scenario.rounds[1].queue.iter().map(|e| e.issue).collect();
-    assert!(queue.iter().position(|n| *n == 5) < queue.iter().position(|n| *n == 3), "{queue:?}");
+    let bug = "Checkout crashes on an empty cart".to_string();
+    assert_eq!(round2, vec![(bug.clone(), "agent-1".into()), ("Connect UI to API".into(), "agent-2".into())]);
+    let queue: Vec<&str> = scenario.rounds[1].queue.iter().map(|e| e.title.as_str()).collect();
+    let position = |title: &str| queue.iter().position(|t| *t == title);
+    assert!(position(&bug) < position("Connect UI to API"), "{queue:?}");
 }
 
 #[tokio::test]

@@ -40,8 +40,10 @@ fn render_round(out: &mut String, round: &Round) {
     if round.effects.is_empty() && round.failed.is_empty() {
         let _ = writeln!(out, "  nothing to change: the rig is at rest");
     }
+    let titles: std::collections::BTreeMap<u64, &crate::conductor::QueueEntry> =
+        round.queue.iter().map(|e| (e.issue, e)).collect();
     for effect in &round.effects {
-        let _ = writeln!(out, "  {}", line(effect));
+        let _ = writeln!(out, "  {}", line(effect, &titles));
     }
     for failure in &round.failed {
         let _ = writeln!(out, "  FAILED    {failure}");
@@ -56,7 +58,7 @@ fn render_round(out: &mut String, round: &Round) {
         let _ = writeln!(out, "  queue     still waiting for an agent: {}", waiting.join(", "));
     }
     for text in &round.slack {
-        let _ = writeln!(out, "  slack     {text}");
+        let _ = writeln!(out, "  slack     \"{}\"", plain(text));
     }
     for told in &round.product {
         let _ = writeln!(out, "  product   {told}");
@@ -68,13 +70,40 @@ fn render_round(out: &mut String, round: &Round) {
             work.agent, work.pull_request, work.issue, work.issue
         );
     }
+    for happening in &round.happenings {
+        let _ = writeln!(out, "  meanwhile {happening}");
+    }
 }
 
-fn line(effect: &Effect) -> String {
+/// Slack mrkdwn as a person reads it: links as their text, no emphasis marks or emoji codes.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else { break };
+        let inner = &rest[start + 1..start + end];
+        out.push_str(inner.split_once('|').map_or(inner, |(_, label)| label));
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    let words: Vec<&str> = out.split(' ').filter(|w| !(w.starts_with(':') && w.ends_with(':') && w.len() > 2)).collect();
+    words.join(" ").replace('*', "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+fn line(effect: &Effect, queue: &std::collections::BTreeMap<u64, &crate::conductor::QueueEntry>) -> String {
+    let title = |n: &u64| queue.get(n).map(|e| e.title.as_str()).unwrap_or_default();
     match effect {
-        Effect::Start { issue, title, agent, .. } => format!("start     {agent} takes #{issue} {title}"),
-        Effect::AddLabel { issue, reason, .. } => format!("blocked   #{issue} ({reason})"),
-        Effect::RemoveLabel { issue, .. } => format!("unblocked #{issue}: its last blocker closed"),
+        Effect::Start { issue, title, agent, .. } => {
+            let rank = match queue.get(issue).map(|e| e.rank) {
+                Some(crate::conductor::Rank::Critical) => " (critical: first in the queue)",
+                Some(crate::conductor::Rank::HighPriority) => " (high priority)",
+                _ => "",
+            };
+            format!("start     {agent} takes #{issue} {title}{rank}")
+        }
+        Effect::AddLabel { issue, reason, .. } => format!("blocked   #{issue} {} ({reason})", title(issue)),
+        Effect::RemoveLabel { issue, .. } => format!("unblocked #{issue} {}: its last blocker closed", title(issue)),
         Effect::CloseMilestone { title, .. } => format!("milestone {title:?} closed: all its issues are done"),
         other => describe(other),
     }

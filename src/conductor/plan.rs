@@ -138,7 +138,8 @@ impl<'a> Judge<'a> {
         for issue in self.issues().filter(|i| self.approved(i)) {
             let blocked = self.is_blocked(issue);
             if blocked && !issue.has(label) {
-                let reason = format!("{} open blocker(s)", issue.open_blockers.max(1));
+                let count = issue.open_blockers.max(1);
+                let reason = format!("{count} open blocker{}", if count == 1 { "" } else { "s" });
                 plan.effects.push(Effect::AddLabel { issue: issue.number, label: label.clone(), reason });
             } else if !blocked && issue.has(label) {
                 let reason = "no open blocker left".to_string();

@@ -27,6 +27,8 @@ pub struct Round {
     pub slack: Vec<String>,
     pub product: Vec<String>,
     pub agents: Vec<AgentWork>,
+    /// What happened in the world between this tick and the next (new work filed, …).
+    pub happenings: Vec<String>,
     pub requests: RequestStats,
 }
 
@@ -57,8 +59,11 @@ impl ProductHook for Board {
 }
 
 /// Tick until a tick changes nothing; between ticks the agents finish what they were given.
-/// `between` runs after each round's agents (scenarios file new work there).
-pub async fn run_rounds(world: &World, mut between: impl FnMut(&World, usize)) -> anyhow::Result<Vec<Round>> {
+/// `between` runs after each round's agents (scenarios file new work there) and says what it did.
+pub async fn run_rounds(
+    world: &World,
+    mut between: impl FnMut(&World, usize) -> Vec<String>,
+) -> anyhow::Result<Vec<Round>> {
     let notifier = Notifier { slack: Some(Slack::webhook(world.slack.url())?) };
     let board = Board::default();
     let tick = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: Some(&board) };
@@ -68,8 +73,10 @@ pub async fn run_rounds(world: &World, mut between: impl FnMut(&World, usize)) -
         let report = conductor::tick(&tick, world.gh.clock().now(), false).await?;
         let quiet = report.plan.effects.is_empty();
         let agents = agents::finish_dispatched(world);
-        between(world, round);
-        rounds.push(round_of(round, report, world.slack.texts().split_off(heard_before), agents));
+        let happenings = between(world, round);
+        let mut played = round_of(round, report, world.slack.texts().split_off(heard_before), agents);
+        played.happenings = happenings;
+        rounds.push(played);
         if quiet {
             break;
         }
@@ -88,6 +95,7 @@ fn round_of(round: usize, report: TickReport, slack: Vec<String>, agents: Vec<Ag
         slack,
         product: applied.product,
         agents,
+        happenings: Vec::new(),
         requests: report.requests,
     }
 }
@@ -96,7 +104,7 @@ fn round_of(round: usize, report: TickReport, slack: Vec<String>, agents: Vec<Ag
 pub async fn design_example() -> anyhow::Result<Scenario> {
     let world = World::new().await?;
     world.seed_design_example();
-    let rounds = run_rounds(&world, |_, _| {}).await?;
+    let rounds = run_rounds(&world, |_, _| Vec::new()).await?;
     Ok(Scenario {
         name: "design".into(),
         story: "Milestone \"AI Chat Widget\": #1 LLM tool API and #2 Chat UI component in parallel, \
@@ -112,15 +120,18 @@ pub async fn critical_interrupt() -> anyhow::Result<Scenario> {
     let world = World::new().await?;
     world.seed_design_example();
     let rounds = run_rounds(&world, |world, round| {
-        if round == 1 {
-            world.approved_issue("Checkout crashes on an empty cart", &["critical"]);
+        if round != 1 {
+            return Vec::new();
         }
+        let title = "Checkout crashes on an empty cart";
+        let number = world.approved_issue(title, &["critical"]);
+        vec![format!("{} files #{number} {title} (critical, approved)", world::PRODUCT_PERSON)]
     })
     .await?;
     Ok(Scenario {
         name: "critical-interrupt".into(),
         story: "The same milestone; while agents work on #1 and #2, a product person files a \
-                critical bug (#5). It must be taken before #3."
+                critical bug. It must be taken before #3."
             .into(),
         rounds,
     })
