@@ -22,7 +22,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below
     }
 }
@@ -34,7 +37,8 @@ async fn world(issues: u64, edges: u64) -> World {
     {
         let mut model = world.emulator.model();
         for n in 1..=issues {
-            let number = model.create_issue(&full, &format!("Feature {n}"), "", &[], PRODUCT_PERSON);
+            let number =
+                model.create_issue(&full, &format!("Feature {n}"), "", &[], PRODUCT_PERSON);
             model.add_label(&full, number, "approved", PRODUCT_PERSON);
         }
         let mut rng = Lcg(42);
@@ -53,8 +57,16 @@ async fn world(issues: u64, edges: u64) -> World {
 
 async fn tick(world: &World) -> conductor::TickReport {
     let notifier = Notifier::default();
-    let tick = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: None };
-    conductor::tick(&tick, world.gh.clock().now(), false).await.expect("tick")
+    let tick = Tick {
+        gh: &world.gh,
+        repo: &world.repo,
+        config: &world.config,
+        notifier: &notifier,
+        product: None,
+    };
+    conductor::tick(&tick, world.gh.clock().now(), false)
+        .await
+        .expect("tick")
 }
 
 async fn measure(issues: u64, edges: u64) {
@@ -66,7 +78,10 @@ async fn measure(issues: u64, edges: u64) {
         }
     }
     let quiet = tick(&world).await;
-    assert!(quiet.plan.effects.is_empty(), "the fixture did not come to rest");
+    assert!(
+        quiet.plan.effects.is_empty(),
+        "the fixture did not come to rest"
+    );
     world.emulator.set_latency(Duration::from_millis(50));
     let started = Instant::now();
     let slow = tick(&world).await;
@@ -88,7 +103,10 @@ async fn measure(issues: u64, edges: u64) {
 
 fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         for (issues, edges) in [(10, 3), (100, 30), (1000, 300)] {
             measure(issues, edges).await;

@@ -9,13 +9,23 @@ use shiprig::emulator::{Fault, FaultWhen};
 use shiprig::notify::{Notifier, Slack};
 
 fn notifier(world: &World) -> Notifier {
-    Notifier { slack: Some(Slack::webhook(world.slack.url()).unwrap()) }
+    Notifier {
+        slack: Some(Slack::webhook(world.slack.url()).unwrap()),
+    }
 }
 
 async fn tick(world: &World) -> conductor::TickReport {
     let notifier = notifier(world);
-    let tick = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: None };
-    conductor::tick(&tick, world.clock_now(), false).await.unwrap()
+    let tick = Tick {
+        gh: &world.gh,
+        repo: &world.repo,
+        config: &world.config,
+        notifier: &notifier,
+        product: None,
+    };
+    conductor::tick(&tick, world.clock_now(), false)
+        .await
+        .unwrap()
 }
 
 trait Now {
@@ -58,23 +68,39 @@ fn end_state(world: &World) -> EndState {
         let labels = issue.labels.iter().cloned().collect();
         let assignees = issue.assignees.iter().cloned().collect();
         issues.insert(number, (issue.state.clone(), labels, assignees));
-        let claims = issue.comments.iter().filter(|c| c.contains("<!-- shiprig:claim")).count();
+        let claims = issue
+            .comments
+            .iter()
+            .filter(|c| c.contains("<!-- shiprig:claim"))
+            .count();
         live_claims.insert(number, claims);
         let bodies: BTreeSet<&String> = issue.comments.iter().collect();
-        assert_eq!(bodies.len(), issue.comments.len(), "a comment was posted twice on #{number}");
+        assert_eq!(
+            bodies.len(),
+            issue.comments.len(),
+            "a comment was posted twice on #{number}"
+        );
     }
     let mut dispatches = BTreeMap::new();
     for run in model.workflow_runs(&full) {
         let issue: u64 = run.inputs["issue"].as_str().unwrap().parse().unwrap();
         *dispatches.entry(issue).or_insert(0) += 1;
     }
-    EndState { issues, dispatches, live_claims }
+    EndState {
+        issues,
+        dispatches,
+        live_claims,
+    }
 }
 
 fn assert_no_duplicate_slack(world: &World) {
     let texts = world.slack.texts();
     let unique: BTreeSet<&String> = texts.iter().collect();
-    assert_eq!(unique.len(), texts.len(), "a Slack message was sent twice: {texts:#?}");
+    assert_eq!(
+        unique.len(),
+        texts.len(),
+        "a Slack message was sent twice: {texts:#?}"
+    );
 }
 
 #[tokio::test]
@@ -84,16 +110,34 @@ async fn the_design_example_runs_in_the_designs_rounds() {
         round
             .effects
             .iter()
-            .filter_map(|e| if let Effect::Start { issue, agent, .. } = e { Some((*issue, agent.clone())) } else { None })
+            .filter_map(|e| {
+                if let Effect::Start { issue, agent, .. } = e {
+                    Some((*issue, agent.clone()))
+                } else {
+                    None
+                }
+            })
             .collect()
     };
     let rounds = &scenario.rounds;
-    assert_eq!(starts(&rounds[0]), vec![(1, "agent-1".into()), (2, "agent-2".into())]);
+    assert_eq!(
+        starts(&rounds[0]),
+        vec![(1, "agent-1".into()), (2, "agent-2".into())]
+    );
     assert_eq!(starts(&rounds[1]), vec![(3, "agent-1".into())]);
     assert_eq!(starts(&rounds[2]), vec![(4, "agent-1".into())]);
-    assert!(rounds[3].effects.iter().any(|e| matches!(e, Effect::CloseMilestone { title, .. } if title == "AI Chat Widget")));
-    assert_eq!(rounds[3].product, vec!["product board: milestone \"AI Chat Widget\" complete".to_string()]);
-    assert!(rounds[3].slack.iter().any(|t| t.contains("Milestone") && t.contains("AI Chat Widget") && t.contains("complete")));
+    assert!(
+        rounds[3].effects.iter().any(
+            |e| matches!(e, Effect::CloseMilestone { title, .. } if title == "AI Chat Widget")
+        )
+    );
+    assert_eq!(
+        rounds[3].product,
+        vec!["product board: milestone \"AI Chat Widget\" complete".to_string()]
+    );
+    assert!(rounds[3].slack.iter().any(|t| t.contains("Milestone")
+        && t.contains("AI Chat Widget")
+        && t.contains("complete")));
     assert_eq!(rounds[0].slack.len(), 2, "{:?}", rounds[0].slack);
     assert!(rounds[0].slack[0].contains("agent-1") && rounds[0].slack[0].contains("#1"));
     assert!(rounds.last().unwrap().effects.is_empty(), "ends at rest");
@@ -106,11 +150,27 @@ async fn a_critical_bug_filed_mid_round_goes_before_three() {
     let round2: Vec<(String, String)> = scenario.rounds[1]
         .effects
         .iter()
-        .filter_map(|e| if let Effect::Start { title, agent, .. } = e { Some((title.clone(), agent.clone())) } else { None })
+        .filter_map(|e| {
+            if let Effect::Start { title, agent, .. } = e {
+                Some((title.clone(), agent.clone()))
+            } else {
+                None
+            }
+        })
         .collect();
     let bug = "Checkout crashes on an empty cart".to_string();
-    assert_eq!(round2, vec![(bug.clone(), "agent-1".into()), ("Connect UI to API".into(), "agent-2".into())]);
-    let queue: Vec<&str> = scenario.rounds[1].queue.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(
+        round2,
+        vec![
+            (bug.clone(), "agent-1".into()),
+            ("Connect UI to API".into(), "agent-2".into())
+        ]
+    );
+    let queue: Vec<&str> = scenario.rounds[1]
+        .queue
+        .iter()
+        .map(|e| e.title.as_str())
+        .collect();
     let position = |title: &str| queue.iter().position(|t| *t == title);
     assert!(position(&bug) < position("Connect UI to API"), "{queue:?}");
 }
@@ -122,10 +182,18 @@ async fn a_tick_on_unchanged_state_makes_zero_writes() {
     settle(&world).await;
     world.emulator.clear_requests();
     let report = tick(&world).await;
-    assert!(world.emulator.writes().is_empty(), "{:?}", world.emulator.writes());
+    assert!(
+        world.emulator.writes().is_empty(),
+        "{:?}",
+        world.emulator.writes()
+    );
     assert!(report.plan.effects.is_empty());
     assert_eq!(report.requests.writes, 0);
-    assert!(report.requests.reads <= 4, "a quiet tick reads the lists only: {:?}", report.requests);
+    assert!(
+        report.requests.reads <= 4,
+        "a quiet tick reads the lists only: {:?}",
+        report.requests
+    );
 }
 
 #[tokio::test]
@@ -133,11 +201,25 @@ async fn dry_run_writes_nothing_and_prints_the_plan() {
     let world = World::new().await.unwrap();
     world.seed_design_example();
     let notifier = notifier(&world);
-    let t = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: None };
+    let t = Tick {
+        gh: &world.gh,
+        repo: &world.repo,
+        config: &world.config,
+        notifier: &notifier,
+        product: None,
+    };
     let report = conductor::tick(&t, world.clock_now(), true).await.unwrap();
     assert!(world.emulator.writes().is_empty());
     assert!(report.applied.is_none());
-    assert_eq!(report.plan.effects.iter().filter(|e| matches!(e, Effect::Start { .. })).count(), 2);
+    assert_eq!(
+        report
+            .plan
+            .effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Start { .. }))
+            .count(),
+        2
+    );
     assert!(world.slack.texts().is_empty());
 }
 
@@ -170,15 +252,28 @@ async fn a_fault_at_any_write_position_converges_without_duplicates() {
     for (method, path, occurrence) in positions {
         let world = World::new().await.unwrap();
         world.seed_design_example();
-        world.emulator.inject(Fault { when: FaultWhen::Nth(occurrence), ..Fault::status(Some(&method), &path, 500) });
+        world.emulator.inject(Fault {
+            when: FaultWhen::Nth(occurrence),
+            ..Fault::status(Some(&method), &path, 500)
+        });
         let first = tick(&world).await;
         world.emulator.clear_faults();
         world.pass(5);
         settle(&world).await;
         let got = end_state(&world);
-        assert_eq!(got.issues, expected.issues, "fault at {method} {path} #{occurrence}: {:?}", first.applied);
-        assert_eq!(got.dispatches, expected.dispatches, "fault at {method} {path} #{occurrence}");
-        assert_eq!(got.live_claims, expected.live_claims, "fault at {method} {path} #{occurrence}");
+        assert_eq!(
+            got.issues, expected.issues,
+            "fault at {method} {path} #{occurrence}: {:?}",
+            first.applied
+        );
+        assert_eq!(
+            got.dispatches, expected.dispatches,
+            "fault at {method} {path} #{occurrence}"
+        );
+        assert_eq!(
+            got.live_claims, expected.live_claims,
+            "fault at {method} {path} #{occurrence}"
+        );
         assert_no_duplicate_slack(&world);
     }
 }
@@ -192,10 +287,25 @@ async fn slack_down_during_a_tick_loses_nothing_on_github_and_never_repeats() {
     let applied = report.applied.unwrap();
     assert!(applied.failed.is_empty(), "{:?}", applied.failed);
     assert_eq!(world.slack.rejected(), 1);
-    assert_eq!(applied.notified.iter().filter(|d| d.error.is_some()).count(), 1);
+    assert_eq!(
+        applied
+            .notified
+            .iter()
+            .filter(|d| d.error.is_some())
+            .count(),
+        1
+    );
     settle(&world).await;
-    assert_eq!(end_state(&world).dispatches, BTreeMap::from([(1, 1), (2, 1)]));
-    assert_eq!(world.slack.texts().len(), 1, "the missed message is not sent later: {:?}", world.slack.texts());
+    assert_eq!(
+        end_state(&world).dispatches,
+        BTreeMap::from([(1, 1), (2, 1)])
+    );
+    assert_eq!(
+        world.slack.texts().len(),
+        1,
+        "the missed message is not sent later: {:?}",
+        world.slack.texts()
+    );
 }
 
 #[tokio::test]
@@ -205,7 +315,9 @@ async fn two_ticks_at_once_never_double_claim_or_double_dispatch() {
         world.seed_design_example();
         if run % 2 == 1 {
             // Half the runs start from a state where the two ticks may see different snapshots.
-            world.emulator.set_latency(std::time::Duration::from_millis((run % 5) as u64));
+            world
+                .emulator
+                .set_latency(std::time::Duration::from_millis((run % 5) as u64));
         }
         let (a, b) = tokio::join!(tick(&world), tick(&world));
         let _ = (a, b);
@@ -217,7 +329,10 @@ async fn two_ticks_at_once_never_double_claim_or_double_dispatch() {
         let mut agents_busy: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for (number, (_, labels, _)) in &state.issues {
             let agents: Vec<&String> = labels.iter().filter(|l| l.starts_with("agent:")).collect();
-            assert!(agents.len() <= 1, "run {run}: #{number} has agents {agents:?}");
+            assert!(
+                agents.len() <= 1,
+                "run {run}: #{number} has agents {agents:?}"
+            );
             if labels.contains("in-progress") {
                 for agent in agents {
                     agents_busy.entry(agent.clone()).or_default().push(*number);
@@ -230,8 +345,13 @@ async fn two_ticks_at_once_never_double_claim_or_double_dispatch() {
         let runs = world.emulator.model().workflow_runs(&world.full_name());
         let mut per_agent: BTreeMap<String, usize> = BTreeMap::new();
         for r in runs {
-            *per_agent.entry(r.inputs["agent"].as_str().unwrap().to_string()).or_default() += 1;
+            *per_agent
+                .entry(r.inputs["agent"].as_str().unwrap().to_string())
+                .or_default() += 1;
         }
-        assert!(per_agent.values().all(|n| *n == 1), "run {run}: {per_agent:?}");
+        assert!(
+            per_agent.values().all(|n| *n == 1),
+            "run {run}: {per_agent:?}"
+        );
     }
 }

@@ -10,7 +10,8 @@ use shiprig::config::{Config, Permission};
 use shiprig::github::Repo;
 
 fn config(agents: usize) -> Config {
-    let mut yaml = String::from("version: 1\napprovers: {min_permission: write}\nconductor:\n  agents:\n");
+    let mut yaml =
+        String::from("version: 1\napprovers: {min_permission: write}\nconductor:\n  agents:\n");
     if agents == 0 {
         yaml.push_str("    []\n");
     }
@@ -21,7 +22,9 @@ fn config(agents: usize) -> Config {
 }
 
 fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn repo() -> Repo {
@@ -34,7 +37,11 @@ fn issue(number: u64, labels: &[&str]) -> IssueState {
         id: 1000 + number,
         title: format!("issue {number}"),
         url: format!("https://github.com/acme/rig/issues/{number}"),
-        labels: labels.iter().map(|l| l.to_string()).chain(["approved".to_string()]).collect(),
+        labels: labels
+            .iter()
+            .map(|l| l.to_string())
+            .chain(["approved".to_string()])
+            .collect(),
         assignees: BTreeSet::new(),
         milestone: None,
         open_blockers: 0,
@@ -44,14 +51,25 @@ fn issue(number: u64, labels: &[&str]) -> IssueState {
 }
 
 fn approval(minutes: i64, permission: Permission) -> Approval {
-    Approval { at: t0() + Duration::minutes(minutes), actor: "pm".into(), permission: Some(permission) }
+    Approval {
+        at: t0() + Duration::minutes(minutes),
+        actor: "pm".into(),
+        permission: Some(permission),
+    }
 }
 
 /// A snapshot with every fact read: approvals by `pm` (write) and empty blocker lists.
 fn snapshot(issues: Vec<IssueState>) -> Snapshot {
-    let mut snap = Snapshot { repo: Some(repo()), complete: true, ..Snapshot::default() };
+    let mut snap = Snapshot {
+        repo: Some(repo()),
+        complete: true,
+        ..Snapshot::default()
+    };
     for issue in issues {
-        snap.approvals.insert(issue.number, approval(issue.number as i64, Permission::Write));
+        snap.approvals.insert(
+            issue.number,
+            approval(issue.number as i64, Permission::Write),
+        );
         snap.blockers.entry(issue.number).or_default();
         snap.markers.entry(issue.number).or_default();
         snap.issues.insert(issue.number, issue);
@@ -71,11 +89,20 @@ fn starts(effects: &[Effect]) -> Vec<(u64, String)> {
 
 #[test]
 fn critical_then_high_then_oldest_approval_then_number() {
-    let mut snap = snapshot(vec![issue(1, &[]), issue(2, &["high-priority"]), issue(3, &[]), issue(4, &["critical"]), issue(5, &[])]);
+    let mut snap = snapshot(vec![
+        issue(1, &[]),
+        issue(2, &["high-priority"]),
+        issue(3, &[]),
+        issue(4, &["critical"]),
+        issue(5, &[]),
+    ]);
     snap.approvals.insert(5, approval(-30, Permission::Write));
     snap.approvals.insert(3, approval(-30, Permission::Write));
     let planned = plan(&snap, &config(5), t0());
-    let order: Vec<u64> = starts(&planned.effects).into_iter().map(|(n, _)| n).collect();
+    let order: Vec<u64> = starts(&planned.effects)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(order, vec![4, 2, 3, 5, 1]);
 }
 
@@ -88,21 +115,55 @@ fn blocked_label_follows_open_blockers_both_ways() {
     let mut hidden = issue(3, &[]);
     hidden.open_blockers = 0;
     let mut snap = snapshot(vec![stale, fresh, hidden]);
-    snap.blockers.insert(3, vec![Blocker { repo: Repo::new("acme", "other"), number: 9, open: true }]);
+    snap.blockers.insert(
+        3,
+        vec![Blocker {
+            repo: Repo::new("acme", "other"),
+            number: 9,
+            open: true,
+        }],
+    );
     let planned = plan(&snap, &config(0), t0());
-    assert!(planned.effects.contains(&Effect::RemoveLabel { issue: 1, label: "blocked".into(), reason: "no open blocker left".into() }));
-    assert!(planned.effects.iter().any(|e| matches!(e, Effect::AddLabel { issue: 2, label, .. } if label == "blocked")));
-    assert!(planned.effects.iter().any(|e| matches!(e, Effect::AddLabel { issue: 3, .. })), "a blocker in another repository counts");
+    assert!(planned.effects.contains(&Effect::RemoveLabel {
+        issue: 1,
+        label: "blocked".into(),
+        reason: "no open blocker left".into()
+    }));
+    assert!(
+        planned
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::AddLabel { issue: 2, label, .. } if label == "blocked"))
+    );
+    assert!(
+        planned
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::AddLabel { issue: 3, .. })),
+        "a blocker in another repository counts"
+    );
 }
 
 #[test]
 fn an_approval_below_the_required_permission_is_not_honoured() {
     let mut snap = snapshot(vec![issue(1, &[]), issue(2, &[])]);
-    snap.approvals.insert(1, Approval { at: t0(), actor: "drive-by".into(), permission: Some(Permission::Triage) });
+    snap.approvals.insert(
+        1,
+        Approval {
+            at: t0(),
+            actor: "drive-by".into(),
+            permission: Some(Permission::Triage),
+        },
+    );
     let planned = plan(&snap, &config(2), t0());
     assert_eq!(starts(&planned.effects), vec![(2, "agent-1".to_string())]);
     let entry = planned.queue.iter().find(|e| e.issue == 1).unwrap();
-    assert_eq!(entry.standing, Standing::Untrusted { actor: "drive-by".into() });
+    assert_eq!(
+        entry.standing,
+        Standing::Untrusted {
+            actor: "drive-by".into()
+        }
+    );
 }
 
 #[test]
@@ -112,26 +173,63 @@ fn a_cycle_is_never_dispatched_and_is_reported_once() {
     let mut b = issue(2, &["blocked"]);
     b.open_blockers = 1;
     let mut snap = snapshot(vec![a, b]);
-    snap.blockers.insert(1, vec![Blocker { repo: repo(), number: 2, open: true }]);
-    snap.blockers.insert(2, vec![Blocker { repo: repo(), number: 1, open: true }]);
-    snap.markers.insert(2, BTreeSet::from([shiprig::conductor::plan::CYCLE_MARKER.to_string()]));
+    snap.blockers.insert(
+        1,
+        vec![Blocker {
+            repo: repo(),
+            number: 2,
+            open: true,
+        }],
+    );
+    snap.blockers.insert(
+        2,
+        vec![Blocker {
+            repo: repo(),
+            number: 1,
+            open: true,
+        }],
+    );
+    snap.markers.insert(
+        2,
+        BTreeSet::from([shiprig::conductor::plan::CYCLE_MARKER.to_string()]),
+    );
     let planned = plan(&snap, &config(2), t0());
     assert!(starts(&planned.effects).is_empty());
-    assert_eq!(planned.effects, vec![Effect::ReportCycle { issue: 1, cycle: vec![1, 2] }]);
+    assert_eq!(
+        planned.effects,
+        vec![Effect::ReportCycle {
+            issue: 1,
+            cycle: vec![1, 2]
+        }]
+    );
 }
 
 #[test]
 fn busy_agents_and_claimed_issues_are_left_alone() {
     let claimed = issue(1, &["in-progress", "agent:agent-1"]);
-    let planned = plan(&snapshot(vec![claimed, issue(2, &[]), issue(3, &[])]), &config(2), t0());
+    let planned = plan(
+        &snapshot(vec![claimed, issue(2, &[]), issue(3, &[])]),
+        &config(2),
+        t0(),
+    );
     assert_eq!(starts(&planned.effects), vec![(2, "agent-2".to_string())]);
     assert_eq!(planned.idle_agents, vec!["agent-2".to_string()]);
 }
 
 #[test]
 fn a_claim_missing_its_assignee_is_repaired() {
-    let planned = plan(&snapshot(vec![issue(1, &["in-progress", "agent:agent-1"])]), &config(1), t0());
-    assert_eq!(planned.effects, vec![Effect::Assign { issue: 1, login: "bot-1".into() }]);
+    let planned = plan(
+        &snapshot(vec![issue(1, &["in-progress", "agent:agent-1"])]),
+        &config(1),
+        t0(),
+    );
+    assert_eq!(
+        planned.effects,
+        vec![Effect::Assign {
+            issue: 1,
+            login: "bot-1".into()
+        }]
+    );
 }
 
 #[test]
@@ -150,17 +248,29 @@ fn missing_facts_are_asked_for_not_guessed() {
     snap.blockers.clear();
     let planned = plan(&snap, &config(1), t0());
     assert!(starts(&planned.effects).is_empty());
-    assert_eq!(planned.needs.approvals, BTreeSet::from([2]), "only the rank that fills the slot");
+    assert_eq!(
+        planned.needs.approvals,
+        BTreeSet::from([2]),
+        "only the rank that fills the slot"
+    );
     snap.approvals.insert(2, approval(0, Permission::Admin));
     let planned = plan(&snap, &config(1), t0());
-    assert_eq!(planned.needs.blockers, BTreeSet::from([2]), "blockers re-checked before a claim");
+    assert_eq!(
+        planned.needs.blockers,
+        BTreeSet::from([2]),
+        "blockers re-checked before a claim"
+    );
 }
 
 #[test]
 fn a_human_hold_or_assignee_keeps_shiprig_away() {
     let mut assigned = issue(2, &[]);
     assigned.assignees.insert("alice".into());
-    let planned = plan(&snapshot(vec![issue(1, &["on-hold"]), assigned]), &config(2), t0());
+    let planned = plan(
+        &snapshot(vec![issue(1, &["on-hold"]), assigned]),
+        &config(2),
+        t0(),
+    );
     assert!(starts(&planned.effects).is_empty());
 }
 
@@ -192,7 +302,13 @@ fn finished_milestones_close() {
     let closed: Vec<u64> = planned
         .effects
         .iter()
-        .filter_map(|e| if let Effect::CloseMilestone { number, .. } = e { Some(*number) } else { None })
+        .filter_map(|e| {
+            if let Effect::CloseMilestone { number, .. } = e {
+                Some(*number)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(closed, vec![1]);
 }
@@ -208,8 +324,20 @@ struct Gen {
 }
 
 fn gen_issue() -> impl Strategy<Value = Gen> {
-    (0u8..3, 0i64..50, prop_oneof![3 => Just(0u32), 1 => 1u32..3], prop::option::weighted(0.2, 0usize..4), prop::bool::weighted(0.9))
-        .prop_map(|(rank, minute, blockers, claimed_by, trusted)| Gen { rank, minute, blockers, claimed_by, trusted })
+    (
+        0u8..3,
+        0i64..50,
+        prop_oneof![3 => Just(0u32), 1 => 1u32..3],
+        prop::option::weighted(0.2, 0usize..4),
+        prop::bool::weighted(0.9),
+    )
+        .prop_map(|(rank, minute, blockers, claimed_by, trusted)| Gen {
+            rank,
+            minute,
+            blockers,
+            claimed_by,
+            trusted,
+        })
 }
 
 fn build(gens: &[Gen], numbers: &[u64]) -> Snapshot {
@@ -229,8 +357,13 @@ fn build(gens: &[Gen], numbers: &[u64]) -> Snapshot {
         let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
         let mut state = issue(number, &label_refs);
         state.open_blockers = spec.blockers;
-        let permission = if spec.trusted { Permission::Maintain } else { Permission::Read };
-        snap.approvals.insert(number, approval(spec.minute, permission));
+        let permission = if spec.trusted {
+            Permission::Maintain
+        } else {
+            Permission::Read
+        };
+        snap.approvals
+            .insert(number, approval(spec.minute, permission));
         snap.blockers.insert(number, Vec::new());
         snap.markers.insert(number, BTreeSet::new());
         snap.issues.insert(number, state);

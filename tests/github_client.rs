@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shiprig::emulator::{Emulator, Fault, FaultWhen};
-use shiprig::github::{ClientOptions, Credentials, FakeClock, GitHub, GitHubError, Issue, Repo, Secret};
+use shiprig::github::{
+    ClientOptions, Credentials, FakeClock, GitHub, GitHubError, Issue, Repo, Secret,
+};
 
 const TOKEN: &str = "ghp_client_test_token_0123456789";
 
@@ -23,7 +25,9 @@ async fn setup(issues: usize) -> (Emulator, GitHub, FakeClock) {
     }
     let clock = FakeClock::new(emulator.model().now());
     let options = ClientOptions::new(emulator.url(), Credentials::Token(Secret::new(TOKEN)));
-    let gh = GitHub::with_clock(options, Arc::new(clock.clone())).unwrap().for_repo(&repo());
+    let gh = GitHub::with_clock(options, Arc::new(clock.clone()))
+        .unwrap()
+        .for_repo(&repo());
     (emulator, gh, clock)
 }
 
@@ -32,17 +36,27 @@ fn repo() -> Repo {
 }
 
 fn nth(method: &str, path: &str, status: u16, when: FaultWhen) -> Fault {
-    Fault { when, ..Fault::status(Some(method), path, status) }
+    Fault {
+        when,
+        ..Fault::status(Some(method), path, status)
+    }
 }
 
 #[tokio::test]
 async fn pagination_reads_every_page_at_100() {
     let (emulator, gh, _) = setup(250).await;
-    let issues: Vec<Issue> = gh.get_all("/repos/acme/rig/issues?state=open").await.unwrap();
+    let issues: Vec<Issue> = gh
+        .get_all("/repos/acme/rig/issues?state=open")
+        .await
+        .unwrap();
     assert_eq!(issues.len(), 250);
     let numbers: std::collections::BTreeSet<u64> = issues.iter().map(|i| i.number).collect();
     assert_eq!(numbers.len(), 250, "no issue twice, none missing");
-    let pages: Vec<String> = emulator.requests().iter().map(|r| r.query.clone()).collect();
+    let pages: Vec<String> = emulator
+        .requests()
+        .iter()
+        .map(|r| r.query.clone())
+        .collect();
     assert_eq!(pages.len(), 3, "{pages:?}");
     assert!(pages.iter().all(|q| q.contains("per_page=100")));
     assert_eq!(gh.stats().reads, 3);
@@ -51,8 +65,15 @@ async fn pagination_reads_every_page_at_100() {
 #[tokio::test]
 async fn a_failing_page_leaves_a_partial_listing_with_the_error() {
     let (emulator, gh, _) = setup(250).await;
-    emulator.inject(nth("GET", "/repos/acme/rig/issues", 500, FaultWhen::FromNth(2)));
-    let listing = gh.list::<Issue>("/repos/acme/rig/issues?state=open", None).await;
+    emulator.inject(nth(
+        "GET",
+        "/repos/acme/rig/issues",
+        500,
+        FaultWhen::FromNth(2),
+    ));
+    let listing = gh
+        .list::<Issue>("/repos/acme/rig/issues?state=open", None)
+        .await;
     assert_eq!(listing.items.len(), 100);
     assert!(!listing.complete);
     assert_eq!(listing.error.unwrap().status(), Some(500));
@@ -61,7 +82,12 @@ async fn a_failing_page_leaves_a_partial_listing_with_the_error() {
 #[tokio::test]
 async fn a_502_then_200_is_retried_after_a_backoff() {
     let (emulator, gh, clock) = setup(1).await;
-    emulator.inject(nth("GET", "/repos/acme/rig/issues/1", 502, FaultWhen::Nth(1)));
+    emulator.inject(nth(
+        "GET",
+        "/repos/acme/rig/issues/1",
+        502,
+        FaultWhen::Nth(1),
+    ));
     let issue = gh.issue(&repo(), 1).await.unwrap();
     assert_eq!(issue.number, 1);
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(1)]);
@@ -72,7 +98,8 @@ async fn a_502_then_200_is_retried_after_a_backoff() {
 #[tokio::test]
 async fn a_secondary_rate_limit_waits_as_long_as_retry_after_says() {
     let (emulator, gh, clock) = setup(1).await;
-    let limited = nth("GET", "/repos/acme/rig/issues/1", 403, FaultWhen::Nth(1)).with_header("Retry-After", "7");
+    let limited = nth("GET", "/repos/acme/rig/issues/1", 403, FaultWhen::Nth(1))
+        .with_header("Retry-After", "7");
     emulator.inject(limited);
     gh.issue(&repo(), 1).await.unwrap();
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
@@ -93,19 +120,38 @@ async fn an_exhausted_primary_limit_waits_for_the_reset() {
 #[tokio::test]
 async fn a_limit_without_headers_backs_off_from_a_minute() {
     let (emulator, gh, clock) = setup(1).await;
-    emulator.inject(nth("GET", "/repos/acme/rig/issues/1", 429, FaultWhen::Times(2)));
+    emulator.inject(nth(
+        "GET",
+        "/repos/acme/rig/issues/1",
+        429,
+        FaultWhen::Times(2),
+    ));
     gh.issue(&repo(), 1).await.unwrap();
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(60), Duration::from_secs(120)]);
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(60), Duration::from_secs(120)]
+    );
 }
 
 #[tokio::test]
 async fn persistent_failure_gives_up_inside_the_budget_with_a_clear_error() {
     let (emulator, gh, clock) = setup(1).await;
-    emulator.inject(nth("GET", "/repos/acme/rig/issues/1", 502, FaultWhen::Always));
+    emulator.inject(nth(
+        "GET",
+        "/repos/acme/rig/issues/1",
+        502,
+        FaultWhen::Always,
+    ));
     let error = gh.issue(&repo(), 1).await.unwrap_err();
     let text = error.to_string();
-    assert!(matches!(error, GitHubError::GaveUp { attempts: 5, .. }), "{text}");
-    assert!(text.contains("GET /repos/acme/rig/issues/1") && text.contains("502"), "{text}");
+    assert!(
+        matches!(error, GitHubError::GaveUp { attempts: 5, .. }),
+        "{text}"
+    );
+    assert!(
+        text.contains("GET /repos/acme/rig/issues/1") && text.contains("502"),
+        "{text}"
+    );
     assert!(clock.slept() <= Duration::from_secs(300));
     assert_eq!(emulator.requests().len(), 5);
     assert!(!text.contains(TOKEN));
@@ -114,7 +160,10 @@ async fn persistent_failure_gives_up_inside_the_budget_with_a_clear_error() {
 #[tokio::test]
 async fn a_wait_longer_than_the_budget_is_not_started() {
     let (emulator, gh, clock) = setup(1).await;
-    emulator.inject(nth("GET", "/repos/acme/rig/issues/1", 429, FaultWhen::Always).with_header("Retry-After", "3600"));
+    emulator.inject(
+        nth("GET", "/repos/acme/rig/issues/1", 429, FaultWhen::Always)
+            .with_header("Retry-After", "3600"),
+    );
     let error = gh.issue(&repo(), 1).await.unwrap_err();
     assert_eq!(error.status(), Some(429));
     assert!(clock.sleeps().is_empty());
@@ -123,33 +172,63 @@ async fn a_wait_longer_than_the_budget_is_not_started() {
 #[tokio::test]
 async fn a_failed_create_is_never_repeated() {
     let (emulator, gh, clock) = setup(1).await;
-    emulator.inject(nth("POST", "/repos/acme/rig/issues/1/comments", 500, FaultWhen::Always));
+    emulator.inject(nth(
+        "POST",
+        "/repos/acme/rig/issues/1/comments",
+        500,
+        FaultWhen::Always,
+    ));
     let error = gh.create_comment(&repo(), 1, "hello").await.unwrap_err();
     assert_eq!(error.status(), Some(500));
     let posts = emulator.writes();
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert!(clock.sleeps().is_empty());
-    assert!(emulator.model().issue("acme/rig", 1).unwrap().comments.is_empty());
+    assert!(
+        emulator
+            .model()
+            .issue("acme/rig", 1)
+            .unwrap()
+            .comments
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn a_dropped_connection_on_a_create_is_not_repeated_but_on_a_read_it_is() {
     let (emulator, gh, _) = setup(1).await;
-    emulator.inject(Fault { when: FaultWhen::Nth(1), ..Fault::drop_connection(Some("POST"), "/repos/acme/rig/issues/1/comments") });
-    assert!(matches!(gh.create_comment(&repo(), 1, "hi").await, Err(GitHubError::Transport { .. })));
+    emulator.inject(Fault {
+        when: FaultWhen::Nth(1),
+        ..Fault::drop_connection(Some("POST"), "/repos/acme/rig/issues/1/comments")
+    });
+    assert!(matches!(
+        gh.create_comment(&repo(), 1, "hi").await,
+        Err(GitHubError::Transport { .. })
+    ));
     assert_eq!(emulator.writes().len(), 1);
-    emulator.inject(Fault { when: FaultWhen::Nth(1), ..Fault::drop_connection(Some("GET"), "/repos/acme/rig/issues/1") });
+    emulator.inject(Fault {
+        when: FaultWhen::Nth(1),
+        ..Fault::drop_connection(Some("GET"), "/repos/acme/rig/issues/1")
+    });
     assert_eq!(gh.issue(&repo(), 1).await.unwrap().number, 1);
 }
 
 #[tokio::test]
 async fn a_rate_limited_create_is_retried_because_github_did_nothing() {
     let (emulator, gh, clock) = setup(1).await;
-    let limited = nth("POST", "/repos/acme/rig/issues/1/comments", 403, FaultWhen::Nth(1)).with_header("Retry-After", "3");
+    let limited = nth(
+        "POST",
+        "/repos/acme/rig/issues/1/comments",
+        403,
+        FaultWhen::Nth(1),
+    )
+    .with_header("Retry-After", "3");
     emulator.inject(limited);
     gh.create_comment(&repo(), 1, "once").await.unwrap();
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(3)]);
-    assert_eq!(emulator.model().issue("acme/rig", 1).unwrap().comments, vec!["once".to_string()]);
+    assert_eq!(
+        emulator.model().issue("acme/rig", 1).unwrap().comments,
+        vec!["once".to_string()]
+    );
 }
 
 #[tokio::test]
@@ -158,7 +237,10 @@ async fn errors_carry_method_path_status_and_githubs_message() {
     let error = gh.issue(&repo(), 99).await.unwrap_err();
     let text = error.to_string();
     assert!(error.is_not_found());
-    assert_eq!(text, "GET /repos/acme/rig/issues/99 answered 404: Not Found");
+    assert_eq!(
+        text,
+        "GET /repos/acme/rig/issues/99 answered 404: Not Found"
+    );
 }
 
 #[tokio::test]
@@ -166,5 +248,9 @@ async fn every_request_carries_the_api_version_and_the_token_as_bearer() {
     let (emulator, gh, _) = setup(1).await;
     gh.issue(&repo(), 1).await.unwrap();
     let logged = emulator.requests();
-    assert_eq!(logged[0].actor.as_deref(), Some("tester"), "the emulator resolved the bearer token");
+    assert_eq!(
+        logged[0].actor.as_deref(),
+        Some("tester"),
+        "the emulator resolved the bearer token"
+    );
 }

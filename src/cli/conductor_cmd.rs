@@ -31,16 +31,28 @@ pub struct TickArgs {
     pub summary: Option<std::path::PathBuf>,
 }
 
-pub async fn run(command: ConductorCommand, global: &Global, environment: &Environment) -> anyhow::Result<Exit> {
+pub async fn run(
+    command: ConductorCommand,
+    global: &Global,
+    environment: &Environment,
+) -> anyhow::Result<Exit> {
     let ConductorCommand::Tick(args) = command;
     let repo = env::repository(args.repo.as_deref(), environment)?;
     let gh = environment.github()?.for_repo(&repo);
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
     let notifier = notifier(&config, environment)?;
-    let tick = Tick { gh: &gh, repo: &repo, config: &config, notifier: &notifier, product: None };
-    let report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
+    let tick = Tick {
+        gh: &gh,
+        repo: &repo,
+        config: &config,
+        notifier: &notifier,
+        product: None,
+    };
+    let mut report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
     if let Some(path) = &args.summary {
-        append(path, &summary::markdown(&report)).with_context(|| format!("writing the job summary to {}", path.display()))?;
+        conductor::read_graph(&tick, &mut report).await?;
+        append(path, &summary::markdown(&report))
+            .with_context(|| format!("writing the job summary to {}", path.display()))?;
     }
     if global.json {
         print_json(&report)?;
@@ -53,9 +65,13 @@ pub async fn run(command: ConductorCommand, global: &Global, environment: &Envir
 
 /// Slack from the webhook variable the config names; absent variable, no Slack.
 pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<Notifier> {
-    let Some(slack) = &config.notify.slack else { return Ok(Notifier::default()) };
+    let Some(slack) = &config.notify.slack else {
+        return Ok(Notifier::default());
+    };
     match environment.get(&slack.webhook_url_env) {
-        Some(url) => Ok(Notifier { slack: Some(Slack::webhook(url)?) }),
+        Some(url) => Ok(Notifier {
+            slack: Some(Slack::webhook(url)?),
+        }),
         None => {
             tracing::info!("{} is not set; Slack stays quiet", slack.webhook_url_env);
             Ok(Notifier::default())
@@ -64,7 +80,10 @@ pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<No
 }
 
 fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     file.write_all(text.as_bytes())
 }
 
@@ -76,31 +95,63 @@ pub fn render(report: &TickReport) -> String {
         out.push_str(&format!("{}: nothing to change\n", report.repository));
     }
     for effect in &report.plan.effects {
-        out.push_str(&format!("{}: {verb} {}\n", report.repository, describe(effect)));
+        out.push_str(&format!(
+            "{}: {verb} {}\n",
+            report.repository,
+            describe(effect)
+        ));
     }
     if let Some(applied) = &report.applied {
         for failed in &applied.failed {
-            out.push_str(&format!("  failed: {}: {}\n", describe(&failed.effect), failed.error));
+            out.push_str(&format!(
+                "  failed: {}: {}\n",
+                describe(&failed.effect),
+                failed.error
+            ));
         }
         for withdrawn in &applied.withdrawn {
-            out.push_str(&format!("  stood down: #{} ({})\n", withdrawn.issue, withdrawn.reason));
+            out.push_str(&format!(
+                "  stood down: #{} ({})\n",
+                withdrawn.issue, withdrawn.reason
+            ));
         }
     }
     for note in &report.plan.notes {
         out.push_str(&format!("  note: {note}\n"));
     }
     let r = &report.requests;
-    out.push_str(&format!("  requests: {} ({} read, {} write, {} retried)\n", r.total(), r.reads, r.writes, r.retries));
+    out.push_str(&format!(
+        "  requests: {} ({} read, {} write, {} retried)\n",
+        r.total(),
+        r.reads,
+        r.writes,
+        r.retries
+    ));
     out
 }
 
 pub fn describe(effect: &Effect) -> String {
     match effect {
-        Effect::AddLabel { issue, label, reason } => format!("label #{issue} `{label}` ({reason})"),
-        Effect::RemoveLabel { issue, label, reason } => format!("unlabel #{issue} `{label}` ({reason})"),
+        Effect::AddLabel {
+            issue,
+            label,
+            reason,
+        } => format!("label #{issue} `{label}` ({reason})"),
+        Effect::RemoveLabel {
+            issue,
+            label,
+            reason,
+        } => format!("unlabel #{issue} `{label}` ({reason})"),
         Effect::Assign { issue, login } => format!("assign #{issue} to {login}"),
-        Effect::Start { issue, agent, title, .. } => format!("start {agent} on #{issue} {}", summary::escape_md(title)),
-        Effect::ReportCycle { issue, cycle } => format!("report the dependency cycle of #{issue} ({cycle:?})"),
+        Effect::Start {
+            issue,
+            agent,
+            title,
+            ..
+        } => format!("start {agent} on #{issue} {}", summary::escape_md(title)),
+        Effect::ReportCycle { issue, cycle } => {
+            format!("report the dependency cycle of #{issue} ({cycle:?})")
+        }
         Effect::CloseMilestone { title, .. } => format!("close milestone {title:?}"),
     }
 }

@@ -27,17 +27,27 @@ pub enum ConfigCommand {
     Schema,
 }
 
-pub async fn run(command: ConfigCommand, global: &Global, environment: &Environment) -> anyhow::Result<Exit> {
+pub async fn run(
+    command: ConfigCommand,
+    global: &Global,
+    environment: &Environment,
+) -> anyhow::Result<Exit> {
     match command {
         ConfigCommand::Schema => {
             println!("{}", serde_json::to_string_pretty(&config::json_schema())?);
             Ok(Exit::Ok)
         }
-        ConfigCommand::Validate { path, git_ref, repo } => {
+        ConfigCommand::Validate {
+            path,
+            git_ref,
+            repo,
+        } => {
             let (source, result) = match git_ref {
                 Some(git_ref) => remote(repo.as_deref(), &git_ref, environment).await?,
                 None => {
-                    let path = path.or_else(|| global.config.clone()).unwrap_or_else(|| PathBuf::from(CONFIG_PATH));
+                    let path = path
+                        .or_else(|| global.config.clone())
+                        .unwrap_or_else(|| PathBuf::from(CONFIG_PATH));
                     (path.display().to_string(), Config::load(&path))
                 }
             };
@@ -60,19 +70,31 @@ async fn remote(
     Ok((source, parsed))
 }
 
-fn report(source: &str, result: Result<Config, config::ConfigError>, as_json: bool) -> anyhow::Result<Exit> {
+fn report(
+    source: &str,
+    result: Result<Config, config::ConfigError>,
+    as_json: bool,
+) -> anyhow::Result<Exit> {
     match result {
         Ok(config) => {
             if as_json {
-                print_json(&json!({ "valid": true, "file": source, "agents": config.conductor.agents.len(), "gate_rules": config.gate.rules.len() }))?;
+                print_json(
+                    &json!({ "valid": true, "file": source, "agents": config.conductor.agents.len(), "gate_rules": config.gate.rules.len() }),
+                )?;
             } else {
-                println!("{source}: valid ({} agent(s), {} gate rule(s))", config.conductor.agents.len(), config.gate.rules.len());
+                println!(
+                    "{source}: valid ({} agent(s), {} gate rule(s))",
+                    config.conductor.agents.len(),
+                    config.gate.rules.len()
+                );
             }
             Ok(Exit::Ok)
         }
         Err(error) => {
             if as_json {
-                print_json(&json!({ "valid": false, "file": error.file, "line": error.line, "column": error.column, "message": error.message }))?;
+                print_json(
+                    &json!({ "valid": false, "file": error.file, "line": error.line, "column": error.column, "message": error.message }),
+                )?;
             } else {
                 eprintln!("{error}");
             }

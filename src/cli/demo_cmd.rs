@@ -26,7 +26,13 @@ pub fn render(scenarios: &[Scenario]) -> String {
          GitHub emulator (acme/widget), with two simulated agents and a fake Slack.\n",
     );
     for (index, scenario) in scenarios.iter().enumerate() {
-        let _ = writeln!(out, "\n=== Scenario {}: {} ===\n{}", index + 1, scenario.name, scenario.story);
+        let _ = writeln!(
+            out,
+            "\n=== Scenario {}: {} ===\n{}",
+            index + 1,
+            scenario.name,
+            scenario.story
+        );
         for round in &scenario.rounds {
             render_round(&mut out, round);
         }
@@ -36,7 +42,14 @@ pub fn render(scenarios: &[Scenario]) -> String {
 
 fn render_round(out: &mut String, round: &Round) {
     let r = &round.requests;
-    let _ = writeln!(out, "\nRound {} ({} GitHub requests: {} read, {} write)", round.round, r.total(), r.reads, r.writes);
+    let _ = writeln!(
+        out,
+        "\nRound {} ({} GitHub requests: {} read, {} write)",
+        round.round,
+        r.total(),
+        r.reads,
+        r.writes
+    );
     if round.effects.is_empty() && round.failed.is_empty() {
         let _ = writeln!(out, "  nothing to change: the rig is at rest");
     }
@@ -55,7 +68,11 @@ fn render_round(out: &mut String, round: &Round) {
         .map(|e| format!("#{}", e.issue))
         .collect();
     if !waiting.is_empty() {
-        let _ = writeln!(out, "  queue     still waiting for an agent: {}", waiting.join(", "));
+        let _ = writeln!(
+            out,
+            "  queue     still waiting for an agent: {}",
+            waiting.join(", ")
+        );
     }
     for text in &round.slack {
         let _ = writeln!(out, "  slack     \"{}\"", plain(text));
@@ -81,20 +98,38 @@ fn plain(text: &str) -> String {
     let mut rest = text;
     while let Some(start) = rest.find('<') {
         out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('>') else { break };
+        let Some(end) = rest[start..].find('>') else {
+            break;
+        };
         let inner = &rest[start + 1..start + end];
         out.push_str(inner.split_once('|').map_or(inner, |(_, label)| label));
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);
-    let words: Vec<&str> = out.split(' ').filter(|w| !(w.starts_with(':') && w.ends_with(':') && w.len() > 2)).collect();
-    words.join(" ").replace('*', "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    let words: Vec<&str> = out
+        .split(' ')
+        .filter(|w| !(w.starts_with(':') && w.ends_with(':') && w.len() > 2))
+        .collect();
+    words
+        .join(" ")
+        .replace('*', "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
-fn line(effect: &Effect, queue: &std::collections::BTreeMap<u64, &crate::conductor::QueueEntry>) -> String {
+fn line(
+    effect: &Effect,
+    queue: &std::collections::BTreeMap<u64, &crate::conductor::QueueEntry>,
+) -> String {
     let title = |n: &u64| queue.get(n).map(|e| e.title.as_str()).unwrap_or_default();
     match effect {
-        Effect::Start { issue, title, agent, .. } => {
+        Effect::Start {
+            issue,
+            title,
+            agent,
+            ..
+        } => {
             let rank = match queue.get(issue).map(|e| e.rank) {
                 Some(crate::conductor::Rank::Critical) => " (critical: first in the queue)",
                 Some(crate::conductor::Rank::HighPriority) => " (high priority)",
@@ -102,9 +137,16 @@ fn line(effect: &Effect, queue: &std::collections::BTreeMap<u64, &crate::conduct
             };
             format!("start     {agent} takes #{issue} {title}{rank}")
         }
-        Effect::AddLabel { issue, reason, .. } => format!("blocked   #{issue} {} ({reason})", title(issue)),
-        Effect::RemoveLabel { issue, .. } => format!("unblocked #{issue} {}: its last blocker closed", title(issue)),
-        Effect::CloseMilestone { title, .. } => format!("milestone {title:?} closed: all its issues are done"),
+        Effect::AddLabel { issue, reason, .. } => {
+            format!("blocked   #{issue} {} ({reason})", title(issue))
+        }
+        Effect::RemoveLabel { issue, .. } => format!(
+            "unblocked #{issue} {}: its last blocker closed",
+            title(issue)
+        ),
+        Effect::CloseMilestone { title, .. } => {
+            format!("milestone {title:?} closed: all its issues are done")
+        }
         other => describe(other),
     }
 }

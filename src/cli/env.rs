@@ -15,11 +15,18 @@ pub struct Environment {
 
 impl Environment {
     pub fn from_process() -> Self {
-        Environment { vars: std::env::vars().collect() }
+        Environment {
+            vars: std::env::vars().collect(),
+        }
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Environment { vars: pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+        Environment {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<String> {
@@ -39,9 +46,12 @@ impl Environment {
 
 /// `--repo`, else `GITHUB_REPOSITORY`.
 pub fn repository(flag: Option<&str>, env: &Environment) -> anyhow::Result<Repo> {
-    let text = flag.map(str::to_string).or_else(|| env.get("GITHUB_REPOSITORY")).ok_or_else(|| {
-        UsageError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY".into())
-    })?;
+    let text = flag
+        .map(str::to_string)
+        .or_else(|| env.get("GITHUB_REPOSITORY"))
+        .ok_or_else(|| {
+            UsageError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY".into())
+        })?;
     text.parse::<Repo>().map_err(|e| UsageError(e).into())
 }
 
@@ -49,7 +59,11 @@ pub const CONFIG_PATH: &str = ".github/shiprig.yml";
 
 /// `--config PATH` if given, else `.github/shiprig.yml` from the repository's default branch
 /// (defaults when the repository has none).
-pub async fn load_config(local: Option<&std::path::Path>, gh: &GitHub, repo: &Repo) -> anyhow::Result<Config> {
+pub async fn load_config(
+    local: Option<&std::path::Path>,
+    gh: &GitHub,
+    repo: &Repo,
+) -> anyhow::Result<Config> {
     if let Some(path) = local {
         return Ok(Config::load(path)?);
     }

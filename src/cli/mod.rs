@@ -27,7 +27,11 @@ pub enum Exit {
 pub struct UsageError(pub String);
 
 #[derive(Debug, Parser)]
-#[command(name = "shiprig", version, about = "Turns a GitHub repository into an automated engineering rig.")]
+#[command(
+    name = "shiprig",
+    version,
+    about = "Turns a GitHub repository into an automated engineering rig."
+)]
 #[command(propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
@@ -67,7 +71,10 @@ pub fn main() -> i32 {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -96,7 +103,8 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
 /// Config and usage errors are the user's to fix (2); everything else came from outside (3).
 pub fn classify(error: &anyhow::Error) -> Exit {
     let is_usage = error.chain().any(|cause| {
-        cause.downcast_ref::<crate::config::ConfigError>().is_some() || cause.downcast_ref::<UsageError>().is_some()
+        cause.downcast_ref::<crate::config::ConfigError>().is_some()
+            || cause.downcast_ref::<UsageError>().is_some()
     });
     if is_usage { Exit::Usage } else { Exit::Outside }
 }
@@ -109,7 +117,10 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHIPRIG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Print a value as pretty JSON on stdout.

@@ -59,7 +59,10 @@ pub async fn apply(tick: &Tick<'_>, plan: &Plan) -> Applied {
     for effect in effects {
         match perform(tick, effect, &mut applied).await {
             Ok(()) => applied.done.push(effect.clone()),
-            Err(error) => applied.failed.push(Failed { effect: effect.clone(), error: format!("{error:#}") }),
+            Err(error) => applied.failed.push(Failed {
+                effect: effect.clone(),
+                error: format!("{error:#}"),
+            }),
         }
     }
     applied
@@ -78,20 +81,45 @@ fn phase(effect: &Effect) -> u8 {
 async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> anyhow::Result<()> {
     let (gh, repo) = (tick.gh, tick.repo);
     match effect {
-        Effect::AddLabel { issue, label, .. } => Ok(gh.add_labels(repo, *issue, std::slice::from_ref(label)).await?),
-        Effect::RemoveLabel { issue, label, .. } => Ok(gh.remove_label(repo, *issue, label).await?),
-        Effect::Assign { issue, login } => Ok(gh.add_assignees(repo, *issue, std::slice::from_ref(login)).await?),
+        Effect::AddLabel { issue, label, .. } => Ok(gh
+            .add_labels(repo, *issue, std::slice::from_ref(label))
+            .await?),
+        Effect::RemoveLabel { issue, label, .. } => {
+            Ok(gh.remove_label(repo, *issue, label).await?)
+        }
+        Effect::Assign { issue, login } => Ok(gh
+            .add_assignees(repo, *issue, std::slice::from_ref(login))
+            .await?),
         Effect::ReportCycle { issue, cycle } => {
-            gh.create_comment(repo, *issue, &cycle_comment(*issue, cycle)).await?;
-            let event = Event::CycleFound { repo: repo.to_string(), issue: *issue, cycle: cycle.clone() };
+            gh.create_comment(repo, *issue, &cycle_comment(*issue, cycle))
+                .await?;
+            let event = Event::CycleFound {
+                repo: repo.to_string(),
+                issue: *issue,
+                cycle: cycle.clone(),
+            };
             applied.notified.extend(tick.notifier.tell(event).await);
             Ok(())
         }
-        Effect::Start { issue, title, url, agent, login } => {
-            let start = Start { issue: *issue, agent, login: login.as_deref() };
+        Effect::Start {
+            issue,
+            title,
+            url,
+            agent,
+            login,
+        } => {
+            let start = Start {
+                issue: *issue,
+                agent,
+                login: login.as_deref(),
+            };
             match start.run(tick).await? {
                 Some(reason) => {
-                    applied.withdrawn.push(Withdrawn { issue: *issue, agent: agent.clone(), reason });
+                    applied.withdrawn.push(Withdrawn {
+                        issue: *issue,
+                        agent: agent.clone(),
+                        reason,
+                    });
                 }
                 None => {
                     let event = Event::AgentStarted {
@@ -106,15 +134,27 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             }
             Ok(())
         }
-        Effect::CloseMilestone { number, title, url, description } => {
+        Effect::CloseMilestone {
+            number,
+            title,
+            url,
+            description,
+        } => {
             gh.close_milestone(repo, *number).await?;
-            let event = Event::MilestoneComplete { repo: repo.to_string(), title: title.clone(), url: url.clone() };
+            let event = Event::MilestoneComplete {
+                repo: repo.to_string(),
+                title: title.clone(),
+                url: url.clone(),
+            };
             applied.notified.extend(tick.notifier.tell(event).await);
             if let Some(product) = tick.product {
                 let told = product.milestone_complete(title, url, description).await;
                 applied.product.push(match told {
                     Ok(()) => format!("{}: milestone {title:?} complete", product.name()),
-                    Err(e) => format!("{}: could not record milestone {title:?}: {e:#}", product.name()),
+                    Err(e) => format!(
+                        "{}: could not record milestone {title:?}: {e:#}",
+                        product.name()
+                    ),
                 });
             }
             Ok(())
@@ -143,13 +183,24 @@ impl Start<'_> {
     async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Option<String>> {
         let (gh, repo, labels) = (tick.gh, tick.repo, &tick.config.labels);
         let claim_labels = vec![labels.in_progress.clone(), self.agent_label(tick.config)];
-        gh.add_labels(repo, self.issue, &claim_labels).await.context("claiming (labels)")?;
+        gh.add_labels(repo, self.issue, &claim_labels)
+            .await
+            .context("claiming (labels)")?;
         if let Some(login) = self.login
-            && let Err(e) = gh.add_assignees(repo, self.issue, &[login.to_string()]).await
+            && let Err(e) = gh
+                .add_assignees(repo, self.issue, &[login.to_string()])
+                .await
         {
-            tracing::warn!("#{}: assigning {login} failed; the next tick repairs it: {e}", self.issue);
+            tracing::warn!(
+                "#{}: assigning {login} failed; the next tick repairs it: {e}",
+                self.issue
+            );
         }
-        let body = format!("{}\n:robot_face: **{}** is starting on this issue.", claim::marker(self.agent), self.agent);
+        let body = format!(
+            "{}\n:robot_face: **{}** is starting on this issue.",
+            claim::marker(self.agent),
+            self.agent
+        );
         let comment = match gh.create_comment(repo, self.issue, &body).await {
             Ok(comment) => comment,
             Err(e) => {
@@ -157,15 +208,29 @@ impl Start<'_> {
                 return Err(anyhow::Error::new(e).context("claiming (comment)"));
             }
         };
-        let mine = Claim { comment_id: comment.id, agent: self.agent.to_string(), at: comment.created_at };
-        if let Some(rival) = self.rival(tick, &mine).await.context("verifying the claim")? {
-            let reason = format!("claim {} by {} on #{} came first", rival.comment_id, rival.agent, self.issue);
+        let mine = Claim {
+            comment_id: comment.id,
+            agent: self.agent.to_string(),
+            at: comment.created_at,
+        };
+        if let Some(rival) = self
+            .rival(tick, &mine)
+            .await
+            .context("verifying the claim")?
+        {
+            let reason = format!(
+                "claim {} by {} on #{} came first",
+                rival.comment_id, rival.agent, self.issue
+            );
             self.withdraw(tick, Some((&mine, &rival))).await;
             return Ok(Some(reason));
         }
         if let Err(e) = super::dispatch::dispatch(tick, self.issue, self.agent).await {
             self.withdraw(tick, None).await;
-            let note = format!(":warning: Dispatching **{}** failed; the next Conductor tick tries again.", self.agent);
+            let note = format!(
+                ":warning: Dispatching **{}** failed; the next Conductor tick tries again.",
+                self.agent
+            );
             let _ = gh.update_comment(repo, mine.comment_id, &note).await;
             return Err(e.context("dispatching"));
         }
@@ -181,16 +246,29 @@ impl Start<'_> {
         let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
         let issue = gh.issue(repo, self.issue).await?;
         let comments = gh.comments(repo, self.issue).await?;
-        let holds = |c: &Claim| issue.has_label(&format!("{}{}", config.labels.agent_prefix, c.agent));
-        let mut rivals: Vec<Claim> = claim::claims(&comments).into_iter().filter(|c| holds(c)).collect();
+        let holds =
+            |c: &Claim| issue.has_label(&format!("{}{}", config.labels.agent_prefix, c.agent));
+        let mut rivals: Vec<Claim> = claim::claims(&comments)
+            .into_iter()
+            .filter(|c| holds(c))
+            .collect();
         let agent_label = self.agent_label(config);
-        let others = gh.open_issues_with_labels(repo, &[config.labels.in_progress.as_str(), agent_label.as_str()]).await;
+        let others = gh
+            .open_issues_with_labels(
+                repo,
+                &[config.labels.in_progress.as_str(), agent_label.as_str()],
+            )
+            .await;
         if let Some(error) = others.error {
             return Err(error.into());
         }
         for other in others.items.iter().filter(|i| i.number != self.issue) {
             let comments = gh.comments(repo, other.number).await?;
-            rivals.extend(claim::claims(&comments).into_iter().filter(|c| c.agent == self.agent));
+            rivals.extend(
+                claim::claims(&comments)
+                    .into_iter()
+                    .filter(|c| c.agent == self.agent),
+            );
         }
         Ok(claim::loses(mine, &rivals, |_| true))
     }
@@ -200,25 +278,38 @@ impl Start<'_> {
     async fn withdraw(&self, tick: &Tick<'_>, contest: Option<(&Claim, &Claim)>) {
         let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
         if let Some((mine, rival)) = contest {
-            let note = format!(":information_source: {} stood down: another Conductor tick claimed first.", self.agent);
+            let note = format!(
+                ":information_source: {} stood down: another Conductor tick claimed first.",
+                self.agent
+            );
             let _ = gh.update_comment(repo, mine.comment_id, &note).await;
-            let same_issue_same_agent = rival.agent == self.agent && self.rival_is_here(tick, rival).await;
+            let same_issue_same_agent =
+                rival.agent == self.agent && self.rival_is_here(tick, rival).await;
             if same_issue_same_agent {
                 return;
             }
         }
-        let _ = gh.remove_label(repo, self.issue, &self.agent_label(config)).await;
+        let _ = gh
+            .remove_label(repo, self.issue, &self.agent_label(config))
+            .await;
         let others_hold = match gh.issue(repo, self.issue).await {
-            Ok(issue) => issue.labels.iter().any(|l| l.starts_with(&config.labels.agent_prefix)),
+            Ok(issue) => issue
+                .labels
+                .iter()
+                .any(|l| l.starts_with(&config.labels.agent_prefix)),
             Err(_) => true,
         };
         if !others_hold {
-            let _ = gh.remove_label(repo, self.issue, &config.labels.in_progress).await;
+            let _ = gh
+                .remove_label(repo, self.issue, &config.labels.in_progress)
+                .await;
         }
         if let Some(login) = self.login {
             let rival_logins = rival_logins(config, contest.map(|(_, r)| r));
             if !rival_logins.contains_key(login) {
-                let _ = gh.remove_assignees(repo, self.issue, &[login.to_string()]).await;
+                let _ = gh
+                    .remove_assignees(repo, self.issue, &[login.to_string()])
+                    .await;
             }
         }
     }
@@ -232,7 +323,9 @@ impl Start<'_> {
 }
 
 fn rival_logins<'a>(config: &'a Config, rival: Option<&Claim>) -> BTreeMap<&'a str, ()> {
-    let Some(rival) = rival else { return BTreeMap::new() };
+    let Some(rival) = rival else {
+        return BTreeMap::new();
+    };
     config
         .conductor
         .agents

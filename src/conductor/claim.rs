@@ -34,7 +34,11 @@ pub fn claims(comments: &[Comment]) -> Vec<Claim> {
             let body = c.body.as_deref()?;
             let start = body.find("<!-- shiprig:claim agent=")? + "<!-- shiprig:claim agent=".len();
             let end = body[start..].find(" -->")?;
-            Some(Claim { comment_id: c.id, agent: body[start..start + end].to_string(), at: c.created_at })
+            Some(Claim {
+                comment_id: c.id,
+                agent: body[start..start + end].to_string(),
+                at: c.created_at,
+            })
         })
         .collect()
 }
@@ -57,26 +61,54 @@ mod tests {
 
     fn claim(id: u64, agent: &str, minute: i64) -> Claim {
         let at = DateTime::from_timestamp(1_800_000_000 + minute * 60, 0).unwrap();
-        Claim { comment_id: id, agent: agent.into(), at }
+        Claim {
+            comment_id: id,
+            agent: agent.into(),
+            at,
+        }
     }
 
     #[test]
     fn the_lowest_live_claim_wins() {
         let mine = claim(11, "agent-1", 30);
-        assert_eq!(loses(&mine, &[claim(10, "agent-1", 30)], |_| true).map(|c| c.comment_id), Some(10));
+        assert_eq!(
+            loses(&mine, &[claim(10, "agent-1", 30)], |_| true).map(|c| c.comment_id),
+            Some(10)
+        );
         assert_eq!(loses(&mine, &[claim(12, "agent-2", 30)], |_| true), None);
-        assert_eq!(loses(&mine, &[claim(10, "agent-2", 30)], |c| c.agent != "agent-2"), None, "withdrawn");
-        assert_eq!(loses(&mine, &[claim(3, "agent-1", 5)], |_| true), None, "an earlier round");
+        assert_eq!(
+            loses(&mine, &[claim(10, "agent-2", 30)], |c| c.agent != "agent-2"),
+            None,
+            "withdrawn"
+        );
+        assert_eq!(
+            loses(&mine, &[claim(3, "agent-1", 5)], |_| true),
+            None,
+            "an earlier round"
+        );
     }
 
     #[test]
     fn claims_are_read_from_markers_only() {
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let comment = |id, body: &str| Comment { id, created_at: at, body: Some(body.into()), user: None, html_url: String::new() };
+        let comment = |id, body: &str| Comment {
+            id,
+            created_at: at,
+            body: Some(body.into()),
+            user: None,
+            html_url: String::new(),
+        };
         let found = claims(&[
             comment(1, &format!("{}\nagent-1 is starting", marker("agent-1"))),
             comment(2, "shiprig:claim agent=agent-9 without the marker"),
         ]);
-        assert_eq!(found, vec![Claim { comment_id: 1, agent: "agent-1".into(), at }]);
+        assert_eq!(
+            found,
+            vec![Claim {
+                comment_id: 1,
+                agent: "agent-1".into(),
+                at
+            }]
+        );
     }
 }

@@ -5,7 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Every issue that sits on a cycle (a component of two or more, or an issue blocking itself),
 /// each mapped to the sorted members of its cycle. Deterministic for any input order.
 pub fn cycles(edges: &BTreeMap<u64, Vec<u64>>) -> BTreeMap<u64, Vec<u64>> {
-    let mut tarjan = Tarjan { edges, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), on_stack: BTreeSet::new(), next: 0, found: Vec::new() };
+    let mut tarjan = Tarjan {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        next: 0,
+        found: Vec::new(),
+    };
     for &node in edges.keys() {
         if !tarjan.index.contains_key(&node) {
             tarjan.visit(node);
@@ -14,7 +22,10 @@ pub fn cycles(edges: &BTreeMap<u64, Vec<u64>>) -> BTreeMap<u64, Vec<u64>> {
     let mut result = BTreeMap::new();
     for mut component in tarjan.found {
         component.sort_unstable();
-        let self_loop = component.len() == 1 && edges.get(&component[0]).is_some_and(|to| to.contains(&component[0]));
+        let self_loop = component.len() == 1
+            && edges
+                .get(&component[0])
+                .is_some_and(|to| to.contains(&component[0]));
         if component.len() > 1 || self_loop {
             for &member in &component {
                 result.insert(member, component.clone());

@@ -36,10 +36,18 @@ pub struct TickReport {
 }
 
 /// Read, decide, and (unless `dry_run`) act.
-pub async fn tick(tick: &Tick<'_>, now: DateTime<Utc>, dry_run: bool) -> anyhow::Result<TickReport> {
+pub async fn tick(
+    tick: &Tick<'_>,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> anyhow::Result<TickReport> {
     let before = tick.gh.stats();
     let (snapshot, plan) = decide(tick, now).await?;
-    let applied = if dry_run { None } else { Some(apply(tick, &plan).await) };
+    let applied = if dry_run {
+        None
+    } else {
+        Some(apply(tick, &plan).await)
+    };
     let after = tick.gh.stats();
     Ok(TickReport {
         repository: tick.repo.to_string(),
@@ -59,10 +67,50 @@ pub async fn decide(tick: &Tick<'_>, now: DateTime<Utc>) -> anyhow::Result<(Snap
         if current.needs.is_empty() {
             break;
         }
-        read::needs(tick.gh, tick.repo, tick.config, &mut snapshot, &current.needs).await?;
+        read::needs(
+            tick.gh,
+            tick.repo,
+            tick.config,
+            &mut snapshot,
+            &current.needs,
+        )
+        .await?;
         current = plan(&snapshot, tick.config, now);
     }
     Ok((snapshot, current))
+}
+
+/// Most blocker lists read to draw the job summary's dependency graphs.
+const GRAPH_READ_LIMIT: usize = 30;
+
+/// Read the blocker lists the milestone graphs need, after a tick that changed something
+/// (a quiet tick stays cheap: its summary shows the queue and the nodes only).
+pub async fn read_graph(tick: &Tick<'_>, report: &mut TickReport) -> anyhow::Result<()> {
+    if report.plan.effects.is_empty() {
+        return Ok(());
+    }
+    let snapshot = &report.snapshot;
+    let open_milestones: Vec<u64> = snapshot.milestones.iter().map(|m| m.number).collect();
+    let wanted = snapshot
+        .issues
+        .values()
+        .filter(|i| i.milestone.is_some_and(|m| open_milestones.contains(&m)))
+        .filter(|i| i.open_blockers > 0 && !snapshot.blockers.contains_key(&i.number))
+        .map(|i| i.number)
+        .take(GRAPH_READ_LIMIT)
+        .collect();
+    let needs = plan::Needs {
+        blockers: wanted,
+        ..plan::Needs::default()
+    };
+    read::needs(
+        tick.gh,
+        tick.repo,
+        tick.config,
+        &mut report.snapshot,
+        &needs,
+    )
+    .await
 }
 
 fn difference(before: RequestStats, after: RequestStats) -> RequestStats {

@@ -21,16 +21,35 @@ pub const CYCLE_MARKER: &str = "<!-- shiprig:cycle -->";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Effect {
-    AddLabel { issue: u64, label: String, reason: String },
-    RemoveLabel { issue: u64, label: String, reason: String },
+    AddLabel {
+        issue: u64,
+        label: String,
+        reason: String,
+    },
+    RemoveLabel {
+        issue: u64,
+        label: String,
+        reason: String,
+    },
     /// Give a claimed issue back its agent's login as assignee (a claim left half-done).
     Assign { issue: u64, login: String },
     /// Claim the issue for the agent (labels, assignee), verify the claim, dispatch, notify.
-    Start { issue: u64, title: String, url: String, agent: String, login: Option<String> },
+    Start {
+        issue: u64,
+        title: String,
+        url: String,
+        agent: String,
+        login: Option<String>,
+    },
     /// Comment once (hidden marker) that the issue sits on a dependency cycle.
     ReportCycle { issue: u64, cycle: Vec<u64> },
     /// Close a milestone whose issues are all closed, then tell Slack and the product tool.
-    CloseMilestone { number: u64, title: String, url: String, description: String },
+    CloseMilestone {
+        number: u64,
+        title: String,
+        url: String,
+        description: String,
+    },
 }
 
 /// Priority rank: lower goes first.
@@ -40,6 +59,16 @@ pub enum Rank {
     Critical,
     HighPriority,
     Normal,
+}
+
+impl Rank {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rank::Critical => "critical",
+            Rank::HighPriority => "high",
+            Rank::Normal => "normal",
+        }
+    }
 }
 
 /// Where an approved issue stands, for the queue table and `--json`.
@@ -94,7 +123,10 @@ pub struct Plan {
 /// time, part of the contract for time-based decisions (an agent's run going stale).
 pub fn plan(snapshot: &Snapshot, config: &Config, _now: DateTime<Utc>) -> Plan {
     let judge = Judge::new(snapshot, config);
-    let mut plan = Plan { cycles: judge.cycles.clone(), ..Plan::default() };
+    let mut plan = Plan {
+        cycles: judge.cycles.clone(),
+        ..Plan::default()
+    };
     judge.blocked_labels(&mut plan);
     judge.repair_assignees(&mut plan);
     judge.report_cycles(&mut plan);
@@ -115,7 +147,11 @@ struct Judge<'a> {
 impl<'a> Judge<'a> {
     fn new(snapshot: &'a Snapshot, config: &'a Config) -> Self {
         let cycles = graph::cycles(&same_repo_edges(snapshot));
-        Judge { snapshot, config, cycles }
+        Judge {
+            snapshot,
+            config,
+            cycles,
+        }
     }
 
     fn issues(&self) -> impl Iterator<Item = &'a IssueState> + 'a {
@@ -129,7 +165,11 @@ impl<'a> Judge<'a> {
     /// An open blocker by the summary, by a read blocker list, or by a blocker the list could
     /// not show (the summary counts blockers the token cannot read).
     fn is_blocked(&self, issue: &IssueState) -> bool {
-        let listed_open = self.snapshot.blockers.get(&issue.number).map(|list| list.iter().filter(|b| b.open).count());
+        let listed_open = self
+            .snapshot
+            .blockers
+            .get(&issue.number)
+            .map(|list| list.iter().filter(|b| b.open).count());
         issue.open_blockers > 0 || listed_open.unwrap_or(0) > 0
     }
 
@@ -140,10 +180,18 @@ impl<'a> Judge<'a> {
             if blocked && !issue.has(label) {
                 let count = issue.open_blockers.max(1);
                 let reason = format!("{count} open blocker{}", if count == 1 { "" } else { "s" });
-                plan.effects.push(Effect::AddLabel { issue: issue.number, label: label.clone(), reason });
+                plan.effects.push(Effect::AddLabel {
+                    issue: issue.number,
+                    label: label.clone(),
+                    reason,
+                });
             } else if !blocked && issue.has(label) {
                 let reason = "no open blocker left".to_string();
-                plan.effects.push(Effect::RemoveLabel { issue: issue.number, label: label.clone(), reason });
+                plan.effects.push(Effect::RemoveLabel {
+                    issue: issue.number,
+                    label: label.clone(),
+                    reason,
+                });
             }
         }
     }
@@ -151,7 +199,10 @@ impl<'a> Judge<'a> {
     /// The agent named by a claim label on the issue, if any.
     fn agent_of(&self, issue: &IssueState) -> Option<String> {
         let prefix = &self.config.labels.agent_prefix;
-        issue.labels.iter().find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
+        issue
+            .labels
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
     }
 
     fn is_claimed(&self, issue: &IssueState) -> bool {
@@ -160,20 +211,41 @@ impl<'a> Judge<'a> {
 
     fn repair_assignees(&self, plan: &mut Plan) {
         for issue in self.issues().filter(|i| self.is_claimed(i)) {
-            let Some(name) = self.agent_of(issue) else { continue };
-            let login = self.config.conductor.agents.iter().find(|a| a.name == name).and_then(|a| a.login.clone());
+            let Some(name) = self.agent_of(issue) else {
+                continue;
+            };
+            let login = self
+                .config
+                .conductor
+                .agents
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.login.clone());
             if let Some(login) = login.filter(|l| !issue.assignees.contains(l)) {
-                plan.effects.push(Effect::Assign { issue: issue.number, login });
+                plan.effects.push(Effect::Assign {
+                    issue: issue.number,
+                    login,
+                });
             }
         }
     }
 
     fn report_cycles(&self, plan: &mut Plan) {
         for (&number, cycle) in &self.cycles {
-            let Some(issue) = self.snapshot.issues.get(&number).filter(|i| self.approved(i)) else { continue };
+            let Some(issue) = self
+                .snapshot
+                .issues
+                .get(&number)
+                .filter(|i| self.approved(i))
+            else {
+                continue;
+            };
             match self.snapshot.markers.get(&number) {
                 Some(markers) if markers.contains(CYCLE_MARKER) => {}
-                Some(_) => plan.effects.push(Effect::ReportCycle { issue: issue.number, cycle: cycle.clone() }),
+                Some(_) => plan.effects.push(Effect::ReportCycle {
+                    issue: issue.number,
+                    cycle: cycle.clone(),
+                }),
                 None => {
                     plan.needs.comments.insert(number);
                 }
@@ -183,9 +255,18 @@ impl<'a> Judge<'a> {
 
     /// Configured agents with no open issue in progress, in configuration order.
     fn idle_agents(&self) -> Vec<String> {
-        let busy: BTreeSet<String> =
-            self.issues().filter(|i| self.is_claimed(i)).filter_map(|i| self.agent_of(i)).collect();
-        self.config.conductor.agents.iter().map(|a| a.name.clone()).filter(|name| !busy.contains(name)).collect()
+        let busy: BTreeSet<String> = self
+            .issues()
+            .filter(|i| self.is_claimed(i))
+            .filter_map(|i| self.agent_of(i))
+            .collect();
+        self.config
+            .conductor
+            .agents
+            .iter()
+            .map(|a| a.name.clone())
+            .filter(|name| !busy.contains(name))
+            .collect()
     }
 
     fn rank(&self, issue: &IssueState) -> Rank {
@@ -203,18 +284,24 @@ impl<'a> Judge<'a> {
     fn standing(&self, issue: &IssueState) -> Option<Standing> {
         let labels = &self.config.labels;
         if self.is_claimed(issue) {
-            return Some(Standing::InProgress { agent: self.agent_of(issue) });
+            return Some(Standing::InProgress {
+                agent: self.agent_of(issue),
+            });
         }
         if issue.has(&labels.in_review) {
             return Some(Standing::InReview);
         }
         for held in [&labels.done, &labels.hold, &labels.agent_failed] {
             if issue.has(held) {
-                return Some(Standing::Held { label: held.clone() });
+                return Some(Standing::Held {
+                    label: held.clone(),
+                });
             }
         }
         if let Some(agent) = self.agent_of(issue) {
-            return Some(Standing::Held { label: format!("{}{agent}", labels.agent_prefix) });
+            return Some(Standing::Held {
+                label: format!("{}{agent}", labels.agent_prefix),
+            });
         }
         if self.cycles.contains_key(&issue.number) {
             return Some(Standing::InCycle);
@@ -223,22 +310,36 @@ impl<'a> Judge<'a> {
             return Some(Standing::Blocked);
         }
         if self.assigned_to_a_person(issue) {
-            return Some(Standing::Held { label: "assigned to a person".into() });
+            return Some(Standing::Held {
+                label: "assigned to a person".into(),
+            });
         }
         self.untrusted(issue)
     }
 
     /// A human assignee means a person is on it; shiprig does not take it from them.
     fn assigned_to_a_person(&self, issue: &IssueState) -> bool {
-        let agent_logins: BTreeSet<&str> =
-            self.config.conductor.agents.iter().filter_map(|a| a.login.as_deref()).collect();
-        issue.assignees.iter().any(|login| !agent_logins.contains(login.as_str()))
+        let agent_logins: BTreeSet<&str> = self
+            .config
+            .conductor
+            .agents
+            .iter()
+            .filter_map(|a| a.login.as_deref())
+            .collect();
+        issue
+            .assignees
+            .iter()
+            .any(|login| !agent_logins.contains(login.as_str()))
     }
 
     fn untrusted(&self, issue: &IssueState) -> Option<Standing> {
         let approval = self.snapshot.approvals.get(&issue.number)?;
-        let enough = approval.permission.is_some_and(|p| p >= self.config.approvers.min_permission);
-        (!enough).then(|| Standing::Untrusted { actor: approval.actor.clone() })
+        let enough = approval
+            .permission
+            .is_some_and(|p| p >= self.config.approvers.min_permission);
+        (!enough).then(|| Standing::Untrusted {
+            actor: approval.actor.clone(),
+        })
     }
 
     fn order_key(&self, issue: &IssueState) -> (Rank, Option<DateTime<Utc>>, u64) {
@@ -253,16 +354,20 @@ impl<'a> Judge<'a> {
             return;
         }
         if !self.snapshot.complete {
-            plan.notes.push("the issue list was read only in part: no agent is started this tick".into());
+            plan.notes
+                .push("the issue list was read only in part: no agent is started this tick".into());
             return;
         }
-        let open: Vec<&IssueState> =
-            self.issues().filter(|i| self.approved(i) && self.standing(i).is_none()).collect();
+        let open: Vec<&IssueState> = self
+            .issues()
+            .filter(|i| self.approved(i) && self.standing(i).is_none())
+            .collect();
         if open.is_empty() {
             self.look_for_cycles(&mut plan.needs);
             return;
         }
-        let Some(order) = self.ordered_candidates(&open, plan.idle_agents.len(), &mut plan.needs) else {
+        let Some(order) = self.ordered_candidates(&open, plan.idle_agents.len(), &mut plan.needs)
+        else {
             return;
         };
         let mut starts = Vec::new();
@@ -271,7 +376,13 @@ impl<'a> Judge<'a> {
                 plan.needs.blockers.insert(issue.number);
                 continue;
             }
-            let login = self.config.conductor.agents.iter().find(|a| &a.name == agent_name).and_then(|a| a.login.clone());
+            let login = self
+                .config
+                .conductor
+                .agents
+                .iter()
+                .find(|a| &a.name == agent_name)
+                .and_then(|a| a.login.clone());
             starts.push(Effect::Start {
                 issue: issue.number,
                 title: issue.title.clone(),
@@ -290,7 +401,10 @@ impl<'a> Judge<'a> {
     /// in silence. Busy ticks skip this, which keeps them cheap.
     fn look_for_cycles(&self, needs: &mut Needs) {
         let suspects = self.issues().filter(|i| {
-            self.approved(i) && i.open_blockers > 0 && i.blocking > 0 && !self.snapshot.blockers.contains_key(&i.number)
+            self.approved(i)
+                && i.open_blockers > 0
+                && i.blocking > 0
+                && !self.snapshot.blockers.contains_key(&i.number)
         });
         needs.blockers.extend(suspects.map(|i| i.number));
     }
@@ -308,9 +422,16 @@ impl<'a> Judge<'a> {
             if chosen.len() >= slots {
                 break;
             }
-            let in_rank: Vec<&IssueState> = open.iter().copied().filter(|i| self.rank(i) == rank).collect();
-            let unknown: Vec<u64> =
-                in_rank.iter().filter(|i| !self.snapshot.approvals.contains_key(&i.number)).map(|i| i.number).collect();
+            let in_rank: Vec<&IssueState> = open
+                .iter()
+                .copied()
+                .filter(|i| self.rank(i) == rank)
+                .collect();
+            let unknown: Vec<u64> = in_rank
+                .iter()
+                .filter(|i| !self.snapshot.approvals.contains_key(&i.number))
+                .map(|i| i.number)
+                .collect();
             if !unknown.is_empty() {
                 needs.approvals.extend(unknown);
                 return None;
@@ -350,7 +471,9 @@ impl<'a> Judge<'a> {
             .filter(|i| self.approved(i))
             .map(|issue| {
                 let standing = match (starting.get(&issue.number), self.standing(issue)) {
-                    (Some(agent), _) => Standing::Next { agent: agent.to_string() },
+                    (Some(agent), _) => Standing::Next {
+                        agent: agent.to_string(),
+                    },
                     (None, Some(standing)) => standing,
                     (None, None) => Standing::Waiting,
                 };
@@ -361,7 +484,8 @@ impl<'a> Judge<'a> {
                     approved_at: self.snapshot.approvals.get(&issue.number).map(|a| a.at),
                     standing,
                 };
-                (self.order_key(issue), entry)
+                let (rank, at, number) = self.order_key(issue);
+                ((rank, at.is_none(), at, number), entry)
             })
             .collect();
         entries.sort_by_key(|entry| entry.0);

@@ -18,16 +18,25 @@ const MAX_EVENT_PAGES: u32 = 30;
 /// The every-tick read: approved and in-progress open issues, and the open milestones.
 pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
     let labels = &config.labels;
-    let approved = gh.open_issues_with_labels(repo, &[labels.approved.as_str()]).await;
+    let approved = gh
+        .open_issues_with_labels(repo, &[labels.approved.as_str()])
+        .await;
     if let (Some(error), true) = (&approved.error, approved.items.is_empty()) {
         anyhow::bail!("reading the approved issues of {repo}: {error}");
     }
-    let claimed = gh.open_issues_with_labels(repo, &[labels.in_progress.as_str()]).await;
-    let milestones = gh.open_milestones(repo).await.with_context(|| format!("reading the milestones of {repo}"))?;
+    let claimed = gh
+        .open_issues_with_labels(repo, &[labels.in_progress.as_str()])
+        .await;
+    let milestones = gh
+        .open_milestones(repo)
+        .await
+        .with_context(|| format!("reading the milestones of {repo}"))?;
     let complete = approved.complete && claimed.complete;
     let mut issues = BTreeMap::new();
     for issue in approved.items.into_iter().chain(claimed.items) {
-        issues.entry(issue.number).or_insert_with(|| issue_state(issue));
+        issues
+            .entry(issue.number)
+            .or_insert_with(|| issue_state(issue));
     }
     Ok(Snapshot {
         repo: Some(repo.clone()),
@@ -66,22 +75,42 @@ fn milestone_state(m: crate::github::Milestone) -> MilestoneState {
 }
 
 /// Fetch what the plan asked for and add it to the snapshot.
-pub async fn needs(gh: &GitHub, repo: &Repo, config: &Config, snapshot: &mut Snapshot, needs: &Needs) -> anyhow::Result<()> {
+pub async fn needs(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    snapshot: &mut Snapshot,
+    needs: &Needs,
+) -> anyhow::Result<()> {
     if !needs.approvals.is_empty() {
         let found = approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
         snapshot.approvals.extend(found);
     }
     for &number in &needs.blockers {
-        let list = gh.blocked_by(repo, number).await.with_context(|| format!("reading the blockers of #{number}"))?;
+        let list = gh
+            .blocked_by(repo, number)
+            .await
+            .with_context(|| format!("reading the blockers of #{number}"))?;
         let blockers = list
             .iter()
-            .map(|b| Blocker { repo: b.repo().unwrap_or_else(|| repo.clone()), number: b.number, open: b.is_open() })
+            .map(|b| Blocker {
+                repo: b.repo().unwrap_or_else(|| repo.clone()),
+                number: b.number,
+                open: b.is_open(),
+            })
             .collect();
         snapshot.blockers.insert(number, blockers);
     }
     for &number in &needs.comments {
-        let comments = gh.comments(repo, number).await.with_context(|| format!("reading the comments of #{number}"))?;
-        let markers = comments.iter().filter_map(|c| c.body.as_deref()).flat_map(markers).collect();
+        let comments = gh
+            .comments(repo, number)
+            .await
+            .with_context(|| format!("reading the comments of #{number}"))?;
+        let markers = comments
+            .iter()
+            .filter_map(|c| c.body.as_deref())
+            .flat_map(markers)
+            .collect();
         snapshot.markers.insert(number, markers);
     }
     Ok(())
@@ -90,7 +119,11 @@ pub async fn needs(gh: &GitHub, repo: &Repo, config: &Config, snapshot: &mut Sna
 /// The `<!-- shiprig:… -->` markers in a comment body.
 pub fn markers(body: &str) -> Vec<String> {
     body.match_indices("<!-- shiprig:")
-        .filter_map(|(at, _)| body[at..].find("-->").map(|end| body[at..at + end + 3].to_string()))
+        .filter_map(|(at, _)| {
+            body[at..]
+                .find("-->")
+                .map(|end| body[at..at + end + 3].to_string())
+        })
         .collect()
 }
 
@@ -109,13 +142,28 @@ async fn approvals(
     let mut roles: BTreeMap<String, Option<Permission>> = BTreeMap::new();
     let mut found = BTreeMap::new();
     for (number, event) in events {
-        let Some(actor) = event.actor.map(|a| a.login) else { continue };
+        let Some(actor) = event.actor.map(|a| a.login) else {
+            continue;
+        };
         if !roles.contains_key(&actor) {
-            let role = gh.permission(repo, &actor).await.with_context(|| format!("reading {actor}'s permission"))?;
-            roles.insert(actor.clone(), role.as_deref().and_then(Permission::from_github));
+            let role = gh
+                .permission(repo, &actor)
+                .await
+                .with_context(|| format!("reading {actor}'s permission"))?;
+            roles.insert(
+                actor.clone(),
+                role.as_deref().and_then(Permission::from_github),
+            );
         }
         let permission = roles[&actor];
-        found.insert(number, Approval { at: event.created_at, actor, permission });
+        found.insert(
+            number,
+            Approval {
+                at: event.created_at,
+                actor,
+                permission,
+            },
+        );
     }
     Ok(found)
 }
@@ -128,8 +176,15 @@ async fn per_issue_approvals(
 ) -> anyhow::Result<Vec<(u64, IssueEvent)>> {
     let mut found = Vec::new();
     for &number in wanted {
-        let events = gh.issue_events(repo, number).await.with_context(|| format!("reading the events of #{number}"))?;
-        if let Some(last) = events.into_iter().filter(|e| e.is_labeled(approved)).max_by_key(|e| e.id) {
+        let events = gh
+            .issue_events(repo, number)
+            .await
+            .with_context(|| format!("reading the events of #{number}"))?;
+        if let Some(last) = events
+            .into_iter()
+            .filter(|e| e.is_labeled(approved))
+            .max_by_key(|e| e.id)
+        {
             found.push((number, last));
         }
     }
@@ -146,10 +201,15 @@ async fn repo_wide_approvals(
 ) -> anyhow::Result<Vec<(u64, IssueEvent)>> {
     let mut found: BTreeMap<u64, IssueEvent> = BTreeMap::new();
     for page in 1..=MAX_EVENT_PAGES {
-        let events = gh.repo_issue_events_page(repo, page).await.context("reading the repository's issue events")?;
+        let events = gh
+            .repo_issue_events_page(repo, page)
+            .await
+            .context("reading the repository's issue events")?;
         let last_page = events.len() < 100;
         for event in events.into_iter().filter(|e| e.is_labeled(approved)) {
-            let Some(number) = event.issue.as_ref().map(|i| i.number) else { continue };
+            let Some(number) = event.issue.as_ref().map(|i| i.number) else {
+                continue;
+            };
             if wanted.contains(&number) {
                 found.entry(number).or_insert(event);
             }

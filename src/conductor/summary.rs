@@ -10,7 +10,11 @@ use super::{Effect, TickReport};
 
 pub fn markdown(report: &TickReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## shiprig Conductor: {}\n", escape_md(&report.repository));
+    let _ = writeln!(
+        out,
+        "## shiprig Conductor: {}\n",
+        escape_md(&report.repository)
+    );
     let _ = writeln!(out, "{}\n", headline(report));
     queue_table(&mut out, &report.plan);
     for milestone in &report.snapshot.milestones {
@@ -31,7 +35,11 @@ pub fn markdown(report: &TickReport) -> String {
 
 fn headline(report: &TickReport) -> String {
     let effects = report.plan.effects.len();
-    let mode = if report.dry_run { " (dry run: nothing written)" } else { "" };
+    let mode = if report.dry_run {
+        " (dry run: nothing written)"
+    } else {
+        ""
+    };
     format!(
         "{effects} change(s) planned{mode}; {} request(s) to GitHub ({} read, {} write).",
         report.requests.total(),
@@ -47,14 +55,17 @@ fn queue_table(out: &mut String, plan: &Plan) {
     }
     out.push_str("| # | issue | priority | approved | state |\n|---|---|---|---|---|\n");
     for (position, entry) in plan.queue.iter().enumerate() {
-        let approved = entry.approved_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+        let approved = entry
+            .approved_at
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | #{} {} | {:?} | {} | {} |",
+            "| {} | #{} {} | {} | {} | {} |",
             position + 1,
             entry.issue,
             escape_md(&entry.title),
-            entry.rank,
+            entry.rank.label(),
             approved,
             describe(&entry.standing)
         );
@@ -67,7 +78,9 @@ pub fn describe(standing: &Standing) -> String {
         Standing::Waiting => "waiting for an agent".into(),
         Standing::Blocked => "blocked".into(),
         Standing::InCycle => "dependency cycle".into(),
-        Standing::InProgress { agent } => format!("in progress ({})", agent.as_deref().unwrap_or("?")),
+        Standing::InProgress { agent } => {
+            format!("in progress ({})", agent.as_deref().unwrap_or("?"))
+        }
         Standing::InReview => "in review".into(),
         Standing::Held { label } => format!("held ({label})"),
         Standing::Untrusted { actor } => format!("approval by {actor} not honoured"),
@@ -76,12 +89,26 @@ pub fn describe(standing: &Standing) -> String {
 
 /// A Mermaid flowchart of the milestone's issues: an arrow from each blocker to what it blocks.
 fn mermaid(snapshot: &Snapshot, plan: &Plan, members: &[u64]) -> String {
-    let standing: BTreeMap<u64, &Standing> = plan.queue.iter().map(|e| (e.issue, &e.standing)).collect();
-    let starting: Vec<u64> =
-        plan.effects.iter().filter_map(|e| if let Effect::Start { issue, .. } = e { Some(*issue) } else { None }).collect();
+    let standing: BTreeMap<u64, &Standing> =
+        plan.queue.iter().map(|e| (e.issue, &e.standing)).collect();
+    let starting: Vec<u64> = plan
+        .effects
+        .iter()
+        .filter_map(|e| {
+            if let Effect::Start { issue, .. } = e {
+                Some(*issue)
+            } else {
+                None
+            }
+        })
+        .collect();
     let mut out = String::from("```mermaid\nflowchart LR\n");
     for &number in members {
-        let title = snapshot.issues.get(&number).map(|i| i.title.as_str()).unwrap_or("");
+        let title = snapshot
+            .issues
+            .get(&number)
+            .map(|i| i.title.as_str())
+            .unwrap_or("");
         let class = match standing.get(&number) {
             _ if starting.contains(&number) => "progress",
             Some(Standing::InProgress { .. }) => "progress",
@@ -89,10 +116,17 @@ fn mermaid(snapshot: &Snapshot, plan: &Plan, members: &[u64]) -> String {
             Some(Standing::Blocked) | Some(Standing::InCycle) => "blocked",
             _ => "ready",
         };
-        let _ = writeln!(out, "  i{number}[\"#{number} {}\"]:::{class}", escape_mermaid(title));
+        let _ = writeln!(
+            out,
+            "  i{number}[\"#{number} {}\"]:::{class}",
+            escape_mermaid(title)
+        );
     }
     for (&number, blockers) in &snapshot.blockers {
-        for blocker in blockers.iter().filter(|b| members.contains(&b.number) && members.contains(&number)) {
+        for blocker in blockers
+            .iter()
+            .filter(|b| members.contains(&b.number) && members.contains(&number))
+        {
             let _ = writeln!(out, "  i{} --> i{number}", blocker.number);
         }
     }
@@ -106,11 +140,22 @@ fn mermaid(snapshot: &Snapshot, plan: &Plan, members: &[u64]) -> String {
 
 /// Markdown table cells: no pipes, no raw HTML, no line breaks.
 pub fn escape_md(text: &str) -> String {
-    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
-    one_line.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    one_line
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn escape_mermaid(text: &str) -> String {
     let short: String = text.chars().filter(|c| !c.is_control()).take(60).collect();
-    short.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
+    short
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
 }

@@ -20,13 +20,28 @@ pub fn finish_dispatched(world: &World) -> Vec<AgentWork> {
     let runs = world.emulator.model().workflow_runs(&full);
     let mut done = Vec::new();
     for run in runs.into_iter().filter(|r| r.status != "completed") {
-        let issue = run.inputs.get("issue").and_then(|v| v.as_str()).and_then(|s| s.parse::<u64>().ok());
-        let agent = run.inputs.get("agent").and_then(|v| v.as_str()).map(str::to_string);
-        let (Some(issue), Some(agent)) = (issue, agent) else { continue };
+        let issue = run
+            .inputs
+            .get("issue")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<u64>().ok());
+        let agent = run
+            .inputs
+            .get("agent")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let (Some(issue), Some(agent)) = (issue, agent) else {
+            continue;
+        };
         let login = login_of(world, &agent);
         let mut model = world.emulator.model();
         let branch = format!("agent/{issue}");
-        model.set_file(&full, &branch, &format!("src/feature_{issue}.rs"), &format!("// #{issue}\n"));
+        model.set_file(
+            &full,
+            &branch,
+            &format!("src/feature_{issue}.rs"),
+            &format!("// #{issue}\n"),
+        );
         let title = format!("Work for #{issue}");
         let body = format!("Closes #{issue}\n\nShiprig-Agent: {agent}");
         let pull = model.create_pull(&full, &branch, "main", &title, &body, &login);
@@ -35,7 +50,11 @@ pub fn finish_dispatched(world: &World) -> Vec<AgentWork> {
             model.close_issue(&full, issue, &login);
         }
         model.set_run_status(&full, run.id, "completed", Some("success"));
-        done.push(AgentWork { agent, issue, pull_request: pull });
+        done.push(AgentWork {
+            agent,
+            issue,
+            pull_request: pull,
+        });
     }
     done
 }

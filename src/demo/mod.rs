@@ -50,9 +50,17 @@ impl ProductHook for Board {
         "product board"
     }
 
-    fn milestone_complete<'a>(&'a self, title: &'a str, _url: &'a str, _description: &'a str) -> HookFuture<'a> {
+    fn milestone_complete<'a>(
+        &'a self,
+        title: &'a str,
+        _url: &'a str,
+        _description: &'a str,
+    ) -> HookFuture<'a> {
         Box::pin(async move {
-            self.completed.lock().unwrap_or_else(|e| e.into_inner()).push(title.to_string());
+            self.completed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(title.to_string());
             Ok(())
         })
     }
@@ -64,9 +72,17 @@ pub async fn run_rounds(
     world: &World,
     mut between: impl FnMut(&World, usize) -> Vec<String>,
 ) -> anyhow::Result<Vec<Round>> {
-    let notifier = Notifier { slack: Some(Slack::webhook(world.slack.url())?) };
+    let notifier = Notifier {
+        slack: Some(Slack::webhook(world.slack.url())?),
+    };
     let board = Board::default();
-    let tick = Tick { gh: &world.gh, repo: &world.repo, config: &world.config, notifier: &notifier, product: Some(&board) };
+    let tick = Tick {
+        gh: &world.gh,
+        repo: &world.repo,
+        config: &world.config,
+        notifier: &notifier,
+        product: Some(&board),
+    };
     let mut rounds = Vec::new();
     for round in 1..=MAX_ROUNDS {
         let heard_before = world.slack.texts().len();
@@ -74,7 +90,12 @@ pub async fn run_rounds(
         let quiet = report.plan.effects.is_empty();
         let agents = agents::finish_dispatched(world);
         let happenings = between(world, round);
-        let mut played = round_of(round, report, world.slack.texts().split_off(heard_before), agents);
+        let mut played = round_of(
+            round,
+            report,
+            world.slack.texts().split_off(heard_before),
+            agents,
+        );
         played.happenings = happenings;
         rounds.push(played);
         if quiet {
@@ -90,7 +111,11 @@ fn round_of(round: usize, report: TickReport, slack: Vec<String>, agents: Vec<Ag
     Round {
         round,
         effects: applied.done,
-        failed: applied.failed.iter().map(|f| format!("{:?}: {}", f.effect, f.error)).collect(),
+        failed: applied
+            .failed
+            .iter()
+            .map(|f| format!("{:?}: {}", f.effect, f.error))
+            .collect(),
         queue: report.plan.queue,
         slack,
         product: applied.product,
@@ -125,7 +150,10 @@ pub async fn critical_interrupt() -> anyhow::Result<Scenario> {
         }
         let title = "Checkout crashes on an empty cart";
         let number = world.approved_issue(title, &["critical"]);
-        vec![format!("{} files #{number} {title} (critical, approved)", world::PRODUCT_PERSON)]
+        vec![format!(
+            "{} files #{number} {title} (critical, approved)",
+            world::PRODUCT_PERSON
+        )]
     })
     .await?;
     Ok(Scenario {

@@ -53,8 +53,12 @@ pub struct World {
 impl World {
     /// An empty repository with its people, agents, the agent workflow and the config.
     pub async fn new() -> anyhow::Result<World> {
-        let emulator = Emulator::start().await.context("starting the GitHub emulator")?;
-        let slack = FakeSlack::start().await.context("starting the fake Slack")?;
+        let emulator = Emulator::start()
+            .await
+            .context("starting the GitHub emulator")?;
+        let slack = FakeSlack::start()
+            .await
+            .context("starting the fake Slack")?;
         let repo = Repo::new(OWNER, NAME);
         let full = repo.to_string();
         {
@@ -69,14 +73,29 @@ impl World {
                 model.add_user(agent, UserKind::User);
                 model.set_permission(&full, agent, Permission::Write);
             }
-            model.set_file(&full, "main", ".github/workflows/shiprig-agent.yml", AGENT_WORKFLOW);
+            model.set_file(
+                &full,
+                "main",
+                ".github/workflows/shiprig-agent.yml",
+                AGENT_WORKFLOW,
+            );
             model.set_file(&full, "main", ".github/shiprig.yml", CONFIG);
         }
         let config = Config::from_yaml("demo config", CONFIG)?;
         let clock = FakeClock::new(emulator.model().now());
-        let options = ClientOptions::new(emulator.url(), Credentials::Token(Secret::new(CONDUCTOR_TOKEN)));
+        let options = ClientOptions::new(
+            emulator.url(),
+            Credentials::Token(Secret::new(CONDUCTOR_TOKEN)),
+        );
         let gh = GitHub::with_clock(options, Arc::new(clock.clone()))?.for_repo(&repo);
-        Ok(World { emulator, slack, repo, config, gh, clock })
+        Ok(World {
+            emulator,
+            slack,
+            repo,
+            config,
+            gh,
+            clock,
+        })
     }
 
     pub fn full_name(&self) -> String {
@@ -99,11 +118,21 @@ impl World {
     /// by both, #4 blocked by #3, all approved.
     pub fn seed_design_example(&self) -> u64 {
         let full = self.full_name();
-        let milestone = self.emulator.model().create_milestone(&full, "AI Chat Widget");
-        let titles = ["LLM tool API", "Chat UI component", "Connect UI to API", "Analytics tracking"];
+        let milestone = self
+            .emulator
+            .model()
+            .create_milestone(&full, "AI Chat Widget");
+        let titles = [
+            "LLM tool API",
+            "Chat UI component",
+            "Connect UI to API",
+            "Analytics tracking",
+        ];
         for title in titles {
             let number = self.approved_issue(title, &[]);
-            self.emulator.model().set_milestone(&full, number, milestone);
+            self.emulator
+                .model()
+                .set_milestone(&full, number, milestone);
         }
         let mut model = self.emulator.model();
         model.add_blocked_by(&full, 3, &full, 1);
@@ -114,7 +143,10 @@ impl World {
 
     /// Moves the world's time on, the way minutes pass between scheduled ticks.
     pub fn pass(&self, minutes: i64) {
-        self.emulator.model().advance(chrono::Duration::minutes(minutes));
-        self.clock.advance(std::time::Duration::from_secs(minutes as u64 * 60));
+        self.emulator
+            .model()
+            .advance(chrono::Duration::minutes(minutes));
+        self.clock
+            .advance(std::time::Duration::from_secs(minutes as u64 * 60));
     }
 }

@@ -29,7 +29,9 @@ impl FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/services/T000/B000/XXXX", listener.local_addr()?);
         let inbox = Arc::new(Mutex::new(Inbox::default()));
-        let app = Router::new().route("/services/{a}/{b}/{c}", post(receive)).with_state(inbox.clone());
+        let app = Router::new()
+            .route("/services/{a}/{b}/{c}", post(receive))
+            .with_state(inbox.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -48,7 +50,10 @@ impl FakeSlack {
 
     /// The `text` of every accepted message.
     pub fn texts(&self) -> Vec<String> {
-        self.messages().iter().filter_map(|m| m["text"].as_str().map(str::to_string)).collect()
+        self.messages()
+            .iter()
+            .filter_map(|m| m["text"].as_str().map(str::to_string))
+            .collect()
     }
 
     /// Answer 500 to the next `count` messages (and keep none of them).
@@ -72,7 +77,10 @@ impl Drop for FakeSlack {
     }
 }
 
-async fn receive(State(inbox): State<Arc<Mutex<Inbox>>>, body: String) -> (StatusCode, &'static str) {
+async fn receive(
+    State(inbox): State<Arc<Mutex<Inbox>>>,
+    body: String,
+) -> (StatusCode, &'static str) {
     let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
     if inbox.fail_next > 0 {
         inbox.fail_next -= 1;

@@ -9,12 +9,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone, Repo,
-    WorkflowRun,
+    CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone,
+    Repo, WorkflowRun,
 };
 
 /// Everything but unreserved characters is escaped inside one path segment or query value.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 pub fn escape(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
@@ -27,81 +31,160 @@ impl GitHub {
 
     /// Open issues carrying every label in `labels` (pull requests filtered out).
     pub async fn open_issues_with_labels(&self, repo: &Repo, labels: &[&str]) -> Listing<Issue> {
-        let joined = labels.iter().map(|l| escape(l)).collect::<Vec<_>>().join(",");
-        let path = format!("/repos/{repo}/issues?state=open&labels={joined}&sort=created&direction=asc");
+        let joined = labels
+            .iter()
+            .map(|l| escape(l))
+            .collect::<Vec<_>>()
+            .join(",");
+        let path =
+            format!("/repos/{repo}/issues?state=open&labels={joined}&sort=created&direction=asc");
         let mut listing: Listing<Issue> = self.list(&path, None).await;
         listing.items.retain(|issue| !issue.is_pull_request());
         listing
     }
 
-    pub async fn issue_events(&self, repo: &Repo, number: u64) -> Result<Vec<IssueEvent>, GitHubError> {
-        self.get_all(&format!("/repos/{repo}/issues/{number}/events")).await
+    pub async fn issue_events(
+        &self,
+        repo: &Repo,
+        number: u64,
+    ) -> Result<Vec<IssueEvent>, GitHubError> {
+        self.get_all(&format!("/repos/{repo}/issues/{number}/events"))
+            .await
     }
 
     /// The repository's issue events, newest first, one page at a time from `page`.
-    pub async fn repo_issue_events_page(&self, repo: &Repo, page: u32) -> Result<Vec<IssueEvent>, GitHubError> {
-        self.get(&format!("/repos/{repo}/issues/events?per_page=100&page={page}")).await
+    pub async fn repo_issue_events_page(
+        &self,
+        repo: &Repo,
+        page: u32,
+    ) -> Result<Vec<IssueEvent>, GitHubError> {
+        self.get(&format!(
+            "/repos/{repo}/issues/events?per_page=100&page={page}"
+        ))
+        .await
     }
 
     pub async fn blocked_by(&self, repo: &Repo, number: u64) -> Result<Vec<Issue>, GitHubError> {
-        self.get_all(&format!("/repos/{repo}/issues/{number}/dependencies/blocked_by")).await
+        self.get_all(&format!(
+            "/repos/{repo}/issues/{number}/dependencies/blocked_by"
+        ))
+        .await
     }
 
     /// Adds a native dependency; `blocker_id` is the blocker's database id, not its number.
-    pub async fn add_blocked_by(&self, repo: &Repo, number: u64, blocker_id: u64) -> Result<(), GitHubError> {
+    pub async fn add_blocked_by(
+        &self,
+        repo: &Repo,
+        number: u64,
+        blocker_id: u64,
+    ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/dependencies/blocked_by");
-        self.send::<Value>(Method::POST, &path, &json!({ "issue_id": blocker_id })).await.map(drop)
+        self.send::<Value>(Method::POST, &path, &json!({ "issue_id": blocker_id }))
+            .await
+            .map(drop)
     }
 
-    pub async fn add_labels(&self, repo: &Repo, number: u64, labels: &[String]) -> Result<(), GitHubError> {
+    pub async fn add_labels(
+        &self,
+        repo: &Repo,
+        number: u64,
+        labels: &[String],
+    ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/labels");
-        self.send::<Value>(Method::POST, &path, &json!({ "labels": labels })).await.map(drop)
+        self.send::<Value>(Method::POST, &path, &json!({ "labels": labels }))
+            .await
+            .map(drop)
     }
 
     /// Removes one label; a label already gone is not an error.
-    pub async fn remove_label(&self, repo: &Repo, number: u64, label: &str) -> Result<(), GitHubError> {
+    pub async fn remove_label(
+        &self,
+        repo: &Repo,
+        number: u64,
+        label: &str,
+    ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/labels/{}", escape(label));
-        match self.send::<Value>(Method::DELETE, &path, &json!(null)).await {
+        match self
+            .send::<Value>(Method::DELETE, &path, &json!(null))
+            .await
+        {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(drop),
         }
     }
 
-    pub async fn add_assignees(&self, repo: &Repo, number: u64, logins: &[String]) -> Result<(), GitHubError> {
+    pub async fn add_assignees(
+        &self,
+        repo: &Repo,
+        number: u64,
+        logins: &[String],
+    ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/assignees");
-        self.send::<Value>(Method::POST, &path, &json!({ "assignees": logins })).await.map(drop)
+        self.send::<Value>(Method::POST, &path, &json!({ "assignees": logins }))
+            .await
+            .map(drop)
     }
 
-    pub async fn remove_assignees(&self, repo: &Repo, number: u64, logins: &[String]) -> Result<(), GitHubError> {
+    pub async fn remove_assignees(
+        &self,
+        repo: &Repo,
+        number: u64,
+        logins: &[String],
+    ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/assignees");
-        self.send::<Value>(Method::DELETE, &path, &json!({ "assignees": logins })).await.map(drop)
+        self.send::<Value>(Method::DELETE, &path, &json!({ "assignees": logins }))
+            .await
+            .map(drop)
     }
 
     pub async fn comments(&self, repo: &Repo, number: u64) -> Result<Vec<Comment>, GitHubError> {
-        self.get_all(&format!("/repos/{repo}/issues/{number}/comments")).await
+        self.get_all(&format!("/repos/{repo}/issues/{number}/comments"))
+            .await
     }
 
-    pub async fn create_comment(&self, repo: &Repo, number: u64, body: &str) -> Result<Comment, GitHubError> {
+    pub async fn create_comment(
+        &self,
+        repo: &Repo,
+        number: u64,
+        body: &str,
+    ) -> Result<Comment, GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/comments");
-        self.send(Method::POST, &path, &json!({ "body": body })).await
+        self.send(Method::POST, &path, &json!({ "body": body }))
+            .await
     }
 
-    pub async fn update_comment(&self, repo: &Repo, id: u64, body: &str) -> Result<Comment, GitHubError> {
+    pub async fn update_comment(
+        &self,
+        repo: &Repo,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, GitHubError> {
         let path = format!("/repos/{repo}/issues/comments/{id}");
-        self.send(Method::PATCH, &path, &json!({ "body": body })).await
+        self.send(Method::PATCH, &path, &json!({ "body": body }))
+            .await
     }
 
     pub async fn open_milestones(&self, repo: &Repo) -> Result<Vec<Milestone>, GitHubError> {
-        self.get_all(&format!("/repos/{repo}/milestones?state=open")).await
+        self.get_all(&format!("/repos/{repo}/milestones?state=open"))
+            .await
     }
 
-    pub async fn close_milestone(&self, repo: &Repo, number: u64) -> Result<Milestone, GitHubError> {
+    pub async fn close_milestone(
+        &self,
+        repo: &Repo,
+        number: u64,
+    ) -> Result<Milestone, GitHubError> {
         let path = format!("/repos/{repo}/milestones/{number}");
-        self.send(Method::PATCH, &path, &json!({ "state": "closed" })).await
+        self.send(Method::PATCH, &path, &json!({ "state": "closed" }))
+            .await
     }
 
     /// The role of `login` on `repo`; `None` when GitHub does not know the user.
-    pub async fn permission(&self, repo: &Repo, login: &str) -> Result<Option<String>, GitHubError> {
+    pub async fn permission(
+        &self,
+        repo: &Repo,
+        login: &str,
+    ) -> Result<Option<String>, GitHubError> {
         let path = format!("/repos/{repo}/collaborators/{}/permission", escape(login));
         let found: Option<CollaboratorPermission> = self.get_optional(&path).await?;
         Ok(found.map(|p| p.role().to_string()))
@@ -115,13 +198,22 @@ impl GitHub {
         git_ref: &str,
         inputs: &BTreeMap<String, String>,
     ) -> Result<(), GitHubError> {
-        let path = format!("/repos/{repo}/actions/workflows/{}/dispatches", escape(workflow));
+        let path = format!(
+            "/repos/{repo}/actions/workflows/{}/dispatches",
+            escape(workflow)
+        );
         let body = json!({ "ref": git_ref, "inputs": inputs });
-        self.send::<Value>(Method::POST, &path, &body).await.map(drop)
+        self.send::<Value>(Method::POST, &path, &body)
+            .await
+            .map(drop)
     }
 
     /// The most recent runs of `workflow` started by `workflow_dispatch` (one page).
-    pub async fn dispatched_runs(&self, repo: &Repo, workflow: &str) -> Result<Vec<WorkflowRun>, GitHubError> {
+    pub async fn dispatched_runs(
+        &self,
+        repo: &Repo,
+        workflow: &str,
+    ) -> Result<Vec<WorkflowRun>, GitHubError> {
         #[derive(Deserialize)]
         struct Runs {
             workflow_runs: Vec<WorkflowRun>,
@@ -135,7 +227,12 @@ impl GitHub {
 
     /// A file's text at `git_ref` (default branch when `None`) through the contents API;
     /// `None` when it does not exist.
-    pub async fn file_text(&self, repo: &Repo, path: &str, git_ref: Option<&str>) -> Result<Option<String>, GitHubError> {
+    pub async fn file_text(
+        &self,
+        repo: &Repo,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Option<String>, GitHubError> {
         #[derive(Deserialize)]
         struct Content {
             #[serde(default)]
@@ -157,12 +254,17 @@ impl GitHub {
             message,
         };
         if content.encoding != "base64" {
-            return Err(decode_error(format!("unsupported encoding {:?}", content.encoding)));
+            return Err(decode_error(format!(
+                "unsupported encoding {:?}",
+                content.encoding
+            )));
         }
         let compact: String = content.content.split_whitespace().collect();
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(compact)
             .map_err(|e| decode_error(e.to_string()))?;
-        String::from_utf8(bytes).map(Some).map_err(|e| decode_error(e.to_string()))
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| decode_error(e.to_string()))
     }
 }

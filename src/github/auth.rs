@@ -34,7 +34,10 @@ pub enum Credentials {
     /// `GITHUB_TOKEN` or a personal token.
     Token(Secret),
     /// `SHIPRIG_APP_ID` + `SHIPRIG_APP_PRIVATE_KEY` (PEM): installation tokens per owner.
-    App { app_id: u64, private_key_pem: Secret },
+    App {
+        app_id: u64,
+        private_key_pem: Secret,
+    },
     /// No credentials: public reads only.
     Anonymous,
 }
@@ -47,12 +50,22 @@ impl Credentials {
         match (app_id, key) {
             (Some(id), Some(pem)) => {
                 let app_id = id.trim().parse().map_err(|_| {
-                    format!("SHIPRIG_APP_ID must be the App's numeric id, got {:?}", id.trim())
+                    format!(
+                        "SHIPRIG_APP_ID must be the App's numeric id, got {:?}",
+                        id.trim()
+                    )
                 })?;
-                Ok(Credentials::App { app_id, private_key_pem: Secret::new(pem) })
+                Ok(Credentials::App {
+                    app_id,
+                    private_key_pem: Secret::new(pem),
+                })
             }
-            (Some(_), None) => Err("SHIPRIG_APP_ID is set but SHIPRIG_APP_PRIVATE_KEY is not".into()),
-            (None, Some(_)) => Err("SHIPRIG_APP_PRIVATE_KEY is set but SHIPRIG_APP_ID is not".into()),
+            (Some(_), None) => {
+                Err("SHIPRIG_APP_ID is set but SHIPRIG_APP_PRIVATE_KEY is not".into())
+            }
+            (None, Some(_)) => {
+                Err("SHIPRIG_APP_PRIVATE_KEY is set but SHIPRIG_APP_ID is not".into())
+            }
             (None, None) => Ok(match env("GITHUB_TOKEN").filter(|t| !t.trim().is_empty()) {
                 Some(token) => Credentials::Token(Secret::new(token.trim())),
                 None => Credentials::Anonymous,
@@ -72,7 +85,9 @@ struct AppClaims {
 /// clock drift, valid nine minutes (GitHub allows ten).
 pub fn app_jwt(app_id: u64, pem: &Secret, now: DateTime<Utc>) -> Result<Secret, GitHubError> {
     let key = EncodingKey::from_rsa_pem(pem.expose().as_bytes()).map_err(|e| {
-        GitHubError::AppAuth(format!("SHIPRIG_APP_PRIVATE_KEY is not an RSA private key in PEM form ({e})"))
+        GitHubError::AppAuth(format!(
+            "SHIPRIG_APP_PRIVATE_KEY is not an RSA private key in PEM form ({e})"
+        ))
     })?;
     let claims = AppClaims {
         iat: now.timestamp() - 60,
@@ -103,16 +118,35 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn app_credentials_win_and_half_an_app_is_an_error() {
-        let both = env(&[("SHIPRIG_APP_ID", "42"), ("SHIPRIG_APP_PRIVATE_KEY", "pem"), ("GITHUB_TOKEN", "t")]);
-        assert!(matches!(Credentials::from_env(both), Ok(Credentials::App { app_id: 42, .. })));
+        let both = env(&[
+            ("SHIPRIG_APP_ID", "42"),
+            ("SHIPRIG_APP_PRIVATE_KEY", "pem"),
+            ("GITHUB_TOKEN", "t"),
+        ]);
+        assert!(matches!(
+            Credentials::from_env(both),
+            Ok(Credentials::App { app_id: 42, .. })
+        ));
         let half = env(&[("SHIPRIG_APP_ID", "42")]);
-        assert!(Credentials::from_env(half).unwrap_err().contains("SHIPRIG_APP_PRIVATE_KEY"));
-        let bad = env(&[("SHIPRIG_APP_ID", "abc"), ("SHIPRIG_APP_PRIVATE_KEY", "pem")]);
+        assert!(
+            Credentials::from_env(half)
+                .unwrap_err()
+                .contains("SHIPRIG_APP_PRIVATE_KEY")
+        );
+        let bad = env(&[
+            ("SHIPRIG_APP_ID", "abc"),
+            ("SHIPRIG_APP_PRIVATE_KEY", "pem"),
+        ]);
         assert!(Credentials::from_env(bad).unwrap_err().contains("numeric"));
     }
 

@@ -44,8 +44,13 @@ struct FakeState {
 
 impl FakeClock {
     pub fn new(start: DateTime<Utc>) -> Self {
-        let state = FakeState { now: start, sleeps: Vec::new() };
-        FakeClock { inner: Arc::new(Mutex::new(state)) }
+        let state = FakeState {
+            now: start,
+            sleeps: Vec::new(),
+        };
+        FakeClock {
+            inner: Arc::new(Mutex::new(state)),
+        }
     }
 
     /// Every sleep asked of this clock, in order.
@@ -64,7 +69,9 @@ impl FakeClock {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FakeState> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

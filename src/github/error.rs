@@ -6,16 +6,35 @@ use std::time::Duration;
 pub enum GitHubError {
     /// GitHub answered with a status shiprig does not retry (or stopped retrying).
     #[error("{method} {path} answered {status}: {message}")]
-    Status { method: String, path: String, status: u16, message: String },
+    Status {
+        method: String,
+        path: String,
+        status: u16,
+        message: String,
+    },
     /// No answer: connection refused or dropped, timeout.
     #[error("{method} {path} failed: {message}")]
-    Transport { method: String, path: String, message: String },
+    Transport {
+        method: String,
+        path: String,
+        message: String,
+    },
     /// The retry budget ran out; `last` is the final failure.
     #[error("{method} {path}: gave up after {attempts} attempts and {waited:?} of waiting: {last}")]
-    GaveUp { method: String, path: String, attempts: u32, waited: Duration, last: Box<GitHubError> },
+    GaveUp {
+        method: String,
+        path: String,
+        attempts: u32,
+        waited: Duration,
+        last: Box<GitHubError>,
+    },
     /// The body did not have the shape shiprig expects.
     #[error("{method} {path}: unexpected response body: {message}")]
-    Decode { method: String, path: String, message: String },
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+    },
     /// GitHub App authentication could not produce an installation token.
     #[error("GitHub App authentication failed: {0}")]
     AppAuth(String),

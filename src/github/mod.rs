@@ -87,7 +87,10 @@ impl ClientOptions {
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let url = env("GITHUB_API_URL").filter(|u| !u.is_empty());
         let credentials = Credentials::from_env(&env)?;
-        Ok(Self::new(url.unwrap_or_else(|| DEFAULT_API_URL.into()), credentials))
+        Ok(Self::new(
+            url.unwrap_or_else(|| DEFAULT_API_URL.into()),
+            credentials,
+        ))
     }
 }
 
@@ -106,7 +109,9 @@ pub struct GitHub {
 
 impl std::fmt::Debug for GitHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitHub").field("api_url", &self.options.api_url).finish_non_exhaustive()
+        f.debug_struct("GitHub")
+            .field("api_url", &self.options.api_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -137,7 +142,10 @@ impl GitHub {
             octo,
             options: Arc::new(options),
             clock,
-            counters: Arc::new(Counters { rate_limit_remaining: AtomicI64::new(-1), ..Default::default() }),
+            counters: Arc::new(Counters {
+                rate_limit_remaining: AtomicI64::new(-1),
+                ..Default::default()
+            }),
             tokens: Arc::default(),
             scope: None,
         })
@@ -146,7 +154,10 @@ impl GitHub {
     /// The same client (shared counters and token cache) acting for `repo`; with App auth the
     /// installation token is the one of `repo`'s owner.
     pub fn for_repo(&self, repo: &Repo) -> GitHub {
-        GitHub { scope: Some(repo.clone()), ..self.clone() }
+        GitHub {
+            scope: Some(repo.clone()),
+            ..self.clone()
+        }
     }
 
     pub fn api_url(&self) -> &str {
@@ -215,38 +226,74 @@ impl GitHub {
 
     /// Pages of a list until `max_pages` (if set) or the end; a failing page ends the listing
     /// with what was read so far and the error, so callers can act on a partial view safely.
-    pub async fn list<T: DeserializeOwned>(&self, path: &str, max_pages: Option<usize>) -> Listing<T> {
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        max_pages: Option<usize>,
+    ) -> Listing<T> {
         let mut items = Vec::new();
         let mut next = Some(with_per_page(path));
         let mut pages = 0;
         while let Some(current) = next.take() {
             if max_pages.is_some_and(|max| pages >= max) {
-                return Listing { items, complete: false, error: None };
+                return Listing {
+                    items,
+                    complete: false,
+                    error: None,
+                };
             }
             let answer = match self.request(Method::GET, &current, None).await {
                 Ok(answer) => answer,
-                Err(error) => return Listing { items, complete: false, error: Some(error) },
+                Err(error) => {
+                    return Listing {
+                        items,
+                        complete: false,
+                        error: Some(error),
+                    };
+                }
             };
             pages += 1;
             match decode::<Vec<T>>(&Method::GET, &current, &answer.body) {
                 Ok(page) => items.extend(page),
-                Err(error) => return Listing { items, complete: false, error: Some(error) },
+                Err(error) => {
+                    return Listing {
+                        items,
+                        complete: false,
+                        error: Some(error),
+                    };
+                }
             }
             match self.next_link(&answer.headers, &current) {
                 Ok(link) => next = link,
-                Err(error) => return Listing { items, complete: false, error: Some(error) },
+                Err(error) => {
+                    return Listing {
+                        items,
+                        complete: false,
+                        error: Some(error),
+                    };
+                }
             }
         }
-        Listing { items, complete: true, error: None }
+        Listing {
+            items,
+            complete: true,
+            error: None,
+        }
     }
 
     fn next_link(&self, headers: &HeaderMap, path: &str) -> Result<Option<String>, GitHubError> {
-        let Some(url) = headers.get("link").and_then(|v| v.to_str().ok()).and_then(next_from_link) else {
+        let Some(url) = headers
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_from_link)
+        else {
             return Ok(None);
         };
         match url.strip_prefix(&self.options.api_url) {
             Some(rest) if rest.starts_with('/') => Ok(Some(rest.to_string())),
-            _ => Err(GitHubError::ForeignLink { path: path.to_string() }),
+            _ => Err(GitHubError::ForeignLink {
+                path: path.to_string(),
+            }),
         }
     }
 
@@ -258,7 +305,8 @@ impl GitHub {
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
         let authorization = self.authorization().await?;
-        self.attempt_loop(method, path, body, authorization.as_ref()).await
+        self.attempt_loop(method, path, body, authorization.as_ref())
+            .await
     }
 
     async fn attempt_loop(
@@ -312,8 +360,15 @@ impl GitHub {
         match failure {
             Failure::Answer(answer) => {
                 let message = github_message(&answer.body);
-                let outcome = retry::Outcome::Answer { status: answer.status, headers: &answer.headers, message: &message };
-                let wait = self.options.retry.next_wait(method, attempt, &outcome, now, waited);
+                let outcome = retry::Outcome::Answer {
+                    status: answer.status,
+                    headers: &answer.headers,
+                    message: &message,
+                };
+                let wait = self
+                    .options
+                    .retry
+                    .next_wait(method, attempt, &outcome, now, waited);
                 let error = GitHubError::Status {
                     method: method.to_string(),
                     path: path.to_string(),
@@ -323,7 +378,13 @@ impl GitHub {
                 (error, wait)
             }
             Failure::NoAnswer(message) => {
-                let wait = self.options.retry.next_wait(method, attempt, &retry::Outcome::NoAnswer, now, waited);
+                let wait = self.options.retry.next_wait(
+                    method,
+                    attempt,
+                    &retry::Outcome::NoAnswer,
+                    now,
+                    waited,
+                );
                 let error = GitHubError::Transport {
                     method: method.to_string(),
                     path: path.to_string(),
@@ -354,16 +415,32 @@ impl GitHub {
         body: Option<&Value>,
         authorization: Option<&Secret>,
     ) -> Result<Answer, String> {
-        let request = self.build(method, path, body, authorization).map_err(|e| e.to_string())?;
+        let request = self
+            .build(method, path, body, authorization)
+            .map_err(|e| e.to_string())?;
         let response = self.octo.execute(request).await.map_err(|e| describe(&e))?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|e| describe(&e))?.to_bytes().to_vec();
-        if let Some(remaining) = parts.headers.get("x-ratelimit-remaining").and_then(|v| v.to_str().ok())
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| describe(&e))?
+            .to_bytes()
+            .to_vec();
+        if let Some(remaining) = parts
+            .headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
             && let Ok(remaining) = remaining.parse::<i64>()
         {
-            self.counters.rate_limit_remaining.store(remaining, Ordering::Relaxed);
+            self.counters
+                .rate_limit_remaining
+                .store(remaining, Ordering::Relaxed);
         }
-        Ok(Answer { status: parts.status.as_u16(), headers: parts.headers, body })
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
     }
 
     fn build(
@@ -382,7 +459,9 @@ impl GitHub {
             builder = builder.header("authorization", format!("Bearer {}", secret.expose()));
         }
         match body {
-            Some(json) => builder.header("content-type", "application/json").body(json.to_string()),
+            Some(json) => builder
+                .header("content-type", "application/json")
+                .body(json.to_string()),
             None => builder.body(String::new()),
         }
     }
@@ -394,34 +473,58 @@ impl GitHub {
         match &self.options.credentials {
             Credentials::Token(token) => Ok(Some(token.clone())),
             Credentials::Anonymous => Ok(None),
-            Credentials::App { app_id, private_key_pem } => {
-                self.installation_token(*app_id, private_key_pem).await.map(Some)
-            }
+            Credentials::App {
+                app_id,
+                private_key_pem,
+            } => self
+                .installation_token(*app_id, private_key_pem)
+                .await
+                .map(Some),
         }
     }
 
     async fn installation_token(&self, app_id: u64, pem: &Secret) -> Result<Secret, GitHubError> {
         let repo = self.scope.as_ref().ok_or_else(|| {
-            GitHubError::AppAuth("App auth needs a repository to find its installation (set GITHUB_REPOSITORY)".into())
+            GitHubError::AppAuth(
+                "App auth needs a repository to find its installation (set GITHUB_REPOSITORY)"
+                    .into(),
+            )
         })?;
         let now = self.clock.now();
-        if let Some(cached) = self.lock_tokens().get(&repo.owner).filter(|t| t.is_fresh(now)) {
+        if let Some(cached) = self
+            .lock_tokens()
+            .get(&repo.owner)
+            .filter(|t| t.is_fresh(now))
+        {
             return Ok(cached.token.clone());
         }
         let jwt = auth::app_jwt(app_id, pem, now)?;
         let installation_path = format!("/repos/{repo}/installation");
-        let installation = self.attempt_loop(Method::GET, &installation_path, None, Some(&jwt)).await;
-        let installation: Installation = decode(&Method::GET, &installation_path, &app_answer(installation)?.body)?;
+        let installation = self
+            .attempt_loop(Method::GET, &installation_path, None, Some(&jwt))
+            .await;
+        let installation: Installation = decode(
+            &Method::GET,
+            &installation_path,
+            &app_answer(installation)?.body,
+        )?;
         let token_path = format!("/app/installations/{}/access_tokens", installation.id);
-        let minted = self.attempt_loop(Method::POST, &token_path, None, Some(&jwt)).await;
+        let minted = self
+            .attempt_loop(Method::POST, &token_path, None, Some(&jwt))
+            .await;
         let minted: MintedToken = decode(&Method::POST, &token_path, &app_answer(minted)?.body)?;
-        let token = auth::InstallationToken { token: Secret::new(minted.token), expires_at: minted.expires_at };
+        let token = auth::InstallationToken {
+            token: Secret::new(minted.token),
+            expires_at: minted.expires_at,
+        };
         self.lock_tokens().insert(repo.owner.clone(), token.clone());
         Ok(token.token)
     }
 
     fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, auth::InstallationToken>> {
-        self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -464,9 +567,15 @@ fn decode<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Resu
 /// GitHub's `message` field, or the start of the body when there is none.
 fn github_message(body: &[u8]) -> String {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    match parsed.as_ref().and_then(|v| v.get("message")).and_then(Value::as_str) {
+    match parsed
+        .as_ref()
+        .and_then(|v| v.get("message"))
+        .and_then(Value::as_str)
+    {
         Some(message) => message.to_string(),
-        None => String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_string(),
+        None => String::from_utf8_lossy(&body[..body.len().min(200)])
+            .trim()
+            .to_string(),
     }
 }
 
@@ -494,8 +603,15 @@ fn with_per_page(path: &str) -> String {
 fn next_from_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
-        let is_next = params.split(';').any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
-        is_next.then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
     })
 }
 
@@ -515,7 +631,10 @@ mod tests {
 
     #[test]
     fn per_page_is_added_once() {
-        assert_eq!(with_per_page("/repos/o/r/issues"), "/repos/o/r/issues?per_page=100");
+        assert_eq!(
+            with_per_page("/repos/o/r/issues"),
+            "/repos/o/r/issues?per_page=100"
+        );
         assert_eq!(with_per_page("/x?state=open"), "/x?state=open&per_page=100");
         assert_eq!(with_per_page("/x?per_page=5"), "/x?per_page=5");
     }

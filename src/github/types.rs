@@ -15,7 +15,10 @@ pub struct Repo {
 
 impl Repo {
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
-        Repo { owner: owner.into(), name: name.into() }
+        Repo {
+            owner: owner.into(),
+            name: name.into(),
+        }
     }
 }
 
@@ -32,7 +35,9 @@ impl FromStr for Repo {
         let valid = |part: &str| {
             !part.is_empty()
                 && !part.trim_matches('.').is_empty()
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         };
         match s.split_once('/') {
             Some((owner, name)) if valid(owner) && valid(name) => Ok(Repo::new(owner, name)),
@@ -164,7 +169,11 @@ pub struct IssueEvent {
 
 impl IssueEvent {
     pub fn is_labeled(&self, name: &str) -> bool {
-        self.event == "labeled" && self.label.as_ref().is_some_and(|l| l.name.eq_ignore_ascii_case(name))
+        self.event == "labeled"
+            && self
+                .label
+                .as_ref()
+                .is_some_and(|l| l.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -219,7 +228,10 @@ pub struct CollaboratorPermission {
 impl CollaboratorPermission {
     /// The finest role GitHub reported (`maintain` rather than the legacy `write`).
     pub fn role(&self) -> &str {
-        self.role_name.as_deref().filter(|r| !r.is_empty()).unwrap_or(&self.permission)
+        self.role_name
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.permission)
     }
 }
 
@@ -229,7 +241,10 @@ mod tests {
 
     #[test]
     fn repos_parse_strictly() {
-        assert_eq!("acme/rig".parse::<Repo>().unwrap(), Repo::new("acme", "rig"));
+        assert_eq!(
+            "acme/rig".parse::<Repo>().unwrap(),
+            Repo::new("acme", "rig")
+        );
         assert!("acme".parse::<Repo>().is_err());
         assert!("acme/rig/x".parse::<Repo>().is_err());
         assert!("../x".parse::<Repo>().is_err());

@@ -13,9 +13,23 @@ pub use slack::Slack;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    AgentStarted { repo: String, issue: u64, title: String, url: String, agent: String },
-    MilestoneComplete { repo: String, title: String, url: String },
-    CycleFound { repo: String, issue: u64, cycle: Vec<u64> },
+    AgentStarted {
+        repo: String,
+        issue: u64,
+        title: String,
+        url: String,
+        agent: String,
+    },
+    MilestoneComplete {
+        repo: String,
+        title: String,
+        url: String,
+    },
+    CycleFound {
+        repo: String,
+        issue: u64,
+        cycle: Vec<u64>,
+    },
 }
 
 /// A boxed future, so hooks stay object safe.
@@ -25,7 +39,12 @@ pub type HookFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send
 pub trait ProductHook: Send + Sync {
     fn name(&self) -> &str;
     /// `description` carries the marker that links the milestone to its feature.
-    fn milestone_complete<'a>(&'a self, title: &'a str, url: &'a str, description: &'a str) -> HookFuture<'a>;
+    fn milestone_complete<'a>(
+        &'a self,
+        title: &'a str,
+        url: &'a str,
+        description: &'a str,
+    ) -> HookFuture<'a>;
 }
 
 /// Where messages go. Each send is attempted once: a missed message is reported, not retried,
@@ -45,11 +64,17 @@ pub struct Delivery {
 
 impl Notifier {
     pub async fn tell(&self, event: Event) -> Vec<Delivery> {
-        let Some(slack) = &self.slack else { return Vec::new() };
+        let Some(slack) = &self.slack else {
+            return Vec::new();
+        };
         let error = slack.post(&event).await.err().map(|e| format!("{e:#}"));
         if let Some(error) = &error {
             tracing::warn!("Slack did not take a message: {error}");
         }
-        vec![Delivery { event, channel: "slack".into(), error }]
+        vec![Delivery {
+            event,
+            channel: "slack".into(),
+            error,
+        }]
     }
 }

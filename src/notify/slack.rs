@@ -24,7 +24,10 @@ impl Slack {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .context("building the Slack HTTP client")?;
-        Ok(Slack { webhook_url: url.into(), http })
+        Ok(Slack {
+            webhook_url: url.into(),
+            http,
+        })
     }
 
     pub async fn post(&self, event: &Event) -> anyhow::Result<()> {
@@ -45,7 +48,9 @@ impl Slack {
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped; issue text is data, never markup.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A titled link, with the title escaped and cut to a safe length.
@@ -57,15 +62,34 @@ fn link(url: &str, title: &str) -> String {
 /// The Block Kit payload for an event: a plain `text` fallback plus one section.
 pub fn render(event: &Event) -> Value {
     let text = match event {
-        Event::AgentStarted { repo, issue, title, url, agent } => {
-            format!(":robot_face: *{}* started on {} #{issue} {}", escape(agent), escape(repo), link(url, title))
+        Event::AgentStarted {
+            repo,
+            issue,
+            title,
+            url,
+            agent,
+        } => {
+            format!(
+                ":robot_face: *{}* started on {} #{issue} {}",
+                escape(agent),
+                escape(repo),
+                link(url, title)
+            )
         }
         Event::MilestoneComplete { repo, title, url } => {
-            format!(":checkered_flag: Milestone {} in {} is complete", link(url, title), escape(repo))
+            format!(
+                ":checkered_flag: Milestone {} in {} is complete",
+                link(url, title),
+                escape(repo)
+            )
         }
         Event::CycleFound { repo, issue, cycle } => {
             let members: Vec<String> = cycle.iter().map(|n| format!("#{n}")).collect();
-            format!(":warning: {} #{issue} sits on a dependency cycle: {}", escape(repo), members.join(" → "))
+            format!(
+                ":warning: {} #{issue} sits on a dependency cycle: {}",
+                escape(repo),
+                members.join(" → ")
+            )
         }
     };
     json!({
