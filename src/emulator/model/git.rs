@@ -154,8 +154,17 @@ impl Git {
             out.push(c);
             stack.extend(c.parents.iter().rev().cloned());
         }
-        out.sort_by(|a, b| b.date.cmp(&a.date));
+        out.sort_by_key(|c| std::cmp::Reverse(c.date));
         out
+    }
+
+    /// The newest commit reachable from both `a` and `b` (falls back to `a`).
+    pub fn merge_base(&self, a: &str, b: &str) -> String {
+        let from_a: Vec<&str> = self.history(a).iter().map(|c| c.sha.as_str()).collect();
+        self.history(b)
+            .iter()
+            .find(|c| from_a.contains(&c.sha.as_str()))
+            .map_or_else(|| a.to_string(), |c| c.sha.clone())
     }
 
     /// Commits in `head` not in `base`, oldest first.
