@@ -334,6 +334,24 @@ impl Model {
         )
     }
 
+    /// Commits many files on `branch` in one commit; returns the new commit SHA.
+    pub fn set_files(
+        &mut self,
+        repo: &str,
+        branch: &str,
+        files: &[(&str, &str)],
+        message: &str,
+    ) -> String {
+        let ri = self.seed_ri(repo);
+        let owner = self.repos[ri].owner.clone();
+        self.commit_change(ri, branch, message, &owner, |tree| {
+            for (path, content) in files {
+                tree.insert(path.to_string(), Entry::file(content.as_bytes().to_vec()));
+            }
+        })
+        .expect("emulator: set_files")
+    }
+
     /// Commits a deletion of `path` on `branch`; returns the new commit SHA.
     pub fn delete_file(&mut self, repo: &str, branch: &str, path: &str) -> String {
         self.write_entry(repo, branch, path, None)
