@@ -37,7 +37,7 @@ async fn status_fault_answers_with_headers_and_skips_the_write() {
         "write not applied"
     );
     let log = emu.requests();
-    assert_eq!((log[0].status, log[0].actor.as_deref()), (403, None));
+    assert_eq!((log[0].status, log[0].actor.as_deref()), (403, Some("mia")));
     emu.clear_faults();
     assert_eq!(
         api.send("POST", &path, Some(json!({"labels": ["approved"]})))

@@ -68,7 +68,8 @@ async fn handle(
         match action {
             FaultAction::Delay(d) => tokio::time::sleep(d).await,
             FaultAction::Drop => {
-                log(&shared, &inc, 0, None);
+                let (actor, _) = peek(&shared, &inc);
+                log(&shared, &inc, 0, actor);
                 return Err(Dropped);
             }
             FaultAction::Respond {
@@ -76,10 +77,13 @@ async fn handle(
                 headers,
                 message,
             } => {
+                let (actor, mut all) = peek(&shared, &inc);
+                all.retain(|(k, _)| !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(k)));
+                all.extend(headers);
                 let msg = message.unwrap_or_else(|| default_message(status).to_string());
                 let mut reply = Reply::json(status, ApiError::new(status, &msg).body());
-                reply.headers = headers;
-                log(&shared, &inc, status, None);
+                reply.headers = all;
+                log(&shared, &inc, status, actor);
                 return Ok(respond(&shared, reply));
             }
         }
@@ -107,6 +111,15 @@ async fn read(req: Request<Incoming>) -> Inbound {
             .map(str::to_string),
         body: serde_json::from_slice(&bytes).ok(),
     }
+}
+
+/// Who a faulted request came from and its rate headers, without counting it.
+fn peek(shared: &Shared, inc: &Inbound) -> (Option<String>, Vec<(String, String)>) {
+    let mut model = lock(&shared.model);
+    let caller = auth::authenticate(&model, &inc.method, &inc.path, inc.auth.as_deref());
+    let caller = caller.unwrap_or(auth::Caller::Anonymous);
+    let (_, headers) = auth::rate_limit(&mut model, &caller.budget_key(), false);
+    (caller.login(), headers)
 }
 
 /// Authenticates, counts the budget and runs the route, all under one model lock.

@@ -154,8 +154,17 @@ impl Git {
             out.push(c);
             stack.extend(c.parents.iter().rev().cloned());
         }
-        out.sort_by(|a, b| b.date.cmp(&a.date));
+        out.sort_by_key(|c| std::cmp::Reverse(c.date));
         out
+    }
+
+    /// The newest commit reachable from both `a` and `b` (falls back to `a`).
+    pub fn merge_base(&self, a: &str, b: &str) -> String {
+        let from_a: Vec<&str> = self.history(a).iter().map(|c| c.sha.as_str()).collect();
+        self.history(b)
+            .iter()
+            .find(|c| from_a.contains(&c.sha.as_str()))
+            .map_or_else(|| a.to_string(), |c| c.sha.clone())
     }
 
     /// Commits in `head` not in `base`, oldest first.
@@ -302,12 +311,12 @@ fn line_ops<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<(char, &'a str)> {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             out.push((' ', a[i]));
             (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(('+', b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push(('-', a[i]));
             i += 1;
+        } else {
+            out.push(('+', b[j]));
+            j += 1;
         }
     }
     out
@@ -323,6 +332,24 @@ impl Model {
             path,
             Some(Entry::file(content.as_bytes().to_vec())),
         )
+    }
+
+    /// Commits many files on `branch` in one commit; returns the new commit SHA.
+    pub fn set_files(
+        &mut self,
+        repo: &str,
+        branch: &str,
+        files: &[(&str, &str)],
+        message: &str,
+    ) -> String {
+        let ri = self.seed_ri(repo);
+        let owner = self.repos[ri].owner.clone();
+        self.commit_change(ri, branch, message, &owner, |tree| {
+            for (path, content) in files {
+                tree.insert(path.to_string(), Entry::file(content.as_bytes().to_vec()));
+            }
+        })
+        .expect("emulator: set_files")
     }
 
     /// Commits a deletion of `path` on `branch`; returns the new commit SHA.

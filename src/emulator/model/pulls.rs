@@ -82,9 +82,7 @@ impl Model {
         ri: usize,
         head: &str,
         base: &str,
-        title: &str,
-        body: Option<&str>,
-        author: &str,
+        new: NewIssue<'_>,
         draft: bool,
     ) -> Result<u64, ApiError> {
         let git = &self.repos[ri].git;
@@ -119,14 +117,6 @@ impl Model {
             merge_commit_sha: None,
             reviews: Vec::new(),
             requested_reviewers: Vec::new(),
-        };
-        let new = NewIssue {
-            title,
-            body,
-            labels: Vec::new(),
-            assignees: Vec::new(),
-            milestone: None,
-            author,
         };
         Ok(self.new_issue(ri, new, Some(pull)))
     }
@@ -166,14 +156,13 @@ impl Model {
         self.repos[ri].git.resolve(&p.base_ref).unwrap_or_default()
     }
 
-    /// Files changed by a pull request: head tree against the merge base's tree (the base
-    /// branch when it is an ancestor of head, else base itself).
+    /// Files changed by a pull request: the head tree against the merge base's tree.
     pub(crate) fn pull_files(&self, ri: usize, number: u64) -> Result<Vec<FileChange>, ApiError> {
         let p = self.pull_ref(ri, number)?;
         let g = &self.repos[ri].git;
         let base_sha = match &p.merge_commit_sha {
-            Some(m) => g.commits[m].parents[0].clone(),
-            None => self.base_sha(ri, p),
+            Some(m) => g.merge_base(&g.commits[m].parents[0], &p.head_sha),
+            None => g.merge_base(&self.base_sha(ri, p), &p.head_sha),
         };
         let base_tree = &g
             .commits
@@ -282,16 +271,16 @@ impl Model {
     ) -> u64 {
         let ri = self.seed_ri(repo);
         self.add_user(author, UserKind::User);
-        self.open_pull(
-            ri,
-            head_branch,
-            base_branch,
+        let new = NewIssue {
             title,
-            Some(body),
+            body: Some(body),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            milestone: None,
             author,
-            false,
-        )
-        .expect("emulator: create_pull")
+        };
+        self.open_pull(ri, head_branch, base_branch, new, false)
+            .expect("emulator: create_pull")
     }
 
     /// Merges a pull request as `actor`; returns the merge commit SHA.

@@ -82,7 +82,10 @@ impl Model {
         json!({
             "url": format!("{}/statuses/{}", self.repo_api(ri), s.sha),
             "avatar_url": self.user_json(&s.creator)["avatar_url"], "id": s.id, "node_id": node_id("SC", s.id),
-            "state": s.state, "description": s.description, "target_url": s.target_url, "context": s.context,
+            "state": s.state, "context": s.context,
+            // The `status` schema has these as plain strings, so absent ones render empty.
+            "description": s.description.as_deref().unwrap_or(""),
+            "target_url": s.target_url.as_deref().unwrap_or(""),
             "created_at": ts(s.created_at), "updated_at": ts(s.created_at), "creator": self.user_json(&s.creator),
         })
     }

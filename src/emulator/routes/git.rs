@@ -90,7 +90,8 @@ fn compare(m: &mut Model, req: &Req) -> Res {
         (0, _) => "behind",
         _ => "diverged",
     };
-    let files: Vec<Value> = diff_trees(&g.commits[&base].tree, &g.commits[&head].tree)
+    let merge_base = g.merge_base(&base, &head);
+    let files: Vec<Value> = diff_trees(&g.commits[&merge_base].tree, &g.commits[&head].tree)
         .iter()
         .map(|f| m.file_json(ri, f, &head))
         .collect();
@@ -100,7 +101,7 @@ fn compare(m: &mut Model, req: &Req) -> Res {
         "html_url": html, "permalink_url": format!("{}/compare/{base}...{head}", m.repo_html(ri)),
         "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
         "base_commit": m.commit_json(ri, &g.commits[&base], false),
-        "merge_base_commit": m.commit_json(ri, &g.commits[&base], false),
+        "merge_base_commit": m.commit_json(ri, &g.commits[&merge_base], false),
         "status": status, "ahead_by": ahead.len(), "behind_by": behind, "total_commits": ahead.len(),
         "commits": ahead.iter().map(|c| m.commit_json(ri, c, false)).collect::<Vec<_>>(),
         "files": files,
@@ -345,8 +346,8 @@ fn list_tags(m: &mut Model, req: &Req) -> Res {
     let g = &m.repos[ri].git;
     let mut tags: Vec<(String, String)> = g
         .refs
-        .iter()
-        .filter_map(|(k, _)| {
+        .keys()
+        .filter_map(|k| {
             k.strip_prefix("refs/tags/")
                 .map(|n| (n.to_string(), g.resolve(k).unwrap_or_default()))
         })

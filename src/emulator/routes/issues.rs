@@ -345,6 +345,11 @@ fn search(m: &mut Model, req: &Req) -> Res {
         for i in r.issues.iter().filter(|i| search_keep(i, &terms)) {
             let mut v = m.issue_json(ri, i);
             v["score"] = json!(1.0);
+            if v["body"].is_null()
+                && let Some(o) = v.as_object_mut()
+            {
+                o.remove("body");
+            }
             items.push(v);
         }
     }

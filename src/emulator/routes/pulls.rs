@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
 use crate::emulator::http::{ApiError, Reply, Req, Res, page_with_cap, paginate};
+use crate::emulator::model::issues::NewIssue;
 use crate::emulator::model::{Model, ReviewState};
 
 pub(crate) const ROUTES: &[Route] = &[
@@ -105,7 +106,15 @@ fn create(m: &mut Model, req: &Req) -> Res {
         .get("draft")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let n = m.open_pull(ri, &head, &base, &title, req.str("body"), &actor, draft)?;
+    let new = NewIssue {
+        title: &title,
+        body: req.str("body"),
+        labels: Vec::new(),
+        assignees: Vec::new(),
+        milestone: None,
+        author: &actor,
+    };
+    let n = m.open_pull(ri, &head, &base, new, draft)?;
     Ok(Reply::created(m.pull_json(ri, n)))
 }
 
