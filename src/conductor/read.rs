@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
 
+use super::apply::Tick;
 use super::plan::Needs;
 use super::snapshot::{Approval, Blocker, IssueState, MilestoneState, Snapshot};
 use crate::config::{Config, Permission};
@@ -60,6 +61,8 @@ fn issue_state(issue: Issue) -> IssueState {
         open_blockers: summary.blocked_by,
         blocking: summary.blocking,
         created_at: issue.created_at,
+        updated_at: issue.updated_at,
+        body: issue.body.unwrap_or_default(),
     }
 }
 
@@ -75,13 +78,29 @@ fn milestone_state(m: crate::github::Milestone) -> MilestoneState {
 }
 
 /// Fetch what the plan asked for and add it to the snapshot.
-pub async fn needs(
-    gh: &GitHub,
-    repo: &Repo,
-    config: &Config,
-    snapshot: &mut Snapshot,
-    needs: &Needs,
-) -> anyhow::Result<()> {
+pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> anyhow::Result<()> {
+    let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
+    if needs.runs {
+        let agents: Vec<String> = config
+            .conductor
+            .agents
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        let runs = tick
+            .backend()
+            .observe(gh, repo, &agents)
+            .await
+            .context("looking for the agents' runs")?;
+        snapshot.runs = Some(runs);
+    }
+    if needs.pulls {
+        let pulls = gh
+            .open_pulls(repo)
+            .await
+            .context("reading the open pull requests")?;
+        snapshot.linked_pulls = Some(pulls.iter().flat_map(|p| p.linked_issues()).collect());
+    }
     if !needs.approvals.is_empty() {
         let found = approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
         snapshot.approvals.extend(found);

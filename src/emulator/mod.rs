@@ -8,6 +8,7 @@
 mod auth;
 mod fault;
 mod http;
+pub mod kubernetes;
 mod model;
 mod render;
 mod routes;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone,
-    Repo, WorkflowRun,
+    PullRequest, Repo, WorkflowRun,
 };
 
 /// Everything but unreserved characters is escaped inside one path segment or query value.
@@ -223,6 +223,12 @@ impl GitHub {
             escape(workflow)
         );
         self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
+    }
+
+    /// Every open pull request.
+    pub async fn open_pulls(&self, repo: &Repo) -> Result<Vec<PullRequest>, GitHubError> {
+        self.get_all(&format!("/repos/{repo}/pulls?state=open"))
+            .await
     }
 
     /// A file's text at `git_ref` (default branch when `None`) through the contents API;

@@ -30,6 +30,14 @@ pub enum Event {
         issue: u64,
         cycle: Vec<u64>,
     },
+    AgentFailed {
+        repo: String,
+        issue: u64,
+        title: String,
+        agent: String,
+        reason: String,
+        url: String,
+    },
 }
 
 /// A boxed future, so hooks stay object safe.

@@ -91,6 +91,20 @@ pub fn render(event: &Event) -> Value {
                 members.join(" → ")
             )
         }
+        Event::AgentFailed {
+            repo,
+            issue,
+            title,
+            agent,
+            reason,
+            url,
+        } => format!(
+            ":x: *{}* failed on {} #{issue} {}: {}",
+            escape(agent),
+            escape(repo),
+            link(url, title),
+            escape(reason)
+        ),
     };
     json!({
         "text": text,
