@@ -404,3 +404,103 @@ async fn a_failed_job_marks_the_issue_and_a_finished_one_is_left_to_its_ttl() {
         "finished Jobs are left to their TTL"
     );
 }
+
+/// CI reports a red check on `sha`, as a CI app would through the API.
+async fn red_check(world: &World, sha: &str, name: &str) {
+    {
+        let mut model = world.emulator.model();
+        model.add_user("ci-app[bot]", shiprig::emulator::UserKind::Bot);
+        model.add_token("ghs_ci_app", "ci-app[bot]");
+        model.set_permission(&world.full_name(), "ci-app[bot]", shiprig::emulator::Permission::Write);
+    }
+    let body = serde_json::json!({"name": name, "head_sha": sha, "status": "completed", "conclusion": "failure"});
+    let response = reqwest::Client::new()
+        .post(format!("{}/repos/{}/check-runs", world.emulator.url(), world.full_name()))
+        .bearer_auth("ghs_ci_app")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+fn fix_runs(world: &World) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let runs = world.emulator.model().workflow_runs(&world.full_name());
+    runs.into_iter().map(|r| r.inputs).filter(|i| i.contains_key("pull_request")).collect()
+}
+
+#[tokio::test]
+async fn red_ci_sends_the_same_agent_back_up_to_the_limit_then_agent_failed() {
+    let world = World::new().await.unwrap();
+    let full = world.full_name();
+    world.approved_issue("LLM tool API", &[]);
+    tick_with(&world, None).await;
+    let pull = {
+        let mut model = world.emulator.model();
+        model.set_file(&full, "agent/1-llm-tool-api", "src/tool.rs", "// v1\n");
+        let pull = model.create_pull(&full, "agent/1-llm-tool-api", "main", "LLM tool API", "Closes #1", "rig-agent-1");
+        model.add_label(&full, pull, "agent:agent-1", "rig-agent-1");
+        // What `shiprig lifecycle` does when the pull request opens.
+        model.remove_label(&full, 1, "in-progress", "rig-agent-1");
+        model.add_label(&full, 1, "in-review", "rig-agent-1");
+        pull
+    };
+    for attempt in 1..=2u32 {
+        let head = world.emulator.model().pull(&full, pull).unwrap().head_sha;
+        red_check(&world, &head, "test (ubuntu)").await;
+        world.pass(5);
+        tick_with(&world, None).await;
+        let fixes = fix_runs(&world);
+        assert_eq!(fixes.len(), attempt as usize, "attempt {attempt}");
+        let last = fixes.last().unwrap();
+        assert_eq!(last["agent"], "agent-1", "the same agent");
+        assert_eq!(last["pull_request"], pull.to_string());
+        assert!(last["failing_checks"].as_str().unwrap().contains("test (ubuntu)"));
+        world.pass(5);
+        tick_with(&world, None).await;
+        assert_eq!(fix_runs(&world).len(), attempt as usize, "one fix per red head");
+        world.emulator.model().push_to_pull(&full, pull, "src/tool.rs", &format!("// v{}\n", attempt + 1));
+    }
+    let head = world.emulator.model().pull(&full, pull).unwrap().head_sha;
+    red_check(&world, &head, "test (ubuntu)").await;
+    world.pass(5);
+    tick_with(&world, None).await;
+    assert_eq!(fix_runs(&world).len(), 2, "no third attempt");
+    assert_failed(&world, 1, "checks still failing after 2 fix attempt(s): test (ubuntu)");
+    let slack = world.slack.texts();
+    assert_eq!(slack.iter().filter(|t| t.contains("sent back to fix")).count(), 2, "{slack:#?}");
+}
+
+#[tokio::test]
+async fn a_review_agent_reviews_other_agents_pull_requests_never_its_own() {
+    let mut world = World::new().await.unwrap();
+    let yaml = shiprig::demo::world::CONFIG.replace("  dispatch:", "  review_agent: agent-2\n  dispatch:");
+    world.config = Config::from_yaml("test", &yaml).unwrap();
+    let full = world.full_name();
+    world.approved_issue("Feature 1", &[]);
+    world.approved_issue("Feature 2", &[]);
+    for (issue, agent) in [(1u64, "agent-1"), (2, "agent-2")] {
+        let mut model = world.emulator.model();
+        let branch = format!("agent/{issue}-feature");
+        model.set_file(&full, &branch, &format!("f{issue}.rs"), "// f\n");
+        let pull = model.create_pull(&full, &branch, "main", "Feature", &format!("Closes #{issue}"), "rig-agent-1");
+        model.add_label(&full, pull, &format!("agent:{agent}"), "rig-agent-1");
+        model.add_label(&full, issue, "in-review", "rig-agent-1");
+    }
+    let report = tick_with(&world, None).await;
+    let reviews: Vec<_> = world
+        .emulator
+        .model()
+        .workflow_runs(&full)
+        .into_iter()
+        .filter(|r| r.inputs["task"] == "review")
+        .collect();
+    assert_eq!(reviews.len(), 1, "{:?}", report.plan.effects);
+    assert_eq!(reviews[0].inputs["agent"], "agent-2");
+    assert_eq!(reviews[0].inputs["pull_request"], "3", "agent-1's pull request");
+    assert!(report.plan.notes.iter().any(|n| n.contains("never reviews its own work")));
+    world.pass(5);
+    tick_with(&world, None).await;
+    let again = world.emulator.model().workflow_runs(&full).into_iter().filter(|r| r.inputs["task"] == "review").count();
+    assert_eq!(again, 1, "one review per head");
+}

@@ -25,8 +25,19 @@ pub struct Assignment<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub url: &'a str,
-    /// Set when the agent is sent back to fix its pull request's failing checks.
-    pub fix: Option<&'a Fix>,
+    /// What the agent is asked to do.
+    pub task: Task<'a>,
+}
+
+/// The kind of work a dispatch asks for; agent workflows read it from the `task` input.
+#[derive(Debug, Clone, Copy)]
+pub enum Task<'a> {
+    /// Implement the issue and open a pull request that closes it.
+    Implement,
+    /// Fix the failing checks of the agent's own pull request.
+    Fix(&'a Fix),
+    /// Review another agent's pull request (never one's own).
+    Review { pull_request: u64 },
 }
 
 /// Failing checks an agent is sent back to fix.
@@ -54,7 +65,16 @@ impl Assignment<'_> {
             ("body".to_string(), truncate(self.body, 20_000)),
             ("url".to_string(), self.url.to_string()),
         ]);
-        if let Some(fix) = self.fix {
+        let task = match self.task {
+            Task::Implement => "implement",
+            Task::Fix(_) => "fix",
+            Task::Review { .. } => "review",
+        };
+        data.insert("task".into(), task.into());
+        if let Task::Review { pull_request } = self.task {
+            data.insert("pull_request".into(), pull_request.to_string());
+        }
+        if let Task::Fix(fix) = self.task {
             data.insert("pull_request".into(), fix.pull_request.to_string());
             let checks: Vec<String> = fix
                 .failing

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::plan::{CYCLE_MARKER, Effect, Plan};
-use super::start::{Failure, Outcome, Start};
+use super::start::{Failure, Outcome, PullTask, PullWork, Start};
 use crate::agents::Backend;
 use crate::config::Config;
 use crate::github::{GitHub, Repo};
@@ -84,7 +84,10 @@ pub async fn apply(tick: &Tick<'_>, plan: &Plan) -> Applied {
 fn phase(effect: &Effect) -> u8 {
     match effect {
         Effect::AddLabel { .. } | Effect::RemoveLabel { .. } | Effect::Assign { .. } => 0,
-        Effect::ReportCycle { .. } | Effect::AgentFailed { .. } => 1,
+        Effect::ReportCycle { .. }
+        | Effect::AgentFailed { .. }
+        | Effect::Fix { .. }
+        | Effect::Review { .. } => 1,
         Effect::Start { .. } => 2,
         Effect::CloseMilestone { .. } => 3,
     }
@@ -158,6 +161,65 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                     };
                     failure.mark(tick, applied).await?;
                 }
+            }
+            Ok(())
+        }
+        Effect::Fix { pull_request, issue, title, url, agent, head_sha, failing, attempt } => {
+            let fix = crate::agents::Fix { pull_request: *pull_request, head_sha: head_sha.clone(), failing: failing.clone() };
+            let send = PullTask {
+                pull_request: *pull_request,
+                issue: *issue,
+                title,
+                url,
+                agent,
+                head_sha,
+                work: PullWork::Fix { fix: &fix, attempt: *attempt },
+            };
+            match send.run(tick).await? {
+                Outcome::Dispatched => {
+                    let event = Event::FixRequested {
+                        repo: repo.to_string(),
+                        pull_request: *pull_request,
+                        title: title.clone(),
+                        url: url.clone(),
+                        agent: agent.clone(),
+                        checks: failing.iter().map(|c| c.name.clone()).collect(),
+                    };
+                    applied.notified.extend(tick.notifier.tell(event).await);
+                }
+                Outcome::Lost(reason) => {
+                    applied.withdrawn.push(Withdrawn { issue: issue.unwrap_or(*pull_request), agent: agent.clone(), reason });
+                }
+                Outcome::Failed(reason) => tracing::warn!("#{pull_request}: sending {agent} back failed: {reason}"),
+            }
+            Ok(())
+        }
+        Effect::Review { pull_request, title, url, reviewer, author, head_sha } => {
+            let task = PullTask {
+                pull_request: *pull_request,
+                issue: None,
+                title,
+                url,
+                agent: reviewer,
+                head_sha,
+                work: PullWork::Review,
+            };
+            match task.run(tick).await? {
+                Outcome::Dispatched => {
+                    let event = Event::ReviewRequested {
+                        repo: repo.to_string(),
+                        pull_request: *pull_request,
+                        title: title.clone(),
+                        url: url.clone(),
+                        reviewer: reviewer.clone(),
+                        author: author.clone(),
+                    };
+                    applied.notified.extend(tick.notifier.tell(event).await);
+                }
+                Outcome::Lost(reason) => {
+                    applied.withdrawn.push(Withdrawn { issue: *pull_request, agent: reviewer.clone(), reason });
+                }
+                Outcome::Failed(reason) => tracing::warn!("#{pull_request}: the review agent failed: {reason}"),
             }
             Ok(())
         }

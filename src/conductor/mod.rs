@@ -3,6 +3,7 @@
 //! dependencies); `plan` decides, `apply` acts.
 
 mod apply;
+mod fix;
 pub mod claim;
 pub mod graph;
 pub mod plan;

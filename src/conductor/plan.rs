@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::snapshot::{IssueState, Snapshot};
-use super::{graph, watch};
+use super::{fix, graph, watch};
 use crate::config::Config;
 
 /// The hidden marker of the one comment that reports an issue's dependency cycle.
@@ -52,6 +52,26 @@ pub enum Effect {
         title: String,
         url: String,
         description: String,
+    },
+    /// Send the agent back to fix its pull request's failing checks (attempt `attempt`).
+    Fix {
+        pull_request: u64,
+        issue: Option<u64>,
+        title: String,
+        url: String,
+        agent: String,
+        head_sha: String,
+        failing: Vec<crate::agents::FailingCheck>,
+        attempt: u32,
+    },
+    /// Ask the review agent to review another agent's pull request at `head_sha`.
+    Review {
+        pull_request: u64,
+        title: String,
+        url: String,
+        reviewer: String,
+        author: String,
+        head_sha: String,
     },
     /// The agent's run failed or stalled: label `agent-failed`, free the agent, comment once
     /// with the run's link and the reason, tell Slack.
@@ -118,6 +138,8 @@ pub struct Needs {
     pub runs: bool,
     /// The open pull requests, to see whether a long-running claim has one.
     pub pulls: bool,
+    /// Agents' pull requests and their checks, to send an agent back when CI is red.
+    pub agent_pulls: bool,
 }
 
 impl Needs {
@@ -127,6 +149,7 @@ impl Needs {
             && self.comments.is_empty()
             && !self.runs
             && !self.pulls
+            && !self.agent_pulls
     }
 }
 
@@ -152,6 +175,8 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     judge.repair_assignees(&mut plan, &failed);
     judge.report_cycles(&mut plan);
     plan.idle_agents = judge.idle_agents();
+    fix::send_back(snapshot, config, &mut plan);
+    fix::request_reviews(snapshot, config, &mut plan);
     judge.assign(&mut plan);
     judge.close_milestones(&mut plan);
     plan.queue = judge.queue(&plan);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::agents::Observation;
+use crate::agents::{FailingCheck, Observation};
 use crate::config::Permission;
 use crate::github::Repo;
 
@@ -85,4 +85,23 @@ pub struct Snapshot {
     pub runs: Option<Vec<Observation>>,
     /// Issues an open pull request refers to, when the pull requests were read.
     pub linked_pulls: Option<BTreeSet<u64>>,
+    /// Agents' open pull requests with their failing checks, when they were read.
+    pub agent_pulls: Option<Vec<AgentPull>>,
+}
+
+/// An agent's open pull request and the state of its checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentPull {
+    pub number: u64,
+    pub title: String,
+    pub url: String,
+    pub head_sha: String,
+    pub agent: String,
+    /// The issue it closes, when it names one.
+    pub issue: Option<u64>,
+    pub failing: Vec<FailingCheck>,
+    /// The head SHAs an agent was already sent back to fix (one per attempt).
+    pub fixes: Vec<String>,
+    /// The head SHAs a review agent was already asked to review.
+    pub reviews: Vec<String>,
 }

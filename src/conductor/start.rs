@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use super::apply::{Applied, Tick};
 use super::claim::{self, Claim};
-use crate::agents::{Assignment, DispatchError};
+use crate::agents::{Assignment, DispatchError, Task};
 use crate::config::Config;
 use crate::notify::Event;
 
@@ -83,7 +83,7 @@ impl Start<'_> {
             title: self.title,
             body: self.body,
             url: self.url,
-            fix: None,
+            task: Task::Implement,
         };
         match tick.backend().dispatch(tick.gh, &assignment).await {
             Ok(_) => Ok(Outcome::Dispatched),
@@ -244,5 +244,84 @@ impl Failure<'_> {
         };
         applied.notified.extend(tick.notifier.tell(event).await);
         Ok(())
+    }
+}
+
+/// What an agent is sent to do on a pull request.
+pub enum PullWork<'a> {
+    Fix { fix: &'a crate::agents::Fix, attempt: u32 },
+    Review,
+}
+
+/// Sending an agent to a pull request (to fix its checks, or to review it). The marker comment
+/// comes first, so a crash can never send an agent twice for one head; then the same
+/// lowest-id check as a claim settles two ticks at once.
+pub struct PullTask<'a> {
+    pub pull_request: u64,
+    pub issue: Option<u64>,
+    pub title: &'a str,
+    pub url: &'a str,
+    pub agent: &'a str,
+    pub head_sha: &'a str,
+    pub work: PullWork<'a>,
+}
+
+impl PullTask<'_> {
+    fn kind(&self) -> &'static str {
+        match self.work {
+            PullWork::Fix { .. } => "fix",
+            PullWork::Review => "review",
+        }
+    }
+
+    fn comment(&self, max_attempts: u32) -> String {
+        let marker = claim::task_marker(self.kind(), self.agent, self.head_sha);
+        match &self.work {
+            PullWork::Fix { fix, attempt } => {
+                let checks: Vec<String> = fix.failing.iter().map(|c| format!("- [{}]({})", c.name, c.url)).collect();
+                format!(
+                    "{marker}\n:wrench: **{}** is sent back to fix the failing checks (attempt {attempt} of {max_attempts}):\n{}",
+                    self.agent,
+                    checks.join("\n")
+                )
+            }
+            PullWork::Review => format!("{marker}\n:mag: **{}** is asked to review this pull request.", self.agent),
+        }
+    }
+
+    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Outcome> {
+        let (gh, repo) = (tick.gh, tick.repo);
+        let body = self.comment(tick.config.conductor.max_fix_attempts);
+        let comment = gh.create_comment(repo, self.pull_request, &body).await.context("recording the request")?;
+        let comments = gh.comments(repo, self.pull_request).await.context("verifying the request")?;
+        let mine = Claim { comment_id: comment.id, agent: self.agent.to_string(), at: comment.created_at };
+        let rivals = claim::task_claims(&comments, self.kind(), self.head_sha);
+        if let Some(rival) = claim::loses(&mine, &rivals, |_| true) {
+            let note = ":information_source: Another Conductor tick sent an agent first.";
+            let _ = gh.update_comment(repo, mine.comment_id, note).await;
+            return Ok(Outcome::Lost(format!("request {} came first", rival.comment_id)));
+        }
+        let task = match &self.work {
+            PullWork::Fix { fix, .. } => Task::Fix(fix),
+            PullWork::Review => Task::Review { pull_request: self.pull_request },
+        };
+        let assignment = Assignment {
+            repo,
+            issue: self.issue.unwrap_or(self.pull_request),
+            agent: self.agent,
+            title: self.title,
+            body: "",
+            url: self.url,
+            task,
+        };
+        match tick.backend().dispatch(gh, &assignment).await {
+            Ok(_) => Ok(Outcome::Dispatched),
+            Err(DispatchError::Transient(e)) => {
+                let note = format!(":warning: Sending **{}** failed; the next tick tries again.", self.agent);
+                let _ = gh.update_comment(repo, mine.comment_id, &note).await;
+                Err(e.context("dispatching"))
+            }
+            Err(DispatchError::AgentFailed(reason)) => Ok(Outcome::Failed(reason)),
+        }
     }
 }

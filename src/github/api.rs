@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone,
+    CheckRun, CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone,
     PullRequest, Repo, WorkflowRun,
 };
 
@@ -223,6 +223,16 @@ impl GitHub {
             escape(workflow)
         );
         self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
+    }
+
+    /// The check runs on a commit (one page of 100; agents' pull requests have few).
+    pub async fn check_runs(&self, repo: &Repo, sha: &str) -> Result<Vec<CheckRun>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Runs {
+            check_runs: Vec<CheckRun>,
+        }
+        let path = format!("/repos/{repo}/commits/{}/check-runs?per_page=100", escape(sha));
+        self.get::<Runs>(&path).await.map(|r| r.check_runs)
     }
 
     /// Every open pull request.

@@ -342,3 +342,26 @@ mod pull_tests {
         assert!(closing_references("mentions #5 only").is_empty());
     }
 }
+
+/// A check run on a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+impl CheckRun {
+    /// Finished and red.
+    pub fn failed(&self) -> bool {
+        self.status == "completed"
+            && matches!(
+                self.conclusion.as_deref(),
+                Some("failure" | "timed_out" | "cancelled" | "action_required" | "startup_failure")
+            )
+    }
+}

@@ -38,6 +38,22 @@ pub enum Event {
         reason: String,
         url: String,
     },
+    FixRequested {
+        repo: String,
+        pull_request: u64,
+        title: String,
+        url: String,
+        agent: String,
+        checks: Vec<String>,
+    },
+    ReviewRequested {
+        repo: String,
+        pull_request: u64,
+        title: String,
+        url: String,
+        reviewer: String,
+        author: String,
+    },
 }
 
 /// A boxed future, so hooks stay object safe.
