@@ -6,6 +6,7 @@
 mod apps;
 mod ci;
 pub(crate) mod git;
+mod issue_seeding;
 pub(crate) mod issues;
 mod pulls;
 

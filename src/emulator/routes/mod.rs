@@ -4,7 +4,9 @@
 //! parameter written `{name*}` takes the rest of the path (refs and file paths with slashes).
 //! Routes are tried in order, so literal segments are listed before parameters.
 
+mod actions;
 mod ci;
+mod delivery;
 mod git;
 mod issues;
 mod labels;
@@ -39,7 +41,7 @@ pub const UNDOCUMENTED_ROUTES: &[(&str, &str, &str)] = &[(
     "read back a comment after an edit; GitHub serves it (issues/get-comment), the subset omits it",
 )];
 
-fn tables() -> [&'static [Route]; 7] {
+fn tables() -> [&'static [Route]; 9] {
     [
         issues::ROUTES,
         labels::ROUTES,
@@ -47,6 +49,8 @@ fn tables() -> [&'static [Route]; 7] {
         pulls::ROUTES,
         git::ROUTES,
         ci::ROUTES,
+        delivery::ROUTES,
+        actions::ROUTES,
         repos::ROUTES,
     ]
 }
