@@ -135,7 +135,11 @@ async fn releases(c: &mut Checker, api: &Api) {
         200,
     )
     .await;
-    c.get(api, &format!("{p}/{id}/assets")).await;
+    let upload = format!("{p}/{id}/assets?name=shiprig-linux.tar.gz&label=linux");
+    c.call(api, "POST", &upload, Some(json!("binary bytes")), 201)
+        .await;
+    let assets = c.get(api, &format!("{p}/{id}/assets")).await;
+    assert_eq!(assets[0]["name"], "shiprig-linux.tar.gz");
 }
 
 async fn actions(c: &mut Checker, api: &Api) {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::ci::opt;
 use super::{Route, r, repo_of};
 use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
-use crate::emulator::model::{Deployment, DeploymentStatus, Model, Release};
+use crate::emulator::model::{Asset, Deployment, DeploymentStatus, Model, Release};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/deployments", list_deployments),
@@ -55,6 +55,11 @@ pub(crate) const ROUTES: &[Route] = &[
         "GET",
         "/repos/{owner}/{repo}/releases/{release_id}/assets",
         release_assets,
+    ),
+    r(
+        "POST",
+        "/repos/{owner}/{repo}/releases/{release_id}/assets",
+        upload_asset,
     ),
 ];
 
@@ -207,6 +212,7 @@ fn create_release(m: &mut Model, req: &Req) -> Res {
         draft,
         author: actor,
         created_at: now,
+        assets: Vec::new(),
         published_at: (!draft).then_some(now),
         prerelease: req
             .body
@@ -282,6 +288,38 @@ fn update_release(m: &mut Model, req: &Req) -> Res {
 
 fn release_assets(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
-    find_release(m, ri, req)?;
-    Ok(paginate(req, &m.base_url, Vec::new()))
+    let r = &m.repos[ri].releases[find_release(m, ri, req)?];
+    let items = r.assets.iter().map(|a| m.asset_json(ri, r, a)).collect();
+    Ok(paginate(req, &m.base_url, items))
+}
+
+/// Uploads an asset (the raw body; `name` and `label` in the query); 422 on a duplicate name.
+fn upload_asset(m: &mut Model, req: &Req) -> Res {
+    let ri = repo_of(m, req)?;
+    let actor = req.actor()?.to_string();
+    let i = find_release(m, ri, req)?;
+    let name = req
+        .q("name")
+        .ok_or_else(|| ApiError::missing_field("ReleaseAsset", "name"))?
+        .to_string();
+    if m.repos[ri].releases[i]
+        .assets
+        .iter()
+        .any(|a| a.name == name)
+    {
+        return Err(ApiError::invalid("ReleaseAsset", "name", "already_exists"));
+    }
+    let asset = Asset {
+        id: m.next_id("asset"),
+        name,
+        label: req.q("label").map(str::to_string),
+        content_type: "application/octet-stream".to_string(),
+        size: req.raw_len,
+        uploader: actor,
+        created_at: m.now(),
+    };
+    let r = &mut m.repos[ri].releases[i];
+    r.assets.push(asset.clone());
+    let r = r.clone();
+    Ok(Reply::created(m.asset_json(ri, &r, &asset)))
 }
