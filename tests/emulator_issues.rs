@@ -367,3 +367,47 @@ async fn writes_need_the_right_role_and_unknown_routes_are_404() {
         (Some("Not Found"), Some("https://docs.github.com/rest"))
     );
 }
+
+#[tokio::test]
+async fn deleted_and_hidden_blockers() {
+    let emu = seeded().await;
+    let (a, gone, hidden) = {
+        let mut m = emu.model();
+        let a = m.create_issue(REPO, "A", "", &["approved"], "mia");
+        let gone = m.create_issue(REPO, "Gone", "", &[], "mia");
+        let hidden = m.create_issue("acme/infra", "Secret", "", &[], "acme");
+        m.add_blocked_by(REPO, a, REPO, gone);
+        m.add_blocked_by(REPO, a, "acme/infra", hidden);
+        m.delete_issue(REPO, gone);
+        m.hide_issue("acme/infra", hidden);
+        (a, gone, hidden)
+    };
+    let api = Api::new(&emu, Some(TOKEN));
+    let (s, v) = api
+        .json("GET", &format!("/repos/{REPO}/issues/{gone}"), None)
+        .await;
+    assert_eq!(
+        (s, v["message"].as_str()),
+        (410, Some("This issue was deleted"))
+    );
+    assert_eq!(
+        api.json("GET", &format!("/repos/acme/infra/issues/{hidden}"), None)
+            .await
+            .0,
+        404
+    );
+    let issue = api.get(&format!("/repos/{REPO}/issues/{a}")).await;
+    assert_eq!(
+        issue["issue_dependencies_summary"]["blocked_by"], 1,
+        "the hidden blocker still counts"
+    );
+    let listed = api
+        .get(&format!("/repos/{REPO}/issues/{a}/dependencies/blocked_by"))
+        .await;
+    assert!(
+        listed.as_array().unwrap().is_empty(),
+        "but the listing cannot show it"
+    );
+    let all = api.get(&format!("/repos/{REPO}/issues?state=all")).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+}

@@ -5,6 +5,26 @@ use super::issues::NewIssue;
 use super::{IssueView, Model};
 
 impl Model {
+    /// Deletes an issue: its routes answer 410 and its dependency and sub-issue links go.
+    pub fn delete_issue(&mut self, repo: &str, number: u64) {
+        let ri = self.seed_ri(repo);
+        let id = self
+            .issue_ref(ri, number)
+            .expect("emulator: delete_issue")
+            .id;
+        self.deps.retain(|d| d.0 != id && d.1 != id);
+        self.sub_issues.retain(|s| s.0 != id && s.1 != id);
+        self.repos[ri].issues[number as usize - 1].gone = Some(410);
+    }
+
+    /// Hides an issue as if it were private to the caller: its routes answer 404 and lists
+    /// omit it, but dependency summaries still count it (the mismatch clients must survive).
+    pub fn hide_issue(&mut self, repo: &str, number: u64) {
+        let ri = self.seed_ri(repo);
+        self.issue_ref(ri, number).expect("emulator: hide_issue");
+        self.repos[ri].issues[number as usize - 1].gone = Some(404);
+    }
+
     /// Creates an issue as `author` (the same path as the HTTP create); returns its number.
     pub fn create_issue(
         &mut self,

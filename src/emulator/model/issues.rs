@@ -30,6 +30,8 @@ pub(crate) struct Issue {
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
     pub pull: Option<Pull>,
+    /// When set, the issue's routes answer this (404 hidden, 410 deleted) and lists omit it.
+    pub gone: Option<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,14 +104,23 @@ pub(crate) struct NewIssue<'a> {
 }
 
 impl Model {
+    /// The issue as routes see it: 404 when missing or hidden, 410 when deleted.
     pub(crate) fn issue_ref(&self, ri: usize, number: u64) -> Result<&Issue, ApiError> {
-        self.repos[ri]
-            .issues
-            .get((number as usize).wrapping_sub(1))
-            .ok_or_else(ApiError::not_found)
+        let issue = self.issue_raw(ri, number).ok_or_else(ApiError::not_found)?;
+        match issue.gone {
+            Some(410) => Err(ApiError::new(410, "This issue was deleted")),
+            Some(_) => Err(ApiError::not_found()),
+            None => Ok(issue),
+        }
+    }
+
+    /// The issue whether or not it is visible.
+    pub(crate) fn issue_raw(&self, ri: usize, number: u64) -> Option<&Issue> {
+        self.repos[ri].issues.get((number as usize).wrapping_sub(1))
     }
 
     pub(crate) fn issue_mut(&mut self, ri: usize, number: u64) -> Result<&mut Issue, ApiError> {
+        self.issue_ref(ri, number)?;
         self.repos[ri]
             .issues
             .get_mut((number as usize).wrapping_sub(1))
@@ -124,10 +135,12 @@ impl Model {
             .find_map(|(ri, r)| r.issues.iter().find(|i| i.id == id).map(|i| (ri, i.number)))
     }
 
+    /// Whether the issue is open; hidden issues count, so summaries keep counting blockers a
+    /// caller cannot see.
     pub(crate) fn is_open_id(&self, id: u64) -> bool {
         self.issue_by_id(id)
-            .and_then(|(ri, n)| self.issue_ref(ri, n).ok())
-            .is_some_and(|i| i.state_open)
+            .and_then(|(ri, n)| self.issue_raw(ri, n))
+            .is_some_and(|i| i.state_open && i.gone != Some(410))
     }
 
     pub(crate) fn record(
@@ -181,6 +194,7 @@ impl Model {
             closed_at: None,
             closed_by: None,
             pull,
+            gone: None,
         });
         let _ = self.add_labels(ri, number, &new.labels, new.author);
         self.add_assignees(ri, number, &new.assignees, new.author);
@@ -447,9 +461,8 @@ impl Model {
 
     /// Adds a native `blocked_by` edge; 422 for a self-block or a duplicate.
     pub(crate) fn block(&mut self, blocked: u64, blocker: u64) -> Result<(), ApiError> {
-        if self.issue_by_id(blocker).is_none() {
-            return Err(ApiError::not_found());
-        }
+        let (ri, n) = self.issue_by_id(blocker).ok_or_else(ApiError::not_found)?;
+        self.issue_ref(ri, n)?;
         if blocked == blocker {
             return Err(ApiError::unprocessable(
                 "An issue cannot be blocked by itself",
