@@ -411,11 +411,19 @@ async fn red_check(world: &World, sha: &str, name: &str) {
         let mut model = world.emulator.model();
         model.add_user("ci-app[bot]", shiprig::emulator::UserKind::Bot);
         model.add_token("ghs_ci_app", "ci-app[bot]");
-        model.set_permission(&world.full_name(), "ci-app[bot]", shiprig::emulator::Permission::Write);
+        model.set_permission(
+            &world.full_name(),
+            "ci-app[bot]",
+            shiprig::emulator::Permission::Write,
+        );
     }
     let body = serde_json::json!({"name": name, "head_sha": sha, "status": "completed", "conclusion": "failure"});
     let response = reqwest::Client::new()
-        .post(format!("{}/repos/{}/check-runs", world.emulator.url(), world.full_name()))
+        .post(format!(
+            "{}/repos/{}/check-runs",
+            world.emulator.url(),
+            world.full_name()
+        ))
         .bearer_auth("ghs_ci_app")
         .json(&body)
         .send()
@@ -426,7 +434,10 @@ async fn red_check(world: &World, sha: &str, name: &str) {
 
 fn fix_runs(world: &World) -> Vec<serde_json::Map<String, serde_json::Value>> {
     let runs = world.emulator.model().workflow_runs(&world.full_name());
-    runs.into_iter().map(|r| r.inputs).filter(|i| i.contains_key("pull_request")).collect()
+    runs.into_iter()
+        .map(|r| r.inputs)
+        .filter(|i| i.contains_key("pull_request"))
+        .collect()
 }
 
 #[tokio::test]
@@ -438,7 +449,14 @@ async fn red_ci_sends_the_same_agent_back_up_to_the_limit_then_agent_failed() {
     let pull = {
         let mut model = world.emulator.model();
         model.set_file(&full, "agent/1-llm-tool-api", "src/tool.rs", "// v1\n");
-        let pull = model.create_pull(&full, "agent/1-llm-tool-api", "main", "LLM tool API", "Closes #1", "rig-agent-1");
+        let pull = model.create_pull(
+            &full,
+            "agent/1-llm-tool-api",
+            "main",
+            "LLM tool API",
+            "Closes #1",
+            "rig-agent-1",
+        );
         model.add_label(&full, pull, "agent:agent-1", "rig-agent-1");
         // What `shiprig lifecycle` does when the pull request opens.
         model.remove_label(&full, 1, "in-progress", "rig-agent-1");
@@ -455,26 +473,52 @@ async fn red_ci_sends_the_same_agent_back_up_to_the_limit_then_agent_failed() {
         let last = fixes.last().unwrap();
         assert_eq!(last["agent"], "agent-1", "the same agent");
         assert_eq!(last["pull_request"], pull.to_string());
-        assert!(last["failing_checks"].as_str().unwrap().contains("test (ubuntu)"));
+        assert!(
+            last["failing_checks"]
+                .as_str()
+                .unwrap()
+                .contains("test (ubuntu)")
+        );
         world.pass(5);
         tick_with(&world, None).await;
-        assert_eq!(fix_runs(&world).len(), attempt as usize, "one fix per red head");
-        world.emulator.model().push_to_pull(&full, pull, "src/tool.rs", &format!("// v{}\n", attempt + 1));
+        assert_eq!(
+            fix_runs(&world).len(),
+            attempt as usize,
+            "one fix per red head"
+        );
+        world.emulator.model().push_to_pull(
+            &full,
+            pull,
+            "src/tool.rs",
+            &format!("// v{}\n", attempt + 1),
+        );
     }
     let head = world.emulator.model().pull(&full, pull).unwrap().head_sha;
     red_check(&world, &head, "test (ubuntu)").await;
     world.pass(5);
     tick_with(&world, None).await;
     assert_eq!(fix_runs(&world).len(), 2, "no third attempt");
-    assert_failed(&world, 1, "checks still failing after 2 fix attempt(s): test (ubuntu)");
+    assert_failed(
+        &world,
+        1,
+        "checks still failing after 2 fix attempt(s): test (ubuntu)",
+    );
     let slack = world.slack.texts();
-    assert_eq!(slack.iter().filter(|t| t.contains("sent back to fix")).count(), 2, "{slack:#?}");
+    assert_eq!(
+        slack
+            .iter()
+            .filter(|t| t.contains("sent back to fix"))
+            .count(),
+        2,
+        "{slack:#?}"
+    );
 }
 
 #[tokio::test]
 async fn a_review_agent_reviews_other_agents_pull_requests_never_its_own() {
     let mut world = World::new().await.unwrap();
-    let yaml = shiprig::demo::world::CONFIG.replace("  dispatch:", "  review_agent: agent-2\n  dispatch:");
+    let yaml =
+        shiprig::demo::world::CONFIG.replace("  dispatch:", "  review_agent: agent-2\n  dispatch:");
     world.config = Config::from_yaml("test", &yaml).unwrap();
     let full = world.full_name();
     world.approved_issue("Feature 1", &[]);
@@ -483,7 +527,14 @@ async fn a_review_agent_reviews_other_agents_pull_requests_never_its_own() {
         let mut model = world.emulator.model();
         let branch = format!("agent/{issue}-feature");
         model.set_file(&full, &branch, &format!("f{issue}.rs"), "// f\n");
-        let pull = model.create_pull(&full, &branch, "main", "Feature", &format!("Closes #{issue}"), "rig-agent-1");
+        let pull = model.create_pull(
+            &full,
+            &branch,
+            "main",
+            "Feature",
+            &format!("Closes #{issue}"),
+            "rig-agent-1",
+        );
         model.add_label(&full, pull, &format!("agent:{agent}"), "rig-agent-1");
         model.add_label(&full, issue, "in-review", "rig-agent-1");
     }
@@ -497,10 +548,25 @@ async fn a_review_agent_reviews_other_agents_pull_requests_never_its_own() {
         .collect();
     assert_eq!(reviews.len(), 1, "{:?}", report.plan.effects);
     assert_eq!(reviews[0].inputs["agent"], "agent-2");
-    assert_eq!(reviews[0].inputs["pull_request"], "3", "agent-1's pull request");
-    assert!(report.plan.notes.iter().any(|n| n.contains("never reviews its own work")));
+    assert_eq!(
+        reviews[0].inputs["pull_request"], "3",
+        "agent-1's pull request"
+    );
+    assert!(
+        report
+            .plan
+            .notes
+            .iter()
+            .any(|n| n.contains("never reviews its own work"))
+    );
     world.pass(5);
     tick_with(&world, None).await;
-    let again = world.emulator.model().workflow_runs(&full).into_iter().filter(|r| r.inputs["task"] == "review").count();
+    let again = world
+        .emulator
+        .model()
+        .workflow_runs(&full)
+        .into_iter()
+        .filter(|r| r.inputs["task"] == "review")
+        .count();
     assert_eq!(again, 1, "one review per head");
 }

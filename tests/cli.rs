@@ -260,7 +260,12 @@ async fn github_refusing_exits_3_with_a_readable_error() {
     .await
     .unwrap();
     let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "stdout: {}\nstderr: {err}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout: {}\nstderr: {err}",
+        text(&out.stdout)
+    );
     assert!(
         err.contains("GET /repos/acme/widget/issues")
             && err.contains("401")

@@ -157,12 +157,26 @@ pub fn describe(effect: &Effect) -> String {
             format!("report the dependency cycle of #{issue} ({cycle:?})")
         }
         Effect::CloseMilestone { title, .. } => format!("close milestone {title:?}"),
-        Effect::Review { pull_request, reviewer, author, .. } => {
+        Effect::Review {
+            pull_request,
+            reviewer,
+            author,
+            ..
+        } => {
             format!("ask {reviewer} to review #{pull_request} by {author}")
         }
-        Effect::Fix { pull_request, agent, failing, attempt, .. } => {
+        Effect::Fix {
+            pull_request,
+            agent,
+            failing,
+            attempt,
+            ..
+        } => {
             let names: Vec<&str> = failing.iter().map(|c| c.name.as_str()).collect();
-            format!("send {agent} back to fix #{pull_request} (attempt {attempt}: {})", names.join(", "))
+            format!(
+                "send {agent} back to fix #{pull_request} (attempt {attempt}: {})",
+                names.join(", ")
+            )
         }
         Effect::AgentFailed {
             issue,

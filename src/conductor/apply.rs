@@ -164,8 +164,21 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             }
             Ok(())
         }
-        Effect::Fix { pull_request, issue, title, url, agent, head_sha, failing, attempt } => {
-            let fix = crate::agents::Fix { pull_request: *pull_request, head_sha: head_sha.clone(), failing: failing.clone() };
+        Effect::Fix {
+            pull_request,
+            issue,
+            title,
+            url,
+            agent,
+            head_sha,
+            failing,
+            attempt,
+        } => {
+            let fix = crate::agents::Fix {
+                pull_request: *pull_request,
+                head_sha: head_sha.clone(),
+                failing: failing.clone(),
+            };
             let send = PullTask {
                 pull_request: *pull_request,
                 issue: *issue,
@@ -173,7 +186,10 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                 url,
                 agent,
                 head_sha,
-                work: PullWork::Fix { fix: &fix, attempt: *attempt },
+                work: PullWork::Fix {
+                    fix: &fix,
+                    attempt: *attempt,
+                },
             };
             match send.run(tick).await? {
                 Outcome::Dispatched => {
@@ -188,13 +204,26 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                     applied.notified.extend(tick.notifier.tell(event).await);
                 }
                 Outcome::Lost(reason) => {
-                    applied.withdrawn.push(Withdrawn { issue: issue.unwrap_or(*pull_request), agent: agent.clone(), reason });
+                    applied.withdrawn.push(Withdrawn {
+                        issue: issue.unwrap_or(*pull_request),
+                        agent: agent.clone(),
+                        reason,
+                    });
                 }
-                Outcome::Failed(reason) => tracing::warn!("#{pull_request}: sending {agent} back failed: {reason}"),
+                Outcome::Failed(reason) => {
+                    tracing::warn!("#{pull_request}: sending {agent} back failed: {reason}")
+                }
             }
             Ok(())
         }
-        Effect::Review { pull_request, title, url, reviewer, author, head_sha } => {
+        Effect::Review {
+            pull_request,
+            title,
+            url,
+            reviewer,
+            author,
+            head_sha,
+        } => {
             let task = PullTask {
                 pull_request: *pull_request,
                 issue: None,
@@ -217,9 +246,15 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                     applied.notified.extend(tick.notifier.tell(event).await);
                 }
                 Outcome::Lost(reason) => {
-                    applied.withdrawn.push(Withdrawn { issue: *pull_request, agent: reviewer.clone(), reason });
+                    applied.withdrawn.push(Withdrawn {
+                        issue: *pull_request,
+                        agent: reviewer.clone(),
+                        reason,
+                    });
                 }
-                Outcome::Failed(reason) => tracing::warn!("#{pull_request}: the review agent failed: {reason}"),
+                Outcome::Failed(reason) => {
+                    tracing::warn!("#{pull_request}: the review agent failed: {reason}")
+                }
             }
             Ok(())
         }

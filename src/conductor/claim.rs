@@ -59,7 +59,11 @@ pub fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
                 .into_iter()
                 .filter(|f| f.get("sha").map(String::as_str) == Some(sha))
                 .filter_map(|f| f.get("agent").cloned())
-                .map(|agent| Claim { comment_id: c.id, agent, at: c.created_at })
+                .map(|agent| Claim {
+                    comment_id: c.id,
+                    agent,
+                    at: c.created_at,
+                })
                 .collect::<Vec<_>>()
         })
         .collect()

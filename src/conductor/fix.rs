@@ -9,12 +9,18 @@ use crate::config::Config;
 /// Decide fixes for every agent pull request with failing checks. A fix needs its agent idle
 /// (it takes the agent's slot for this tick); otherwise it waits for a later tick.
 pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
-    let wants_pulls = snapshot.issues.values().any(|i| i.has(&config.labels.in_review));
+    let wants_pulls = snapshot
+        .issues
+        .values()
+        .any(|i| i.has(&config.labels.in_review));
     let Some(pulls) = &snapshot.agent_pulls else {
         plan.needs.agent_pulls = wants_pulls;
         return;
     };
-    for pull in pulls.iter().filter(|p| !p.failing.is_empty() && !p.fixes.contains(&p.head_sha)) {
+    for pull in pulls
+        .iter()
+        .filter(|p| !p.failing.is_empty() && !p.fixes.contains(&p.head_sha))
+    {
         let attempts = pull.fixes.len() as u32;
         if attempts >= config.conductor.max_fix_attempts {
             give_up(snapshot, config, pull, attempts, plan);
@@ -35,26 +41,46 @@ pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
 }
 
 fn give_up(snapshot: &Snapshot, config: &Config, pull: &AgentPull, attempts: u32, plan: &mut Plan) {
-    let Some(issue) = pull.issue.and_then(|n| snapshot.issues.get(&n)) else { return };
+    let Some(issue) = pull.issue.and_then(|n| snapshot.issues.get(&n)) else {
+        return;
+    };
     if issue.has(&config.labels.agent_failed) {
         return;
     }
     let names: Vec<&str> = pull.failing.iter().map(|c| c.name.as_str()).collect();
-    let reason = format!("checks still failing after {attempts} fix attempt(s): {}", names.join(", "));
-    plan.effects.push(super::watch::failed(issue, &pull.agent, config, reason, pull.url.clone()));
+    let reason = format!(
+        "checks still failing after {attempts} fix attempt(s): {}",
+        names.join(", ")
+    );
+    plan.effects.push(super::watch::failed(
+        issue,
+        &pull.agent,
+        config,
+        reason,
+        pull.url.clone(),
+    ));
 }
 
 /// Ask the review agent to review each agent pull request's head once; never its own.
 pub fn request_reviews(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
-    let (Some(reviewer), Some(pulls)) = (&config.conductor.review_agent, &snapshot.agent_pulls) else {
+    let (Some(reviewer), Some(pulls)) = (&config.conductor.review_agent, &snapshot.agent_pulls)
+    else {
         return;
     };
-    for pull in pulls.iter().filter(|p| p.failing.is_empty() && !p.reviews.contains(&p.head_sha)) {
+    for pull in pulls
+        .iter()
+        .filter(|p| p.failing.is_empty() && !p.reviews.contains(&p.head_sha))
+    {
         if pull.agent == *reviewer {
-            plan.notes.push(format!("#{}: written by {reviewer}, who never reviews its own work", pull.number));
+            plan.notes.push(format!(
+                "#{}: written by {reviewer}, who never reviews its own work",
+                pull.number
+            ));
             continue;
         }
-        let Some(slot) = plan.idle_agents.iter().position(|a| a == reviewer) else { continue };
+        let Some(slot) = plan.idle_agents.iter().position(|a| a == reviewer) else {
+            continue;
+        };
         plan.idle_agents.remove(slot);
         plan.effects.push(Effect::Review {
             pull_request: pull.number,

@@ -3,8 +3,8 @@
 //! dependencies); `plan` decides, `apply` acts.
 
 mod apply;
-mod fix;
 pub mod claim;
+mod fix;
 pub mod graph;
 pub mod plan;
 pub mod read;

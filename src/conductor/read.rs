@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context as _;
 
 use super::apply::Tick;
-use super::plan::Needs;
 use super::claim;
+use super::plan::Needs;
 use super::snapshot::{AgentPull, Approval, Blocker, IssueState, MilestoneState, Snapshot};
 use crate::agents::FailingCheck;
 use crate::config::{Config, Permission};
@@ -97,7 +97,10 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
         snapshot.runs = Some(runs);
     }
     if needs.pulls || needs.agent_pulls {
-        let pulls = gh.open_pulls(repo).await.context("reading the open pull requests")?;
+        let pulls = gh
+            .open_pulls(repo)
+            .await
+            .context("reading the open pull requests")?;
         snapshot.linked_pulls = Some(pulls.iter().flat_map(|p| p.linked_issues()).collect());
         if needs.agent_pulls {
             snapshot.agent_pulls = Some(agent_pulls(tick, snapshot, &pulls).await?);
@@ -139,23 +142,50 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
 
 /// The agents' pull requests with their failing checks and earlier fix requests. A pull
 /// request records its agent by an `agent:<name>` label, or through the issue it closes.
-async fn agent_pulls(tick: &Tick<'_>, snapshot: &Snapshot, pulls: &[PullRequest]) -> anyhow::Result<Vec<AgentPull>> {
+async fn agent_pulls(
+    tick: &Tick<'_>,
+    snapshot: &Snapshot,
+    pulls: &[PullRequest],
+) -> anyhow::Result<Vec<AgentPull>> {
     let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
     let prefix = &config.labels.agent_prefix;
     let mut found = Vec::new();
     for pull in pulls {
-        let issue = pull.linked_issues().into_iter().find(|n| snapshot.issues.contains_key(n));
-        let from_issue = issue.and_then(|n| snapshot.issues[&n].labels.iter().find_map(|l| l.strip_prefix(prefix.as_str())));
-        let from_label = pull.labels.iter().find_map(|l| l.strip_prefix(prefix.as_str()));
-        let Some(agent) = from_label.or(from_issue).map(str::to_string) else { continue };
-        let checks = gh.check_runs(repo, &pull.head.sha).await.with_context(|| format!("reading the checks of #{}", pull.number))?;
+        let issue = pull
+            .linked_issues()
+            .into_iter()
+            .find(|n| snapshot.issues.contains_key(n));
+        let from_issue = issue.and_then(|n| {
+            snapshot.issues[&n]
+                .labels
+                .iter()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+        });
+        let from_label = pull
+            .labels
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix.as_str()));
+        let Some(agent) = from_label.or(from_issue).map(str::to_string) else {
+            continue;
+        };
+        let checks = gh
+            .check_runs(repo, &pull.head.sha)
+            .await
+            .with_context(|| format!("reading the checks of #{}", pull.number))?;
         let failing: Vec<FailingCheck> = checks
             .iter()
             .filter(|c| c.failed() && c.name != config.gate.check_name)
-            .map(|c| FailingCheck { name: c.name.clone(), url: c.html_url.clone().unwrap_or_default() })
+            .map(|c| FailingCheck {
+                name: c.name.clone(),
+                url: c.html_url.clone().unwrap_or_default(),
+            })
             .collect();
         let wants_markers = !failing.is_empty() || config.conductor.review_agent.is_some();
-        let comments = if wants_markers { gh.comments(repo, pull.number).await? } else { Vec::new() };
+        let comments = if wants_markers {
+            gh.comments(repo, pull.number).await?
+        } else {
+            Vec::new()
+        };
         let shas = |kind: &str| -> Vec<String> {
             comments
                 .iter()

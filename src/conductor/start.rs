@@ -249,7 +249,10 @@ impl Failure<'_> {
 
 /// What an agent is sent to do on a pull request.
 pub enum PullWork<'a> {
-    Fix { fix: &'a crate::agents::Fix, attempt: u32 },
+    Fix {
+        fix: &'a crate::agents::Fix,
+        attempt: u32,
+    },
     Review,
 }
 
@@ -278,32 +281,54 @@ impl PullTask<'_> {
         let marker = claim::task_marker(self.kind(), self.agent, self.head_sha);
         match &self.work {
             PullWork::Fix { fix, attempt } => {
-                let checks: Vec<String> = fix.failing.iter().map(|c| format!("- [{}]({})", c.name, c.url)).collect();
+                let checks: Vec<String> = fix
+                    .failing
+                    .iter()
+                    .map(|c| format!("- [{}]({})", c.name, c.url))
+                    .collect();
                 format!(
                     "{marker}\n:wrench: **{}** is sent back to fix the failing checks (attempt {attempt} of {max_attempts}):\n{}",
                     self.agent,
                     checks.join("\n")
                 )
             }
-            PullWork::Review => format!("{marker}\n:mag: **{}** is asked to review this pull request.", self.agent),
+            PullWork::Review => format!(
+                "{marker}\n:mag: **{}** is asked to review this pull request.",
+                self.agent
+            ),
         }
     }
 
     pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Outcome> {
         let (gh, repo) = (tick.gh, tick.repo);
         let body = self.comment(tick.config.conductor.max_fix_attempts);
-        let comment = gh.create_comment(repo, self.pull_request, &body).await.context("recording the request")?;
-        let comments = gh.comments(repo, self.pull_request).await.context("verifying the request")?;
-        let mine = Claim { comment_id: comment.id, agent: self.agent.to_string(), at: comment.created_at };
+        let comment = gh
+            .create_comment(repo, self.pull_request, &body)
+            .await
+            .context("recording the request")?;
+        let comments = gh
+            .comments(repo, self.pull_request)
+            .await
+            .context("verifying the request")?;
+        let mine = Claim {
+            comment_id: comment.id,
+            agent: self.agent.to_string(),
+            at: comment.created_at,
+        };
         let rivals = claim::task_claims(&comments, self.kind(), self.head_sha);
         if let Some(rival) = claim::loses(&mine, &rivals, |_| true) {
             let note = ":information_source: Another Conductor tick sent an agent first.";
             let _ = gh.update_comment(repo, mine.comment_id, note).await;
-            return Ok(Outcome::Lost(format!("request {} came first", rival.comment_id)));
+            return Ok(Outcome::Lost(format!(
+                "request {} came first",
+                rival.comment_id
+            )));
         }
         let task = match &self.work {
             PullWork::Fix { fix, .. } => Task::Fix(fix),
-            PullWork::Review => Task::Review { pull_request: self.pull_request },
+            PullWork::Review => Task::Review {
+                pull_request: self.pull_request,
+            },
         };
         let assignment = Assignment {
             repo,
@@ -317,7 +342,10 @@ impl PullTask<'_> {
         match tick.backend().dispatch(gh, &assignment).await {
             Ok(_) => Ok(Outcome::Dispatched),
             Err(DispatchError::Transient(e)) => {
-                let note = format!(":warning: Sending **{}** failed; the next tick tries again.", self.agent);
+                let note = format!(
+                    ":warning: Sending **{}** failed; the next tick tries again.",
+                    self.agent
+                );
                 let _ = gh.update_comment(repo, mine.comment_id, &note).await;
                 Err(e.context("dispatching"))
             }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    CheckRun, CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone,
-    PullRequest, Repo, WorkflowRun,
+    CheckRun, CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing,
+    Milestone, PullRequest, Repo, WorkflowRun,
 };
 
 /// Everything but unreserved characters is escaped inside one path segment or query value.
@@ -231,7 +231,10 @@ impl GitHub {
         struct Runs {
             check_runs: Vec<CheckRun>,
         }
-        let path = format!("/repos/{repo}/commits/{}/check-runs?per_page=100", escape(sha));
+        let path = format!(
+            "/repos/{repo}/commits/{}/check-runs?per_page=100",
+            escape(sha)
+        );
         self.get::<Runs>(&path).await.map(|r| r.check_runs)
     }
 

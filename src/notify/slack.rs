@@ -105,14 +105,28 @@ pub fn render(event: &Event) -> Value {
             link(url, title),
             escape(reason)
         ),
-        Event::FixRequested { repo, pull_request, title, url, agent, checks } => format!(
+        Event::FixRequested {
+            repo,
+            pull_request,
+            title,
+            url,
+            agent,
+            checks,
+        } => format!(
             ":wrench: *{}* is sent back to fix {} #{pull_request} {}: {}",
             escape(agent),
             escape(repo),
             link(url, title),
             escape(&checks.join(", "))
         ),
-        Event::ReviewRequested { repo, pull_request, title, url, reviewer, author } => format!(
+        Event::ReviewRequested {
+            repo,
+            pull_request,
+            title,
+            url,
+            reviewer,
+            author,
+        } => format!(
             ":mag: *{}* reviews {} #{pull_request} {} by {}",
             escape(reviewer),
             escape(repo),
