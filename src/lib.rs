@@ -13,3 +13,4 @@ pub mod demo;
 pub mod emulator;
 pub mod github;
 pub mod notify;
+pub mod service;

@@ -17,6 +17,11 @@ pub enum ConductorCommand {
     /// One stateless pass: keep `blocked` true, order the queue, start idle agents, close
     /// finished milestones. Safe to run at any time, also twice at once.
     Tick(TickArgs),
+    /// The same tick in a loop, as a long-lived service: every `--interval` (jittered), over
+    /// `conductor.repositories` with one shared agent pool, `/healthz` and `/metrics` on
+    /// `--listen`, leader election over a Kubernetes Lease with `--lease`. SIGTERM finishes the
+    /// tick in flight, then exits 0.
+    Run(super::service_cmd::RunArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -37,7 +42,12 @@ pub async fn run(
     global: &Global,
     environment: &Environment,
 ) -> anyhow::Result<Exit> {
-    let ConductorCommand::Tick(args) = command;
+    let args = match command {
+        ConductorCommand::Tick(args) => args,
+        ConductorCommand::Run(args) => {
+            return super::service_cmd::run(args, global, environment).await;
+        }
+    };
     let repo = env::repository(args.repo.as_deref(), environment)?;
     let gh = environment.github()?.for_repo(&repo);
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;

@@ -6,6 +6,7 @@ mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
 mod env;
+mod service_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -70,7 +71,19 @@ pub enum Command {
 pub fn main() -> i32 {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
-    init_logging(cli.global.verbose);
+    let service = matches!(
+        &cli.command,
+        Command::Conductor(conductor_cmd::ConductorCommand::Run(_))
+    );
+    let verbose = if service {
+        cli.global.verbose.max(1)
+    } else {
+        cli.global.verbose
+    };
+    init_logging(
+        verbose,
+        service && !std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,7 +122,8 @@ pub fn classify(error: &anyhow::Error) -> Exit {
     if is_usage { Exit::Usage } else { Exit::Outside }
 }
 
-fn init_logging(verbose: u8) {
+/// Logs go to stderr; a service whose stdout is not a terminal logs JSON lines on stdout.
+fn init_logging(verbose: u8, json_lines: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "shiprig=info,warn",
@@ -117,10 +131,12 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHIPRIG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json_lines {
+        builder.json().with_writer(std::io::stdout).try_init()
+    } else {
+        builder.with_writer(std::io::stderr).try_init()
+    };
 }
 
 /// Print a value as pretty JSON on stdout.

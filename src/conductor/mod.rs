@@ -44,7 +44,24 @@ pub async fn tick(
     dry_run: bool,
 ) -> anyhow::Result<TickReport> {
     let before = tick.gh.stats();
-    let (snapshot, plan) = decide(tick, now).await?;
+    let snapshot = read::base(tick.gh, tick.repo, tick.config).await?;
+    let report = tick_from(tick, snapshot, now, dry_run).await?;
+    Ok(TickReport {
+        requests: difference(before, tick.gh.stats()),
+        ..report
+    })
+}
+
+/// A tick from an already read base snapshot (`conductor run` reads every repository first
+/// to know which agents of the shared pool are busy anywhere).
+pub async fn tick_from(
+    tick: &Tick<'_>,
+    snapshot: Snapshot,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> anyhow::Result<TickReport> {
+    let before = tick.gh.stats();
+    let (snapshot, plan) = decide_from(tick, snapshot, now).await?;
     let applied = if dry_run {
         None
     } else {
@@ -63,7 +80,15 @@ pub async fn tick(
 
 /// The read rounds and the final plan, with no writes.
 pub async fn decide(tick: &Tick<'_>, now: DateTime<Utc>) -> anyhow::Result<(Snapshot, Plan)> {
-    let mut snapshot = read::base(tick.gh, tick.repo, tick.config).await?;
+    let snapshot = read::base(tick.gh, tick.repo, tick.config).await?;
+    decide_from(tick, snapshot, now).await
+}
+
+async fn decide_from(
+    tick: &Tick<'_>,
+    mut snapshot: Snapshot,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Snapshot, Plan)> {
     let mut current = plan(&snapshot, tick.config, now);
     for _ in 0..MAX_READ_ROUNDS {
         if current.needs.is_empty() {

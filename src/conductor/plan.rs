@@ -333,11 +333,12 @@ impl<'a> Judge<'a> {
 
     /// Configured agents with no open issue in progress, in configuration order.
     fn idle_agents(&self) -> Vec<String> {
-        let busy: BTreeSet<String> = self
+        let mut busy: BTreeSet<String> = self
             .issues()
             .filter(|i| self.is_claimed(i))
             .filter_map(|i| self.agent_of(i))
             .collect();
+        busy.extend(self.snapshot.busy_elsewhere.iter().cloned());
         self.config
             .conductor
             .agents

@@ -87,6 +87,24 @@ pub struct Snapshot {
     pub linked_pulls: Option<BTreeSet<u64>>,
     /// Agents' open pull requests with their failing checks, when they were read.
     pub agent_pulls: Option<Vec<AgentPull>>,
+    /// Agents of a shared pool busy in other repositories (`conductor run` over many).
+    pub busy_elsewhere: BTreeSet<String>,
+}
+
+impl Snapshot {
+    /// The agents this repository's claims keep busy.
+    pub fn busy_agents(&self, agent_prefix: &str, in_progress: &str) -> BTreeSet<String> {
+        self.issues
+            .values()
+            .filter(|i| i.has(in_progress))
+            .flat_map(|i| {
+                i.labels
+                    .iter()
+                    .filter_map(|l| l.strip_prefix(agent_prefix))
+                    .map(str::to_string)
+            })
+            .collect()
+    }
 }
 
 /// An agent's open pull request and the state of its checks.

@@ -190,6 +190,12 @@ pub struct ConductorConfig {
     pub max_fix_attempts: u32,
     /// The agent asked to review other agents' pull requests; one of `agents`.
     pub review_agent: Option<String>,
+    /// Repositories one `conductor run` process ticks with one shared agent pool
+    /// (`OWNER/NAME`); empty means the repository it runs for.
+    pub repositories: Vec<RepositoryName>,
+    /// Most GitHub requests one repository may spend in one loop of `conductor run`, so a busy
+    /// repository cannot starve the others.
+    pub request_budget: u32,
 }
 
 impl Default for ConductorConfig {
@@ -200,6 +206,34 @@ impl Default for ConductorConfig {
             stale_after: Duration::from_secs(6 * 3600),
             max_fix_attempts: 2,
             review_agent: None,
+            repositories: Vec::new(),
+            request_budget: 200,
+        }
+    }
+}
+
+/// `OWNER/NAME`, checked when the config is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct RepositoryName(
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))] pub String,
+);
+
+impl<'de> Deserialize<'de> for RepositoryName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let valid = |part: &str| {
+            !part.is_empty()
+                && !part.trim_matches('.').is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        match text.split_once('/') {
+            Some((owner, name)) if valid(owner) && valid(name) => Ok(RepositoryName(text)),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{text}` is not a repository; expected OWNER/NAME"
+            ))),
         }
     }
 }
@@ -215,6 +249,8 @@ struct ConductorSpec {
     max_fix_attempts: u32,
     #[schemars(with = "Option<String>")]
     review_agent: Option<Spanned<String>>,
+    repositories: Vec<RepositoryName>,
+    request_budget: u32,
 }
 
 impl Default for ConductorSpec {
@@ -226,6 +262,8 @@ impl Default for ConductorSpec {
             stale_after: d.stale_after,
             max_fix_attempts: d.max_fix_attempts,
             review_agent: None,
+            repositories: d.repositories,
+            request_budget: d.request_budget,
         }
     }
 }
@@ -255,6 +293,8 @@ impl TryFrom<ConductorSpec> for ConductorConfig {
             stale_after: spec.stale_after,
             max_fix_attempts: spec.max_fix_attempts,
             review_agent: spec.review_agent.map(|r| r.value),
+            repositories: spec.repositories,
+            request_budget: spec.request_budget,
         })
     }
 }

@@ -23,6 +23,8 @@ struct Cluster {
     next_uid: u64,
     /// The server's clock for creation timestamps (the real time unless a test sets it).
     now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Leases by (namespace, name), with the field manager owning each `spec` field.
+    leases: BTreeMap<(String, String), (Value, BTreeMap<String, String>)>,
 }
 
 type Shared = Arc<Mutex<Cluster>>;
@@ -47,6 +49,14 @@ impl FakeKubernetes {
             .route(
                 "/apis/batch/v1/namespaces/{ns}/jobs/{name}",
                 get(get_job).delete(delete_job),
+            )
+            .route(
+                "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases",
+                axum::routing::post(lease::create),
+            )
+            .route(
+                "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}",
+                get(lease::get).patch(lease::patch).delete(lease::delete),
             )
             .fallback(not_found)
             .with_state(cluster.clone());
@@ -73,6 +83,15 @@ impl FakeKubernetes {
     /// Stamp new objects with this time from now on (tests keep it with their fake clock).
     pub fn set_now(&self, now: chrono::DateTime<chrono::Utc>) {
         self.lock().now = Some(now);
+    }
+
+    /// The current holder of a Lease, if any.
+    pub fn lease_holder(&self, namespace: &str, name: &str) -> Option<String> {
+        let cluster = self.lock();
+        let (lease, _) = cluster
+            .leases
+            .get(&(namespace.to_string(), name.to_string()))?;
+        lease["spec"]["holderIdentity"].as_str().map(str::to_string)
     }
 
     /// Every Job, typed.
@@ -266,4 +285,166 @@ async fn not_found() -> Response {
         "NotFound",
         "the server could not find the requested resource".into(),
     )
+}
+
+/// Leases with server-side apply's conflict rule: an apply that changes a field another field
+/// manager owns is refused with 409 unless forced; updates (strategic merge) take ownership.
+mod lease {
+    use std::collections::BTreeMap;
+
+    use axum::Json;
+    use axum::extract::{Path, Query, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use serde_json::{Value, json};
+
+    use super::{Shared, lock, status};
+
+    type Key = (String, String);
+
+    fn stamp(cluster: &mut super::Cluster, mut lease: Value, ns: &str, name: &str) -> Value {
+        cluster.next_uid += 1;
+        lease["apiVersion"] = json!("coordination.k8s.io/v1");
+        lease["kind"] = json!("Lease");
+        lease["metadata"]["name"] = json!(name);
+        lease["metadata"]["namespace"] = json!(ns);
+        lease["metadata"]["resourceVersion"] = json!(cluster.next_uid.to_string());
+        if lease["spec"].is_null() {
+            lease["spec"] = json!({});
+        }
+        lease
+    }
+
+    pub async fn create(
+        State(cluster): State<Shared>,
+        Path(ns): Path<String>,
+        Json(body): Json<Value>,
+    ) -> Response {
+        let mut cluster = lock(&cluster);
+        let Some(name) = body["metadata"]["name"].as_str().map(str::to_string) else {
+            return status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid",
+                "metadata.name is required".into(),
+            );
+        };
+        cluster.log.push((
+            "POST".into(),
+            format!("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases"),
+        ));
+        let key: Key = (ns.clone(), name.clone());
+        if cluster.leases.contains_key(&key) {
+            return status(
+                StatusCode::CONFLICT,
+                "AlreadyExists",
+                format!("leases \"{name}\" already exists"),
+            );
+        }
+        let lease = stamp(&mut cluster, body, &ns, &name);
+        cluster.leases.insert(key, (lease.clone(), BTreeMap::new()));
+        (StatusCode::CREATED, Json(lease)).into_response()
+    }
+
+    pub async fn get(
+        State(cluster): State<Shared>,
+        Path((ns, name)): Path<(String, String)>,
+    ) -> Response {
+        let cluster = lock(&cluster);
+        match cluster.leases.get(&(ns, name.clone())) {
+            Some((lease, _)) => Json(lease.clone()).into_response(),
+            None => status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("leases \"{name}\" not found"),
+            ),
+        }
+    }
+
+    pub async fn delete(
+        State(cluster): State<Shared>,
+        Path((ns, name)): Path<(String, String)>,
+    ) -> Response {
+        let mut cluster = lock(&cluster);
+        match cluster.leases.remove(&(ns, name.clone())) {
+            Some(_) => Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}))
+                .into_response(),
+            None => status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("leases \"{name}\" not found"),
+            ),
+        }
+    }
+
+    pub async fn patch(
+        State(cluster): State<Shared>,
+        Path((ns, name)): Path<(String, String)>,
+        Query(query): Query<BTreeMap<String, String>>,
+        headers: HeaderMap,
+        body: String,
+    ) -> Response {
+        let Ok(patch) = serde_json::from_str::<Value>(&body) else {
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "the patch is not JSON".into(),
+            );
+        };
+        let apply = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.contains("apply-patch"));
+        let manager = query
+            .get("fieldManager")
+            .cloned()
+            .unwrap_or_else(|| "unknown".into());
+        let force = query.get("force").is_some_and(|f| f == "true");
+        let mut cluster = lock(&cluster);
+        let key: Key = (ns.clone(), name.clone());
+        if !cluster.leases.contains_key(&key) {
+            if !apply {
+                return status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("leases \"{name}\" not found"),
+                );
+            }
+            let lease = stamp(&mut cluster, json!({"metadata": {}}), &ns, &name);
+            cluster.leases.insert(key.clone(), (lease, BTreeMap::new()));
+        }
+        let (mut lease, mut owners) = cluster.leases[&key].clone();
+        let fields = patch["spec"].as_object().cloned().unwrap_or_default();
+        if apply && !force {
+            let conflicts: Vec<String> = fields
+                .iter()
+                .filter(|(k, v)| {
+                    owners.get(*k).is_some_and(|o| *o != manager)
+                        && lease["spec"][k.as_str()] != **v
+                })
+                .map(|(k, _)| format!("conflict with \"{}\": .spec.{k}", owners[k]))
+                .collect();
+            if !conflicts.is_empty() {
+                let message = format!(
+                    "Apply failed with {} conflict(s): {}",
+                    conflicts.len(),
+                    conflicts.join(", ")
+                );
+                return status(StatusCode::CONFLICT, "Conflict", message);
+            }
+        }
+        for (field, value) in fields {
+            if value.is_null() {
+                lease["spec"]
+                    .as_object_mut()
+                    .map(|spec| spec.remove(&field));
+                owners.remove(&field);
+            } else {
+                lease["spec"][field.as_str()] = value;
+                owners.insert(field, manager.clone());
+            }
+        }
+        let lease = stamp(&mut cluster, lease, &ns, &name);
+        cluster.leases.insert(key, (lease.clone(), owners));
+        Json(lease).into_response()
+    }
 }

@@ -38,6 +38,13 @@ pub enum GitHubError {
     /// GitHub App authentication could not produce an installation token.
     #[error("GitHub App authentication failed: {0}")]
     AppAuth(String),
+    /// This repository spent its request budget for this loop; the request was not sent.
+    #[error("{method} {path}: the repository's budget of {limit} requests for this loop is spent")]
+    BudgetSpent {
+        method: String,
+        path: String,
+        limit: u64,
+    },
     /// A Link header pointed away from the configured API; shiprig does not follow it with a token.
     #[error("{path}: pagination link leaves the GitHub API base URL; refusing to follow it")]
     ForeignLink { path: String },

@@ -105,6 +105,15 @@ pub struct GitHub {
     tokens: Arc<Mutex<HashMap<String, auth::InstallationToken>>>,
     /// The repository whose installation App auth uses.
     scope: Option<Repo>,
+    /// A cap on requests (per repository and loop in `conductor run`).
+    budget: Option<Arc<Budget>>,
+}
+
+/// Requests allowed and used; reset at the start of each loop.
+#[derive(Debug)]
+struct Budget {
+    limit: u64,
+    used: AtomicU64,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -148,6 +157,7 @@ impl GitHub {
             }),
             tokens: Arc::default(),
             scope: None,
+            budget: None,
         })
     }
 
@@ -157,6 +167,30 @@ impl GitHub {
         GitHub {
             scope: Some(repo.clone()),
             ..self.clone()
+        }
+    }
+
+    /// A client with its own counters and a cap of `limit` requests until
+    /// [`GitHub::reset_budget`]; past it requests fail without being sent.
+    pub fn with_budget(&self, limit: u64) -> GitHub {
+        let counters = Counters {
+            rate_limit_remaining: AtomicI64::new(-1),
+            ..Default::default()
+        };
+        let budget = Budget {
+            limit,
+            used: AtomicU64::new(0),
+        };
+        GitHub {
+            counters: Arc::new(counters),
+            budget: Some(Arc::new(budget)),
+            ..self.clone()
+        }
+    }
+
+    pub fn reset_budget(&self) {
+        if let Some(budget) = &self.budget {
+            budget.used.store(0, Ordering::Relaxed);
         }
     }
 
@@ -176,6 +210,15 @@ impl GitHub {
             retries: self.counters.retries.load(Ordering::Relaxed),
             rate_limit_remaining: u64::try_from(remaining).ok(),
         }
+    }
+
+    /// The counters so far, zeroed afterwards (the rate-limit reading is kept).
+    pub fn take_stats(&self) -> RequestStats {
+        let stats = self.stats();
+        self.counters.reads.store(0, Ordering::Relaxed);
+        self.counters.writes.store(0, Ordering::Relaxed);
+        self.counters.retries.store(0, Ordering::Relaxed);
+        stats
     }
 
     /// GET `path` (relative to the API URL) and decode it.
@@ -304,6 +347,15 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
+        if let Some(budget) = &self.budget
+            && budget.used.fetch_add(1, Ordering::Relaxed) >= budget.limit
+        {
+            return Err(GitHubError::BudgetSpent {
+                method: method.to_string(),
+                path: path.to_string(),
+                limit: budget.limit,
+            });
+        }
         let authorization = self.authorization().await?;
         self.attempt_loop(method, path, body, authorization.as_ref())
             .await

@@ -1,0 +1,96 @@
+//! Prometheus metrics for `conductor run`, in the text exposition format (prometheus-client).
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TickLabels {
+    pub repository: String,
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RepoLabels {
+    pub repository: String,
+}
+
+/// Every metric the service exports.
+pub struct Metrics {
+    registry: Registry,
+    pub ticks: Family<TickLabels, Counter>,
+    pub effects: Family<KindLabels, Counter>,
+    pub requests: Family<KindLabels, Counter>,
+    pub rate_limit_remaining: Family<RepoLabels, Gauge>,
+    pub last_success: Gauge<f64, AtomicU64>,
+    pub leader: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let ticks = Family::<TickLabels, Counter>::default();
+        registry.register(
+            "shiprig_ticks",
+            "Conductor ticks by repository and result",
+            ticks.clone(),
+        );
+        let effects = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "shiprig_effects",
+            "Effects applied, by kind",
+            effects.clone(),
+        );
+        let requests = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "shiprig_github_requests",
+            "GitHub requests, by kind (read, write, retry)",
+            requests.clone(),
+        );
+        let rate_limit_remaining = Family::<RepoLabels, Gauge>::default();
+        registry.register(
+            "shiprig_rate_limit_remaining",
+            "GitHub's x-ratelimit-remaining as last seen, by repository",
+            rate_limit_remaining.clone(),
+        );
+        let last_success = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "shiprig_last_successful_tick_timestamp_seconds",
+            "Unix time of the last loop in which every repository ticked",
+            last_success.clone(),
+        );
+        let leader = Gauge::default();
+        registry.register(
+            "shiprig_leader",
+            "1 when this replica holds the lease",
+            leader.clone(),
+        );
+        Metrics {
+            registry,
+            ticks,
+            effects,
+            requests,
+            rate_limit_remaining,
+            last_success,
+            leader,
+        }
+    }
+}
+
+impl Metrics {
+    /// The text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
