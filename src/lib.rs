@@ -12,3 +12,4 @@ pub mod demo;
 pub mod emulator;
 pub mod github;
 pub mod notify;
+pub mod setup;

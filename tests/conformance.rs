@@ -723,6 +723,36 @@ async fn repos_and_git(c: &mut Checker, api: &Api) {
         200,
     )
     .await;
+    // What `shiprig bootstrap` sends: the gate's review settings, read back as written.
+    let bootstrap = shiprig::setup::protection::body(None, "shiprig/human-gate", 1);
+    c.check(
+        api,
+        "PUT",
+        &format!("{b}/protection"),
+        &format!("{p}/branches/main/protection"),
+        Some(bootstrap),
+        200,
+    )
+    .await;
+    let read = c
+        .check(
+            api,
+            "GET",
+            &format!("{b}/protection"),
+            &format!("{p}/branches/main/protection"),
+            None,
+            200,
+        )
+        .await;
+    let reviews = &read["required_pull_request_reviews"];
+    assert_eq!(
+        (
+            &reviews["dismiss_stale_reviews"],
+            &reviews["require_last_push_approval"],
+            &reviews["require_code_owner_reviews"]
+        ),
+        (&json!(true), &json!(true), &json!(true))
+    );
     let errs = c
         .check(
             api,

@@ -8,6 +8,7 @@ mod ci;
 pub(crate) mod git;
 pub(crate) mod issues;
 mod pulls;
+mod setup;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +24,7 @@ pub use issues::IssueView;
 pub(crate) use issues::{Comment, Event, Issue, Label, Milestone};
 pub(crate) use pulls::{Pull, Review};
 pub use pulls::{PullView, ReviewState};
+pub use setup::LabelView;
 
 use super::http::ApiError;
 
