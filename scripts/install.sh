@@ -18,7 +18,13 @@ fail() {
 }
 
 action_path="${GITHUB_ACTION_PATH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-repository="${SHIPRIG_ACTION_REPOSITORY:-shiprig/shiprig}"
+# github.action_repository can be empty inside composite actions; the action's path on the
+# runner (.../_actions/OWNER/REPO/REF) names it too.
+repository="${SHIPRIG_ACTION_REPOSITORY:-}"
+if [ -z "$repository" ] && [[ "$action_path" =~ /_actions/([^/]+)/([^/]+)/[^/]+/?$ ]]; then
+    repository="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+fi
+repository="${repository:-shiprig/shiprig}"
 releases="${SHIPRIG_RELEASES_URL:-https://github.com/${repository}/releases/download}"
 releases="${releases%/}"
 

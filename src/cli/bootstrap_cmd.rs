@@ -7,16 +7,40 @@ use serde_json::{Value, json};
 use super::env::{self, Environment};
 use super::labels_cmd;
 use super::{Exit, Global, print_json};
+use crate::github::{GitHub, Repo};
 use crate::setup::protection::{self, ProtectionGap};
 
+/// The repository and the branch whose protection a command reads or writes.
 #[derive(Debug, clap::Args)]
-pub struct BootstrapArgs {
+pub struct RepoBranch {
     /// The repository (default: `GITHUB_REPOSITORY`).
     #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
     pub repo: Option<String>,
-    /// The branch to protect (default: the repository's default branch).
+    /// The protected branch (default: the repository's default branch).
     #[arg(long, env = "SHIPRIG_BRANCH")]
     pub branch: Option<String>,
+}
+
+impl RepoBranch {
+    /// The repository, a client acting for it, and the branch.
+    pub async fn resolve(
+        &self,
+        environment: &Environment,
+    ) -> anyhow::Result<(Repo, GitHub, String)> {
+        let repo = env::repository(self.repo.as_deref(), environment)?;
+        let gh = environment.github()?.for_repo(&repo);
+        let branch = match &self.branch {
+            Some(branch) => branch.clone(),
+            None => gh.default_branch(&repo).await?,
+        };
+        Ok((repo, gh, branch))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub target: RepoBranch,
     /// Print what would change and change nothing.
     #[arg(long, env = "SHIPRIG_DRY_RUN")]
     pub dry_run: bool,
@@ -27,13 +51,8 @@ pub async fn run(
     global: &Global,
     environment: &Environment,
 ) -> anyhow::Result<Exit> {
-    let repo = env::repository(args.repo.as_deref(), environment)?;
-    let gh = environment.github()?.for_repo(&repo);
+    let (repo, gh, branch) = args.target.resolve(environment).await?;
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
-    let branch = match args.branch {
-        Some(branch) => branch,
-        None => gh.default_branch(&repo).await?,
-    };
     let labels = labels_cmd::sync(&gh, &repo, &config, args.dry_run).await?;
     let current = gh.branch_protection(&repo, &branch).await?;
     let check = &config.gate.check_name;

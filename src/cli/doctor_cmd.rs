@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::env::{self, CONFIG_PATH, Environment};
+use super::bootstrap_cmd::RepoBranch;
+use super::env::{CONFIG_PATH, Environment};
 use super::{Exit, Global, print_json};
 use crate::config::Config;
 use crate::github::{GitHub, Repo};
@@ -12,12 +13,8 @@ use crate::setup::workflows;
 
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// The branch whose protection to check (default: the repository's default branch).
-    #[arg(long, env = "SHIPRIG_BRANCH")]
-    pub branch: Option<String>,
+    #[command(flatten)]
+    pub target: RepoBranch,
 }
 
 const WORKFLOWS_DIR: &str = ".github/workflows";
@@ -28,12 +25,7 @@ pub async fn run(
     global: &Global,
     environment: &Environment,
 ) -> anyhow::Result<Exit> {
-    let repo = env::repository(args.repo.as_deref(), environment)?;
-    let gh = environment.github()?.for_repo(&repo);
-    let branch = match args.branch {
-        Some(branch) => branch,
-        None => gh.default_branch(&repo).await?,
-    };
+    let (repo, gh, branch) = args.target.resolve(environment).await?;
     let facts = read(&gh, &repo, branch, global.config.as_deref()).await?;
     let findings = doctor::diagnose(&facts);
     if global.json {

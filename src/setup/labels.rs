@@ -50,7 +50,7 @@ pub fn desired(config: &Config) -> Vec<LabelSpec> {
         spec(&l.hold, "c5def5", "A human's hold: shiprig leaves it alone"),
         spec(
             &l.human_gate,
-            "5319e7",
+            "d876e3",
             "Needs a human's approval (shiprig gate)",
         ),
     ];
