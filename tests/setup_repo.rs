@@ -267,3 +267,40 @@ async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_s
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_says_when_it_cannot_read_the_protection_and_bootstrap_fails_as_outside() {
+    let emu = seeded().await;
+    commit_phase_3(&emu);
+    let path = "/repos/acme/widgets/branches/main/protection";
+    emu.inject(shiprig::emulator::Fault::status(Some("GET"), path, 403));
+    let out = shiprig(&emu, &["--json", "doctor"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    let protection: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["area"] == "protection")
+        .collect();
+    assert_eq!(protection.len(), 1, "{report:#}");
+    let gap = protection[0]["gap"].as_str().unwrap();
+    assert!(
+        gap.starts_with("cannot read the protection of `main`"),
+        "{gap}"
+    );
+    assert!(gap.contains("403"), "{gap}");
+    assert!(
+        protection[0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("admin rights")
+    );
+
+    let bootstrap = shiprig(&emu, &["bootstrap"]).await;
+    assert_eq!(bootstrap.status.code(), Some(3), "an outside failure");
+    assert!(
+        emu.writes().is_empty(),
+        "a failed read leaves the repository untouched"
+    );
+}

@@ -53,12 +53,14 @@ pub async fn run(
 ) -> anyhow::Result<Exit> {
     let (repo, gh, branch) = args.target.resolve(environment).await?;
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
-    let labels = labels_cmd::sync(&gh, &repo, &config, args.dry_run).await?;
+    // Read and decide everything first, so a failed read leaves the repository untouched.
+    let label_changes = labels_cmd::plan(&gh, &repo, &config).await?;
     let current = gh.branch_protection(&repo, &branch).await?;
     let check = &config.gate.check_name;
     let min = config.gate.humans.min_approvals;
     let gaps = protection::gaps(current.as_ref(), check, min);
     let body = (!gaps.is_empty()).then(|| protection::body(current.as_ref(), check, min));
+    let labels = labels_cmd::apply(&gh, &repo, label_changes, args.dry_run).await?;
     if let (Some(body), false) = (&body, args.dry_run) {
         gh.put_branch_protection(&repo, &branch, body).await?;
     }

@@ -60,8 +60,23 @@ pub async fn sync(
     config: &Config,
     dry_run: bool,
 ) -> anyhow::Result<LabelsReport> {
+    let changes = plan(gh, repo, config).await?;
+    apply(gh, repo, changes, dry_run).await
+}
+
+/// The label changes `config` asks of the repository (reads only).
+pub async fn plan(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Vec<LabelChange>> {
     let existing = gh.repo_labels(repo).await?;
-    let changes = labels::plan(&labels::desired(config), &existing);
+    Ok(labels::plan(&labels::desired(config), &existing))
+}
+
+/// Makes each change (none when `dry_run`).
+pub async fn apply(
+    gh: &GitHub,
+    repo: &Repo,
+    changes: Vec<LabelChange>,
+    dry_run: bool,
+) -> anyhow::Result<LabelsReport> {
     let mut applied = 0;
     for change in changes.iter().filter(|_| !dry_run) {
         match change {
