@@ -79,7 +79,7 @@ fn each_phase_writes_valid_config_and_safe_workflows() {
             text(&validate.stderr)
         );
         assert_eq!(
-            files.contains(&"scripts/shiprig-agent.sh".to_string()),
+            files.contains(&".github/workflows/shiprig-agent.yml".to_string()),
             phase >= 3,
             "phase {phase}"
         );
@@ -87,27 +87,28 @@ fn each_phase_writes_valid_config_and_safe_workflows() {
 }
 
 #[test]
-fn the_agent_script_is_executable_and_the_conductor_has_a_schedule() {
-    use std::os::unix::fs::PermissionsExt as _;
+fn phase_3_schedules_the_conductor_and_writes_the_agent_workflow_the_config_dispatches() {
     let dir = tempfile::tempdir().unwrap();
-    let out = shiprig(&[
-        "init",
-        "--phase",
-        "3",
-        "--dir",
-        dir.path().to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let mode = std::fs::metadata(dir.path().join("scripts/shiprig-agent.sh"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o111, 0o111);
-    let conductor =
-        std::fs::read_to_string(dir.path().join(".github/workflows/shiprig-conductor.yml"))
-            .unwrap();
-    let doc = parse("conductor", &conductor);
-    assert!(doc["on"]["schedule"][0]["cron"].is_string());
+    let root = dir.path().to_str().unwrap();
+    assert_eq!(
+        shiprig(&["init", "--phase", "3", "--dir", root])
+            .status
+            .code(),
+        Some(0)
+    );
+    let read = |path: &str| std::fs::read_to_string(dir.path().join(path)).unwrap();
+    let conductor = parse(
+        "conductor",
+        &read(".github/workflows/shiprig-conductor.yml"),
+    );
+    assert!(conductor["on"]["schedule"][0]["cron"].is_string());
+    let config = parse("config", &read(".github/shiprig.yml"));
+    let workflow = config["conductor"]["dispatch"]["github_actions"]["workflow"]
+        .as_str()
+        .unwrap();
+    let agent = parse("agent", &read(&format!(".github/workflows/{workflow}")));
+    assert!(agent["on"]["workflow_dispatch"]["inputs"]["issue"].is_object());
+    assert!(agent["on"]["workflow_dispatch"]["inputs"]["agent"].is_object());
 }
 
 #[test]

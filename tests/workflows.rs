@@ -108,7 +108,7 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
         ("workflows-templates/monitor.yml", &[]),
         (
             "workflows-templates/agent.yml",
-            &["work:contents", "work:pull-requests"],
+            &["agent:contents", "agent:pull-requests"],
         ),
         (".github/workflows/ci.yml", &[]),
         (".github/workflows/release.yml", &["publish:contents"]),

@@ -90,22 +90,7 @@ pub fn apply(root: &Path, wanted: &[Wanted], actions: &[FileAction]) -> anyhow::
         }
         std::fs::write(&target, &file.content)
             .with_context(|| format!("writing {}", target.display()))?;
-        if file.executable {
-            make_executable(&target)?;
-        }
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn make_executable(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("making {} executable", path.display()))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -129,7 +114,6 @@ mod tests {
         Wanted {
             path: path.into(),
             content: content.into(),
-            executable: false,
         }
     }
 

@@ -38,10 +38,6 @@ pub const CODEOWNERS: (&str, &str) = (
     ".github/CODEOWNERS.template",
     include_str!("../../CODEOWNERS.template"),
 );
-pub const AGENT_SCRIPT: (&str, &str) = (
-    "scripts/shiprig-agent.sh",
-    include_str!("../../workflows-templates/shiprig-agent.sh"),
-);
 
 pub const CONFIG_PATH: &str = ".github/shiprig.yml";
 
@@ -62,7 +58,6 @@ pub const WORKFLOWS: &[(&str, &str)] = &[
 pub struct Wanted {
     pub path: String,
     pub content: String,
-    pub executable: bool,
 }
 
 impl Wanted {
@@ -70,7 +65,6 @@ impl Wanted {
         Wanted {
             path: path.to_string(),
             content: content.to_string(),
-            executable: path.ends_with(".sh"),
         }
     }
 }
@@ -85,7 +79,6 @@ pub fn files_for(phase: u8) -> Vec<Wanted> {
         Wanted {
             path: CONFIG_PATH.to_string(),
             content: config_text(phase),
-            executable: false,
         },
         Wanted::of(CODEOWNERS),
         Wanted::of(GATE),
@@ -97,7 +90,7 @@ pub fn files_for(phase: u8) -> Vec<Wanted> {
         files.push(Wanted::of(DEPLOY_STAGING));
     }
     if phase >= 3 {
-        files.extend([CONDUCTOR, AGENT, AGENT_SCRIPT].map(Wanted::of));
+        files.extend([CONDUCTOR, AGENT].map(Wanted::of));
     }
     files
 }
