@@ -14,3 +14,4 @@ pub mod emulator;
 pub mod github;
 pub mod notify;
 pub mod service;
+pub mod setup;

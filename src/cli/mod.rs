@@ -2,11 +2,15 @@
 //! so clap types never reach the core. Exit codes: 0 ok, 1 a policy said no, 2 bad usage or
 //! config, 3 an outside service failed.
 
+mod bootstrap_cmd;
 mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
+mod doctor_cmd;
 mod env;
 mod service_cmd;
+mod init_cmd;
+mod labels_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -65,6 +69,15 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Run the design's example against the built-in GitHub emulator, tick by tick.
     Demo(demo_cmd::DemoArgs),
+    /// Write the config and the workflows a setup phase needs (never overwriting without --force).
+    Init(init_cmd::InitArgs),
+    /// shiprig's own labels.
+    #[command(subcommand)]
+    Labels(labels_cmd::LabelsCommand),
+    /// Labels, and branch protection that makes the human gate count.
+    Bootstrap(bootstrap_cmd::BootstrapArgs),
+    /// Read the repository's shiprig setup and print each gap with its fix.
+    Doctor(doctor_cmd::DoctorArgs),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -110,6 +123,10 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
+        Command::Init(args) => init_cmd::run(args, &cli.global),
+        Command::Labels(command) => labels_cmd::run(command, &cli.global, env).await,
+        Command::Bootstrap(args) => bootstrap_cmd::run(args, &cli.global, env).await,
+        Command::Doctor(args) => doctor_cmd::run(args, &cli.global, env).await,
     }
 }
 

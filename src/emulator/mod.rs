@@ -51,7 +51,8 @@ use std::time::Duration;
 
 pub use fault::{Fault, FaultAction, FaultWhen};
 pub use model::{
-    CheckRunView, IssueView, Model, Permission, PullView, ReviewState, UserKind, WorkflowRunView,
+    CheckRunView, IssueView, LabelView, Model, Permission, PullView, ReviewState, UserKind,
+    WorkflowRunView,
 };
 pub use routes::{UNDOCUMENTED_ROUTES, served_routes};
 

@@ -32,6 +32,25 @@ pub async fn run(c: &mut Checker, api: &Api) {
     )
     .await;
     c.get(api, &format!("{p}/branches/main/protection")).await;
+    // What `shiprig bootstrap` sends: the gate's review settings, read back as written.
+    let bootstrap = shiprig::setup::protection::body(None, "shiprig/human-gate", 1);
+    c.call(
+        api,
+        "PUT",
+        &format!("{p}/branches/main/protection"),
+        Some(bootstrap),
+        200,
+    )
+    .await;
+    let read = c.get(api, &format!("{p}/branches/main/protection")).await;
+    let reviews = &read["required_pull_request_reviews"];
+    for setting in [
+        "dismiss_stale_reviews",
+        "require_last_push_approval",
+        "require_code_owner_reviews",
+    ] {
+        assert_eq!(reviews[setting], true, "{setting}");
+    }
     let errs = c.get(api, &format!("{p}/codeowners/errors")).await;
     assert_eq!(
         errs["errors"].as_array().unwrap().len(),

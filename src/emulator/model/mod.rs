@@ -9,6 +9,7 @@ pub(crate) mod git;
 mod issue_seeding;
 pub(crate) mod issues;
 mod pulls;
+mod setup;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,6 +25,7 @@ pub use issues::IssueView;
 pub(crate) use issues::{Comment, Event, Issue, Label, Milestone};
 pub(crate) use pulls::{Pull, Review};
 pub use pulls::{PullView, ReviewState};
+pub use setup::LabelView;
 
 use super::http::ApiError;
 

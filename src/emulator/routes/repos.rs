@@ -191,6 +191,7 @@ fn protection_json(m: &Model, ri: usize, branch: &str, body: &Value) -> Value {
         v["required_pull_request_reviews"] = json!({"url": format!("{url}/required_pull_request_reviews"),
             "dismiss_stale_reviews": b("dismiss_stale_reviews"),
             "require_code_owner_reviews": b("require_code_owner_reviews"),
+            "require_last_push_approval": b("require_last_push_approval"),
             "required_approving_review_count": r.get("required_approving_review_count").and_then(Value::as_u64).unwrap_or(1)});
     }
     v

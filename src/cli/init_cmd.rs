@@ -1,0 +1,71 @@
+//! `shiprig init`: write the config and the workflows a phase needs, never overwriting a
+//! user's file without `--force` (a diff shows what would change instead).
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::{Exit, Global, UsageError, print_json};
+use crate::setup::init::{self, FileAction};
+use crate::setup::templates::PHASES;
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// 1: gate, lifecycle and staging deploy; 2: release PR, production, smoke and monitor;
+    /// 3: Conductor and agents; 4: product sync. Each phase includes the ones before.
+    #[arg(long, env = "SHIPRIG_PHASE", default_value_t = 1)]
+    pub phase: u8,
+    /// The repository's folder.
+    #[arg(long, env = "SHIPRIG_DIR", default_value = ".", value_name = "PATH")]
+    pub dir: PathBuf,
+    /// Replace files that differ from what this phase writes.
+    #[arg(long, env = "SHIPRIG_FORCE")]
+    pub force: bool,
+    /// Print what would be written and write nothing.
+    #[arg(long, env = "SHIPRIG_DRY_RUN")]
+    pub dry_run: bool,
+}
+
+pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
+    if !PHASES.contains(&args.phase) {
+        return Err(UsageError(format!(
+            "--phase {} is not a phase: expected 1, 2, 3 or 4",
+            args.phase
+        ))
+        .into());
+    }
+    let (wanted, actions) = init::plan_dir(&args.dir, args.phase, args.force);
+    if !args.dry_run {
+        init::apply(&args.dir, &wanted, &actions)?;
+    }
+    if global.json {
+        print_json(&json!({
+            "phase": args.phase, "dir": args.dir, "dry_run": args.dry_run, "files": actions,
+        }))?;
+    } else {
+        print!("{}", render(&actions, args.dry_run));
+    }
+    let refused = actions
+        .iter()
+        .any(|a| matches!(a, FileAction::Refuse { .. }));
+    Ok(if refused { Exit::No } else { Exit::Ok })
+}
+
+fn render(actions: &[FileAction], dry_run: bool) -> String {
+    let mut out = String::new();
+    for action in actions {
+        let (verb, diff) = match action {
+            FileAction::Create { .. } if dry_run => ("would create", None),
+            FileAction::Create { .. } => ("created", None),
+            FileAction::Unchanged { .. } => ("unchanged", None),
+            FileAction::Overwrite { diff, .. } if dry_run => ("would overwrite", Some(diff)),
+            FileAction::Overwrite { diff, .. } => ("overwrote", Some(diff)),
+            FileAction::Refuse { diff, .. } => ("kept (differs; --force replaces it)", Some(diff)),
+        };
+        out.push_str(&format!("{verb}: {}\n", action.path()));
+        if let Some(diff) = diff {
+            out.push_str(diff);
+        }
+    }
+    out
+}

@@ -1,0 +1,249 @@
+//! `shiprig doctor`: from what a repository really has (config, labels, branch protection,
+//! workflows, CODEOWNERS), every gap in its shiprig setup and the command or setting that
+//! closes it. `diagnose` is pure; the command only gathers the [`Facts`].
+
+use serde::Serialize;
+
+use super::labels;
+use super::protection::{self, ProtectionGap};
+use super::workflows::Workflow;
+use crate::config::Config;
+use crate::github::{BranchProtection, RepoLabel};
+
+/// The config as found on the default branch.
+#[derive(Debug, Clone)]
+pub enum ConfigFact {
+    Missing,
+    Invalid(String),
+    Valid(Box<Config>),
+}
+
+/// Everything `doctor` reads from the repository.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub branch: String,
+    pub config: ConfigFact,
+    pub labels: Vec<RepoLabel>,
+    /// `Err` when the protection could not be read (it needs admin rights).
+    pub protection: Result<Option<BranchProtection>, String>,
+    pub workflows: Vec<Workflow>,
+    /// Workflow files that are not valid YAML, with the reason.
+    pub unreadable_workflows: Vec<String>,
+    pub has_codeowners: bool,
+}
+
+/// One gap and how to close it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub area: &'static str,
+    pub gap: String,
+    pub fix: String,
+}
+
+fn finding(area: &'static str, gap: String, fix: impl Into<String>) -> Finding {
+    Finding {
+        area,
+        gap,
+        fix: fix.into(),
+    }
+}
+
+/// Every gap, in a stable order: config, labels, protection, CODEOWNERS, workflows.
+pub fn diagnose(facts: &Facts) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let defaults = Config::default();
+    let config = match &facts.config {
+        ConfigFact::Valid(config) => config.as_ref(),
+        ConfigFact::Missing => {
+            found.push(finding(
+                "config",
+                format!("no .github/shiprig.yml on `{}`", facts.branch),
+                "run `shiprig init`, then commit .github/shiprig.yml (the defaults apply until then)",
+            ));
+            &defaults
+        }
+        ConfigFact::Invalid(message) => {
+            found.push(finding(
+                "config",
+                format!(".github/shiprig.yml is not valid: {message}"),
+                "fix the file; `shiprig config validate .github/shiprig.yml` names the line",
+            ));
+            &defaults
+        }
+    };
+    let missing = labels::missing(&labels::desired(config), &facts.labels);
+    if !missing.is_empty() {
+        found.push(finding(
+            "labels",
+            format!("missing labels: {}", missing.join(", ")),
+            "run `shiprig labels sync`",
+        ));
+    }
+    found.extend(protection_findings(facts, config));
+    if !facts.has_codeowners {
+        found.push(finding(
+            "codeowners",
+            "no CODEOWNERS file, so code-owner review has nobody to ask".into(),
+            "run `shiprig codeowners` and commit .github/CODEOWNERS",
+        ));
+    }
+    found.extend(workflow_findings(facts, config));
+    found
+}
+
+fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+    let branch = &facts.branch;
+    let current = match &facts.protection {
+        Ok(current) => current.as_ref(),
+        Err(reason) => {
+            return vec![finding(
+                "protection",
+                format!("cannot read the protection of `{branch}`: {reason}"),
+                "run `shiprig doctor` with a token that has admin rights on the repository",
+            )];
+        }
+    };
+    let check = &config.gate.check_name;
+    let min = config.gate.humans.min_approvals;
+    protection::gaps(current, check, min)
+        .into_iter()
+        .map(|gap| {
+            let setting = match &gap {
+                ProtectionGap::Unprotected => "add a branch protection rule".to_string(),
+                ProtectionGap::CheckNotRequired { check } => {
+                    format!("require the status check `{check}`")
+                }
+                ProtectionGap::ReviewsNotRequired { wanted } => {
+                    format!("require {wanted} approving review(s)")
+                }
+                ProtectionGap::StaleApprovalsKept => {
+                    "tick \"Dismiss stale pull request approvals\"".to_string()
+                }
+                ProtectionGap::LastPushApprovalNotRequired => {
+                    "tick \"Require approval of the most recent reviewable push\"".to_string()
+                }
+                ProtectionGap::CodeOwnerReviewNotRequired => {
+                    "tick \"Require review from Code Owners\"".to_string()
+                }
+            };
+            finding(
+                "protection",
+                gap.describe(branch),
+                format!(
+                    "run `shiprig bootstrap`, or in Settings → Branches → `{branch}`: {setting}"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A workflow shiprig needs: which command it runs, and on what.
+struct Need {
+    command: &'static str,
+    trigger: Option<&'static str>,
+    template: &'static str,
+}
+
+fn needs(config: &Config) -> Vec<Need> {
+    let need = |command, trigger, template| Need {
+        command,
+        trigger,
+        template,
+    };
+    let mut needs = vec![
+        need("gate", Some("pull_request_target"), "shiprig-gate.yml"),
+        need("lifecycle", None, "shiprig-lifecycle.yml"),
+    ];
+    if config.deploy.contains_key("staging") {
+        needs.push(need("deploy staging", Some("push"), "shiprig-deploy.yml"));
+    }
+    if config.deploy.contains_key("production") {
+        needs.push(need("release publish", None, "shiprig-release.yml"));
+        needs.push(need("deploy production", None, "shiprig-release.yml"));
+        needs.push(need(
+            "smoke production",
+            Some("schedule"),
+            "shiprig-monitor.yml",
+        ));
+    }
+    if !config.conductor.agents.is_empty() {
+        needs.push(need(
+            "conductor tick",
+            Some("schedule"),
+            "shiprig-conductor.yml",
+        ));
+    }
+    needs
+}
+
+fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+    let mut found: Vec<Finding> = facts
+        .unreadable_workflows
+        .iter()
+        .map(|reason| {
+            finding(
+                "workflows",
+                format!("a workflow is not valid YAML: {reason}"),
+                "fix it; `zizmor` and `check-jsonschema --builtin-schema vendor.github-workflows` help",
+            )
+        })
+        .collect();
+    for need in needs(config) {
+        let running: Vec<&Workflow> = facts
+            .workflows
+            .iter()
+            .filter(|w| w.runs(need.command))
+            .collect();
+        let triggered = |w: &&Workflow| need.trigger.is_none_or(|t| w.on(t));
+        if running.is_empty() {
+            found.push(finding(
+                "workflows",
+                format!("no workflow runs `shiprig {}`", need.command),
+                format!(
+                    "run `shiprig init` and commit .github/workflows/{}",
+                    need.template
+                ),
+            ));
+        } else if !running.iter().any(triggered) {
+            let trigger = need.trigger.unwrap_or_default();
+            found.push(finding(
+                "workflows",
+                format!(
+                    "the workflow running `shiprig {}` has no `{trigger}` trigger",
+                    need.command
+                ),
+                format!(
+                    "add `{trigger}` to its `on:` (see workflows-templates/{})",
+                    need.template
+                ),
+            ));
+        }
+    }
+    if let Some(gha) = &config.conductor.dispatch.github_actions
+        && !config.conductor.agents.is_empty()
+        && !facts.workflows.iter().any(|w| w.file == gha.workflow)
+    {
+        found.push(finding(
+            "workflows",
+            format!(
+                "the agent workflow .github/workflows/{} is missing",
+                gha.workflow
+            ),
+            "run `shiprig init --phase 3` and commit it (or point conductor.dispatch at yours)",
+        ));
+    }
+    let check = &config.gate.check_name;
+    for w in &facts.workflows {
+        if w.job_names.iter().any(|n| n == check) {
+            found.push(finding(
+                "workflows",
+                format!(
+                    "{} has a job named `{check}`, which could pass for the gate's check",
+                    w.file
+                ),
+                "rename that job: only shiprig posts the gate's check",
+            ));
+        }
+    }
+    found
+}

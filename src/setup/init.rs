@@ -1,0 +1,155 @@
+//! `shiprig init`: decide what happens to each file a phase needs (create, leave, overwrite
+//! with `--force`, or refuse with a diff), then write exactly that.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::templates::{self, Wanted};
+
+/// What `init` does with one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum FileAction {
+    /// The file is missing: written.
+    Create { path: String },
+    /// The file already holds exactly this: nothing to do.
+    Unchanged { path: String },
+    /// The file differs and `--force` was given: replaced.
+    Overwrite { path: String, diff: String },
+    /// The file differs and there is no `--force`: left alone; the diff shows what `init`
+    /// would write.
+    Refuse { path: String, diff: String },
+}
+
+impl FileAction {
+    pub fn path(&self) -> &str {
+        match self {
+            FileAction::Create { path }
+            | FileAction::Unchanged { path }
+            | FileAction::Overwrite { path, .. }
+            | FileAction::Refuse { path, .. } => path,
+        }
+    }
+
+    /// Whether this action writes the file.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            FileAction::Create { .. } | FileAction::Overwrite { .. }
+        )
+    }
+}
+
+/// The decision for every file of `wanted`, given what each path holds now (`None`: missing).
+pub fn plan(
+    wanted: &[Wanted],
+    existing: impl Fn(&str) -> Option<String>,
+    force: bool,
+) -> Vec<FileAction> {
+    wanted
+        .iter()
+        .map(|file| {
+            let path = file.path.clone();
+            match existing(&file.path) {
+                None => FileAction::Create { path },
+                Some(current) if current == file.content => FileAction::Unchanged { path },
+                Some(current) => {
+                    let diff = unified_diff(&file.path, &current, &file.content);
+                    if force {
+                        FileAction::Overwrite { path, diff }
+                    } else {
+                        FileAction::Refuse { path, diff }
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// A unified diff from what is there to what `init` would write.
+pub fn unified_diff(path: &str, current: &str, wanted: &str) -> String {
+    similar::TextDiff::from_lines(current, wanted)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// Writes the files the plan says to write, under `root`.
+pub fn apply(root: &Path, wanted: &[Wanted], actions: &[FileAction]) -> anyhow::Result<()> {
+    for (file, action) in wanted.iter().zip(actions) {
+        if !action.writes() {
+            continue;
+        }
+        let target = root.join(&file.path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&target, &file.content)
+            .with_context(|| format!("writing {}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// What a file under `root` holds now; `None` when it does not exist or is not text.
+pub fn read_existing(root: &Path, path: &str) -> Option<String> {
+    std::fs::read_to_string(root.join(path)).ok()
+}
+
+/// The files of `phase` and their plan against `root`.
+pub fn plan_dir(root: &Path, phase: u8, force: bool) -> (Vec<Wanted>, Vec<FileAction>) {
+    let wanted = templates::files_for(phase);
+    let actions = plan(&wanted, |p| read_existing(root, p), force);
+    (wanted, actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted(path: &str, content: &str) -> Wanted {
+        Wanted {
+            path: path.into(),
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn a_user_file_is_never_overwritten_without_force() {
+        let files = [wanted("a.yml", "new\n"), wanted("b.yml", "same\n")];
+        let existing = |p: &str| match p {
+            "a.yml" => Some("mine\n".to_string()),
+            "b.yml" => Some("same\n".to_string()),
+            _ => None,
+        };
+        let actions = plan(&files, existing, false);
+        let FileAction::Refuse { diff, .. } = &actions[0] else {
+            panic!("{actions:?}")
+        };
+        assert!(diff.contains("-mine") && diff.contains("+new"), "{diff}");
+        assert_eq!(
+            actions[1],
+            FileAction::Unchanged {
+                path: "b.yml".into()
+            }
+        );
+        assert!(actions.iter().all(|a| !a.writes()));
+        let forced = plan(&files, existing, true);
+        assert!(matches!(forced[0], FileAction::Overwrite { .. }));
+        assert!(forced[0].writes());
+    }
+
+    #[test]
+    fn missing_files_are_created() {
+        let actions = plan(&[wanted("x/y.yml", "y\n")], |_| None, false);
+        assert_eq!(
+            actions,
+            vec![FileAction::Create {
+                path: "x/y.yml".into()
+            }]
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! shiprig's own labels: which it wants (names from the config, colours and descriptions from
+//! here), and the creates and updates that bring a repository there. It never deletes or
+//! renames a label, and never touches one it does not own.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::github::RepoLabel;
+
+/// A label shiprig wants to exist, with its colour (hex, no `#`) and description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelSpec {
+    pub name: String,
+    pub color: String,
+    pub description: String,
+}
+
+fn spec(name: &str, color: &str, description: &str) -> LabelSpec {
+    LabelSpec {
+        name: name.to_string(),
+        color: color.to_string(),
+        description: description.to_string(),
+    }
+}
+
+/// Every label shiprig owns under `config`, in a stable order.
+pub fn desired(config: &Config) -> Vec<LabelSpec> {
+    let l = &config.labels;
+    let mut labels = vec![
+        spec(
+            &l.approved,
+            "0e8a16",
+            "Ready to build: the Conductor may assign it",
+        ),
+        spec(
+            &l.blocked,
+            "b60205",
+            "Has an open blocker (kept true by shiprig)",
+        ),
+        spec(&l.in_progress, "fbca04", "An agent is working on it"),
+        spec(&l.in_review, "1d76db", "Its pull request is open"),
+        spec(&l.done, "5319e7", "Shipped to production"),
+        spec(&l.critical, "d73a4a", "Taken before everything else"),
+        spec(&l.high_priority, "d93f0b", "Taken before normal work"),
+        spec(
+            &l.agent_failed,
+            "e11d21",
+            "The agent failed or stalled: a human looks",
+        ),
+        spec(&l.hold, "c5def5", "A human's hold: shiprig leaves it alone"),
+        spec(
+            &l.human_gate,
+            "d876e3",
+            "Needs a human's approval (shiprig gate)",
+        ),
+    ];
+    for category in config.gate.rules.keys() {
+        labels.push(spec(
+            &format!("{}:{category}", l.human_gate),
+            "d4c5f9",
+            &format!("The change touches {category}: a human approves it"),
+        ));
+    }
+    for agent in &config.conductor.agents {
+        labels.push(spec(
+            &format!("{}{}", l.agent_prefix, agent.name),
+            "bfdadc",
+            &format!("Claimed by shiprig agent {}", agent.name),
+        ));
+    }
+    labels
+}
+
+/// One change to a repository's labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum LabelChange {
+    Create {
+        label: LabelSpec,
+    },
+    /// Colour or description differ; `name` is the existing label's own spelling.
+    Update {
+        name: String,
+        label: LabelSpec,
+    },
+}
+
+impl LabelChange {
+    pub fn describe(&self) -> String {
+        match self {
+            LabelChange::Create { label } => {
+                format!("create label `{}` (#{})", label.name, label.color)
+            }
+            LabelChange::Update { name, label } => format!(
+                "update label `{name}`: colour #{}, description {:?}",
+                label.color, label.description
+            ),
+        }
+    }
+}
+
+/// The changes that give every wanted label its colour and description. Label names are
+/// compared as GitHub does, ignoring case; labels not wanted are never in the result.
+pub fn plan(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<LabelChange> {
+    wanted
+        .iter()
+        .filter_map(|label| {
+            let found = existing
+                .iter()
+                .find(|e| e.name.eq_ignore_ascii_case(&label.name));
+            match found {
+                None => Some(LabelChange::Create {
+                    label: label.clone(),
+                }),
+                Some(e)
+                    if !e.color.eq_ignore_ascii_case(&label.color)
+                        || e.description.as_deref().unwrap_or("") != label.description =>
+                {
+                    Some(LabelChange::Update {
+                        name: e.name.clone(),
+                        label: label.clone(),
+                    })
+                }
+                Some(_) => None,
+            }
+        })
+        .collect()
+}
+
+/// Names of wanted labels the repository lacks (what `doctor` reports).
+pub fn missing(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<String> {
+    plan(wanted, existing)
+        .into_iter()
+        .filter_map(|c| match c {
+            LabelChange::Create { label } => Some(label.name),
+            LabelChange::Update { .. } => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn existing(name: &str, color: &str, description: Option<&str>) -> RepoLabel {
+        RepoLabel {
+            name: name.into(),
+            color: color.into(),
+            description: description.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn wanted_labels_follow_the_config() {
+        let config = Config::from_yaml(
+            "t.yml",
+            "labels: {approved: ready}\ngate: {rules: {auth: {paths: [\"src/auth/**\"]}}}\n\
+             conductor: {agents: [{name: a1}]}\n",
+        )
+        .unwrap();
+        let names: Vec<String> = desired(&config).into_iter().map(|l| l.name).collect();
+        for name in [
+            "ready",
+            "human-gate",
+            "human-gate:auth",
+            "agent:a1",
+            "on-hold",
+            "agent-failed",
+        ] {
+            assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+        }
+        assert!(!names.contains(&"approved".to_string()));
+    }
+
+    #[test]
+    fn sync_creates_and_updates_only_its_own_and_never_renames() {
+        let wanted = vec![
+            spec("approved", "0e8a16", "ready"),
+            spec("blocked", "b60205", "blocker"),
+            spec("done", "5319e7", "shipped"),
+        ];
+        let have = vec![
+            existing("Approved", "ffffff", Some("a human's colour")),
+            existing("done", "5319E7", Some("shipped")),
+            existing("bug", "d73a4a", None),
+        ];
+        let changes = plan(&wanted, &have);
+        assert_eq!(
+            changes,
+            vec![
+                LabelChange::Update {
+                    name: "Approved".into(),
+                    label: wanted[0].clone()
+                },
+                LabelChange::Create {
+                    label: wanted[1].clone()
+                },
+            ]
+        );
+        assert_eq!(missing(&wanted, &have), vec!["blocked".to_string()]);
+        assert!(plan(&wanted, &[]).len() == 3);
+    }
+}

@@ -1,0 +1,200 @@
+//! The branch protection the gate needs: `shiprig/human-gate` required, stale approvals
+//! dismissed, the most recent push approved by someone else, code owners' review required.
+//! `gaps` says what a branch lacks; `body` is the PUT that closes them while keeping every
+//! other setting (other required checks, push restrictions, admin enforcement) as it was.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::github::{BranchProtection, Enabled, RequiredReviews};
+
+/// One thing the branch's protection lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtectionGap {
+    /// The branch has no protection at all.
+    Unprotected,
+    /// The gate's check is not a required status check.
+    CheckNotRequired {
+        check: String,
+    },
+    /// Pull requests need fewer approvals than the gate's humans (or none at all).
+    ReviewsNotRequired {
+        wanted: u32,
+    },
+    StaleApprovalsKept,
+    LastPushApprovalNotRequired,
+    CodeOwnerReviewNotRequired,
+}
+
+impl ProtectionGap {
+    /// The gap as a person reads it.
+    pub fn describe(&self, branch: &str) -> String {
+        match self {
+            ProtectionGap::Unprotected => format!("branch `{branch}` is not protected"),
+            ProtectionGap::CheckNotRequired { check } => {
+                format!("`{check}` is not a required status check on `{branch}`")
+            }
+            ProtectionGap::ReviewsNotRequired { wanted } => {
+                format!("`{branch}` does not require {wanted} approving review(s)")
+            }
+            ProtectionGap::StaleApprovalsKept => {
+                format!("`{branch}` keeps approvals after new commits (dismiss stale approvals)")
+            }
+            ProtectionGap::LastPushApprovalNotRequired => format!(
+                "`{branch}` lets the last pusher's own approval count (require approval of the most recent push)"
+            ),
+            ProtectionGap::CodeOwnerReviewNotRequired => {
+                format!("`{branch}` does not require review from code owners")
+            }
+        }
+    }
+}
+
+/// What the branch lacks for the gate; empty when nothing.
+pub fn gaps(
+    current: Option<&BranchProtection>,
+    check: &str,
+    min_approvals: u32,
+) -> Vec<ProtectionGap> {
+    let Some(current) = current else {
+        return vec![ProtectionGap::Unprotected];
+    };
+    let mut gaps = Vec::new();
+    let required = current
+        .required_status_checks
+        .as_ref()
+        .map(|c| c.names())
+        .unwrap_or_default();
+    if !required.iter().any(|c| c == check) {
+        gaps.push(ProtectionGap::CheckNotRequired {
+            check: check.to_string(),
+        });
+    }
+    let reviews = current.required_pull_request_reviews.as_ref();
+    let wanted = min_approvals.max(1);
+    if reviews.is_none_or(|r| r.required_approving_review_count < wanted) {
+        gaps.push(ProtectionGap::ReviewsNotRequired { wanted });
+    }
+    let reviews = reviews.cloned().unwrap_or_default();
+    if !reviews.dismiss_stale_reviews {
+        gaps.push(ProtectionGap::StaleApprovalsKept);
+    }
+    if !reviews.require_last_push_approval {
+        gaps.push(ProtectionGap::LastPushApprovalNotRequired);
+    }
+    if !reviews.require_code_owner_reviews {
+        gaps.push(ProtectionGap::CodeOwnerReviewNotRequired);
+    }
+    gaps
+}
+
+/// The `PUT /repos/{o}/{r}/branches/{b}/protection` body: the gate's settings on top of
+/// everything the branch already had.
+pub fn body(current: Option<&BranchProtection>, check: &str, min_approvals: u32) -> Value {
+    let current = current.cloned().unwrap_or_default();
+    let checks = current.required_status_checks.unwrap_or_default();
+    let mut contexts = checks.names();
+    if !contexts.iter().any(|c| c == check) {
+        contexts.push(check.to_string());
+    }
+    let reviews: RequiredReviews = current.required_pull_request_reviews.unwrap_or_default();
+    let enabled = |e: &Option<Enabled>| e.as_ref().is_some_and(|e| e.enabled);
+    let restrictions = current.restrictions.map(|r| {
+        json!({
+            "users": r.users.into_iter().map(|u| u.login).collect::<Vec<_>>(),
+            "teams": r.teams.into_iter().map(|t| t.slug).collect::<Vec<_>>(),
+            "apps": r.apps.into_iter().map(|a| a.slug).collect::<Vec<_>>(),
+        })
+    });
+    json!({
+        "required_status_checks": {"strict": checks.strict, "contexts": contexts},
+        "enforce_admins": enabled(&current.enforce_admins),
+        "required_pull_request_reviews": {
+            "dismiss_stale_reviews": true,
+            "require_code_owner_reviews": true,
+            "require_last_push_approval": true,
+            "required_approving_review_count": reviews.required_approving_review_count.max(min_approvals).max(1),
+        },
+        "restrictions": restrictions,
+        "required_linear_history": enabled(&current.required_linear_history),
+        "allow_force_pushes": enabled(&current.allow_force_pushes),
+        "allow_deletions": enabled(&current.allow_deletions),
+        "block_creations": enabled(&current.block_creations),
+        "required_conversation_resolution": enabled(&current.required_conversation_resolution),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::{Login, RequiredChecks, Restrictions};
+
+    const CHECK: &str = "shiprig/human-gate";
+
+    #[test]
+    fn an_unprotected_branch_has_one_gap_and_gets_everything() {
+        assert_eq!(gaps(None, CHECK, 1), vec![ProtectionGap::Unprotected]);
+        let put = body(None, CHECK, 2);
+        assert_eq!(put["required_status_checks"]["contexts"], json!([CHECK]));
+        let reviews = &put["required_pull_request_reviews"];
+        assert_eq!(reviews["dismiss_stale_reviews"], true);
+        assert_eq!(reviews["require_last_push_approval"], true);
+        assert_eq!(reviews["require_code_owner_reviews"], true);
+        assert_eq!(reviews["required_approving_review_count"], 2);
+        assert_eq!(put["restrictions"], Value::Null);
+    }
+
+    #[test]
+    fn the_body_keeps_what_a_human_set_and_closes_every_gap() {
+        let current = BranchProtection {
+            required_status_checks: Some(RequiredChecks {
+                strict: true,
+                contexts: vec!["ci / test".into()],
+                checks: vec![],
+            }),
+            required_pull_request_reviews: Some(RequiredReviews {
+                required_approving_review_count: 3,
+                ..RequiredReviews::default()
+            }),
+            enforce_admins: Some(Enabled { enabled: true }),
+            restrictions: Some(Restrictions {
+                users: vec![Login {
+                    login: "release-bot".into(),
+                }],
+                ..Restrictions::default()
+            }),
+            required_linear_history: Some(Enabled { enabled: true }),
+            ..BranchProtection::default()
+        };
+        assert_eq!(
+            gaps(Some(&current), CHECK, 1),
+            vec![
+                ProtectionGap::CheckNotRequired {
+                    check: CHECK.into()
+                },
+                ProtectionGap::StaleApprovalsKept,
+                ProtectionGap::LastPushApprovalNotRequired,
+                ProtectionGap::CodeOwnerReviewNotRequired,
+            ]
+        );
+        let put = body(Some(&current), CHECK, 1);
+        assert_eq!(
+            put["required_status_checks"],
+            json!({"strict": true, "contexts": ["ci / test", CHECK]})
+        );
+        assert_eq!(put["enforce_admins"], true);
+        assert_eq!(put["required_linear_history"], true);
+        assert_eq!(put["restrictions"]["users"], json!(["release-bot"]));
+        assert_eq!(
+            put["required_pull_request_reviews"]["required_approving_review_count"],
+            3
+        );
+        let after: BranchProtection = serde_json::from_value(json!({
+            "required_status_checks": put["required_status_checks"],
+            "required_pull_request_reviews": put["required_pull_request_reviews"],
+        }))
+        .unwrap();
+        assert!(gaps(Some(&after), CHECK, 1).is_empty());
+    }
+}

@@ -1,0 +1,199 @@
+//! The files `shiprig init` writes, by phase: the config and the workflow templates shipped in
+//! `workflows-templates/`, embedded in the binary so they always match its version.
+
+/// Where each template goes in a user's repository, and its text.
+pub const GATE: (&str, &str) = (
+    ".github/workflows/shiprig-gate.yml",
+    include_str!("../../workflows-templates/gate.yml"),
+);
+pub const LIFECYCLE: (&str, &str) = (
+    ".github/workflows/shiprig-lifecycle.yml",
+    include_str!("../../workflows-templates/lifecycle.yml"),
+);
+pub const DEPLOY_STAGING: (&str, &str) = (
+    ".github/workflows/shiprig-deploy.yml",
+    include_str!("../../workflows-templates/deploy-staging.yml"),
+);
+pub const DEPLOY: (&str, &str) = (
+    ".github/workflows/shiprig-deploy.yml",
+    include_str!("../../workflows-templates/deploy.yml"),
+);
+pub const RELEASE: (&str, &str) = (
+    ".github/workflows/shiprig-release.yml",
+    include_str!("../../workflows-templates/release.yml"),
+);
+pub const MONITOR: (&str, &str) = (
+    ".github/workflows/shiprig-monitor.yml",
+    include_str!("../../workflows-templates/monitor.yml"),
+);
+pub const CONDUCTOR: (&str, &str) = (
+    ".github/workflows/shiprig-conductor.yml",
+    include_str!("../../workflows-templates/conductor.yml"),
+);
+pub const AGENT: (&str, &str) = (
+    ".github/workflows/shiprig-agent.yml",
+    include_str!("../../workflows-templates/agent.yml"),
+);
+pub const CODEOWNERS: (&str, &str) = (
+    ".github/CODEOWNERS.template",
+    include_str!("../../CODEOWNERS.template"),
+);
+
+pub const CONFIG_PATH: &str = ".github/shiprig.yml";
+
+/// Every workflow template, by the name it is installed under.
+pub const WORKFLOWS: &[(&str, &str)] = &[
+    GATE,
+    LIFECYCLE,
+    DEPLOY_STAGING,
+    DEPLOY,
+    RELEASE,
+    MONITOR,
+    CONDUCTOR,
+    AGENT,
+];
+
+/// One file `init` wants in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub path: String,
+    pub content: String,
+}
+
+impl Wanted {
+    fn of((path, content): (&str, &str)) -> Self {
+        Wanted {
+            path: path.to_string(),
+            content: content.to_string(),
+        }
+    }
+}
+
+/// The phases: 1 gate, lifecycle, staging deploy; 2 release PR, production, smoke and
+/// monitor; 3 Conductor and agents; 4 product sync.
+pub const PHASES: std::ops::RangeInclusive<u8> = 1..=4;
+
+/// Everything phase `phase` needs (each phase includes the ones before it).
+pub fn files_for(phase: u8) -> Vec<Wanted> {
+    let mut files = vec![
+        Wanted {
+            path: CONFIG_PATH.to_string(),
+            content: config_text(phase),
+        },
+        Wanted::of(CODEOWNERS),
+        Wanted::of(GATE),
+        Wanted::of(LIFECYCLE),
+    ];
+    if phase >= 2 {
+        files.extend([DEPLOY, RELEASE, MONITOR].map(Wanted::of));
+    } else {
+        files.push(Wanted::of(DEPLOY_STAGING));
+    }
+    if phase >= 3 {
+        files.extend([CONDUCTOR, AGENT].map(Wanted::of));
+    }
+    files
+}
+
+const CONFIG_HEAD: &str = r#"# shiprig's config. Every key has a default; `shiprig config validate` checks this file and
+# `shiprig config schema` prints its JSON Schema for editors.
+version: 1
+
+# The human gate: a change touching these paths needs an approval from a human (not its author,
+# not a bot) on its latest commit. The config, CODEOWNERS and workflows are always gated.
+gate:
+  rules:
+    auth: {paths: ["src/auth/**", "**/session*"]}
+    payments: {paths: ["src/billing/**"]}
+    schema: {paths: ["migrations/**", "**/*.sql"]}
+    deletion: {paths: ["src/retention/**"], diff_patterns: ['(?i)\bDELETE\s+FROM\b']}
+    dependencies: {new_dependencies: true}
+  humans: {min_approvals: 1, min_permission: write}
+
+# Slack hears about deploys, agents and gates when this variable holds a webhook URL.
+notify:
+  slack: {webhook_url_env: SLACK_WEBHOOK_URL}
+
+# Deploy commands are argv lists, never shell strings.
+deploy:
+  staging:
+    command: ["./scripts/deploy.sh", "staging"]
+    url: https://staging.example.com
+    smoke:
+      - {name: health, url: "https://staging.example.com/healthz", expect_status: 200}
+"#;
+
+const CONFIG_PRODUCTION: &str = r#"  production:
+    command: ["./scripts/deploy.sh", "production"]
+    url: https://example.com
+    smoke:
+      - {name: health, url: "https://example.com/healthz", expect_status: 200}
+
+# Merging the release PR into the production branch tags, publishes and deploys.
+release: {production_branch: production, tag_prefix: v}
+"#;
+
+const CONFIG_CONDUCTOR: &str = r#"
+# The Conductor hands approved issues to idle agents, in dependency order.
+approvers: {min_permission: maintain}
+conductor:
+  agents:
+    - {name: agent-1}
+  dispatch:
+    github_actions: {workflow: shiprig-agent.yml, ref: main}
+  stale_after: 6h
+"#;
+
+const CONFIG_PRODUCT: &str = r#"
+# The product tool the queue comes from; its token is read from this variable.
+product:
+  clickup: {token_env: CLICKUP_TOKEN, list: "901", ready_status: ready to build, done_status: complete}
+"#;
+
+/// The config for `phase`.
+pub fn config_text(phase: u8) -> String {
+    let mut text = CONFIG_HEAD.to_string();
+    if phase >= 2 {
+        text.push_str(CONFIG_PRODUCTION);
+    }
+    if phase >= 3 {
+        text.push_str(CONFIG_CONDUCTOR);
+    }
+    if phase >= 4 {
+        text.push_str(CONFIG_PRODUCT);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_phase_config_is_valid_and_grows() {
+        let mut previous = 0;
+        for phase in PHASES {
+            let text = config_text(phase);
+            let config = crate::config::Config::from_yaml("init.yml", &text)
+                .unwrap_or_else(|e| panic!("phase {phase}: {e}"));
+            assert_eq!(config.deploy.contains_key("production"), phase >= 2);
+            assert_eq!(config.conductor.agents.len(), usize::from(phase >= 3));
+            assert_eq!(config.product.clickup.is_some(), phase >= 4);
+            assert!(files_for(phase).len() >= previous);
+            previous = files_for(phase).len();
+        }
+    }
+
+    #[test]
+    fn each_phase_writes_one_deploy_workflow() {
+        for phase in PHASES {
+            let files = files_for(phase);
+            let deploys = files.iter().filter(|f| f.path == DEPLOY.0).count();
+            assert_eq!(deploys, 1, "phase {phase}");
+            let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            paths.sort_unstable();
+            paths.dedup();
+            assert_eq!(paths.len(), files.len(), "phase {phase}: a path twice");
+        }
+    }
+}

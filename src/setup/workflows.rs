@@ -1,0 +1,99 @@
+//! Reading a repository's workflow files the way `doctor` needs: their triggers, the shiprig
+//! commands they run, and their jobs' names.
+
+use serde_json::Value;
+
+/// One workflow file, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workflow {
+    pub file: String,
+    pub triggers: Vec<String>,
+    /// `command` of every step that uses the shiprig action (`conductor tick`, `gate`, …).
+    pub commands: Vec<String>,
+    /// Every job's id and `name:`.
+    pub job_names: Vec<String>,
+    pub has_schedule: bool,
+}
+
+/// Parses a workflow; `Err` says why it is not one.
+pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
+    let doc: Value = serde_saphyr::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let on = doc.get("on").or_else(|| doc.get("true"));
+    let triggers = match on {
+        Some(Value::String(event)) => vec![event.clone()],
+        Some(Value::Array(events)) => events
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::Object(events)) => events.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let has_schedule = on
+        .and_then(|o| o.get("schedule"))
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    let mut commands = Vec::new();
+    let mut job_names = Vec::new();
+    if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
+        for (id, job) in jobs {
+            job_names.push(id.clone());
+            if let Some(name) = job.get("name").and_then(Value::as_str) {
+                job_names.push(name.to_string());
+            }
+            commands.extend(shiprig_commands(job));
+        }
+    }
+    Ok(Workflow {
+        file: file.to_string(),
+        triggers,
+        commands,
+        job_names,
+        has_schedule,
+    })
+}
+
+fn shiprig_commands(job: &Value) -> Vec<String> {
+    let steps = job.get("steps").and_then(Value::as_array);
+    steps
+        .into_iter()
+        .flatten()
+        .filter(|step| {
+            step.get("uses")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u.split('@').next().is_some_and(|a| a.ends_with("/shiprig")))
+        })
+        .filter_map(|step| step.pointer("/with/command").and_then(Value::as_str))
+        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+impl Workflow {
+    pub fn runs(&self, command: &str) -> bool {
+        self.commands.iter().any(|c| c == command)
+    }
+
+    pub fn on(&self, trigger: &str) -> bool {
+        self.triggers.iter().any(|t| t == trigger)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::templates;
+
+    #[test]
+    fn the_templates_read_as_what_they_run() {
+        let gate = read("g", templates::GATE.1).unwrap();
+        assert!(gate.runs("gate") && gate.on("pull_request_target") && gate.on("merge_group"));
+        let conductor = read("c", templates::CONDUCTOR.1).unwrap();
+        assert!(conductor.runs("conductor tick") && conductor.has_schedule);
+        let monitor = read("m", templates::MONITOR.1).unwrap();
+        assert!(monitor.runs("smoke production") && monitor.has_schedule);
+        let deploy = read("d", templates::DEPLOY.1).unwrap();
+        assert!(deploy.runs("deploy staging") && deploy.runs("release-pr"));
+        assert!(!deploy.has_schedule);
+        assert!(read("x", "on: [push\n").is_err());
+    }
+}
