@@ -12,3 +12,5 @@ pub mod demo;
 pub mod emulator;
 pub mod github;
 pub mod notify;
+pub mod plan;
+pub mod product;

@@ -6,6 +6,8 @@ mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
 mod env;
+mod plan_cmd;
+mod product_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -64,6 +66,12 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Run the design's example against the built-in GitHub emulator, tick by tick.
     Demo(demo_cmd::DemoArgs),
+    /// Apply a plan file: a milestone, its issues and their dependencies.
+    #[command(subcommand)]
+    Plan(plan_cmd::PlanCommand),
+    /// The product tool (Asana, ClickUp): pull the ready queue into milestones.
+    #[command(subcommand)]
+    Product(product_cmd::ProductCommand),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -97,6 +105,8 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
+        Command::Plan(command) => plan_cmd::run(command, &cli.global, env).await,
+        Command::Product(command) => product_cmd::run(command, &cli.global, env).await,
     }
 }
 

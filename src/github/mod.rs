@@ -5,6 +5,7 @@
 //! safe to retry within a time budget, counts requests, and returns shiprig's own small types.
 
 mod api;
+mod api_plan;
 pub mod auth;
 pub mod clock;
 mod error;
@@ -27,6 +28,8 @@ pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;
 pub use retry::RetryPolicy;
+pub use api::escape as api_escape;
+pub use api_plan::{IssueUpdate, NewIssue};
 pub use types::*;
 
 pub const API_VERSION: &str = "2022-11-28";

@@ -1,0 +1,117 @@
+//! Asana (REST 1.0, `Authorization: Bearer`, bodies wrapped in `{"data": …}`): features are
+//! tasks in the project's ready section; done moves them to the done section (or completes
+//! them) and adds a comment story.
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::http::Api;
+use super::{Feature, Story};
+use crate::config::Asana;
+use crate::github::api_escape as escape;
+
+pub const DEFAULT_URL: &str = "https://app.asana.com/api/1.0";
+
+#[derive(Debug, Clone)]
+pub struct AsanaClient {
+    api: Api,
+    config: Asana,
+}
+
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct Section {
+    gid: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Task {
+    gid: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    completed: bool,
+    #[serde(default)]
+    permalink_url: String,
+}
+
+impl AsanaClient {
+    pub fn new(base: &str, token: &str, config: Asana) -> anyhow::Result<Self> {
+        let api = Api::new("Asana", base, format!("Bearer {token}"))?;
+        Ok(AsanaClient { api, config })
+    }
+
+    /// A section of the project by name or gid.
+    async fn section(&self, wanted: &str) -> anyhow::Result<String> {
+        let path = format!("/projects/{}/sections", escape(&self.config.project));
+        let sections: Data<Vec<Section>> = self.api.get(&path).await?;
+        sections
+            .data
+            .into_iter()
+            .find(|s| s.gid == wanted || s.name.eq_ignore_ascii_case(wanted))
+            .map(|s| s.gid)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "Asana project {} has no section {wanted:?}",
+                    self.config.project
+                )
+            })
+    }
+
+    pub async fn ready(&self) -> anyhow::Result<Vec<Feature>> {
+        let section = self.section(&self.config.ready_section).await?;
+        let fields = "opt_fields=name,notes,completed,permalink_url&limit=100";
+        let path = format!("/sections/{}/tasks?{fields}", escape(&section));
+        let tasks: Data<Vec<Task>> = self.api.get(&path).await?;
+        let mut features = Vec::new();
+        for task in tasks.data.into_iter().filter(|t| !t.completed) {
+            let path = format!("/tasks/{}/subtasks?{fields}", escape(&task.gid));
+            let subtasks: Data<Vec<Task>> = self.api.get(&path).await?;
+            features.push(Feature {
+                stories: subtasks
+                    .data
+                    .into_iter()
+                    .map(|s| Story {
+                        id: s.gid,
+                        name: s.name,
+                    })
+                    .collect(),
+                id: task.gid,
+                name: task.name,
+                description: task.notes,
+                url: task.permalink_url,
+            });
+        }
+        Ok(features)
+    }
+
+    /// Moves the task to the done section, or completes it when none is configured; then
+    /// comments.
+    pub async fn complete(&self, gid: &str, comment: &str) -> anyhow::Result<()> {
+        match &self.config.done_section {
+            Some(done) => {
+                let section = self.section(done).await?;
+                let path = format!("/sections/{}/addTask", escape(&section));
+                let body = json!({ "data": { "task": gid } });
+                self.api.send::<serde_json::Value>(Method::POST, &path, &body).await?;
+            }
+            None => {
+                let body = json!({ "data": { "completed": true } });
+                let path = format!("/tasks/{}", escape(gid));
+                self.api.send::<serde_json::Value>(Method::PUT, &path, &body).await?;
+            }
+        }
+        let path = format!("/tasks/{}/stories", escape(gid));
+        let body = json!({ "data": { "text": comment } });
+        self.api.send::<serde_json::Value>(Method::POST, &path, &body).await?;
+        Ok(())
+    }
+}
