@@ -6,10 +6,11 @@ use anyhow::Context as _;
 use clap::Subcommand;
 
 use super::env::{self, Environment};
-use super::{Exit, Global, print_json};
+use super::{Exit, Global, UsageError, print_json};
 use crate::conductor::{self, Effect, Tick, TickReport, summary};
 use crate::config::Config;
-use crate::notify::{Notifier, Slack};
+use crate::notify::{Notifier, ProductHook, Slack};
+use crate::product::ProductTool;
 
 #[derive(Debug, Subcommand)]
 pub enum ConductorCommand {
@@ -41,12 +42,14 @@ pub async fn run(
     let gh = environment.github()?.for_repo(&repo);
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
     let notifier = notifier(&config, environment)?;
+    let product = ProductTool::from_config(&config.product, |name| environment.get(name))
+        .map_err(|e| UsageError(format!("{e:#}")))?;
     let tick = Tick {
         gh: &gh,
         repo: &repo,
         config: &config,
         notifier: &notifier,
-        product: None,
+        product: product.as_ref().map(|p| p as &dyn ProductHook),
     };
     let mut report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
     if let Some(path) = &args.summary {
@@ -63,11 +66,24 @@ pub async fn run(
     Ok(if failed { Exit::Outside } else { Exit::Ok })
 }
 
-/// Slack from the webhook variable the config names; absent variable, no Slack.
+/// Slack from the variables the config names: a bot token with a channel when both are set,
+/// else the webhook; neither set, no Slack.
 pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<Notifier> {
     let Some(slack) = &config.notify.slack else {
         return Ok(Notifier::default());
     };
+    let token = slack
+        .bot_token_env
+        .as_deref()
+        .and_then(|n| environment.get(n));
+    if let (Some(token), Some(channel)) = (token, &slack.channel) {
+        let api = environment
+            .get("SLACK_API_URL")
+            .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_URL.into());
+        return Ok(Notifier {
+            slack: Some(Slack::bot(api, token, channel)?),
+        });
+    }
     match environment.get(&slack.webhook_url_env) {
         Some(url) => Ok(Notifier {
             slack: Some(Slack::webhook(url)?),

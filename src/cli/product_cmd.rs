@@ -35,7 +35,9 @@ pub async fn run(
     let tool = ProductTool::from_config(&config.product, |name| environment.get(name))
         .map_err(|e| UsageError(format!("{e:#}")))?
         .ok_or_else(|| {
-            UsageError("no product tool configured: add `product.clickup` or `product.asana`".into())
+            UsageError(
+                "no product tool configured: add `product.clickup` or `product.asana`".into(),
+            )
         })?;
     let report = pull::pull(&gh, &repo, &tool, &config.labels, args.dry_run).await?;
     if global.json {
@@ -44,7 +46,10 @@ pub async fn run(
         println!("{}: nothing is ready to build", report.tool);
     } else {
         for feature in &report.features {
-            println!("{} feature {} {:?}:", report.tool, feature.feature, feature.name);
+            println!(
+                "{} feature {} {:?}:",
+                report.tool, feature.feature, feature.name
+            );
             print!("{}", plan_cmd::render(&feature.plan));
         }
     }

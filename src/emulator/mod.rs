@@ -5,7 +5,9 @@
 //! way GitHub does; the production client is simply pointed at [`Emulator::url`]. Tests seed and
 //! assert through [`Emulator::model`], read the request log, and inject faults.
 
+pub mod asana;
 mod auth;
+pub mod clickup;
 mod fault;
 mod http;
 mod model;
@@ -13,6 +15,7 @@ mod render;
 mod routes;
 mod server;
 pub mod slack;
+pub mod tools;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;

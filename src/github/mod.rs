@@ -24,12 +24,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use api::escape as api_escape;
+pub use api_plan::{IssueUpdate, NewIssue};
 pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;
 pub use retry::RetryPolicy;
-pub use api::escape as api_escape;
-pub use api_plan::{IssueUpdate, NewIssue};
 pub use types::*;
 
 pub const API_VERSION: &str = "2022-11-28";

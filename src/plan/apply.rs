@@ -14,7 +14,10 @@ use crate::github::{GitHub, IssueUpdate, NewIssue, Repo};
 /// and the blockers of matched issues that have any. Reads only: a plan that cannot apply
 /// (an issue to take over that does not exist) stops here, before any write.
 pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<Existing> {
-    let milestones = gh.all_milestones(repo).await.context("reading milestones")?;
+    let milestones = gh
+        .all_milestones(repo)
+        .await
+        .context("reading milestones")?;
     let milestone = milestones.into_iter().find(|m| m.title == plan.milestone);
     let mut existing = Existing::default();
     if let Some(found) = &milestone {
@@ -29,7 +32,9 @@ pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<E
             continue;
         }
         let issue = gh.issue_optional(repo, number).await?.ok_or_else(|| {
-            UsageError(format!("the plan takes over issue #{number}, which does not exist"))
+            UsageError(format!(
+                "the plan takes over issue #{number}, which does not exist"
+            ))
         })?;
         if issue.is_pull_request() {
             return Err(UsageError(format!("#{number} is a pull request, not an issue")).into());
@@ -109,7 +114,11 @@ pub async fn apply(
         }
         applied.done.push(change.clone());
     }
-    applied.issues = known.issues.iter().map(|(k, (n, _))| (k.clone(), *n)).collect();
+    applied.issues = known
+        .issues
+        .iter()
+        .map(|(k, (n, _))| (k.clone(), *n))
+        .collect();
     applied.milestone = known.milestone;
     applied
 }
@@ -162,7 +171,8 @@ async fn perform(
             gh.update_issue(repo, *number, &update).await?;
         }
         Change::AddLabels { key, labels } => {
-            gh.add_labels(repo, number_of(known, key)?.0, labels).await?;
+            gh.add_labels(repo, number_of(known, key)?.0, labels)
+                .await?;
         }
         Change::AddBlockedBy { key, blocker } => {
             let (number, _) = number_of(known, key)?;

@@ -52,7 +52,10 @@ pub enum Change {
         labels: Vec<String>,
     },
     /// A native dependency, added by the blocker's database id.
-    AddBlockedBy { key: String, blocker: String },
+    AddBlockedBy {
+        key: String,
+        blocker: String,
+    },
 }
 
 /// Which existing issue each plan key stands for: its marker first, then `issue: N`.

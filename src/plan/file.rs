@@ -293,13 +293,16 @@ issues:
 ";
         let err = parse(text).unwrap_err();
         assert_eq!((err.line, err.column), (9, 9), "{err}");
-        assert!(err.message.contains("a → blocked by b → blocked by a"), "{err}");
+        assert!(
+            err.message.contains("a → blocked by b → blocked by a"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_issue_blocking_itself_is_a_cycle() {
-        let err = parse("milestone: M\nissues:\n  - {key: a, title: A, blocked_by: [a]}\n")
-            .unwrap_err();
+        let err =
+            parse("milestone: M\nissues:\n  - {key: a, title: A, blocked_by: [a]}\n").unwrap_err();
         assert!(err.message.contains("cycle"), "{err}");
         assert_eq!(err.line, 3);
     }
@@ -322,13 +325,13 @@ issues:
 
     #[test]
     fn unknown_fields_and_bad_keys_are_refused() {
-        let err = parse("milestone: M\nissues:\n  - {key: a, title: A, blockd_by: []}\n")
-            .unwrap_err();
+        let err =
+            parse("milestone: M\nissues:\n  - {key: a, title: A, blockd_by: []}\n").unwrap_err();
         assert_eq!(err.line, 3, "{err}");
         let err = parse("milestone: M\nissues:\n  - {key: 'A b', title: A}\n").unwrap_err();
         assert!(err.message.contains("invalid key"), "{err}");
-        let err = parse("milestone: M\nissues:\n  - {key: a, title: A, priority: urgent}\n")
-            .unwrap_err();
+        let err =
+            parse("milestone: M\nissues:\n  - {key: a, title: A, priority: urgent}\n").unwrap_err();
         assert_eq!(err.line, 3, "{err}");
     }
 

@@ -101,17 +101,23 @@ impl AsanaClient {
                 let section = self.section(done).await?;
                 let path = format!("/sections/{}/addTask", escape(&section));
                 let body = json!({ "data": { "task": gid } });
-                self.api.send::<serde_json::Value>(Method::POST, &path, &body).await?;
+                self.api
+                    .send::<serde_json::Value>(Method::POST, &path, &body)
+                    .await?;
             }
             None => {
                 let body = json!({ "data": { "completed": true } });
                 let path = format!("/tasks/{}", escape(gid));
-                self.api.send::<serde_json::Value>(Method::PUT, &path, &body).await?;
+                self.api
+                    .send::<serde_json::Value>(Method::PUT, &path, &body)
+                    .await?;
             }
         }
         let path = format!("/tasks/{}/stories", escape(gid));
         let body = json!({ "data": { "text": comment } });
-        self.api.send::<serde_json::Value>(Method::POST, &path, &body).await?;
+        self.api
+            .send::<serde_json::Value>(Method::POST, &path, &body)
+            .await?;
         Ok(())
     }
 }

@@ -123,10 +123,14 @@ impl ClickUpClient {
     pub async fn complete(&self, id: &str, comment: &str) -> anyhow::Result<()> {
         let path = format!("/task/{}", escape(id));
         let body = json!({ "status": self.config.done_status });
-        self.api.send::<serde_json::Value>(Method::PUT, &path, &body).await?;
+        self.api
+            .send::<serde_json::Value>(Method::PUT, &path, &body)
+            .await?;
         let path = format!("/task/{}/comment", escape(id));
         let body = json!({ "comment_text": comment, "notify_all": false });
-        self.api.send::<serde_json::Value>(Method::POST, &path, &body).await?;
+        self.api
+            .send::<serde_json::Value>(Method::POST, &path, &body)
+            .await?;
         Ok(())
     }
 }

@@ -24,7 +24,11 @@ impl std::fmt::Debug for Api {
 }
 
 impl Api {
-    pub(crate) fn new(tool: &'static str, base: &str, authorization: String) -> anyhow::Result<Api> {
+    pub(crate) fn new(
+        tool: &'static str,
+        base: &str,
+        authorization: String,
+    ) -> anyhow::Result<Api> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
@@ -66,7 +70,11 @@ impl Api {
             request = request.json(body);
         }
         let response = request.send().await.map_err(|e| {
-            anyhow::anyhow!("{} {method} {shown}: unreachable: {}", self.tool, e.without_url())
+            anyhow::anyhow!(
+                "{} {method} {shown}: unreachable: {}",
+                self.tool,
+                e.without_url()
+            )
         })?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
@@ -89,5 +97,9 @@ fn message(text: &str) -> String {
         .as_str()
         .or_else(|| value["err"].as_str())
         .unwrap_or("no message");
-    found.chars().filter(|c| !c.is_control()).take(300).collect()
+    found
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect()
 }

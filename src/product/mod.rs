@@ -101,7 +101,11 @@ impl ProductTool {
 
 /// The comment a feature gets when its milestone closes.
 pub fn completion_comment(title: &str, url: &str) -> String {
-    let title: String = title.chars().filter(|c| !c.is_control()).take(200).collect();
+    let title: String = title
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
     format!("shiprig: the GitHub milestone \"{title}\" is complete: {url}")
 }
 

@@ -75,11 +75,16 @@ pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> Plan
     let (milestone, description) = match linked {
         Some(m) => (m.title.clone(), None),
         None => match milestones.iter().find(|m| m.title == name) {
-            Some(m) if marker::feature_of(m.description.as_deref().unwrap_or_default()).is_none() => {
+            Some(m)
+                if marker::feature_of(m.description.as_deref().unwrap_or_default()).is_none() =>
+            {
                 let current = m.description.clone().unwrap_or_default();
                 (name, Some(format!("{}\n\n{link}", current.trim_end())))
             }
-            Some(_) => (format!("{name} ({tool} {})", feature.id), Some(describe(tool, feature))),
+            Some(_) => (
+                format!("{name} ({tool} {})", feature.id),
+                Some(describe(tool, feature)),
+            ),
             None => (name, Some(describe(tool, feature))),
         },
     };
@@ -92,14 +97,22 @@ pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> Plan
 }
 
 fn describe(tool: &str, feature: &Feature) -> String {
-    let text: String = feature.description.trim().chars().take(MAX_DESCRIPTION).collect();
+    let text: String = feature
+        .description
+        .trim()
+        .chars()
+        .take(MAX_DESCRIPTION)
+        .collect();
     let url = clean(&feature.url);
     let mut out = String::new();
     if !text.is_empty() {
         out.push_str(&text);
         out.push_str("\n\n");
     }
-    out.push_str(&format!("Feature in {tool}: {url}\n{}", marker::feature(tool, &feature.id)));
+    out.push_str(&format!(
+        "Feature in {tool}: {url}\n{}",
+        marker::feature(tool, &feature.id)
+    ));
     out
 }
 
@@ -117,7 +130,10 @@ fn stories(tool: &str, feature: &Feature) -> Vec<PlannedIssue> {
             PlannedIssue {
                 key,
                 title: clean(&s.name).chars().take(MAX_TITLE).collect(),
-                body: format!("A user story of the {tool} feature {}.", clean(&feature.url)),
+                body: format!(
+                    "A user story of the {tool} feature {}.",
+                    clean(&feature.url)
+                ),
                 labels: Vec::new(),
                 priority: Priority::Normal,
                 blocked_by: Vec::new(),
@@ -160,9 +176,18 @@ mod tests {
             description: "Let users chat.".into(),
             url: "https://app.clickup.com/t/86abc".into(),
             stories: vec![
-                Story { id: "A1".into(), name: "Send a message".into() },
-                Story { id: "a1".into(), name: "Read replies".into() },
-                Story { id: "bad id".into(), name: "Skipped".into() },
+                Story {
+                    id: "A1".into(),
+                    name: "Send a message".into(),
+                },
+                Story {
+                    id: "a1".into(),
+                    name: "Read replies".into(),
+                },
+                Story {
+                    id: "bad id".into(),
+                    name: "Skipped".into(),
+                },
             ],
         }
     }
@@ -202,7 +227,11 @@ mod tests {
         let plain = milestone("Chat widget", "Written by hand");
         let plan = plan_for("clickup", &feature(), &[plain]);
         assert_eq!(plan.milestone, "Chat widget");
-        assert!(plan.description.unwrap().starts_with("Written by hand\n\n<!-- shiprig:feature"));
+        assert!(
+            plan.description
+                .unwrap()
+                .starts_with("Written by hand\n\n<!-- shiprig:feature")
+        );
         let other = milestone("Chat widget", &marker::feature("clickup", "zzz"));
         let plan = plan_for("clickup", &feature(), &[other]);
         assert_eq!(plan.milestone, "Chat widget (clickup 86abc)");
