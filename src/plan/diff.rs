@@ -62,10 +62,10 @@ pub enum Change {
 pub fn matches<'a>(plan: &PlanFile, existing: &'a Existing) -> BTreeMap<String, &'a Issue> {
     let mut found = BTreeMap::new();
     for issue in &existing.issues {
-        if let Some(key) = marker::plan_key(issue.body.as_deref().unwrap_or_default())
-            && plan.issues.iter().any(|p| p.key == key)
-        {
-            found.entry(key).or_insert(issue);
+        for key in marker::plan_keys(issue.body.as_deref().unwrap_or_default()) {
+            if plan.issues.iter().any(|p| p.key == key) {
+                found.entry(key).or_insert(issue);
+            }
         }
     }
     for planned in &plan.issues {
@@ -94,7 +94,9 @@ pub fn diff(plan: &PlanFile, existing: &Existing, labels: &Labels) -> Vec<Change
                 labels: wanted,
             }),
             Some(issue) => {
-                changes.extend(update(planned, issue, existing));
+                if !plan.create_only {
+                    changes.extend(update(planned, issue, existing));
+                }
                 let missing: Vec<String> =
                     wanted.into_iter().filter(|l| !issue.has_label(l)).collect();
                 if !missing.is_empty() {
@@ -139,9 +141,10 @@ fn milestone_changes(plan: &PlanFile, existing: &Existing) -> Vec<Change> {
 }
 
 fn update(planned: &PlannedIssue, issue: &Issue, existing: &Existing) -> Option<Change> {
-    let body = marker::issue_body(&planned.body, &planned.key);
+    let current = issue.body.as_deref().unwrap_or_default();
+    let body = marker::keep_markers(&marker::issue_body(&planned.body, &planned.key), current);
     let title = (issue.title != planned.title).then(|| planned.title.clone());
-    let body = (issue.body.as_deref().unwrap_or_default() != body).then_some(body);
+    let body = (current != body).then_some(body);
     let in_milestone = match (&existing.milestone, &issue.milestone) {
         (Some(m), Some(current)) => m.number == current.number,
         _ => false,

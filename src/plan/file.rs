@@ -28,6 +28,9 @@ pub struct PlanFile {
     /// Add `approved` to every issue once its dependencies are in place.
     pub approve: bool,
     pub issues: Vec<PlannedIssue>,
+    /// Only create missing issues; never edit existing ones (a product pull, whose issues a
+    /// plan may since have taken over and rewritten). Never set from a file.
+    pub create_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -236,6 +239,7 @@ fn convert(spec: PlanSpec) -> PlanFile {
         milestone: spec.milestone.value,
         description: spec.description,
         approve: spec.approve,
+        create_only: false,
         issues: spec
             .issues
             .into_iter()

@@ -17,12 +17,14 @@ pub fn issue_body(body: &str, key: &str) -> String {
     }
 }
 
-/// The plan key an issue body carries, if any.
-pub fn plan_key(body: &str) -> Option<String> {
+/// The plan keys an issue body carries (a product pull's story key, and the key of a plan
+/// that took the issue over).
+pub fn plan_keys(body: &str) -> Vec<String> {
     body.lines()
         .filter_map(|l| l.trim().strip_prefix(PLAN_KEY)?.strip_suffix(CLOSE))
-        .find(|k| is_id(k))
+        .filter(|k| is_id(k))
         .map(str::to_string)
+        .collect()
 }
 
 /// The marker naming a product tool's feature (`clickup`, `86abc`).
@@ -72,8 +74,10 @@ mod tests {
     fn plan_keys_round_trip_through_the_body() {
         let body = issue_body("Build it.\n", "api");
         assert_eq!(body, "Build it.\n\n<!-- shiprig:plan key=api -->");
-        assert_eq!(plan_key(&body).as_deref(), Some("api"));
-        assert_eq!(plan_key("no marker"), None);
+        assert_eq!(plan_keys(&body), ["api"]);
+        assert!(plan_keys("no marker").is_empty());
+        let both = keep_markers(&issue_body("New text", "send"), &body);
+        assert_eq!(plan_keys(&both), ["send", "api"]);
         assert_eq!(issue_body("", "x"), "<!-- shiprig:plan key=x -->");
     }
 

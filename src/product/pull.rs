@@ -92,6 +92,7 @@ pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> Plan
         milestone,
         description,
         approve: false,
+        create_only: true,
         issues: stories(tool, feature),
     }
 }

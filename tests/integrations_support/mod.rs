@@ -8,6 +8,8 @@ use std::process::Output;
 use shiprig::demo::World;
 
 pub const TOKEN: &str = "ghs_integrations_test_token";
+/// A maintainer's token: the planning session's `approved` is honoured.
+pub const PLANNER_TOKEN: &str = "ghp_integrations_planner_token";
 
 pub async fn world() -> World {
     let world = World::new().await.expect("the world starts");
@@ -15,6 +17,10 @@ pub async fn world() -> World {
         .emulator
         .model()
         .add_token(TOKEN, shiprig::demo::world::CONDUCTOR_LOGIN);
+    world
+        .emulator
+        .model()
+        .add_token(PLANNER_TOKEN, shiprig::demo::world::PRODUCT_PERSON);
     world
 }
 
@@ -24,6 +30,14 @@ pub fn github_env(world: &World) -> Vec<(String, String)> {
         ("GITHUB_REPOSITORY".into(), world.full_name()),
         ("GITHUB_TOKEN".into(), TOKEN.into()),
     ]
+}
+
+/// The environment of a maintainer running `plan apply` from their machine.
+pub fn planner_env(world: &World) -> Vec<(String, String)> {
+    let mut env = github_env(world);
+    env.retain(|(k, _)| k != "GITHUB_TOKEN");
+    env.push(("GITHUB_TOKEN".into(), PLANNER_TOKEN.into()));
+    env
 }
 
 /// Runs the binary off the async runtime, so the fakes keep answering.
@@ -55,4 +69,58 @@ pub fn file(name: &str, text: &str) -> (tempfile::TempDir, String) {
     std::fs::write(&path, text).expect("the file is written");
     let shown = path.display().to_string();
     (dir, shown)
+}
+
+use shiprig::conductor::{self, Tick};
+use shiprig::config::Config;
+use shiprig::notify::{Notifier, ProductHook};
+
+/// What one Conductor tick did, in short.
+#[derive(Debug)]
+pub struct Played {
+    pub effects: usize,
+    pub product: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// Ticks the real Conductor with simulated agents until a tick changes nothing.
+pub async fn work_until_quiet(
+    world: &World,
+    config: &Config,
+    notifier: &Notifier,
+    product: Option<&dyn ProductHook>,
+) -> Vec<Played> {
+    let tick = Tick {
+        gh: &world.gh,
+        repo: &world.repo,
+        config,
+        notifier,
+        product,
+    };
+    let mut rounds = Vec::new();
+    for _ in 0..10 {
+        let report = conductor::tick(&tick, world.gh.clock().now(), false)
+            .await
+            .expect("the tick reads GitHub");
+        let applied = report.applied.unwrap_or_default();
+        let quiet = report.plan.effects.is_empty();
+        rounds.push(Played {
+            effects: applied.done.len(),
+            product: applied.product,
+            failed: applied.failed.iter().map(|f| f.error.clone()).collect(),
+        });
+        if quiet {
+            return rounds;
+        }
+        shiprig::demo::agents::finish_dispatched(world);
+        world.pass(5);
+    }
+    panic!("the Conductor never went quiet: {rounds:?}");
+}
+
+/// Every Slack message, with the ports of 127.0.0.1 fakes taken out so snapshots are stable.
+pub fn slack_messages(world: &World) -> serde_json::Value {
+    let text = serde_json::to_string(&world.slack.messages()).unwrap();
+    let port = regex::Regex::new(r"127\.0\.0\.1:\d+").unwrap();
+    serde_json::from_str(&port.replace_all(&text, "127.0.0.1:PORT")).unwrap()
 }
