@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 
 use super::env::{self, Environment};
-use super::{Exit, Global, UsageError, print_json};
+use super::{Exit, Global, print_json};
 use crate::conductor::{self, Effect, Tick, TickReport, summary};
 use crate::config::Config;
 use crate::notify::{Notifier, ProductHook, Slack};
@@ -42,8 +42,7 @@ pub async fn run(
     let gh = environment.github()?.for_repo(&repo);
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
     let notifier = notifier(&config, environment)?;
-    let product = ProductTool::from_config(&config.product, |name| environment.get(name))
-        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let product = product_hook(&config, environment);
     let tick = Tick {
         gh: &gh,
         repo: &repo,
@@ -91,6 +90,18 @@ pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<No
         None => {
             tracing::info!("{} is not set; Slack stays quiet", slack.webhook_url_env);
             Ok(Notifier::default())
+        }
+    }
+}
+
+/// The configured product tool; one that cannot be built (its token unset) is reported and
+/// left out, like an unset Slack: telling people never stops a tick.
+fn product_hook(config: &Config, environment: &Environment) -> Option<ProductTool> {
+    match ProductTool::from_config(&config.product, |name| environment.get(name)) {
+        Ok(tool) => tool,
+        Err(e) => {
+            tracing::warn!("the product tool stays uninformed: {e:#}");
+            None
         }
     }
 }

@@ -180,8 +180,7 @@ fn target(url: &str) -> String {
 
 /// A titled link, with the title escaped and cut to a safe length.
 fn link(url: &str, title: &str) -> String {
-    let short: String = title.chars().take(MAX_TEXT).collect();
-    format!("<{}|{}>", target(url), escape(&short))
+    format!("<{}|{}>", target(url), data(title))
 }
 
 /// The Block Kit payload for an event: a plain `text` fallback, the message section, and a
@@ -331,8 +330,8 @@ mod more {
                 reason,
             } => (
                 format!(
-                    ":rotating_light: *{}* failed on {} #{issue} {}: {}. The issue is labelled \
-                     `agent-failed`; its dependents stay blocked.",
+                    ":rotating_light: *{}* failed on {} #{issue} {}: {}. Its dependents stay blocked \
+                     until someone looks.",
                     data(agent),
                     escape(repo),
                     link(url, title),

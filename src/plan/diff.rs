@@ -123,19 +123,17 @@ fn milestone_changes(plan: &PlanFile, existing: &Existing) -> Vec<Change> {
         }],
         Some(found) => {
             let current = found.description.clone().unwrap_or_default();
-            match &plan.description {
-                Some(wanted) => {
-                    let wanted = marker::keep_markers(wanted, &current);
-                    (wanted != current)
-                        .then(|| Change::UpdateMilestone {
-                            number: found.number,
-                            description: wanted,
-                        })
-                        .into_iter()
-                        .collect()
-                }
-                None => Vec::new(),
+            let Some(wanted) = &plan.description else {
+                return Vec::new();
+            };
+            let wanted = marker::keep_markers(wanted, &current);
+            if wanted == current {
+                return Vec::new();
             }
+            vec![Change::UpdateMilestone {
+                number: found.number,
+                description: wanted,
+            }]
         }
     }
 }
