@@ -6,7 +6,8 @@
 mod integrations_support;
 
 use integrations_support::{
-    file, github_env, planner_env, shiprig, slack_messages, text, work_until_quiet, world,
+    agents_config, file, github_env, planner_env, shiprig, slack_messages, text, work_until_quiet,
+    world,
 };
 use shiprig::config::Config;
 use shiprig::emulator::asana::FakeAsana;
@@ -18,34 +19,37 @@ use shiprig::product::ProductTool;
 const CLICKUP_TOKEN: &str = "pk_42_integrations";
 const ASANA_TOKEN: &str = "2/1200/asana-integrations";
 
-const AGENTS: &str = "version: 1
-approvers: {min_permission: maintain}
-conductor:
-  agents:
-    - {name: agent-1, login: rig-agent-1}
-    - {name: agent-2, login: rig-agent-2}
-  dispatch:
-    github_actions: {workflow: shiprig-agent.yml, ref: main}
-";
-
 fn clickup_config() -> String {
     format!(
-        "{AGENTS}notify:
+        "{}notify:
   slack: {{webhook_url_env: SLACK_WEBHOOK_URL, bot_token_env: SLACK_BOT_TOKEN, channel: '#shipping'}}
 product:
   clickup: {{token_env: CLICKUP_TOKEN, list: '901', ready_status: ready to build, done_status: done}}
-"
+",
+        agents_config()
     )
 }
 
 fn asana_config(project: &str) -> String {
     format!(
-        "{AGENTS}notify:
+        "{}notify:
   slack: {{webhook_url_env: SLACK_WEBHOOK_URL}}
 product:
   asana: {{token_env: ASANA_TOKEN, project: '{project}', ready_section: Ready to build, done_section: Done}}
-"
+",
+        agents_config()
     )
+}
+
+/// The configured tool, pointed at a fake, as the Conductor builds it from the environment.
+fn tool(config: &Config, vars: &[(&str, &str)]) -> ProductTool {
+    ProductTool::from_config(&config.product, |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap()
+    .expect("a product tool is configured")
 }
 
 /// The planning session's file: it takes over the two starting issues and adds the work that
@@ -124,13 +128,13 @@ async fn a_clickup_feature_flows_to_done() {
     );
 
     let config = Config::from_yaml("clickup.yml", &clickup_config()).unwrap();
-    let tool = ProductTool::from_config(&config.product, |name| match name {
-        "CLICKUP_TOKEN" => Some(CLICKUP_TOKEN.into()),
-        "CLICKUP_API_URL" => Some(clickup.url().into()),
-        _ => None,
-    })
-    .unwrap()
-    .unwrap();
+    let tool = tool(
+        &config,
+        &[
+            ("CLICKUP_TOKEN", CLICKUP_TOKEN),
+            ("CLICKUP_API_URL", clickup.url()),
+        ],
+    );
     let notifier = Notifier {
         slack: Some(Slack::bot(world.slack.api_url(), BOT_TOKEN, "#shipping").unwrap()),
     };
@@ -211,13 +215,10 @@ async fn an_asana_feature_flows_to_the_done_section() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
     let config = Config::from_yaml("asana.yml", &config_text).unwrap();
-    let tool = ProductTool::from_config(&config.product, |name| match name {
-        "ASANA_TOKEN" => Some(ASANA_TOKEN.into()),
-        "ASANA_API_URL" => Some(asana.url().into()),
-        _ => None,
-    })
-    .unwrap()
-    .unwrap();
+    let tool = tool(
+        &config,
+        &[("ASANA_TOKEN", ASANA_TOKEN), ("ASANA_API_URL", asana.url())],
+    );
     let notifier = Notifier {
         slack: Some(Slack::webhook(world.slack.url()).unwrap()),
     };
@@ -261,7 +262,7 @@ async fn a_missing_token_or_tool_exits_2_before_any_write() {
         "{}",
         text(&out.stderr)
     );
-    let (_dir, bare) = file("shiprig.yml", AGENTS);
+    let (_dir, bare) = file("shiprig.yml", &agents_config());
     let out = shiprig(&["--config", &bare, "product", "pull"], github_env(&world)).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(world.emulator.writes().is_empty());

@@ -4,8 +4,10 @@
 
 mod integrations_support;
 
-use integrations_support::{github_env, shiprig, text, work_until_quiet, world};
-use shiprig::conductor::{self, Tick};
+use integrations_support::{
+    agents_config, github_env, shiprig, text, tick_for, work_until_quiet, world,
+};
+use shiprig::conductor;
 use shiprig::emulator::slack::BOT_TOKEN;
 use shiprig::notify::slack::render;
 use shiprig::notify::{Event, Notifier, Slack};
@@ -176,13 +178,7 @@ async fn slack_down_during_a_tick_costs_no_github_state_and_no_repeat() {
     let notifier = Notifier {
         slack: Some(Slack::webhook(world.slack.url()).unwrap()),
     };
-    let tick = Tick {
-        gh: &world.gh,
-        repo: &world.repo,
-        config: &world.config,
-        notifier: &notifier,
-        product: None,
-    };
+    let tick = tick_for(&world, &world.config, &notifier, None);
     world.slack.fail_next(1);
     let report = conductor::tick(&tick, world.gh.clock().now(), false)
         .await
@@ -245,13 +241,7 @@ async fn a_bot_token_posts_to_its_channel_and_ok_false_is_a_miss() {
     world.seed_design_example();
     let bot = Slack::bot(world.slack.api_url(), BOT_TOKEN, "C0SHIPPING").unwrap();
     let notifier = Notifier { slack: Some(bot) };
-    let tick = Tick {
-        gh: &world.gh,
-        repo: &world.repo,
-        config: &world.config,
-        notifier: &notifier,
-        product: None,
-    };
+    let tick = tick_for(&world, &world.config, &notifier, None);
     world.slack.refuse_next("channel_not_found");
     let applied = conductor::tick(&tick, world.gh.clock().now(), false)
         .await
@@ -290,10 +280,7 @@ async fn the_binary_uses_the_bot_token_when_config_names_one() {
     world.seed_design_example();
     let config = format!(
         "{}notify:\n  slack: {{bot_token_env: SLACK_BOT_TOKEN, channel: '#shipping'}}\n",
-        shiprig::demo::world::CONFIG.replace(
-            "notify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\n",
-            ""
-        )
+        agents_config()
     );
     let (_dir, path) = integrations_support::file("shiprig.yml", &config);
     let mut env = github_env(&world);

@@ -2,12 +2,10 @@
 //! stories, kept as state. `Authorization: Bearer <token>`; every body wrapped in
 //! `{"data": …}`; errors as `{"errors": [{"message": …}]}`, the way Asana answers.
 
-use std::sync::Arc;
-
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::tools::{Call, Ids, Shared, Table, ToolModel, ToolRequest, lock, serve};
+use super::tools::{Call, FakeTool, Ids, Table, ToolModel};
 
 #[derive(Debug, Default)]
 struct Project {
@@ -32,8 +30,9 @@ struct Task {
     stories: Vec<String>,
 }
 
+/// The fake's state.
 #[derive(Default)]
-struct Model {
+pub struct AsanaModel {
     token: String,
     ids: Ids,
     projects: Table<Project>,
@@ -51,31 +50,21 @@ pub struct AsanaTaskView {
     pub comments: Vec<String>,
 }
 
-/// A running fake Asana; dropping it stops the server.
-pub struct FakeAsana {
-    shared: Arc<Shared<Model>>,
-    url: String,
-    task: tokio::task::JoinHandle<()>,
-}
+/// A running fake Asana.
+pub type FakeAsana = FakeTool<AsanaModel>;
 
-impl FakeAsana {
+impl FakeTool<AsanaModel> {
     /// Starts with no data; requests must carry `Bearer <token>`.
-    pub async fn start(token: &str) -> anyhow::Result<FakeAsana> {
-        let model = Model {
+    pub async fn start(token: &str) -> anyhow::Result<Self> {
+        let model = AsanaModel {
             token: token.to_string(),
-            ..Model::default()
+            ..AsanaModel::default()
         };
-        let (shared, url, task) = serve(model, "/api/1.0").await?;
-        Ok(FakeAsana { shared, url, task })
-    }
-
-    /// The API base (`ASANA_API_URL`).
-    pub fn url(&self) -> &str {
-        &self.url
+        Self::start_with(model, "/api/1.0").await
     }
 
     pub fn add_project(&self, name: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let gid = m.ids.next(1_200_000_000_000_000).to_string();
         m.projects
             .insert(gid.clone(), Project { name: name.into() });
@@ -83,7 +72,7 @@ impl FakeAsana {
     }
 
     pub fn add_section(&self, project: &str, name: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let gid = m.ids.next(1_200_000_000_000_000).to_string();
         let section = Section {
             name: name.into(),
@@ -95,7 +84,7 @@ impl FakeAsana {
     }
 
     pub fn add_task(&self, section: &str, name: &str, notes: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let gid = m.ids.next(1_200_000_000_000_000).to_string();
         let project = m.sections.get(section).map(|s| s.project.clone());
         let task = Task {
@@ -112,7 +101,7 @@ impl FakeAsana {
     }
 
     pub fn add_subtask(&self, parent: &str, name: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let gid = m.ids.next(1_200_000_000_000_000).to_string();
         let task = Task {
             name: name.into(),
@@ -127,7 +116,7 @@ impl FakeAsana {
     }
 
     pub fn task(&self, gid: &str) -> Option<AsanaTaskView> {
-        let m = lock(&self.shared.model);
+        let m = self.model();
         let task = m.tasks.get(gid)?;
         Some(AsanaTaskView {
             name: task.name.clone(),
@@ -135,23 +124,6 @@ impl FakeAsana {
             section: m.section_of(gid).map(|s| m.sections[&s].name.clone()),
             comments: task.stories.clone(),
         })
-    }
-
-    pub fn requests(&self) -> Vec<ToolRequest> {
-        lock(&self.shared.log).clone()
-    }
-
-    pub fn writes(&self) -> Vec<ToolRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.is_write())
-            .collect()
-    }
-}
-
-impl Drop for FakeAsana {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -163,7 +135,7 @@ fn data(value: Value) -> (StatusCode, Value) {
     (StatusCode::OK, json!({ "data": value }))
 }
 
-impl ToolModel for Model {
+impl ToolModel for AsanaModel {
     fn handle(&mut self, call: &Call) -> (StatusCode, Value) {
         if call.authorization.as_deref() != Some(&format!("Bearer {}", self.token)) {
             return error(StatusCode::UNAUTHORIZED, "Not Authorized");
@@ -190,7 +162,7 @@ impl ToolModel for Model {
     }
 }
 
-impl Model {
+impl AsanaModel {
     fn section_of(&self, task: &str) -> Option<String> {
         self.sections
             .iter()

@@ -2,12 +2,10 @@
 //! checklists and comments, kept as state. `Authorization: <token>` without "Bearer"; errors
 //! as `{"err": …, "ECODE": …}`, the way ClickUp answers.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::tools::{Call, Ids, Shared, Table, ToolModel, ToolRequest, lock, serve};
+use super::tools::{Call, FakeTool, Ids, Table, ToolModel};
 
 #[derive(Debug, Default)]
 struct List {
@@ -25,8 +23,9 @@ struct Task {
     comments: Vec<String>,
 }
 
+/// The fake's state.
 #[derive(Default)]
-struct Model {
+pub struct ClickUpModel {
     token: String,
     ids: Ids,
     lists: Table<List>,
@@ -41,27 +40,17 @@ pub struct ClickUpTaskView {
     pub comments: Vec<String>,
 }
 
-/// A running fake ClickUp; dropping it stops the server.
-pub struct FakeClickUp {
-    shared: Arc<Shared<Model>>,
-    url: String,
-    task: tokio::task::JoinHandle<()>,
-}
+/// A running fake ClickUp.
+pub type FakeClickUp = FakeTool<ClickUpModel>;
 
-impl FakeClickUp {
+impl FakeTool<ClickUpModel> {
     /// Starts with no data; requests must carry `Authorization: <token>`.
-    pub async fn start(token: &str) -> anyhow::Result<FakeClickUp> {
-        let model = Model {
+    pub async fn start(token: &str) -> anyhow::Result<Self> {
+        let model = ClickUpModel {
             token: token.to_string(),
-            ..Model::default()
+            ..ClickUpModel::default()
         };
-        let (shared, url, task) = serve(model, "/api/v2").await?;
-        Ok(FakeClickUp { shared, url, task })
-    }
-
-    /// The API base (`CLICKUP_API_URL`).
-    pub fn url(&self) -> &str {
-        &self.url
+        Self::start_with(model, "/api/v2").await
     }
 
     /// A list with its statuses (the first is where new tasks start).
@@ -69,11 +58,11 @@ impl FakeClickUp {
         let list = List {
             statuses: statuses.iter().map(|s| s.to_string()).collect(),
         };
-        lock(&self.shared.model).lists.insert(id.into(), list);
+        self.model().lists.insert(id.into(), list);
     }
 
     pub fn add_task(&self, list: &str, name: &str, description: &str, status: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let id = format!("86{:x}", m.ids.next(0xa000));
         let task = Task {
             name: name.into(),
@@ -87,7 +76,7 @@ impl FakeClickUp {
     }
 
     pub fn add_subtask(&self, parent: &str, name: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let id = format!("86{:x}", m.ids.next(0xa000));
         let Some(p) = m.tasks.get(parent).cloned() else {
             return id;
@@ -108,7 +97,7 @@ impl FakeClickUp {
     }
 
     pub fn add_checklist_item(&self, task: &str, name: &str) -> String {
-        let mut m = lock(&self.shared.model);
+        let mut m = self.model();
         let n = m.ids.next(0);
         let id = format!("c0ffee00-0000-4000-8000-{n:012x}");
         if let Some(t) = m.tasks.get_mut(task) {
@@ -118,30 +107,13 @@ impl FakeClickUp {
     }
 
     pub fn task(&self, id: &str) -> Option<ClickUpTaskView> {
-        let m = lock(&self.shared.model);
+        let m = self.model();
         let t = m.tasks.get(id)?;
         Some(ClickUpTaskView {
             name: t.name.clone(),
             status: t.status.clone(),
             comments: t.comments.clone(),
         })
-    }
-
-    pub fn requests(&self) -> Vec<ToolRequest> {
-        lock(&self.shared.log).clone()
-    }
-
-    pub fn writes(&self) -> Vec<ToolRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.is_write())
-            .collect()
-    }
-}
-
-impl Drop for FakeClickUp {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -153,7 +125,7 @@ fn not_found() -> (StatusCode, Value) {
     error(StatusCode::NOT_FOUND, "Task not found", "ITEM_013")
 }
 
-impl ToolModel for Model {
+impl ToolModel for ClickUpModel {
     fn handle(&mut self, call: &Call) -> (StatusCode, Value) {
         if call.authorization.as_deref() != Some(self.token.as_str()) {
             return error(StatusCode::UNAUTHORIZED, "Token invalid", "OAUTH_025");
@@ -169,7 +141,7 @@ impl ToolModel for Model {
     }
 }
 
-impl Model {
+impl ClickUpModel {
     fn task_json(&self, id: &str, t: &Task) -> Value {
         let items: Vec<Value> = t
             .checklist

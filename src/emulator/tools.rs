@@ -28,7 +28,7 @@ impl ToolRequest {
 }
 
 /// A request handed to a fake's model.
-pub(crate) struct Call {
+pub struct Call {
     pub method: Method,
     /// Path segments after the API prefix.
     pub segments: Vec<String>,
@@ -59,7 +59,7 @@ impl Call {
 }
 
 /// A fake's model: answers one call with a status and a JSON body.
-pub(crate) trait ToolModel: Send + 'static {
+pub trait ToolModel: Send + 'static {
     fn handle(&mut self, call: &Call) -> (StatusCode, Value);
 }
 
@@ -74,7 +74,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Binds 127.0.0.1:0 and serves `model` under `prefix`; returns the API base URL.
-pub(crate) async fn serve<M: ToolModel>(
+async fn serve<M: ToolModel>(
     model: M,
     prefix: &'static str,
 ) -> anyhow::Result<(Arc<Shared<M>>, String, tokio::task::JoinHandle<()>)> {
@@ -149,6 +149,49 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
             (decode(k), decode(v))
         })
         .collect()
+}
+
+/// A running fake tool: its model behind a server on 127.0.0.1, and the request log. Dropping
+/// it stops the server. Each fake adds its seeding and reading calls on its own model type.
+pub struct FakeTool<M> {
+    pub(crate) shared: Arc<Shared<M>>,
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl<M: ToolModel> FakeTool<M> {
+    pub(crate) async fn start_with(model: M, prefix: &'static str) -> anyhow::Result<Self> {
+        let (shared, url, task) = serve(model, prefix).await?;
+        Ok(FakeTool { shared, url, task })
+    }
+
+    /// The API base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Every request, in order.
+    pub fn requests(&self) -> Vec<ToolRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Every request that is not a GET.
+    pub fn writes(&self) -> Vec<ToolRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.is_write())
+            .collect()
+    }
+
+    pub(crate) fn model(&self) -> std::sync::MutexGuard<'_, M> {
+        lock(&self.shared.model)
+    }
+}
+
+impl<M> Drop for FakeTool<M> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Ids handed out in order, so runs are reproducible.

@@ -348,3 +348,52 @@ issues:
         assert!(err.message.contains("#3"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A plan of `n` issues where each edge `(i, j)` with `j < i` means `k{i}` is blocked by
+    /// `k{j}`: acyclic by construction.
+    fn plan_text(n: usize, edges: &[(usize, usize)], back: Option<(usize, usize)>) -> String {
+        let mut text = String::from("milestone: M\nissues:\n");
+        for i in 0..n {
+            let mut blockers: Vec<String> = edges
+                .iter()
+                .filter(|(from, to)| *from == i && to < from)
+                .map(|(_, to)| format!("k{to}"))
+                .collect();
+            if let Some((from, to)) = back
+                && from == i
+            {
+                blockers.push(format!("k{to}"));
+            }
+            blockers.dedup();
+            text.push_str(&format!(
+                "  - {{key: k{i}, title: T{i}, blocked_by: [{}]}}\n",
+                blockers.join(", ")
+            ));
+        }
+        text
+    }
+
+    proptest! {
+        #[test]
+        fn acyclic_plans_read_and_a_back_edge_is_always_a_cycle(
+            n in 2usize..12,
+            raw in proptest::collection::vec((0usize..12, 0usize..12), 0..30),
+        ) {
+            let edges: Vec<(usize, usize)> = raw.into_iter().filter(|(a, b)| *a < n && *b < n).collect();
+            let text = plan_text(n, &edges, None);
+            prop_assert!(PlanFile::from_yaml("P", &text).is_ok(), "{}", text);
+            // k0 blocked by k{n-1}, plus a chain k{i} blocked by k{i-1}: always a cycle.
+            let mut chain = edges.clone();
+            chain.extend((1..n).map(|i| (i, i - 1)));
+            let text = plan_text(n, &chain, Some((0, n - 1)));
+            let err = PlanFile::from_yaml("P", &text).unwrap_err();
+            prop_assert!(err.message.contains("dependency cycle"), "{}", err);
+        }
+    }
+}

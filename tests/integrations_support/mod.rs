@@ -75,6 +75,31 @@ use shiprig::conductor::{self, Tick};
 use shiprig::config::Config;
 use shiprig::notify::{Notifier, ProductHook};
 
+/// The demo's config (two agents, Actions dispatch) without its Slack section, for a story
+/// to add its own `notify:` and `product:`.
+pub fn agents_config() -> String {
+    shiprig::demo::world::CONFIG.replace(
+        "notify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\n",
+        "",
+    )
+}
+
+/// A tick over the world's repository.
+pub fn tick_for<'a>(
+    world: &'a World,
+    config: &'a Config,
+    notifier: &'a Notifier,
+    product: Option<&'a dyn ProductHook>,
+) -> Tick<'a> {
+    Tick {
+        gh: &world.gh,
+        repo: &world.repo,
+        config,
+        notifier,
+        product,
+    }
+}
+
 /// What one Conductor tick did, in short.
 #[derive(Debug)]
 pub struct Played {
@@ -90,13 +115,7 @@ pub async fn work_until_quiet(
     notifier: &Notifier,
     product: Option<&dyn ProductHook>,
 ) -> Vec<Played> {
-    let tick = Tick {
-        gh: &world.gh,
-        repo: &world.repo,
-        config,
-        notifier,
-        product,
-    };
+    let tick = tick_for(world, config, notifier, product);
     let mut rounds = Vec::new();
     for _ in 0..10 {
         let report = conductor::tick(&tick, world.gh.clock().now(), false)
