@@ -133,6 +133,28 @@ fn events(title: &str) -> Vec<(&'static str, Event)> {
             },
         ),
         (
+            "fix_requested",
+            Event::FixRequested {
+                repo: repo.clone(),
+                pull_request: 9,
+                title: title.into(),
+                url: pr.clone(),
+                agent: "agent-1".into(),
+                checks: vec!["test".into(), "lint".into()],
+            },
+        ),
+        (
+            "review_requested",
+            Event::ReviewRequested {
+                repo: repo.clone(),
+                pull_request: 9,
+                title: title.into(),
+                url: pr.clone(),
+                reviewer: "agent-2".into(),
+                author: "agent-1".into(),
+            },
+        ),
+        (
             "cycle_found",
             Event::CycleFound {
                 repo,
@@ -159,7 +181,16 @@ fn hostile_text_stays_data() {
         assert!(!all.contains("<https://evil.example"), "{name}: {all}");
         assert!(!message["text"].as_str().unwrap().contains('\n'), "{name}");
     }
-    insta::assert_json_snapshot!("hostile_agent_failed", render(&events(HOSTILE)[9].1));
+    insta::assert_json_snapshot!(
+        "hostile_agent_failed",
+        render(
+            &events(HOSTILE)
+                .into_iter()
+                .find(|(n, _)| *n == "agent_failed")
+                .unwrap()
+                .1
+        )
+    );
 }
 
 #[test]

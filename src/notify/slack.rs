@@ -353,6 +353,40 @@ mod more {
                 ),
                 vec![(url.clone(), "issue")],
             ),
+            Event::FixRequested {
+                repo,
+                pull_request,
+                title,
+                url,
+                agent,
+                checks,
+            } => (
+                format!(
+                    ":wrench: *{}* is sent back to fix {} #{pull_request} {}: {}",
+                    data(agent),
+                    escape(repo),
+                    link(url, title),
+                    data(&checks.join(", "))
+                ),
+                vec![(url.clone(), "pull request")],
+            ),
+            Event::ReviewRequested {
+                repo,
+                pull_request,
+                title,
+                url,
+                reviewer,
+                author,
+            } => (
+                format!(
+                    ":mag: *{}* reviews {} #{pull_request} {} by {}",
+                    data(reviewer),
+                    escape(repo),
+                    link(url, title),
+                    data(author)
+                ),
+                vec![(url.clone(), "pull request")],
+            ),
             Event::AgentStarted { .. }
             | Event::MilestoneComplete { .. }
             | Event::CycleFound { .. } => (String::new(), Vec::new()),

@@ -97,6 +97,7 @@ pub fn tick_for<'a>(
         config,
         notifier,
         product,
+        backend: None,
     }
 }
 
