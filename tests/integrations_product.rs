@@ -286,3 +286,75 @@ async fn a_wrong_token_is_reported_without_the_token() {
     );
     assert!(!err.contains("pk_wrong_secret"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clickup_down_when_the_milestone_closes_is_caught_up_by_the_next_pull() {
+    let world = world().await;
+    let clickup = FakeClickUp::start(CLICKUP_TOKEN).await.unwrap();
+    clickup.add_list("901", &["ready to build", "done"]);
+    let feature = clickup.add_task("901", "Chat widget", "", "ready to build");
+    clickup.add_checklist_item(&feature, "Send a message");
+    let (_dir, config_path) = file("shiprig.yml", &clickup_config());
+    let mut env = github_env(&world);
+    env.push(("CLICKUP_TOKEN".into(), CLICKUP_TOKEN.into()));
+    env.push(("CLICKUP_API_URL".into(), clickup.url().into()));
+    let out = shiprig(&["--config", &config_path, "product", "pull"], env.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    world.emulator.model().add_label(
+        &world.full_name(),
+        1,
+        "approved",
+        shiprig::demo::world::PRODUCT_PERSON,
+    );
+
+    let config = Config::from_yaml("clickup.yml", &clickup_config()).unwrap();
+    let tool = tool(
+        &config,
+        &[
+            ("CLICKUP_TOKEN", CLICKUP_TOKEN),
+            ("CLICKUP_API_URL", clickup.url()),
+        ],
+    );
+    let notifier = Notifier {
+        slack: Some(Slack::webhook(world.slack.url()).unwrap()),
+    };
+    clickup.fail_next(100);
+    let rounds =
+        work_until_quiet(&world, &config, &notifier, Some(&tool as &dyn ProductHook)).await;
+    clickup.fail_next(0);
+    assert_eq!(
+        world.emulator.model().milestone_open(&world.full_name(), 1),
+        Some(false)
+    );
+    let told: Vec<&String> = rounds.iter().flat_map(|r| &r.product).collect();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].contains("could not record") && told[0].contains("500"),
+        "{told:?}"
+    );
+    assert_eq!(clickup.task(&feature).unwrap().status, "ready to build");
+
+    let github_writes = world.emulator.writes().len();
+    let out = shiprig(
+        &["--config", &config_path, "--json", "product", "pull"],
+        env.clone(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["features"][0]["outcome"], "completed");
+    assert_eq!(
+        world.emulator.writes().len(),
+        github_writes,
+        "nothing reopened or recreated"
+    );
+    let task = clickup.task(&feature).unwrap();
+    assert_eq!((task.status.as_str(), task.comments.len()), ("done", 1));
+    let out = shiprig(&["--config", &config_path, "product", "pull"], env).await;
+    assert!(text(&out.stdout).contains("nothing is ready to build"));
+    assert_eq!(
+        clickup.task(&feature).unwrap().comments.len(),
+        1,
+        "told once"
+    );
+}

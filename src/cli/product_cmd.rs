@@ -4,7 +4,8 @@ use clap::Subcommand;
 
 use super::env::{self, Environment};
 use super::{Exit, Global, UsageError, plan_cmd, print_json};
-use crate::product::{ProductTool, pull};
+use crate::product::ProductTool;
+use crate::product::pull::{self, Outcome};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
@@ -50,7 +51,21 @@ pub async fn run(
                 "{} feature {} {:?}:",
                 report.tool, feature.feature, feature.name
             );
-            print!("{}", plan_cmd::render(&feature.plan));
+            match &feature.outcome {
+                Outcome::Planned { plan } => print!("{}", plan_cmd::render(plan)),
+                Outcome::Completed {
+                    milestone,
+                    error: None,
+                } => {
+                    println!("  milestone {milestone:?} is closed: marked done")
+                }
+                Outcome::Completed {
+                    milestone,
+                    error: Some(e),
+                } => {
+                    println!("  milestone {milestone:?} is closed; marking it done failed: {e}")
+                }
+            }
         }
     }
     Ok(if report.ok() { Exit::Ok } else { Exit::Outside })

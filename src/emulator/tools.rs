@@ -66,6 +66,8 @@ pub trait ToolModel: Send + 'static {
 pub(crate) struct Shared<M> {
     pub model: Mutex<M>,
     pub log: Mutex<Vec<ToolRequest>>,
+    /// Answer 500 to this many of the next requests, the way a service answers when down.
+    fail_next: Mutex<usize>,
     prefix: &'static str,
 }
 
@@ -83,6 +85,7 @@ async fn serve<M: ToolModel>(
     let shared = Arc::new(Shared {
         model: Mutex::new(model),
         log: Mutex::new(Vec::new()),
+        fail_next: Mutex::new(0),
         prefix,
     });
     let app = Router::new()
@@ -104,7 +107,14 @@ async fn handle<M: ToolModel>(
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or_default().to_string();
     let json: Option<Value> = serde_json::from_slice(&body).ok();
+    let down = {
+        let mut fail = lock(&shared.fail_next);
+        let down = *fail > 0;
+        *fail = fail.saturating_sub(1);
+        down
+    };
     let (status, answer) = match path.strip_prefix(shared.prefix) {
+        _ if down => (StatusCode::INTERNAL_SERVER_ERROR, Value::Null),
         Some(rest) => {
             let call = Call {
                 method: method.clone(),
@@ -181,6 +191,11 @@ impl<M: ToolModel> FakeTool<M> {
             .into_iter()
             .filter(|r| r.is_write())
             .collect()
+    }
+
+    /// Answer 500 to the next `count` requests.
+    pub fn fail_next(&self, count: usize) {
+        *lock(&self.shared.fail_next) = count;
     }
 
     pub(crate) fn model(&self) -> std::sync::MutexGuard<'_, M> {

@@ -28,12 +28,30 @@ pub struct PullReport {
 pub struct FeaturePull {
     pub feature: String,
     pub name: String,
-    pub plan: PlanReport,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What a pull did for one feature.
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Its milestone and starting issues, created or found.
+    Planned { plan: PlanReport },
+    /// Its milestone had closed but the tool was never told (it was down at the time): told
+    /// now, or (`error`) still not.
+    Completed {
+        milestone: String,
+        error: Option<String>,
+    },
 }
 
 impl PullReport {
     pub fn ok(&self) -> bool {
-        self.features.iter().all(|f| f.plan.ok())
+        self.features.iter().all(|f| match &f.outcome {
+            Outcome::Planned { plan } => plan.ok(),
+            Outcome::Completed { error, .. } => error.is_none(),
+        })
     }
 }
 
@@ -53,24 +71,52 @@ pub async fn pull(
         features: Vec::new(),
     };
     for feature in &features {
-        let plan = plan_for(tool.tool(), feature, &milestones);
-        let applied = plan::run(gh, repo, &plan, labels, dry_run).await?;
+        let outcome = match closed_milestone(tool.tool(), feature, &milestones) {
+            Some(closed) => Outcome::Completed {
+                milestone: closed.title.clone(),
+                error: if dry_run {
+                    None
+                } else {
+                    let told = tool.complete(&feature.id, &closed.title, &closed.html_url);
+                    told.await.err().map(|e| format!("{e:#}"))
+                },
+            },
+            None => {
+                let plan = plan_for(tool.tool(), feature, &milestones);
+                let applied = plan::run(gh, repo, &plan, labels, dry_run).await?;
+                Outcome::Planned { plan: applied }
+            }
+        };
         report.features.push(FeaturePull {
             feature: feature.id.clone(),
             name: feature.name.clone(),
-            plan: applied,
+            outcome,
         });
     }
     Ok(report)
 }
 
+/// The feature's linked milestone, when it is closed: its work is done and only the status
+/// write-back is missing.
+fn closed_milestone<'a>(
+    tool: &str,
+    feature: &Feature,
+    milestones: &'a [Milestone],
+) -> Option<&'a Milestone> {
+    linked(tool, feature, milestones).filter(|m| m.state == "closed")
+}
+
+fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Option<&'a Milestone> {
+    milestones.iter().find(|m| {
+        marker::feature_of(m.description.as_deref().unwrap_or_default())
+            == Some((tool.to_string(), feature.id.clone()))
+    })
+}
+
 /// The plan that makes one feature's milestone and starting issues exist.
 pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> PlanFile {
     let link = marker::feature(tool, &feature.id);
-    let linked = milestones.iter().find(|m| {
-        marker::feature_of(m.description.as_deref().unwrap_or_default())
-            == Some((tool.to_string(), feature.id.clone()))
-    });
+    let linked = linked(tool, feature, milestones);
     let name: String = clean(&feature.name).chars().take(MAX_TITLE).collect();
     let (milestone, description) = match linked {
         Some(m) => (m.title.clone(), None),
