@@ -37,7 +37,7 @@ pub struct FeaturePull {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Its milestone and starting issues, created or found.
-    Planned { plan: PlanReport },
+    Planned { plan: Box<PlanReport> },
     /// Its milestone had closed but the tool was never told (it was down at the time): told
     /// now, or (`error`) still not.
     Completed {
@@ -84,7 +84,9 @@ pub async fn pull(
             None => {
                 let plan = plan_for(tool.tool(), feature, &milestones);
                 let applied = plan::run(gh, repo, &plan, labels, dry_run).await?;
-                Outcome::Planned { plan: applied }
+                Outcome::Planned {
+                    plan: Box::new(applied),
+                }
             }
         };
         report.features.push(FeaturePull {
