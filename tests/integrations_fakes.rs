@@ -117,3 +117,30 @@ async fn clickup_wants_the_bare_token_and_known_statuses() {
     let view = clickup.task(&task).unwrap();
     assert_eq!((view.status.as_str(), view.comments.len()), ("complete", 1));
 }
+
+#[tokio::test]
+async fn the_asana_client_reads_every_page_of_the_ready_section() {
+    let asana = FakeAsana::start("tok").await.unwrap();
+    let project = asana.add_project("Web");
+    let ready = asana.add_section(&project, "Ready to build");
+    for n in 0..150 {
+        asana.add_task(&ready, &format!("Feature {n}"), "");
+    }
+    let config = shiprig::config::Config::from_yaml(
+        "t.yml",
+        &format!("product:\n  asana: {{project: '{project}', ready_section: Ready to build}}\n"),
+    )
+    .unwrap();
+    let client =
+        shiprig::product::AsanaClient::new(asana.url(), "tok", config.product.asana.unwrap())
+            .unwrap();
+    let features = client.ready().await.unwrap();
+    assert_eq!(features.len(), 150);
+    assert_eq!(features[149].name, "Feature 149");
+    let pages = asana
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with(&format!("/sections/{ready}/tasks")))
+        .count();
+    assert_eq!(pages, 2);
+}

@@ -196,3 +196,19 @@ async fn unknown_references_and_duplicate_keys_exit_2() {
     assert!(text(&out.stderr).contains("#99"), "{}", text(&out.stderr));
     assert!(world.emulator.writes().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_and_product_have_help() {
+    for args in [
+        vec!["plan", "apply", "--help"],
+        vec!["product", "pull", "--help"],
+    ] {
+        let out = shiprig(&args, Vec::new()).await;
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let shown = text(&out.stdout);
+        assert!(
+            shown.contains("Usage") && shown.contains("--dry-run"),
+            "{shown}"
+        );
+    }
+}

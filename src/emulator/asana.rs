@@ -131,6 +131,41 @@ fn error(status: StatusCode, message: &str) -> (StatusCode, Value) {
     (status, json!({ "errors": [{ "message": message }] }))
 }
 
+/// Asana's pagination: `limit` (1 to 100) and an opaque `offset`; `next_page` is null on the
+/// last page.
+fn page((status, mut body): (StatusCode, Value), call: &Call) -> (StatusCode, Value) {
+    let Some(all) = body["data"]
+        .as_array()
+        .cloned()
+        .filter(|_| status.is_success())
+    else {
+        return (status, body);
+    };
+    let limit = call
+        .q("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(all.len().max(1));
+    if !(1..=100).contains(&limit) {
+        return error(StatusCode::BAD_REQUEST, "limit: Must be between 1 and 100");
+    }
+    let start = match call
+        .q("offset")
+        .map(|o| o.strip_prefix("off-").and_then(|n| n.parse().ok()))
+    {
+        None => 0,
+        Some(Some(n)) => n,
+        Some(None) => return error(StatusCode::BAD_REQUEST, "offset: Not a valid offset"),
+    };
+    let end = (start + limit).min(all.len());
+    body["data"] = json!(all.get(start..end).unwrap_or_default());
+    body["next_page"] = if end < all.len() {
+        json!({ "offset": format!("off-{end}"), "path": "", "uri": "" })
+    } else {
+        Value::Null
+    };
+    (status, body)
+}
+
 fn data(value: Value) -> (StatusCode, Value) {
     (StatusCode::OK, json!({ "data": value }))
 }
@@ -150,11 +185,11 @@ impl ToolModel for AsanaModel {
                 None => error(StatusCode::NOT_FOUND, "project: Not a recognized ID"),
             },
             ("GET", ["projects", gid, "sections"]) => self.sections_of(gid),
-            ("GET", ["sections", gid, "tasks"]) => self.tasks_in(gid),
+            ("GET", ["sections", gid, "tasks"]) => page(self.tasks_in(gid), call),
             ("POST", ["sections", gid, "addTask"]) => self.add_to_section(gid, input),
             ("GET", ["tasks", gid]) => self.get_task(gid),
             ("PUT", ["tasks", gid]) => self.update_task(gid, input),
-            ("GET", ["tasks", gid, "subtasks"]) => self.subtasks(gid),
+            ("GET", ["tasks", gid, "subtasks"]) => page(self.subtasks(gid), call),
             ("GET", ["tasks", gid, "stories"]) => self.stories(gid),
             ("POST", ["tasks", gid, "stories"]) => self.add_story(gid, input),
             _ => error(StatusCode::NOT_FOUND, "Unknown object or route"),

@@ -24,6 +24,23 @@ struct Data<T> {
     data: T,
 }
 
+/// A page of a list: `next_page` is null on the last one.
+#[derive(Deserialize)]
+struct Page<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    next_page: Option<NextPage>,
+}
+
+#[derive(Deserialize)]
+struct NextPage {
+    offset: String,
+}
+
+/// Pages of a list read at most (100 items a page).
+const MAX_PAGES: usize = 20;
+const FIELDS: &str = "opt_fields=name,notes,completed,permalink_url&limit=100";
+
 #[derive(Deserialize)]
 struct Section {
     gid: String,
@@ -68,16 +85,16 @@ impl AsanaClient {
 
     pub async fn ready(&self) -> anyhow::Result<Vec<Feature>> {
         let section = self.section(&self.config.ready_section).await?;
-        let fields = "opt_fields=name,notes,completed,permalink_url&limit=100";
-        let path = format!("/sections/{}/tasks?{fields}", escape(&section));
-        let tasks: Data<Vec<Task>> = self.api.get(&path).await?;
+        let tasks = self
+            .all(&format!("/sections/{}/tasks", escape(&section)))
+            .await?;
         let mut features = Vec::new();
-        for task in tasks.data.into_iter().filter(|t| !t.completed) {
-            let path = format!("/tasks/{}/subtasks?{fields}", escape(&task.gid));
-            let subtasks: Data<Vec<Task>> = self.api.get(&path).await?;
+        for task in tasks.into_iter().filter(|t| !t.completed) {
+            let subtasks = self
+                .all(&format!("/tasks/{}/subtasks", escape(&task.gid)))
+                .await?;
             features.push(Feature {
                 stories: subtasks
-                    .data
                     .into_iter()
                     .map(|s| Story {
                         id: s.gid,
@@ -91,6 +108,25 @@ impl AsanaClient {
             });
         }
         Ok(features)
+    }
+
+    /// Every page of a task list, following `next_page.offset`.
+    async fn all(&self, path: &str) -> anyhow::Result<Vec<Task>> {
+        let mut items = Vec::new();
+        let mut offset: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page_path = match &offset {
+                Some(o) => format!("{path}?{FIELDS}&offset={}", escape(o)),
+                None => format!("{path}?{FIELDS}"),
+            };
+            let page: Page<Task> = self.api.get(&page_path).await?;
+            items.extend(page.data);
+            match page.next_page {
+                Some(next) => offset = Some(next.offset),
+                None => return Ok(items),
+            }
+        }
+        anyhow::bail!("Asana {path}: more than {MAX_PAGES} pages")
     }
 
     /// Moves the task to the done section, or completes it when none is configured; then
