@@ -52,6 +52,25 @@ fn tool(config: &Config, vars: &[(&str, &str)]) -> ProductTool {
     .expect("a product tool is configured")
 }
 
+/// The ClickUp config and the tool the Conductor builds from it, pointed at the fake.
+fn clickup_tool(clickup: &FakeClickUp) -> (Config, ProductTool) {
+    let config = Config::from_yaml("clickup.yml", &clickup_config()).unwrap();
+    let vars = [
+        ("CLICKUP_TOKEN", CLICKUP_TOKEN),
+        ("CLICKUP_API_URL", clickup.url()),
+    ];
+    let tool = tool(&config, &vars);
+    (config, tool)
+}
+
+/// The binary's environment for a ClickUp story.
+fn clickup_env(world: &shiprig::demo::World, clickup: &FakeClickUp) -> Vec<(String, String)> {
+    let mut env = github_env(world);
+    env.push(("CLICKUP_TOKEN".into(), CLICKUP_TOKEN.into()));
+    env.push(("CLICKUP_API_URL".into(), clickup.url().into()));
+    env
+}
+
 /// The planning session's file: it takes over the two starting issues and adds the work that
 /// joins them.
 const PLAN: &str = "milestone: Chat widget
@@ -86,9 +105,7 @@ async fn a_clickup_feature_flows_to_done() {
     clickup.add_checklist_item(&feature, "Read replies");
     let later = clickup.add_task("901", "Dark mode", "", "to do");
     let (_dir, config_path) = file("shiprig.yml", &clickup_config());
-    let mut env = github_env(&world);
-    env.push(("CLICKUP_TOKEN".into(), CLICKUP_TOKEN.into()));
-    env.push(("CLICKUP_API_URL".into(), clickup.url().into()));
+    let env = clickup_env(&world, &clickup);
 
     let out = shiprig(&["--config", &config_path, "product", "pull"], env.clone()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -127,14 +144,7 @@ async fn a_clickup_feature_flows_to_done() {
         "the pull still finds its taken-over stories"
     );
 
-    let config = Config::from_yaml("clickup.yml", &clickup_config()).unwrap();
-    let tool = tool(
-        &config,
-        &[
-            ("CLICKUP_TOKEN", CLICKUP_TOKEN),
-            ("CLICKUP_API_URL", clickup.url()),
-        ],
-    );
+    let (config, tool) = clickup_tool(&clickup);
     let notifier = Notifier {
         slack: Some(Slack::bot(world.slack.api_url(), BOT_TOKEN, "#shipping").unwrap()),
     };
@@ -295,9 +305,7 @@ async fn clickup_down_when_the_milestone_closes_is_caught_up_by_the_next_pull() 
     let feature = clickup.add_task("901", "Chat widget", "", "ready to build");
     clickup.add_checklist_item(&feature, "Send a message");
     let (_dir, config_path) = file("shiprig.yml", &clickup_config());
-    let mut env = github_env(&world);
-    env.push(("CLICKUP_TOKEN".into(), CLICKUP_TOKEN.into()));
-    env.push(("CLICKUP_API_URL".into(), clickup.url().into()));
+    let env = clickup_env(&world, &clickup);
     let out = shiprig(&["--config", &config_path, "product", "pull"], env.clone()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     world.emulator.model().add_label(
@@ -307,14 +315,7 @@ async fn clickup_down_when_the_milestone_closes_is_caught_up_by_the_next_pull() 
         shiprig::demo::world::PRODUCT_PERSON,
     );
 
-    let config = Config::from_yaml("clickup.yml", &clickup_config()).unwrap();
-    let tool = tool(
-        &config,
-        &[
-            ("CLICKUP_TOKEN", CLICKUP_TOKEN),
-            ("CLICKUP_API_URL", clickup.url()),
-        ],
-    );
+    let (config, tool) = clickup_tool(&clickup);
     let notifier = Notifier {
         slack: Some(Slack::webhook(world.slack.url()).unwrap()),
     };
