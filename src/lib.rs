@@ -15,3 +15,5 @@ pub mod github;
 pub mod notify;
 pub mod service;
 pub mod setup;
+pub mod plan;
+pub mod product;

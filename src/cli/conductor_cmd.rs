@@ -10,7 +10,8 @@ use super::{Exit, Global, print_json};
 use crate::agents::Backend;
 use crate::conductor::{self, Effect, Tick, TickReport, summary};
 use crate::config::Config;
-use crate::notify::{Notifier, Slack};
+use crate::notify::{Notifier, ProductHook, Slack};
+use crate::product::ProductTool;
 
 #[derive(Debug, Subcommand)]
 pub enum ConductorCommand {
@@ -52,6 +53,7 @@ pub async fn run(
     let gh = environment.github()?.for_repo(&repo);
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
     let notifier = notifier(&config, environment)?;
+    let product = product_hook(&config, environment);
     let kubeconfig = environment.get("KUBECONFIG").map(std::path::PathBuf::from);
     let backend = Backend::from_config(&config, kubeconfig.as_deref()).await?;
     let tick = Tick {
@@ -59,7 +61,7 @@ pub async fn run(
         repo: &repo,
         config: &config,
         notifier: &notifier,
-        product: None,
+        product: product.as_ref().map(|p| p as &dyn ProductHook),
         backend: Some(&backend),
     };
     let mut report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
@@ -77,11 +79,24 @@ pub async fn run(
     Ok(if failed { Exit::Outside } else { Exit::Ok })
 }
 
-/// Slack from the webhook variable the config names; absent variable, no Slack.
+/// Slack from the variables the config names: a bot token with a channel when both are set,
+/// else the webhook; neither set, no Slack.
 pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<Notifier> {
     let Some(slack) = &config.notify.slack else {
         return Ok(Notifier::default());
     };
+    let token = slack
+        .bot_token_env
+        .as_deref()
+        .and_then(|n| environment.get(n));
+    if let (Some(token), Some(channel)) = (token, &slack.channel) {
+        let api = environment
+            .get("SLACK_API_URL")
+            .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_URL.into());
+        return Ok(Notifier {
+            slack: Some(Slack::bot(api, token, channel)?),
+        });
+    }
     match environment.get(&slack.webhook_url_env) {
         Some(url) => Ok(Notifier {
             slack: Some(Slack::webhook(url)?),
@@ -89,6 +104,18 @@ pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<No
         None => {
             tracing::info!("{} is not set; Slack stays quiet", slack.webhook_url_env);
             Ok(Notifier::default())
+        }
+    }
+}
+
+/// The configured product tool; one that cannot be built (its token unset) is reported and
+/// left out, like an unset Slack: telling people never stops a tick.
+fn product_hook(config: &Config, environment: &Environment) -> Option<ProductTool> {
+    match ProductTool::from_config(&config.product, |name| environment.get(name)) {
+        Ok(tool) => tool,
+        Err(e) => {
+            tracing::warn!("the product tool stays uninformed: {e:#}");
+            None
         }
     }
 }

@@ -11,6 +11,8 @@ mod env;
 mod service_cmd;
 mod init_cmd;
 mod labels_cmd;
+mod plan_cmd;
+mod product_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -78,6 +80,12 @@ pub enum Command {
     Bootstrap(bootstrap_cmd::BootstrapArgs),
     /// Read the repository's shiprig setup and print each gap with its fix.
     Doctor(doctor_cmd::DoctorArgs),
+    /// Apply a plan file: a milestone, its issues and their dependencies.
+    #[command(subcommand)]
+    Plan(plan_cmd::PlanCommand),
+    /// The product tool (Asana, ClickUp): pull the ready queue into milestones.
+    #[command(subcommand)]
+    Product(product_cmd::ProductCommand),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -127,6 +135,8 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Labels(command) => labels_cmd::run(command, &cli.global, env).await,
         Command::Bootstrap(args) => bootstrap_cmd::run(args, &cli.global, env).await,
         Command::Doctor(args) => doctor_cmd::run(args, &cli.global, env).await,
+        Command::Plan(command) => plan_cmd::run(command, &cli.global, env).await,
+        Command::Product(command) => product_cmd::run(command, &cli.global, env).await,
     }
 }
 

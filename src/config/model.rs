@@ -349,12 +349,39 @@ impl Default for SlackConfig {
     }
 }
 
-/// The product tool the work queue comes from.
+/// The product tool the work queue comes from (one of them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(try_from = "ProductSpec")]
 pub struct Product {
     pub clickup: Option<ClickUp>,
     pub asana: Option<Asana>,
+}
+
+/// `Product` as written, before the one-tool check.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+struct ProductSpec {
+    #[schemars(with = "Option<ClickUp>")]
+    clickup: Option<Spanned<ClickUp>>,
+    #[schemars(with = "Option<Asana>")]
+    asana: Option<Spanned<Asana>>,
+}
+
+impl TryFrom<ProductSpec> for Product {
+    type Error = String;
+
+    fn try_from(spec: ProductSpec) -> Result<Self, String> {
+        if let (Some(_), Some(asana)) = (&spec.clickup, &spec.asana) {
+            return Err(de::located_message(
+                asana.referenced,
+                "both `clickup` and `asana` are configured: expected one product tool",
+            ));
+        }
+        Ok(Self {
+            clickup: spec.clickup.map(|c| c.value),
+            asana: spec.asana.map(|a| a.value),
+        })
+    }
 }
 
 /// ClickUp: a list, the status that means "ready", the status written back when done.
@@ -364,10 +391,11 @@ pub struct ClickUp {
     #[serde(default = "clickup_token_env", deserialize_with = "de::env_name")]
     pub token_env: String,
     /// The list id (quote it: `list: "901"`).
+    #[serde(deserialize_with = "de::non_empty")]
     pub list: String,
-    #[serde(default = "ready_to_build")]
+    #[serde(default = "ready_to_build", deserialize_with = "de::non_empty")]
     pub ready_status: String,
-    #[serde(default = "complete")]
+    #[serde(default = "complete", deserialize_with = "de::non_empty")]
     pub done_status: String,
 }
 
@@ -387,8 +415,13 @@ fn complete() -> String {
 pub struct Asana {
     #[serde(default = "asana_token_env", deserialize_with = "de::env_name")]
     pub token_env: String,
+    /// The project gid.
+    #[serde(deserialize_with = "de::non_empty")]
     pub project: String,
+    /// The section (name or gid) that holds features ready to build.
+    #[serde(deserialize_with = "de::non_empty")]
     pub ready_section: String,
+    /// Where a done feature moves; when unset it is marked complete instead.
     #[serde(default)]
     pub done_section: Option<String>,
 }

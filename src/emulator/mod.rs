@@ -34,7 +34,9 @@
 //! [`Model::advance`]); it never moves on its own. Clients that sign App JWTs or judge token
 //! expiry with the wall clock (octocrab does) want `set_now(Utc::now())` first.
 
+pub mod asana;
 mod auth;
+pub mod clickup;
 mod fault;
 mod http;
 pub mod kubernetes;
@@ -43,6 +45,7 @@ mod render;
 mod routes;
 mod server;
 pub mod slack;
+pub mod tools;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;

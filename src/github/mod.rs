@@ -6,6 +6,7 @@
 
 mod api;
 mod api_setup;
+mod api_plan;
 pub mod auth;
 pub mod clock;
 mod error;
@@ -25,6 +26,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use api_setup::*;
+pub use api::escape as api_escape;
+pub use api_plan::{IssueUpdate, NewIssue};
 pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;

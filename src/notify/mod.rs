@@ -54,6 +54,45 @@ pub enum Event {
         reviewer: String,
         author: String,
     },
+    PullRequestOpened {
+        repo: String,
+        number: u64,
+        title: String,
+        url: String,
+        /// The issue it closes, when it names one.
+        issue: Option<u64>,
+        agent: Option<String>,
+    },
+    /// The gate needs a human: which categories, who may approve.
+    HumanReviewNeeded {
+        repo: String,
+        number: u64,
+        title: String,
+        url: String,
+        categories: Vec<String>,
+        approvers: Vec<String>,
+    },
+    DeployFinished {
+        repo: String,
+        environment: String,
+        sha: String,
+        ok: bool,
+        url: Option<String>,
+        log_url: Option<String>,
+    },
+    SmokeFinished {
+        repo: String,
+        environment: String,
+        passed: usize,
+        failed: Vec<String>,
+        log_url: Option<String>,
+    },
+    CriticalIssueFiled {
+        repo: String,
+        issue: u64,
+        title: String,
+        url: String,
+    },
 }
 
 /// A boxed future, so hooks stay object safe.

@@ -1,0 +1,77 @@
+//! `shiprig plan apply PLAN.yml`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::env::{self, Environment};
+use super::{Exit, Global, print_json};
+use crate::plan::{self, PlanFile, PlanReport};
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Create or update a milestone, its issues and their `blocked_by` dependencies from a
+    /// plan file. Idempotent: applying the same plan twice writes nothing the second time.
+    Apply(ApplyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// The plan file (YAML).
+    #[arg(env = "SHIPRIG_PLAN", value_name = "PLAN.yml")]
+    pub file: PathBuf,
+    /// The repository (default: `GITHUB_REPOSITORY`).
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Print the changes and write nothing.
+    #[arg(long, env = "SHIPRIG_DRY_RUN")]
+    pub dry_run: bool,
+}
+
+pub async fn run(
+    command: PlanCommand,
+    global: &Global,
+    environment: &Environment,
+) -> anyhow::Result<Exit> {
+    let PlanCommand::Apply(args) = command;
+    let plan = PlanFile::load(&args.file)?;
+    let repo = env::repository(args.repo.as_deref(), environment)?;
+    let gh = environment.github()?.for_repo(&repo);
+    let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
+    let report = plan::run(&gh, &repo, &plan, &config.labels, args.dry_run).await?;
+    if global.json {
+        print_json(&report)?;
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(if report.ok() { Exit::Ok } else { Exit::Outside })
+}
+
+/// The plan run as a person reads it.
+pub fn render(report: &PlanReport) -> String {
+    let verb = if report.dry_run { "would" } else { "did" };
+    let mut out = String::new();
+    if report.changes.is_empty() {
+        out.push_str(&format!(
+            "{}: milestone {:?} already matches the plan\n",
+            report.repository, report.milestone
+        ));
+    }
+    let done = report.applied.as_ref().map_or(usize::MAX, |a| a.done.len());
+    for (i, change) in report.changes.iter().enumerate() {
+        let verb = if i < done { verb } else { "skipped" };
+        out.push_str(&format!(
+            "{}: {verb} {}\n",
+            report.repository,
+            plan::describe(change)
+        ));
+    }
+    if let Some(failed) = report.applied.as_ref().and_then(|a| a.failed.as_ref()) {
+        out.push_str(&format!(
+            "  failed: {}: {}\n",
+            plan::describe(&failed.change),
+            failed.error
+        ));
+    }
+    out
+}

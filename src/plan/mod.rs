@@ -1,0 +1,90 @@
+//! `shiprig plan apply`: a plan file (one milestone, its issues and which block which) made
+//! true on GitHub, idempotently. [`file`] reads and checks the plan, [`diff`] decides the
+//! writes purely, [`apply`] reads and acts. Each issue carries its plan key in a hidden
+//! marker, so a second run finds everything and writes nothing.
+
+pub mod apply;
+pub mod diff;
+pub mod file;
+pub mod marker;
+
+use serde::Serialize;
+
+pub use apply::Applied;
+pub use diff::{Change, Existing, diff};
+pub use file::{PlanFile, PlannedIssue, Priority};
+
+use crate::config::Labels;
+use crate::github::{GitHub, Repo};
+
+/// One plan run's full account, for the terminal and `--json`.
+#[derive(Debug, Serialize)]
+pub struct PlanReport {
+    pub repository: String,
+    pub milestone: String,
+    pub dry_run: bool,
+    pub changes: Vec<Change>,
+    pub applied: Option<Applied>,
+}
+
+impl PlanReport {
+    pub fn ok(&self) -> bool {
+        self.applied.as_ref().is_none_or(|a| a.failed.is_none())
+    }
+}
+
+/// Read, decide, and (unless `dry_run`) act.
+pub async fn run(
+    gh: &GitHub,
+    repo: &Repo,
+    plan: &PlanFile,
+    labels: &Labels,
+    dry_run: bool,
+) -> anyhow::Result<PlanReport> {
+    let existing = apply::read(gh, repo, plan).await?;
+    let changes = diff(plan, &existing, labels);
+    let applied = if dry_run {
+        None
+    } else {
+        Some(apply::apply(gh, repo, plan, &existing, &changes).await)
+    };
+    Ok(PlanReport {
+        repository: repo.to_string(),
+        milestone: plan.milestone.clone(),
+        dry_run,
+        changes,
+        applied,
+    })
+}
+
+/// One change as a person reads it.
+pub fn describe(change: &Change) -> String {
+    match change {
+        Change::CreateMilestone { title, .. } => format!("create milestone {title:?}"),
+        Change::UpdateMilestone { number, .. } => {
+            format!("update the description of milestone {number}")
+        }
+        Change::CreateIssue { key, title, .. } => format!("create issue `{key}` {title:?}"),
+        Change::UpdateIssue {
+            key,
+            number,
+            title,
+            body,
+            milestone,
+        } => {
+            let mut parts = Vec::new();
+            if title.is_some() {
+                parts.push("title");
+            }
+            if body.is_some() {
+                parts.push("body");
+            }
+            if *milestone {
+                parts.push("milestone");
+            }
+            format!("update #{number} `{key}` ({})", parts.join(", "))
+        }
+        Change::AddLabels { key, labels } => format!("label `{key}` {}", labels.join(", ")),
+        Change::AddBlockedBy { key, blocker } => format!("mark `{key}` blocked by `{blocker}`"),
+    }
+}

@@ -1,0 +1,288 @@
+//! `shiprig product pull`: each ready feature becomes a milestone (found again by the marker
+//! in its description) with a starting issue per user story. Each feature is turned into a
+//! plan ([`plan_for`], pure) and applied by the same code as `shiprig plan apply`, so a second
+//! pull writes nothing.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{Feature, ProductTool};
+use crate::config::Labels;
+use crate::github::{GitHub, Milestone, Repo};
+use crate::plan::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
+
+/// Longest milestone title shiprig writes.
+const MAX_TITLE: usize = 200;
+/// Longest feature description copied into a milestone.
+const MAX_DESCRIPTION: usize = 2000;
+
+#[derive(Debug, Serialize)]
+pub struct PullReport {
+    pub tool: String,
+    pub dry_run: bool,
+    pub features: Vec<FeaturePull>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FeaturePull {
+    pub feature: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What a pull did for one feature.
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Its milestone and starting issues, created or found.
+    Planned { plan: Box<PlanReport> },
+    /// Its milestone had closed but the tool was never told (it was down at the time): told
+    /// now, or (`error`) still not.
+    Completed {
+        milestone: String,
+        error: Option<String>,
+    },
+}
+
+impl PullReport {
+    pub fn ok(&self) -> bool {
+        self.features.iter().all(|f| match &f.outcome {
+            Outcome::Planned { plan } => plan.ok(),
+            Outcome::Completed { error, .. } => error.is_none(),
+        })
+    }
+}
+
+/// Reads the ready queue and applies one plan per feature.
+pub async fn pull(
+    gh: &GitHub,
+    repo: &Repo,
+    tool: &ProductTool,
+    labels: &Labels,
+    dry_run: bool,
+) -> anyhow::Result<PullReport> {
+    let features = tool.ready().await?;
+    let milestones = gh.all_milestones(repo).await?;
+    let mut report = PullReport {
+        tool: tool.tool().to_string(),
+        dry_run,
+        features: Vec::new(),
+    };
+    for feature in &features {
+        let outcome = match closed_milestone(tool.tool(), feature, &milestones) {
+            Some(closed) => Outcome::Completed {
+                milestone: closed.title.clone(),
+                error: if dry_run {
+                    None
+                } else {
+                    let told = tool.complete(&feature.id, &closed.title, &closed.html_url);
+                    told.await.err().map(|e| format!("{e:#}"))
+                },
+            },
+            None => {
+                let plan = plan_for(tool.tool(), feature, &milestones);
+                let applied = plan::run(gh, repo, &plan, labels, dry_run).await?;
+                Outcome::Planned {
+                    plan: Box::new(applied),
+                }
+            }
+        };
+        report.features.push(FeaturePull {
+            feature: feature.id.clone(),
+            name: feature.name.clone(),
+            outcome,
+        });
+    }
+    Ok(report)
+}
+
+/// The feature's linked milestone, when it is closed: its work is done and only the status
+/// write-back is missing.
+fn closed_milestone<'a>(
+    tool: &str,
+    feature: &Feature,
+    milestones: &'a [Milestone],
+) -> Option<&'a Milestone> {
+    linked(tool, feature, milestones).filter(|m| m.state == "closed")
+}
+
+fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Option<&'a Milestone> {
+    milestones.iter().find(|m| {
+        marker::feature_of(m.description.as_deref().unwrap_or_default())
+            == Some((tool.to_string(), feature.id.clone()))
+    })
+}
+
+/// The plan that makes one feature's milestone and starting issues exist.
+pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> PlanFile {
+    let link = marker::feature(tool, &feature.id);
+    let linked = linked(tool, feature, milestones);
+    let name: String = clean(&feature.name).chars().take(MAX_TITLE).collect();
+    let (milestone, description) = match linked {
+        Some(m) => (m.title.clone(), None),
+        None => match milestones.iter().find(|m| m.title == name) {
+            Some(m)
+                if marker::feature_of(m.description.as_deref().unwrap_or_default()).is_none() =>
+            {
+                let current = m.description.clone().unwrap_or_default();
+                (name, Some(format!("{}\n\n{link}", current.trim_end())))
+            }
+            Some(_) => (
+                format!("{name} ({tool} {})", feature.id),
+                Some(describe(tool, feature)),
+            ),
+            None => (name, Some(describe(tool, feature))),
+        },
+    };
+    PlanFile {
+        milestone,
+        description,
+        approve: false,
+        create_only: true,
+        issues: stories(tool, feature),
+    }
+}
+
+fn describe(tool: &str, feature: &Feature) -> String {
+    let text: String = feature
+        .description
+        .trim()
+        .chars()
+        .take(MAX_DESCRIPTION)
+        .collect();
+    let url = clean(&feature.url);
+    let mut out = String::new();
+    if !text.is_empty() {
+        out.push_str(&text);
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!(
+        "Feature in {tool}: {url}\n{}",
+        marker::feature(tool, &feature.id)
+    ));
+    out
+}
+
+fn stories(tool: &str, feature: &Feature) -> Vec<PlannedIssue> {
+    let mut used = BTreeSet::new();
+    feature
+        .stories
+        .iter()
+        .filter(|s| marker::is_id(&s.id) && !clean(&s.name).is_empty())
+        .map(|s| {
+            let mut key = format!("story-{}", slug(&s.id));
+            while !used.insert(key.clone()) {
+                key.push('x');
+            }
+            PlannedIssue {
+                key,
+                title: clean(&s.name).chars().take(MAX_TITLE).collect(),
+                body: format!(
+                    "A user story of the {tool} feature {}.",
+                    clean(&feature.url)
+                ),
+                labels: Vec::new(),
+                priority: Priority::Normal,
+                blocked_by: Vec::new(),
+                issue: None,
+            }
+        })
+        .collect()
+}
+
+/// One line, no control characters.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+fn slug(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::product::Story;
+
+    fn feature() -> Feature {
+        Feature {
+            id: "86abc".into(),
+            name: "Chat\nwidget".into(),
+            description: "Let users chat.".into(),
+            url: "https://app.clickup.com/t/86abc".into(),
+            stories: vec![
+                Story {
+                    id: "A1".into(),
+                    name: "Send a message".into(),
+                },
+                Story {
+                    id: "a1".into(),
+                    name: "Read replies".into(),
+                },
+                Story {
+                    id: "bad id".into(),
+                    name: "Skipped".into(),
+                },
+            ],
+        }
+    }
+
+    fn milestone(title: &str, description: &str) -> Milestone {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "number": 7, "title": title, "state": "open", "description": description,
+            "open_issues": 0, "closed_issues": 0
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_feature_gets_a_linked_milestone_and_one_issue_per_story() {
+        let plan = plan_for("clickup", &feature(), &[]);
+        assert_eq!(plan.milestone, "Chat widget");
+        let description = plan.description.unwrap();
+        assert_eq!(
+            marker::feature_of(&description),
+            Some(("clickup".into(), "86abc".into()))
+        );
+        let keys: Vec<&str> = plan.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["story-a1", "story-a1x"]);
+        assert!(!plan.approve);
+    }
+
+    #[test]
+    fn a_linked_milestone_is_found_by_its_marker_even_when_renamed() {
+        let m = milestone("Renamed", &marker::feature("clickup", "86abc"));
+        let plan = plan_for("clickup", &feature(), &[m]);
+        assert_eq!(plan.milestone, "Renamed");
+        assert_eq!(plan.description, None);
+    }
+
+    #[test]
+    fn a_same_named_milestone_is_adopted_or_avoided() {
+        let plain = milestone("Chat widget", "Written by hand");
+        let plan = plan_for("clickup", &feature(), &[plain]);
+        assert_eq!(plan.milestone, "Chat widget");
+        assert!(
+            plan.description
+                .unwrap()
+                .starts_with("Written by hand\n\n<!-- shiprig:feature")
+        );
+        let other = milestone("Chat widget", &marker::feature("clickup", "zzz"));
+        let plan = plan_for("clickup", &feature(), &[other]);
+        assert_eq!(plan.milestone, "Chat widget (clickup 86abc)");
+    }
+}
