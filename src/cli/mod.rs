@@ -5,7 +5,11 @@
 mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
+mod deploy_cmd;
 mod env;
+mod lifecycle_cmd;
+mod pipeline_ctx;
+mod smoke_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -64,6 +68,12 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Run the design's example against the built-in GitHub emulator, tick by tick.
     Demo(demo_cmd::DemoArgs),
+    /// Deploy a SHA to an environment: a GitHub Deployment, the deploy command, statuses.
+    Deploy(deploy_cmd::DeployArgs),
+    /// Move a pull request's linked issues along: in review, closed, or back to the queue.
+    Lifecycle(lifecycle_cmd::LifecycleArgs),
+    /// Run an environment's smoke checks; `--alert` is monitor mode.
+    Smoke(smoke_cmd::SmokeArgs),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -97,6 +107,9 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
+        Command::Deploy(args) => deploy_cmd::run(args, &cli.global, env).await,
+        Command::Lifecycle(args) => lifecycle_cmd::run(args, &cli.global, env).await,
+        Command::Smoke(args) => smoke_cmd::run(args, &cli.global, env).await,
     }
 }
 

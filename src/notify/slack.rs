@@ -91,6 +91,7 @@ pub fn render(event: &Event) -> Value {
                 members.join(" → ")
             )
         }
+        _ => super::slack_pipeline::text(event),
     };
     json!({
         "text": text,

@@ -7,6 +7,7 @@ mod apps;
 mod ci;
 pub(crate) mod git;
 pub(crate) mod issues;
+mod pipeline;
 mod pulls;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,0 +1,68 @@
+//! `shiprig lifecycle`: on `pull_request` opened, closed (and reopened, edited).
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::env::Environment;
+use super::pipeline_ctx::{self, Ctx};
+use super::{Exit, Global, print_json};
+use crate::lifecycle::{self, Effect, PullState};
+
+#[derive(Debug, clap::Args)]
+pub struct LifecycleArgs {
+    /// The pull request (default: the one the `pull_request` event names).
+    #[arg(long, env = "SHIPRIG_PR")]
+    pub pr: Option<u64>,
+    /// The repository (default: `GITHUB_REPOSITORY`).
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Print what would change and write nothing.
+    #[arg(long, env = "SHIPRIG_DRY_RUN")]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    pull: u64,
+    state: PullState,
+    dry_run: bool,
+    effects: Vec<Effect>,
+}
+
+pub async fn run(args: LifecycleArgs, global: &Global, env: &Environment) -> anyhow::Result<Exit> {
+    let event = pipeline_ctx::event(env)?;
+    let number = pipeline_ctx::pull_number(args.pr, &event)?;
+    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
+    // Always the current state from the API, never the event's copy.
+    let pull = ctx
+        .gh
+        .pull(&ctx.repo, number)
+        .await
+        .with_context(|| format!("reading pull request #{number}"))?;
+    let linked = lifecycle::read_linked(&ctx.gh, &ctx.repo, &pull).await;
+    let main = &ctx.config.release.main_branch;
+    let effects = lifecycle::plan(&ctx.repo, &pull, &linked, &ctx.config, main);
+    if !args.dry_run {
+        lifecycle::apply(&ctx.gh, &ctx.notifier, &effects)
+            .await
+            .with_context(|| format!("updating the issues of #{number}"))?;
+    }
+    let report = Report {
+        pull: number,
+        state: PullState::of(&pull),
+        dry_run: args.dry_run,
+        effects,
+    };
+    if global.json {
+        print_json(&report)?;
+    } else {
+        let verb = if args.dry_run { "would" } else { "did" };
+        if report.effects.is_empty() {
+            println!("#{number}: nothing to change");
+        }
+        for effect in &report.effects {
+            println!("#{number}: {verb} {}", lifecycle::describe(effect));
+        }
+    }
+    Ok(Exit::Ok)
+}
