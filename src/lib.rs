@@ -13,5 +13,6 @@ pub mod deploy;
 pub mod emulator;
 pub mod github;
 pub mod lifecycle;
+pub mod merge;
 pub mod notify;
 pub mod smoke;

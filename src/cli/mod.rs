@@ -8,6 +8,7 @@ mod demo_cmd;
 mod deploy_cmd;
 mod env;
 mod lifecycle_cmd;
+mod merge_cmd;
 mod pipeline_ctx;
 mod smoke_cmd;
 
@@ -72,6 +73,8 @@ pub enum Command {
     Deploy(deploy_cmd::DeployArgs),
     /// Move a pull request's linked issues along: in review, closed, or back to the queue.
     Lifecycle(lifecycle_cmd::LifecycleArgs),
+    /// Merge a pull request that needs no human once its checks, gate and review pass.
+    Merge(merge_cmd::MergeArgs),
     /// Run an environment's smoke checks; `--alert` is monitor mode.
     Smoke(smoke_cmd::SmokeArgs),
 }
@@ -109,6 +112,7 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
         Command::Deploy(args) => deploy_cmd::run(args, &cli.global, env).await,
         Command::Lifecycle(args) => lifecycle_cmd::run(args, &cli.global, env).await,
+        Command::Merge(args) => merge_cmd::run(args, &cli.global, env).await,
         Command::Smoke(args) => smoke_cmd::run(args, &cli.global, env).await,
     }
 }
