@@ -6,6 +6,7 @@
 //! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
 
 pub mod cli;
+pub mod commits;
 pub mod conductor;
 pub mod config;
 pub mod demo;
@@ -15,4 +16,5 @@ pub mod github;
 pub mod lifecycle;
 pub mod merge;
 pub mod notify;
+pub mod release;
 pub mod smoke;

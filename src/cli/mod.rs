@@ -2,6 +2,7 @@
 //! so clap types never reach the core. Exit codes: 0 ok, 1 a policy said no, 2 bad usage or
 //! config, 3 an outside service failed.
 
+mod commits_cmd;
 mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
@@ -10,6 +11,7 @@ mod env;
 mod lifecycle_cmd;
 mod merge_cmd;
 mod pipeline_ctx;
+mod release_cmd;
 mod smoke_cmd;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +63,9 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Conventional commits: `commits lint` checks a pull request's title and commits.
+    #[command(subcommand)]
+    Commits(commits_cmd::CommitsCommand),
     /// The Conductor: keep `blocked` true, order the queue, hand issues to idle agents.
     #[command(subcommand)]
     Conductor(conductor_cmd::ConductorCommand),
@@ -75,6 +80,11 @@ pub enum Command {
     Lifecycle(lifecycle_cmd::LifecycleArgs),
     /// Merge a pull request that needs no human once its checks, gate and review pass.
     Merge(merge_cmd::MergeArgs),
+    /// Open or update the one release pull request for a SHA whose staging smoke tests passed.
+    ReleasePr(release_cmd::ReleasePrArgs),
+    /// Publish a merged release: tag, GitHub Release, `done` on the shipped issues.
+    #[command(subcommand)]
+    Release(release_cmd::ReleaseCommand),
     /// Run an environment's smoke checks; `--alert` is monitor mode.
     Smoke(smoke_cmd::SmokeArgs),
 }
@@ -107,12 +117,15 @@ pub fn main() -> i32 {
 
 async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
     match cli.command {
+        Command::Commits(command) => commits_cmd::run(command, &cli.global, env).await,
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
         Command::Deploy(args) => deploy_cmd::run(args, &cli.global, env).await,
         Command::Lifecycle(args) => lifecycle_cmd::run(args, &cli.global, env).await,
         Command::Merge(args) => merge_cmd::run(args, &cli.global, env).await,
+        Command::ReleasePr(args) => release_cmd::run_pr(args, &cli.global, env).await,
+        Command::Release(command) => release_cmd::run(command, &cli.global, env).await,
         Command::Smoke(args) => smoke_cmd::run(args, &cli.global, env).await,
     }
 }
