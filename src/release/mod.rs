@@ -34,16 +34,21 @@ pub struct Prepared {
 }
 
 /// Reads the tags and the commits since the newest release tag, and decides the release.
+/// Tags on `released_at` are not earlier releases: they are this one, published by a run that
+/// is now being repeated.
 pub async fn prepare(
     gh: &GitHub,
     repo: &Repo,
     config: &Config,
     sha: &str,
+    released_at: Option<&str>,
     links: &Links,
 ) -> anyhow::Result<Prepared> {
     let tags = gh.tags(repo).await.context("reading the tags")?;
     let previous = history::latest_tag(
-        tags.iter().map(|t| t.name.as_str()),
+        tags.iter()
+            .filter(|t| Some(t.commit.sha.as_str()) != released_at)
+            .map(|t| t.name.as_str()),
         &config.release.tag_prefix,
     );
     let commits = match &previous {

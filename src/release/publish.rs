@@ -86,17 +86,17 @@ pub async fn publish(
     notifier: &Notifier,
     dry_run: bool,
 ) -> anyhow::Result<Published> {
-    let prepared = prepare(gh, repo, config, &pull.head.sha, links).await?;
+    let target = pull
+        .merge_commit_sha
+        .clone()
+        .unwrap_or_else(|| pull.head.sha.clone());
+    let prepared = prepare(gh, repo, config, &pull.head.sha, Some(&target), links).await?;
     let tag = prepared.tag.clone().with_context(|| {
         format!(
             "nothing to release between the last tag and {}",
             pull.head.sha
         )
     })?;
-    let target = pull
-        .merge_commit_sha
-        .clone()
-        .unwrap_or_else(|| pull.head.sha.clone());
     let issues = shipped_issues(gh, repo, &prepared).await?;
     let existing = gh
         .release_by_tag(repo, &tag)

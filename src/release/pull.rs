@@ -127,7 +127,7 @@ pub async fn release_pr(
             prepared: None,
         });
     }
-    let prepared = prepare(gh, repo, config, sha, links).await?;
+    let prepared = prepare(gh, repo, config, sha, None, links).await?;
     if prepared.version.is_none() {
         return Ok(ReleasePr {
             outcome: Outcome::NothingToRelease,

@@ -78,8 +78,14 @@ impl Rig {
     }
 }
 
+/// The binary under test; `SHIPRIG_TEST_BIN` points at a copy when a shared target directory
+/// may be rebuilt by another checkout while the tests run.
+fn binary() -> String {
+    std::env::var("SHIPRIG_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_shiprig").to_string())
+}
+
 pub fn shiprig(args: &[String], env: &[(String, String)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_shiprig"));
+    let mut command = Command::new(binary());
     command
         .args(args)
         .env_clear()
@@ -100,4 +106,65 @@ pub fn printed(out: &Output) -> String {
     assert!(!all.contains(TOKEN), "the token leaked: {all}");
     assert!(!all.contains(HOOK_SECRET), "the webhook URL leaked: {all}");
     all
+}
+
+impl Rig {
+    /// A write or read through the API as shiprig's token, for what another tool would do
+    /// (CI posting a check run).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", self.emu.url()),
+            )
+            .bearer_auth(TOKEN)
+            .header("accept", "application/vnd.github+json")
+            .header("user-agent", "shiprig-tests")
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Commits `files` to `branch` with `message`, a minute after the last commit.
+    pub fn commit(&self, branch: &str, files: &[(&str, &str)], message: &str) -> String {
+        let mut m = self.emu.model();
+        m.advance(chrono::Duration::minutes(1));
+        m.set_files(REPO, branch, files, message)
+    }
+
+    pub fn labels(&self, issue: u64) -> Vec<String> {
+        let mut labels = self.emu.model().issue(REPO, issue).unwrap().labels;
+        labels.sort();
+        labels
+    }
+}
+
+/// A web app for smoke tests on 127.0.0.1: `/healthz` answers `ok`, `/version` the SHA in
+/// `version`.
+pub async fn start_app(version: std::sync::Arc<std::sync::Mutex<String>>) -> String {
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/version",
+            get(move || {
+                let version = version.clone();
+                async move { format!(r#"{{"version":"{}"}}"#, version.lock().unwrap()) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
 }
