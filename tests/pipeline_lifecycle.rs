@@ -1,0 +1,75 @@
+//! `shiprig lifecycle` through the binary: a pull request closed without merging returns its
+//! issue to the queue and frees the agent; a rerun changes nothing and says nothing.
+
+mod pipeline_support;
+
+use pipeline_support::{REPO, Rig, printed};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_unmerged_returns_the_issue_once() {
+    let rig = Rig::new(
+        "version: 1\nconductor: {agents: [{name: agent-1, login: rig-agent-1}]}\nnotify: {slack: {webhook_url_env: SLACK_WEBHOOK_URL}}\n",
+    )
+    .await;
+    let issue = {
+        let mut m = rig.emu.model();
+        m.add_user("rig-agent-1", shiprig::emulator::UserKind::User);
+        m.set_permission(REPO, "rig-agent-1", shiprig::emulator::Permission::Write);
+        let issue = m.create_issue(REPO, "Analytics", "", &[], "mia");
+        for label in ["approved", "in-review", "agent:agent-1"] {
+            m.add_label(REPO, issue, label, "mia");
+        }
+        m.assign(REPO, issue, &["rig-agent-1"], "mia");
+        issue
+    };
+    rig.commit("agent-1/analytics", &[("a", "1\n")], "feat: analytics");
+    let pr = rig.emu.model().create_pull(
+        REPO,
+        "agent-1/analytics",
+        "main",
+        "feat: analytics",
+        &format!("Fixes #{issue}"),
+        "rig-agent-1",
+    );
+    let (status, _) = rig
+        .api(
+            "PATCH",
+            &format!("/repos/{REPO}/pulls/{pr}"),
+            serde_json::json!({"state": "closed"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let dry = rig
+        .run(&["lifecycle", "--pr", &pr.to_string(), "--dry-run"], &[])
+        .await;
+    assert!(printed(&dry).contains("would unlabel acme/widgets#1 `in-review`"));
+    assert_eq!(
+        rig.labels(issue),
+        ["agent:agent-1", "approved", "in-review"],
+        "a dry run writes nothing"
+    );
+
+    let event = rig.dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!(r#"{{"action": "closed", "pull_request": {{"number": {pr}}}}}"#),
+    )
+    .unwrap();
+    let event = event.display().to_string();
+    for _ in 0..2 {
+        let out = rig
+            .run(&["lifecycle"], &[("GITHUB_EVENT_PATH", &event)])
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    }
+    assert_eq!(rig.labels(issue), ["approved"]);
+    let view = rig.emu.model().issue(REPO, issue).unwrap();
+    assert!(view.assignees.is_empty() && view.state == "open");
+    let texts = rig.slack.texts();
+    assert_eq!(texts.len(), 1, "told once: {texts:?}");
+    assert!(
+        texts[0].contains(&format!("#{pr}>")) && texts[0].contains("#1 is back in the queue"),
+        "{texts:?}"
+    );
+}
