@@ -73,3 +73,63 @@ async fn closed_unmerged_returns_the_issue_once() {
         "{texts:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_emulator_closes_linked_issues_only_on_merges_into_the_default_branch() {
+    let rig = Rig::new("version: 1\n").await;
+    let (a, b, c) = {
+        let mut m = rig.emu.model();
+        (
+            m.create_issue(REPO, "a", "", &[], "mia"),
+            m.create_issue(REPO, "b", "", &[], "mia"),
+            m.create_issue(REPO, "c", "", &[], "mia"),
+        )
+    };
+    rig.commit("topic", &[("t", "1\n")], "feat: t");
+    let body = format!("Resolves #{a}, fixes: acme/widgets#{b}; see #{c}; closes acme/infra#{c}");
+    let into_main = rig
+        .emu
+        .model()
+        .create_pull(REPO, "topic", "main", "feat: t", &body, "mia");
+    rig.commit("other", &[("o", "1\n")], "feat: o");
+    let elsewhere = rig.emu.model().create_pull(
+        REPO,
+        "other",
+        "production",
+        "feat: o",
+        &format!("Closes #{c}"),
+        "mia",
+    );
+    let (status, merged) = rig
+        .api(
+            "PUT",
+            &format!("/repos/{REPO}/pulls/{into_main}/merge"),
+            serde_json::json!({"merge_method": "squash"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{merged}");
+    rig.emu.model().merge_pull(REPO, elsewhere, "mia");
+    let state = |n| rig.emu.model().issue(REPO, n).unwrap().state;
+    assert_eq!(
+        (state(a), state(b), state(c)),
+        ("closed".into(), "closed".into(), "open".into())
+    );
+    let main = rig.main_sha();
+    assert_eq!(merged["sha"], main.as_str());
+    let (_, commit) = rig
+        .api(
+            "GET",
+            &format!("/repos/{REPO}/commits/{main}"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(
+        commit["parents"].as_array().unwrap().len(),
+        1,
+        "a squash merge has one parent"
+    );
+    assert_eq!(
+        commit["commit"]["message"],
+        format!("feat: t (#{into_main})")
+    );
+}

@@ -34,7 +34,9 @@ fn events() -> Vec<Event> {
             environment: "staging".into(),
             sha: None,
             passed: false,
-            failures: (1..=7).map(|n| format!("check{n}: status 503 (expected 200)")).collect(),
+            failures: (1..=7)
+                .map(|n| format!("check{n}: status 503 (expected 200)"))
+                .collect(),
         },
         Event::HealthChanged {
             repo: repo.clone(),

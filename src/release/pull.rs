@@ -55,8 +55,13 @@ pub fn text(prepared: &Prepared, config: &Config) -> (String, String) {
         .as_deref()
         .map(|p| format!(" (previous: {p})"))
         .unwrap_or_default();
+    let smoke = if smoke_gated(config) {
+        "Staging smoke tests passed on this SHA. "
+    } else {
+        ""
+    };
     let body = format!(
-        "Releases **{tag}**{was} from `{}` at {}.\n\nMerging this pull request into `{}` is the production deploy.\n\n{}\n---\nStaging smoke tests passed on this SHA. Opened by `shiprig release-pr`; it is updated in place.\n<!-- shiprig:release {tag} {} -->\n",
+        "Releases **{tag}**{was} from `{}` at {}.\n\nMerging this pull request into `{}` is the production deploy.\n\n{}\n---\n{smoke}Opened by `shiprig release-pr`; it is updated in place.\n<!-- shiprig:release {tag} {} -->\n",
         config.release.main_branch,
         prepared.sha,
         config.release.production_branch,
@@ -66,6 +71,14 @@ pub fn text(prepared: &Prepared, config: &Config) -> (String, String) {
     (title, body)
 }
 
+/// Whether a release waits for staging smoke tests: when staging has any.
+fn smoke_gated(config: &Config) -> bool {
+    config
+        .deploy
+        .get(STAGING)
+        .is_some_and(|e| !e.smoke.is_empty())
+}
+
 /// Staging smoke tests must have passed on `sha` when staging has any.
 async fn smoke_gate(
     gh: &GitHub,
@@ -73,11 +86,7 @@ async fn smoke_gate(
     config: &Config,
     sha: &str,
 ) -> anyhow::Result<Option<Outcome>> {
-    let gated = config
-        .deploy
-        .get(STAGING)
-        .is_some_and(|e| !e.smoke.is_empty());
-    if !gated {
+    if !smoke_gated(config) {
         return Ok(None);
     }
     let context = smoke_context(STAGING);
