@@ -133,3 +133,36 @@ async fn the_emulator_closes_linked_issues_only_on_merges_into_the_default_branc
         format!("feat: t (#{into_main})")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merge_explains_without_letting_a_check_name_issue_workflow_commands() {
+    let rig = Rig::new("version: 1\n").await;
+    rig.commit("topic", &[("t", "1\n")], "feat: t");
+    let pr = rig
+        .emu
+        .model()
+        .create_pull(REPO, "topic", "main", "feat: t", "", "mia");
+    let head = rig.emu.model().pull(REPO, pr).unwrap().head_sha;
+    let hostile = "ci\n::add-mask::x\n::stop-commands::y";
+    let (status, _) = rig
+        .api(
+            "POST",
+            &format!("/repos/{REPO}/check-runs"),
+            serde_json::json!({"name": hostile, "head_sha": head, "status": "completed", "conclusion": "failure"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    rig.emu.clear_requests();
+    let out = rig
+        .run(&["merge", "--pr", &pr.to_string(), "--dry-run"], &[])
+        .await;
+    let all = printed(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("not merging"), "{all}");
+    assert!(all.contains("concluded failure"), "{all}");
+    assert!(
+        all.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{all}"
+    );
+    assert!(rig.emu.writes().is_empty());
+}

@@ -61,7 +61,8 @@ pub async fn run(args: LifecycleArgs, global: &Global, env: &Environment) -> any
             println!("#{number}: nothing to change");
         }
         for effect in &report.effects {
-            println!("#{number}: {verb} {}", lifecycle::describe(effect));
+            let what = pipeline_ctx::one_line(&lifecycle::describe(effect));
+            println!("#{number}: {verb} {what}");
         }
     }
     Ok(Exit::Ok)

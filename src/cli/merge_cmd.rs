@@ -85,11 +85,11 @@ fn render(o: &Outcome) -> String {
         if d.approved_by.is_empty() {
             "nobody".into()
         } else {
-            d.approved_by.join(", ")
+            pipeline_ctx::one_line(&d.approved_by.join(", "))
         }
     );
     for reason in &d.reasons {
-        out.push_str(&format!("  - {reason}\n"));
+        out.push_str(&format!("  - {}\n", pipeline_ctx::one_line(reason)));
     }
     out
 }

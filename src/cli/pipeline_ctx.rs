@@ -74,3 +74,12 @@ pub fn sha(flag: Option<String>) -> anyhow::Result<String> {
     flag.filter(|s| !s.is_empty())
         .ok_or_else(|| UsageError("no SHA: pass --sha or set GITHUB_SHA".into()).into())
 }
+
+/// Text from outside (check names, logins, labels) as one printable line: no control characters,
+/// so it cannot start a line of its own and issue a workflow command (`::add-mask::`).
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(300)
+        .collect()
+}

@@ -64,7 +64,14 @@ pub async fn run(args: SmokeArgs, global: &Global, env: &Environment) -> anyhow:
     };
     let previous = match (&sha, args.alert) {
         (Some(sha), true) => Some(recorded_health(&ctx, &args.environment, sha).await?),
-        _ => None,
+        (None, true) => {
+            return Err(UsageError(format!(
+                "monitor mode keeps its state on the deployed SHA: `{}` has no deployment; pass --sha",
+                args.environment
+            ))
+            .into());
+        }
+        (_, false) => None,
     };
     let options = RunOptions::new(environment.smoke_deadline.into(), sha.clone());
     let report = smoke::run(&args.environment, &environment.smoke, &options).await?;

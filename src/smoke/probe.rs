@@ -121,13 +121,28 @@ async fn attempt(
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let body = response.text().await.map_err(describe)?;
+    let body = read_body(response).await?;
     Ok(Observed {
         status,
         headers,
         body,
         latency_ms: began.elapsed().as_millis() as u64,
     })
+}
+
+/// Bodies are judged on their first MiB; a huge answer cannot exhaust memory.
+const MAX_BODY: usize = 1 << 20;
+
+async fn read_body(mut response: reqwest::Response) -> Result<String, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+        let room = MAX_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_BODY {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// A transport error as a short reason; the URL is already in the report.
