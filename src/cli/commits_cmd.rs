@@ -5,7 +5,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::env::Environment;
-use super::pipeline_ctx::{self, Ctx};
+use super::pipeline_ctx::{self, PullArgs};
 use super::{Exit, Global, print_json};
 use crate::commits::{self, Problem};
 
@@ -17,12 +17,8 @@ pub enum CommitsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// The pull request (default: the one the event names).
-    #[arg(long, env = "SHIPRIG_PR")]
-    pub pr: Option<u64>,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub target: PullArgs,
 }
 
 #[derive(Serialize)]
@@ -40,14 +36,8 @@ pub async fn run(
     env: &Environment,
 ) -> anyhow::Result<Exit> {
     let CommitsCommand::Lint(args) = command;
-    let event = pipeline_ctx::event(env)?;
-    let number = pipeline_ctx::pull_number(args.pr, &event)?;
-    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
-    let pull = ctx
-        .gh
-        .pull(&ctx.repo, number)
-        .await
-        .with_context(|| format!("reading #{number}"))?;
+    let (ctx, pull) = pipeline_ctx::load_pull(&args.target, global, env).await?;
+    let number = pull.number;
     let commits = ctx
         .gh
         .pull_commits(&ctx.repo, number)

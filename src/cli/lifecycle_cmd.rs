@@ -4,18 +4,14 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::env::Environment;
-use super::pipeline_ctx::{self, Ctx};
+use super::pipeline_ctx::{self, PullArgs};
 use super::{Exit, Global, print_json};
 use crate::lifecycle::{self, Effect, PullState};
 
 #[derive(Debug, clap::Args)]
 pub struct LifecycleArgs {
-    /// The pull request (default: the one the `pull_request` event names).
-    #[arg(long, env = "SHIPRIG_PR")]
-    pub pr: Option<u64>,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub target: PullArgs,
     /// Print what would change and write nothing.
     #[arg(long, env = "SHIPRIG_DRY_RUN")]
     pub dry_run: bool,
@@ -30,15 +26,9 @@ struct Report {
 }
 
 pub async fn run(args: LifecycleArgs, global: &Global, env: &Environment) -> anyhow::Result<Exit> {
-    let event = pipeline_ctx::event(env)?;
-    let number = pipeline_ctx::pull_number(args.pr, &event)?;
-    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
     // Always the current state from the API, never the event's copy.
-    let pull = ctx
-        .gh
-        .pull(&ctx.repo, number)
-        .await
-        .with_context(|| format!("reading pull request #{number}"))?;
+    let (ctx, pull) = pipeline_ctx::load_pull(&args.target, global, env).await?;
+    let number = pull.number;
     let linked = lifecycle::read_linked(&ctx.gh, &ctx.repo, &pull).await;
     let main = &ctx.config.release.main_branch;
     let effects = lifecycle::plan(&ctx.repo, &pull, &linked, &ctx.config, main);

@@ -4,18 +4,14 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::env::Environment;
-use super::pipeline_ctx::{self, Ctx};
+use super::pipeline_ctx::{self, Ctx, PullArgs};
 use super::{Exit, Global, print_json};
 use crate::merge::{self, Decision};
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// The pull request (default: those the event names).
-    #[arg(long, env = "SHIPRIG_PR")]
-    pub pr: Option<u64>,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub target: PullArgs,
     /// Explain the decision and merge nothing.
     #[arg(long, env = "SHIPRIG_DRY_RUN")]
     pub dry_run: bool,
@@ -31,8 +27,8 @@ struct Outcome {
 
 pub async fn run(args: MergeArgs, global: &Global, env: &Environment) -> anyhow::Result<Exit> {
     let event = pipeline_ctx::event(env)?;
-    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
-    let numbers = pull_numbers(&ctx, args.pr, &event).await?;
+    let ctx = Ctx::load(args.target.repo.as_deref(), global, env).await?;
+    let numbers = pull_numbers(&ctx, args.target.pr, &event).await?;
     let mut outcomes = Vec::new();
     for number in numbers {
         let facts = merge::read(&ctx.gh, &ctx.repo, number)

@@ -48,6 +48,34 @@ pub fn event(environment: &Environment) -> anyhow::Result<serde_json::Value> {
         .map_err(|e| UsageError(format!("the event payload {path} is not JSON: {e}")).into())
 }
 
+/// The pull request a command acts on and its repository.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PullArgs {
+    /// The pull request (default: the one the event names).
+    #[arg(long, env = "SHIPRIG_PR")]
+    pub pr: Option<u64>,
+    /// The repository (default: `GITHUB_REPOSITORY`).
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+}
+
+/// The context and the pull request `args` (or the event) names, read fresh from the API.
+pub async fn load_pull(
+    args: &PullArgs,
+    global: &Global,
+    environment: &Environment,
+) -> anyhow::Result<(Ctx, crate::github::PullRequest)> {
+    let event = event(environment)?;
+    let number = pull_number(args.pr, &event)?;
+    let ctx = Ctx::load(args.repo.as_deref(), global, environment).await?;
+    let pull = ctx
+        .gh
+        .pull(&ctx.repo, number)
+        .await
+        .with_context(|| format!("reading pull request #{number}"))?;
+    Ok((ctx, pull))
+}
+
 /// `--pr`, else the pull request the event names; exit 2 when there is none.
 pub fn pull_number(flag: Option<u64>, event: &serde_json::Value) -> anyhow::Result<u64> {
     flag.or_else(|| event.pointer("/pull_request/number")?.as_u64())

@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 
 use super::env::Environment;
-use super::pipeline_ctx::{self, Ctx};
+use super::pipeline_ctx::{self, Ctx, PullArgs};
 use super::{Exit, Global, UsageError, print_json};
 use crate::github::Credentials;
 use crate::release::{self, Links, pull::Outcome};
@@ -30,12 +30,8 @@ pub enum ReleaseCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
-    /// The merged release pull request (default: the one the event names).
-    #[arg(long, env = "SHIPRIG_PR")]
-    pub pr: Option<u64>,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub target: PullArgs,
     /// Print what would be published and write nothing.
     #[arg(long, env = "SHIPRIG_DRY_RUN")]
     pub dry_run: bool,
@@ -127,14 +123,7 @@ pub async fn run(
     env: &Environment,
 ) -> anyhow::Result<Exit> {
     let ReleaseCommand::Publish(args) = command;
-    let event = pipeline_ctx::event(env)?;
-    let number = pipeline_ctx::pull_number(args.pr, &event)?;
-    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
-    let pull = ctx
-        .gh
-        .pull(&ctx.repo, number)
-        .await
-        .with_context(|| format!("reading #{number}"))?;
+    let (ctx, pull) = pipeline_ctx::load_pull(&args.target, global, env).await?;
     if let Err(why) = release::publish::check_release_pull(&pull, &ctx.config) {
         eprintln!("release publish: {why}; nothing to publish");
         return Ok(Exit::No);
