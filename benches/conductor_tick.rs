@@ -63,6 +63,7 @@ async fn tick(world: &World) -> conductor::TickReport {
         config: &world.config,
         notifier: &notifier,
         product: None,
+        backend: None,
     };
     conductor::tick(&tick, world.gh.clock().now(), false)
         .await

@@ -5,6 +5,7 @@
 //! (the stateful fake GitHub that tests and `shiprig demo` run against), `conductor` (the
 //! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
 
+pub mod agents;
 pub mod cli;
 pub mod commits;
 pub mod conductor;

@@ -259,8 +259,13 @@ async fn github_refusing_exits_3_with_a_readable_error() {
     })
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout: {}\nstderr: {err}",
+        text(&out.stdout)
+    );
     assert!(
         err.contains("GET /repos/acme/widget/issues")
             && err.contains("401")

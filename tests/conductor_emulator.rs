@@ -22,6 +22,7 @@ async fn tick(world: &World) -> conductor::TickReport {
         config: &world.config,
         notifier: &notifier,
         product: None,
+        backend: None,
     };
     conductor::tick(&tick, world.clock_now(), false)
         .await
@@ -207,6 +208,7 @@ async fn dry_run_writes_nothing_and_prints_the_plan() {
         config: &world.config,
         notifier: &notifier,
         product: None,
+        backend: None,
     };
     let report = conductor::tick(&t, world.clock_now(), true).await.unwrap();
     assert!(world.emulator.writes().is_empty());

@@ -47,6 +47,8 @@ fn issue(number: u64, labels: &[&str]) -> IssueState {
         open_blockers: 0,
         blocking: 0,
         created_at: t0(),
+        updated_at: t0(),
+        body: String::new(),
     }
 }
 
@@ -63,6 +65,7 @@ fn snapshot(issues: Vec<IssueState>) -> Snapshot {
     let mut snap = Snapshot {
         repo: Some(repo()),
         complete: true,
+        runs: Some(Vec::new()),
         ..Snapshot::default()
     };
     for issue in issues {

@@ -4,11 +4,7 @@ mod emulator_support;
 
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::KeyPair as _;
-use base64::Engine;
-use emulator_support::{Api, REPO, TOKEN, seeded};
+use emulator_support::{Api, REPO, TOKEN, rsa_pair, seeded};
 use serde_json::json;
 use shiprig::emulator::Fault;
 
@@ -93,30 +89,6 @@ async fn delays_and_global_latency() {
         took >= Duration::from_millis(50) && took < Duration::from_millis(150),
         "{took:?}"
     );
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
-/// A fresh 2048-bit RSA key: (private PKCS#8 PEM, public SPKI PEM).
-fn rsa_pair() -> (String, String) {
-    let kp = KeyPair::generate(KeySize::Rsa2048).unwrap();
-    let private = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&kp).unwrap();
-    let public = AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(kp.public_key()).unwrap();
-    (
-        pem("PRIVATE KEY", private.as_ref()),
-        pem("PUBLIC KEY", public.as_ref()),
-    )
 }
 
 fn jwt(private_pem: &str, app_id: u64, iat: i64, exp: i64) -> String {

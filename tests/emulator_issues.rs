@@ -15,6 +15,7 @@ async fn closing_the_last_open_blocker_clears_the_dependents_summary() {
         let b = m.create_issue(REPO, "B", "", &[], "mia");
         let c = m.create_issue(REPO, "C", "", &[], "mia");
         let x = m.create_issue("acme/infra", "X", "", &[], "acme");
+        m.set_permission("acme/infra", "mia", shiprig::emulator::Permission::Triage);
         m.add_blocked_by(REPO, a, REPO, b);
         (a, b, c, x)
     };
@@ -304,4 +305,109 @@ async fn assignees_milestones_and_filters() {
         (view.state.as_str(), view.milestone.as_deref()),
         ("closed", Some("v1"))
     );
+}
+
+#[tokio::test]
+async fn writes_need_the_right_role_and_unknown_routes_are_404() {
+    let emu = seeded().await;
+    let n = emu.model().create_issue(REPO, "Mine", "", &[], "rex");
+    let other = emu.model().create_issue(REPO, "Theirs", "", &[], "mia");
+    let rex = Api::new(&emu, Some("ghp_rex"));
+    let labels = json!({"labels": ["approved"]});
+    let (s, v) = rex
+        .json(
+            "POST",
+            &format!("/repos/{REPO}/issues/{other}/labels"),
+            Some(labels),
+        )
+        .await;
+    assert_eq!(
+        (s, v["message"].as_str()),
+        (
+            403,
+            Some("Resource not accessible by personal access token")
+        )
+    );
+    assert!(emu.model().issue(REPO, other).unwrap().labels.is_empty());
+    let (s, _) = rex
+        .json(
+            "POST",
+            &format!("/repos/{REPO}/issues/{other}/comments"),
+            Some(json!({"body": "+1"})),
+        )
+        .await;
+    assert_eq!(s, 201, "anyone may comment");
+    let (s, _) = rex
+        .json(
+            "PATCH",
+            &format!("/repos/{REPO}/issues/{n}"),
+            Some(json!({"title": "Mine, edited"})),
+        )
+        .await;
+    assert_eq!(s, 200, "authors edit their own issues");
+    let (s, _) = rex
+        .json(
+            "PATCH",
+            &format!("/repos/{REPO}/issues/{other}"),
+            Some(json!({"state": "closed"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let r = rex
+        .send("GET", "/repos/acme/widgets/nothing/here", None)
+        .await;
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["message"].as_str(), v["documentation_url"].as_str()),
+        (Some("Not Found"), Some("https://docs.github.com/rest"))
+    );
+}
+
+#[tokio::test]
+async fn deleted_and_hidden_blockers() {
+    let emu = seeded().await;
+    let (a, gone, hidden) = {
+        let mut m = emu.model();
+        let a = m.create_issue(REPO, "A", "", &["approved"], "mia");
+        let gone = m.create_issue(REPO, "Gone", "", &[], "mia");
+        let hidden = m.create_issue("acme/infra", "Secret", "", &[], "acme");
+        m.add_blocked_by(REPO, a, REPO, gone);
+        m.add_blocked_by(REPO, a, "acme/infra", hidden);
+        m.delete_issue(REPO, gone);
+        m.hide_issue("acme/infra", hidden);
+        (a, gone, hidden)
+    };
+    let api = Api::new(&emu, Some(TOKEN));
+    let (s, v) = api
+        .json("GET", &format!("/repos/{REPO}/issues/{gone}"), None)
+        .await;
+    assert_eq!(
+        (s, v["message"].as_str()),
+        (410, Some("This issue was deleted"))
+    );
+    assert_eq!(
+        api.json("GET", &format!("/repos/acme/infra/issues/{hidden}"), None)
+            .await
+            .0,
+        404
+    );
+    let issue = api.get(&format!("/repos/{REPO}/issues/{a}")).await;
+    assert_eq!(
+        issue["issue_dependencies_summary"]["blocked_by"], 1,
+        "the hidden blocker still counts"
+    );
+    let listed = api
+        .get(&format!("/repos/{REPO}/issues/{a}/dependencies/blocked_by"))
+        .await;
+    assert!(
+        listed.as_array().unwrap().is_empty(),
+        "but the listing cannot show it"
+    );
+    let all = api.get(&format!("/repos/{REPO}/issues?state=all")).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
 }

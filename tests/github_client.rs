@@ -254,3 +254,93 @@ async fn every_request_carries_the_api_version_and_the_token_as_bearer() {
         "the emulator resolved the bearer token"
     );
 }
+
+mod emulator_support;
+
+/// An App with a fresh key, installed on `acme`; returns the private key PEM.
+fn install_app(emulator: &Emulator, app_id: u64) -> (String, u64) {
+    let (private, public) = emulator_support::rsa_pair();
+    let mut model = emulator.model();
+    model.register_app_named(app_id, "shiprig-test", &public);
+    let installation = model.add_installation(app_id, "acme");
+    (private, installation)
+}
+
+fn app_client(emulator: &Emulator, app_id: u64, pem: &str, clock: &FakeClock) -> GitHub {
+    let credentials = Credentials::App {
+        app_id,
+        private_key_pem: Secret::new(pem),
+    };
+    let options = ClientOptions::new(emulator.url(), credentials);
+    GitHub::with_clock(options, Arc::new(clock.clone()))
+        .unwrap()
+        .for_repo(&repo())
+}
+
+#[tokio::test]
+async fn app_auth_round_trip_mints_and_reuses_an_installation_token() {
+    let (emulator, _, clock) = setup(1).await;
+    let (pem, installation) = install_app(&emulator, 4242);
+    let gh = app_client(&emulator, 4242, &pem, &clock);
+    assert_eq!(gh.issue(&repo(), 1).await.unwrap().number, 1);
+    assert_eq!(gh.issue(&repo(), 1).await.unwrap().number, 1);
+    let paths: Vec<String> = emulator
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "GET /repos/acme/rig/installation".to_string(),
+            format!("POST /app/installations/{installation}/access_tokens"),
+            "GET /repos/acme/rig/issues/1".to_string(),
+            "GET /repos/acme/rig/issues/1".to_string(),
+        ],
+        "the token is minted once and reused"
+    );
+    let actor = emulator.requests()[2].actor.clone().unwrap();
+    assert!(actor.ends_with("[bot]"), "{actor}");
+}
+
+#[tokio::test]
+async fn an_installation_token_is_refreshed_before_it_expires() {
+    let (emulator, _, clock) = setup(1).await;
+    let (pem, _) = install_app(&emulator, 7);
+    let gh = app_client(&emulator, 7, &pem, &clock);
+    gh.issue(&repo(), 1).await.unwrap();
+    let fifty_six_minutes = Duration::from_secs(56 * 60);
+    clock.advance(fifty_six_minutes);
+    emulator.model().advance(chrono::Duration::minutes(56));
+    gh.issue(&repo(), 1).await.unwrap();
+    let mints = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/access_tokens"))
+        .count();
+    assert_eq!(mints, 2, "less than five minutes left: a new token");
+}
+
+#[tokio::test]
+async fn app_auth_with_a_wrong_key_fails_clearly() {
+    let (emulator, _, clock) = setup(1).await;
+    install_app(&emulator, 99);
+    let (other_key, _) = emulator_support::rsa_pair();
+    let gh = app_client(&emulator, 99, &other_key, &clock);
+    let error = gh.issue(&repo(), 1).await.unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, GitHubError::AppAuth(_)), "{text}");
+    assert!(
+        text.contains("GitHub App authentication failed") && text.contains("401"),
+        "{text}"
+    );
+    assert!(!text.contains("PRIVATE KEY"));
+    let garbage = app_client(&emulator, 99, "not a pem", &clock)
+        .issue(&repo(), 1)
+        .await
+        .unwrap_err();
+    assert!(
+        garbage.to_string().contains("not an RSA private key"),
+        "{garbage}"
+    );
+}

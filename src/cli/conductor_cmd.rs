@@ -7,6 +7,7 @@ use clap::Subcommand;
 
 use super::env::{self, Environment};
 use super::{Exit, Global, print_json};
+use crate::agents::Backend;
 use crate::conductor::{self, Effect, Tick, TickReport, summary};
 use crate::config::Config;
 use crate::notify::{Notifier, Slack};
@@ -41,12 +42,15 @@ pub async fn run(
     let gh = environment.github()?.for_repo(&repo);
     let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
     let notifier = notifier(&config, environment)?;
+    let kubeconfig = environment.get("KUBECONFIG").map(std::path::PathBuf::from);
+    let backend = Backend::from_config(&config, kubeconfig.as_deref()).await?;
     let tick = Tick {
         gh: &gh,
         repo: &repo,
         config: &config,
         notifier: &notifier,
         product: None,
+        backend: Some(&backend),
     };
     let mut report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
     if let Some(path) = &args.summary {
@@ -153,5 +157,34 @@ pub fn describe(effect: &Effect) -> String {
             format!("report the dependency cycle of #{issue} ({cycle:?})")
         }
         Effect::CloseMilestone { title, .. } => format!("close milestone {title:?}"),
+        Effect::Review {
+            pull_request,
+            reviewer,
+            author,
+            ..
+        } => {
+            format!("ask {reviewer} to review #{pull_request} by {author}")
+        }
+        Effect::Fix {
+            pull_request,
+            agent,
+            failing,
+            attempt,
+            ..
+        } => {
+            let names: Vec<&str> = failing.iter().map(|c| c.name.as_str()).collect();
+            format!(
+                "send {agent} back to fix #{pull_request} (attempt {attempt}: {})",
+                names.join(", ")
+            )
+        }
+        Effect::AgentFailed {
+            issue,
+            agent,
+            reason,
+            ..
+        } => {
+            format!("mark #{issue} agent-failed ({agent}: {reason})")
+        }
     }
 }

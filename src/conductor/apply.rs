@@ -2,13 +2,11 @@
 //! Apply decides nothing the plan did not name; a failed effect is reported and the next
 //! tick, reading GitHub afresh, converges.
 
-use std::collections::BTreeMap;
-
-use anyhow::Context as _;
 use serde::Serialize;
 
-use super::claim::{self, Claim};
 use super::plan::{CYCLE_MARKER, Effect, Plan};
+use super::start::{Failure, Outcome, PullTask, PullWork, Start};
+use crate::agents::Backend;
 use crate::config::Config;
 use crate::github::{GitHub, Repo};
 use crate::notify::{Delivery, Event, Notifier, ProductHook};
@@ -20,6 +18,20 @@ pub struct Tick<'a> {
     pub config: &'a Config,
     pub notifier: &'a Notifier,
     pub product: Option<&'a dyn ProductHook>,
+    /// Where agents start; `None` builds it from the config (every backend but Kubernetes,
+    /// which needs a cluster connection made at the edge).
+    pub backend: Option<&'a Backend>,
+}
+
+impl Tick<'_> {
+    pub fn backend(&self) -> std::borrow::Cow<'_, Backend> {
+        match self.backend {
+            Some(backend) => std::borrow::Cow::Borrowed(backend),
+            None => {
+                std::borrow::Cow::Owned(Backend::from_dispatch(&self.config.conductor.dispatch))
+            }
+        }
+    }
 }
 
 /// What applying a plan did.
@@ -72,7 +84,10 @@ pub async fn apply(tick: &Tick<'_>, plan: &Plan) -> Applied {
 fn phase(effect: &Effect) -> u8 {
     match effect {
         Effect::AddLabel { .. } | Effect::RemoveLabel { .. } | Effect::Assign { .. } => 0,
-        Effect::ReportCycle { .. } => 1,
+        Effect::ReportCycle { .. }
+        | Effect::AgentFailed { .. }
+        | Effect::Fix { .. }
+        | Effect::Review { .. } => 1,
         Effect::Start { .. } => 2,
         Effect::CloseMilestone { .. } => 3,
     }
@@ -107,21 +122,25 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             url,
             agent,
             login,
+            body,
         } => {
             let start = Start {
                 issue: *issue,
+                title,
+                body,
+                url,
                 agent,
                 login: login.as_deref(),
             };
             match start.run(tick).await? {
-                Some(reason) => {
+                Outcome::Lost(reason) => {
                     applied.withdrawn.push(Withdrawn {
                         issue: *issue,
                         agent: agent.clone(),
                         reason,
                     });
                 }
-                None => {
+                Outcome::Dispatched => {
                     let event = Event::AgentStarted {
                         repo: repo.to_string(),
                         issue: *issue,
@@ -131,8 +150,131 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                     };
                     applied.notified.extend(tick.notifier.tell(event).await);
                 }
+                Outcome::Failed(reason) => {
+                    let failure = Failure {
+                        issue: *issue,
+                        title,
+                        agent,
+                        login: login.as_deref(),
+                        reason: &reason,
+                        url,
+                    };
+                    failure.mark(tick, applied).await?;
+                }
             }
             Ok(())
+        }
+        Effect::Fix {
+            pull_request,
+            issue,
+            title,
+            url,
+            agent,
+            head_sha,
+            failing,
+            attempt,
+        } => {
+            let fix = crate::agents::Fix {
+                pull_request: *pull_request,
+                head_sha: head_sha.clone(),
+                failing: failing.clone(),
+            };
+            let send = PullTask {
+                pull_request: *pull_request,
+                issue: *issue,
+                title,
+                url,
+                agent,
+                head_sha,
+                work: PullWork::Fix {
+                    fix: &fix,
+                    attempt: *attempt,
+                },
+            };
+            match send.run(tick).await? {
+                Outcome::Dispatched => {
+                    let event = Event::FixRequested {
+                        repo: repo.to_string(),
+                        pull_request: *pull_request,
+                        title: title.clone(),
+                        url: url.clone(),
+                        agent: agent.clone(),
+                        checks: failing.iter().map(|c| c.name.clone()).collect(),
+                    };
+                    applied.notified.extend(tick.notifier.tell(event).await);
+                }
+                Outcome::Lost(reason) => {
+                    applied.withdrawn.push(Withdrawn {
+                        issue: issue.unwrap_or(*pull_request),
+                        agent: agent.clone(),
+                        reason,
+                    });
+                }
+                Outcome::Failed(reason) => {
+                    tracing::warn!("#{pull_request}: sending {agent} back failed: {reason}")
+                }
+            }
+            Ok(())
+        }
+        Effect::Review {
+            pull_request,
+            title,
+            url,
+            reviewer,
+            author,
+            head_sha,
+        } => {
+            let task = PullTask {
+                pull_request: *pull_request,
+                issue: None,
+                title,
+                url,
+                agent: reviewer,
+                head_sha,
+                work: PullWork::Review,
+            };
+            match task.run(tick).await? {
+                Outcome::Dispatched => {
+                    let event = Event::ReviewRequested {
+                        repo: repo.to_string(),
+                        pull_request: *pull_request,
+                        title: title.clone(),
+                        url: url.clone(),
+                        reviewer: reviewer.clone(),
+                        author: author.clone(),
+                    };
+                    applied.notified.extend(tick.notifier.tell(event).await);
+                }
+                Outcome::Lost(reason) => {
+                    applied.withdrawn.push(Withdrawn {
+                        issue: *pull_request,
+                        agent: reviewer.clone(),
+                        reason,
+                    });
+                }
+                Outcome::Failed(reason) => {
+                    tracing::warn!("#{pull_request}: the review agent failed: {reason}")
+                }
+            }
+            Ok(())
+        }
+        Effect::AgentFailed {
+            issue,
+            title,
+            agent,
+            login,
+            reason,
+            url,
+        } => {
+            let failure = Failure {
+                issue: *issue,
+                title,
+                agent,
+                login: login.as_deref(),
+                reason,
+                url,
+            };
+            failure.mark(tick, applied).await
         }
         Effect::CloseMilestone {
             number,
@@ -169,169 +311,4 @@ fn cycle_comment(issue: u64, cycle: &[u64]) -> String {
          No agent will start it until one of these \"blocked by\" links is removed.",
         members.join(" → ")
     )
-}
-
-/// One claim, run through the protocol of [`claim`].
-struct Start<'a> {
-    issue: u64,
-    agent: &'a str,
-    login: Option<&'a str>,
-}
-
-impl Start<'_> {
-    /// `Ok(None)` when the agent was dispatched, `Ok(Some(reason))` when a rival won.
-    async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Option<String>> {
-        let (gh, repo, labels) = (tick.gh, tick.repo, &tick.config.labels);
-        let claim_labels = vec![labels.in_progress.clone(), self.agent_label(tick.config)];
-        gh.add_labels(repo, self.issue, &claim_labels)
-            .await
-            .context("claiming (labels)")?;
-        if let Some(login) = self.login
-            && let Err(e) = gh
-                .add_assignees(repo, self.issue, &[login.to_string()])
-                .await
-        {
-            tracing::warn!(
-                "#{}: assigning {login} failed; the next tick repairs it: {e}",
-                self.issue
-            );
-        }
-        let body = format!(
-            "{}\n:robot_face: **{}** is starting on this issue.",
-            claim::marker(self.agent),
-            self.agent
-        );
-        let comment = match gh.create_comment(repo, self.issue, &body).await {
-            Ok(comment) => comment,
-            Err(e) => {
-                self.withdraw(tick, None).await;
-                return Err(anyhow::Error::new(e).context("claiming (comment)"));
-            }
-        };
-        let mine = Claim {
-            comment_id: comment.id,
-            agent: self.agent.to_string(),
-            at: comment.created_at,
-        };
-        if let Some(rival) = self
-            .rival(tick, &mine)
-            .await
-            .context("verifying the claim")?
-        {
-            let reason = format!(
-                "claim {} by {} on #{} came first",
-                rival.comment_id, rival.agent, self.issue
-            );
-            self.withdraw(tick, Some((&mine, &rival))).await;
-            return Ok(Some(reason));
-        }
-        if let Err(e) = super::dispatch::dispatch(tick, self.issue, self.agent).await {
-            self.withdraw(tick, None).await;
-            let note = format!(
-                ":warning: Dispatching **{}** failed; the next Conductor tick tries again.",
-                self.agent
-            );
-            let _ = gh.update_comment(repo, mine.comment_id, &note).await;
-            return Err(e.context("dispatching"));
-        }
-        Ok(None)
-    }
-
-    fn agent_label(&self, config: &Config) -> String {
-        format!("{}{}", config.labels.agent_prefix, self.agent)
-    }
-
-    /// The earliest live rival claim: on this issue, or by this agent on another issue.
-    async fn rival(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Option<Claim>> {
-        let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
-        let issue = gh.issue(repo, self.issue).await?;
-        let comments = gh.comments(repo, self.issue).await?;
-        let holds =
-            |c: &Claim| issue.has_label(&format!("{}{}", config.labels.agent_prefix, c.agent));
-        let mut rivals: Vec<Claim> = claim::claims(&comments)
-            .into_iter()
-            .filter(|c| holds(c))
-            .collect();
-        let agent_label = self.agent_label(config);
-        let others = gh
-            .open_issues_with_labels(
-                repo,
-                &[config.labels.in_progress.as_str(), agent_label.as_str()],
-            )
-            .await;
-        if let Some(error) = others.error {
-            return Err(error.into());
-        }
-        for other in others.items.iter().filter(|i| i.number != self.issue) {
-            let comments = gh.comments(repo, other.number).await?;
-            rivals.extend(
-                claim::claims(&comments)
-                    .into_iter()
-                    .filter(|c| c.agent == self.agent),
-            );
-        }
-        Ok(claim::loses(mine, &rivals, |_| true))
-    }
-
-    /// Take back what this claim added and a rival does not also need. Best effort: a
-    /// failure here leaves a claim the next tick's checks will see.
-    async fn withdraw(&self, tick: &Tick<'_>, contest: Option<(&Claim, &Claim)>) {
-        let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
-        if let Some((mine, rival)) = contest {
-            let note = format!(
-                ":information_source: {} stood down: another Conductor tick claimed first.",
-                self.agent
-            );
-            let _ = gh.update_comment(repo, mine.comment_id, &note).await;
-            let same_issue_same_agent =
-                rival.agent == self.agent && self.rival_is_here(tick, rival).await;
-            if same_issue_same_agent {
-                return;
-            }
-        }
-        let _ = gh
-            .remove_label(repo, self.issue, &self.agent_label(config))
-            .await;
-        let others_hold = match gh.issue(repo, self.issue).await {
-            Ok(issue) => issue
-                .labels
-                .iter()
-                .any(|l| l.starts_with(&config.labels.agent_prefix)),
-            Err(_) => true,
-        };
-        if !others_hold {
-            let _ = gh
-                .remove_label(repo, self.issue, &config.labels.in_progress)
-                .await;
-        }
-        if let Some(login) = self.login {
-            let rival_logins = rival_logins(config, contest.map(|(_, r)| r));
-            if !rival_logins.contains_key(login) {
-                let _ = gh
-                    .remove_assignees(repo, self.issue, &[login.to_string()])
-                    .await;
-            }
-        }
-    }
-
-    async fn rival_is_here(&self, tick: &Tick<'_>, rival: &Claim) -> bool {
-        match tick.gh.comments(tick.repo, self.issue).await {
-            Ok(comments) => comments.iter().any(|c| c.id == rival.comment_id),
-            Err(_) => true,
-        }
-    }
-}
-
-fn rival_logins<'a>(config: &'a Config, rival: Option<&Claim>) -> BTreeMap<&'a str, ()> {
-    let Some(rival) = rival else {
-        return BTreeMap::new();
-    };
-    config
-        .conductor
-        .agents
-        .iter()
-        .filter(|a| a.name == rival.agent)
-        .filter_map(|a| a.login.as_deref())
-        .map(|l| (l, ()))
-        .collect()
 }

@@ -26,6 +26,49 @@ pub struct Claim {
     pub at: DateTime<Utc>,
 }
 
+/// The marker of a request to an agent (`kind`: `fix` or `review`) about a pull request's `sha`.
+pub fn task_marker(kind: &str, agent: &str, sha: &str) -> String {
+    format!("<!-- shiprig:{kind} agent={agent} sha={sha} -->")
+}
+
+/// The `key=value` fields of every `<!-- shiprig:KIND … -->` marker in a text.
+pub fn marker_fields(body: &str, kind: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let opening = format!("<!-- shiprig:{kind} ");
+    body.match_indices(&opening)
+        .filter_map(|(at, _)| {
+            let rest = &body[at + opening.len()..];
+            let inner = &rest[..rest.find("-->")?];
+            Some(
+                inner
+                    .split_whitespace()
+                    .filter_map(|pair| pair.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Requests of one kind in a list of comments, as claims (the `agent` is who was sent) per sha.
+pub fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
+    comments
+        .iter()
+        .flat_map(|c| {
+            let body = c.body.as_deref().unwrap_or_default();
+            marker_fields(body, kind)
+                .into_iter()
+                .filter(|f| f.get("sha").map(String::as_str) == Some(sha))
+                .filter_map(|f| f.get("agent").cloned())
+                .map(|agent| Claim {
+                    comment_id: c.id,
+                    agent,
+                    at: c.created_at,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The claims in a list of comments.
 pub fn claims(comments: &[Comment]) -> Vec<Claim> {
     comments

@@ -4,12 +4,14 @@
 
 mod apply;
 pub mod claim;
-mod dispatch;
+mod fix;
 pub mod graph;
 pub mod plan;
 pub mod read;
 pub mod snapshot;
+mod start;
 pub mod summary;
+pub mod watch;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -67,14 +69,7 @@ pub async fn decide(tick: &Tick<'_>, now: DateTime<Utc>) -> anyhow::Result<(Snap
         if current.needs.is_empty() {
             break;
         }
-        read::needs(
-            tick.gh,
-            tick.repo,
-            tick.config,
-            &mut snapshot,
-            &current.needs,
-        )
-        .await?;
+        read::needs(tick, &mut snapshot, &current.needs).await?;
         current = plan(&snapshot, tick.config, now);
     }
     Ok((snapshot, current))
@@ -103,14 +98,7 @@ pub async fn read_graph(tick: &Tick<'_>, report: &mut TickReport) -> anyhow::Res
         blockers: wanted,
         ..plan::Needs::default()
     };
-    read::needs(
-        tick.gh,
-        tick.repo,
-        tick.config,
-        &mut report.snapshot,
-        &needs,
-    )
-    .await
+    read::needs(tick, &mut report.snapshot, &needs).await
 }
 
 fn difference(before: RequestStats, after: RequestStats) -> RequestStats {

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::graph;
 use super::snapshot::{IssueState, Snapshot};
+use super::{fix, graph, watch};
 use crate::config::Config;
 
 /// The hidden marker of the one comment that reports an issue's dependency cycle.
@@ -40,6 +40,9 @@ pub enum Effect {
         url: String,
         agent: String,
         login: Option<String>,
+        /// The issue's text for the agent (data, never script); left out of `--json`.
+        #[serde(skip)]
+        body: String,
     },
     /// Comment once (hidden marker) that the issue sits on a dependency cycle.
     ReportCycle { issue: u64, cycle: Vec<u64> },
@@ -49,6 +52,36 @@ pub enum Effect {
         title: String,
         url: String,
         description: String,
+    },
+    /// Send the agent back to fix its pull request's failing checks (attempt `attempt`).
+    Fix {
+        pull_request: u64,
+        issue: Option<u64>,
+        title: String,
+        url: String,
+        agent: String,
+        head_sha: String,
+        failing: Vec<crate::agents::FailingCheck>,
+        attempt: u32,
+    },
+    /// Ask the review agent to review another agent's pull request at `head_sha`.
+    Review {
+        pull_request: u64,
+        title: String,
+        url: String,
+        reviewer: String,
+        author: String,
+        head_sha: String,
+    },
+    /// The agent's run failed or stalled: label `agent-failed`, free the agent, comment once
+    /// with the run's link and the reason, tell Slack.
+    AgentFailed {
+        issue: u64,
+        title: String,
+        agent: String,
+        login: Option<String>,
+        reason: String,
+        url: String,
     },
 }
 
@@ -101,11 +134,22 @@ pub struct Needs {
     pub approvals: BTreeSet<u64>,
     pub blockers: BTreeSet<u64>,
     pub comments: BTreeSet<u64>,
+    /// The agents' runs, to see whether one failed.
+    pub runs: bool,
+    /// The open pull requests, to see whether a long-running claim has one.
+    pub pulls: bool,
+    /// Agents' pull requests and their checks, to send an agent back when CI is red.
+    pub agent_pulls: bool,
 }
 
 impl Needs {
     pub fn is_empty(&self) -> bool {
-        self.approvals.is_empty() && self.blockers.is_empty() && self.comments.is_empty()
+        self.approvals.is_empty()
+            && self.blockers.is_empty()
+            && self.comments.is_empty()
+            && !self.runs
+            && !self.pulls
+            && !self.agent_pulls
     }
 }
 
@@ -119,18 +163,20 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
-/// Decide the tick. Pure: no I/O, the same answer for the same input. `_now` is the tick's
-/// time, part of the contract for time-based decisions (an agent's run going stale).
-pub fn plan(snapshot: &Snapshot, config: &Config, _now: DateTime<Utc>) -> Plan {
+/// Decide the tick. Pure: no I/O, the same answer for the same input; `now` judges stalls.
+pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     let judge = Judge::new(snapshot, config);
     let mut plan = Plan {
         cycles: judge.cycles.clone(),
         ..Plan::default()
     };
     judge.blocked_labels(&mut plan);
-    judge.repair_assignees(&mut plan);
+    let failed = judge.watch_agents(&mut plan, now);
+    judge.repair_assignees(&mut plan, &failed);
     judge.report_cycles(&mut plan);
     plan.idle_agents = judge.idle_agents();
+    fix::send_back(snapshot, config, &mut plan);
+    fix::request_reviews(snapshot, config, &mut plan);
     judge.assign(&mut plan);
     judge.close_milestones(&mut plan);
     plan.queue = judge.queue(&plan);
@@ -209,8 +255,40 @@ impl<'a> Judge<'a> {
         issue.has(&self.config.labels.in_progress)
     }
 
-    fn repair_assignees(&self, plan: &mut Plan) {
-        for issue in self.issues().filter(|i| self.is_claimed(i)) {
+    /// Claimed issues whose agent failed or stalled; returns those issues.
+    fn watch_agents(&self, plan: &mut Plan, now: DateTime<Utc>) -> BTreeSet<u64> {
+        let claimed: Vec<(&IssueState, String)> = self
+            .issues()
+            .filter(|i| self.is_claimed(i))
+            .filter_map(|i| self.agent_of(i).map(|a| (i, a)))
+            .collect();
+        if claimed.is_empty() {
+            return BTreeSet::new();
+        }
+        if self.snapshot.runs.is_none() {
+            plan.needs.runs = true;
+            return BTreeSet::new();
+        }
+        let mut failed = BTreeSet::new();
+        for (issue, agent) in claimed {
+            match watch::judge(issue, &agent, self.snapshot, self.config, now) {
+                watch::Verdict::Fine => {}
+                watch::Verdict::NeedsPulls => plan.needs.pulls = true,
+                watch::Verdict::Failed { reason, url } => {
+                    plan.effects
+                        .push(watch::failed(issue, &agent, self.config, reason, url));
+                    failed.insert(issue.number);
+                }
+            }
+        }
+        failed
+    }
+
+    fn repair_assignees(&self, plan: &mut Plan, failed: &BTreeSet<u64>) {
+        for issue in self
+            .issues()
+            .filter(|i| self.is_claimed(i) && !failed.contains(&i.number))
+        {
             let Some(name) = self.agent_of(issue) else {
                 continue;
             };
@@ -389,6 +467,7 @@ impl<'a> Judge<'a> {
                 url: issue.url.clone(),
                 agent: agent_name.clone(),
                 login,
+                body: issue.body.clone(),
             });
         }
         if plan.needs.blockers.is_empty() {

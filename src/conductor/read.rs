@@ -4,10 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
 
+use super::apply::Tick;
+use super::claim;
 use super::plan::Needs;
-use super::snapshot::{Approval, Blocker, IssueState, MilestoneState, Snapshot};
+use super::snapshot::{AgentPull, Approval, Blocker, IssueState, MilestoneState, Snapshot};
+use crate::agents::FailingCheck;
 use crate::config::{Config, Permission};
-use crate::github::{GitHub, Issue, IssueEvent, Repo};
+use crate::github::{GitHub, Issue, IssueEvent, PullRequest, Repo};
 
 /// Above this many issues, approvals come from the repository's event list (100 a page)
 /// instead of one request per issue.
@@ -60,6 +63,8 @@ fn issue_state(issue: Issue) -> IssueState {
         open_blockers: summary.blocked_by,
         blocking: summary.blocking,
         created_at: issue.created_at,
+        updated_at: issue.updated_at,
+        body: issue.body.unwrap_or_default(),
     }
 }
 
@@ -75,13 +80,32 @@ fn milestone_state(m: crate::github::Milestone) -> MilestoneState {
 }
 
 /// Fetch what the plan asked for and add it to the snapshot.
-pub async fn needs(
-    gh: &GitHub,
-    repo: &Repo,
-    config: &Config,
-    snapshot: &mut Snapshot,
-    needs: &Needs,
-) -> anyhow::Result<()> {
+pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> anyhow::Result<()> {
+    let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
+    if needs.runs {
+        let agents: Vec<String> = config
+            .conductor
+            .agents
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        let runs = tick
+            .backend()
+            .observe(gh, repo, &agents)
+            .await
+            .context("looking for the agents' runs")?;
+        snapshot.runs = Some(runs);
+    }
+    if needs.pulls || needs.agent_pulls {
+        let pulls = gh
+            .open_pulls(repo)
+            .await
+            .context("reading the open pull requests")?;
+        snapshot.linked_pulls = Some(pulls.iter().flat_map(|p| p.linked_issues()).collect());
+        if needs.agent_pulls {
+            snapshot.agent_pulls = Some(agent_pulls(tick, snapshot, &pulls).await?);
+        }
+    }
     if !needs.approvals.is_empty() {
         let found = approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
         snapshot.approvals.extend(found);
@@ -114,6 +138,75 @@ pub async fn needs(
         snapshot.markers.insert(number, markers);
     }
     Ok(())
+}
+
+/// The agents' pull requests with their failing checks and earlier fix requests. A pull
+/// request records its agent by an `agent:<name>` label, or through the issue it closes.
+async fn agent_pulls(
+    tick: &Tick<'_>,
+    snapshot: &Snapshot,
+    pulls: &[PullRequest],
+) -> anyhow::Result<Vec<AgentPull>> {
+    let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
+    let prefix = &config.labels.agent_prefix;
+    let mut found = Vec::new();
+    for pull in pulls {
+        let issue = pull
+            .linked_issues()
+            .into_iter()
+            .find(|n| snapshot.issues.contains_key(n));
+        let from_issue = issue.and_then(|n| {
+            snapshot.issues[&n]
+                .labels
+                .iter()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+        });
+        let from_label = pull
+            .labels
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix.as_str()));
+        let Some(agent) = from_label.or(from_issue).map(str::to_string) else {
+            continue;
+        };
+        let checks = gh
+            .check_runs(repo, &pull.head.sha)
+            .await
+            .with_context(|| format!("reading the checks of #{}", pull.number))?;
+        let failing: Vec<FailingCheck> = checks
+            .iter()
+            .filter(|c| c.failed() && c.name != config.gate.check_name)
+            .map(|c| FailingCheck {
+                name: c.name.clone(),
+                url: c.html_url.clone().unwrap_or_default(),
+            })
+            .collect();
+        let wants_markers = !failing.is_empty() || config.conductor.review_agent.is_some();
+        let comments = if wants_markers {
+            gh.comments(repo, pull.number).await?
+        } else {
+            Vec::new()
+        };
+        let shas = |kind: &str| -> Vec<String> {
+            comments
+                .iter()
+                .flat_map(|c| claim::marker_fields(c.body.as_deref().unwrap_or_default(), kind))
+                .filter_map(|f| f.get("sha").cloned())
+                .collect()
+        };
+        let (fixes, reviews) = (shas("fix"), shas("review"));
+        found.push(AgentPull {
+            number: pull.number,
+            title: pull.title.clone(),
+            url: pull.html_url.clone(),
+            head_sha: pull.head.sha.clone(),
+            agent,
+            issue,
+            failing,
+            fixes,
+            reviews,
+        });
+    }
+    Ok(found)
 }
 
 /// The `<!-- shiprig:… -->` markers in a comment body.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::agents::{FailingCheck, Observation};
 use crate::config::Permission;
 use crate::github::Repo;
 
@@ -24,6 +25,10 @@ pub struct IssueState {
     /// Open issues this one blocks, from the same summary.
     pub blocking: u32,
     pub created_at: DateTime<Utc>,
+    /// Last activity on the issue (a claim comment updates it).
+    pub updated_at: DateTime<Utc>,
+    /// The issue's text, handed to agents as data.
+    pub body: String,
 }
 
 impl IssueState {
@@ -76,4 +81,27 @@ pub struct Snapshot {
     pub blockers: BTreeMap<u64, Vec<Blocker>>,
     /// Issues whose comments were read, with the shiprig markers found in them.
     pub markers: BTreeMap<u64, BTreeSet<String>>,
+    /// Agent runs the backend could find, when they were read.
+    pub runs: Option<Vec<Observation>>,
+    /// Issues an open pull request refers to, when the pull requests were read.
+    pub linked_pulls: Option<BTreeSet<u64>>,
+    /// Agents' open pull requests with their failing checks, when they were read.
+    pub agent_pulls: Option<Vec<AgentPull>>,
+}
+
+/// An agent's open pull request and the state of its checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentPull {
+    pub number: u64,
+    pub title: String,
+    pub url: String,
+    pub head_sha: String,
+    pub agent: String,
+    /// The issue it closes, when it names one.
+    pub issue: Option<u64>,
+    pub failing: Vec<FailingCheck>,
+    /// The head SHAs an agent was already sent back to fix (one per attempt).
+    pub fixes: Vec<String>,
+    /// The head SHAs a review agent was already asked to review.
+    pub reviews: Vec<String>,
 }

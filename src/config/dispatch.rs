@@ -146,4 +146,12 @@ pub struct CommandDispatch {
     #[serde(deserialize_with = "de::argv")]
     #[schemars(length(min = 1))]
     pub argv: Vec<String>,
+    /// How long the program may run; it should start the agent's work and return. It is
+    /// killed when this runs out, and the agent is marked failed.
+    #[serde(default = "ten_minutes")]
+    pub timeout: Duration,
+}
+
+fn ten_minutes() -> Duration {
+    Duration::from_secs(600)
 }

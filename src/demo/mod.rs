@@ -82,6 +82,7 @@ pub async fn run_rounds(
         config: &world.config,
         notifier: &notifier,
         product: Some(&board),
+        backend: None,
     };
     let mut rounds = Vec::new();
     for round in 1..=MAX_ROUNDS {

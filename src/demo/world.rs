@@ -104,13 +104,20 @@ impl World {
 
     /// Files an approved issue as the product person; returns its number.
     pub fn approved_issue(&self, title: &str, extra_labels: &[&str]) -> u64 {
-        let mut model = self.emulator.model();
-        let number = model.create_issue(&self.full_name(), title, "", &[], PRODUCT_PERSON);
+        let full = self.full_name();
+        let number = self
+            .emulator
+            .model()
+            .create_issue(&full, title, "", &[], PRODUCT_PERSON);
         for label in extra_labels {
-            model.add_label(&self.full_name(), number, label, PRODUCT_PERSON);
+            self.emulator
+                .model()
+                .add_label(&full, number, label, PRODUCT_PERSON);
         }
-        model.advance(chrono::Duration::minutes(1));
-        model.add_label(&self.full_name(), number, "approved", PRODUCT_PERSON);
+        self.pass(1);
+        self.emulator
+            .model()
+            .add_label(&full, number, "approved", PRODUCT_PERSON);
         number
     }
 

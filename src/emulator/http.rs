@@ -11,6 +11,8 @@ pub(crate) struct Req {
     pub query: Vec<(String, String)>,
     pub params: Vec<(String, String)>,
     pub body: Value,
+    /// The length of the raw request body (uploads are not JSON).
+    pub raw_len: usize,
     /// The authenticated login, if any.
     pub actor: Option<String>,
     /// The App id, when the request carried a valid App JWT.

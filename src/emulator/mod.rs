@@ -4,10 +4,40 @@
 //! `shared/github-openapi-subset.json`) from a [`Model`]. Routes read and change the model the
 //! way GitHub does; the production client is simply pointed at [`Emulator::url`]. Tests seed and
 //! assert through [`Emulator::model`], read the request log, and inject faults.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use shiprig::emulator::{Emulator, Fault, Permission};
+//!
+//! let emu = Emulator::start().await?;
+//! {
+//!     let mut m = emu.model(); // a std MutexGuard: drop it before any .await
+//!     m.add_repo("acme", "widgets", "main");
+//!     m.set_permission("acme/widgets", "mia", Permission::Maintain);
+//!     m.add_token("ghp_mia", "mia");
+//!     let a = m.create_issue("acme/widgets", "Build it", "", &["approved"], "mia");
+//!     let b = m.create_issue("acme/widgets", "Design it", "", &[], "mia");
+//!     m.add_blocked_by("acme/widgets", a, "acme/widgets", b);
+//! }
+//! // Point GITHUB_API_URL at emu.url(); the second labels write answers 403 + Retry-After.
+//! emu.inject(
+//!     Fault::status(Some("POST"), "/repos/*/*/issues/*/labels", 403)
+//!         .with_header("Retry-After", "30")
+//!         .nth(2),
+//! );
+//! assert!(emu.writes().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every timestamp comes from the model's logical clock ([`Model::set_now`],
+//! [`Model::advance`]); it never moves on its own. Clients that sign App JWTs or judge token
+//! expiry with the wall clock (octocrab does) want `set_now(Utc::now())` first.
 
 mod auth;
 mod fault;
 mod http;
+pub mod kubernetes;
 mod model;
 mod render;
 mod routes;

@@ -52,6 +52,7 @@ struct Inbound {
     query: String,
     auth: Option<String>,
     body: Option<Value>,
+    raw: Bytes,
 }
 
 async fn handle(
@@ -110,6 +111,7 @@ async fn read(req: Request<Incoming>) -> Inbound {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         body: serde_json::from_slice(&bytes).ok(),
+        raw: bytes,
     }
 }
 
@@ -144,6 +146,7 @@ fn dispatch(shared: &Shared, inc: &Inbound) -> (Reply, Option<String>) {
         query: parse_query(&inc.query),
         params: Vec::new(),
         body: inc.body.clone().unwrap_or(Value::Null),
+        raw_len: inc.raw.len(),
         actor: actor.clone(),
         app: match caller {
             auth::Caller::App(id) => Some(id),

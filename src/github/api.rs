@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing, Milestone,
-    Repo, WorkflowRun,
+    CheckRun, CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing,
+    Milestone, PullRequest, Repo, WorkflowRun,
 };
 
 /// Everything but unreserved characters is escaped inside one path segment or query value.
@@ -223,6 +223,25 @@ impl GitHub {
             escape(workflow)
         );
         self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
+    }
+
+    /// The check runs on a commit (one page of 100; agents' pull requests have few).
+    pub async fn check_runs(&self, repo: &Repo, sha: &str) -> Result<Vec<CheckRun>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Runs {
+            check_runs: Vec<CheckRun>,
+        }
+        let path = format!(
+            "/repos/{repo}/commits/{}/check-runs?per_page=100",
+            escape(sha)
+        );
+        self.get::<Runs>(&path).await.map(|r| r.check_runs)
+    }
+
+    /// Every open pull request.
+    pub async fn open_pulls(&self, repo: &Repo) -> Result<Vec<PullRequest>, GitHubError> {
+        self.get_all(&format!("/repos/{repo}/pulls?state=open"))
+            .await
     }
 
     /// A file's text at `git_ref` (default branch when `None`) through the contents API;

@@ -6,60 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::api::escape;
-use super::{GitHub, GitHubError, Repo, User};
-
-/// One side of a pull request (`head` or `base`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct PullSide {
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    pub sha: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct PullRequest {
-    pub number: u64,
-    pub title: String,
-    #[serde(default)]
-    pub body: Option<String>,
-    pub state: String,
-    #[serde(default)]
-    pub draft: bool,
-    #[serde(default)]
-    pub merged_at: Option<String>,
-    #[serde(default)]
-    pub merge_commit_sha: Option<String>,
-    pub head: PullSide,
-    pub base: PullSide,
-    pub user: Option<User>,
-    #[serde(default, deserialize_with = "label_names")]
-    pub labels: Vec<String>,
-    #[serde(default)]
-    pub html_url: String,
-}
-
-impl PullRequest {
-    pub fn is_merged(&self) -> bool {
-        self.merged_at.is_some()
-    }
-    pub fn author(&self) -> &str {
-        self.user.as_ref().map_or("", |u| u.login.as_str())
-    }
-    pub fn has_label(&self, name: &str) -> bool {
-        self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
-    }
-}
-
-fn label_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    struct Label {
-        name: String,
-    }
-    Ok(Vec::<Label>::deserialize(d)?
-        .into_iter()
-        .map(|l| l.name)
-        .collect())
-}
+use super::{GitHub, GitHubError, PullRequest, Repo, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Review {
@@ -67,14 +14,6 @@ pub struct Review {
     pub state: String,
     #[serde(default)]
     pub commit_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CheckRun {
-    pub name: String,
-    pub status: String,
-    #[serde(default)]
-    pub conclusion: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -218,18 +157,6 @@ impl GitHub {
         self.send::<Value>(Method::PUT, &path, &body)
             .await
             .map(drop)
-    }
-
-    pub async fn check_runs(&self, repo: &Repo, sha: &str) -> Result<Vec<CheckRun>, GitHubError> {
-        #[derive(Deserialize)]
-        struct Runs {
-            check_runs: Vec<CheckRun>,
-        }
-        let path = format!(
-            "/repos/{repo}/commits/{}/check-runs?per_page=100",
-            escape(sha)
-        );
-        self.get::<Runs>(&path).await.map(|r| r.check_runs)
     }
 
     /// The latest status of each context on `git_ref`.

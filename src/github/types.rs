@@ -262,3 +262,124 @@ mod tests {
         assert!(issue.has_label("Approved"));
     }
 }
+
+/// A branch end of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Branch {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PullRequest {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub state: String,
+    pub head: Branch,
+    pub base: Branch,
+    pub user: Option<User>,
+    #[serde(default, deserialize_with = "label_names")]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+}
+
+impl PullRequest {
+    pub fn is_merged(&self) -> bool {
+        self.merged_at.is_some()
+    }
+
+    pub fn author(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.login.as_str())
+    }
+
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
+    }
+
+    /// Issues of the same repository the pull request says it closes (`Closes #12`, `fixes #3`),
+    /// plus the issue an agent branch is named for (`agent/12-…`).
+    pub fn linked_issues(&self) -> Vec<u64> {
+        let mut found = closing_references(self.body.as_deref().unwrap_or_default());
+        found.extend(closing_references(&self.title));
+        if let Some(number) = self.head.name.strip_prefix("agent/").and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        }) {
+            found.push(number);
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+/// GitHub's closing keywords followed by `#N` (same repository only).
+pub fn closing_references(text: &str) -> Vec<u64> {
+    const KEYWORDS: [&str; 9] = [
+        "close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved",
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|pair| {
+            KEYWORDS.contains(&pair[0].trim_end_matches(':').to_ascii_lowercase().as_str())
+        })
+        .filter_map(|pair| {
+            let digits: String = pair[1]
+                .strip_prefix('#')?
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod pull_tests {
+    use super::closing_references;
+
+    #[test]
+    fn closing_keywords_link_issues() {
+        assert_eq!(
+            closing_references("Closes #12 and fixes: #3; see #4"),
+            vec![12, 3]
+        );
+        assert_eq!(closing_references("Resolved #7."), vec![7]);
+        assert!(closing_references("mentions #5 only").is_empty());
+    }
+}
+
+/// A check run on a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+impl CheckRun {
+    /// Finished and red.
+    pub fn failed(&self) -> bool {
+        self.status == "completed"
+            && matches!(
+                self.conclusion.as_deref(),
+                Some("failure" | "timed_out" | "cancelled" | "action_required" | "startup_failure")
+            )
+    }
+}

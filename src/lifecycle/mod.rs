@@ -93,7 +93,7 @@ pub fn plan(
                 effects.push(add(&labels.in_review));
                 effects.push(remove(&labels.in_progress));
             }
-            PullState::Merged if pull.base.git_ref == default_branch => {
+            PullState::Merged if pull.base.name == default_branch => {
                 if in_progress {
                     effects.push(add(&labels.in_review));
                     effects.push(remove(&labels.in_progress));

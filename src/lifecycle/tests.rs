@@ -35,7 +35,7 @@ fn issue(number: u64, state: &str, labels: &[&str], assignees: &[&str]) -> Linke
 
 fn pull(state: &str, merged: bool, base: &str) -> PullRequest {
     serde_json::from_value(json!({
-        "number": 7, "title": "feat: x", "body": "Closes #1", "state": state,
+        "id": 70, "number": 7, "title": "feat: x", "body": "Closes #1", "state": state,
         "merged_at": if merged { json!("2026-01-02T00:00:00Z") } else { json!(null) },
         "head": {"ref": "agent/1", "sha": "h"}, "base": {"ref": base, "sha": "b"},
         "user": {"login": "rig-agent-1", "type": "Bot"}, "labels": [],

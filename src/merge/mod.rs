@@ -51,13 +51,13 @@ pub fn decide(facts: &Facts, config: &Config) -> Decision {
     if pull.draft {
         reasons.push("the pull request is a draft".into());
     }
-    if pull.base.git_ref != config.release.main_branch {
+    if pull.base.name != config.release.main_branch {
         reasons.push(format!(
             "it targets `{}`, not `{}`: only changes to the main branch merge themselves",
-            pull.base.git_ref, config.release.main_branch
+            pull.base.name, config.release.main_branch
         ));
     }
-    if pull.head.git_ref == RELEASE_BRANCH {
+    if pull.head.name == RELEASE_BRANCH {
         reasons.push("a release pull request is merged by a human".into());
     }
     reasons.extend(check_reasons(facts));
@@ -181,7 +181,7 @@ pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Facts, GitHub
     let sha = pull.head.sha.clone();
     let checks = gh.check_runs(repo, &sha).await?;
     let statuses = gh.latest_statuses(repo, &sha).await?;
-    let required = gh.required_contexts(repo, &pull.base.git_ref).await;
+    let required = gh.required_contexts(repo, &pull.base.name).await;
     let reviews = gh.reviews(repo, number).await?;
     Ok(Facts {
         pull,

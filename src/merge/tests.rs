@@ -15,7 +15,7 @@ fn config() -> Config {
 fn pull(labels: &[&str]) -> PullRequest {
     let labels: Vec<Value> = labels.iter().map(|l| json!({"name": l})).collect();
     serde_json::from_value(json!({
-        "number": 7, "title": "feat: x", "body": "", "state": "open", "draft": false,
+        "id": 70, "number": 7, "title": "feat: x", "body": "", "state": "open", "draft": false,
         "merged_at": null, "head": {"ref": "agent/1", "sha": "head0001"},
         "base": {"ref": "main", "sha": "b"}, "user": {"login": "rig-agent-1", "type": "User"},
         "labels": labels,
@@ -32,6 +32,8 @@ fn review(login: &str, kind: &str, state: &str, sha: &str) -> Review {
 
 fn check(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
     CheckRun {
+        id: 1,
+        html_url: None,
         name: name.into(),
         status: status.into(),
         conclusion: conclusion.map(str::to_string),
@@ -137,8 +139,8 @@ fn where_a_human_gate_applies_agents_and_bots_do_not_count() {
 fn release_pulls_and_other_bases_never_merge_themselves() {
     let c = config();
     let mut f = ready();
-    f.pull.head.git_ref = RELEASE_BRANCH.into();
-    f.pull.base.git_ref = "production".into();
+    f.pull.head.name = RELEASE_BRANCH.into();
+    f.pull.base.name = "production".into();
     let reasons = decide(&f, &c).reasons;
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     let mut f = ready();

@@ -31,6 +31,30 @@ pub enum Event {
         issue: u64,
         cycle: Vec<u64>,
     },
+    AgentFailed {
+        repo: String,
+        issue: u64,
+        title: String,
+        agent: String,
+        reason: String,
+        url: String,
+    },
+    FixRequested {
+        repo: String,
+        pull_request: u64,
+        title: String,
+        url: String,
+        agent: String,
+        checks: Vec<String>,
+    },
+    ReviewRequested {
+        repo: String,
+        pull_request: u64,
+        title: String,
+        url: String,
+        reviewer: String,
+        author: String,
+    },
     /// `shiprig deploy ENV` finished (`ok` false: a command failed or timed out).
     DeployFinished {
         repo: String,

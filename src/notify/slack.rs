@@ -91,6 +91,48 @@ pub fn render(event: &Event) -> Value {
                 members.join(" → ")
             )
         }
+        Event::AgentFailed {
+            repo,
+            issue,
+            title,
+            agent,
+            reason,
+            url,
+        } => format!(
+            ":x: *{}* failed on {} #{issue} {}: {}",
+            escape(agent),
+            escape(repo),
+            link(url, title),
+            escape(reason)
+        ),
+        Event::FixRequested {
+            repo,
+            pull_request,
+            title,
+            url,
+            agent,
+            checks,
+        } => format!(
+            ":wrench: *{}* is sent back to fix {} #{pull_request} {}: {}",
+            escape(agent),
+            escape(repo),
+            link(url, title),
+            escape(&checks.join(", "))
+        ),
+        Event::ReviewRequested {
+            repo,
+            pull_request,
+            title,
+            url,
+            reviewer,
+            author,
+        } => format!(
+            ":mag: *{}* reviews {} #{pull_request} {} by {}",
+            escape(reviewer),
+            escape(repo),
+            link(url, title),
+            escape(author)
+        ),
         _ => super::slack_pipeline::text(event),
     };
     json!({

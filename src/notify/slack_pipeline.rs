@@ -136,8 +136,11 @@ pub(super) fn text(event: &Event) -> String {
                 escape(tag)
             )
         }
-        Event::AgentStarted { .. } | Event::MilestoneComplete { .. } | Event::CycleFound { .. } => {
-            String::new()
-        }
+        Event::AgentStarted { .. }
+        | Event::MilestoneComplete { .. }
+        | Event::CycleFound { .. }
+        | Event::AgentFailed { .. }
+        | Event::FixRequested { .. }
+        | Event::ReviewRequested { .. } => String::new(),
     }
 }

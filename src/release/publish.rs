@@ -25,8 +25,7 @@ pub struct Published {
 
 /// Refuses anything but a merged `shiprig/release` pull request into the production branch.
 pub fn check_release_pull(pull: &PullRequest, config: &Config) -> Result<(), String> {
-    if pull.head.git_ref != RELEASE_BRANCH || pull.base.git_ref != config.release.production_branch
-    {
+    if pull.head.name != RELEASE_BRANCH || pull.base.name != config.release.production_branch {
         return Err(format!(
             "#{} is not a release pull request ({RELEASE_BRANCH} into {})",
             pull.number, config.release.production_branch

@@ -1,6 +1,8 @@
 //! Shared helpers for the emulator tests: a seeded emulator and a small HTTP client.
 #![allow(dead_code)]
 
+use aws_lc_rs::signature::KeyPair as _;
+use base64::Engine as _;
 use reqwest::{Method, Response};
 use serde_json::Value;
 use shiprig::emulator::{Emulator, Permission, UserKind};
@@ -78,4 +80,32 @@ impl Api {
         assert_eq!(s, 200, "GET {path}: {v}");
         v
     }
+}
+
+pub fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+/// A fresh 2048-bit RSA key: (private PKCS#8 PEM, public SPKI PEM).
+pub fn rsa_pair() -> (String, String) {
+    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let private =
+        aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&kp).unwrap();
+    let public = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(
+        kp.public_key(),
+    )
+    .unwrap();
+    (
+        pem("PRIVATE KEY", private.as_ref()),
+        pem("PUBLIC KEY", public.as_ref()),
+    )
 }

@@ -84,6 +84,18 @@ pub(crate) struct Release {
     pub author: String,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    pub assets: Vec<Asset>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Asset {
+    pub id: u64,
+    pub name: String,
+    pub label: Option<String>,
+    pub content_type: String,
+    pub size: usize,
+    pub uploader: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]

@@ -30,6 +30,8 @@ pub(crate) struct Issue {
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
     pub pull: Option<Pull>,
+    /// When set, the issue's routes answer this (404 hidden, 410 deleted) and lists omit it.
+    pub gone: Option<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,14 +104,23 @@ pub(crate) struct NewIssue<'a> {
 }
 
 impl Model {
+    /// The issue as routes see it: 404 when missing or hidden, 410 when deleted.
     pub(crate) fn issue_ref(&self, ri: usize, number: u64) -> Result<&Issue, ApiError> {
-        self.repos[ri]
-            .issues
-            .get((number as usize).wrapping_sub(1))
-            .ok_or_else(ApiError::not_found)
+        let issue = self.issue_raw(ri, number).ok_or_else(ApiError::not_found)?;
+        match issue.gone {
+            Some(410) => Err(ApiError::new(410, "This issue was deleted")),
+            Some(_) => Err(ApiError::not_found()),
+            None => Ok(issue),
+        }
+    }
+
+    /// The issue whether or not it is visible.
+    pub(crate) fn issue_raw(&self, ri: usize, number: u64) -> Option<&Issue> {
+        self.repos[ri].issues.get((number as usize).wrapping_sub(1))
     }
 
     pub(crate) fn issue_mut(&mut self, ri: usize, number: u64) -> Result<&mut Issue, ApiError> {
+        self.issue_ref(ri, number)?;
         self.repos[ri]
             .issues
             .get_mut((number as usize).wrapping_sub(1))
@@ -124,10 +135,12 @@ impl Model {
             .find_map(|(ri, r)| r.issues.iter().find(|i| i.id == id).map(|i| (ri, i.number)))
     }
 
+    /// Whether the issue is open; hidden issues count, so summaries keep counting blockers a
+    /// caller cannot see.
     pub(crate) fn is_open_id(&self, id: u64) -> bool {
         self.issue_by_id(id)
-            .and_then(|(ri, n)| self.issue_ref(ri, n).ok())
-            .is_some_and(|i| i.state_open)
+            .and_then(|(ri, n)| self.issue_raw(ri, n))
+            .is_some_and(|i| i.state_open && i.gone != Some(410))
     }
 
     pub(crate) fn record(
@@ -181,6 +194,7 @@ impl Model {
             closed_at: None,
             closed_by: None,
             pull,
+            gone: None,
         });
         let _ = self.add_labels(ri, number, &new.labels, new.author);
         self.add_assignees(ri, number, &new.assignees, new.author);
@@ -447,9 +461,8 @@ impl Model {
 
     /// Adds a native `blocked_by` edge; 422 for a self-block or a duplicate.
     pub(crate) fn block(&mut self, blocked: u64, blocker: u64) -> Result<(), ApiError> {
-        if self.issue_by_id(blocker).is_none() {
-            return Err(ApiError::not_found());
-        }
+        let (ri, n) = self.issue_by_id(blocker).ok_or_else(ApiError::not_found)?;
+        self.issue_ref(ri, n)?;
         if blocked == blocker {
             return Err(ApiError::unprocessable(
                 "An issue cannot be blocked by itself",
@@ -485,154 +498,5 @@ impl Model {
             open(&blocking),
             blocking.len(),
         )
-    }
-
-    // ---- seeding helpers ----
-
-    /// Creates an issue as `author` (the same path as the HTTP create); returns its number.
-    pub fn create_issue(
-        &mut self,
-        repo: &str,
-        title: &str,
-        body: &str,
-        labels: &[&str],
-        author: &str,
-    ) -> u64 {
-        let ri = self.seed_ri(repo);
-        self.add_user(author, super::UserKind::User);
-        let new = NewIssue {
-            title,
-            body: Some(body),
-            labels: labels.iter().map(|s| s.to_string()).collect(),
-            assignees: Vec::new(),
-            milestone: None,
-            author,
-        };
-        self.new_issue(ri, new, None)
-    }
-
-    /// Adds a label as `actor` (idempotent).
-    pub fn add_label(&mut self, repo: &str, number: u64, label: &str, actor: &str) {
-        let ri = self.seed_ri(repo);
-        self.add_labels(ri, number, &[label.to_string()], actor)
-            .expect("emulator: add_label on a missing issue");
-    }
-
-    /// Removes a label as `actor`; returns whether it was on the issue.
-    pub fn remove_label(&mut self, repo: &str, number: u64, label: &str, actor: &str) -> bool {
-        let ri = self.seed_ri(repo);
-        self.remove_label_inner(ri, number, label, actor).is_ok()
-    }
-
-    pub fn close_issue(&mut self, repo: &str, number: u64, actor: &str) {
-        let ri = self.seed_ri(repo);
-        self.set_state(ri, number, false, None, actor)
-            .expect("emulator: close_issue on a missing issue");
-    }
-
-    pub fn reopen_issue(&mut self, repo: &str, number: u64, actor: &str) {
-        let ri = self.seed_ri(repo);
-        self.set_state(ri, number, true, None, actor)
-            .expect("emulator: reopen_issue on a missing issue");
-    }
-
-    /// Assigns users (only assignable ones stick, as on GitHub).
-    pub fn assign(&mut self, repo: &str, number: u64, logins: &[&str], actor: &str) {
-        let ri = self.seed_ri(repo);
-        let logins: Vec<String> = logins.iter().map(|s| s.to_string()).collect();
-        self.add_assignees(ri, number, &logins, actor);
-    }
-
-    /// Records that `repo#number` is blocked by `blocker_repo#blocker_number`.
-    pub fn add_blocked_by(
-        &mut self,
-        repo: &str,
-        number: u64,
-        blocker_repo: &str,
-        blocker_number: u64,
-    ) {
-        let blocked = self
-            .issue_ref(self.seed_ri(repo), number)
-            .expect("blocked issue")
-            .id;
-        let blocker = self
-            .issue_ref(self.seed_ri(blocker_repo), blocker_number)
-            .expect("blocker issue")
-            .id;
-        self.block(blocked, blocker)
-            .expect("emulator: add_blocked_by");
-    }
-
-    pub fn create_milestone(&mut self, repo: &str, title: &str) -> u64 {
-        let ri = self.seed_ri(repo);
-        let owner = self.repos[ri].owner.clone();
-        self.new_milestone(ri, title, None, &owner)
-            .expect("emulator: create_milestone")
-    }
-
-    /// Puts an issue in a milestone (by milestone number), recorded as the repo owner.
-    pub fn set_milestone(&mut self, repo: &str, issue: u64, milestone: u64) {
-        let ri = self.seed_ri(repo);
-        let owner = self.repos[ri].owner.clone();
-        self.set_issue_milestone(ri, issue, Some(milestone), &owner)
-            .expect("emulator: set_milestone");
-    }
-
-    pub fn add_comment(&mut self, repo: &str, number: u64, body: &str, actor: &str) -> u64 {
-        let ri = self.seed_ri(repo);
-        self.new_comment(ri, number, body, actor)
-            .expect("emulator: add_comment")
-    }
-
-    /// The issue (or pull request) as it stands.
-    pub fn issue(&self, repo: &str, number: u64) -> Option<IssueView> {
-        let ri = self.find_repo(repo)?;
-        let i = self.issue_ref(ri, number).ok()?;
-        let r = &self.repos[ri];
-        Some(IssueView {
-            id: i.id,
-            number,
-            title: i.title.clone(),
-            body: i.body.clone(),
-            author: i.user.clone(),
-            state: if i.state_open { "open" } else { "closed" }.to_string(),
-            state_reason: i.state_reason.clone(),
-            labels: i.labels.clone(),
-            assignees: i.assignees.clone(),
-            milestone: i
-                .milestone
-                .and_then(|m| r.milestones.iter().find(|x| x.number == m))
-                .map(|m| m.title.clone()),
-            comments: r
-                .comments
-                .iter()
-                .filter(|c| c.issue == number)
-                .map(|c| c.body.clone())
-                .collect(),
-            is_pull_request: i.pull.is_some(),
-        })
-    }
-
-    /// Event kinds recorded for an issue, oldest first (e.g. `["labeled", "closed"]`).
-    pub fn issue_events(&self, repo: &str, number: u64) -> Vec<String> {
-        let Some(ri) = self.find_repo(repo) else {
-            return Vec::new();
-        };
-        self.repos[ri]
-            .events
-            .iter()
-            .filter(|e| e.issue == number)
-            .map(|e| e.kind.clone())
-            .collect()
-    }
-
-    /// Whether the milestone (by number) is open.
-    pub fn milestone_open(&self, repo: &str, number: u64) -> Option<bool> {
-        let ri = self.find_repo(repo)?;
-        self.repos[ri]
-            .milestones
-            .iter()
-            .find(|m| m.number == number)
-            .map(|m| m.open)
     }
 }

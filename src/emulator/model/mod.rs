@@ -6,6 +6,7 @@
 mod apps;
 mod ci;
 pub(crate) mod git;
+mod issue_seeding;
 pub(crate) mod issues;
 mod pipeline;
 mod pulls;
@@ -17,7 +18,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
 
 pub(crate) use apps::{App, Installation};
-pub(crate) use ci::{CheckRun, Deployment, DeploymentStatus, Release, Status, WorkflowRun};
+pub(crate) use ci::{Asset, CheckRun, Deployment, DeploymentStatus, Release, Status, WorkflowRun};
 pub use ci::{CheckRunView, WorkflowRunView};
 pub(crate) use git::Git;
 pub use issues::IssueView;
@@ -151,6 +152,7 @@ fn id_base(kind: &str) -> u64 {
         "release" => 11_000_000,
         "run" => 12_000_000,
         "installation" => 13_000_000,
+        "asset" => 14_000_000,
         _ => 20_000_000,
     }
 }

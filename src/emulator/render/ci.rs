@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::WEB;
 use crate::emulator::model::{
-    CheckRun, Deployment, DeploymentStatus, Model, Release, Status, WorkflowRun, node_id, ts,
+    Asset, CheckRun, Deployment, DeploymentStatus, Model, Release, Status, WorkflowRun, node_id, ts,
 };
 
 impl Model {
@@ -121,11 +121,8 @@ impl Model {
     pub(crate) fn release_json(&self, ri: usize, r: &Release) -> Value {
         let api = self.repo_api(ri);
         let url = format!("{api}/releases/{}", r.id);
-        let upload = format!(
-            "https://uploads.github.com/repos/{}/releases/{}/assets{{?name,label}}",
-            self.repos[ri].full_name(),
-            r.id
-        );
+        // Uploads go to the emulator too, so a client never leaves 127.0.0.1.
+        let upload = format!("{url}/assets{{?name,label}}");
         json!({
             "url": url, "html_url": format!("{}/releases/tag/{}", self.repo_html(ri), r.tag_name),
             "assets_url": format!("{url}/assets"), "upload_url": upload,
@@ -133,7 +130,19 @@ impl Model {
             "id": r.id, "node_id": node_id("RE", r.id), "tag_name": r.tag_name, "target_commitish": r.target_commitish,
             "name": r.name, "body": r.body, "draft": r.draft, "prerelease": r.prerelease,
             "created_at": ts(r.created_at), "published_at": r.published_at.map(ts), "updated_at": ts(r.created_at),
-            "author": self.user_json(&r.author), "assets": [],
+            "author": self.user_json(&r.author),
+            "assets": r.assets.iter().map(|a| self.asset_json(ri, r, a)).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A `release-asset` object.
+    pub(crate) fn asset_json(&self, ri: usize, r: &Release, a: &Asset) -> Value {
+        json!({
+            "url": format!("{}/releases/assets/{}", self.repo_api(ri), a.id), "id": a.id,
+            "browser_download_url": format!("{}/releases/download/{}/{}", self.repo_html(ri), r.tag_name, a.name),
+            "node_id": node_id("RA", a.id), "name": a.name, "label": a.label, "state": "uploaded",
+            "content_type": a.content_type, "size": a.size, "digest": null, "download_count": 0,
+            "created_at": ts(a.created_at), "updated_at": ts(a.created_at), "uploader": self.user_json(&a.uploader),
         })
     }
 

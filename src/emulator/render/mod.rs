@@ -112,7 +112,10 @@ impl Model {
         let Some(m) = r.milestones.iter().find(|m| m.number == number) else {
             return Value::Null;
         };
-        let members = r.issues.iter().filter(|i| i.milestone == Some(number));
+        let members = r
+            .issues
+            .iter()
+            .filter(|i| i.milestone == Some(number) && i.gone != Some(410));
         let (open, closed) =
             members.fold(
                 (0, 0),

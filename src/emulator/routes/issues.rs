@@ -130,7 +130,7 @@ fn list(m: &mut Model, req: &Req) -> Res {
     let mut items: Vec<&Issue> = m.repos[ri]
         .issues
         .iter()
-        .filter(|i| keep(m, ri, i, req, since))
+        .filter(|i| i.gone.is_none() && keep(m, ri, i, req, since))
         .collect();
     sort_issues(&mut items, req);
     let json = items.iter().map(|i| m.issue_json(ri, i)).collect();
@@ -317,6 +317,7 @@ fn repo_events(m: &mut Model, req: &Req) -> Res {
         .events
         .iter()
         .rev()
+        .filter(|e| m.issue_ref(ri, e.issue).is_ok())
         .map(|e| m.event_json(ri, e, true))
         .collect();
     Ok(paginate(req, &m.base_url, items))
@@ -342,7 +343,11 @@ fn search(m: &mut Model, req: &Req) -> Res {
         if repo.is_some_and(|name| !r.full_name().eq_ignore_ascii_case(name)) {
             continue;
         }
-        for i in r.issues.iter().filter(|i| search_keep(i, &terms)) {
+        for i in r
+            .issues
+            .iter()
+            .filter(|i| i.gone.is_none() && search_keep(i, &terms))
+        {
             let mut v = m.issue_json(ri, i);
             v["score"] = json!(1.0);
             if v["body"].is_null()

@@ -4,7 +4,9 @@
 //! parameter written `{name*}` takes the rest of the path (refs and file paths with slashes).
 //! Routes are tried in order, so literal segments are listed before parameters.
 
+mod actions;
 mod ci;
+mod delivery;
 mod git;
 mod issues;
 mod labels;
@@ -13,7 +15,7 @@ mod relations;
 mod repos;
 
 use super::http::{ApiError, Req, Res, decode};
-use super::model::Model;
+use super::model::{Model, Permission};
 
 pub(crate) type Handler = fn(&mut Model, &Req) -> Res;
 
@@ -39,7 +41,7 @@ pub const UNDOCUMENTED_ROUTES: &[(&str, &str, &str)] = &[(
     "read back a comment after an edit; GitHub serves it (issues/get-comment), the subset omits it",
 )];
 
-fn tables() -> [&'static [Route]; 7] {
+fn tables() -> [&'static [Route]; 9] {
     [
         issues::ROUTES,
         labels::ROUTES,
@@ -47,6 +49,8 @@ fn tables() -> [&'static [Route]; 7] {
         pulls::ROUTES,
         git::ROUTES,
         ci::ROUTES,
+        delivery::ROUTES,
+        actions::ROUTES,
         repos::ROUTES,
     ]
 }
@@ -100,11 +104,66 @@ pub(crate) fn route(model: &mut Model, mut req: Req) -> Res {
             }
             if let Some(params) = matches(route.path, &path) {
                 req.params = params;
+                authorize(model, &req, method, route.path)?;
                 return (route.handler)(model, &req);
             }
         }
     }
     Err(ApiError::not_found())
+}
+
+/// The role a repository write needs, as on GitHub: anyone signed in may open issues and pull
+/// requests, comment and review; triage manages labels, assignees, milestones and relations
+/// (and authors may edit their own issues); everything else needs write.
+fn required_role(method: &str, template: &str) -> Option<Permission> {
+    const OPEN_TO_ALL: [&str; 4] = [
+        "/repos/{owner}/{repo}/issues",
+        "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        "/repos/{owner}/{repo}/pulls",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+    ];
+    const TRIAGE: [&str; 5] = [
+        "/labels",
+        "/assignees",
+        "/milestones",
+        "/dependencies",
+        "/sub_issue",
+    ];
+    if method == "GET" || !template.starts_with("/repos/{owner}/{repo}/") {
+        return None;
+    }
+    if method == "POST" && OPEN_TO_ALL.contains(&template) {
+        return None;
+    }
+    let issue_edit = template == "/repos/{owner}/{repo}/issues/{issue_number}";
+    if issue_edit || TRIAGE.iter().any(|t| template.contains(t)) {
+        return Some(Permission::Triage);
+    }
+    Some(Permission::Write)
+}
+
+/// 403 when a signed-in caller lacks the role a write needs.
+fn authorize(model: &Model, req: &Req, method: &str, template: &str) -> Result<(), ApiError> {
+    let (Some(actor), Some(role)) = (req.actor.as_deref(), required_role(method, template)) else {
+        return Ok(());
+    };
+    let ri = repo_of(model, req)?;
+    if model.permission_of(ri, actor).is_some_and(|p| p >= role) {
+        return Ok(());
+    }
+    let own_issue = template.ends_with("{issue_number}")
+        && req
+            .num("issue_number")
+            .ok()
+            .and_then(|n| model.issue_ref(ri, n).ok())
+            .is_some_and(|i| i.user.eq_ignore_ascii_case(actor));
+    if own_issue {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        403,
+        "Resource not accessible by personal access token",
+    ))
 }
 
 /// The repository index of `{owner}/{repo}`.

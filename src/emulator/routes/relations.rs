@@ -69,7 +69,10 @@ fn body_id(req: &Req, key: &str) -> Result<u64, ApiError> {
 }
 
 fn issues(m: &Model, ids: Vec<u64>) -> Vec<Value> {
-    ids.into_iter().map(|id| m.issue_json_by_id(id)).collect()
+    ids.into_iter()
+        .map(|id| m.issue_json_by_id(id))
+        .filter(|v| !v.is_null())
+        .collect()
 }
 
 fn blocked_by(m: &mut Model, req: &Req) -> Res {

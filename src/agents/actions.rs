@@ -1,0 +1,117 @@
+//! The `github_actions` backend: a `workflow_dispatch` of the agent workflow. The run is found
+//! again by its `run-name`, which carries the agent and the issue (`… agent-1 on #42`).
+
+use super::{Assignment, DispatchError, Observation, RunState};
+use crate::config::GithubActionsDispatch;
+use crate::github::{GitHub, Repo, WorkflowRun};
+
+pub async fn dispatch(
+    gh: &GitHub,
+    settings: &GithubActionsDispatch,
+    assignment: &Assignment<'_>,
+) -> Result<Option<String>, DispatchError> {
+    let inputs = assignment.data();
+    gh.dispatch_workflow(
+        assignment.repo,
+        &settings.workflow,
+        &settings.git_ref,
+        &inputs,
+    )
+    .await
+    .map_err(|e| {
+        DispatchError::Transient(
+            anyhow::Error::new(e).context(format!("dispatching {}", settings.workflow)),
+        )
+    })?;
+    Ok(None)
+}
+
+pub async fn observe(
+    gh: &GitHub,
+    repo: &Repo,
+    settings: &GithubActionsDispatch,
+    agents: &[String],
+) -> anyhow::Result<Vec<Observation>> {
+    let runs = gh.dispatched_runs(repo, &settings.workflow).await?;
+    Ok(runs
+        .iter()
+        .filter_map(|run| observation(run, agents))
+        .collect())
+}
+
+/// A run whose title names one configured agent and one issue.
+pub fn observation(run: &WorkflowRun, agents: &[String]) -> Option<Observation> {
+    let issue = issue_in(&run.display_title)?;
+    let words: Vec<&str> = run
+        .display_title
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .collect();
+    let agent = agents.iter().find(|a| words.contains(&a.as_str()))?;
+    let state = match (run.status.as_deref(), run.conclusion.as_deref()) {
+        (Some("completed"), Some("success")) => RunState::Succeeded,
+        (Some("completed"), Some("skipped" | "neutral")) => RunState::Succeeded,
+        (Some("completed"), conclusion) => RunState::Failed(format!(
+            "the workflow run ended {}",
+            conclusion.unwrap_or("without a conclusion")
+        )),
+        _ => RunState::Running,
+    };
+    Some(Observation {
+        issue,
+        agent: agent.clone(),
+        state,
+        started_at: run.created_at,
+        url: run.html_url.clone(),
+    })
+}
+
+/// The first `#N` in a title.
+fn issue_in(title: &str) -> Option<u64> {
+    title.match_indices('#').find_map(|(at, _)| {
+        let digits: String = title[at + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(title: &str, status: &str, conclusion: Option<&str>) -> WorkflowRun {
+        WorkflowRun {
+            id: 1,
+            display_title: title.into(),
+            status: Some(status.into()),
+            conclusion: conclusion.map(str::to_string),
+            event: "workflow_dispatch".into(),
+            html_url: "https://github.com/acme/rig/actions/runs/1".into(),
+            created_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn runs_are_found_by_their_run_name() {
+        let agents = vec!["agent-1".to_string(), "agent-10".to_string()];
+        let seen = observation(
+            &run(
+                "shiprig agent agent-10 on #42",
+                "completed",
+                Some("failure"),
+            ),
+            &agents,
+        )
+        .unwrap();
+        assert_eq!((seen.issue, seen.agent.as_str()), (42, "agent-10"));
+        assert!(matches!(seen.state, RunState::Failed(_)));
+        assert!(observation(&run("nightly build", "queued", None), &agents).is_none());
+        let running = observation(
+            &run("shiprig agent agent-1 on #7", "in_progress", None),
+            &agents,
+        )
+        .unwrap();
+        assert_eq!(running.state, RunState::Running);
+    }
+}

@@ -1,0 +1,101 @@
+//! Conformance calls for the repository, collaborators, branches, commits, contents and refs.
+
+use base64::Engine;
+use serde_json::json;
+
+use crate::emulator_support::{Api, REPO};
+use crate::spec::Checker;
+
+pub async fn run(c: &mut Checker, api: &Api) {
+    let p = format!("/repos/{REPO}");
+    c.get(api, &p).await;
+    c.get(api, &format!("{p}/collaborators")).await;
+    c.call(api, "GET", &format!("{p}/collaborators/rita"), None, 204)
+        .await;
+    let perm = c
+        .get(api, &format!("{p}/collaborators/mia/permission"))
+        .await;
+    assert_eq!(
+        (perm["permission"].as_str(), perm["role_name"].as_str()),
+        (Some("write"), Some("maintain"))
+    );
+    c.get(api, &format!("{p}/branches/main")).await;
+    let protection = json!({"required_status_checks": {"strict": true, "contexts": ["shiprig/human-gate"]},
+        "enforce_admins": true, "required_pull_request_reviews": {"required_approving_review_count": 1},
+        "restrictions": null});
+    c.call(
+        api,
+        "PUT",
+        &format!("{p}/branches/main/protection"),
+        Some(protection),
+        200,
+    )
+    .await;
+    c.get(api, &format!("{p}/branches/main/protection")).await;
+    let errs = c.get(api, &format!("{p}/codeowners/errors")).await;
+    assert_eq!(
+        errs["errors"].as_array().unwrap().len(),
+        1,
+        "@ghost is unknown"
+    );
+    c.get(api, "/rate_limit").await;
+    c.get(api, &format!("{p}/commits?sha=main")).await;
+    c.get(api, &format!("{p}/commits/feature")).await;
+    let cmp = c.get(api, &format!("{p}/compare/main...feature")).await;
+    assert_eq!(cmp["status"], "ahead");
+    contents(c, api).await;
+    refs(c, api).await;
+    c.get(api, &format!("{p}/dependency-graph/compare/main...feature"))
+        .await;
+}
+
+async fn contents(c: &mut Checker, api: &Api) {
+    let p = format!("/repos/{REPO}/contents");
+    c.get(api, &format!("{p}/src/auth/session.rs?ref=feature"))
+        .await;
+    let link = c.get(api, &format!("{p}/src/link?ref=feature")).await;
+    assert_eq!(link["type"], "symlink");
+    c.get(api, &format!("{p}/src?ref=feature")).await;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let add = json!({"message": "add", "content": b64("a\n")});
+    let created = c
+        .call(api, "PUT", &format!("{p}/notes/a.md"), Some(add), 201)
+        .await;
+    let edit = json!({"message": "edit", "content": b64("b\n"), "sha": created["content"]["sha"]});
+    c.call(api, "PUT", &format!("{p}/notes/a.md"), Some(edit), 200)
+        .await;
+}
+
+async fn refs(c: &mut Checker, api: &Api) {
+    let p = format!("/repos/{REPO}");
+    let main = c.get(api, &format!("{p}/git/ref/heads/main")).await["object"]["sha"].clone();
+    c.get(api, &format!("{p}/git/matching-refs/heads/")).await;
+    let new = json!({"ref": "refs/heads/tmp", "sha": main});
+    c.call(api, "POST", &format!("{p}/git/refs"), Some(new), 201)
+        .await;
+    let tmp = format!("{p}/git/refs/heads/tmp");
+    c.call(
+        api,
+        "PATCH",
+        &tmp,
+        Some(json!({"sha": main, "force": true})),
+        200,
+    )
+    .await;
+    c.call(api, "DELETE", &tmp, None, 204).await;
+    let tag = json!({"tag": "v0.1.0", "message": "v0.1.0", "object": main, "type": "commit"});
+    let t = c
+        .call(api, "POST", &format!("{p}/git/tags"), Some(tag), 201)
+        .await;
+    let tag_ref = json!({"ref": "refs/tags/v0.1.0", "sha": t["sha"]});
+    assert_eq!(
+        api.json("POST", &format!("{p}/git/refs"), Some(tag_ref))
+            .await
+            .0,
+        201
+    );
+    c.get(api, &format!("{p}/tags")).await;
+    let merge = json!({"base": "main", "head": "other"});
+    c.call(api, "POST", &format!("{p}/merges"), Some(merge), 201)
+        .await;
+}
