@@ -223,3 +223,30 @@ async fn an_unknown_environment_or_missing_sha_exits_2_before_writing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(rig.emu.writes().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_run_for_an_older_push_does_not_roll_back() {
+    let rig = rig_with("[]", "[\"true\"]", "1m").await;
+    let older = rig.main_sha();
+    let newer = rig.commit("main", &[("src/x.rs", "x\n")], "feat: x");
+    let out = rig
+        .run(&["deploy", "staging"], &[("GITHUB_SHA", &newer)])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let out = rig
+        .run(&["deploy", "staging"], &[("GITHUB_SHA", &older)])
+        .await;
+    let all = printed(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("skipped: staging already has"), "{all}");
+    let deployments = rig.emu.model().deployments(REPO);
+    assert_eq!(
+        deployments,
+        vec![("staging".into(), newer, Some("success".into()))]
+    );
+    assert_eq!(
+        rig.slack.texts().len(),
+        1,
+        "only the real deploy is announced"
+    );
+}

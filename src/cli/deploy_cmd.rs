@@ -69,6 +69,9 @@ fn render(report: &DeployReport) -> String {
         out.push_str(&format!("  {:?}: {how}\n", step.argv));
     }
     let verdict = match (report.dry_run, report.failure()) {
+        _ if report.skipped.is_some() => {
+            format!("skipped: {}", report.skipped.as_deref().unwrap_or(""))
+        }
         (true, _) => "dry run, nothing written".to_string(),
         (false, None) => "deployed".to_string(),
         (false, Some(why)) => format!("FAILED: {why}"),

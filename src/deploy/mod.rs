@@ -45,6 +45,8 @@ pub struct DeployReport {
     pub log_url: Option<String>,
     pub steps: Vec<Step>,
     pub ok: bool,
+    /// Why nothing was deployed: the environment already runs a newer commit.
+    pub skipped: Option<String>,
 }
 
 impl DeployReport {
@@ -81,8 +83,10 @@ pub async fn run(d: &Deploy<'_>, dry_run: bool) -> anyhow::Result<DeployReport> 
             .map(|argv| Step { argv, ended: None })
             .collect(),
         ok: true,
+        skipped: None,
     };
-    if dry_run {
+    report.skipped = newer_deployed(d).await?;
+    if dry_run || report.skipped.is_some() {
         return Ok(report);
     }
     let deployment =
@@ -108,6 +112,28 @@ pub async fn run(d: &Deploy<'_>, dry_run: bool) -> anyhow::Result<DeployReport> 
         })
         .await;
     Ok(report)
+}
+
+/// Two pushes close together: a run for the older one that starts late must not roll the
+/// environment back over the newer one.
+async fn newer_deployed(d: &Deploy<'_>) -> anyhow::Result<Option<String>> {
+    let latest =
+        d.gh.latest_deployment(d.repo, d.name)
+            .await
+            .with_context(|| format!("reading the newest {} deployment", d.name))?;
+    let Some(latest) = latest.filter(|l| l.sha != d.sha) else {
+        return Ok(None);
+    };
+    let comparison =
+        d.gh.compare(d.repo, d.sha, &latest.sha)
+            .await
+            .with_context(|| format!("comparing {} with the deployed {}", d.sha, latest.sha))?;
+    Ok((comparison.status == "ahead").then(|| {
+        format!(
+            "{} already has {}, which is newer than {}",
+            d.name, latest.sha, d.sha
+        )
+    }))
 }
 
 async fn run_steps(d: &Deploy<'_>, report: &mut DeployReport) {
