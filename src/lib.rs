@@ -7,13 +7,19 @@
 
 pub mod agents;
 pub mod cli;
+pub mod commits;
 pub mod conductor;
 pub mod config;
 pub mod demo;
+pub mod deploy;
 pub mod emulator;
 pub mod github;
+pub mod lifecycle;
+pub mod merge;
 pub mod notify;
 pub mod service;
 pub mod setup;
 pub mod plan;
 pub mod product;
+pub mod release;
+pub mod smoke;

@@ -77,8 +77,8 @@ fn events(title: &str) -> Vec<(&'static str, Event)> {
                 environment: "staging".into(),
                 sha: "0123456789abcdef".into(),
                 ok: true,
+                detail: "deployed in 42 s".into(),
                 url: Some("https://staging.example.com".into()),
-                log_url: Some("https://github.com/acme/widget/actions/runs/5".into()),
             },
         ),
         (
@@ -88,8 +88,8 @@ fn events(title: &str) -> Vec<(&'static str, Event)> {
                 environment: "production".into(),
                 sha: "fedcba9876543210".into(),
                 ok: false,
+                detail: "./scripts/deploy.sh exited with 3".into(),
                 url: None,
-                log_url: Some("https://github.com/acme/widget/actions/runs/6".into()),
             },
         ),
         (
@@ -97,9 +97,9 @@ fn events(title: &str) -> Vec<(&'static str, Event)> {
             Event::SmokeFinished {
                 repo: repo.clone(),
                 environment: "staging".into(),
-                passed: 3,
-                failed: vec![],
-                log_url: None,
+                sha: Some("0123456789abcdef".into()),
+                passed: true,
+                failures: vec![],
             },
         ),
         (
@@ -107,9 +107,9 @@ fn events(title: &str) -> Vec<(&'static str, Event)> {
             Event::SmokeFinished {
                 repo: repo.clone(),
                 environment: "production".into(),
-                passed: 2,
-                failed: vec!["health".into(), title.into()],
-                log_url: Some("https://github.com/acme/widget/actions/runs/7".into()),
+                sha: None,
+                passed: false,
+                failures: vec!["health: answered 502".into(), title.into()],
             },
         ),
         (

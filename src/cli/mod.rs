@@ -3,16 +3,23 @@
 //! config, 3 an outside service failed.
 
 mod bootstrap_cmd;
+mod commits_cmd;
 mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
+mod deploy_cmd;
 mod doctor_cmd;
 mod env;
-mod service_cmd;
 mod init_cmd;
 mod labels_cmd;
+mod lifecycle_cmd;
+mod merge_cmd;
+mod pipeline_ctx;
 mod plan_cmd;
 mod product_cmd;
+mod release_cmd;
+mod service_cmd;
+mod smoke_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -63,6 +70,9 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Conventional commits: `commits lint` checks a pull request's title and commits.
+    #[command(subcommand)]
+    Commits(commits_cmd::CommitsCommand),
     /// The Conductor: keep `blocked` true, order the queue, hand issues to idle agents.
     #[command(subcommand)]
     Conductor(conductor_cmd::ConductorCommand),
@@ -86,6 +96,19 @@ pub enum Command {
     /// The product tool (Asana, ClickUp): pull the ready queue into milestones.
     #[command(subcommand)]
     Product(product_cmd::ProductCommand),
+    /// Deploy a SHA to an environment: a GitHub Deployment, the deploy command, statuses.
+    Deploy(deploy_cmd::DeployArgs),
+    /// Move a pull request's linked issues along: in review, closed, or back to the queue.
+    Lifecycle(lifecycle_cmd::LifecycleArgs),
+    /// Merge a pull request that needs no human once its checks, gate and review pass.
+    Merge(merge_cmd::MergeArgs),
+    /// Open or update the one release pull request for a SHA whose staging smoke tests passed.
+    ReleasePr(release_cmd::ReleasePrArgs),
+    /// Publish a merged release: tag, GitHub Release, `done` on the shipped issues.
+    #[command(subcommand)]
+    Release(release_cmd::ReleaseCommand),
+    /// Run an environment's smoke checks; `--alert` is monitor mode.
+    Smoke(smoke_cmd::SmokeArgs),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -128,6 +151,7 @@ pub fn main() -> i32 {
 
 async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
     match cli.command {
+        Command::Commits(command) => commits_cmd::run(command, &cli.global, env).await,
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
@@ -137,6 +161,12 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Doctor(args) => doctor_cmd::run(args, &cli.global, env).await,
         Command::Plan(command) => plan_cmd::run(command, &cli.global, env).await,
         Command::Product(command) => product_cmd::run(command, &cli.global, env).await,
+        Command::Deploy(args) => deploy_cmd::run(args, &cli.global, env).await,
+        Command::Lifecycle(args) => lifecycle_cmd::run(args, &cli.global, env).await,
+        Command::Merge(args) => merge_cmd::run(args, &cli.global, env).await,
+        Command::ReleasePr(args) => release_cmd::run_pr(args, &cli.global, env).await,
+        Command::Release(command) => release_cmd::run(command, &cli.global, env).await,
+        Command::Smoke(args) => smoke_cmd::run(args, &cli.global, env).await,
     }
 }
 

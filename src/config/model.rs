@@ -440,6 +440,12 @@ pub struct Release {
     pub main_branch: String,
     #[serde(deserialize_with = "de::non_empty")]
     pub tag_prefix: String,
+    /// Before 1.0.0, a breaking change bumps the minor version instead of releasing 1.0.0
+    /// (release-please's `bump-minor-pre-major`).
+    pub bump_minor_pre_major: bool,
+    /// Before 1.0.0, a feature bumps the patch version instead of the minor
+    /// (release-please's `bump-patch-for-minor-pre-major`).
+    pub bump_patch_for_minor_pre_major: bool,
 }
 
 impl Default for Release {
@@ -448,6 +454,8 @@ impl Default for Release {
             production_branch: "production".into(),
             main_branch: "main".into(),
             tag_prefix: "v".into(),
+            bump_minor_pre_major: false,
+            bump_patch_for_minor_pre_major: false,
         }
     }
 }

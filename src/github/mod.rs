@@ -7,6 +7,7 @@
 mod api;
 mod api_setup;
 mod api_plan;
+mod api_pipeline;
 pub mod auth;
 pub mod clock;
 mod error;
@@ -28,6 +29,7 @@ use serde_json::Value;
 pub use api_setup::*;
 pub use api::escape as api_escape;
 pub use api_plan::{IssueUpdate, NewIssue};
+pub use api_pipeline::*;
 pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;

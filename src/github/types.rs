@@ -286,9 +286,27 @@ pub struct PullRequest {
     pub labels: Vec<String>,
     #[serde(default)]
     pub html_url: String,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
 }
 
 impl PullRequest {
+    pub fn is_merged(&self) -> bool {
+        self.merged_at.is_some()
+    }
+
+    pub fn author(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.login.as_str())
+    }
+
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
+    }
+
     /// Issues of the same repository the pull request says it closes (`Closes #12`, `fixes #3`),
     /// plus the issue an agent branch is named for (`agent/12-…`).
     pub fn linked_issues(&self) -> Vec<u64> {

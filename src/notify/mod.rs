@@ -1,6 +1,7 @@
 //! Telling people: Slack messages and the product tool hook. Never fails a tick.
 
 pub mod slack;
+mod slack_pipeline;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -72,26 +73,49 @@ pub enum Event {
         categories: Vec<String>,
         approvers: Vec<String>,
     },
-    DeployFinished {
-        repo: String,
-        environment: String,
-        sha: String,
-        ok: bool,
-        url: Option<String>,
-        log_url: Option<String>,
-    },
-    SmokeFinished {
-        repo: String,
-        environment: String,
-        passed: usize,
-        failed: Vec<String>,
-        log_url: Option<String>,
-    },
     CriticalIssueFiled {
         repo: String,
         issue: u64,
         title: String,
         url: String,
+    },
+    /// `shiprig deploy ENV` finished (`ok` false: a command failed or timed out).
+    DeployFinished {
+        repo: String,
+        environment: String,
+        sha: String,
+        ok: bool,
+        detail: String,
+        url: Option<String>,
+    },
+    /// `shiprig smoke ENV` finished; `failures` is `check: reason` per failed check.
+    SmokeFinished {
+        repo: String,
+        environment: String,
+        sha: Option<String>,
+        passed: bool,
+        failures: Vec<String>,
+    },
+    /// Monitor mode (`smoke --alert`) saw the environment go down or come back.
+    HealthChanged {
+        repo: String,
+        environment: String,
+        up: bool,
+        failures: Vec<String>,
+    },
+    /// A pull request closed without merging: its issues went back to the queue.
+    IssueReturned {
+        repo: String,
+        issue: u64,
+        pull: u64,
+        url: String,
+    },
+    /// `shiprig release publish` tagged and published a release.
+    ReleasePublished {
+        repo: String,
+        tag: String,
+        url: String,
+        issues: Vec<u64>,
     },
 }
 

@@ -284,43 +284,14 @@ mod more {
                 review_text(repo, *number, title, url, categories, approvers),
                 vec![(url.clone(), "review it")],
             ),
-            Event::DeployFinished {
-                repo,
-                environment,
-                sha,
-                ok,
-                url,
-                log_url,
-            } => {
-                let short: String = sha.chars().take(7).collect();
-                let (icon, verb) = if *ok {
-                    (":rocket:", "deployed")
-                } else {
-                    (":x:", "failed to deploy")
-                };
-                (
-                    format!(
-                        "{icon} {} {verb} `{}` to *{}*",
-                        escape(repo),
-                        data(&short),
-                        data(environment)
-                    ),
-                    vec![
-                        (url.clone().unwrap_or_default(), "environment"),
-                        (log_url.clone().unwrap_or_default(), "run"),
-                    ],
-                )
-            }
-            Event::SmokeFinished {
-                repo,
-                environment,
-                passed,
-                failed,
-                log_url,
-            } => (
-                smoke_text(repo, environment, *passed, failed),
-                vec![(log_url.clone().unwrap_or_default(), "run")],
+            Event::DeployFinished { url, .. } => (
+                crate::notify::slack_pipeline::text(event),
+                vec![(url.clone().unwrap_or_default(), "environment")],
             ),
+            Event::SmokeFinished { .. }
+            | Event::HealthChanged { .. }
+            | Event::IssueReturned { .. }
+            | Event::ReleasePublished { .. } => (crate::notify::slack_pipeline::text(event), Vec::new()),
             Event::AgentFailed {
                 repo,
                 issue,
@@ -421,24 +392,4 @@ mod more {
         )
     }
 
-    fn smoke_text(repo: &str, environment: &str, passed: usize, failed: &[String]) -> String {
-        if failed.is_empty() {
-            return format!(
-                ":white_check_mark: Smoke tests on *{}* passed ({passed} checks) for {}",
-                data(environment),
-                escape(repo)
-            );
-        }
-        let names: Vec<String> = failed
-            .iter()
-            .take(10)
-            .map(|f| format!("`{}`", data(f)))
-            .collect();
-        format!(
-            ":x: Smoke tests on *{}* failed for {}: {} ({passed} passed)",
-            data(environment),
-            escape(repo),
-            names.join(", ")
-        )
-    }
 }

@@ -8,6 +8,7 @@ mod ci;
 pub(crate) mod git;
 mod issue_seeding;
 pub(crate) mod issues;
+mod pipeline;
 mod pulls;
 mod setup;
 

@@ -185,6 +185,18 @@ impl Model {
         sha: Option<&str>,
         actor: &str,
     ) -> Result<String, ApiError> {
+        self.merge_with(ri, number, sha, actor, false)
+    }
+
+    /// Merges with a merge commit, or squashed into one single-parent commit.
+    pub(crate) fn merge_with(
+        &mut self,
+        ri: usize,
+        number: u64,
+        sha: Option<&str>,
+        actor: &str,
+        squash: bool,
+    ) -> Result<String, ApiError> {
         let issue = self.issue_ref(ri, number)?;
         let p = issue.pull.clone().ok_or_else(ApiError::not_found)?;
         if !issue.state_open || p.merged_at.is_some() {
@@ -214,7 +226,12 @@ impl Model {
             tree.remove(&r);
         }
         let msg = format!("{title} (#{number})");
-        let merge = git.commit(tree, vec![base, p.head_sha.clone()], &msg, actor, now);
+        let parents = if squash {
+            vec![base]
+        } else {
+            vec![base, p.head_sha.clone()]
+        };
+        let merge = git.commit(tree, parents, &msg, actor, now);
         git.refs
             .insert(format!("refs/heads/{}", p.base_ref), merge.clone());
         let pull = self.pull_mut(ri, number)?;
@@ -223,6 +240,7 @@ impl Model {
         pull.merge_commit_sha = Some(merge.clone());
         self.set_state(ri, number, false, None, actor)?;
         self.record(ri, number, actor, "merged").commit_id = Some(merge.clone());
+        self.close_linked_issues(ri, number, actor, &merge)?;
         self.sync_heads(ri);
         Ok(merge)
     }

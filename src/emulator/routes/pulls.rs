@@ -191,7 +191,12 @@ fn merge(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
     let n = req.num("pull_number")?;
     let actor = req.actor()?.to_string();
-    let sha = m.merge_inner(ri, n, req.str("sha"), &actor)?;
+    let squash = match req.str("merge_method").unwrap_or("merge") {
+        "merge" | "rebase" => false,
+        "squash" => true,
+        _ => return Err(ApiError::invalid("PullRequest", "merge_method", "invalid")),
+    };
+    let sha = m.merge_with(ri, n, req.str("sha"), &actor, squash)?;
     Ok(Reply::ok(
         json!({"sha": sha, "merged": true, "message": "Pull Request successfully merged"}),
     ))

@@ -1,0 +1,84 @@
+//! `shiprig deploy ENV`.
+
+use super::env::Environment;
+use super::pipeline_ctx::{self, Ctx};
+use super::{Exit, Global, UsageError, print_json};
+use crate::deploy::{self, Deploy, DeployReport};
+
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The environment, as named under `deploy:` in the config.
+    pub environment: String,
+    /// The commit to deploy (default: `GITHUB_SHA`).
+    #[arg(long, env = "GITHUB_SHA")]
+    pub sha: Option<String>,
+    /// The repository (default: `GITHUB_REPOSITORY`).
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// List the commands and write nothing.
+    #[arg(long, env = "SHIPRIG_DRY_RUN")]
+    pub dry_run: bool,
+}
+
+pub async fn run(args: DeployArgs, global: &Global, env: &Environment) -> anyhow::Result<Exit> {
+    let sha = pipeline_ctx::sha(args.sha)?;
+    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
+    let Some(environment) = ctx.config.deploy.get(&args.environment) else {
+        let known: Vec<&str> = ctx.config.deploy.keys().map(String::as_str).collect();
+        return Err(UsageError(format!(
+            "no environment `{}` under `deploy:`; configured: {}",
+            args.environment,
+            if known.is_empty() {
+                "(none)".into()
+            } else {
+                known.join(", ")
+            }
+        ))
+        .into());
+    };
+    let log_url = deploy::actions_run_url(
+        env.get("GITHUB_SERVER_URL"),
+        &ctx.repo,
+        env.get("GITHUB_RUN_ID"),
+    );
+    let d = Deploy {
+        gh: &ctx.gh,
+        repo: &ctx.repo,
+        name: &args.environment,
+        environment,
+        sha: &sha,
+        log_url,
+        notifier: &ctx.notifier,
+    };
+    let report = deploy::run(&d, args.dry_run).await?;
+    if global.json {
+        print_json(&report)?;
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(if report.ok { Exit::Ok } else { Exit::No })
+}
+
+fn render(report: &DeployReport) -> String {
+    let mut out = String::new();
+    for step in &report.steps {
+        let how = step
+            .ended
+            .as_ref()
+            .map_or_else(|| "would run".to_string(), |e| e.describe());
+        out.push_str(&format!("  {:?}: {how}\n", step.argv));
+    }
+    let verdict = match (report.dry_run, report.failure()) {
+        _ if report.skipped.is_some() => {
+            format!("skipped: {}", report.skipped.as_deref().unwrap_or(""))
+        }
+        (true, _) => "dry run, nothing written".to_string(),
+        (false, None) => "deployed".to_string(),
+        (false, Some(why)) => format!("FAILED: {why}"),
+    };
+    out.push_str(&format!(
+        "deploy {} at {}: {verdict}\n",
+        report.environment, report.sha
+    ));
+    out
+}

@@ -1,0 +1,224 @@
+//! `shiprig lifecycle`: the issues a pull request closes follow it. Opened: `in-progress` →
+//! `in-review`. Merged into the default branch: closed if GitHub did not (they keep `in-review`
+//! until a release ships them). Closed unmerged: shiprig's in-flight labels and the agent's
+//! claim come off, so the issue is back in the queue and the agent is free.
+
+mod refs;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::github::{GitHub, GitHubError, Issue, PullRequest, Repo};
+use crate::notify::{Event, Notifier};
+
+pub use refs::{IssueRef, closing_refs};
+
+/// One change the lifecycle makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    AddLabel {
+        issue: IssueRef,
+        label: String,
+    },
+    RemoveLabel {
+        issue: IssueRef,
+        label: String,
+    },
+    Unassign {
+        issue: IssueRef,
+        logins: Vec<String>,
+    },
+    Close {
+        issue: IssueRef,
+    },
+    Tell {
+        event: Event,
+    },
+}
+
+/// Where a pull request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PullState {
+    Open,
+    Merged,
+    ClosedUnmerged,
+}
+
+impl PullState {
+    pub fn of(pull: &PullRequest) -> PullState {
+        match (pull.is_merged(), pull.state.as_str()) {
+            (true, _) => PullState::Merged,
+            (false, "closed") => PullState::ClosedUnmerged,
+            _ => PullState::Open,
+        }
+    }
+}
+
+/// A linked issue as read, with the repository it lives in.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub at: IssueRef,
+    pub issue: Issue,
+}
+
+/// Decides every change for one pull request and its linked issues; pure.
+pub fn plan(
+    repo: &Repo,
+    pull: &PullRequest,
+    linked: &[Linked],
+    config: &Config,
+    default_branch: &str,
+) -> Vec<Effect> {
+    let state = PullState::of(pull);
+    let labels = &config.labels;
+    let mut effects = Vec::new();
+    for Linked { at, issue } in linked {
+        if issue.is_pull_request() {
+            continue;
+        }
+        let add = |label: &str| Effect::AddLabel {
+            issue: at.clone(),
+            label: label.to_string(),
+        };
+        let remove = |label: &str| Effect::RemoveLabel {
+            issue: at.clone(),
+            label: label.to_string(),
+        };
+        let in_progress = issue.has_label(&labels.in_progress);
+        let in_review = issue.has_label(&labels.in_review);
+        match state {
+            PullState::Open if issue.is_open() && in_progress => {
+                effects.push(add(&labels.in_review));
+                effects.push(remove(&labels.in_progress));
+            }
+            PullState::Merged if pull.base.name == default_branch => {
+                if in_progress {
+                    effects.push(add(&labels.in_review));
+                    effects.push(remove(&labels.in_progress));
+                }
+                if issue.is_open() {
+                    effects.push(Effect::Close { issue: at.clone() });
+                }
+            }
+            PullState::ClosedUnmerged if issue.is_open() && (in_progress || in_review) => {
+                effects.extend(release_claim(at, issue, config));
+                effects.push(Effect::Tell {
+                    event: Event::IssueReturned {
+                        repo: repo.to_string(),
+                        issue: at.number,
+                        pull: pull.number,
+                        url: pull.html_url.clone(),
+                    },
+                });
+            }
+            _ => {}
+        }
+    }
+    effects
+}
+
+/// The in-flight labels, every `agent:*` label and the agents' assignments come off.
+fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
+    let labels = &config.labels;
+    let mut effects: Vec<Effect> = issue
+        .labels
+        .iter()
+        .filter(|l| {
+            l.eq_ignore_ascii_case(&labels.in_progress)
+                || l.eq_ignore_ascii_case(&labels.in_review)
+                || l.starts_with(&labels.agent_prefix)
+        })
+        .map(|l| Effect::RemoveLabel {
+            issue: at.clone(),
+            label: l.clone(),
+        })
+        .collect();
+    let agent_logins: Vec<String> = issue
+        .assignees
+        .iter()
+        .filter(|a| {
+            config
+                .conductor
+                .agents
+                .iter()
+                .any(|agent| agent.login.as_deref() == Some(a.login.as_str()))
+        })
+        .map(|a| a.login.clone())
+        .collect();
+    if !agent_logins.is_empty() {
+        effects.push(Effect::Unassign {
+            issue: at.clone(),
+            logins: agent_logins,
+        });
+    }
+    effects
+}
+
+/// Reads the issues a pull request closes (in any repository the client can read).
+pub async fn read_linked(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> Vec<Linked> {
+    let mut linked = Vec::new();
+    for at in closing_refs(pull.body.as_deref().unwrap_or(""), repo) {
+        match gh.for_repo(&at.repo).issue(&at.repo, at.number).await {
+            Ok(issue) => linked.push(Linked { at, issue }),
+            Err(e) => tracing::warn!("could not read linked issue {at}: {e}"),
+        }
+    }
+    linked
+}
+
+/// Makes the changes in order; stops at the first GitHub failure.
+pub async fn apply(
+    gh: &GitHub,
+    notifier: &Notifier,
+    effects: &[Effect],
+) -> Result<(), GitHubError> {
+    for effect in effects {
+        match effect {
+            Effect::AddLabel { issue, label } => {
+                let gh = gh.for_repo(&issue.repo);
+                gh.add_labels(&issue.repo, issue.number, std::slice::from_ref(label))
+                    .await?
+            }
+            Effect::RemoveLabel { issue, label } => {
+                let gh = gh.for_repo(&issue.repo);
+                gh.remove_label(&issue.repo, issue.number, label).await?
+            }
+            Effect::Unassign { issue, logins } => {
+                let gh = gh.for_repo(&issue.repo);
+                gh.remove_assignees(&issue.repo, issue.number, logins)
+                    .await?
+            }
+            Effect::Close { issue } => {
+                let gh = gh.for_repo(&issue.repo);
+                gh.close_issue(&issue.repo, issue.number).await?
+            }
+            Effect::Tell { event } => {
+                notifier.tell(event.clone()).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One line per effect, for people.
+pub fn describe(effect: &Effect) -> String {
+    match effect {
+        Effect::AddLabel { issue, label } => format!("label {issue} `{label}`"),
+        Effect::RemoveLabel { issue, label } => format!("unlabel {issue} `{label}`"),
+        Effect::Unassign { issue, logins } => {
+            format!("unassign {} from {issue}", logins.join(", "))
+        }
+        Effect::Close { issue } => format!("close {issue}"),
+        Effect::Tell { event } => format!(
+            "tell Slack: {}",
+            crate::notify::slack::render(event)["text"]
+                .as_str()
+                .unwrap_or("")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+//! `shiprig merge`: a pull request that needs no human merges itself, with `sha` pinned to the
+//! head it evaluated, once every check is green, the human gate passes, and someone other than
+//! its author approved that head. The decision is [`decide`], pure; everything else reads.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo, Review};
+
+/// The gate's check run on the head SHA (`shiprig gate` posts it).
+pub const GATE_CHECK: &str = "shiprig/human-gate";
+/// The branch `release-pr` opens the release from; never merged by a bot.
+pub const RELEASE_BRANCH: &str = "shiprig/release";
+/// Squash keeps one conventional commit (the PR title) per change on the main branch.
+pub const MERGE_METHOD: &str = "squash";
+
+/// Everything the decision reads, all of it about one head SHA.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub pull: PullRequest,
+    pub checks: Vec<CheckRun>,
+    pub statuses: Vec<CommitStatus>,
+    /// Contexts branch protection requires, when readable.
+    pub required: Option<Vec<String>>,
+    pub reviews: Vec<Review>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub pull: u64,
+    /// The head SHA the decision is about; the merge is pinned to it.
+    pub sha: String,
+    pub merge: bool,
+    /// Why not, when `merge` is false.
+    pub reasons: Vec<String>,
+    /// The approvals that counted.
+    pub approved_by: Vec<String>,
+}
+
+fn green(conclusion: Option<&str>) -> bool {
+    matches!(conclusion, Some("success" | "neutral" | "skipped"))
+}
+
+/// Decides whether to merge; every reason not to is listed.
+pub fn decide(facts: &Facts, config: &Config) -> Decision {
+    let pull = &facts.pull;
+    let mut reasons = Vec::new();
+    if pull.state != "open" || pull.is_merged() {
+        reasons.push(format!("the pull request is {}", pull.state));
+    }
+    if pull.draft {
+        reasons.push("the pull request is a draft".into());
+    }
+    if pull.base.name != config.release.main_branch {
+        reasons.push(format!(
+            "it targets `{}`, not `{}`: only changes to the main branch merge themselves",
+            pull.base.name, config.release.main_branch
+        ));
+    }
+    if pull.head.name == RELEASE_BRANCH {
+        reasons.push("a release pull request is merged by a human".into());
+    }
+    reasons.extend(check_reasons(facts));
+    let approved_by = approvals(facts, config);
+    if approved_by.is_empty() {
+        reasons.push(format!(
+            "no approving review of {} from someone other than its author{}",
+            short(&pull.head.sha),
+            if gated(pull, config) {
+                " (a human gate applies: agents and bots do not count)"
+            } else {
+                ""
+            }
+        ));
+    }
+    reasons.extend(changes_requested(facts));
+    Decision {
+        pull: pull.number,
+        sha: pull.head.sha.clone(),
+        merge: reasons.is_empty(),
+        reasons,
+        approved_by,
+    }
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+/// Checks and statuses: all green, the gate among them, and every required context present.
+fn check_reasons(facts: &Facts) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for check in &facts.checks {
+        if check.status != "completed" {
+            reasons.push(format!("check `{}` is {}", check.name, check.status));
+        } else if !green(check.conclusion.as_deref()) {
+            let conclusion = check.conclusion.as_deref().unwrap_or("unknown");
+            reasons.push(format!("check `{}` concluded {conclusion}", check.name));
+        }
+    }
+    for status in &facts.statuses {
+        if status.state != "success" {
+            reasons.push(format!("status `{}` is {}", status.context, status.state));
+        }
+    }
+    let present = |name: &str| {
+        facts.checks.iter().any(|c| c.name == name)
+            || facts.statuses.iter().any(|s| s.context == name)
+    };
+    if !present(GATE_CHECK) {
+        reasons.push(format!("the human gate (`{GATE_CHECK}`) has not reported"));
+    }
+    for required in facts.required.iter().flatten() {
+        if !present(required) {
+            reasons.push(format!("required check `{required}` has not reported"));
+        }
+    }
+    reasons
+}
+
+/// A human gate applies when the gate labelled the pull request.
+fn gated(pull: &PullRequest, config: &Config) -> bool {
+    pull.has_label(&config.labels.human_gate)
+}
+
+fn is_agent(login: &str, config: &Config) -> bool {
+    config.conductor.agents.iter().any(|a| {
+        a.login
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(login))
+    })
+}
+
+/// Each reviewer's latest deciding review (COMMENTED and PENDING decide nothing).
+fn latest_reviews(reviews: &[Review]) -> Vec<&Review> {
+    let mut latest: Vec<&Review> = Vec::new();
+    for review in reviews {
+        if !matches!(
+            review.state.as_str(),
+            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
+        ) {
+            continue;
+        }
+        let login = review.user.as_ref().map(|u| u.login.as_str());
+        latest.retain(|r| r.user.as_ref().map(|u| u.login.as_str()) != login);
+        latest.push(review);
+    }
+    latest
+}
+
+/// Approvals of the head SHA that count: not the author; no agent or bot where a human gate
+/// applies.
+fn approvals(facts: &Facts, config: &Config) -> Vec<String> {
+    let pull = &facts.pull;
+    let gated = gated(pull, config);
+    latest_reviews(&facts.reviews)
+        .into_iter()
+        .filter(|r| r.state == "APPROVED")
+        .filter(|r| r.commit_id.as_deref() == Some(pull.head.sha.as_str()))
+        .filter_map(|r| r.user.as_ref())
+        .filter(|u| !u.login.eq_ignore_ascii_case(pull.author()))
+        .filter(|u| !gated || !(u.is_bot() || is_agent(&u.login, config)))
+        .map(|u| u.login.clone())
+        .collect()
+}
+
+fn changes_requested(facts: &Facts) -> Vec<String> {
+    latest_reviews(&facts.reviews)
+        .into_iter()
+        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .map(|r| {
+            let who = r.user.as_ref().map_or("someone", |u| u.login.as_str());
+            format!("{who} requested changes")
+        })
+        .collect()
+}
+
+/// Reads the facts about a pull request's current head.
+pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Facts, GitHubError> {
+    let pull = gh.pull(repo, number).await?;
+    let sha = pull.head.sha.clone();
+    let checks = gh.check_runs(repo, &sha).await?;
+    let statuses = gh.latest_statuses(repo, &sha).await?;
+    let required = gh.required_contexts(repo, &pull.base.name).await;
+    let reviews = gh.reviews(repo, number).await?;
+    Ok(Facts {
+        pull,
+        checks,
+        statuses,
+        required,
+        reviews,
+    })
+}
+
+#[cfg(test)]
+mod tests;

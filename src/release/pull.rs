@@ -1,0 +1,213 @@
+//! `shiprig release-pr`: one release pull request from `shiprig/release` into the production
+//! branch, created or updated in place, and only for a SHA whose staging smoke tests passed.
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use super::{Links, Prepared, prepare};
+use crate::config::Config;
+use crate::github::{GitHub, PullText, Repo};
+use crate::merge::RELEASE_BRANCH;
+use crate::smoke::smoke_context;
+
+/// The environment whose smoke tests a release waits for.
+pub const STAGING: &str = "staging";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Created {
+        pull: u64,
+    },
+    Updated {
+        pull: u64,
+    },
+    Unchanged {
+        pull: u64,
+    },
+    /// Dry run: what would happen.
+    WouldWrite {
+        pull: Option<u64>,
+    },
+    NothingToRelease,
+    /// Staging smoke tests have not passed on the SHA (`state`: what the status says).
+    SmokeNotPassed {
+        state: Option<String>,
+    },
+    /// The release branch already holds a newer SHA: a later run released further.
+    Stale {
+        branch_sha: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleasePr {
+    pub outcome: Outcome,
+    pub prepared: Option<Prepared>,
+}
+
+/// The release PR's title and body.
+pub fn text(prepared: &Prepared, config: &Config) -> (String, String) {
+    let tag = prepared.tag.as_deref().unwrap_or("");
+    let title = format!("chore(release): {tag}");
+    let was = prepared
+        .previous_tag
+        .as_deref()
+        .map(|p| format!(" (previous: {p})"))
+        .unwrap_or_default();
+    let smoke = if smoke_gated(config) {
+        "Staging smoke tests passed on this SHA. "
+    } else {
+        ""
+    };
+    let body = format!(
+        "Releases **{tag}**{was} from `{}` at {}.\n\nMerging this pull request into `{}` is the production deploy.\n\n{}\n---\n{smoke}Opened by `shiprig release-pr`; it is updated in place.\n<!-- shiprig:release {tag} {} -->\n",
+        config.release.main_branch,
+        prepared.sha,
+        config.release.production_branch,
+        prepared.changelog,
+        prepared.sha
+    );
+    (title, body)
+}
+
+/// Whether a release waits for staging smoke tests: when staging has any.
+fn smoke_gated(config: &Config) -> bool {
+    config
+        .deploy
+        .get(STAGING)
+        .is_some_and(|e| !e.smoke.is_empty())
+}
+
+/// Staging smoke tests must have passed on `sha` when staging has any.
+async fn smoke_gate(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    sha: &str,
+) -> anyhow::Result<Option<Outcome>> {
+    if !smoke_gated(config) {
+        return Ok(None);
+    }
+    let context = smoke_context(STAGING);
+    let statuses = gh
+        .latest_statuses(repo, sha)
+        .await
+        .with_context(|| format!("reading {context} on {sha}"))?;
+    let state = statuses
+        .into_iter()
+        .find(|s| s.context == context)
+        .map(|s| s.state);
+    Ok((state.as_deref() != Some("success")).then_some(Outcome::SmokeNotPassed { state }))
+}
+
+/// Creates or updates the release pull request for `sha`.
+pub async fn release_pr(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    sha: &str,
+    links: &Links,
+    dry_run: bool,
+) -> anyhow::Result<ReleasePr> {
+    if let Some(outcome) = smoke_gate(gh, repo, config, sha).await? {
+        return Ok(ReleasePr {
+            outcome,
+            prepared: None,
+        });
+    }
+    let branch = gh
+        .branch_head(repo, RELEASE_BRANCH)
+        .await
+        .context("reading the release branch")?;
+    if let Some(branch_sha) = &branch
+        && branch_sha != sha
+        && gh
+            .compare(repo, sha, branch_sha)
+            .await
+            .context("comparing with the release branch")?
+            .status
+            == "ahead"
+    {
+        return Ok(ReleasePr {
+            outcome: Outcome::Stale {
+                branch_sha: branch_sha.clone(),
+            },
+            prepared: None,
+        });
+    }
+    let prepared = prepare(gh, repo, config, sha, None, links).await?;
+    if prepared.version.is_none() {
+        return Ok(ReleasePr {
+            outcome: Outcome::NothingToRelease,
+            prepared: Some(prepared),
+        });
+    }
+    let production = &config.release.production_branch;
+    let open = gh
+        .open_pulls_from(repo, RELEASE_BRANCH, production)
+        .await
+        .context("looking for the open release pull request")?;
+    let existing = open.into_iter().next();
+    let (title, body) = text(&prepared, config);
+    let unchanged = branch.as_deref() == Some(sha)
+        && existing
+            .as_ref()
+            .is_some_and(|p| p.title == title && p.body.as_deref() == Some(body.as_str()));
+    let outcome = match (&existing, dry_run) {
+        (Some(p), _) if unchanged => Outcome::Unchanged { pull: p.number },
+        (p, true) => Outcome::WouldWrite {
+            pull: p.as_ref().map(|p| p.number),
+        },
+        (p, false) => {
+            let target = Target {
+                sha,
+                branch_exists: branch.is_some(),
+                existing: p.as_ref().map(|p| p.number),
+                production,
+            };
+            write(gh, repo, &target, &title, &body).await?
+        }
+    };
+    Ok(ReleasePr {
+        outcome,
+        prepared: Some(prepared),
+    })
+}
+
+/// Where the release pull request goes.
+struct Target<'a> {
+    sha: &'a str,
+    branch_exists: bool,
+    existing: Option<u64>,
+    production: &'a str,
+}
+
+async fn write(
+    gh: &GitHub,
+    repo: &Repo,
+    target: &Target<'_>,
+    title: &str,
+    body: &str,
+) -> anyhow::Result<Outcome> {
+    let sha = target.sha;
+    gh.set_branch(repo, RELEASE_BRANCH, sha, target.branch_exists)
+        .await
+        .with_context(|| format!("pointing {RELEASE_BRANCH} at {sha}"))?;
+    let text = PullText { title, body };
+    match target.existing {
+        Some(number) => {
+            gh.update_pull(repo, number, &text)
+                .await
+                .with_context(|| format!("updating release pull request #{number}"))?;
+            Ok(Outcome::Updated { pull: number })
+        }
+        None => {
+            let pull = gh
+                .create_pull(repo, RELEASE_BRANCH, target.production, &text)
+                .await
+                .context("opening the release pull request")?;
+            Ok(Outcome::Created { pull: pull.number })
+        }
+    }
+}
