@@ -5,9 +5,9 @@
 //! safe to retry within a time budget, counts requests, and returns shiprig's own small types.
 
 mod api;
-mod api_setup;
-mod api_plan;
 mod api_pipeline;
+mod api_plan;
+mod api_setup;
 pub mod auth;
 pub mod clock;
 mod error;
@@ -26,10 +26,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use api_setup::*;
 pub use api::escape as api_escape;
-pub use api_plan::{IssueUpdate, NewIssue};
 pub use api_pipeline::*;
+pub use api_plan::{IssueUpdate, NewIssue};
+pub use api_setup::*;
 pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;

@@ -157,7 +157,7 @@ pub fn escape(text: &str) -> String {
 const MAX_TEXT: usize = 150;
 
 /// Outside text as one short, escaped line: control characters become spaces.
-fn data(text: &str) -> String {
+pub(crate) fn data(text: &str) -> String {
     let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -291,7 +291,9 @@ mod more {
             Event::SmokeFinished { .. }
             | Event::HealthChanged { .. }
             | Event::IssueReturned { .. }
-            | Event::ReleasePublished { .. } => (crate::notify::slack_pipeline::text(event), Vec::new()),
+            | Event::ReleasePublished { .. } => {
+                (crate::notify::slack_pipeline::text(event), Vec::new())
+            }
             Event::AgentFailed {
                 repo,
                 issue,
@@ -391,5 +393,4 @@ mod more {
             list(categories)
         )
     }
-
 }

@@ -2,7 +2,7 @@
 //! returned issues and releases.
 
 use super::Event;
-use super::slack::escape;
+use super::slack::{data, escape};
 
 fn short(sha: &str) -> String {
     escape(&sha.chars().take(7).collect::<String>())
@@ -12,17 +12,22 @@ fn url_part(url: &str) -> String {
     url.replace(['<', '>', '|'], "")
 }
 
-/// At most five failures, each cut short and escaped.
+/// At most five failures on one line, each cut short, escaped and stripped of line breaks
+/// (a failure's text can come from the server under test).
 fn failure_lines(failures: &[String]) -> String {
     let mut lines: Vec<String> = failures
         .iter()
         .take(5)
-        .map(|f| format!("\n• {}", escape(&f.chars().take(200).collect::<String>())))
+        .map(|f| data(&f.chars().take(200).collect::<String>()))
         .collect();
     if failures.len() > 5 {
-        lines.push(format!("\n• …and {} more", failures.len() - 5));
+        lines.push(format!("…and {} more", failures.len() - 5));
     }
-    lines.concat()
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", lines.join("; "))
+    }
 }
 
 /// The mrkdwn text of a pipeline event (the arms `slack::render` delegates here).
