@@ -415,3 +415,11 @@ async fn metrics_are_prometheus_text_and_healthz_answers() {
         serde_json::from_str(first).unwrap_or_else(|_| panic!("JSON log lines: {logs}"));
     assert!(parsed.get("level").is_some());
 }
+
+#[test]
+fn a_bad_repository_name_is_a_located_config_error() {
+    let yaml = "version: 1\nconductor:\n  repositories: [acme/web, not-a-repo]\n";
+    let error = Config::from_yaml("shiprig.yml", yaml).unwrap_err();
+    assert_eq!((error.line, error.file.as_str()), (3, "shiprig.yml"));
+    assert!(error.message.contains("expected OWNER/NAME"), "{}", error.message);
+}

@@ -222,16 +222,9 @@ pub struct RepositoryName(
 impl<'de> Deserialize<'de> for RepositoryName {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        let valid = |part: &str| {
-            !part.is_empty()
-                && !part.trim_matches('.').is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        };
-        match text.split_once('/') {
-            Some((owner, name)) if valid(owner) && valid(name) => Ok(RepositoryName(text)),
-            _ => Err(serde::de::Error::custom(format!(
+        match text.parse::<crate::github::Repo>() {
+            Ok(_) => Ok(RepositoryName(text)),
+            Err(_) => Err(serde::de::Error::custom(format!(
                 "`{text}` is not a repository; expected OWNER/NAME"
             ))),
         }
