@@ -421,5 +421,29 @@ fn a_bad_repository_name_is_a_located_config_error() {
     let yaml = "version: 1\nconductor:\n  repositories: [acme/web, not-a-repo]\n";
     let error = Config::from_yaml("shiprig.yml", yaml).unwrap_err();
     assert_eq!((error.line, error.file.as_str()), (3, "shiprig.yml"));
-    assert!(error.message.contains("expected OWNER/NAME"), "{}", error.message);
+    assert!(
+        error.message.contains("expected OWNER/NAME"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn an_owner_and_a_topic_choose_the_repositories() {
+    let (emulator, gh) = world(0).await;
+    {
+        let mut model = emulator.model();
+        model.set_topics("acme/web", &["shiprig", "frontend"]);
+        model.set_topics("acme/infra", &["shiprig"]);
+        model.add_repo("other", "lib", "main");
+        model.set_topics("other/lib", &["shiprig"]);
+    }
+    let yaml = "version: 1\nconductor:\n  repositories: [acme/api]\n  repositories_from: {owner: acme, topic: shiprig}\n";
+    let config = Config::from_yaml("shiprig.yml", yaml).unwrap();
+    let home: shiprig::github::Repo = "acme/web".parse().unwrap();
+    let chosen = shiprig::service::repositories(&gh.for_repo(&home), &config, &home)
+        .await
+        .unwrap();
+    let names: Vec<String> = chosen.iter().map(ToString::to_string).collect();
+    assert_eq!(names, vec!["acme/api", "acme/web", "acme/infra"]);
 }

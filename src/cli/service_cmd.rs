@@ -55,15 +55,16 @@ pub async fn run(
     options.retry.budget = SERVICE_RETRY_BUDGET;
     let gh = GitHub::new(options)?;
     let config = env::load_config(global.config.as_deref(), &gh.for_repo(&home), &home).await?;
-    let repos: Vec<Repo> = match config.conductor.repositories.is_empty() {
-        true => vec![home],
-        false => config
-            .conductor
-            .repositories
+    let repos = service::repositories(&gh.for_repo(&home), &config, &home).await?;
+    tracing::info!(
+        count = repos.len(),
+        "ticking {}",
+        repos
             .iter()
-            .map(|r| r.0.parse::<Repo>().map_err(UsageError))
-            .collect::<Result<_, _>>()?,
-    };
+            .map(Repo::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let notifier = super::conductor_cmd::notifier(&config, environment)?;
     let kubeconfig = environment.get("KUBECONFIG").map(std::path::PathBuf::from);
     let backend = Backend::from_config(&config, kubeconfig.as_deref()).await?;

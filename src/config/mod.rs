@@ -18,8 +18,8 @@ pub use load::ConfigError;
 pub use model::{
     Agent, Approvers, Asana, CONFIG_VERSION, ClickUp, CommandDispatch, ConductorConfig, Config,
     Dispatch, Environment, GateConfig, GateRule, GithubActionsDispatch, Humans, KubernetesDispatch,
-    Labels, Notify, Permission, Product, Release, RepositoryName, SlackConfig, SmokeCheck,
-    VersionCheck,
+    Labels, Notify, Permission, Product, Release, RepositoryName, RepositorySource, SlackConfig,
+    SmokeCheck, VersionCheck,
 };
 pub use schema::{SCHEMA_ID, json_schema};
 pub use values::{Duration, Glob, Pattern};

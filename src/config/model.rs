@@ -193,6 +193,8 @@ pub struct ConductorConfig {
     /// Repositories one `conductor run` process ticks with one shared agent pool
     /// (`OWNER/NAME`); empty means the repository it runs for.
     pub repositories: Vec<RepositoryName>,
+    /// Also every repository of an owner that carries a topic (read when the service starts).
+    pub repositories_from: Option<RepositorySource>,
     /// Most GitHub requests one repository may spend in one loop of `conductor run`, so a busy
     /// repository cannot starve the others.
     pub request_budget: u32,
@@ -207,9 +209,20 @@ impl Default for ConductorConfig {
             max_fix_attempts: 2,
             review_agent: None,
             repositories: Vec::new(),
+            repositories_from: None,
             request_budget: 200,
         }
     }
+}
+
+/// An owner's repositories that carry a topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepositorySource {
+    /// A user or organization.
+    pub owner: String,
+    /// Only repositories with this topic (archived ones are skipped).
+    pub topic: String,
 }
 
 /// `OWNER/NAME`, checked when the config is read.
@@ -243,6 +256,7 @@ struct ConductorSpec {
     #[schemars(with = "Option<String>")]
     review_agent: Option<Spanned<String>>,
     repositories: Vec<RepositoryName>,
+    repositories_from: Option<RepositorySource>,
     request_budget: u32,
 }
 
@@ -256,6 +270,7 @@ impl Default for ConductorSpec {
             max_fix_attempts: d.max_fix_attempts,
             review_agent: None,
             repositories: d.repositories,
+            repositories_from: None,
             request_budget: d.request_budget,
         }
     }
@@ -287,6 +302,7 @@ impl TryFrom<ConductorSpec> for ConductorConfig {
             max_fix_attempts: spec.max_fix_attempts,
             review_agent: spec.review_agent.map(|r| r.value),
             repositories: spec.repositories,
+            repositories_from: spec.repositories_from,
             request_budget: spec.request_budget,
         })
     }

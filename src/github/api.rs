@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     CheckRun, CollaboratorPermission, Comment, GitHub, GitHubError, Issue, IssueEvent, Listing,
-    Milestone, PullRequest, Repo, WorkflowRun,
+    Milestone, PullRequest, Repo, RepositorySummary, WorkflowRun,
 };
 
 /// Everything but unreserved characters is escaped inside one path segment or query value.
@@ -236,6 +236,15 @@ impl GitHub {
             escape(sha)
         );
         self.get::<Runs>(&path).await.map(|r| r.check_runs)
+    }
+
+    /// The repositories `owner` (a user or an organization) owns, with their topics.
+    pub async fn owner_repositories(
+        &self,
+        owner: &str,
+    ) -> Result<Vec<RepositorySummary>, GitHubError> {
+        self.get_all(&format!("/users/{}/repos?type=owner", escape(owner)))
+            .await
     }
 
     /// Every open pull request.

@@ -383,3 +383,13 @@ impl CheckRun {
             )
     }
 }
+
+/// A repository as an owner's repository list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RepositorySummary {
+    pub full_name: String,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub archived: bool,
+}

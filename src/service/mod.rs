@@ -37,6 +37,31 @@ impl Repository {
     }
 }
 
+/// The repositories a service ticks: the configured list plus an owner's repositories that
+/// carry the configured topic; `home` when both are empty.
+pub async fn repositories(gh: &GitHub, config: &Config, home: &Repo) -> anyhow::Result<Vec<Repo>> {
+    let mut repos: Vec<Repo> = Vec::new();
+    for name in &config.conductor.repositories {
+        repos.push(name.0.parse().map_err(anyhow::Error::msg)?);
+    }
+    if let Some(source) = &config.conductor.repositories_from {
+        let owned = gh.owner_repositories(&source.owner).await?;
+        for repository in owned
+            .iter()
+            .filter(|r| !r.archived && r.topics.iter().any(|t| *t == source.topic))
+        {
+            let repo: Repo = repository.full_name.parse().map_err(anyhow::Error::msg)?;
+            if !repos.contains(&repo) {
+                repos.push(repo);
+            }
+        }
+    }
+    if repos.is_empty() {
+        repos.push(home.clone());
+    }
+    Ok(repos)
+}
+
 /// What one loop did, per repository.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoopReport {

@@ -9,6 +9,11 @@ use crate::spec::Checker;
 pub async fn run(c: &mut Checker, api: &Api) {
     let p = format!("/repos/{REPO}");
     c.get(api, &p).await;
+    let owned = c.get(api, "/users/acme/repos").await;
+    assert!(
+        owned.as_array().is_some_and(|repos| !repos.is_empty()),
+        "{owned}"
+    );
     c.get(api, &format!("{p}/collaborators")).await;
     c.call(api, "GET", &format!("{p}/collaborators/rita"), None, 204)
         .await;

@@ -109,6 +109,7 @@ pub(crate) struct Repo {
     pub releases: Vec<Release>,
     pub runs: Vec<WorkflowRun>,
     pub repo_dispatches: Vec<(String, Value)>,
+    pub topics: Vec<String>,
     pub protections: BTreeMap<String, Value>,
 }
 
@@ -302,9 +303,23 @@ impl Model {
             releases: Vec::new(),
             runs: Vec::new(),
             repo_dispatches: Vec::new(),
+            topics: Vec::new(),
             protections: BTreeMap::new(),
         });
         id
+    }
+
+    /// Sets a repository's topics (what `conductor.repositories_from` filters on).
+    pub fn set_topics(&mut self, repo: &str, topics: &[&str]) {
+        let ri = self.seed_ri(repo);
+        self.repos[ri].topics = topics.iter().map(|t| t.to_string()).collect();
+    }
+
+    /// Indexes of the repositories `owner` owns, in creation order.
+    pub(crate) fn repos_of(&self, owner: &str) -> Vec<usize> {
+        (0..self.repos.len())
+            .filter(|&ri| self.repos[ri].owner.eq_ignore_ascii_case(owner))
+            .collect()
     }
 
     /// Index of `owner/name` (case-insensitive).

@@ -73,7 +73,7 @@ impl Model {
         });
         let rest = json!({
             "size": 1, "default_branch": r.default_branch, "open_issues": open, "open_issues_count": open,
-            "is_template": false, "topics": [], "has_issues": true, "has_projects": true,
+            "is_template": false, "topics": r.topics, "has_issues": true, "has_projects": true,
             "has_wiki": true, "has_pages": false, "has_downloads": true, "has_discussions": false,
             "archived": false, "disabled": false, "visibility": "public",
             "pushed_at": ts(self.now()), "created_at": ts(r.created_at), "updated_at": ts(self.now()),

@@ -9,6 +9,7 @@ use crate::emulator::model::{Model, ts};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}", get_repo),
+    r("GET", "/users/{username}/repos", list_owner_repos),
     r(
         "GET",
         "/repos/{owner}/{repo}/collaborators",
@@ -73,6 +74,16 @@ fn permission_flags(p: Option<crate::emulator::model::Permission>) -> Value {
     let at_least = |min: P| p.is_some_and(|p| p >= min);
     json!({"admin": at_least(P::Admin), "maintain": at_least(P::Maintain), "push": at_least(P::Write),
            "triage": at_least(P::Triage), "pull": at_least(P::Read)})
+}
+
+/// The repositories a user or organization owns (GitHub serves organizations here too).
+fn list_owner_repos(m: &mut Model, req: &Req) -> Res {
+    let items = m
+        .repos_of(req.param("username"))
+        .into_iter()
+        .map(|ri| m.repo_json(ri))
+        .collect();
+    Ok(paginate(req, &m.base_url, items))
 }
 
 fn list_collaborators(m: &mut Model, req: &Req) -> Res {
