@@ -48,7 +48,7 @@ pub async fn repositories(gh: &GitHub, config: &Config, home: &Repo) -> anyhow::
         let owned = gh.owner_repositories(&source.owner).await?;
         for repository in owned
             .iter()
-            .filter(|r| !r.archived && r.topics.iter().any(|t| *t == source.topic))
+            .filter(|r| !r.archived && r.topics.contains(&source.topic))
         {
             let repo: Repo = repository.full_name.parse().map_err(anyhow::Error::msg)?;
             if !repos.contains(&repo) {
