@@ -10,5 +10,6 @@ pub mod conductor;
 pub mod config;
 pub mod demo;
 pub mod emulator;
+pub mod gate;
 pub mod github;
 pub mod notify;

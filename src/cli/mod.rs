@@ -6,6 +6,7 @@ mod conductor_cmd;
 mod config_cmd;
 mod demo_cmd;
 mod env;
+mod gate_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -64,6 +65,8 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Run the design's example against the built-in GitHub emulator, tick by tick.
     Demo(demo_cmd::DemoArgs),
+    /// The human gate: the required check that decides whether a pull request needs a person.
+    Gate(gate_cmd::GateArgs),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -97,6 +100,7 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
+        Command::Gate(args) => gate_cmd::run(args, &cli.global, env).await,
     }
 }
 

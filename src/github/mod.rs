@@ -5,6 +5,7 @@
 //! safe to retry within a time budget, counts requests, and returns shiprig's own small types.
 
 mod api;
+mod api_gate;
 pub mod auth;
 pub mod clock;
 mod error;
@@ -23,6 +24,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use api_gate::{PullCommit, PullFile, PullRequest, PullReview};
 pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;
