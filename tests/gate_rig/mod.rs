@@ -184,8 +184,8 @@ impl Rig {
             .model()
             .check_runs(REPO, sha)
             .into_iter()
-            .filter(|c| c.name == CHECK)
-            .last()
+            .rev()
+            .find(|c| c.name == CHECK)
     }
 
     pub fn conclusion(&self, sha: &str) -> Option<String> {
