@@ -53,6 +53,12 @@ async fn an_agent_pr_waits_for_a_code_owner_and_again_after_a_push() {
     assert_eq!(rig.comments(pr).len(), 1);
 
     // 2. The agent's own approval and a bot's change nothing; the comment is edited in place.
+    // Someone removes shiprig's label while it still applies: it comes back.
+    assert!(
+        rig.emu
+            .model()
+            .remove_label(REPO, pr, "human-gate:auth", "dev")
+    );
     rig.review(pr, "rig-agent-1", ReviewState::Approved, "LGTM");
     rig.review(pr, "helper[bot]", ReviewState::Approved, "LGTM");
     let run = rig.gate_pr(pr).await;
@@ -67,6 +73,7 @@ async fn an_agent_pr_waits_for_a_code_owner_and_again_after_a_push() {
     let comments = rig.comments(pr);
     assert_eq!(comments.len(), 1);
     assert!(comments[0].contains("helper\\[bot\\]: a bot"));
+    assert!(rig.labels(pr).contains(&"human-gate:auth".to_string()));
 
     // 3. A code owner approves: the check passes; only `human-gate` goes.
     rig.review(pr, "alice", ReviewState::Approved, "");
@@ -164,4 +171,60 @@ async fn an_ungated_change_passes_quietly_and_merge_groups_get_an_answer() {
     let run = rig.gate("merge_group", &event, &[]).await;
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert_eq!(rig.conclusion(&group_sha).as_deref(), Some("success"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fork_token_that_cannot_post_says_so_and_exits_non_zero() {
+    let rig = Rig::new().await;
+    let pr = rig.open_pr("fork", &[("src/auth/a.rs", "x\n")], "dev");
+    for path in ["/repos/*/*/check-runs", "/repos/*/*/statuses/*"] {
+        rig.emu.inject(
+            shiprig::emulator::Fault::status(Some("POST"), path, 403)
+                .with_message("Resource not accessible by integration"),
+        );
+    }
+    let mut event = rig.pull_event(pr, "opened", "dev");
+    event["pull_request"]["head"]["repo"]["full_name"] = "outsider/rig".into();
+    let summary = rig.dir.path().join("summary.md");
+    let run = rig
+        .gate(
+            "pull_request",
+            &event,
+            &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+        )
+        .await;
+    assert_eq!(run.code, Some(3), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("read-only token") && run.stdout.contains("pull\\_request\\_target"),
+        "{}",
+        run.stdout
+    );
+    assert!(rig.check(&rig.head(pr)).is_none());
+    assert!(
+        rig.emu
+            .model()
+            .commit_statuses(REPO, &rig.head(pr))
+            .is_empty()
+    );
+    let written = std::fs::read_to_string(summary).unwrap();
+    assert!(written.contains("### auth"), "{written}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_check_runs_are_refused_a_commit_status_of_the_same_name_is_posted() {
+    let rig = Rig::new().await;
+    let pr = rig.open_pr("status", &[("src/auth/a.rs", "x\n")], "dev");
+    rig.emu.inject(shiprig::emulator::Fault::status(
+        Some("POST"),
+        "/repos/*/*/check-runs",
+        403,
+    ));
+    let run = rig.gate_pr(pr).await;
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    let statuses = rig.emu.model().commit_statuses(REPO, &rig.head(pr));
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(
+        (statuses[0].0.as_str(), statuses[0].1.as_str()),
+        (gate_rig::CHECK, "failure")
+    );
 }

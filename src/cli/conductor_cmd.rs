@@ -79,7 +79,7 @@ pub fn notifier(config: &Config, environment: &Environment) -> anyhow::Result<No
     }
 }
 
-fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+pub(super) fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -1,9 +1,8 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
-use std::io::Write as _;
-
 use anyhow::Context as _;
 
+use super::conductor_cmd::append;
 use super::env::{self, Environment};
 use super::{Exit, Global, UsageError, print_json};
 use crate::config::Config;
@@ -90,14 +89,10 @@ async fn run_gate(
         local_config,
     })
     .await;
-    if let (Some(path), Some(verdict)) = (&args.summary, &report.verdict) {
-        let config = Config::default();
+    if let Some(path) = args.summary.as_ref().filter(|_| report.verdict.is_some()) {
         append(
             path,
-            &format!(
-                "## shiprig human gate\n\n{}",
-                output::summary(verdict, &config)
-            ),
+            &format!("## shiprig human gate\n\n{}", report.markdown),
         )
         .with_context(|| format!("writing the job summary to {}", path.display()))?;
     }
@@ -128,14 +123,6 @@ fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
     let payload = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read the event {}: {e}", path.display())))?;
     GateEvent::parse(name, &payload).map_err(|e| UsageError(e).into())
-}
-
-fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    file.write_all(text.as_bytes())
 }
 
 /// The run as a person reads it; PR text only ever appears escaped, never at a line start.

@@ -63,6 +63,9 @@ pub struct GateReport {
     pub dry_run: bool,
     pub notes: Vec<String>,
     pub requests: RequestStats,
+    /// The check summary, for the job summary.
+    #[serde(skip)]
+    pub markdown: String,
 }
 
 /// `shiprig gate`: read, decide, act.
@@ -76,10 +79,12 @@ pub async fn run(gate: Gate<'_>) -> GateReport {
         dry_run: gate.dry_run,
         notes: Vec::new(),
         requests: RequestStats::default(),
+        markdown: String::new(),
     };
     let judged = judge(&gate, &mut report).await;
     if let Some((verdict, config, labels)) = judged {
         act(&gate, &mut report, &verdict, &config, &labels).await;
+        report.markdown = output::summary(&verdict, &config);
         report.verdict = Some(verdict);
     }
     report.requests = gate.gh.stats();
@@ -223,14 +228,19 @@ async fn act(
     let posted = &mut report.posted;
     let labelled = post::labels(gh, repo, number, labels, verdict, config, posted).await;
     let commented = post::comment(gh, repo, number, verdict, config).await;
+    let mut failed = false;
     match commented {
         Ok(state) => report.posted.comment = state,
-        Err(e) => report.notes.push(format!("the sticky comment: {e}")),
+        Err(e) => {
+            failed = true;
+            report.notes.push(format!("the sticky comment: {e}"));
+        }
     }
     if let Err(e) = labelled {
+        failed = true;
         report.notes.push(format!("the labels: {e}"));
     }
-    if report.notes.iter().any(|n| n.starts_with("the ")) {
+    if failed {
         report.ending = Ending::Outside;
     }
 }

@@ -162,6 +162,17 @@ fn diff(manifest: &str, base: &Entries, head: &Entries) -> Vec<DependencyChange>
     out
 }
 
+/// Names of the non-bump changes between two texts of `path` (tests of every parser).
+#[cfg(test)]
+pub(crate) fn new_names(path: &str, base: &str, head: &str) -> Vec<String> {
+    compare(path, Some(base), Some(head))
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.is_bump())
+        .map(|c| c.name)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

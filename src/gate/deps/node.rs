@@ -152,16 +152,7 @@ pub fn pnpm_lock(text: &str) -> Result<Entries, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::compare;
-
-    fn names(path: &str, base: &str, head: &str) -> Vec<String> {
-        compare(path, Some(base), Some(head))
-            .unwrap()
-            .into_iter()
-            .filter(|c| !c.is_bump())
-            .map(|c| c.name)
-            .collect()
-    }
+    use super::super::new_names as names;
 
     #[test]
     fn all_four_maps_of_package_json() {

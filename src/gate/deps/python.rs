@@ -155,16 +155,7 @@ pub fn requirements(text: &str) -> Result<Entries, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::compare;
-
-    fn names(path: &str, base: &str, head: &str) -> Vec<String> {
-        compare(path, Some(base), Some(head))
-            .unwrap()
-            .into_iter()
-            .filter(|c| !c.is_bump())
-            .map(|c| c.name)
-            .collect()
-    }
+    use super::super::new_names as names;
 
     #[test]
     fn pep621_groups_and_poetry() {
