@@ -221,7 +221,8 @@ async fn where_check_runs_are_refused_a_commit_status_of_the_same_name_is_posted
     ));
     let run = rig.gate_pr(pr).await;
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
-    let statuses = rig.emu.model().commit_statuses(REPO, &rig.head(pr));
+    let head = rig.head(pr);
+    let statuses = rig.emu.model().commit_statuses(REPO, &head);
     assert_eq!(statuses.len(), 1);
     assert_eq!(
         (statuses[0].0.as_str(), statuses[0].1.as_str()),
