@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod deploy;
 pub mod emulator;
+pub mod gate;
 pub mod github;
 pub mod lifecycle;
 pub mod merge;

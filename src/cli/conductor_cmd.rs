@@ -120,7 +120,7 @@ fn product_hook(config: &Config, environment: &Environment) -> Option<ProductToo
     }
 }
 
-fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+pub(super) fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

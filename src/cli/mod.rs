@@ -10,6 +10,7 @@ mod demo_cmd;
 mod deploy_cmd;
 mod doctor_cmd;
 mod env;
+mod gate_cmd;
 mod init_cmd;
 mod labels_cmd;
 mod lifecycle_cmd;
@@ -109,6 +110,8 @@ pub enum Command {
     Release(release_cmd::ReleaseCommand),
     /// Run an environment's smoke checks; `--alert` is monitor mode.
     Smoke(smoke_cmd::SmokeArgs),
+    /// The human gate: the required check that decides whether a pull request needs a person.
+    Gate(gate_cmd::GateArgs),
 }
 
 /// Parse, run, and turn the result into an exit code.
@@ -167,6 +170,7 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::ReleasePr(args) => release_cmd::run_pr(args, &cli.global, env).await,
         Command::Release(command) => release_cmd::run(command, &cli.global, env).await,
         Command::Smoke(args) => smoke_cmd::run(args, &cli.global, env).await,
+        Command::Gate(args) => gate_cmd::run(args, &cli.global, env).await,
     }
 }
 

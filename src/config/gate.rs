@@ -18,6 +18,10 @@ pub struct GateConfig {
     #[serde(deserialize_with = "de::slug_map")]
     pub rules: BTreeMap<String, GateRule>,
     pub humans: Humans,
+    /// Members of the teams named in `owners` (`org/team` → logins). The gate cannot list a
+    /// team's members with the token Actions gives it, so a team owner counts only through
+    /// the logins listed here.
+    pub teams: BTreeMap<String, Vec<String>>,
     /// The check run posted on the head SHA; make it a required status check.
     #[serde(deserialize_with = "de::non_empty")]
     pub check_name: String,
@@ -28,6 +32,7 @@ impl Default for GateConfig {
         Self {
             rules: BTreeMap::new(),
             humans: Humans::default(),
+            teams: BTreeMap::new(),
             check_name: "shiprig/human-gate".into(),
         }
     }

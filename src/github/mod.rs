@@ -5,6 +5,7 @@
 //! safe to retry within a time budget, counts requests, and returns shiprig's own small types.
 
 mod api;
+mod api_gate;
 mod api_pipeline;
 mod api_plan;
 mod api_setup;
@@ -27,6 +28,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use api::escape as api_escape;
+pub use api_gate::{GatePull, PullCommit, PullFile, PullReview};
 pub use api_pipeline::*;
 pub use api_plan::{IssueUpdate, NewIssue};
 pub use api_setup::*;

@@ -251,6 +251,19 @@ impl Model {
             .collect()
     }
 
+    /// `(context, state, description)` of every commit status on `sha`, oldest first.
+    pub fn commit_statuses(&self, repo: &str, sha: &str) -> Vec<(String, String, Option<String>)> {
+        let Some(ri) = self.find_repo(repo) else {
+            return Vec::new();
+        };
+        self.repos[ri]
+            .statuses
+            .iter()
+            .filter(|s| s.sha == sha)
+            .map(|s| (s.context.clone(), s.state.clone(), s.description.clone()))
+            .collect()
+    }
+
     /// `(environment, sha, latest status state)` of every deployment, oldest first.
     pub fn deployments(&self, repo: &str) -> Vec<(String, String, Option<String>)> {
         let Some(ri) = self.find_repo(repo) else {

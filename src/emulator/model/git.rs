@@ -352,6 +352,25 @@ impl Model {
         .expect("emulator: set_files")
     }
 
+    /// Commits many files on `branch` in one commit written by `author`; returns its SHA.
+    pub fn set_files_by(
+        &mut self,
+        repo: &str,
+        branch: &str,
+        files: &[(&str, &str)],
+        message: &str,
+        author: &str,
+    ) -> String {
+        let ri = self.seed_ri(repo);
+        self.add_user(author, super::UserKind::User);
+        self.commit_change(ri, branch, message, author, |tree| {
+            for (path, content) in files {
+                tree.insert(path.to_string(), Entry::file(content.as_bytes().to_vec()));
+            }
+        })
+        .expect("emulator: set_files_by")
+    }
+
     /// Commits a deletion of `path` on `branch`; returns the new commit SHA.
     pub fn delete_file(&mut self, repo: &str, branch: &str, path: &str) -> String {
         self.write_entry(repo, branch, path, None)

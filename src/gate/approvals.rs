@@ -1,0 +1,200 @@
+//! Whose approval counts: the latest decisive review per person, on the head SHA, by a human
+//! who did not write the change, with the permission and ownership the category asks for.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Permission};
+
+/// A review as the gate reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub login: String,
+    /// `type: Bot` on the review's user.
+    pub bot: bool,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, `PENDING`.
+    pub state: String,
+    pub commit_id: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Who wrote the pull request: its author, its commits' authors, and the agent behind it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorship {
+    pub author: String,
+    pub commit_authors: Vec<String>,
+    /// The agent that wrote it (from `agent:<name>`, its issue, or a `Shiprig-Agent:` trailer).
+    pub agent: Option<String>,
+}
+
+/// An approval that does not count, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ignored {
+    pub login: String,
+    pub reason: String,
+}
+
+/// Approvals by people who may approve something, before permission and ownership.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// Lowercased logins whose latest decisive review approves the head SHA.
+    pub approvers: Vec<String>,
+    pub ignored: Vec<Ignored>,
+}
+
+const AGENT_TRAILER: &str = "shiprig-agent:";
+
+/// The latest decisive review per reviewer, then who of them may count at all.
+pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Config) -> Standing {
+    let mut latest: BTreeMap<String, &Review> = BTreeMap::new();
+    for review in reviews {
+        if matches!(
+            review.state.as_str(),
+            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
+        ) {
+            latest.insert(review.login.to_lowercase(), review);
+        }
+    }
+    let mut out = Standing::default();
+    for (login, review) in latest {
+        if review.state != "APPROVED" {
+            continue;
+        }
+        match disqualified(review, head_sha, by, config) {
+            Some(reason) => out.ignored.push(Ignored {
+                login: review.login.clone(),
+                reason,
+            }),
+            None => out.approvers.push(login),
+        }
+    }
+    out
+}
+
+fn disqualified(
+    review: &Review,
+    head_sha: &str,
+    by: &Authorship,
+    config: &Config,
+) -> Option<String> {
+    let login = review.login.to_lowercase();
+    let same = |other: &str| other.eq_ignore_ascii_case(&login);
+    let agents = &config.conductor.agents;
+    let reason = if review.bot || login.ends_with("[bot]") {
+        "a bot".to_string()
+    } else if let Some(agent) = agents.iter().find(|a| a.login.as_deref().is_some_and(same)) {
+        format!("the login of agent `{}`", agent.name)
+    } else if review
+        .body
+        .lines()
+        .any(|l| l.trim().to_lowercase().starts_with(AGENT_TRAILER))
+    {
+        "a review signed by an agent".to_string()
+    } else if same(&by.author) {
+        "the pull request's author".to_string()
+    } else if by.commit_authors.iter().any(|a| same(a)) {
+        "a commit author".to_string()
+    } else if review.commit_id != head_sha {
+        format!("approved an older commit ({})", short(&review.commit_id))
+    } else {
+        return None;
+    };
+    Some(reason)
+}
+
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+/// Whether `login` (lowercase) is among `owners` (`@login`, or `@org/team` with its members
+/// listed in `gate.teams`). No owners: anyone who passed the other checks.
+pub fn is_owner(login: &str, owners: &[String], teams: &BTreeMap<String, Vec<String>>) -> bool {
+    owners.is_empty()
+        || owners.iter().any(|owner| {
+            let owner = owner.trim_start_matches('@');
+            match teams.get(owner) {
+                Some(members) => members.iter().any(|m| m.eq_ignore_ascii_case(login)),
+                None => !owner.contains('/') && owner.eq_ignore_ascii_case(login),
+            }
+        })
+}
+
+/// Whether a permission GitHub reported is at least `min`.
+pub fn permitted(permission: Option<&Option<Permission>>, min: Permission) -> bool {
+    matches!(permission, Some(Some(p)) if *p >= min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(login: &str, state: &str, sha: &str) -> Review {
+        Review {
+            login: login.into(),
+            bot: false,
+            state: state.into(),
+            commit_id: sha.into(),
+            body: String::new(),
+        }
+    }
+
+    fn by() -> Authorship {
+        Authorship {
+            author: "dev".into(),
+            commit_authors: vec!["pusher".into()],
+            agent: None,
+        }
+    }
+
+    #[test]
+    fn latest_decisive_review_wins_and_comments_change_nothing() {
+        let config = Config::default();
+        let reviews = [
+            review("alice", "APPROVED", "h"),
+            review("alice", "COMMENTED", "h"),
+            review("bob", "APPROVED", "h"),
+            review("bob", "CHANGES_REQUESTED", "h"),
+            review("carol", "APPROVED", "h"),
+            review("carol", "DISMISSED", "h"),
+        ];
+        assert_eq!(standing(&reviews, "h", &by(), &config).approvers, ["alice"]);
+    }
+
+    #[test]
+    fn authors_bots_and_old_commits_do_not_count() {
+        let config = Config::from_yaml(
+            "t.yml",
+            "conductor: {agents: [{name: agent-1, login: rig-agent-1}]}",
+        )
+        .unwrap();
+        let mut bot = review("helper", "APPROVED", "h");
+        bot.bot = true;
+        let mut signed = review("shared", "APPROVED", "h");
+        signed.body = "LGTM\n\nShiprig-Agent: agent-2".into();
+        let reviews = [
+            review("dev", "APPROVED", "h"),
+            review("pusher", "APPROVED", "h"),
+            review("github-actions[bot]", "APPROVED", "h"),
+            review("rig-agent-1", "APPROVED", "h"),
+            review("old", "APPROVED", "a"),
+            bot,
+            signed,
+        ];
+        let s = standing(&reviews, "h", &by(), &config);
+        assert!(s.approvers.is_empty());
+        assert_eq!(s.ignored.len(), 7);
+    }
+
+    #[test]
+    fn owners_are_users_or_listed_team_members() {
+        let teams = BTreeMap::from([("acme/security".to_string(), vec!["Alice".to_string()])]);
+        let owners = vec!["@acme/security".to_string(), "@bob".to_string()];
+        assert!(is_owner("alice", &owners, &teams));
+        assert!(is_owner("bob", &owners, &teams));
+        assert!(!is_owner("carol", &owners, &teams));
+        assert!(!is_owner("acme", &["@acme/unlisted".into()], &teams));
+        assert!(is_owner("anyone", &[], &teams));
+    }
+}

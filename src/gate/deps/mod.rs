@@ -1,0 +1,201 @@
+//! New dependencies: each touched manifest is parsed at the base and at the head (real parsers,
+//! never patterns over text) and the two dependency lists are compared.
+
+mod cargo;
+mod node;
+mod other;
+mod python;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// One dependency as a manifest declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// Where it is declared (`dependencies`, `target.'cfg(unix)'.dependencies`, `require`, …).
+    pub section: String,
+    pub name: String,
+    /// The version or range asked for; empty when none.
+    pub version: String,
+    /// Where it comes from when not the default registry (`git …`, `path …`, a URL).
+    pub source: String,
+}
+
+impl Spec {
+    pub fn new(section: &str, name: &str, version: &str, source: &str) -> Spec {
+        Spec {
+            section: section.to_string(),
+            name: name.to_string(),
+            version: version.to_string(),
+            source: source.to_string(),
+        }
+    }
+}
+
+/// Dependencies of one manifest, keyed by section and name.
+pub type Entries = BTreeMap<(String, String), Spec>;
+
+pub(crate) fn insert(entries: &mut Entries, spec: Spec) {
+    entries.insert((spec.section.clone(), spec.name.clone()), spec);
+}
+
+/// What changed about one dependency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// Not declared at the base.
+    New { version: String, source: String },
+    /// Declared at the base, now fetched from somewhere else (a git, path or URL source).
+    Source { from: String, to: String },
+    /// Same place, other version.
+    Bump { from: String, to: String },
+}
+
+/// A dependency change found in one manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DependencyChange {
+    pub manifest: String,
+    pub section: String,
+    pub name: String,
+    pub change: Change,
+}
+
+impl DependencyChange {
+    pub fn is_bump(&self) -> bool {
+        matches!(self.change, Change::Bump { .. })
+    }
+
+    /// One line for people: `serde 1 ([dependencies] in Cargo.toml)`.
+    pub fn describe(&self) -> String {
+        let what = match &self.change {
+            Change::New { version, source } => {
+                let from = if source.is_empty() {
+                    String::new()
+                } else {
+                    format!(" from {source}")
+                };
+                format!("new `{}` {version}{from}", self.name)
+            }
+            Change::Source { from, to } => {
+                let from = if from.is_empty() { "registry" } else { from };
+                format!("`{}` now from {to} (was {from})", self.name)
+            }
+            Change::Bump { from, to } => format!("`{}` {from} → {to}", self.name),
+        };
+        format!("{what} ({} in {})", self.section, self.manifest)
+    }
+}
+
+/// Whether a changed path is a manifest or lockfile shiprig reads.
+pub fn is_manifest(path: &str) -> bool {
+    parser_for(path).is_some()
+}
+
+type Parser = fn(&str) -> Result<Entries, String>;
+
+fn parser_for(path: &str) -> Option<Parser> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let parser: Parser = match file {
+        "Cargo.toml" => cargo::manifest,
+        "Cargo.lock" => cargo::lockfile,
+        "package.json" => node::manifest,
+        "package-lock.json" | "npm-shrinkwrap.json" => node::package_lock,
+        "yarn.lock" => node::yarn_lock,
+        "pnpm-lock.yaml" => node::pnpm_lock,
+        "pyproject.toml" => python::pyproject,
+        "go.mod" => other::go_mod,
+        "Gemfile" | "gems.rb" => other::gemfile,
+        "Gemfile.lock" | "gems.locked" => other::gemfile_lock,
+        "composer.json" => other::composer_json,
+        "composer.lock" => other::composer_lock,
+        f if f.starts_with("requirements") && f.ends_with(".txt") => python::requirements,
+        _ => return None,
+    };
+    Some(parser)
+}
+
+/// The dependency changes of one manifest between `base` and `head` text (`None`: the file
+/// does not exist on that side). An unreadable head is an error: the caller fails closed.
+pub fn compare(
+    path: &str,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Result<Vec<DependencyChange>, String> {
+    let Some(parse) = parser_for(path) else {
+        return Ok(Vec::new());
+    };
+    let head = match head {
+        Some(text) => parse(text).map_err(|e| format!("cannot parse {path}: {e}"))?,
+        None => return Ok(Vec::new()),
+    };
+    // A base that no longer parses declares nothing shiprig can trust: everything is new.
+    let base = base.and_then(|text| parse(text).ok()).unwrap_or_default();
+    Ok(diff(path, &base, &head))
+}
+
+fn diff(manifest: &str, base: &Entries, head: &Entries) -> Vec<DependencyChange> {
+    let mut out = Vec::new();
+    for (key, spec) in head {
+        let change = match base.get(key) {
+            None => Change::New {
+                version: spec.version.clone(),
+                source: spec.source.clone(),
+            },
+            Some(old) if old.source != spec.source => Change::Source {
+                from: old.source.clone(),
+                to: spec.source.clone(),
+            },
+            Some(old) if old.version != spec.version => Change::Bump {
+                from: old.version.clone(),
+                to: spec.version.clone(),
+            },
+            Some(_) => continue,
+        };
+        out.push(DependencyChange {
+            manifest: manifest.to_string(),
+            section: spec.section.clone(),
+            name: spec.name.clone(),
+            change,
+        });
+    }
+    out
+}
+
+/// Names of the non-bump changes between two texts of `path` (tests of every parser).
+#[cfg(test)]
+pub(crate) fn new_names(path: &str, base: &str, head: &str) -> Vec<String> {
+    compare(path, Some(base), Some(head))
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.is_bump())
+        .map(|c| c.name)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_manifests_are_read() {
+        for path in [
+            "Cargo.toml",
+            "crates/x/Cargo.toml",
+            "web/package.json",
+            "requirements-dev.txt",
+            "go.mod",
+            "Gemfile.lock",
+        ] {
+            assert!(is_manifest(path), "{path}");
+        }
+        assert!(!is_manifest("src/Cargo.toml.rs"));
+        assert!(!is_manifest("notes.txt"));
+    }
+
+    #[test]
+    fn an_unparseable_head_is_an_error_and_a_missing_head_is_nothing() {
+        assert!(compare("Cargo.toml", None, Some("[dependencies")).is_err());
+        assert_eq!(compare("Cargo.toml", Some("x = 1"), None), Ok(vec![]));
+    }
+}

@@ -1,0 +1,134 @@
+//! The event that started the gate (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`): which pull
+//! request, and the head SHA everything is pinned to.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// What the gate is asked to judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GateEvent {
+    /// `pull_request_target`, `pull_request`, `pull_request_review`, `merge_group`, or `local`.
+    pub name: String,
+    pub action: String,
+    pub number: u64,
+    /// The SHA the result is for: the PR's head, or the merge group's head commit.
+    pub head_sha: String,
+    /// Set for `merge_group`: the PR's own head is judged, the result goes on `head_sha`.
+    pub merge_group: bool,
+    /// The head lives in another repository (a fork).
+    pub fork: bool,
+    /// Who caused the event; on `synchronize` that is the pusher.
+    pub sender: Option<String>,
+}
+
+impl GateEvent {
+    /// A run for a PR number without an event (local use): pinned to the head read first.
+    pub fn local(number: u64) -> GateEvent {
+        GateEvent {
+            name: "local".into(),
+            action: String::new(),
+            number,
+            head_sha: String::new(),
+            merge_group: false,
+            fork: false,
+            sender: None,
+        }
+    }
+
+    /// Reads an event payload; an event the gate does not handle is an error.
+    pub fn parse(name: &str, payload: &str) -> Result<GateEvent, String> {
+        let doc: Value = serde_json::from_str(payload)
+            .map_err(|e| format!("the event payload is not JSON: {e}"))?;
+        let text = |v: &Value, pointer: &str| {
+            v.pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let action = text(&doc, "/action").unwrap_or_default();
+        let sender = text(&doc, "/sender/login");
+        match name {
+            "pull_request_target" | "pull_request" | "pull_request_review" => {
+                let pr = doc
+                    .get("pull_request")
+                    .ok_or("the event has no pull_request")?;
+                let number = pr
+                    .get("number")
+                    .and_then(Value::as_u64)
+                    .ok_or("the event's pull_request has no number")?;
+                let head_sha = text(pr, "/head/sha").ok_or("the event has no head SHA")?;
+                let base_repo = text(pr, "/base/repo/full_name");
+                let head_repo = text(pr, "/head/repo/full_name");
+                Ok(GateEvent {
+                    name: name.to_string(),
+                    action,
+                    number,
+                    head_sha,
+                    merge_group: false,
+                    fork: head_repo.is_some() && head_repo != base_repo,
+                    sender,
+                })
+            }
+            "merge_group" => {
+                let group = doc
+                    .get("merge_group")
+                    .ok_or("the event has no merge_group")?;
+                let head_sha = text(group, "/head_sha").ok_or("the merge group has no head_sha")?;
+                let head_ref = text(group, "/head_ref").unwrap_or_default();
+                let number = queued_pull(&head_ref).ok_or_else(|| {
+                    format!("cannot find the pull request in the merge group ref {head_ref:?}")
+                })?;
+                Ok(GateEvent {
+                    name: name.to_string(),
+                    action,
+                    number,
+                    head_sha,
+                    merge_group: true,
+                    fork: false,
+                    sender,
+                })
+            }
+            other => Err(format!(
+                "the gate runs on pull_request_target, pull_request, pull_request_review and merge_group events, not {other:?}"
+            )),
+        }
+    }
+}
+
+/// `refs/heads/gh-readonly-queue/main/pr-42-<sha>` → 42: the PR this queue entry adds.
+fn queued_pull(head_ref: &str) -> Option<u64> {
+    let last = head_ref.rsplit('/').next()?;
+    let digits = last.strip_prefix("pr-")?.split('-').next()?;
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_request_events_pin_the_head_and_see_forks() {
+        let payload = r#"{"action": "synchronize", "sender": {"login": "dev"},
+            "pull_request": {"number": 7, "head": {"sha": "abc", "repo": {"full_name": "fork/rig"}},
+            "base": {"sha": "def", "repo": {"full_name": "acme/rig"}}}}"#;
+        let e = GateEvent::parse("pull_request", payload).unwrap();
+        assert_eq!((e.number, e.head_sha.as_str(), e.fork), (7, "abc", true));
+        assert_eq!(e.sender.as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn merge_groups_name_their_pull_request() {
+        let payload = r#"{"action": "checks_requested", "merge_group": {"head_sha": "m1",
+            "head_ref": "refs/heads/gh-readonly-queue/main/pr-42-0123abc", "base_ref": "refs/heads/main"}}"#;
+        let e = GateEvent::parse("merge_group", payload).unwrap();
+        assert_eq!(
+            (e.number, e.head_sha.as_str(), e.merge_group),
+            (42, "m1", true)
+        );
+    }
+
+    #[test]
+    fn other_events_are_refused() {
+        assert!(GateEvent::parse("push", "{}").unwrap_err().contains("push"));
+        assert!(GateEvent::parse("pull_request", "not json").is_err());
+    }
+}

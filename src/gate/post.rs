@@ -1,0 +1,116 @@
+//! Acting on a verdict: the check run (or a commit status where check runs are refused), the
+//! owned labels, and the one sticky comment. Only differences are written.
+
+use super::output;
+use super::verdict::{Outcome, Verdict};
+use crate::config::Config;
+use crate::github::{GitHub, GitHubError, Repo};
+
+/// What was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Posted {
+    /// `check_run`, `status`, or absent when nothing could be posted.
+    pub check: Option<String>,
+    pub labels_added: Vec<String>,
+    pub labels_removed: Vec<String>,
+    /// `created`, `updated` or `unchanged`.
+    pub comment: Option<String>,
+}
+
+/// Posts the result on `sha`: a check run, else a commit status of the same name.
+pub async fn result(
+    gh: &GitHub,
+    repo: &Repo,
+    sha: &str,
+    verdict: &Verdict,
+    config: &Config,
+) -> Result<String, String> {
+    let name = &config.gate.check_name;
+    let conclusion = if verdict.passed() {
+        "success"
+    } else {
+        "failure"
+    };
+    let title = output::title(verdict);
+    let summary = output::summary(verdict, config);
+    let check = gh
+        .complete_check_run(repo, name, sha, conclusion, &title, &summary)
+        .await;
+    match check {
+        Ok(()) => return Ok("check_run".into()),
+        Err(e) if forbidden(&e) => {
+            tracing::info!("check runs refused ({e}); posting a commit status instead");
+        }
+        Err(e) => return Err(format!("posting the check run failed: {e}")),
+    }
+    match gh.commit_status(repo, sha, conclusion, name, &title).await {
+        Ok(()) => Ok("status".into()),
+        Err(e) if forbidden(&e) => Err(format!(
+            "the token may not post checks or statuses ({e}). A pull_request event from a fork gets a read-only token: run the gate on pull_request_target, which judges with the base branch's config and never runs the fork's code. Nothing was posted, so `{name}` stays missing and a required check blocks the merge."
+        )),
+        Err(e) => Err(format!("posting the commit status failed: {e}")),
+    }
+}
+
+fn forbidden(error: &GitHubError) -> bool {
+    matches!(error.status(), Some(403 | 404))
+}
+
+/// Makes shiprig's labels equal what the verdict says; nobody else's labels are touched.
+pub async fn labels(
+    gh: &GitHub,
+    repo: &Repo,
+    number: u64,
+    current: &[String],
+    verdict: &Verdict,
+    config: &Config,
+    posted: &mut Posted,
+) -> Result<(), GitHubError> {
+    let desired = output::labels(verdict, config);
+    let (add, remove) = output::label_changes(current, &desired, config);
+    if !add.is_empty() {
+        gh.add_labels(repo, number, &add).await?;
+        posted.labels_added = add;
+    }
+    for label in remove {
+        gh.remove_label(repo, number, &label).await?;
+        posted.labels_removed.push(label);
+    }
+    Ok(())
+}
+
+/// Creates or edits the one comment that starts with the marker; none is created for a
+/// change the gate has nothing to say about.
+pub async fn comment(
+    gh: &GitHub,
+    repo: &Repo,
+    number: u64,
+    verdict: &Verdict,
+    config: &Config,
+) -> Result<Option<String>, GitHubError> {
+    let body = output::comment(verdict, config);
+    let comments = gh.comments(repo, number).await?;
+    let marked = |c: &&crate::github::Comment| {
+        c.body
+            .as_deref()
+            .is_some_and(|b| b.starts_with(output::MARKER))
+    };
+    // Anyone can paste the marker; shiprig's own (a bot's) comment is preferred.
+    let existing = comments
+        .iter()
+        .filter(marked)
+        .find(|c| c.user.as_ref().is_some_and(|u| u.is_bot()))
+        .or_else(|| comments.iter().find(marked));
+    match existing {
+        Some(c) if c.body.as_deref() == Some(body.as_str()) => Ok(Some("unchanged".into())),
+        Some(c) => {
+            gh.update_comment(repo, c.id, &body).await?;
+            Ok(Some("updated".into()))
+        }
+        None if verdict.outcome == Outcome::Pass && verdict.gated.is_empty() => Ok(None),
+        None => {
+            gh.create_comment(repo, number, &body).await?;
+            Ok(Some("created".into()))
+        }
+    }
+}

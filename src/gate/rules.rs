@@ -1,0 +1,187 @@
+//! The gate's rules compiled once: one `GlobSet` over every category's paths plus the
+//! always-gated ones, and one `RegexSet` over every diff pattern.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::RegexSet;
+
+use crate::config::{GateConfig, GateRule};
+
+/// The category that holds the paths gated whatever the config says.
+pub const GATE_CONFIG: &str = "gate-config";
+
+/// Gated in every repository: the gate's own config, the files that decide who reviews and
+/// what runs in CI. A PR cannot switch the gate off by editing them.
+pub const ALWAYS_GATED: &[&str] = &[
+    ".github/shiprig.yml",
+    ".github/shiprig.yaml",
+    "CODEOWNERS",
+    ".github/CODEOWNERS",
+    "docs/CODEOWNERS",
+    "CODEOWNERS.template",
+    ".github/workflows/**",
+    ".github/actions/**",
+    "action.yml",
+    "action.yaml",
+    "**/action.yml",
+    "**/action.yaml",
+];
+
+/// One category as the verdict uses it.
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub name: String,
+    /// `@login` or `@org/team`; empty means any human with the minimum permission.
+    pub owners: Vec<String>,
+    pub min_approvals: u32,
+    pub new_dependencies: bool,
+    pub version_bumps: bool,
+}
+
+/// Every rule of a config, compiled.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub categories: Vec<Category>,
+    paths: GlobSet,
+    /// Glob index in `paths` → category index.
+    path_owner: Vec<usize>,
+    diff: RegexSet,
+    /// Pattern index in `diff` → category index.
+    diff_owner: Vec<usize>,
+}
+
+impl Rules {
+    /// Compiles a config's gate section. Globs and regexes were checked when the config was
+    /// read, so this only fails on a set too large to build.
+    pub fn compile(gate: &GateConfig) -> Result<Rules, String> {
+        let mut categories = Vec::new();
+        let mut paths = GlobSetBuilder::new();
+        let mut path_owner = Vec::new();
+        let mut patterns = Vec::new();
+        let mut diff_owner = Vec::new();
+        for (name, rule) in &gate.rules {
+            let index = categories.len();
+            categories.push(category(name, rule, gate));
+            for glob in &rule.paths {
+                paths.add(glob.glob().clone());
+                path_owner.push(index);
+            }
+            for pattern in &rule.diff_patterns {
+                patterns.push(pattern.as_str().to_string());
+                diff_owner.push(index);
+            }
+        }
+        let fixed = match categories.iter().position(|c| c.name == GATE_CONFIG) {
+            Some(index) => index,
+            None => {
+                categories.push(Category {
+                    name: GATE_CONFIG.into(),
+                    owners: Vec::new(),
+                    min_approvals: gate.humans.min_approvals,
+                    new_dependencies: false,
+                    version_bumps: false,
+                });
+                categories.len() - 1
+            }
+        };
+        for source in ALWAYS_GATED {
+            let glob = GlobBuilder::new(source)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| e.to_string())?;
+            paths.add(glob);
+            path_owner.push(fixed);
+        }
+        Ok(Rules {
+            categories,
+            paths: paths.build().map_err(|e| e.to_string())?,
+            path_owner,
+            diff: RegexSet::new(&patterns).map_err(|e| e.to_string())?,
+            diff_owner,
+        })
+    }
+
+    /// Category indexes whose paths match `path`, ascending, without repeats.
+    pub fn path_categories(&self, path: &str) -> Vec<usize> {
+        let mut hits: Vec<usize> = self
+            .paths
+            .matches(path)
+            .into_iter()
+            .map(|glob| self.path_owner[glob])
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
+    /// Category indexes with a diff pattern matching `line`.
+    pub fn line_categories(&self, line: &str) -> Vec<usize> {
+        if self.diff_owner.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<usize> = self
+            .diff
+            .matches(line)
+            .into_iter()
+            .map(|pattern| self.diff_owner[pattern])
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
+    /// Whether any category looks at new dependencies (so manifests need reading).
+    pub fn watches_dependencies(&self) -> bool {
+        self.categories.iter().any(|c| c.new_dependencies)
+    }
+}
+
+fn category(name: &str, rule: &GateRule, gate: &GateConfig) -> Category {
+    Category {
+        name: name.to_string(),
+        owners: rule.owners.clone(),
+        min_approvals: rule.required_approvals(&gate.humans),
+        new_dependencies: rule.new_dependencies,
+        version_bumps: rule.version_bumps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn rules(yaml: &str) -> Rules {
+        Rules::compile(&Config::from_yaml("t.yml", yaml).unwrap().gate).unwrap()
+    }
+
+    #[test]
+    fn paths_map_to_their_categories_and_fixed_paths_are_always_gated() {
+        let r = rules("gate: {rules: {auth: {paths: ['src/auth/**', '**/session*']}}}");
+        let names = |p: &str| -> Vec<String> {
+            r.path_categories(p)
+                .into_iter()
+                .map(|i| r.categories[i].name.clone())
+                .collect()
+        };
+        assert_eq!(names("src/auth/login.rs"), ["auth"]);
+        assert_eq!(names("lib/session_store.rs"), ["auth"]);
+        assert!(names("src/lib.rs").is_empty());
+        for fixed in [
+            ".github/workflows/ci.yml",
+            ".github/shiprig.yml",
+            "CODEOWNERS",
+            ".github/CODEOWNERS",
+            "action.yml",
+            "tools/setup/action.yaml",
+        ] {
+            assert_eq!(names(fixed), [GATE_CONFIG], "{fixed}");
+        }
+    }
+
+    #[test]
+    fn diff_patterns_map_to_their_categories() {
+        let r = rules(r"gate: {rules: {deletion: {diff_patterns: ['(?i)\bDELETE\s+FROM\b']}}}");
+        assert_eq!(r.line_categories("  db.exec(\"delete from users\")"), [0]);
+        assert!(r.line_categories("select 1").is_empty());
+    }
+}

@@ -1,0 +1,240 @@
+//! The gate's decision as a pure function of what was read: changed files and patches,
+//! manifests at base and head, reviews, permissions, authorship and the base branch's config.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::approvals::{self, Authorship, Ignored, Review};
+use super::changes::Changes;
+use super::deps::{self, DependencyChange};
+use super::rules::Rules;
+use crate::config::{Config, Permission};
+
+/// A manifest's text on both sides; `error` when one side could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub path: String,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Everything the verdict looks at, read and pinned to one head SHA.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub head_sha: String,
+    pub changes: Changes,
+    pub manifests: Vec<Manifest>,
+    pub reviews: Vec<Review>,
+    /// Lowercased login → the permission GitHub reported (`None`: none).
+    pub permissions: BTreeMap<String, Option<Permission>>,
+    pub authorship: Authorship,
+}
+
+/// Why a category applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    File {
+        path: String,
+        status: String,
+    },
+    Line {
+        path: String,
+        sign: char,
+        text: String,
+    },
+    Dependency(DependencyChange),
+    Unreadable {
+        path: String,
+        reason: String,
+    },
+}
+
+/// One category the change touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gated {
+    pub category: String,
+    pub triggers: Vec<Trigger>,
+    pub owners: Vec<String>,
+    pub needed: u32,
+    /// Approvals that count for this category.
+    pub approved_by: Vec<String>,
+}
+
+impl Gated {
+    pub fn satisfied(&self) -> bool {
+        self.approved_by.len() >= self.needed as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Nothing gated, or every gated category approved.
+    Pass,
+    /// A category waits for a human.
+    NeedsHuman,
+    /// The gate could not judge the change (config, file list): never a pass.
+    CannotJudge,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub head_sha: String,
+    pub outcome: Outcome,
+    /// Why the gate could not judge, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub gated: Vec<Gated>,
+    pub ignored: Vec<Ignored>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+impl Verdict {
+    /// A verdict that fails closed without looking further.
+    pub fn cannot_judge(head_sha: &str, reason: impl Into<String>) -> Verdict {
+        Verdict {
+            head_sha: head_sha.to_string(),
+            outcome: Outcome::CannotJudge,
+            reason: Some(reason.into()),
+            gated: Vec::new(),
+            ignored: Vec::new(),
+            agent: None,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Pass
+    }
+}
+
+/// `gate::verdict`: which categories apply, and whether each has the approvals it needs.
+pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
+    if let Some(reason) = evidence.changes.fail_closed_reason() {
+        return Verdict::cannot_judge(&evidence.head_sha, reason);
+    }
+    let triggers = triggers(evidence, rules);
+    let standing = approvals::standing(
+        &evidence.reviews,
+        &evidence.head_sha,
+        &evidence.authorship,
+        config,
+    );
+    let min = config.gate.humans.min_permission;
+    let mut ignored = standing.ignored;
+    let permitted: Vec<&String> = standing
+        .approvers
+        .iter()
+        .filter(|login| {
+            let ok = approvals::permitted(evidence.permissions.get(*login), min);
+            if !ok {
+                ignored.push(Ignored {
+                    login: login.to_string(),
+                    reason: format!("below `{}` permission", permission_name(min)),
+                });
+            }
+            ok
+        })
+        .collect();
+    let gated: Vec<Gated> = triggers
+        .into_iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(index, triggers)| {
+            let category = &rules.categories[index];
+            Gated {
+                category: category.name.clone(),
+                triggers,
+                owners: category.owners.clone(),
+                needed: category.min_approvals,
+                approved_by: permitted
+                    .iter()
+                    .filter(|l| approvals::is_owner(l, &category.owners, &config.gate.teams))
+                    .map(|l| l.to_string())
+                    .collect(),
+            }
+        })
+        .collect();
+    let outcome = if gated.iter().all(Gated::satisfied) {
+        Outcome::Pass
+    } else {
+        Outcome::NeedsHuman
+    };
+    Verdict {
+        head_sha: evidence.head_sha.clone(),
+        outcome,
+        reason: None,
+        gated,
+        ignored,
+        agent: evidence.authorship.agent.clone(),
+    }
+}
+
+fn permission_name(p: Permission) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The triggers of every category, indexed like `rules.categories`.
+pub fn triggers(evidence: &Evidence, rules: &Rules) -> Vec<Vec<Trigger>> {
+    let mut out = vec![Vec::new(); rules.categories.len()];
+    for file in &evidence.changes.files {
+        for name in file.names() {
+            for index in rules.path_categories(name) {
+                out[index].push(Trigger::File {
+                    path: name.to_string(),
+                    status: file.status.clone(),
+                });
+            }
+        }
+        for (sign, line) in file.diff_lines() {
+            for index in rules.line_categories(line) {
+                out[index].push(Trigger::Line {
+                    path: file.filename.clone(),
+                    sign,
+                    text: line.to_string(),
+                });
+            }
+        }
+    }
+    dependency_triggers(evidence, rules, &mut out);
+    out
+}
+
+fn dependency_triggers(evidence: &Evidence, rules: &Rules, out: &mut [Vec<Trigger>]) {
+    for (index, category) in rules.categories.iter().enumerate() {
+        if !category.new_dependencies {
+            continue;
+        }
+        for manifest in &evidence.manifests {
+            if let Some(reason) = &manifest.error {
+                out[index].push(Trigger::Unreadable {
+                    path: manifest.path.clone(),
+                    reason: reason.clone(),
+                });
+                continue;
+            }
+            match deps::compare(
+                &manifest.path,
+                manifest.base.as_deref(),
+                manifest.head.as_deref(),
+            ) {
+                Ok(changes) => out[index].extend(
+                    changes
+                        .into_iter()
+                        .filter(|c| category.version_bumps || !c.is_bump())
+                        .map(Trigger::Dependency),
+                ),
+                Err(reason) => out[index].push(Trigger::Unreadable {
+                    path: manifest.path.clone(),
+                    reason,
+                }),
+            }
+        }
+    }
+}

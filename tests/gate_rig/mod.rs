@@ -1,0 +1,208 @@
+//! A repository on the emulator with the gate's people and rules, and ways to run the real
+//! gate on it: through the binary (event file in; check run, labels and comment out) or
+//! in-process on a fake clock where retries would otherwise wait in real time.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use shiprig::emulator::{CheckRunView, Emulator, Permission, ReviewState, UserKind};
+use shiprig::gate::{self, Gate, GateEvent, GateReport};
+use shiprig::github::{ClientOptions, Credentials, FakeClock, GitHub, Repo, Secret};
+
+pub const REPO: &str = "acme/rig";
+pub const TOKEN: &str = "gate-token";
+pub const CHECK: &str = "shiprig/human-gate";
+
+pub const CONFIG: &str = r#"version: 1
+conductor:
+  agents:
+    - {name: agent-1, login: rig-agent-1}
+    - {name: agent-2}
+gate:
+  rules:
+    auth:         {paths: ["src/auth/**", "**/session*"], owners: ["@alice", "@acme/security"]}
+    payments:     {paths: ["src/billing/**"]}
+    schema:       {paths: ["migrations/**", "**/*.sql"]}
+    deletion:     {paths: ["src/retention/**"], diff_patterns: ['(?i)\bDELETE\s+FROM\b']}
+    dependencies: {new_dependencies: true}
+  teams: {acme/security: [sam]}
+  humans: {min_approvals: 1, min_permission: write}
+"#;
+
+pub struct Rig {
+    pub emu: Emulator,
+    pub dir: tempfile::TempDir,
+}
+
+/// What one run of the binary gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Rig {
+    /// `acme/rig` with the config on `main`, and its people: alice (auth owner), sam (in
+    /// @acme/security), bob (write), dev (the usual author), mallory (read), the agent's login
+    /// and a bot.
+    pub async fn new() -> Rig {
+        Rig::with_config(Some(CONFIG)).await
+    }
+
+    pub async fn with_config(config: Option<&str>) -> Rig {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let emu = Emulator::start().await.expect("the emulator starts");
+        {
+            let mut m = emu.model();
+            m.add_user("github-actions[bot]", UserKind::Bot);
+            m.add_user("helper[bot]", UserKind::Bot);
+            m.add_user("helper", UserKind::Bot);
+            m.add_repo("acme", "rig", "main");
+            m.add_token(TOKEN, "github-actions[bot]");
+            for (login, permission) in [
+                ("alice", Permission::Write),
+                ("sam", Permission::Maintain),
+                ("bob", Permission::Write),
+                ("dev", Permission::Write),
+                ("carl", Permission::Write),
+                ("pete", Permission::Write),
+                ("mallory", Permission::Read),
+                ("rig-agent-1", Permission::Write),
+                ("helper[bot]", Permission::Write),
+                ("helper", Permission::Write),
+            ] {
+                m.add_user(login, UserKind::User);
+                m.set_permission(REPO, login, permission);
+            }
+            let mut files = vec![
+                ("src/lib.rs", "pub mod auth;\n"),
+                ("src/auth/tokens.rs", "pub fn token() {}\n"),
+                ("migrations/001_init.sql", "CREATE TABLE users (id int);\n"),
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"rig\"\n\n[dependencies]\nserde = \"1\"\n",
+                ),
+            ];
+            if let Some(config) = config {
+                files.push((".github/shiprig.yml", config));
+            }
+            m.set_files(REPO, "main", &files, "seed");
+        }
+        Rig {
+            emu,
+            dir: tempfile::tempdir().expect("a temp dir"),
+        }
+    }
+
+    /// Opens a PR by `author` from `branch` with `files` committed on it.
+    pub fn open_pr(&self, branch: &str, files: &[(&str, &str)], author: &str) -> u64 {
+        let mut m = self.emu.model();
+        m.set_files(REPO, branch, files, "change");
+        m.create_pull(REPO, branch, "main", "A change", "", author)
+    }
+
+    pub fn head(&self, pr: u64) -> String {
+        self.emu.model().pull(REPO, pr).expect("the PR").head_sha
+    }
+
+    pub fn review(&self, pr: u64, reviewer: &str, state: ReviewState, body: &str) {
+        self.emu.model().add_review(REPO, pr, reviewer, state, body);
+    }
+
+    pub fn push(&self, pr: u64, path: &str, content: &str) -> String {
+        self.emu.model().push_to_pull(REPO, pr, path, content)
+    }
+
+    /// A `pull_request_target` style payload for the PR as it is now.
+    pub fn pull_event(&self, pr: u64, action: &str, sender: &str) -> Value {
+        let view = self.emu.model().pull(REPO, pr).expect("the PR");
+        let base_sha = self.emu.model().branch_sha(REPO, &view.base_ref).unwrap();
+        let side = |r: &str, sha: &str| json!({"ref": r, "sha": sha, "repo": {"full_name": REPO}});
+        json!({
+            "action": action,
+            "sender": {"login": sender},
+            "repository": {"full_name": REPO},
+            "pull_request": {"number": pr, "head": side("head", &view.head_sha), "base": side(&view.base_ref, &base_sha)},
+        })
+    }
+
+    /// Runs the binary on an event; `extra` adds or overrides environment variables.
+    pub async fn gate(&self, name: &str, payload: &Value, extra: &[(&str, &str)]) -> Run {
+        let path = self.dir.path().join("event.json");
+        std::fs::write(&path, payload.to_string()).unwrap();
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_shiprig"));
+        command
+            .arg("gate")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GITHUB_API_URL", self.emu.url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_EVENT_NAME", name)
+            .env("GITHUB_EVENT_PATH", &path);
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        let out = command.output().await.expect("the shiprig binary runs");
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `pull_request_target` `synchronize` for the PR's current head.
+    pub async fn gate_pr(&self, pr: u64) -> Run {
+        let event = self.pull_event(pr, "synchronize", "dev");
+        self.gate("pull_request_target", &event, &[]).await
+    }
+
+    /// The library entry point on a fake clock (retries wait no real time).
+    pub async fn gate_in_process(&self, event: GateEvent) -> (GateReport, Arc<FakeClock>) {
+        let clock = Arc::new(FakeClock::new(chrono::Utc::now()));
+        let options = ClientOptions::new(self.emu.url(), Credentials::Token(Secret::new(TOKEN)));
+        let gh = GitHub::with_clock(options, clock.clone()).unwrap();
+        let repo: Repo = REPO.parse().unwrap();
+        let gh = gh.for_repo(&repo);
+        let report = gate::run(Gate {
+            gh: &gh,
+            repo: &repo,
+            event,
+            dry_run: false,
+            local_config: None,
+        })
+        .await;
+        (report, clock)
+    }
+
+    /// The latest gate check run on `sha`.
+    pub fn check(&self, sha: &str) -> Option<CheckRunView> {
+        self.emu
+            .model()
+            .check_runs(REPO, sha)
+            .into_iter()
+            .rev()
+            .find(|c| c.name == CHECK)
+    }
+
+    pub fn conclusion(&self, sha: &str) -> Option<String> {
+        self.check(sha).and_then(|c| c.conclusion)
+    }
+
+    pub fn summary(&self, sha: &str) -> String {
+        self.check(sha).and_then(|c| c.summary).unwrap_or_default()
+    }
+
+    pub fn labels(&self, pr: u64) -> Vec<String> {
+        let mut labels = self.emu.model().issue(REPO, pr).unwrap().labels;
+        labels.sort();
+        labels
+    }
+
+    pub fn comments(&self, pr: u64) -> Vec<String> {
+        self.emu.model().issue(REPO, pr).unwrap().comments
+    }
+}
