@@ -137,10 +137,10 @@ fn rendered_summary_comment_and_labels() {
     let v = judge(&e);
     insta::assert_snapshot!("summary", output::summary(&v, &config));
     insta::assert_snapshot!("comment", output::comment(&v, &config));
+    // A passing verdict drops `human-gate` (nobody is waited on) and keeps the categories.
     assert_eq!(
         output::labels(&v, &config),
         [
-            "human-gate",
             "human-gate:auth",
             "human-gate:dependencies",
             "human-gate:schema"

@@ -62,6 +62,8 @@ impl Rig {
             m.add_user("helper", UserKind::Bot);
             m.add_repo("acme", "rig", "main");
             m.add_token(TOKEN, "github-actions[bot]");
+            // The workflow's GITHUB_TOKEN may write checks and statuses on its repository.
+            m.set_permission(REPO, "github-actions[bot]", Permission::Write);
             for (login, permission) in [
                 ("alice", Permission::Write),
                 ("sam", Permission::Maintain),
