@@ -17,11 +17,7 @@ mod spec;
 
 use std::collections::BTreeSet;
 
-use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::KeyPair as _;
-use base64::Engine;
-use emulator_support::{Api, REPO, TOKEN, seeded};
+use emulator_support::{Api, REPO, TOKEN, rsa_pair, seeded};
 use serde_json::json;
 use shiprig::emulator::{Emulator, Permission, UNDOCUMENTED_ROUTES, UserKind, served_routes};
 use spec::{Checker, Spec};
@@ -45,32 +41,9 @@ fn seed(emu: &Emulator) {
     m.set_file(REPO, "other", "docs/x.md", "x\n");
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
 /// Registers App `app_id` with a fresh RSA key and returns a JWT for it.
 fn app_jwt(emu: &Emulator, app_id: u64) -> String {
-    let kp = KeyPair::generate(KeySize::Rsa2048).unwrap();
-    let private = pem(
-        "PRIVATE KEY",
-        AsDer::<Pkcs8V1Der>::as_der(&kp).unwrap().as_ref(),
-    );
-    let public = pem(
-        "PUBLIC KEY",
-        AsDer::<PublicKeyX509Der>::as_der(kp.public_key())
-            .unwrap()
-            .as_ref(),
-    );
+    let (private, public) = rsa_pair();
     emu.model().register_app(app_id, &public);
     let now = emu.model().now().timestamp();
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(private.as_bytes()).unwrap();
