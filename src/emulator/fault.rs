@@ -18,8 +18,25 @@ pub enum FaultAction {
     },
     /// Sleep, then handle the request normally.
     Delay(Duration),
-    /// Close the connection without answering.
+    /// Close the connection without answering; the write is not applied.
     Drop,
+    /// Answer 502 with GitHub's HTML error page; the write is not applied.
+    BadGateway,
+    /// Apply the request, then lose its answer (what real GitHub sometimes does).
+    Lose(Lost),
+}
+
+/// How the answer to a request that was applied gets lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// A 502 with an HTML body, as GitHub's front end sends.
+    BadGateway,
+    /// The real status with the JSON body cut in half.
+    Truncated,
+    /// The connection closes without an answer.
+    Reset,
+    /// The answer comes after this delay (past a client's timeout).
+    Late(Duration),
 }
 
 /// Which matching requests a fault fires on (counted from 1 per fault).
@@ -75,6 +92,22 @@ impl Fault {
         }
     }
 
+    /// Applies matching requests, then loses the answer the way `lost` says.
+    pub fn lose_answer(method: Option<&str>, path: &str, lost: Lost) -> Fault {
+        Fault {
+            action: FaultAction::Lose(lost),
+            ..Fault::status(method, path, 0)
+        }
+    }
+
+    /// Answers matching requests with GitHub's HTML 502 page without applying them.
+    pub fn bad_gateway(method: Option<&str>, path: &str) -> Fault {
+        Fault {
+            action: FaultAction::BadGateway,
+            ..Fault::status(method, path, 0)
+        }
+    }
+
     /// Adds a response header (`Retry-After`, `x-ratelimit-remaining`, …) to a status fault.
     pub fn with_header(mut self, name: &str, value: &str) -> Fault {
         if let FaultAction::Respond { headers, .. } = &mut self.action {
@@ -110,11 +143,22 @@ impl Fault {
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
-        if self.method.as_deref().is_some_and(|m| m != method) {
-            return false;
+        match self.method.as_deref() {
+            // Any request that changes something (a GraphQL query reads).
+            Some(WRITES) if is_read(method) || path == "/graphql" => return false,
+            Some(WRITES) | None => {}
+            Some(m) if m != method => return false,
+            Some(_) => {}
         }
         path_matches(&self.path, path)
     }
+}
+
+/// The method a fault names to match every write (`POST`, `PATCH`, `PUT`, `DELETE`).
+pub const WRITES: &str = "WRITE";
+
+fn is_read(method: &str) -> bool {
+    method == "GET" || method == "HEAD"
 }
 
 /// A fault plus how many requests it has matched so far.

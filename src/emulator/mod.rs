@@ -52,7 +52,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-pub use fault::{Fault, FaultAction, FaultWhen};
+pub use fault::{Fault, FaultAction, FaultWhen, Lost, WRITES};
 pub use model::{
     CheckRunView, IssueView, LabelView, Model, Permission, PullView, ReviewState, UserKind,
     WorkflowRunView,
@@ -129,11 +129,12 @@ impl Emulator {
         lock(&self.shared.log).clear();
     }
 
-    /// The logged requests whose method is not GET or HEAD.
+    /// The logged requests that change something: every method but GET and HEAD, except a
+    /// GraphQL query (a POST that only reads).
     pub fn writes(&self) -> Vec<LoggedRequest> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method != "GET" && r.method != "HEAD")
+            .filter(|r| r.method != "GET" && r.method != "HEAD" && r.path != "/graphql")
             .collect()
     }
 

@@ -9,7 +9,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use serde_json::Value;
 
-use super::fault::{self, FaultAction};
+use super::fault::{self, FaultAction, Lost};
 use super::http::{ApiError, Reply, default_message, parse_query};
 use super::{LoggedRequest, Shared, auth, lock, routes};
 
@@ -65,6 +65,7 @@ async fn handle(
         tokio::time::sleep(latency).await;
     }
     let actions = fault::fire(&mut lock(&shared.faults), &inc.method, &inc.path);
+    let mut lost = None;
     for action in actions {
         match action {
             FaultAction::Delay(d) => tokio::time::sleep(d).await,
@@ -87,11 +88,56 @@ async fn handle(
                 log(&shared, &inc, status, actor);
                 return Ok(respond(&shared, reply));
             }
+            FaultAction::BadGateway => {
+                let (actor, _) = peek(&shared, &inc);
+                log(&shared, &inc, 502, actor);
+                return Ok(bad_gateway());
+            }
+            FaultAction::Lose(how) => lost = Some(how),
         }
     }
     let (reply, actor) = dispatch(&shared, &inc);
     log(&shared, &inc, reply.status, actor);
-    Ok(respond(&shared, reply))
+    match lost {
+        None => Ok(respond(&shared, reply)),
+        Some(how) => lose(&shared, reply, how).await,
+    }
+}
+
+/// The answer to a request that was applied, lost on its way back.
+async fn lose(shared: &Shared, reply: Reply, how: Lost) -> Result<Response<Full<Bytes>>, Dropped> {
+    match how {
+        Lost::BadGateway => Ok(bad_gateway()),
+        Lost::Reset => Err(Dropped),
+        Lost::Late(delay) => {
+            tokio::time::sleep(delay).await;
+            Ok(respond(shared, reply))
+        }
+        Lost::Truncated => {
+            let full = respond(shared, reply);
+            let (mut parts, body) = full.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let cut = bytes.slice(..bytes.len() / 2);
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+            Ok(Response::from_parts(parts, Full::new(cut)))
+        }
+    }
+}
+
+/// GitHub's front end when the service behind it fails: 502 with an HTML page.
+fn bad_gateway() -> Response<Full<Bytes>> {
+    const PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Unicorn! &middot; GitHub</title></head>\n\
+        <body><p>We had issues producing the response to your request.</p></body></html>\n";
+    Response::builder()
+        .status(502)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("server", "github.com")
+        .body(Full::new(Bytes::from_static(PAGE.as_bytes())))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 async fn read(req: Request<Incoming>) -> Inbound {

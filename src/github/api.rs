@@ -13,6 +13,13 @@ use super::{
     Milestone, PullRequest, Repo, RepositorySummary, WorkflowRun,
 };
 
+/// The run a `workflow_dispatch` started (`return_run_details: true`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DispatchedRun {
+    pub workflow_run_id: u64,
+    pub html_url: String,
+}
+
 /// Everything but unreserved characters is escaped inside one path segment or query value.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -197,15 +204,15 @@ impl GitHub {
         workflow: &str,
         git_ref: &str,
         inputs: &BTreeMap<String, String>,
-    ) -> Result<(), GitHubError> {
+    ) -> Result<Option<DispatchedRun>, GitHubError> {
         let path = format!(
             "/repos/{repo}/actions/workflows/{}/dispatches",
             escape(workflow)
         );
-        let body = json!({ "ref": git_ref, "inputs": inputs });
-        self.send::<Value>(Method::POST, &path, &body)
+        let body = json!({ "ref": git_ref, "inputs": inputs, "return_run_details": true });
+        // 200 with the run, or 204 from a GitHub that does not know `return_run_details` yet.
+        self.send::<Option<DispatchedRun>>(Method::POST, &path, &body)
             .await
-            .map(drop)
     }
 
     /// The most recent runs of `workflow` started by `workflow_dispatch` (one page).

@@ -63,4 +63,19 @@ impl GitHubError {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
+
+    /// Whether a write that failed this way may still have happened: a 5xx, a dropped
+    /// connection or timeout, or an answer that could not be read. GitHub sometimes applies a
+    /// write and loses the answer, so after such a failure the caller reads back before
+    /// deciding anything. A 4xx, a spent budget or a refused link never reached GitHub's state.
+    pub fn is_unclear(&self) -> bool {
+        match self {
+            GitHubError::Status { status, .. } => *status >= 500,
+            GitHubError::Transport { .. } | GitHubError::Decode { .. } => true,
+            GitHubError::GaveUp { last, .. } => last.is_unclear(),
+            GitHubError::AppAuth(_)
+            | GitHubError::BudgetSpent { .. }
+            | GitHubError::ForeignLink { .. } => false,
+        }
+    }
 }

@@ -12,6 +12,7 @@ mod api_setup;
 pub mod auth;
 pub mod clock;
 mod error;
+mod graphql;
 pub mod retry;
 mod types;
 
@@ -27,7 +28,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use api::escape as api_escape;
+pub use api::{DispatchedRun, escape as api_escape};
 pub use api_gate::{GatePull, PullCommit, PullFile, PullReview};
 pub use api_pipeline::*;
 pub use api_plan::{IssueUpdate, NewIssue};
@@ -35,6 +36,7 @@ pub use api_setup::*;
 pub use auth::{Credentials, Secret};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::GitHubError;
+pub use graphql::{GRAPHQL_PATH, LABELINGS_FRAGMENT, Labeling, VIEWER_QUERY, labelings_query};
 pub use retry::RetryPolicy;
 pub use types::*;
 
@@ -379,16 +381,22 @@ impl GitHub {
     ) -> Result<Answer, GitHubError> {
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
+        // A GraphQL query is a POST that changes nothing: retried and counted as a read.
+        let kind = if path == GRAPHQL_PATH {
+            Method::GET
+        } else {
+            method.clone()
+        };
         loop {
             attempt += 1;
-            self.count(&method, attempt);
+            self.count(&kind, attempt);
             let result = self.exchange(&method, path, body, authorization).await;
             let failure = match result {
                 Ok(answer) if answer.status < 300 => return Ok(answer),
                 Ok(answer) => Failure::Answer(answer),
                 Err(message) => Failure::NoAnswer(message),
             };
-            let (outcome_error, wait) = self.judge(&method, path, attempt, &failure, waited);
+            let (outcome_error, wait) = self.judge(&method, &kind, path, attempt, &failure, waited);
             match wait {
                 Some(wait) => {
                     tracing::warn!("{outcome_error}; retrying in {wait:?}");
@@ -412,6 +420,7 @@ impl GitHub {
     fn judge(
         &self,
         method: &Method,
+        kind: &Method,
         path: &str,
         attempt: u32,
         failure: &Failure,
@@ -429,7 +438,7 @@ impl GitHub {
                 let wait = self
                     .options
                     .retry
-                    .next_wait(method, attempt, &outcome, now, waited);
+                    .next_wait(kind, attempt, &outcome, now, waited);
                 let error = GitHubError::Status {
                     method: method.to_string(),
                     path: path.to_string(),
@@ -440,7 +449,7 @@ impl GitHub {
             }
             Failure::NoAnswer(message) => {
                 let wait = self.options.retry.next_wait(
-                    method,
+                    kind,
                     attempt,
                     &retry::Outcome::NoAnswer,
                     now,

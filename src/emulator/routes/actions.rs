@@ -30,7 +30,8 @@ pub(crate) const ROUTES: &[Route] = &[
     ),
 ];
 
-/// `workflow_dispatch`: 204, and a queued run whose title comes from the file's `run-name`.
+/// `workflow_dispatch`: a queued run whose title comes from the file's `run-name`; 204, or
+/// 200 with the run's id and URLs when the request sets `return_run_details`.
 fn dispatch(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
     let actor = req.actor()?.to_string();
@@ -41,8 +42,15 @@ fn dispatch(m: &mut Model, req: &Req) -> Res {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    m.dispatch_workflow(ri, req.param("workflow_id"), &reference, inputs, &actor)?;
-    Ok(Reply::no_content())
+    let id = m.dispatch_workflow(ri, req.param("workflow_id"), &reference, inputs, &actor)?;
+    if req.body.get("return_run_details").and_then(Value::as_bool) != Some(true) {
+        return Ok(Reply::no_content());
+    }
+    Ok(Reply::ok(json!({
+        "workflow_run_id": id,
+        "run_url": format!("{}/actions/runs/{id}", m.repo_api(ri)),
+        "html_url": format!("{}/actions/runs/{id}", m.repo_html(ri)),
+    })))
 }
 
 fn runs_reply(m: &Model, ri: usize, req: &Req, workflow: Option<&str>) -> Res {

@@ -8,6 +8,7 @@ mod actions;
 mod ci;
 mod delivery;
 mod git;
+mod graphql;
 mod issues;
 mod labels;
 mod pulls;
@@ -46,9 +47,14 @@ pub const UNDOCUMENTED_ROUTES: &[(&str, &str, &str)] = &[
         "/users/{username}/repos",
         "conductor.repositories_from lists an owner's repositories by topic (repos/list-for-user); the subset omits it",
     ),
+    (
+        "POST",
+        "/graphql",
+        "GitHub's GraphQL API; queries are validated against its schema in the conformance tests",
+    ),
 ];
 
-fn tables() -> [&'static [Route]; 9] {
+fn tables() -> [&'static [Route]; 10] {
     [
         issues::ROUTES,
         labels::ROUTES,
@@ -59,6 +65,7 @@ fn tables() -> [&'static [Route]; 9] {
         delivery::ROUTES,
         actions::ROUTES,
         repos::ROUTES,
+        graphql::ROUTES,
     ]
 }
 

@@ -1,0 +1,159 @@
+//! GraphQL, only where REST has no equivalent: who added which label to many issues, and when,
+//! in one request per 100 issues. The repository's REST event list would have to be read from
+//! its newest event back to the oldest approval, which in a busy repository is thousands of
+//! events away; per-issue events cost one request per issue.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use http::Method;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{GitHub, GitHubError, Repo};
+
+/// The GraphQL endpoint, relative to the API URL (GitHub serves it at `/graphql`).
+pub const GRAPHQL_PATH: &str = "/graphql";
+
+/// Issues asked about in one request (GitHub allows 100 aliases comfortably within its node
+/// limit: 100 issues × 100 events).
+pub const ISSUES_PER_QUERY: usize = 100;
+
+/// The fields read for each issue: its latest 100 `labeled` events.
+pub const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number \
+     timelineItems(itemTypes: [LABELED_EVENT], last: 100) { \
+     nodes { ... on LabeledEvent { createdAt actor { login } label { name } } } } }";
+
+/// The query for a batch of issues, one alias per issue (`i42: issue(number: 42)`).
+pub fn labelings_query(numbers: &[u64]) -> String {
+    let issues: String = numbers
+        .iter()
+        .map(|n| format!(" i{n}: issue(number: {n}) {{ ...labelings }}"))
+        .collect();
+    format!(
+        "query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{{issues} }} }} {LABELINGS_FRAGMENT}"
+    )
+}
+
+/// The query for the identity shiprig acts as.
+pub const VIEWER_QUERY: &str = "query { viewer { login } }";
+
+/// One `labeled` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labeling {
+    pub label: String,
+    pub actor: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<GraphQlError>,
+}
+
+#[derive(Deserialize)]
+struct GraphQlError {
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct IssueNode {
+    number: u64,
+    #[serde(rename = "timelineItems")]
+    timeline_items: Connection,
+}
+
+#[derive(Deserialize)]
+struct Connection {
+    nodes: Vec<Option<EventNode>>,
+}
+
+#[derive(Deserialize)]
+struct EventNode {
+    #[serde(rename = "createdAt")]
+    created_at: DateTime<Utc>,
+    actor: Option<Login>,
+    label: Option<Name>,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+impl GitHub {
+    /// One GraphQL query. It is a read: retried like one and counted as one.
+    pub async fn graphql<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<T, GitHubError> {
+        let body = json!({ "query": query, "variables": variables });
+        let answer: Envelope<T> = self.send(Method::POST, GRAPHQL_PATH, &body).await?;
+        match (answer.data, answer.errors.first()) {
+            (Some(data), None) => Ok(data),
+            (_, Some(error)) => Err(GitHubError::Status {
+                method: "POST".into(),
+                path: GRAPHQL_PATH.into(),
+                status: 200,
+                message: error.message.clone(),
+            }),
+            (None, None) => Err(GitHubError::Decode {
+                method: "POST".into(),
+                path: GRAPHQL_PATH.into(),
+                message: "neither data nor errors".into(),
+            }),
+        }
+    }
+
+    /// The latest 100 `labeled` events of each issue, oldest first, in one request per
+    /// [`ISSUES_PER_QUERY`] issues. An issue GitHub does not show is left out.
+    pub async fn labelings(
+        &self,
+        repo: &Repo,
+        numbers: &[u64],
+    ) -> Result<BTreeMap<u64, Vec<Labeling>>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Data {
+            repository: Option<BTreeMap<String, Option<IssueNode>>>,
+        }
+        let mut found = BTreeMap::new();
+        for chunk in numbers.chunks(ISSUES_PER_QUERY) {
+            let variables = json!({ "owner": repo.owner, "name": repo.name });
+            let data: Data = self.graphql(&labelings_query(chunk), variables).await?;
+            for issue in data.repository.unwrap_or_default().into_values().flatten() {
+                let events = issue
+                    .timeline_items
+                    .nodes
+                    .into_iter()
+                    .flatten()
+                    .map(|e| Labeling {
+                        label: e.label.map(|l| l.name).unwrap_or_default(),
+                        actor: e.actor.map(|a| a.login),
+                        at: e.created_at,
+                    })
+                    .collect();
+                found.insert(issue.number, events);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The login this client acts as (`viewer`), for telling shiprig's own writes from people's.
+    pub async fn viewer_login(&self) -> Result<String, GitHubError> {
+        #[derive(Deserialize)]
+        struct Data {
+            viewer: Login,
+        }
+        let data: Data = self.graphql(VIEWER_QUERY, json!({})).await?;
+        Ok(data.viewer.login)
+    }
+}
