@@ -1,29 +1,64 @@
 //! The `github_actions` backend: a `workflow_dispatch` of the agent workflow. The run is found
 //! again by its `run-name`, which carries the agent and the issue (`… agent-1 on #42`).
 
-use super::{Assignment, DispatchError, Observation, RunState};
+use chrono::{DateTime, Utc};
+
+use super::{Assignment, DispatchError, Observation, RunState, Started};
 use crate::config::GithubActionsDispatch;
 use crate::github::{GitHub, Repo, WorkflowRun};
 
+/// `workflow_dispatch` with `return_run_details`: GitHub answers with the run it started.
 pub async fn dispatch(
     gh: &GitHub,
     settings: &GithubActionsDispatch,
     assignment: &Assignment<'_>,
-) -> Result<Option<String>, DispatchError> {
+) -> Result<Started, DispatchError> {
     let inputs = assignment.data();
-    gh.dispatch_workflow(
-        assignment.repo,
-        &settings.workflow,
-        &settings.git_ref,
-        &inputs,
-    )
-    .await
-    .map_err(|e| {
-        DispatchError::Transient(
-            anyhow::Error::new(e).context(format!("dispatching {}", settings.workflow)),
+    let answer = gh
+        .dispatch_workflow(
+            assignment.repo,
+            &settings.workflow,
+            &settings.git_ref,
+            &inputs,
         )
-    })?;
-    Ok(None)
+        .await;
+    match answer {
+        Ok(run) => Ok(Started {
+            run: run.as_ref().map(|r| r.workflow_run_id),
+            url: run.map(|r| r.html_url),
+        }),
+        Err(e) => {
+            let unclear = e.is_unclear();
+            let e = anyhow::Error::new(e).context(format!("dispatching {}", settings.workflow));
+            Err(if unclear {
+                DispatchError::Unclear(e)
+            } else {
+                DispatchError::Transient(e)
+            })
+        }
+    }
+}
+
+/// The run of the agent on the issue created at or after `since`, found by its `run-name`.
+pub async fn find(
+    gh: &GitHub,
+    settings: &GithubActionsDispatch,
+    assignment: &Assignment<'_>,
+    since: DateTime<Utc>,
+) -> anyhow::Result<Option<Started>> {
+    let agents = [assignment.agent.to_string()];
+    let runs = gh
+        .dispatched_runs(assignment.repo, &settings.workflow)
+        .await?;
+    Ok(runs
+        .iter()
+        .filter(|run| run.created_at >= since)
+        .filter(|run| observation(run, &agents).is_some_and(|o| o.issue == assignment.issue))
+        .min_by_key(|run| run.id)
+        .map(|run| Started {
+            run: Some(run.id),
+            url: Some(run.html_url.clone()),
+        }))
 }
 
 pub async fn observe(
@@ -57,6 +92,8 @@ pub fn observation(run: &WorkflowRun, agents: &[String]) -> Option<Observation> 
         _ => RunState::Running,
     };
     Some(Observation {
+        id: Some(run.id),
+        claim: None,
         issue,
         agent: agent.clone(),
         state,

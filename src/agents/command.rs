@@ -5,7 +5,7 @@ use std::process::Stdio;
 
 use tokio::io::AsyncReadExt;
 
-use super::{Assignment, DispatchError};
+use super::{Assignment, DispatchError, Started};
 use crate::config::CommandDispatch;
 
 /// The environment variable prefix of the assignment's data (`SHIPRIG_ISSUE`, `SHIPRIG_TITLE`…).
@@ -14,7 +14,7 @@ pub const ENV_PREFIX: &str = "SHIPRIG_";
 pub async fn run(
     settings: &CommandDispatch,
     assignment: &Assignment<'_>,
-) -> Result<Option<String>, DispatchError> {
+) -> Result<Started, DispatchError> {
     let (program, args) = settings
         .argv
         .split_first()
@@ -54,7 +54,7 @@ pub async fn run(
         None => String::new(),
     };
     if status.success() {
-        return Ok(None);
+        return Ok(Started::default());
     }
     let tail: String = format!("{stdout}{stderr}")
         .lines()

@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::EnvVar;
 use kube::api::{ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use super::{Assignment, DispatchError, Observation, RunState};
+use super::{Assignment, DispatchError, Observation, RunState, Started};
 use crate::config::KubernetesDispatch;
 use crate::github::Repo;
 
@@ -20,6 +20,7 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const ISSUE_LABEL: &str = "shiprig.dev/issue";
 pub const AGENT_LABEL: &str = "shiprig.dev/agent";
 pub const REPO_LABEL: &str = "shiprig.dev/repository";
+pub const CLAIM_LABEL: &str = "shiprig.dev/claim";
 
 /// Jobs in one namespace, and the template new ones are made from.
 #[derive(Clone)]
@@ -57,25 +58,39 @@ impl Jobs {
         })
     }
 
-    pub async fn dispatch(
-        &self,
-        assignment: &Assignment<'_>,
-    ) -> Result<Option<String>, DispatchError> {
-        let job = build(
-            &self.template,
-            assignment,
-            &self.settings,
-            chrono::Utc::now().timestamp(),
-        );
-        let created = self
+    /// Creates the Job named after the claim. A Job of that name already there is this
+    /// claim's (an earlier answer was lost): it counts as started, never as a second Job.
+    pub async fn dispatch(&self, assignment: &Assignment<'_>) -> Result<Started, DispatchError> {
+        let job = build(&self.template, assignment, &self.settings);
+        let name = job.metadata.name.clone().unwrap_or_default();
+        match self.api.create(&PostParams::default(), &job).await {
+            Ok(_) => Ok(self.started(&name)),
+            Err(kube::Error::Api(status)) if status.code == 409 => Ok(self.started(&name)),
+            Err(kube::Error::Api(status)) if status.code < 500 => Err(DispatchError::Transient(
+                anyhow::anyhow!("creating the Job {name}: {}", status.message),
+            )),
+            Err(e) => Err(DispatchError::Unclear(anyhow::anyhow!(
+                "creating the Job {name}: {e}"
+            ))),
+        }
+    }
+
+    /// The Job of this claim, if it exists.
+    pub async fn find(&self, assignment: &Assignment<'_>) -> anyhow::Result<Option<Started>> {
+        let name = job_name(assignment);
+        let found = self
             .api
-            .create(&PostParams::default(), &job)
+            .get_opt(&name)
             .await
-            .map_err(|e| DispatchError::Transient(anyhow::anyhow!("creating the Job: {e}")))?;
-        Ok(created
-            .metadata
-            .name
-            .map(|name| format!("job/{name} in {}", self.settings.namespace)))
+            .with_context(|| format!("reading the Job {name}"))?;
+        Ok(found.map(|_| self.started(&name)))
+    }
+
+    fn started(&self, name: &str) -> Started {
+        Started {
+            run: None,
+            url: Some(format!("job/{name} in {}", self.settings.namespace)),
+        }
     }
 
     pub async fn observe(&self, repo: &Repo) -> anyhow::Result<Vec<Observation>> {
@@ -97,12 +112,7 @@ impl Jobs {
 }
 
 /// The Job for one assignment. Pure, so the shape is tested without a cluster.
-pub fn build(
-    template: &Job,
-    assignment: &Assignment<'_>,
-    settings: &KubernetesDispatch,
-    now: i64,
-) -> Job {
+pub fn build(template: &Job, assignment: &Assignment<'_>, settings: &KubernetesDispatch) -> Job {
     let mut job = template.clone();
     let labels = BTreeMap::from([
         (MANAGED_BY.to_string(), "shiprig".to_string()),
@@ -112,20 +122,9 @@ pub fn build(
             REPO_LABEL.to_string(),
             label_value(&assignment.repo.to_string()),
         ),
+        (CLAIM_LABEL.to_string(), assignment.claim.to_string()),
     ]);
-    let name = format!(
-        "shiprig-{}-{}-{:x}",
-        dns_name(assignment.agent),
-        assignment.issue,
-        now
-    );
-    job.metadata.name = Some(
-        name.chars()
-            .take(63)
-            .collect::<String>()
-            .trim_end_matches('-')
-            .to_string(),
-    );
+    job.metadata.name = Some(job_name(assignment));
     job.metadata.generate_name = None;
     job.metadata.namespace = Some(settings.namespace.clone());
     job.metadata
@@ -196,12 +195,24 @@ fn observation(job: &Job, namespace: &str) -> Option<Observation> {
     let name = job.metadata.name.clone().unwrap_or_default();
     let started_at = chrono::DateTime::from_timestamp(started_at.as_second(), 0)?;
     Some(Observation {
+        id: None,
+        claim: labels.get(CLAIM_LABEL).and_then(|c| c.parse().ok()),
         issue,
         agent,
         state,
         started_at,
         url: format!("job/{name} in {namespace}"),
     })
+}
+
+/// The Job's name, deterministic from the claim it settles: `shiprig-<agent>-<issue>-<claim>`.
+pub fn job_name(assignment: &Assignment<'_>) -> String {
+    let suffix = format!("-{}-{:x}", assignment.issue, assignment.claim);
+    let agent: String = dns_name(assignment.agent)
+        .chars()
+        .take(63 - "shiprig-".len() - suffix.len())
+        .collect();
+    format!("shiprig-{}{suffix}", agent.trim_end_matches('-'))
 }
 
 /// A label value: alphanumerics, `-`, `_`, `.`; at most 63 characters.

@@ -27,6 +27,9 @@ pub struct Assignment<'a> {
     pub url: &'a str,
     /// What the agent is asked to do.
     pub task: Task<'a>,
+    /// The claim (or request) comment this dispatch settles: names the Kubernetes Job, so a
+    /// lost answer is settled by reading the Job back.
+    pub claim: u64,
 }
 
 /// The kind of work a dispatch asks for; agent workflows read it from the `task` input.
@@ -95,6 +98,10 @@ fn truncate(text: &str, max_chars: usize) -> String {
 /// What is known about an agent's run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Observation {
+    /// The run's id, where the backend has one (GitHub Actions).
+    pub id: Option<u64>,
+    /// The claim comment the run was started for, where the backend records it (Kubernetes).
+    pub claim: Option<u64>,
     pub issue: u64,
     pub agent: String,
     pub state: RunState,
@@ -110,12 +117,26 @@ pub enum RunState {
     Failed(String),
 }
 
+/// An agent that started, and where its run is found again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Started {
+    /// The run's id (GitHub Actions).
+    pub run: Option<u64>,
+    /// A link to the run, or the Job's name.
+    pub url: Option<String>,
+}
+
 /// Why a dispatch did not start an agent.
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
-    /// The backend could not be reached or refused for now: withdraw and try next tick.
+    /// The backend refused, or the request never arrived: nothing started; withdraw and try
+    /// next tick.
     #[error("{0:#}")]
     Transient(anyhow::Error),
+    /// The answer was lost (5xx, reset, timeout, unreadable): the run may exist. Look for it
+    /// with [`Backend::find`] before deciding.
+    #[error("{0:#}")]
+    Unclear(anyhow::Error),
     /// The agent itself failed (a command that exited non-zero): mark the issue `agent-failed`.
     #[error("{0}")]
     AgentFailed(String),
@@ -171,18 +192,33 @@ impl Backend {
         }
     }
 
-    /// Start the agent. Returns a link to the run where there is one.
+    /// Start the agent.
     pub async fn dispatch(
         &self,
         gh: &GitHub,
         assignment: &Assignment<'_>,
-    ) -> Result<Option<String>, DispatchError> {
+    ) -> Result<Started, DispatchError> {
         match self {
             Backend::Actions(actions) => actions::dispatch(gh, actions, assignment).await,
             Backend::Kubernetes(jobs) => jobs.dispatch(assignment).await,
             Backend::Command(command) => command::run(command, assignment).await,
-            Backend::Labels => Ok(None),
+            Backend::Labels => Ok(Started::default()),
             Backend::Unavailable(why) => Err(DispatchError::Transient(anyhow::anyhow!(*why))),
+        }
+    }
+
+    /// After an unclear answer: the run this assignment started, if it exists (a run of the
+    /// agent on the issue created at or after `since`; the Job named after the claim).
+    pub async fn find(
+        &self,
+        gh: &GitHub,
+        assignment: &Assignment<'_>,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Started>> {
+        match self {
+            Backend::Actions(actions) => actions::find(gh, actions, assignment, since).await,
+            Backend::Kubernetes(jobs) => jobs.find(assignment).await,
+            Backend::Command(_) | Backend::Labels | Backend::Unavailable(_) => Ok(None),
         }
     }
 

@@ -190,6 +190,18 @@ pub fn describe(effect: &Effect) -> String {
             title,
             ..
         } => format!("start {agent} on #{issue} {}", summary::escape_md(title)),
+        Effect::FinishClaim {
+            issue,
+            agent,
+            claim,
+            ..
+        } => format!("finish {agent}'s half-claim on #{issue} (claim {claim}, never dispatched)"),
+        Effect::WithdrawClaim {
+            issue,
+            agent,
+            reason,
+            ..
+        } => format!("withdraw {agent}'s claim labels from #{issue} ({reason})"),
         Effect::ReportCycle { issue, cycle } => {
             format!("report the dependency cycle of #{issue} ({cycle:?})")
         }

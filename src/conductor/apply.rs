@@ -4,8 +4,11 @@
 
 use serde::Serialize;
 
+use super::failure::Failure;
 use super::plan::{CYCLE_MARKER, Effect, Plan};
-use super::start::{Failure, Outcome, PullTask, PullWork, Start};
+use super::settle;
+use super::start::{Outcome, Start, withdraw_labels};
+use super::task::{PullTask, PullWork};
 use crate::agents::Backend;
 use crate::config::Config;
 use crate::github::{GitHub, Repo};
@@ -86,13 +89,15 @@ fn phase(effect: &Effect) -> u8 {
         Effect::AddLabel { .. } | Effect::RemoveLabel { .. } | Effect::Assign { .. } => 0,
         Effect::ReportCycle { .. }
         | Effect::AgentFailed { .. }
+        | Effect::WithdrawClaim { .. }
         | Effect::Fix { .. }
         | Effect::Review { .. } => 1,
-        Effect::Start { .. } => 2,
+        Effect::Start { .. } | Effect::FinishClaim { .. } => 2,
         Effect::CloseMilestone { .. } => 3,
     }
 }
 
+/// One effect, one function.
 async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> anyhow::Result<()> {
     let (gh, repo) = (tick.gh, tick.repo);
     match effect {
@@ -105,17 +110,7 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
         Effect::Assign { issue, login } => Ok(gh
             .add_assignees(repo, *issue, std::slice::from_ref(login))
             .await?),
-        Effect::ReportCycle { issue, cycle } => {
-            gh.create_comment(repo, *issue, &cycle_comment(*issue, cycle))
-                .await?;
-            let event = Event::CycleFound {
-                repo: repo.to_string(),
-                issue: *issue,
-                cycle: cycle.clone(),
-            };
-            applied.notified.extend(tick.notifier.tell(event).await);
-            Ok(())
-        }
+        Effect::ReportCycle { issue, cycle } => report_cycle(tick, *issue, cycle, applied).await,
         Effect::Start {
             issue,
             title,
@@ -132,36 +127,41 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                 agent,
                 login: login.as_deref(),
             };
-            match start.run(tick).await? {
-                Outcome::Lost(reason) => {
-                    applied.withdrawn.push(Withdrawn {
-                        issue: *issue,
-                        agent: agent.clone(),
-                        reason,
-                    });
-                }
-                Outcome::Dispatched => {
-                    let event = Event::AgentStarted {
-                        repo: repo.to_string(),
-                        issue: *issue,
-                        title: title.clone(),
-                        url: url.clone(),
-                        agent: agent.clone(),
-                    };
-                    applied.notified.extend(tick.notifier.tell(event).await);
-                }
-                Outcome::Failed(reason) => {
-                    let failure = Failure {
-                        issue: *issue,
-                        title,
-                        agent,
-                        login: login.as_deref(),
-                        reason: &reason,
-                        url,
-                    };
-                    failure.mark(tick, applied).await?;
-                }
-            }
+            start_agent(tick, &start, applied).await
+        }
+        Effect::FinishClaim {
+            issue,
+            title,
+            url,
+            agent,
+            claim,
+            body,
+            ..
+        } => {
+            let note = format!(
+                ":information_source: This claim was never dispatched; a later Conductor tick \
+                 claims #{issue} for **{agent}** again."
+            );
+            settle::edit(tick, *claim, &note).await;
+            let login = tick.config.conductor.agent_login(agent);
+            let start = Start {
+                issue: *issue,
+                title,
+                body,
+                url,
+                agent,
+                login: login.as_deref(),
+            };
+            start_agent(tick, &start, applied).await
+        }
+        Effect::WithdrawClaim {
+            issue,
+            agent,
+            login,
+            ..
+        } => {
+            let keep = std::collections::BTreeSet::new();
+            withdraw_labels(tick, *issue, agent, login.as_deref(), &keep).await;
             Ok(())
         }
         Effect::Fix {
@@ -179,7 +179,7 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                 head_sha: head_sha.clone(),
                 failing: failing.clone(),
             };
-            let send = PullTask {
+            let task = PullTask {
                 pull_request: *pull_request,
                 issue: *issue,
                 title,
@@ -191,30 +191,15 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                     attempt: *attempt,
                 },
             };
-            match send.run(tick).await? {
-                Outcome::Dispatched => {
-                    let event = Event::FixRequested {
-                        repo: repo.to_string(),
-                        pull_request: *pull_request,
-                        title: title.clone(),
-                        url: url.clone(),
-                        agent: agent.clone(),
-                        checks: failing.iter().map(|c| c.name.clone()).collect(),
-                    };
-                    applied.notified.extend(tick.notifier.tell(event).await);
-                }
-                Outcome::Lost(reason) => {
-                    applied.withdrawn.push(Withdrawn {
-                        issue: issue.unwrap_or(*pull_request),
-                        agent: agent.clone(),
-                        reason,
-                    });
-                }
-                Outcome::Failed(reason) => {
-                    tracing::warn!("#{pull_request}: sending {agent} back failed: {reason}")
-                }
-            }
-            Ok(())
+            let event = Event::FixRequested {
+                repo: repo.to_string(),
+                pull_request: *pull_request,
+                title: title.clone(),
+                url: url.clone(),
+                agent: agent.clone(),
+                checks: failing.iter().map(|c| c.name.clone()).collect(),
+            };
+            send(tick, &task, issue.unwrap_or(*pull_request), event, applied).await
         }
         Effect::Review {
             pull_request,
@@ -233,30 +218,15 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
                 head_sha,
                 work: PullWork::Review,
             };
-            match task.run(tick).await? {
-                Outcome::Dispatched => {
-                    let event = Event::ReviewRequested {
-                        repo: repo.to_string(),
-                        pull_request: *pull_request,
-                        title: title.clone(),
-                        url: url.clone(),
-                        reviewer: reviewer.clone(),
-                        author: author.clone(),
-                    };
-                    applied.notified.extend(tick.notifier.tell(event).await);
-                }
-                Outcome::Lost(reason) => {
-                    applied.withdrawn.push(Withdrawn {
-                        issue: *pull_request,
-                        agent: reviewer.clone(),
-                        reason,
-                    });
-                }
-                Outcome::Failed(reason) => {
-                    tracing::warn!("#{pull_request}: the review agent failed: {reason}")
-                }
-            }
-            Ok(())
+            let event = Event::ReviewRequested {
+                repo: repo.to_string(),
+                pull_request: *pull_request,
+                title: title.clone(),
+                url: url.clone(),
+                reviewer: reviewer.clone(),
+                author: author.clone(),
+            };
+            send(tick, &task, *pull_request, event, applied).await
         }
         Effect::AgentFailed {
             issue,
@@ -281,27 +251,115 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             title,
             url,
             description,
-        } => {
-            gh.close_milestone(repo, *number).await?;
-            let event = Event::MilestoneComplete {
-                repo: repo.to_string(),
-                title: title.clone(),
-                url: url.clone(),
+        } => close_milestone(tick, *number, title, url, description, applied).await,
+    }
+}
+
+async fn report_cycle(
+    tick: &Tick<'_>,
+    issue: u64,
+    cycle: &[u64],
+    applied: &mut Applied,
+) -> anyhow::Result<()> {
+    tick.gh
+        .create_comment(tick.repo, issue, &cycle_comment(issue, cycle))
+        .await?;
+    let event = Event::CycleFound {
+        repo: tick.repo.to_string(),
+        issue,
+        cycle: cycle.to_vec(),
+    };
+    applied.notified.extend(tick.notifier.tell(event).await);
+    Ok(())
+}
+
+/// Claim, verify, dispatch; Slack hears only a start that happened.
+async fn start_agent(
+    tick: &Tick<'_>,
+    start: &Start<'_>,
+    applied: &mut Applied,
+) -> anyhow::Result<()> {
+    match start.run(tick).await? {
+        Outcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
+            issue: start.issue,
+            agent: start.agent.to_string(),
+            reason,
+        }),
+        Outcome::Dispatched => {
+            let event = Event::AgentStarted {
+                repo: tick.repo.to_string(),
+                issue: start.issue,
+                title: start.title.to_string(),
+                url: start.url.to_string(),
+                agent: start.agent.to_string(),
             };
             applied.notified.extend(tick.notifier.tell(event).await);
-            if let Some(product) = tick.product {
-                let told = product.milestone_complete(title, url, description).await;
-                applied.product.push(match told {
-                    Ok(()) => format!("{}: milestone {title:?} complete", product.name()),
-                    Err(e) => format!(
-                        "{}: could not record milestone {title:?}: {e:#}",
-                        product.name()
-                    ),
-                });
-            }
-            Ok(())
+        }
+        Outcome::Failed(reason) => {
+            let failure = Failure {
+                issue: start.issue,
+                title: start.title,
+                agent: start.agent,
+                login: start.login,
+                reason: &reason,
+                url: start.url,
+            };
+            failure.mark(tick, applied).await?;
         }
     }
+    Ok(())
+}
+
+/// A fix or review request; Slack hears `event` only when the agent was sent.
+async fn send(
+    tick: &Tick<'_>,
+    task: &PullTask<'_>,
+    issue: u64,
+    event: Event,
+    applied: &mut Applied,
+) -> anyhow::Result<()> {
+    match task.run(tick).await? {
+        Outcome::Dispatched => applied.notified.extend(tick.notifier.tell(event).await),
+        Outcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
+            issue,
+            agent: task.agent.to_string(),
+            reason,
+        }),
+        Outcome::Failed(reason) => tracing::warn!(
+            "#{}: sending {} failed: {reason}",
+            task.pull_request,
+            task.agent
+        ),
+    }
+    Ok(())
+}
+
+async fn close_milestone(
+    tick: &Tick<'_>,
+    number: u64,
+    title: &str,
+    url: &str,
+    description: &str,
+    applied: &mut Applied,
+) -> anyhow::Result<()> {
+    tick.gh.close_milestone(tick.repo, number).await?;
+    let event = Event::MilestoneComplete {
+        repo: tick.repo.to_string(),
+        title: title.to_string(),
+        url: url.to_string(),
+    };
+    applied.notified.extend(tick.notifier.tell(event).await);
+    if let Some(product) = tick.product {
+        let told = product.milestone_complete(title, url, description).await;
+        applied.product.push(match told {
+            Ok(()) => format!("{}: milestone {title:?} complete", product.name()),
+            Err(e) => format!(
+                "{}: could not record milestone {title:?}: {e:#}",
+                product.name()
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn cycle_comment(issue: u64, cycle: &[u64]) -> String {

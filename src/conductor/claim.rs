@@ -11,14 +11,42 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::github::Comment;
 
-/// Claims older than this (counted from one's own) belong to an earlier round of the issue.
+/// The marker of the one comment that reports an agent's failure on an issue; it also closes
+/// the issue's round, so claims before it never count again.
+pub const FAILED_MARKER: &str = "<!-- shiprig:agent-failed -->";
+
+/// Claims older than this (counted from one's own) belong to an earlier round of the issue;
+/// a claim with no dispatch after this long is a half-claim a later tick finishes or withdraws.
 pub const CLAIM_WINDOW_MINUTES: i64 = 10;
 
-pub fn marker(agent: &str) -> String {
-    format!("<!-- shiprig:claim agent={agent} -->")
+/// The hidden marker of a claim comment. `tick` tells this tick's comment from a concurrent
+/// tick's claim for the same agent, so a comment whose answer was lost is found again.
+pub fn marker(agent: &str, tick: &str) -> String {
+    format!("<!-- shiprig:claim agent={agent} tick={tick} -->")
 }
 
-/// A live claim read back from a comment.
+/// The marker once the agent started: `run` is the dispatched run's id, or `started` for a
+/// backend with no run to point at.
+pub fn started_marker(agent: &str, tick: &str, run: Option<u64>) -> String {
+    match run {
+        Some(id) => format!("<!-- shiprig:claim agent={agent} tick={tick} run={id} -->"),
+        None => format!("<!-- shiprig:claim agent={agent} tick={tick} started=1 -->"),
+    }
+}
+
+/// A token unique to one claim attempt (time, process and a counter; no secret, no clock logic).
+pub fn tick_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{:x}{:x}{n:x}", nanos, std::process::id())
+}
+
+/// A claim read back from a comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     pub comment_id: u64,
@@ -26,9 +54,32 @@ pub struct Claim {
     pub at: DateTime<Utc>,
 }
 
+/// A claim comment with everything its marker records.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClaimRecord {
+    pub comment_id: u64,
+    pub agent: String,
+    pub at: DateTime<Utc>,
+    pub tick: String,
+    /// The run the dispatch started, when the backend names one.
+    pub run: Option<u64>,
+    /// The agent was started (a run recorded, or a backend without runs said so).
+    pub started: bool,
+}
+
+impl ClaimRecord {
+    pub fn claim(&self) -> Claim {
+        Claim {
+            comment_id: self.comment_id,
+            agent: self.agent.clone(),
+            at: self.at,
+        }
+    }
+}
+
 /// The marker of a request to an agent (`kind`: `fix` or `review`) about a pull request's `sha`.
-pub fn task_marker(kind: &str, agent: &str, sha: &str) -> String {
-    format!("<!-- shiprig:{kind} agent={agent} sha={sha} -->")
+pub fn task_marker(kind: &str, agent: &str, sha: &str, tick: &str) -> String {
+    format!("<!-- shiprig:{kind} agent={agent} sha={sha} tick={tick} -->")
 }
 
 /// The `key=value` fields of every `<!-- shiprig:KIND … -->` marker in a text.
@@ -69,21 +120,40 @@ pub fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
         .collect()
 }
 
-/// The claims in a list of comments.
-pub fn claims(comments: &[Comment]) -> Vec<Claim> {
-    comments
+/// The claim comments of the current round, oldest first: claims posted before the last
+/// `agent-failed` report belong to an earlier round and never count again (requeue means
+/// requeue).
+pub fn records(comments: &[Comment]) -> Vec<ClaimRecord> {
+    let boundary = comments
         .iter()
+        .filter(|c| c.body.as_deref().is_some_and(|b| b.contains(FAILED_MARKER)))
+        .map(|c| c.id)
+        .max()
+        .unwrap_or(0);
+    let mut found: Vec<ClaimRecord> = comments
+        .iter()
+        .filter(|c| c.id > boundary)
         .filter_map(|c| {
-            let body = c.body.as_deref()?;
-            let start = body.find("<!-- shiprig:claim agent=")? + "<!-- shiprig:claim agent=".len();
-            let end = body[start..].find(" -->")?;
-            Some(Claim {
+            let fields = marker_fields(c.body.as_deref()?, "claim")
+                .into_iter()
+                .next()?;
+            Some(ClaimRecord {
                 comment_id: c.id,
-                agent: body[start..start + end].to_string(),
+                agent: fields.get("agent")?.clone(),
                 at: c.created_at,
+                tick: fields.get("tick").cloned().unwrap_or_default(),
+                run: fields.get("run").and_then(|r| r.parse().ok()),
+                started: fields.contains_key("run") || fields.contains_key("started"),
             })
         })
-        .collect()
+        .collect();
+    found.sort_by_key(|r| r.comment_id);
+    found
+}
+
+/// The live claims of the current round in a list of comments.
+pub fn claims(comments: &[Comment]) -> Vec<Claim> {
+    records(comments).iter().map(ClaimRecord::claim).collect()
 }
 
 /// Does `mine` lose to any rival? Rivals outside the window, or whose agent no longer holds
@@ -132,6 +202,30 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_failed_report_closes_the_round() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let comment = |id, body: String| Comment {
+            id,
+            created_at: at,
+            body: Some(body),
+            user: None,
+            html_url: String::new(),
+        };
+        let comments = [
+            comment(1, marker("agent-1", "a")),
+            comment(2, format!("{FAILED_MARKER}\nagent-1 did not finish")),
+            comment(3, started_marker("agent-1", "b", Some(77))),
+        ];
+        let live = records(&comments);
+        assert_eq!(live.len(), 1, "{live:?}");
+        assert_eq!(
+            (live[0].comment_id, live[0].run, live[0].started),
+            (3, Some(77), true)
+        );
+        assert_eq!(live[0].tick, "b");
+    }
+
+    #[test]
     fn claims_are_read_from_markers_only() {
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let comment = |id, body: &str| Comment {
@@ -142,7 +236,10 @@ mod tests {
             html_url: String::new(),
         };
         let found = claims(&[
-            comment(1, &format!("{}\nagent-1 is starting", marker("agent-1"))),
+            comment(
+                1,
+                &format!("{}\nagent-1 is starting", marker("agent-1", "t1")),
+            ),
             comment(2, "shiprig:claim agent=agent-9 without the marker"),
         ]);
         assert_eq!(

@@ -4,13 +4,16 @@
 
 mod apply;
 pub mod claim;
+mod failure;
 mod fix;
 pub mod graph;
 pub mod plan;
 pub mod read;
+mod settle;
 pub mod snapshot;
 mod start;
 pub mod summary;
+mod task;
 pub mod watch;
 
 use chrono::{DateTime, Utc};

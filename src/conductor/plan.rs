@@ -44,6 +44,27 @@ pub enum Effect {
         #[serde(skip)]
         body: String,
     },
+    /// Dispatch a verified claim that a tick left without a dispatch (it stopped, or lost an
+    /// answer it could not settle), then record the run and notify, as a start would.
+    FinishClaim {
+        issue: u64,
+        title: String,
+        url: String,
+        agent: String,
+        /// The claim comment and its tick token.
+        claim: u64,
+        tick: String,
+        #[serde(skip)]
+        body: String,
+    },
+    /// Take back claim labels shiprig added that no claim or run stands behind, so the issue
+    /// goes back to the queue.
+    WithdrawClaim {
+        issue: u64,
+        agent: String,
+        login: Option<String>,
+        reason: String,
+    },
     /// Comment once (hidden marker) that the issue sits on a dependency cycle.
     ReportCycle { issue: u64, cycle: Vec<u64> },
     /// Close a milestone whose issues are all closed, then tell Slack and the product tool.
@@ -134,6 +155,10 @@ pub struct Needs {
     pub approvals: BTreeSet<u64>,
     pub blockers: BTreeSet<u64>,
     pub comments: BTreeSet<u64>,
+    /// Issues whose events show who added their claim labels.
+    pub label_events: BTreeSet<u64>,
+    /// The login shiprig acts as.
+    pub viewer: bool,
     /// The agents' runs, to see whether one failed.
     pub runs: bool,
     /// The open pull requests, to see whether a long-running claim has one.
@@ -147,6 +172,8 @@ impl Needs {
         self.approvals.is_empty()
             && self.blockers.is_empty()
             && self.comments.is_empty()
+            && self.label_events.is_empty()
+            && !self.viewer
             && !self.runs
             && !self.pulls
             && !self.agent_pulls
@@ -180,6 +207,18 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     judge.assign(&mut plan);
     judge.close_milestones(&mut plan);
     plan.queue = judge.queue(&plan);
+    if !snapshot.approvals_unknown.is_empty() {
+        let numbers: Vec<String> = snapshot
+            .approvals_unknown
+            .iter()
+            .map(|n| format!("#{n}"))
+            .collect();
+        plan.notes.push(format!(
+            "who approved {} and when could not be read: they are queued after the issues whose \
+             approval is known, by number",
+            numbers.join(", ")
+        ));
+    }
     plan
 }
 
@@ -255,7 +294,8 @@ impl<'a> Judge<'a> {
         issue.has(&self.config.labels.in_progress)
     }
 
-    /// Claimed issues whose agent failed or stalled; returns those issues.
+    /// Claimed issues whose agent failed or stalled, and half-claims; returns the issues
+    /// marked failed.
     fn watch_agents(&self, plan: &mut Plan, now: DateTime<Utc>) -> BTreeSet<u64> {
         let claimed: Vec<(&IssueState, String)> = self
             .issues()
@@ -271,12 +311,54 @@ impl<'a> Judge<'a> {
         }
         let mut failed = BTreeSet::new();
         for (issue, agent) in claimed {
-            match watch::judge(issue, &agent, self.snapshot, self.config, now) {
+            let watch = watch::Watch {
+                issue,
+                agent: &agent,
+                snapshot: self.snapshot,
+                config: self.config,
+                now,
+            };
+            match watch.judge() {
                 watch::Verdict::Fine => {}
                 watch::Verdict::NeedsPulls => plan.needs.pulls = true,
+                watch::Verdict::NeedsClaim => {
+                    plan.needs.comments.insert(issue.number);
+                }
+                watch::Verdict::NeedsLabels => {
+                    plan.needs.label_events.insert(issue.number);
+                    plan.needs.viewer |= self.snapshot.viewer.is_none();
+                }
                 watch::Verdict::Failed { reason, url } => {
                     plan.effects
                         .push(watch::failed(issue, &agent, self.config, reason, url));
+                    failed.insert(issue.number);
+                }
+                watch::Verdict::Finish { claim } => {
+                    plan.notes.push(format!(
+                        "#{}: {agent}'s claim was never dispatched; this tick dispatches it",
+                        issue.number
+                    ));
+                    plan.effects.push(Effect::FinishClaim {
+                        issue: issue.number,
+                        title: issue.title.clone(),
+                        url: issue.url.clone(),
+                        agent: agent.clone(),
+                        claim: claim.comment_id,
+                        tick: claim.tick.clone(),
+                        body: issue.body.clone(),
+                    });
+                }
+                watch::Verdict::Withdraw { reason } => {
+                    plan.notes.push(format!(
+                        "#{}: {agent}'s claim labels are withdrawn: {reason}",
+                        issue.number
+                    ));
+                    plan.effects.push(Effect::WithdrawClaim {
+                        issue: issue.number,
+                        agent: agent.clone(),
+                        login: self.config.conductor.agent_login(&agent),
+                        reason,
+                    });
                     failed.insert(issue.number);
                 }
             }
@@ -292,13 +374,7 @@ impl<'a> Judge<'a> {
             let Some(name) = self.agent_of(issue) else {
                 continue;
             };
-            let login = self
-                .config
-                .conductor
-                .agents
-                .iter()
-                .find(|a| a.name == name)
-                .and_then(|a| a.login.clone());
+            let login = self.config.conductor.agent_login(&name);
             if let Some(login) = login.filter(|l| !issue.assignees.contains(l)) {
                 plan.effects.push(Effect::Assign {
                     issue: issue.number,
@@ -421,9 +497,11 @@ impl<'a> Judge<'a> {
         })
     }
 
-    fn order_key(&self, issue: &IssueState) -> (Rank, Option<DateTime<Utc>>, u64) {
+    /// Rank, then the oldest approval, then the lower number; an issue whose approval time is
+    /// unknown comes after the known ones of its rank.
+    fn order_key(&self, issue: &IssueState) -> (Rank, bool, Option<DateTime<Utc>>, u64) {
         let at = self.snapshot.approvals.get(&issue.number).map(|a| a.at);
-        (self.rank(issue), at, issue.number)
+        (self.rank(issue), at.is_none(), at, issue.number)
     }
 
     /// Give each idle agent the next assignable issue, once every fact that decides who is
@@ -455,13 +533,7 @@ impl<'a> Judge<'a> {
                 plan.needs.blockers.insert(issue.number);
                 continue;
             }
-            let login = self
-                .config
-                .conductor
-                .agents
-                .iter()
-                .find(|a| &a.name == agent_name)
-                .and_then(|a| a.login.clone());
+            let login = self.config.conductor.agent_login(agent_name);
             starts.push(Effect::Start {
                 issue: issue.number,
                 title: issue.title.clone(),
@@ -509,8 +581,9 @@ impl<'a> Judge<'a> {
                 .collect();
             let unknown: Vec<u64> = in_rank
                 .iter()
-                .filter(|i| !self.snapshot.approvals.contains_key(&i.number))
                 .map(|i| i.number)
+                .filter(|n| !self.snapshot.approvals.contains_key(n))
+                .filter(|n| !self.snapshot.approvals_unknown.contains(n))
                 .collect();
             if !unknown.is_empty() {
                 needs.approvals.extend(unknown);
@@ -564,8 +637,7 @@ impl<'a> Judge<'a> {
                     approved_at: self.snapshot.approvals.get(&issue.number).map(|a| a.at),
                     standing,
                 };
-                let (rank, at, number) = self.order_key(issue);
-                ((rank, at.is_none(), at, number), entry)
+                (self.order_key(issue), entry)
             })
             .collect();
         entries.sort_by_key(|entry| entry.0);

@@ -10,13 +10,7 @@ use super::plan::Needs;
 use super::snapshot::{AgentPull, Approval, Blocker, IssueState, MilestoneState, Snapshot};
 use crate::agents::FailingCheck;
 use crate::config::{Config, Permission};
-use crate::github::{GitHub, Issue, IssueEvent, PullRequest, Repo};
-
-/// Above this many issues, approvals come from the repository's event list (100 a page)
-/// instead of one request per issue.
-const PER_ISSUE_EVENTS_LIMIT: usize = 8;
-/// How far back the repository event list is read at most.
-const MAX_EVENT_PAGES: u32 = 30;
+use crate::github::{GitHub, Issue, Labeling, PullRequest, Repo};
 
 /// The every-tick read: approved and in-progress open issues, and the open milestones.
 pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
@@ -108,7 +102,36 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
     }
     if !needs.approvals.is_empty() {
         let found = approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
+        let unknown = needs.approvals.iter().filter(|n| !found.contains_key(n));
+        snapshot.approvals_unknown.extend(unknown);
         snapshot.approvals.extend(found);
+    }
+    if needs.viewer {
+        snapshot.viewer = Some(match gh.viewer_login().await {
+            Ok(login) => Some(login),
+            Err(e) => {
+                tracing::warn!("GitHub did not say who shiprig acts as: {e}");
+                None
+            }
+        });
+    }
+    for &number in &needs.label_events {
+        let events = gh
+            .issue_events(repo, number)
+            .await
+            .with_context(|| format!("reading the events of #{number}"))?;
+        let prefix = config.labels.agent_prefix.to_ascii_lowercase();
+        let labelled = events
+            .iter()
+            .filter(|e| e.event == "labeled")
+            .filter(|e| {
+                e.label
+                    .as_ref()
+                    .is_some_and(|l| l.name.to_ascii_lowercase().starts_with(&prefix))
+            })
+            .max_by_key(|e| e.id)
+            .and_then(|e| Some((e.actor.clone()?.login, e.created_at)));
+        snapshot.claim_labels.insert(number, labelled);
     }
     for &number in &needs.blockers {
         let list = gh
@@ -136,6 +159,7 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
             .flat_map(markers)
             .collect();
         snapshot.markers.insert(number, markers);
+        snapshot.claims.insert(number, claim::records(&comments));
     }
     Ok(())
 }
@@ -220,22 +244,37 @@ pub fn markers(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Who last added `approved` to each issue and when, with that person's role (asked once each).
+/// Who last added `approved` to each issue and when, with that person's role (asked once
+/// each). One GraphQL request per 100 issues, whatever the repository's history; an issue whose
+/// approval is not among its latest 100 label events, or that GitHub would not show, is left
+/// out (the caller queues it after the known ones).
 async fn approvals(
     gh: &GitHub,
     repo: &Repo,
     approved: &str,
     wanted: &BTreeSet<u64>,
 ) -> anyhow::Result<BTreeMap<u64, Approval>> {
-    let events = if wanted.len() <= PER_ISSUE_EVENTS_LIMIT {
-        per_issue_approvals(gh, repo, approved, wanted).await?
-    } else {
-        repo_wide_approvals(gh, repo, approved, wanted).await?
+    let numbers: Vec<u64> = wanted.iter().copied().collect();
+    let labelings = match gh.labelings(repo, &numbers).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!("reading who approved {} issues: {e}", numbers.len());
+            BTreeMap::new()
+        }
     };
     let mut roles: BTreeMap<String, Option<Permission>> = BTreeMap::new();
     let mut found = BTreeMap::new();
-    for (number, event) in events {
-        let Some(actor) = event.actor.map(|a| a.login) else {
+    for (number, events) in labelings {
+        let latest = events
+            .into_iter()
+            .filter(|e| e.label.eq_ignore_ascii_case(approved))
+            .max_by_key(|e| e.at);
+        let Some(Labeling {
+            actor: Some(actor),
+            at,
+            ..
+        }) = latest
+        else {
             continue;
         };
         if !roles.contains_key(&actor) {
@@ -252,64 +291,11 @@ async fn approvals(
         found.insert(
             number,
             Approval {
-                at: event.created_at,
+                at,
                 actor,
                 permission,
             },
         );
     }
     Ok(found)
-}
-
-async fn per_issue_approvals(
-    gh: &GitHub,
-    repo: &Repo,
-    approved: &str,
-    wanted: &BTreeSet<u64>,
-) -> anyhow::Result<Vec<(u64, IssueEvent)>> {
-    let mut found = Vec::new();
-    for &number in wanted {
-        let events = gh
-            .issue_events(repo, number)
-            .await
-            .with_context(|| format!("reading the events of #{number}"))?;
-        if let Some(last) = events
-            .into_iter()
-            .filter(|e| e.is_labeled(approved))
-            .max_by_key(|e| e.id)
-        {
-            found.push((number, last));
-        }
-    }
-    Ok(found)
-}
-
-/// The repository's events come newest first, so the first `labeled approved` seen for an
-/// issue is its latest; reading stops once every wanted issue has one.
-async fn repo_wide_approvals(
-    gh: &GitHub,
-    repo: &Repo,
-    approved: &str,
-    wanted: &BTreeSet<u64>,
-) -> anyhow::Result<Vec<(u64, IssueEvent)>> {
-    let mut found: BTreeMap<u64, IssueEvent> = BTreeMap::new();
-    for page in 1..=MAX_EVENT_PAGES {
-        let events = gh
-            .repo_issue_events_page(repo, page)
-            .await
-            .context("reading the repository's issue events")?;
-        let last_page = events.len() < 100;
-        for event in events.into_iter().filter(|e| e.is_labeled(approved)) {
-            let Some(number) = event.issue.as_ref().map(|i| i.number) else {
-                continue;
-            };
-            if wanted.contains(&number) {
-                found.entry(number).or_insert(event);
-            }
-        }
-        if last_page || found.len() == wanted.len() {
-            break;
-        }
-    }
-    Ok(found.into_iter().collect())
 }

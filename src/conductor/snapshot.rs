@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::claim::ClaimRecord;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::Permission;
 use crate::github::Repo;
@@ -77,6 +78,16 @@ pub struct Snapshot {
     pub milestones: Vec<MilestoneState>,
     /// Approval facts, for the issues whose order mattered.
     pub approvals: BTreeMap<u64, Approval>,
+    /// Issues whose approval was looked up and could not be read: they are ordered after the
+    /// known ones by number, so an unreadable approval never holds the queue.
+    pub approvals_unknown: BTreeSet<u64>,
+    /// The current round's claim comments of claimed issues, where they were read.
+    pub claims: BTreeMap<u64, Vec<ClaimRecord>>,
+    /// Who added an issue's agent label and when, where the issue's events were read (a claim
+    /// whose comment never made it leaves only its labels).
+    pub claim_labels: BTreeMap<u64, Option<(String, DateTime<Utc>)>>,
+    /// The login shiprig acts as, when a decision needed it (`None` inside: GitHub would not say).
+    pub viewer: Option<Option<String>>,
     /// Full blocker lists, for the issues where the summary was not enough.
     pub blockers: BTreeMap<u64, Vec<Blocker>>,
     /// Issues whose comments were read, with the shiprig markers found in them.

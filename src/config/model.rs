@@ -200,6 +200,16 @@ pub struct ConductorConfig {
     pub request_budget: u32,
 }
 
+impl ConductorConfig {
+    /// The GitHub login an agent works as, where one is configured.
+    pub fn agent_login(&self, agent: &str) -> Option<String> {
+        self.agents
+            .iter()
+            .find(|a| a.name == agent)
+            .and_then(|a| a.login.clone())
+    }
+}
+
 impl Default for ConductorConfig {
     fn default() -> Self {
         Self {

@@ -63,9 +63,6 @@ fn login_of(world: &World, agent: &str) -> String {
     world
         .config
         .conductor
-        .agents
-        .iter()
-        .find(|a| a.name == agent)
-        .and_then(|a| a.login.clone())
+        .agent_login(agent)
         .unwrap_or_else(|| agent.to_string())
 }

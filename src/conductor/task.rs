@@ -1,0 +1,116 @@
+//! Sending an agent to a pull request, to fix its checks or to review it. The marker comment
+//! comes first, so a crash can never send an agent twice for one head; then the same lowest-id
+//! check as a claim settles two ticks at once; unclear answers are read back as for a claim.
+
+use anyhow::Context as _;
+
+use super::apply::Tick;
+use super::claim::{self, Claim};
+use super::settle::{self, Dispatch};
+use super::start::Outcome;
+use crate::agents::{Assignment, Task};
+
+/// What an agent is sent to do on a pull request.
+pub enum PullWork<'a> {
+    Fix {
+        fix: &'a crate::agents::Fix,
+        attempt: u32,
+    },
+    Review,
+}
+
+pub struct PullTask<'a> {
+    pub pull_request: u64,
+    pub issue: Option<u64>,
+    pub title: &'a str,
+    pub url: &'a str,
+    pub agent: &'a str,
+    pub head_sha: &'a str,
+    pub work: PullWork<'a>,
+}
+
+impl PullTask<'_> {
+    fn kind(&self) -> &'static str {
+        match self.work {
+            PullWork::Fix { .. } => "fix",
+            PullWork::Review => "review",
+        }
+    }
+
+    fn comment(&self, max_attempts: u32, token: &str) -> String {
+        let marker = claim::task_marker(self.kind(), self.agent, self.head_sha, token);
+        match &self.work {
+            PullWork::Fix { fix, attempt } => {
+                let checks: Vec<String> = fix
+                    .failing
+                    .iter()
+                    .map(|c| format!("- [{}]({})", c.name, c.url))
+                    .collect();
+                format!(
+                    "{marker}\n:wrench: **{}** is sent back to fix the failing checks (attempt {attempt} of {max_attempts}):\n{}",
+                    self.agent,
+                    checks.join("\n")
+                )
+            }
+            PullWork::Review => format!(
+                "{marker}\n:mag: **{}** is asked to review this pull request.",
+                self.agent
+            ),
+        }
+    }
+
+    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Outcome> {
+        let (gh, repo) = (tick.gh, tick.repo);
+        let token = claim::tick_token();
+        let body = self.comment(tick.config.conductor.max_fix_attempts, &token);
+        let mine = settle::post_marked(tick, self.pull_request, self.agent, &body, &token)
+            .await
+            .context("recording the request")?;
+        let comments = gh
+            .comments(repo, self.pull_request)
+            .await
+            .context("verifying the request")?;
+        let rivals = claim::task_claims(&comments, self.kind(), self.head_sha);
+        if let Some(rival) = claim::loses(&mine, &rivals, |_| true) {
+            let note = ":information_source: Another Conductor tick sent an agent first.";
+            settle::edit(tick, mine.comment_id, note).await;
+            return Ok(Outcome::Lost(format!(
+                "request {} came first",
+                rival.comment_id
+            )));
+        }
+        self.dispatch(tick, &mine).await
+    }
+
+    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Outcome> {
+        let task = match &self.work {
+            PullWork::Fix { fix, .. } => Task::Fix(fix),
+            PullWork::Review => Task::Review {
+                pull_request: self.pull_request,
+            },
+        };
+        let assignment = Assignment {
+            repo: tick.repo,
+            issue: self.issue.unwrap_or(self.pull_request),
+            agent: self.agent,
+            title: self.title,
+            body: "",
+            url: self.url,
+            task,
+            claim: mine.comment_id,
+        };
+        match settle::dispatch(tick, &assignment, mine.at).await {
+            Dispatch::Started(_) => Ok(Outcome::Dispatched),
+            Dispatch::NotStarted(e) => {
+                let note = format!(
+                    ":warning: Sending **{}** failed; the next tick tries again.",
+                    self.agent
+                );
+                settle::edit(tick, mine.comment_id, &note).await;
+                Err(e.context("dispatching"))
+            }
+            Dispatch::Unknown(e) => Err(e.context("dispatching")),
+            Dispatch::AgentFailed(reason) => Ok(Outcome::Failed(reason)),
+        }
+    }
+}
