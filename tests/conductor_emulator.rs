@@ -357,3 +357,105 @@ async fn two_ticks_at_once_never_double_claim_or_double_dispatch() {
         );
     }
 }
+
+const FIVE_AGENTS: &str = r#"version: 1
+approvers: {min_permission: maintain}
+conductor:
+  agents: [{name: a1}, {name: a2}, {name: a3}, {name: a4}, {name: a5}]
+  dispatch:
+    github_actions: {workflow: shiprig-agent.yml, ref: main}
+"#;
+
+/// The issues the tick started, in the order it gave them to agents.
+fn started(report: &conductor::TickReport) -> Vec<u64> {
+    report
+        .applied
+        .as_ref()
+        .unwrap()
+        .done
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Start { issue, .. } => Some(*issue),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `approved` issues, approved newest number first, one minute apart.
+fn approve_in_reverse(world: &World, numbers: std::ops::RangeInclusive<u64>) {
+    let full = world.full_name();
+    for n in numbers.clone() {
+        world
+            .emulator
+            .model()
+            .create_issue(&full, &format!("Feature {n}"), "", &[], "maya");
+    }
+    for n in numbers.rev() {
+        world.pass(1);
+        world
+            .emulator
+            .model()
+            .add_label(&full, n, "approved", "maya");
+    }
+}
+
+#[tokio::test]
+async fn approvals_behind_four_thousand_newer_events_still_dispatch_on_the_first_tick() {
+    let mut world = World::new().await.unwrap();
+    world.config = shiprig::config::Config::from_yaml("five", FIVE_AGENTS).unwrap();
+    approve_in_reverse(&world, 1..=60);
+    let full = world.full_name();
+    {
+        let mut model = world.emulator.model();
+        for n in 61..=460 {
+            model.create_issue(&full, &format!("Other {n}"), "", &[], "maya");
+            for round in 0..10 {
+                model.add_label(&full, n, &format!("triage-{round}"), "maya");
+            }
+        }
+    }
+    let first = tick(&world).await;
+    assert_eq!(
+        started(&first),
+        vec![60, 59, 58, 57, 56],
+        "oldest approval first"
+    );
+    println!(
+        "busy history (60 approved, 4,000 newer events): first tick {} requests ({} writes)",
+        first.requests.total(),
+        first.requests.writes
+    );
+    assert!(first.requests.reads <= 30, "{:?}", first.requests);
+}
+
+#[tokio::test]
+async fn five_thousand_approved_issues_dispatch_on_the_first_tick() {
+    let mut world = World::new().await.unwrap();
+    world.config = shiprig::config::Config::from_yaml("five", FIVE_AGENTS).unwrap();
+    let full = world.full_name();
+    {
+        let mut model = world.emulator.model();
+        for n in 1..=5000 {
+            model.create_issue(&full, &format!("Feature {n}"), "", &[], "maya");
+        }
+        // The last five are the oldest approvals; the rest follow in number order.
+        for n in (4996..=5000).chain(1..=4995) {
+            model.add_label(&full, n, "approved", "maya");
+            model.advance(chrono::Duration::seconds(1));
+        }
+    }
+    let first = tick(&world).await;
+    assert_eq!(started(&first), vec![4996, 4997, 4998, 4999, 5000]);
+    let graphql = world
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .count();
+    assert_eq!(graphql, 50, "one GraphQL request per 100 approved issues");
+    println!(
+        "5,000 approved issues: first tick {} requests ({} writes)",
+        first.requests.total(),
+        first.requests.writes
+    );
+}

@@ -6,6 +6,8 @@
 //! the test unless `shiprig::emulator::UNDOCUMENTED_ROUTES` lists it with its reason.
 
 mod emulator_support;
+#[path = "conformance/graphql.rs"]
+mod graphql;
 #[path = "conformance/issues.rs"]
 mod issues;
 #[path = "conformance/pulls.rs"]
@@ -73,6 +75,7 @@ async fn every_route_answers_in_github_shapes() {
     let jwt = app_jwt(&emu, 77);
     pulls::app(&mut c, &emu, &jwt).await;
     pulls::errors(&mut c, &api, &emu).await;
+    graphql::run(&mut c, &api).await;
     report(&c);
 }
 

@@ -43,10 +43,10 @@ impl Failure<'_> {
              Remove the `{}` label to put it back in the queue.",
             self.agent, self.reason, self.url, labels.agent_failed
         );
-        if let Err(e) = gh.create_comment(repo, self.issue, &body).await {
-            if !(e.is_unclear() && self.reported(tick).await?) {
-                return Err(e.into());
-            }
+        if let Err(e) = gh.create_comment(repo, self.issue, &body).await
+            && !(e.is_unclear() && self.reported(tick).await?)
+        {
+            return Err(e.into());
         }
         let event = Event::AgentFailed {
             repo: repo.to_string(),

@@ -98,6 +98,17 @@ impl World {
         })
     }
 
+    /// The Conductor's client with another per-request timeout (answers that come too late).
+    pub fn set_timeout(&mut self, timeout: std::time::Duration) -> anyhow::Result<()> {
+        let mut options = ClientOptions::new(
+            self.emulator.url(),
+            Credentials::Token(Secret::new(CONDUCTOR_TOKEN)),
+        );
+        options.timeout = timeout;
+        self.gh = GitHub::with_clock(options, Arc::new(self.clock.clone()))?.for_repo(&self.repo);
+        Ok(())
+    }
+
     pub fn full_name(&self) -> String {
         self.repo.to_string()
     }

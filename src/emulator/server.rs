@@ -20,6 +20,8 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // Answers go out at once, as from GitHub's front end (no Nagle delay on loopback).
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         conns.spawn(async move {
             let io = hyper_util::rt::TokioIo::new(stream);
