@@ -1,5 +1,6 @@
-//! Requests and wall time of a Conductor tick at rest, for 10, 100 and 1,000 approved issues
-//! (300 dependency edges at 1,000, scaled down below), 5 agents, against the emulator.
+//! Requests and wall time of a Conductor tick at rest, for 10, 100, 1,000 and 5,000 approved
+//! issues (300 dependency edges per 1,000), 5 agents, against the emulator; and the first tick
+//! of a busy repository whose approvals sit behind 4,000 newer issue events.
 //! Run with `cargo bench --bench conductor_tick`; it prints its figures.
 
 use std::time::{Duration, Instant};
@@ -43,7 +44,7 @@ async fn world(issues: u64, edges: u64) -> World {
         }
         let mut rng = Lcg(42);
         let mut added = 0;
-        while added < edges {
+        while added < edges && issues > 1 {
             let blocked = 2 + rng.next(issues - 1);
             let blocker = 1 + rng.next(blocked - 1);
             if blocker != blocked {
@@ -102,6 +103,38 @@ async fn measure(issues: u64, edges: u64) {
     );
 }
 
+/// 60 approved issues, then 400 other issues labelled ten times each: the approvals are 4,000
+/// events back in the repository's event list.
+async fn busy_history() {
+    let world = world(60, 0).await;
+    let full = world.full_name();
+    {
+        let mut model = world.emulator.model();
+        for n in 61..=460 {
+            model.create_issue(&full, &format!("Other {n}"), "", &[], PRODUCT_PERSON);
+            for round in 0..10 {
+                model.add_label(&full, n, &format!("triage-{round}"), PRODUCT_PERSON);
+            }
+        }
+    }
+    let first = tick(&world).await;
+    let starts = first
+        .plan
+        .effects
+        .iter()
+        .filter(|e| matches!(e, conductor::Effect::Start { .. }))
+        .count();
+    let quiet = tick(&world).await;
+    println!(
+        "busy history: 60 approved issues behind 4,000 newer events, 5 agents | first tick: {:>3} \
+         requests ({} writes), {starts} agents started | next tick: {} requests, {} writes",
+        first.requests.total(),
+        first.requests.writes,
+        quiet.requests.total(),
+        quiet.requests.writes,
+    );
+}
+
 fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -109,8 +142,9 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        for (issues, edges) in [(10, 3), (100, 30), (1000, 300)] {
+        for (issues, edges) in [(10, 3), (100, 30), (1000, 300), (5000, 1500)] {
             measure(issues, edges).await;
         }
+        busy_history().await;
     });
 }

@@ -570,3 +570,37 @@ async fn a_review_agent_reviews_other_agents_pull_requests_never_its_own() {
         .count();
     assert_eq!(again, 1, "one review per head");
 }
+
+#[tokio::test]
+async fn a_job_whose_creation_answer_was_lost_is_found_by_its_name_never_created_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (world, cluster, backend) = kubernetes_world(dir.path()).await;
+    world.seed_design_example();
+    cluster.lose_next_creates(2);
+    let first = tick_with(&world, Some(&backend)).await;
+    let applied = first.applied.as_ref().unwrap();
+    assert!(applied.failed.is_empty(), "{:?}", applied.failed);
+    for _ in 0..3 {
+        world.pass(5);
+        tick_with(&world, Some(&backend)).await;
+    }
+    let jobs = cluster.jobs();
+    assert_eq!(jobs.len(), 2, "one Job per claim, none twice");
+    let creates = cluster
+        .requests()
+        .iter()
+        .filter(|(method, _)| method == "POST")
+        .count();
+    assert_eq!(
+        creates, 2,
+        "a lost answer is settled by reading the Job back"
+    );
+    for issue in [1, 2] {
+        assert!(labels(&world, issue).contains("in-progress"));
+        let claim = comments(&world, issue)
+            .into_iter()
+            .find(|c| c.contains("<!-- shiprig:claim"))
+            .unwrap();
+        assert!(claim.contains("started=1"), "{claim}");
+    }
+}

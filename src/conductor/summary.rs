@@ -16,6 +16,9 @@ pub fn markdown(report: &TickReport) -> String {
         escape_md(&report.repository)
     );
     let _ = writeln!(out, "{}\n", headline(report));
+    for note in &report.plan.notes {
+        let _ = writeln!(out, "> {}\n", escape_md(note));
+    }
     queue_table(&mut out, &report.plan);
     for milestone in &report.snapshot.milestones {
         let members: Vec<u64> = report

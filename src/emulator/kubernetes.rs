@@ -25,6 +25,8 @@ struct Cluster {
     now: Option<chrono::DateTime<chrono::Utc>>,
     /// Leases by (namespace, name), with the field manager owning each `spec` field.
     leases: BTreeMap<(String, String), (Value, BTreeMap<String, String>)>,
+    /// Job creations still to apply and then answer with a gateway error (the answer is lost).
+    lose_creates: usize,
 }
 
 type Shared = Arc<Mutex<Cluster>>;
@@ -106,6 +108,11 @@ impl FakeKubernetes {
     /// Every request as (method, path).
     pub fn requests(&self) -> Vec<(String, String)> {
         self.lock().log.clone()
+    }
+
+    /// Create the next `count` Jobs, then lose each answer behind a 502 from the load balancer.
+    pub fn lose_next_creates(&self, count: usize) {
+        self.lock().lose_creates = count;
     }
 
     /// Mark a Job failed the way the Job controller does.
@@ -205,6 +212,16 @@ async fn create_job(
     );
     body["status"] = json!({"active": 1});
     cluster.jobs.insert(key, body.clone());
+    if cluster.lose_creates > 0 {
+        cluster.lose_creates -= 1;
+        let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        return (
+            StatusCode::BAD_GATEWAY,
+            [("content-type", "text/html")],
+            page,
+        )
+            .into_response();
+    }
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
