@@ -592,3 +592,74 @@ async fn the_service_loop_over_two_repositories_converges_after_every_lost_answe
     }
     println!("service lost-answer cases run: {cases}");
 }
+
+/// A deterministic pseudo-random sequence for fault patterns.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+#[tokio::test]
+async fn one_request_in_ten_failing_over_eight_ticks_leaves_no_claim_without_its_agent() {
+    let mut total_faulted = 0;
+    for seed in 0..12u64 {
+        let world = seed_world().await;
+        let mut rng = Lcg(seed);
+        let mut injected = Vec::new();
+        for n in 1..=600u64 {
+            if rng.next(10) == 0 {
+                injected.push(n);
+                let kind = KINDS[rng.next(KINDS.len() as u64) as usize];
+                let any = match kind {
+                    Kind::Before500 => Fault::status(None, "/**", 502),
+                    Kind::BeforeHtml502 => Fault::bad_gateway(None, "/**"),
+                    Kind::BeforeReset => Fault::drop_connection(None, "/**"),
+                    Kind::AfterHtml502 => Fault::lose_answer(None, "/**", Lost::BadGateway),
+                    Kind::AfterTruncated => Fault::lose_answer(None, "/**", Lost::Truncated),
+                    Kind::AfterReset => Fault::lose_answer(None, "/**", Lost::Reset),
+                    Kind::AfterLate => Fault::lose_answer(None, "/**", Lost::Late(TIMEOUT * 2)),
+                };
+                world.emulator.inject(any.nth(n));
+            }
+        }
+        for _ in 0..8 {
+            let notifier = &world.notifier;
+            let tick = Tick {
+                gh: &world.gh,
+                repo: &world.repo,
+                config: &world.config,
+                notifier,
+                product: None,
+                backend: None,
+            };
+            // A tick may fail outright when a read gives up; the next one goes on.
+            let _ = conductor::tick(&tick, world.clock.now(), false).await;
+            world.pass(5);
+        }
+        let sent = world.emulator.requests().len() as u64;
+        let faulted = injected.iter().filter(|n| **n <= sent).count();
+        assert!(faulted >= 1, "seed {seed}: none of {sent} requests faulted");
+        total_faulted += faulted;
+        world.emulator.clear_faults();
+        for _ in 0..3 {
+            tick(&world).await;
+            world.pass(5);
+        }
+        let state = end_state(&world, 4);
+        assert_sound(&state, &format!("10% faults, seed {seed}"));
+        assert_eq!(
+            state.dispatches,
+            BTreeMap::from([(1, 1), (2, 1)]),
+            "seed {seed}: #1 and #2 each have their one agent"
+        );
+    }
+    println!("requests faulted over 12 seeds: {total_faulted}");
+    assert!(total_faulted >= 40, "{total_faulted}");
+}
