@@ -354,8 +354,9 @@ async fn metrics_are_prometheus_text_and_healthz_answers() {
             .await
         {
             text = response.text().await.unwrap();
+            // The first loop is over once the last of the three repositories has ticked.
             if text.contains("shiprig_last_successful_tick_timestamp_seconds")
-                && text.contains("result=\"ok\"")
+                && text.contains("repository=\"acme/infra\",result=\"ok\"")
             {
                 break;
             }
