@@ -340,3 +340,111 @@ async fn doctor_says_when_it_cannot_read_the_protection_and_bootstrap_fails_as_o
         "a failed read leaves the repository untouched"
     );
 }
+
+/// Commits every file under `dir` to main, as `git add . && git commit && git push` would.
+fn commit_dir(emu: &Emulator, dir: &std::path::Path, message: &str) {
+    fn walk(root: &std::path::Path, at: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(at).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    emu.model().set_files(REPO, "main", &pairs, message);
+}
+
+fn local(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        .args(args)
+        .env_clear()
+        .output()
+        .unwrap()
+}
+
+/// Each fix doctor names, run as written in a scratch repository, closes the gap it names.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_fix_doctor_names_closes_its_gap() {
+    let emu = admin_seeded().await;
+    import_action(&emu);
+    let areas = |report: &Value| -> Vec<String> {
+        gaps(report)
+            .iter()
+            .map(|g| g.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(
+        areas(&report),
+        [
+            "config",
+            "labels",
+            "protection",
+            "codeowners",
+            "workflows",
+            "workflows",
+            "workflows",
+            "workflows"
+        ]
+    );
+
+    // "run `shiprig init --phase 1` … and commit": config and workflows.
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().to_str().unwrap();
+    assert_eq!(
+        local(&["init", "--phase", "1", "--dir", root])
+            .status
+            .code(),
+        Some(0)
+    );
+    // "run `shiprig codeowners` … and commit .github/CODEOWNERS".
+    assert_eq!(local(&["codeowners", "--dir", root]).status.code(), Some(0));
+    commit_dir(&emu, scratch.path(), "ci: set up shiprig");
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(areas(&report), ["labels", "protection"], "{report:#}");
+
+    // "run `shiprig labels sync`", then "run `shiprig bootstrap`".
+    assert_eq!(
+        shiprig(&emu, &["labels", "sync"]).await.status.code(),
+        Some(0)
+    );
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(areas(&report), ["protection"]);
+    assert_eq!(shiprig(&emu, &["bootstrap"]).await.status.code(), Some(0));
+    let done = shiprig(&emu, &["doctor"]).await;
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done.stdout));
+
+    // A pin to a commit the action's repository does not have is named, with its fix.
+    let workflow = emu
+        .model()
+        .file_at(REPO, "main", ".github/workflows/shiprig-gate.yml")
+        .unwrap();
+    let pin = format!("@{}", shiprig::build_info::COMMIT);
+    assert!(workflow.contains(&pin), "{workflow}");
+    let broken = workflow.replace(&pin, &format!("@{}", "0".repeat(40)));
+    emu.model()
+        .set_file(REPO, "main", ".github/workflows/shiprig-gate.yml", &broken);
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    let found = gaps(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("does not resolve"), "{}", found[0]);
+    assert!(
+        report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("shiprig init")
+    );
+}
