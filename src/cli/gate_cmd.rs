@@ -125,9 +125,20 @@ async fn tell_human_needed(
     let Some(verdict) = &report.verdict else {
         return;
     };
-    let config = match env::load_config(None, gh, repo).await {
-        Ok(config) => config,
-        Err(e) => return tracing::warn!("no Slack message: reading the config: {e:#}"),
+    let Ok(pull) = gh.pull(repo, report.event.number).await else {
+        return tracing::warn!("no Slack message: the pull request could not be read");
+    };
+    // Slack's settings come from where the gate's rules came from: the base.
+    let config = match gh
+        .file_text(repo, gate::CONFIG_PATH, Some(&pull.base.sha))
+        .await
+    {
+        Ok(Some(text)) => match Config::from_yaml(gate::CONFIG_PATH, &text) {
+            Ok(config) => config,
+            Err(e) => return tracing::warn!("no Slack message: {e}"),
+        },
+        Ok(None) => return,
+        Err(e) => return tracing::warn!("no Slack message: reading the config: {e}"),
     };
     let label = &config.labels.human_gate;
     if !report
@@ -142,7 +153,6 @@ async fn tell_human_needed(
         Ok(notifier) => notifier,
         Err(e) => return tracing::warn!("no Slack message: {e:#}"),
     };
-    let pull = gh.pull(repo, report.event.number).await.ok();
     let waiting = verdict.gated.iter().filter(|g| !g.satisfied());
     let mut approvers: Vec<String> = waiting.clone().flat_map(|g| g.owners.clone()).collect();
     approvers.sort();
@@ -151,8 +161,8 @@ async fn tell_human_needed(
         .tell(Event::HumanReviewNeeded {
             repo: repo.to_string(),
             number: report.event.number,
-            title: pull.as_ref().map(|p| p.title.clone()).unwrap_or_default(),
-            url: pull.map(|p| p.html_url).unwrap_or_default(),
+            title: pull.title,
+            url: pull.html_url,
             categories: waiting.map(|g| g.category.clone()).collect(),
             approvers,
         })
