@@ -339,3 +339,71 @@ fn every_command_the_readme_and_doctor_suggest_exists() {
         );
     }
 }
+
+/// "Critical issue filed" comes with the `labeled` event that makes approved work critical:
+/// once, and never from a scheduled tick or another label's event.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_critical_issue_is_told_once_by_the_event_that_files_it() {
+    let rig =
+        Rig::new("version: 1\nnotify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\n").await;
+    let issue = {
+        let mut m = rig.emu.model();
+        let n = m.create_issue(REPO, "Checkout crashes on an empty cart", "", &[], "mia");
+        m.add_label(REPO, n, "approved", "mia");
+        m.add_label(REPO, n, "critical", "mia");
+        n
+    };
+    let (_, current) = rig
+        .api("GET", &format!("/repos/{REPO}/issues/{issue}"), Value::Null)
+        .await;
+    let event = |label: &str| {
+        let mut payload: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{ROOT}/tests/fixtures/github/webhook-examples.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        payload = payload
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == "issues")
+            .unwrap()["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "labeled")
+            .unwrap()
+            .clone();
+        payload["issue"] = current.clone();
+        payload["label"]["name"] = json!(label);
+        let path = rig.dir.path().join(format!("labeled-{label}.json"));
+        std::fs::write(&path, payload.to_string()).unwrap();
+        path.display().to_string()
+    };
+    let critical = event("critical");
+    let bug = event("bug");
+    for path in [&critical, &bug] {
+        let out = rig
+            .run(
+                &["conductor", "tick"],
+                &[("GITHUB_EVENT_NAME", "issues"), ("GITHUB_EVENT_PATH", path)],
+            )
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    }
+    let out = rig.run(&["conductor", "tick"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let texts = rig.slack.texts();
+    let filed: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.contains("Critical issue filed"))
+        .collect();
+    assert_eq!(filed.len(), 1, "{texts:#?}");
+    assert!(
+        filed[0].contains("Checkout crashes on an empty cart"),
+        "{}",
+        filed[0]
+    );
+}
