@@ -232,10 +232,18 @@ async fn the_installed_workflows_take_a_plan_to_production() {
     review["review"]["user"]["login"] = json!("alice");
     review["review"]["commit_id"] = json!(head);
     review["review"]["state"] = json!("approved");
+    // Both workflows start on the review; the merge must not depend on the gate's run being
+    // first, so here it goes first.
+    actions.workflows.reverse();
     let ran = actions.deliver(&rig.emu, "pull_request_review", &review);
+    actions.workflows.reverse();
     assert_eq!(
         commands(&ran),
-        ["shiprig-gate.yml: gate", "shiprig-merge.yml: merge"]
+        [
+            "shiprig-merge.yml: gate",
+            "shiprig-merge.yml: merge",
+            "shiprig-gate.yml: gate"
+        ]
     );
     assert!(
         ran[0].outputs.contains("verdict=ok\n"),

@@ -94,7 +94,12 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
         ("workflows-templates/lifecycle.yml", &["lifecycle:issues"]),
         (
             "workflows-templates/merge.yml",
-            &["merge:contents", "merge:pull-requests"],
+            &[
+                "merge:checks",
+                "merge:contents",
+                "merge:issues",
+                "merge:pull-requests",
+            ],
         ),
         ("workflows-templates/commits.yml", &[]),
         (

@@ -136,6 +136,11 @@ impl Actions {
                 if !uses.split('@').next().unwrap_or("").ends_with("/shiprig") {
                     continue;
                 }
+                if let Some(condition) = step["if"].as_str()
+                    && !step_if(condition, event)
+                {
+                    continue;
+                }
                 let run = self.run_step(file, id, step, &token, event, &event_path, payload);
                 let failed = run.code != Some(0);
                 ran.push(run.clone());
@@ -262,6 +267,16 @@ impl Actions {
             ),
         }
     }
+}
+
+/// The one kind of step condition shiprig's workflows use: `github.event_name == 'NAME'`.
+fn step_if(condition: &str, event: &str) -> bool {
+    let wanted = condition
+        .trim()
+        .strip_prefix("github.event_name == '")
+        .and_then(|rest| rest.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("a step condition the runner does not know: {condition}"));
+    wanted == event
 }
 
 fn needs_of(job: &Value) -> Vec<&str> {
