@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use pipeline_support::{HOOK_SECRET, REPO, Rig, start_app};
 use serde_json::{Value, json};
 use shiprig::emulator::{Permission, ReviewState, UserKind};
+use shiprig::setup::templates;
 use workflow_support::runner::{Actions, example};
 
 const APP_ID: u64 = 77;
@@ -128,6 +129,34 @@ fn commands(ran: &[workflow_support::runner::StepRun]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_installed_workflows_take_a_plan_to_production() {
+    story(None).await;
+}
+
+/// The same story through `workflows-templates/` as written (under the names `init` gives
+/// them; only their placeholder pin differs from what `init` writes).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_templates_as_written_take_a_plan_to_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let phase_3 = [
+        templates::GATE,
+        templates::LIFECYCLE,
+        templates::MERGE,
+        templates::COMMITS,
+        templates::DEPLOY,
+        templates::RELEASE,
+        templates::MONITOR,
+        templates::CONDUCTOR,
+        templates::AGENT,
+    ];
+    for (path, text) in phase_3 {
+        let name = path.rsplit('/').next().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    story(Some(dir.path())).await;
+}
+
+/// The story, with the workflows `init --phase 3` wrote, or the ones in `workflows`.
+async fn story(workflows: Option<&std::path::Path>) {
     let started = std::time::Instant::now();
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
     let config = config(&app);
@@ -146,8 +175,9 @@ async fn the_installed_workflows_take_a_plan_to_production() {
         m.add_installation(APP_ID, "acme");
     }
     let installed = install(&rig, &config);
+    let installed_workflows = installed.path().join(".github/workflows");
     let mut actions = Actions::from_dir(
-        &installed.path().join(".github/workflows"),
+        workflows.unwrap_or(&installed_workflows),
         REPO,
         &rig.emu,
         rig.dir.path(),
