@@ -141,7 +141,15 @@ impl Actions {
                 {
                     continue;
                 }
+                let seen = emu.requests().len();
                 let run = self.run_step(file, id, step, &token, event, &event_path, payload);
+                let beyond = beyond_permissions(&job["permissions"], &emu.requests()[seen..]);
+                assert!(
+                    beyond.is_empty(),
+                    "{} needs permissions its job does not grant:\n  {}",
+                    run.at(),
+                    beyond.join("\n  ")
+                );
                 let failed = run.code != Some(0);
                 ran.push(run.clone());
                 self.ran.push(run.clone());
@@ -267,6 +275,73 @@ impl Actions {
             ),
         }
     }
+}
+
+/// The permission scope a request of the Actions token needs, as GitHub documents it per
+/// endpoint (metadata needs none); `None` for what every token may do.
+fn scope(method: &str, path: &str) -> Option<(&'static str, bool)> {
+    let write = method != "GET";
+    let has = |part: &str| path.contains(part);
+    let scope = if has("/pulls/") && path.ends_with("/merge") {
+        "contents"
+    } else if has("/pulls") {
+        "pull-requests"
+    } else if has("/check-runs") || has("/check-suites") {
+        "checks"
+    } else if has("/statuses/") || path.ends_with("/status") {
+        "statuses"
+    } else if has("/deployments") {
+        "deployments"
+    } else if has("/actions/") {
+        "actions"
+    } else if has("/issues") || has("/labels") || has("/milestones") {
+        "issues"
+    } else if has("/contents/")
+        || has("/git/")
+        || has("/compare/")
+        || has("/commits")
+        || has("/tags")
+        || has("/releases")
+        || has("/rules/")
+        || has("/branches/")
+    {
+        "contents"
+    } else {
+        return None;
+    };
+    Some((scope, write))
+}
+
+/// Each request of the Actions token that the job's `permissions:` do not allow.
+fn beyond_permissions(
+    granted: &Value,
+    requests: &[shiprig::emulator::LoggedRequest],
+) -> Vec<String> {
+    let allows = |scope: &str, write: bool| match granted[scope].as_str() {
+        Some("write") => true,
+        Some("read") => !write,
+        _ => false,
+    };
+    let mut beyond: Vec<String> = requests
+        .iter()
+        .filter(|r| r.actor.as_deref() == Some(ACTIONS_BOT))
+        .filter_map(|r| {
+            let (scope, write) = scope(&r.method, &r.path)?;
+            // Labels and comments on a pull request go through the issues API, which takes
+            // either scope.
+            let pull_scope = scope == "issues" && allows("pull-requests", write);
+            (!allows(scope, write) && !pull_scope).then(|| {
+                format!(
+                    "{} {} needs `{scope}: {}`",
+                    r.method,
+                    r.path,
+                    if write { "write" } else { "read" }
+                )
+            })
+        })
+        .collect();
+    beyond.dedup();
+    beyond
 }
 
 /// The one kind of step condition shiprig's workflows use: `github.event_name == 'NAME'`.
