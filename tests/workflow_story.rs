@@ -317,8 +317,16 @@ async fn story(workflows: Option<&std::path::Path>) {
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
     assert_eq!(rig.labels(issue), ["approved", "done"]);
 
-    // The next scheduled tick closes the finished milestone.
-    actions.deliver(&rig.emu, "schedule", &json!({"schedule": "2-59/5 * * * *"}));
+    // The next schedule: the tick closes the finished milestone; the monitor finds
+    // production up, as it was, and says nothing.
+    let ran = actions.deliver(&rig.emu, "schedule", &json!({"schedule": "2-59/5 * * * *"}));
+    assert_eq!(
+        commands(&ran),
+        [
+            "shiprig-conductor.yml: conductor tick",
+            "shiprig-monitor.yml: smoke production"
+        ]
+    );
     assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
 
     // Slack heard each step once, in order.
