@@ -128,9 +128,47 @@ fn demo_prints_rounds_and_json() {
         shown.contains("milestone \"AI Chat Widget\" closed"),
         "{shown}"
     );
+    assert!(
+        shown.contains("=== Scenario 3: pipeline ===")
+            && shown.contains("needs a human review: `auth`")
+            && shown.contains("#2: merged")
+            && shown.contains("published v0.1.0")
+            && shown.contains("Smoke tests passed on production")
+            && shown.contains("#1 is labelled: approved, done"),
+        "{shown}"
+    );
+    let started = std::time::Instant::now();
     let out = shiprig(&["--json", "demo"], &[]);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_secs(5),
+        "the whole demo took {elapsed:?}"
+    );
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value["scenarios"].as_array().map(Vec::len), Some(2));
+    let scenarios = value["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 3);
+    let steps = scenarios[2]["steps"].as_array().unwrap();
+    let codes: Vec<(String, Option<i64>)> = steps
+        .iter()
+        .filter(|s| s["command"] != "")
+        .map(|s| {
+            (
+                s["command"].as_str().unwrap().to_string(),
+                s["exit_code"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes[1],
+        ("shiprig gate --pr 2".to_string(), Some(1)),
+        "waits for a human"
+    );
+    let others_ok = codes
+        .iter()
+        .enumerate()
+        .all(|(i, (_, code))| i == 1 || *code == Some(0));
+    assert!(others_ok, "{codes:?}");
+    assert_eq!(codes.len(), 12, "{codes:?}");
 }
 
 const TOKEN: &str = "ghs_cli_test_secret_token_value";

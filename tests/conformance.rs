@@ -1,7 +1,8 @@
 //! Conformance: every route the emulator serves answers in GitHub's shapes.
 //!
 //! Seeds a small world, sends real HTTP requests to each route, and validates each response
-//! body against the matching operation and status in `shared/github-openapi-subset.json`
+//! body against the matching operation and status in `tests/fixtures/github/openapi-subset.json`
+//! (cut from GitHub's full description by `scripts/vendor-github.py`)
 //! (OpenAPI 3.0, rewritten to JSON Schema). A served route the subset does not describe fails
 //! the test unless `shiprig::emulator::UNDOCUMENTED_ROUTES` lists it with its reason.
 
@@ -14,6 +15,8 @@ mod issues;
 mod pulls;
 #[path = "conformance/repos.rs"]
 mod repos;
+#[path = "conformance/requests.rs"]
+mod requests;
 #[path = "conformance/spec.rs"]
 mod spec;
 
@@ -29,6 +32,10 @@ fn seed(emu: &Emulator) {
     m.add_user("rita", UserKind::User);
     m.set_permission(REPO, "rita", Permission::Write);
     m.add_token("ghp_rita", "rita");
+    m.add_user("ada", UserKind::User);
+    m.set_permission(REPO, "ada", Permission::Admin);
+    m.add_token("ghp_ada", "ada");
+    m.require_checks_by_ruleset(REPO, "main", &["ci/build"]);
     let agent = "name: agent\nrun-name: \"agent ${{ inputs.agent }} on #${{ inputs.issue }}\"\non: workflow_dispatch\n";
     m.set_file(REPO, "main", ".github/workflows/shiprig-agent.yml", agent);
     m.set_file(REPO, "main", "CODEOWNERS", "* @mia @ghost\n");
@@ -65,11 +72,13 @@ async fn every_route_answers_in_github_shapes() {
     let mut c = Checker {
         spec: Spec::load(),
         exercised: BTreeSet::new(),
+        mismatches: Vec::new(),
     };
     let api = Api::new(&emu, Some(TOKEN));
     let rita = Api::new(&emu, Some("ghp_rita"));
+    let ada = Api::new(&emu, Some("ghp_ada"));
     issues::run(&mut c, &api).await;
-    repos::run(&mut c, &api).await;
+    repos::run(&mut c, &api, &ada).await;
     pulls::run(&mut c, &api, &rita).await;
     pulls::ci(&mut c, &api).await;
     let jwt = app_jwt(&emu, 77);
@@ -81,6 +90,7 @@ async fn every_route_answers_in_github_shapes() {
 
 /// Checks the served routes against the subset and prints coverage.
 fn report(c: &Checker) {
+    assert!(c.mismatches.is_empty(), "{}", c.mismatches.join("\n"));
     let ops = c.spec.operations();
     for (m, p) in served_routes() {
         let listed = UNDOCUMENTED_ROUTES

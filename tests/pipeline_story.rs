@@ -5,7 +5,12 @@
 //! `shiprig gate` is not part of this branch: the story posts the `shiprig/human-gate` check
 //! run on the head SHA the way the gate does.
 
+mod emulator_support;
 mod pipeline_support;
+#[path = "conformance/requests.rs"]
+mod requests;
+#[path = "conformance/spec.rs"]
+mod spec;
 
 use std::sync::{Arc, Mutex};
 
@@ -132,13 +137,14 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
     rig.emu
         .model()
         .add_review(REPO, pull, "rig-reviewer", ReviewState::Approved, "LGTM");
-    rig.emu.clear_requests();
+    let before_merge = rig.emu.requests().len();
     let merged = ok(&rig, &["merge", "--pr", &pr], &[]).await;
     assert!(merged.contains("merged"), "{merged}");
     let put: Vec<Value> = rig
         .emu
         .writes()
         .into_iter()
+        .skip_while(|w| (w.seq as usize) <= before_merge)
         .filter(|w| w.path.ends_with("/merge"))
         .filter_map(|w| w.body)
         .collect();
@@ -175,14 +181,28 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
     );
     rig.emu.model().merge_pull(REPO, pull + 1, "mia");
 
-    // Published: tag, release, done.
+    // Published on the push to production: the merged release PR is found from the commit.
     let release_pr = (pull + 1).to_string();
-    ok(
+    let pushed = rig.emu.model().branch_sha(REPO, "production").unwrap();
+    let event = rig.dir.path().join("push.json");
+    std::fs::write(
+        &event,
+        json!({"ref": "refs/heads/production", "after": pushed}).to_string(),
+    )
+    .unwrap();
+    let event = event.display().to_string();
+    let published = ok(
         &rig,
-        &["release", "publish", "--pr", &release_pr],
-        &[actions[0]],
+        &["release", "publish"],
+        &[
+            actions[0],
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_EVENT_PATH", &event),
+            ("GITHUB_SHA", &pushed),
+        ],
     )
     .await;
+    assert!(published.contains("published v0.1.0"), "{published}");
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
     assert!(rig.emu.model().refs(REPO).contains_key("refs/tags/v0.1.0"));
     assert!(
@@ -206,6 +226,7 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
     let short = &main[..7];
     let expected = [
         "agent-1* started on acme/widgets #1".to_string(),
+        "Pull request acme/widgets #2".to_string(),
         format!("acme/widgets deployed `{short}` to *staging*"),
         format!("Smoke tests passed on *staging* in acme/widgets at `{short}`"),
         "acme/widgets released <".to_string(),
@@ -217,6 +238,22 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
             "{text:?} should contain {want:?}"
         );
     }
-    assert!(texts[3].contains("|v0.1.0> — shipped #1"), "{}", texts[3]);
+    assert!(texts[4].contains("|v0.1.0> — shipped #1"), "{}", texts[4]);
+    assert!(
+        texts[1].contains("by *agent-1* (closes #1)"),
+        "{}",
+        texts[1]
+    );
     let _ = BOT;
+
+    // Every request shiprig sent is one GitHub's description accepts.
+    let shiprig_requests: Vec<_> = rig
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.actor.as_deref() == Some(BOT))
+        .collect();
+    assert!(shiprig_requests.len() > 50, "{}", shiprig_requests.len());
+    let problems = requests::check_log(&spec::Spec::load(), &shiprig_requests);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

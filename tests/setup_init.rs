@@ -42,7 +42,7 @@ fn files_under(root: &Path) -> Vec<String> {
 
 #[test]
 fn each_phase_writes_valid_config_and_safe_workflows() {
-    let expected_workflows = [0, 3, 5, 5, 5];
+    let expected_workflows = [0, 5, 7, 7, 7];
     for phase in 1..=4u8 {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_str().unwrap();

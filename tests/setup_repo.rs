@@ -28,6 +28,15 @@ async fn shiprig(emu: &Emulator, args: &[&str]) -> Output {
     out
 }
 
+/// The seeded world with `mia` as an admin: bootstrap and doctor read and write classic branch
+/// protection, which GitHub shows only to admins.
+async fn admin_seeded() -> Emulator {
+    let emu = seeded().await;
+    emu.model()
+        .set_permission(REPO, "mia", shiprig::emulator::Permission::Admin);
+    emu
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -58,18 +67,40 @@ fn commit_phase_3(emu: &Emulator) {
         .into_iter()
         .map(|f| (f.path, f.content))
         .collect();
-    files.push((".github/CODEOWNERS".into(), "* @mia\n".into()));
+    let config =
+        shiprig::config::Config::from_yaml("shiprig.yml", &templates::config_text(3)).unwrap();
+    let codeowners = shiprig::setup::codeowners::render(templates::CODEOWNERS.1, &config);
+    files.push((".github/CODEOWNERS".into(), codeowners));
     let pairs: Vec<(&str, &str)> = files
         .iter()
         .map(|(p, c)| (p.as_str(), c.as_str()))
         .collect();
     emu.model()
         .set_files(REPO, "main", &pairs, "chore: set up shiprig");
+    import_action(emu);
+}
+
+/// The action's repository with the commit this build pins, as on GitHub.
+fn import_action(emu: &Emulator) {
+    let mut m = emu.model();
+    let (owner, name) = shiprig::build_info::REPOSITORY.split_once('/').unwrap();
+    m.add_repo(owner, name, "main");
+    m.set_file(
+        shiprig::build_info::REPOSITORY,
+        "main",
+        "action.yml",
+        "name: shiprig\n",
+    );
+    m.import_commit(
+        shiprig::build_info::REPOSITORY,
+        shiprig::build_info::COMMIT,
+        "the build's commit",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_on_a_bare_repository_lists_every_gap_with_its_fix() {
-    let emu = seeded().await;
+    let emu = admin_seeded().await;
     let out = shiprig(&emu, &["--json", "doctor"]).await;
     assert_eq!(out.status.code(), Some(1), "gaps are a no");
     let report = json_of(&out);
@@ -83,6 +114,8 @@ async fn doctor_on_a_bare_repository_lists_every_gap_with_its_fix() {
             "codeowners: no CODEOWNERS file, so code-owner review has nobody to ask",
             "workflows: no workflow runs `shiprig gate`",
             "workflows: no workflow runs `shiprig lifecycle`",
+            "workflows: no workflow runs `shiprig merge`",
+            "workflows: no workflow runs `shiprig commits lint`",
         ]
     );
     let fixes: Vec<&str> = report["findings"]
@@ -94,12 +127,15 @@ async fn doctor_on_a_bare_repository_lists_every_gap_with_its_fix() {
     assert!(fixes[0].contains("shiprig init"));
     assert!(fixes[1].contains("shiprig labels sync"));
     assert!(fixes[2].contains("shiprig bootstrap") && fixes[2].contains("Settings"));
-    assert!(fixes[4].contains(".github/workflows/shiprig-gate.yml"));
+    assert!(
+        fixes[4].contains("shiprig init --phase 1")
+            && fixes[4].contains(".github/workflows/shiprig-gate.yml")
+    );
     assert!(emu.writes().is_empty(), "doctor only reads");
 
     let human = shiprig(&emu, &["doctor"]).await;
     let stdout = text(&human.stdout);
-    assert!(stdout.starts_with("acme/widgets: 6 gap(s)"), "{stdout}");
+    assert!(stdout.starts_with("acme/widgets: 8 gap(s)"), "{stdout}");
     assert!(
         stdout.contains("    fix: run `shiprig labels sync`"),
         "{stdout}"
@@ -108,7 +144,7 @@ async fn doctor_on_a_bare_repository_lists_every_gap_with_its_fix() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn labels_sync_owns_its_labels_and_leaves_everyone_elses() {
-    let emu = seeded().await;
+    let emu = admin_seeded().await;
     {
         let mut m = emu.model();
         m.set_label(REPO, "bug", "d73a4a", Some("Something is broken"));
@@ -158,7 +194,7 @@ async fn labels_sync_owns_its_labels_and_leaves_everyone_elses() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bootstrap_dry_run_writes_nothing_then_protects_keeping_a_humans_settings() {
-    let emu = seeded().await;
+    let emu = admin_seeded().await;
     emu.model().set_protection(
         REPO,
         "main",
@@ -213,7 +249,7 @@ async fn bootstrap_dry_run_writes_nothing_then_protects_keeping_a_humans_setting
 
 #[tokio::test(flavor = "multi_thread")]
 async fn after_init_and_bootstrap_doctor_finds_nothing_missing() {
-    let emu = seeded().await;
+    let emu = admin_seeded().await;
     commit_phase_3(&emu);
     let before = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
     assert_eq!(
@@ -237,13 +273,13 @@ async fn after_init_and_bootstrap_doctor_finds_nothing_missing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_schedule() {
-    let emu = seeded().await;
+    let emu = admin_seeded().await;
     commit_phase_3(&emu);
-    let conductor = templates::CONDUCTOR.1.replace(
+    let conductor = templates::pinned(templates::CONDUCTOR.1).replace(
         "  schedule:\n    - cron: \"2-59/5 * * * *\" # every 5 minutes, off the busy :00 minute\n",
         "",
     );
-    assert_ne!(conductor, templates::CONDUCTOR.1);
+    assert_ne!(conductor, templates::pinned(templates::CONDUCTOR.1));
     let impostor = "on: pull_request\npermissions: {}\njobs:\n  fake:\n    name: shiprig/human-gate\n    runs-on: ubuntu-24.04\n    timeout-minutes: 1\n    permissions: {}\n    steps:\n      - run: \"true\"\n";
     emu.model().set_files(
         REPO,
@@ -270,7 +306,7 @@ async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_s
 
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_says_when_it_cannot_read_the_protection_and_bootstrap_fails_as_outside() {
-    let emu = seeded().await;
+    let emu = admin_seeded().await;
     commit_phase_3(&emu);
     let path = "/repos/acme/widgets/branches/main/protection";
     emu.inject(shiprig::emulator::Fault::status(Some("GET"), path, 403));
@@ -302,5 +338,113 @@ async fn doctor_says_when_it_cannot_read_the_protection_and_bootstrap_fails_as_o
     assert!(
         emu.writes().is_empty(),
         "a failed read leaves the repository untouched"
+    );
+}
+
+/// Commits every file under `dir` to main, as `git add . && git commit && git push` would.
+fn commit_dir(emu: &Emulator, dir: &std::path::Path, message: &str) {
+    fn walk(root: &std::path::Path, at: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(at).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    emu.model().set_files(REPO, "main", &pairs, message);
+}
+
+fn local(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        .args(args)
+        .env_clear()
+        .output()
+        .unwrap()
+}
+
+/// Each fix doctor names, run as written in a scratch repository, closes the gap it names.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_fix_doctor_names_closes_its_gap() {
+    let emu = admin_seeded().await;
+    import_action(&emu);
+    let areas = |report: &Value| -> Vec<String> {
+        gaps(report)
+            .iter()
+            .map(|g| g.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(
+        areas(&report),
+        [
+            "config",
+            "labels",
+            "protection",
+            "codeowners",
+            "workflows",
+            "workflows",
+            "workflows",
+            "workflows"
+        ]
+    );
+
+    // "run `shiprig init --phase 1` … and commit": config and workflows.
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().to_str().unwrap();
+    assert_eq!(
+        local(&["init", "--phase", "1", "--dir", root])
+            .status
+            .code(),
+        Some(0)
+    );
+    // "run `shiprig codeowners` … and commit .github/CODEOWNERS".
+    assert_eq!(local(&["codeowners", "--dir", root]).status.code(), Some(0));
+    commit_dir(&emu, scratch.path(), "ci: set up shiprig");
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(areas(&report), ["labels", "protection"], "{report:#}");
+
+    // "run `shiprig labels sync`", then "run `shiprig bootstrap`".
+    assert_eq!(
+        shiprig(&emu, &["labels", "sync"]).await.status.code(),
+        Some(0)
+    );
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(areas(&report), ["protection"]);
+    assert_eq!(shiprig(&emu, &["bootstrap"]).await.status.code(), Some(0));
+    let done = shiprig(&emu, &["doctor"]).await;
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done.stdout));
+
+    // A pin to a commit the action's repository does not have is named, with its fix.
+    let workflow = emu
+        .model()
+        .file_at(REPO, "main", ".github/workflows/shiprig-gate.yml")
+        .unwrap();
+    let pin = format!("@{}", shiprig::build_info::COMMIT);
+    assert!(workflow.contains(&pin), "{workflow}");
+    let broken = workflow.replace(&pin, &format!("@{}", "0".repeat(40)));
+    emu.model()
+        .set_file(REPO, "main", ".github/workflows/shiprig-gate.yml", &broken);
+    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    let found = gaps(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("does not resolve"), "{}", found[0]);
+    assert!(
+        report["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("shiprig init")
     );
 }

@@ -93,19 +93,33 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
         ),
         ("workflows-templates/lifecycle.yml", &["lifecycle:issues"]),
         (
-            "workflows-templates/deploy-staging.yml",
-            &["staging:deployments"],
+            "workflows-templates/merge.yml",
+            &[
+                "merge:checks",
+                "merge:contents",
+                "merge:issues",
+                "merge:pull-requests",
+            ],
         ),
-        ("workflows-templates/deploy.yml", &["staging:deployments"]),
+        ("workflows-templates/commits.yml", &[]),
+        (
+            "workflows-templates/deploy-staging.yml",
+            &["staging:deployments", "staging:statuses"],
+        ),
+        (
+            "workflows-templates/deploy.yml",
+            &["staging:deployments", "staging:statuses"],
+        ),
         (
             "workflows-templates/release.yml",
             &[
                 "production:deployments",
+                "production:statuses",
                 "publish:contents",
                 "publish:issues",
             ],
         ),
-        ("workflows-templates/monitor.yml", &[]),
+        ("workflows-templates/monitor.yml", &["smoke:statuses"]),
         (
             "workflows-templates/agent.yml",
             &["agent:contents", "agent:pull-requests"],

@@ -64,6 +64,14 @@ pub async fn run(
         product: product.as_ref().map(|p| p as &dyn ProductHook),
         backend: Some(&backend),
     };
+    let event = super::pipeline_ctx::event(environment)?;
+    let event_name = environment.get("GITHUB_EVENT_NAME").unwrap_or_default();
+    if !args.dry_run
+        && let Some(filed) =
+            crate::notify::critical::filed(&event_name, &event, &config.labels, &repo.to_string())
+    {
+        notifier.tell(filed).await;
+    }
     let mut report = conductor::tick(&tick, gh.clock().now(), args.dry_run).await?;
     if let Some(path) = &args.summary {
         conductor::read_graph(&tick, &mut report).await?;

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use anyhow::Context as _;
+
 use super::conductor_cmd::describe;
 use super::{Exit, Global, print_json};
 use crate::conductor::Effect;
@@ -11,7 +13,8 @@ use crate::demo::{self, Round, Scenario};
 pub struct DemoArgs {}
 
 pub async fn run(_args: DemoArgs, global: &Global) -> anyhow::Result<Exit> {
-    let scenarios = demo::run().await?;
+    let binary = std::env::current_exe().context("finding the shiprig executable")?;
+    let scenarios = demo::run(&binary).await?;
     if global.json {
         print_json(&serde_json::json!({ "scenarios": scenarios }))?;
     } else {
@@ -36,8 +39,27 @@ pub fn render(scenarios: &[Scenario]) -> String {
         for round in &scenario.rounds {
             render_round(&mut out, round);
         }
+        for step in &scenario.steps {
+            render_step(&mut out, step);
+        }
     }
     out
+}
+
+fn render_step(out: &mut String, step: &demo::pipeline::Step) {
+    let _ = writeln!(out, "\n{}", step.title);
+    if step.command.is_empty() {
+        let _ = writeln!(out, "  person    {}", step.outcome);
+    } else {
+        let code = step.exit_code.map_or("killed".into(), |c| c.to_string());
+        let _ = writeln!(out, "  ran       {} (exit {code})", step.command);
+        if !step.outcome.is_empty() {
+            let _ = writeln!(out, "  said      {}", step.outcome);
+        }
+    }
+    for text in &step.slack {
+        let _ = writeln!(out, "  slack     \"{}\"", plain(text));
+    }
 }
 
 fn render_round(out: &mut String, round: &Round) {

@@ -57,6 +57,10 @@ async fn read(
         },
     };
     let protection = match gh.branch_protection(repo, &branch).await {
+        // GitHub answers 404 to a non-admin for a protected branch: its summary tells them apart.
+        Ok(None) if protected(gh, repo, &branch).await? => {
+            Err("the branch is protected, but its settings need admin rights to read".to_string())
+        }
         Ok(found) => Ok(found),
         Err(e) if e.status() == Some(403) => Err(e.to_string()),
         Err(e) => return Err(e.into()),
@@ -75,13 +79,17 @@ async fn read(
             Err(reason) => unreadable_workflows.push(reason),
         }
     }
-    let mut has_codeowners = false;
+    let mut codeowners = None;
     for path in CODEOWNERS {
-        if gh.file_text(repo, path, None).await?.is_some() {
-            has_codeowners = true;
+        if let Some(text) = gh.file_text(repo, path, None).await? {
+            codeowners = Some((path.to_string(), text));
             break;
         }
     }
+    let unresolved_pins = unresolved_pins(gh, &workflows).await?;
+    let codeowners_template = gh
+        .file_text(repo, crate::setup::codeowners::TEMPLATE_PATH, None)
+        .await?;
     Ok(Facts {
         branch,
         config,
@@ -89,8 +97,41 @@ async fn read(
         protection,
         workflows,
         unreadable_workflows,
-        has_codeowners,
+        codeowners,
+        codeowners_template,
+        unresolved_pins,
     })
+}
+
+/// Each distinct shiprig pin whose commit cannot be found on the action's repository.
+async fn unresolved_pins(
+    gh: &GitHub,
+    workflows: &[workflows::Workflow],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut pins: Vec<&String> = workflows.iter().flat_map(|w| &w.pins).collect();
+    pins.sort();
+    pins.dedup();
+    let mut unresolved = Vec::new();
+    for pin in pins {
+        let Some((action, sha)) = pin.split_once('@') else {
+            continue;
+        };
+        let Ok(repo) = action.parse::<Repo>() else {
+            unresolved.push((pin.clone(), format!("`{action}` is not owner/name")));
+            continue;
+        };
+        if !gh.commit_exists(&repo, sha).await? {
+            unresolved.push((pin.clone(), format!("{repo} has no commit {sha}")));
+        }
+    }
+    Ok(unresolved)
+}
+
+/// Whether the branch's summary (readable by anyone who can read the repository) says it is
+/// protected.
+async fn protected(gh: &GitHub, repo: &Repo, branch: &str) -> anyhow::Result<bool> {
+    let summary = gh.branch(repo, branch).await?;
+    Ok(summary["protected"] == serde_json::Value::Bool(true))
 }
 
 fn parsed(result: Result<Config, crate::config::ConfigError>) -> ConfigFact {

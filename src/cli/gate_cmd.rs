@@ -2,12 +2,14 @@
 
 use anyhow::Context as _;
 
-use super::conductor_cmd::append;
+use super::conductor_cmd::{append, notifier};
 use super::env::{self, Environment};
 use super::{Exit, Global, UsageError, print_json};
 use crate::config::Config;
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
+use crate::github::{GitHub, Repo};
+use crate::notify::Event;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -89,6 +91,9 @@ async fn run_gate(
         local_config,
     })
     .await;
+    if !report.dry_run && !report.posted.labels_added.is_empty() {
+        tell_human_needed(&gh, &repo, &report, environment).await;
+    }
     if let Some(path) = args.summary.as_ref().filter(|_| report.verdict.is_some()) {
         append(
             path,
@@ -107,6 +112,61 @@ async fn run_gate(
         Ending::BadConfig => Exit::Usage,
         Ending::Outside => Exit::Outside,
     })
+}
+
+/// "Human review needed", told once: by the run that added the `human-gate` label (a rerun
+/// finds it there and adds nothing). Slack trouble is logged, never fails the gate.
+async fn tell_human_needed(
+    gh: &GitHub,
+    repo: &Repo,
+    report: &GateReport,
+    environment: &Environment,
+) {
+    let Some(verdict) = &report.verdict else {
+        return;
+    };
+    let Ok(pull) = gh.pull(repo, report.event.number).await else {
+        return tracing::warn!("no Slack message: the pull request could not be read");
+    };
+    // Slack's settings come from where the gate's rules came from: the base.
+    let config = match gh
+        .file_text(repo, gate::CONFIG_PATH, Some(&pull.base.sha))
+        .await
+    {
+        Ok(Some(text)) => match Config::from_yaml(gate::CONFIG_PATH, &text) {
+            Ok(config) => config,
+            Err(e) => return tracing::warn!("no Slack message: {e}"),
+        },
+        Ok(None) => return,
+        Err(e) => return tracing::warn!("no Slack message: reading the config: {e}"),
+    };
+    let label = &config.labels.human_gate;
+    if !report
+        .posted
+        .labels_added
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(label))
+    {
+        return;
+    }
+    let notifier = match notifier(&config, environment) {
+        Ok(notifier) => notifier,
+        Err(e) => return tracing::warn!("no Slack message: {e:#}"),
+    };
+    let waiting = verdict.gated.iter().filter(|g| !g.satisfied());
+    let mut approvers: Vec<String> = waiting.clone().flat_map(|g| g.owners.clone()).collect();
+    approvers.sort();
+    approvers.dedup();
+    notifier
+        .tell(Event::HumanReviewNeeded {
+            repo: repo.to_string(),
+            number: report.event.number,
+            title: pull.title,
+            url: pull.html_url,
+            categories: waiting.map(|g| g.category.clone()).collect(),
+            approvers,
+        })
+        .await;
 }
 
 fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {

@@ -3,6 +3,7 @@
 //! config, 3 an outside service failed.
 
 mod bootstrap_cmd;
+mod codeowners_cmd;
 mod commits_cmd;
 mod conductor_cmd;
 mod config_cmd;
@@ -44,7 +45,7 @@ pub struct UsageError(pub String);
 #[derive(Debug, Parser)]
 #[command(
     name = "shiprig",
-    version,
+    version = crate::build_info::LONG_VERSION,
     about = "Turns a GitHub repository into an automated engineering rig."
 )]
 #[command(propagate_version = true)]
@@ -77,6 +78,8 @@ pub enum Command {
     /// The Conductor: keep `blocked` true, order the queue, hand issues to idle agents.
     #[command(subcommand)]
     Conductor(conductor_cmd::ConductorCommand),
+    /// Write .github/CODEOWNERS from the gate's rules and CODEOWNERS.template (`--check`: drift).
+    Codeowners(codeowners_cmd::CodeownersArgs),
     /// Check the shiprig config, or print its JSON Schema.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -156,6 +159,7 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Commits(command) => commits_cmd::run(command, &cli.global, env).await,
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
+        Command::Codeowners(args) => codeowners_cmd::run(args, &cli.global),
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
         Command::Init(args) => init_cmd::run(args, &cli.global),

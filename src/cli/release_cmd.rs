@@ -123,7 +123,23 @@ pub async fn run(
     env: &Environment,
 ) -> anyhow::Result<Exit> {
     let ReleaseCommand::Publish(args) = command;
-    let (ctx, pull) = pipeline_ctx::load_pull(&args.target, global, env).await?;
+    let event = pipeline_ctx::event(env)?;
+    let (ctx, pull) = match pipeline_ctx::pull_number(args.target.pr, &event) {
+        Ok(_) => pipeline_ctx::load_pull(&args.target, global, env).await?,
+        Err(_) => {
+            let ctx = Ctx::load(args.target.repo.as_deref(), global, env).await?;
+            let sha = pushed_sha(&event, env)?;
+            match pull_for_push(&ctx, &sha).await? {
+                Some(pull) => (ctx, pull),
+                None => {
+                    eprintln!(
+                        "release publish: {sha} was not made by merging a release pull request; nothing to publish"
+                    );
+                    return Ok(Exit::Ok);
+                }
+            }
+        }
+    };
     if let Err(why) = release::publish::check_release_pull(&pull, &ctx.config) {
         eprintln!("release publish: {why}; nothing to publish");
         return Ok(Exit::No);
@@ -160,4 +176,29 @@ pub async fn run(
         );
     }
     Ok(Exit::Ok)
+}
+
+/// The commit a push event brought (`after`), else `GITHUB_SHA`; exit 2 with neither.
+fn pushed_sha(event: &serde_json::Value, env: &Environment) -> anyhow::Result<String> {
+    let after = event
+        .get("after")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    pipeline_ctx::sha(after.or_else(|| env.get("GITHUB_SHA"))).map_err(|_| {
+        UsageError(
+            "no pull request and no pushed commit: pass --pr N, or run on the push to the production branch"
+                .into(),
+        )
+        .into()
+    })
+}
+
+/// The merged release pull request that made `sha`, found from the commit.
+async fn pull_for_push(ctx: &Ctx, sha: &str) -> anyhow::Result<Option<crate::github::PullRequest>> {
+    let pulls = ctx
+        .gh
+        .pulls_for_commit(&ctx.repo, sha)
+        .await
+        .with_context(|| format!("reading the pull requests of {sha}"))?;
+    Ok(release::publish::release_pull_for_push(&pulls, sha, &ctx.config).cloned())
 }

@@ -2,6 +2,7 @@
 //! client against the built-in GitHub emulator, with simulated agents and a fake Slack.
 
 pub mod agents;
+pub mod pipeline;
 pub mod world;
 
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,9 @@ pub struct Scenario {
     pub name: String,
     pub story: String,
     pub rounds: Vec<Round>,
+    /// The pipeline scenario's steps (the Conductor scenarios have rounds instead).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<pipeline::Step>,
 }
 
 /// A product board that records what it was told (the demo's stand-in for Asana or ClickUp).
@@ -137,6 +141,7 @@ pub async fn design_example() -> anyhow::Result<Scenario> {
                 #3 Connect UI to API blocked by both, #4 Analytics tracking blocked by #3; all approved."
             .into(),
         rounds,
+        steps: Vec::new(),
     })
 }
 
@@ -163,10 +168,30 @@ pub async fn critical_interrupt() -> anyhow::Result<Scenario> {
                 critical bug. It must be taken before #3."
             .into(),
         rounds,
+        steps: Vec::new(),
     })
 }
 
-/// Both scenarios, in order.
-pub async fn run() -> anyhow::Result<Vec<Scenario>> {
-    Ok(vec![design_example().await?, critical_interrupt().await?])
+/// Scenario 3: after the Conductor, the rest of the way to production, each step run by
+/// `binary` (the shiprig executable) as the workflows run it.
+pub async fn pipeline_to_production(binary: &std::path::Path) -> anyhow::Result<Scenario> {
+    Ok(Scenario {
+        name: "pipeline".into(),
+        story: "Agent-1's pull request for #1 touches auth code: it waits for a human; the auth \
+                owner approves and it merges; staging deploys and smoke tests a web app on \
+                127.0.0.1; the release PR opens; a person merges it; production deploys and \
+                smokes; #1 is done."
+            .into(),
+        rounds: Vec::new(),
+        steps: pipeline::run(binary).await?,
+    })
+}
+
+/// The three scenarios, in order; `binary` runs the pipeline's steps.
+pub async fn run(binary: &std::path::Path) -> anyhow::Result<Vec<Scenario>> {
+    Ok(vec![
+        design_example().await?,
+        critical_interrupt().await?,
+        pipeline_to_production(binary).await?,
+    ])
 }

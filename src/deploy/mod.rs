@@ -124,11 +124,11 @@ async fn newer_deployed(d: &Deploy<'_>) -> anyhow::Result<Option<String>> {
     let Some(latest) = latest.filter(|l| l.sha != d.sha) else {
         return Ok(None);
     };
-    let comparison =
-        d.gh.compare(d.repo, d.sha, &latest.sha)
+    let status =
+        d.gh.compare_status(d.repo, d.sha, &latest.sha)
             .await
             .with_context(|| format!("comparing {} with the deployed {}", d.sha, latest.sha))?;
-    Ok((comparison.status == "ahead").then(|| {
+    Ok((status == "ahead").then(|| {
         format!(
             "{} already has {}, which is newer than {}",
             d.name, latest.sha, d.sha

@@ -1,7 +1,7 @@
 //! A stateful in-memory GitHub behind a local HTTP server, for tests and `shiprig demo`.
 //!
 //! [`Emulator::start`] binds `127.0.0.1:0` and serves GitHub's REST shapes (the operations in
-//! `shared/github-openapi-subset.json`) from a [`Model`]. Routes read and change the model the
+//! `tests/fixtures/github/openapi-subset.json`) from a [`Model`]. Routes read and change the model the
 //! way GitHub does; the production client is simply pointed at [`Emulator::url`]. Tests seed and
 //! assert through [`Emulator::model`], read the request log, and inject faults.
 //!

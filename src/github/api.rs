@@ -111,12 +111,9 @@ impl GitHub {
         label: &str,
     ) -> Result<(), GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/labels/{}", escape(label));
-        match self
-            .send::<Value>(Method::DELETE, &path, &json!(null))
-            .await
-        {
+        match self.delete(&path).await {
             Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(drop),
+            other => other,
         }
     }
 

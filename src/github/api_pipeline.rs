@@ -185,12 +185,18 @@ impl GitHub {
             .map(drop)
     }
 
-    /// The contexts branch protection requires on `branch`; `None` when unreadable or unset.
-    pub async fn required_contexts(&self, repo: &Repo, branch: &str) -> Option<Vec<String>> {
-        let path = format!("/repos/{repo}/branches/{}/protection", escape(branch));
-        let value: Value = self.get(&path).await.ok()?;
-        let checks = value.pointer("/required_status_checks/contexts")?;
-        serde_json::from_value(checks.clone()).ok()
+    /// A branch as `GET /repos/{o}/{r}/branches/{b}` gives it: its `protection` summary lists
+    /// the required checks to anyone with read access (the full settings need admin).
+    pub async fn branch(&self, repo: &Repo, branch: &str) -> Result<Value, GitHubError> {
+        self.get(&format!("/repos/{repo}/branches/{}", escape(branch)))
+            .await
+    }
+
+    /// Every active ruleset rule for `branch`, at every level (`GET .../rules/branches/{b}`),
+    /// readable with read access.
+    pub async fn branch_rules(&self, repo: &Repo, branch: &str) -> Result<Vec<Value>, GitHubError> {
+        self.get_all(&format!("/repos/{repo}/rules/branches/{}", escape(branch)))
+            .await
     }
 
     pub async fn create_deployment(
@@ -234,7 +240,8 @@ impl GitHub {
         Ok(found.into_iter().next())
     }
 
-    /// `base...head`: the commits in `head` that `base` lacks, oldest first.
+    /// `base...head`: the commits in `head` that `base` lacks, oldest first, every page of
+    /// them (an unpaged compare lists only the newest 250).
     pub async fn compare(
         &self,
         repo: &Repo,
@@ -242,7 +249,38 @@ impl GitHub {
         head: &str,
     ) -> Result<Comparison, GitHubError> {
         let path = format!("/repos/{repo}/compare/{}...{}", escape(base), escape(head));
-        self.get(&path).await
+        let mut all: Option<Comparison> = None;
+        for page in 1.. {
+            let part: Comparison = self
+                .get(&format!("{path}?per_page={COMPARE_PAGE}&page={page}"))
+                .await?;
+            let last = part.commits.len() < COMPARE_PAGE;
+            match &mut all {
+                None => all = Some(part),
+                Some(all) => all.commits.extend(part.commits),
+            }
+            let comparison = all.as_ref().expect("set above");
+            if last || comparison.commits.len() as u64 >= comparison.total_commits {
+                break;
+            }
+        }
+        Ok(all.expect("one page at least"))
+    }
+
+    /// How `head` relates to `base` (`ahead`, `behind`, `diverged`, `identical`), in one
+    /// request that lists a single commit.
+    pub async fn compare_status(
+        &self,
+        repo: &Repo,
+        base: &str,
+        head: &str,
+    ) -> Result<String, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/compare/{}...{}?per_page=1",
+            escape(base),
+            escape(head)
+        );
+        self.get::<Comparison>(&path).await.map(|c| c.status)
     }
 
     /// Commits reachable from `sha`, newest first (every page).
@@ -324,6 +362,9 @@ impl GitHub {
             .map(drop)
     }
 }
+
+/// Commits per compare page (GitHub's largest).
+const COMPARE_PAGE: usize = 100;
 
 /// A branch name inside a ref path: each segment escaped, slashes kept.
 fn escape_ref(branch: &str) -> String {

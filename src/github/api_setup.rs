@@ -158,6 +158,17 @@ impl GitHub {
         Ok(found.default_branch)
     }
 
+    /// Whether `sha` is a commit of `repo` (`GET /repos/{o}/{r}/commits/{sha}`); GitHub answers
+    /// 404 for an unknown repository and 422 for an unknown commit.
+    pub async fn commit_exists(&self, repo: &Repo, sha: &str) -> Result<bool, GitHubError> {
+        let path = format!("/repos/{repo}/commits/{}", escape(sha));
+        match self.get_optional::<serde_json::Value>(&path).await {
+            Ok(found) => Ok(found.is_some()),
+            Err(e) if e.status() == Some(422) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The branch's protection; `None` when the branch is not protected.
     pub async fn branch_protection(
         &self,

@@ -250,6 +250,11 @@ impl GitHub {
         }
     }
 
+    /// A `DELETE` without a body (GitHub describes none for the deletes shiprig makes).
+    pub async fn delete(&self, path: &str) -> Result<(), GitHubError> {
+        self.request(Method::DELETE, path, None).await.map(drop)
+    }
+
     /// A write with a JSON body; an empty answer decodes as `Value::Null`.
     pub async fn send<T: DeserializeOwned>(
         &self,

@@ -74,6 +74,7 @@ pub fn plan(
     let state = PullState::of(pull);
     let labels = &config.labels;
     let mut effects = Vec::new();
+    let mut opened_told = false;
     for Linked { at, issue } in linked {
         if issue.is_pull_request() {
             continue;
@@ -92,6 +93,13 @@ pub fn plan(
             PullState::Open if issue.is_open() && in_progress => {
                 effects.push(add(&labels.in_review));
                 effects.push(remove(&labels.in_progress));
+                // Told once: this move happens once per issue, and one message per pull request.
+                if !opened_told {
+                    opened_told = true;
+                    effects.push(Effect::Tell {
+                        event: opened(repo, pull, at, issue, config),
+                    });
+                }
             }
             PullState::Merged if pull.base.name == default_branch => {
                 if in_progress {
@@ -117,6 +125,23 @@ pub fn plan(
         }
     }
     effects
+}
+
+/// "Pull request opened", for the issue it moves to review and the agent that claimed it.
+fn opened(repo: &Repo, pull: &PullRequest, at: &IssueRef, issue: &Issue, config: &Config) -> Event {
+    let agent = issue
+        .labels
+        .iter()
+        .find_map(|l| l.strip_prefix(config.labels.agent_prefix.as_str()))
+        .map(str::to_string);
+    Event::PullRequestOpened {
+        repo: repo.to_string(),
+        number: pull.number,
+        title: pull.title.clone(),
+        url: pull.html_url.clone(),
+        issue: Some(at.number),
+        agent,
+    }
 }
 
 /// The in-flight labels, every `agent:*` label and the agents' assignments come off.

@@ -90,6 +90,16 @@ fn opened_moves_in_progress_to_in_review_once() {
                 issue: at(1),
                 label: "in-progress".into()
             },
+            Effect::Tell {
+                event: Event::PullRequestOpened {
+                    repo: "acme/widgets".into(),
+                    number: 7,
+                    title: "feat: x".into(),
+                    url: "https://github.example/acme/widgets/pull/7".into(),
+                    issue: Some(1),
+                    agent: Some("agent-1".into()),
+                }
+            },
         ]
     );
     let moved = [issue(

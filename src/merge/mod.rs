@@ -20,7 +20,7 @@ pub struct Facts {
     pub pull: PullRequest,
     pub checks: Vec<CheckRun>,
     pub statuses: Vec<CommitStatus>,
-    /// Contexts branch protection requires, when readable.
+    /// Contexts the base branch requires: its protection's and its rulesets'.
     pub required: Option<Vec<String>>,
     pub reviews: Vec<Review>,
 }
@@ -175,13 +175,50 @@ fn changes_requested(facts: &Facts) -> Vec<String> {
         .collect()
 }
 
+/// The status check contexts a branch requires, from what an Actions token can read: the
+/// branch's `protection` summary (`GET /repos/{o}/{r}/branches/{b}`) and every
+/// `required_status_checks` rule (`GET /repos/{o}/{r}/rules/branches/{b}`).
+pub fn required_checks(branch: &serde_json::Value, rules: &[serde_json::Value]) -> Vec<String> {
+    let summary = branch.pointer("/protection/required_status_checks");
+    let names = |list: Option<&serde_json::Value>, key: Option<&str>| -> Vec<String> {
+        list.and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| {
+                key.map_or(Some(v), |k| v.get(k))?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    let mut required = names(summary.and_then(|s| s.get("contexts")), None);
+    required.extend(names(
+        summary.and_then(|s| s.get("checks")),
+        Some("context"),
+    ));
+    for rule in rules
+        .iter()
+        .filter(|r| r["type"] == "required_status_checks")
+    {
+        required.extend(names(
+            rule.pointer("/parameters/required_status_checks"),
+            Some("context"),
+        ));
+    }
+    required.sort();
+    required.dedup();
+    required
+}
+
 /// Reads the facts about a pull request's current head.
 pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Facts, GitHubError> {
     let pull = gh.pull(repo, number).await?;
     let sha = pull.head.sha.clone();
     let checks = gh.check_runs(repo, &sha).await?;
     let statuses = gh.latest_statuses(repo, &sha).await?;
-    let required = gh.required_contexts(repo, &pull.base.name).await;
+    let branch = gh.branch(repo, &pull.base.name).await?;
+    let rules = gh.branch_rules(repo, &pull.base.name).await?;
+    let required = Some(required_checks(&branch, &rules));
     let reviews = gh.reviews(repo, number).await?;
     Ok(Facts {
         pull,

@@ -1,5 +1,6 @@
 //! Telling people: Slack messages and the product tool hook. Never fails a tick.
 
+pub mod critical;
 pub mod slack;
 mod slack_pipeline;
 

@@ -37,6 +37,19 @@ pub fn check_release_pull(pull: &PullRequest, config: &Config) -> Result<(), Str
     Ok(())
 }
 
+/// The merged release pull request whose merge commit is `sha`, among the pull requests GitHub
+/// associates with that commit (`GET /repos/{o}/{r}/commits/{sha}/pulls`): what a push to the
+/// production branch published. `None` for a push that no release pull request made.
+pub fn release_pull_for_push<'a>(
+    pulls: &'a [PullRequest],
+    sha: &str,
+    config: &Config,
+) -> Option<&'a PullRequest> {
+    pulls.iter().find(|p| {
+        check_release_pull(p, config).is_ok() && p.merge_commit_sha.as_deref() == Some(sha)
+    })
+}
+
 /// The labels that come off a shipped issue: in-flight ones and agent claims.
 fn in_flight<'a>(issue: &'a Issue, config: &Config) -> Vec<&'a String> {
     let l = &config.labels;

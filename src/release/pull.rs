@@ -123,10 +123,9 @@ pub async fn release_pr(
     if let Some(branch_sha) = &branch
         && branch_sha != sha
         && gh
-            .compare(repo, sha, branch_sha)
+            .compare_status(repo, sha, branch_sha)
             .await
             .context("comparing with the release branch")?
-            .status
             == "ahead"
     {
         return Ok(ReleasePr {

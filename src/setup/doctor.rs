@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::codeowners;
 use super::labels;
 use super::protection::{self, ProtectionGap};
 use super::workflows::Workflow;
@@ -29,7 +30,12 @@ pub struct Facts {
     pub workflows: Vec<Workflow>,
     /// Workflow files that are not valid YAML, with the reason.
     pub unreadable_workflows: Vec<String>,
-    pub has_codeowners: bool,
+    /// The CODEOWNERS file found (root, `.github/` or `docs/`) and its text.
+    pub codeowners: Option<(String, String)>,
+    /// `.github/CODEOWNERS.template`, when the repository has one.
+    pub codeowners_template: Option<String>,
+    /// Each shiprig pin (`owner/shiprig@<sha>`) no commit answers to, with why.
+    pub unresolved_pins: Vec<(String, String)>,
 }
 
 /// One gap and how to close it.
@@ -80,15 +86,42 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
         ));
     }
     found.extend(protection_findings(facts, config));
-    if !facts.has_codeowners {
-        found.push(finding(
+    found.extend(codeowners_findings(facts, config));
+    found.extend(workflow_findings(facts, config));
+    found.extend(facts.unresolved_pins.iter().map(|(pin, why)| {
+        finding(
+            "workflows",
+            format!("`uses: {pin}` does not resolve: {why}, so every step using it fails"),
+            format!(
+                "pin a commit that exists: `shiprig init --phase N --dry-run` shows the workflows pinned to this build ({})",
+                crate::build_info::action_ref()
+            ),
+        )
+    }));
+    found
+}
+
+/// CODEOWNERS exists and, where it is generated from the template, matches the gate's rules.
+fn codeowners_findings(facts: &Facts, config: &Config) -> Option<Finding> {
+    let fix = "run `shiprig codeowners` in the repository's folder and commit .github/CODEOWNERS";
+    let Some((path, text)) = &facts.codeowners else {
+        return Some(finding(
             "codeowners",
             "no CODEOWNERS file, so code-owner review has nobody to ask".into(),
-            "run `shiprig codeowners` and commit .github/CODEOWNERS",
+            fix,
         ));
-    }
-    found.extend(workflow_findings(facts, config));
-    found
+    };
+    let template = facts.codeowners_template.as_deref()?;
+    (path == codeowners::PATH && *text != codeowners::render(template, config)).then(|| {
+        finding(
+            "codeowners",
+            format!(
+                "{path} does not match the gate's rules and {}",
+                codeowners::TEMPLATE_PATH
+            ),
+            format!("{fix}; `shiprig codeowners --check` shows the difference"),
+        )
+    })
 }
 
 fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
@@ -137,33 +170,55 @@ fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
         .collect()
 }
 
-/// A workflow shiprig needs: which command it runs, and on what.
+/// A workflow shiprig needs: which command it runs, on what, and the `init` phase that writes
+/// its template.
 struct Need {
     command: &'static str,
     trigger: Option<&'static str>,
     template: &'static str,
+    phase: u8,
 }
 
 fn needs(config: &Config) -> Vec<Need> {
-    let need = |command, trigger, template| Need {
+    let need = |command, trigger, template, phase| Need {
         command,
         trigger,
         template,
+        phase,
     };
     let mut needs = vec![
-        need("gate", Some("pull_request_target"), "shiprig-gate.yml"),
-        need("lifecycle", None, "shiprig-lifecycle.yml"),
+        need("gate", Some("pull_request_target"), "shiprig-gate.yml", 1),
+        need("lifecycle", None, "shiprig-lifecycle.yml", 1),
+        need("merge", Some("pull_request_review"), "shiprig-merge.yml", 1),
+        need(
+            "commits lint",
+            Some("pull_request"),
+            "shiprig-commits.yml",
+            1,
+        ),
     ];
     if config.deploy.contains_key("staging") {
-        needs.push(need("deploy staging", Some("push"), "shiprig-deploy.yml"));
+        needs.push(need(
+            "deploy staging",
+            Some("push"),
+            "shiprig-deploy.yml",
+            1,
+        ));
     }
     if config.deploy.contains_key("production") {
-        needs.push(need("release publish", None, "shiprig-release.yml"));
-        needs.push(need("deploy production", None, "shiprig-release.yml"));
+        needs.push(need("release-pr", Some("push"), "shiprig-deploy.yml", 2));
+        needs.push(need(
+            "release publish",
+            Some("push"),
+            "shiprig-release.yml",
+            2,
+        ));
+        needs.push(need("deploy production", None, "shiprig-release.yml", 2));
         needs.push(need(
             "smoke production",
             Some("schedule"),
             "shiprig-monitor.yml",
+            2,
         ));
     }
     if !config.conductor.agents.is_empty() {
@@ -171,6 +226,7 @@ fn needs(config: &Config) -> Vec<Need> {
             "conductor tick",
             Some("schedule"),
             "shiprig-conductor.yml",
+            3,
         ));
     }
     needs
@@ -200,8 +256,8 @@ fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
                 "workflows",
                 format!("no workflow runs `shiprig {}`", need.command),
                 format!(
-                    "run `shiprig init` and commit .github/workflows/{}",
-                    need.template
+                    "run `shiprig init --phase {}` (it writes only the missing files) and commit .github/workflows/{}",
+                    need.phase, need.template
                 ),
             ));
         } else if !running.iter().any(triggered) {
@@ -213,8 +269,8 @@ fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
                     need.command
                 ),
                 format!(
-                    "add `{trigger}` to its `on:` (see workflows-templates/{})",
-                    need.template
+                    "add `{trigger}` to its `on:`; `shiprig init --phase {} --dry-run` shows the diff to .github/workflows/{} as shipped",
+                    need.phase, need.template
                 ),
             ));
         }

@@ -10,6 +10,14 @@ pub const LIFECYCLE: (&str, &str) = (
     ".github/workflows/shiprig-lifecycle.yml",
     include_str!("../../workflows-templates/lifecycle.yml"),
 );
+pub const MERGE: (&str, &str) = (
+    ".github/workflows/shiprig-merge.yml",
+    include_str!("../../workflows-templates/merge.yml"),
+);
+pub const COMMITS: (&str, &str) = (
+    ".github/workflows/shiprig-commits.yml",
+    include_str!("../../workflows-templates/commits.yml"),
+);
 pub const DEPLOY_STAGING: (&str, &str) = (
     ".github/workflows/shiprig-deploy.yml",
     include_str!("../../workflows-templates/deploy-staging.yml"),
@@ -41,10 +49,16 @@ pub const CODEOWNERS: (&str, &str) = (
 
 pub const CONFIG_PATH: &str = ".github/shiprig.yml";
 
+/// How the templates in this repository pin the action. `init` writes this build's own pin
+/// instead ([`crate::build_info::action_ref`]): the repository and commit it was built from.
+pub const TEMPLATE_PIN: &str = "shiprig/shiprig@2b0955c3b98ca3d43542a178793d56999233f95e # v0.1.0";
+
 /// Every workflow template, by the name it is installed under.
 pub const WORKFLOWS: &[(&str, &str)] = &[
     GATE,
     LIFECYCLE,
+    MERGE,
+    COMMITS,
     DEPLOY_STAGING,
     DEPLOY,
     RELEASE,
@@ -64,12 +78,17 @@ impl Wanted {
     fn of((path, content): (&str, &str)) -> Self {
         Wanted {
             path: path.to_string(),
-            content: content.to_string(),
+            content: pinned(content),
         }
     }
 }
 
-/// The phases: 1 gate, lifecycle, staging deploy; 2 release PR, production, smoke and
+/// A template with the action pinned to this build's repository and commit.
+pub fn pinned(template: &str) -> String {
+    template.replace(TEMPLATE_PIN, &crate::build_info::action_ref())
+}
+
+/// The phases: 1 gate, lifecycle, merge, commit lint, staging deploy; 2 release PR, production, smoke and
 /// monitor; 3 Conductor and agents; 4 product sync.
 pub const PHASES: std::ops::RangeInclusive<u8> = 1..=4;
 
@@ -83,6 +102,8 @@ pub fn files_for(phase: u8) -> Vec<Wanted> {
         Wanted::of(CODEOWNERS),
         Wanted::of(GATE),
         Wanted::of(LIFECYCLE),
+        Wanted::of(MERGE),
+        Wanted::of(COMMITS),
     ];
     if phase >= 2 {
         files.extend([DEPLOY, RELEASE, MONITOR].map(Wanted::of));
@@ -181,6 +202,20 @@ mod tests {
             assert_eq!(config.product.clickup.is_some(), phase >= 4);
             assert!(files_for(phase).len() >= previous);
             previous = files_for(phase).len();
+        }
+    }
+
+    #[test]
+    fn init_pins_the_action_to_this_build() {
+        for (path, text) in WORKFLOWS.iter().filter(|(_, t)| t.contains("/shiprig@")) {
+            assert!(text.contains(TEMPLATE_PIN), "{path}");
+        }
+        let written: String = files_for(3).into_iter().map(|f| f.content).collect();
+        assert!(!written.contains(TEMPLATE_PIN));
+        let pin = crate::build_info::action_ref();
+        assert!(written.contains(&format!("uses: {pin}\n")), "{pin}");
+        if crate::build_info::commit_known() {
+            assert!(pin.contains(crate::build_info::COMMIT), "{pin}");
         }
     }
 

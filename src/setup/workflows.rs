@@ -12,6 +12,8 @@ pub struct Workflow {
     pub commands: Vec<String>,
     /// Every job's id and `name:`.
     pub job_names: Vec<String>,
+    /// The `uses:` of every step that uses the shiprig action (`owner/shiprig@<sha>`).
+    pub pins: Vec<String>,
     pub has_schedule: bool,
 }
 
@@ -35,6 +37,7 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         .is_some_and(|s| !s.is_empty());
     let mut commands = Vec::new();
     let mut job_names = Vec::new();
+    let mut pins = Vec::new();
     if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
         for (id, job) in jobs {
             job_names.push(id.clone());
@@ -42,6 +45,7 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
                 job_names.push(name.to_string());
             }
             commands.extend(shiprig_commands(job));
+            pins.extend(shiprig_steps(job).filter_map(|s| s["uses"].as_str().map(str::to_string)));
         }
     }
     Ok(Workflow {
@@ -49,13 +53,15 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         triggers,
         commands,
         job_names,
+        pins,
         has_schedule,
     })
 }
 
-fn shiprig_commands(job: &Value) -> Vec<String> {
-    let steps = job.get("steps").and_then(Value::as_array);
-    steps
+/// The steps of a job that use the shiprig action.
+fn shiprig_steps(job: &Value) -> impl Iterator<Item = &Value> {
+    job.get("steps")
+        .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter(|step| {
@@ -63,6 +69,10 @@ fn shiprig_commands(job: &Value) -> Vec<String> {
                 .and_then(Value::as_str)
                 .is_some_and(|u| u.split('@').next().is_some_and(|a| a.ends_with("/shiprig")))
         })
+}
+
+fn shiprig_commands(job: &Value) -> Vec<String> {
+    shiprig_steps(job)
         .filter_map(|step| step.pointer("/with/command").and_then(Value::as_str))
         .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect()

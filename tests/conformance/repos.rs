@@ -6,7 +6,8 @@ use serde_json::json;
 use crate::emulator_support::{Api, REPO};
 use crate::spec::Checker;
 
-pub async fn run(c: &mut Checker, api: &Api) {
+/// `admin` holds the admin role classic branch protection needs.
+pub async fn run(c: &mut Checker, api: &Api, admin: &Api) {
     let p = format!("/repos/{REPO}");
     c.get(api, &p).await;
     let owned = c.get(api, "/users/acme/repos").await;
@@ -29,25 +30,44 @@ pub async fn run(c: &mut Checker, api: &Api) {
         "enforce_admins": true, "required_pull_request_reviews": {"required_approving_review_count": 1},
         "restrictions": null});
     c.call(
-        api,
+        admin,
         "PUT",
         &format!("{p}/branches/main/protection"),
         Some(protection),
         200,
     )
     .await;
-    c.get(api, &format!("{p}/branches/main/protection")).await;
+    c.get(admin, &format!("{p}/branches/main/protection")).await;
+    // Without admin, classic protection is hidden; the branch's summary and the rules are not.
+    c.call(
+        api,
+        "GET",
+        &format!("{p}/branches/main/protection"),
+        None,
+        404,
+    )
+    .await;
+    let branch = c.get(api, &format!("{p}/branches/main")).await;
+    assert_eq!(
+        branch["protection"]["required_status_checks"]["contexts"],
+        json!(["shiprig/human-gate"])
+    );
+    let rules = c.get(api, &format!("{p}/rules/branches/main")).await;
+    assert_eq!(
+        rules[0]["parameters"]["required_status_checks"][0]["context"], "ci/build",
+        "{rules}"
+    );
     // What `shiprig bootstrap` sends: the gate's review settings, read back as written.
     let bootstrap = shiprig::setup::protection::body(None, "shiprig/human-gate", 1);
     c.call(
-        api,
+        admin,
         "PUT",
         &format!("{p}/branches/main/protection"),
         Some(bootstrap),
         200,
     )
     .await;
-    let read = c.get(api, &format!("{p}/branches/main/protection")).await;
+    let read = c.get(admin, &format!("{p}/branches/main/protection")).await;
     let reviews = &read["required_pull_request_reviews"];
     for setting in [
         "dismiss_stale_reviews",

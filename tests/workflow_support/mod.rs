@@ -2,6 +2,8 @@
 //! function the workflow tests and the `init` tests share.
 #![allow(dead_code)]
 
+pub mod runner;
+
 use serde_json::Value;
 
 /// The gate's check name: only shiprig posts it, through the API.

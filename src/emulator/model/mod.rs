@@ -10,6 +10,7 @@ mod issue_seeding;
 pub(crate) mod issues;
 mod pipeline;
 mod pulls;
+pub(crate) mod rules;
 mod setup;
 
 use std::collections::{BTreeMap, HashMap};
@@ -111,6 +112,7 @@ pub(crate) struct Repo {
     pub repo_dispatches: Vec<(String, Value)>,
     pub topics: Vec<String>,
     pub protections: BTreeMap<String, Value>,
+    pub rulesets: Vec<rules::Ruleset>,
 }
 
 impl Repo {
@@ -305,6 +307,7 @@ impl Model {
             repo_dispatches: Vec::new(),
             topics: Vec::new(),
             protections: BTreeMap::new(),
+            rulesets: Vec::new(),
         });
         id
     }

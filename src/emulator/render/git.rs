@@ -176,11 +176,45 @@ impl Model {
         json!({
             "name": name, "commit": commit, "protected": protection.is_some(),
             "_links": {"self": format!("{api}/branches/{name}"), "html": format!("{}/tree/{name}", self.repo_html(ri))},
-            "protection": {"enabled": protection.is_some(), "required_status_checks": {
-                "enforcement_level": "off", "contexts": [], "checks": []}},
+            "protection": protection_summary(protection),
             "protection_url": format!("{api}/branches/{name}/protection"),
         })
     }
+}
+
+/// The `protection` summary a branch shows anyone who can read it: whether it is protected and
+/// which status checks it requires (the full settings need admin).
+fn protection_summary(protection: Option<&Value>) -> Value {
+    let checks = protection.and_then(|p| p.pointer("/required_status_checks"));
+    let listed = |key: &str| {
+        checks
+            .and_then(|c| c.get(key))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut contexts = listed("contexts");
+    contexts.extend(
+        listed("checks")
+            .iter()
+            .filter_map(|c| c.get("context").cloned()),
+    );
+    contexts.dedup();
+    let admins = protection.is_some_and(|p| {
+        p["enforce_admins"] == json!(true)
+            || p.pointer("/enforce_admins/enabled") == Some(&json!(true))
+    });
+    let level = match (checks.filter(|c| !c.is_null()), admins) {
+        (None, _) => "off",
+        (Some(_), true) => "everyone",
+        (Some(_), false) => "non_admins",
+    };
+    let checks: Vec<Value> = contexts
+        .iter()
+        .map(|c| json!({"context": c, "app_id": null}))
+        .collect();
+    json!({"enabled": protection.is_some(), "required_status_checks": {
+        "enforcement_level": level, "contexts": contexts, "checks": checks}})
 }
 
 /// Base64 wrapped at 76 columns with newlines, as the contents API returns it.

@@ -4,7 +4,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
+use crate::emulator::http::{ApiError, Reply, Req, Res, page_params, paginate};
 use crate::emulator::model::Model;
 use crate::emulator::model::git::{Entry, diff_trees};
 
@@ -103,10 +103,25 @@ fn compare(m: &mut Model, req: &Req) -> Res {
         "base_commit": m.commit_json(ri, &g.commits[&base], false),
         "merge_base_commit": m.commit_json(ri, &g.commits[&merge_base], false),
         "status": status, "ahead_by": ahead.len(), "behind_by": behind, "total_commits": ahead.len(),
-        "commits": ahead.iter().map(|c| m.commit_json(ri, c, false)).collect::<Vec<_>>(),
+        "commits": compare_page(req, &ahead).iter().map(|c| m.commit_json(ri, c, false)).collect::<Vec<_>>(),
         "files": files,
     })))
 }
+
+/// The commits one compare answer lists, oldest first. Unpaged, GitHub lists at most 250: the
+/// newest ones, so the last is the most recent of the comparison. With `per_page` or `page`
+/// it lists that page of the whole comparison.
+fn compare_page<'a, T>(req: &Req, ahead: &'a [T]) -> &'a [T] {
+    if req.q("per_page").is_none() && req.q("page").is_none() {
+        return &ahead[ahead.len().saturating_sub(COMPARE_UNPAGED_CAP)..];
+    }
+    let (per_page, page) = page_params(req);
+    let start = (page - 1).saturating_mul(per_page).min(ahead.len());
+    &ahead[start..(start + per_page).min(ahead.len())]
+}
+
+/// GitHub's limit on the commits of an unpaged compare.
+pub const COMPARE_UNPAGED_CAP: usize = 250;
 
 fn get_content(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;

@@ -360,8 +360,9 @@ fn search(m: &mut Model, req: &Req) -> Res {
     }
     let total = items.len();
     let (page, headers) = crate::emulator::http::page_of(req, &m.base_url, items);
-    let mut reply =
-        Reply::ok(json!({"total_count": total, "incomplete_results": false, "items": page}));
+    let mut reply = Reply::ok(
+        json!({"total_count": total, "incomplete_results": false, "search_type": "lexical", "items": page}),
+    );
     reply.headers = headers;
     Ok(reply)
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
 use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
-use crate::emulator::model::{Model, ts};
+use crate::emulator::model::{Model, Permission, ts};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}", get_repo),
@@ -35,6 +35,11 @@ pub(crate) const ROUTES: &[Route] = &[
         "PUT",
         "/repos/{owner}/{repo}/branches/{branch}/protection",
         put_protection,
+    ),
+    r(
+        "GET",
+        "/repos/{owner}/{repo}/rules/branches/{branch*}",
+        branch_rules,
     ),
     r(
         "GET",
@@ -132,12 +137,35 @@ fn get_branch(m: &mut Model, req: &Req) -> Res {
 
 fn get_protection(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
+    admin_only(m, ri, req)?;
     let name = req.param("branch");
     let body = m.repos[ri]
         .protections
         .get(name)
         .ok_or_else(|| ApiError::new(404, "Branch not protected"))?;
     Ok(Reply::ok(protection_json(m, ri, name, body)))
+}
+
+/// Classic branch protection is for admins: GitHub answers an integration's token (the
+/// Actions token, an App) 403 and anyone else without admin 404.
+fn admin_only(m: &Model, ri: usize, req: &Req) -> Result<(), ApiError> {
+    let Some(actor) = req.actor.as_deref() else {
+        return Err(ApiError::new(404, "Not Found"));
+    };
+    if m.permission_of(ri, actor) == Some(Permission::Admin) {
+        return Ok(());
+    }
+    if m.is_integration(actor) {
+        return Err(ApiError::new(403, "Resource not accessible by integration"));
+    }
+    Err(ApiError::new(404, "Not Found"))
+}
+
+/// Every active rule for a branch, at every level; readable with read access.
+fn branch_rules(m: &mut Model, req: &Req) -> Res {
+    let ri = repo_of(m, req)?;
+    let items = m.branch_rules_json(ri, req.param("branch"));
+    Ok(paginate(req, &m.base_url, items))
 }
 
 /// Stores the protection settings; the four top-level keys are required (null allowed).
