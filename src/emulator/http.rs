@@ -250,21 +250,18 @@ pub(crate) fn page_params(req: &Req) -> (usize, usize) {
 }
 
 /// Cuts one page out of `items` and builds the `Link` header from the request's own URL.
-pub(crate) fn page_of(
-    req: &Req,
-    base: &str,
-    items: Vec<Value>,
-) -> (Vec<Value>, Vec<(String, String)>) {
+/// Cut before rendering: a page of a long list renders only its own items.
+pub(crate) fn page_of<T>(req: &Req, base: &str, items: Vec<T>) -> (Vec<T>, Vec<(String, String)>) {
     page_with_cap(req, base, items, usize::MAX)
 }
 
 /// Like [`page_of`], but only the first `cap` items are reachable (GitHub's list limits).
-pub(crate) fn page_with_cap(
+pub(crate) fn page_with_cap<T>(
     req: &Req,
     base: &str,
-    mut items: Vec<Value>,
+    mut items: Vec<T>,
     cap: usize,
-) -> (Vec<Value>, Vec<(String, String)>) {
+) -> (Vec<T>, Vec<(String, String)>) {
     items.truncate(cap);
     let (per_page, page) = page_params(req);
     let last = items.len().div_ceil(per_page).max(1);

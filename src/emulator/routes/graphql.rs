@@ -6,6 +6,8 @@
 //! with `LabeledEvent { createdAt actor { login } label { name } }`. Any other field is answered
 //! as GitHub answers an unknown one: status 200 with an `errors` entry and no `data`.
 
+use std::collections::BTreeMap;
+
 use apollo_compiler::ast::{self, Definition, Selection};
 use serde_json::{Map, Value, json};
 
@@ -31,6 +33,7 @@ fn answer(m: &mut Model, req: &Req) -> Res {
         viewer: &viewer,
         variables: &variables,
         fragments: fragments(&document),
+        labeled: Default::default(),
     };
     let Some(operation) = document.definitions.iter().find_map(|d| match d {
         Definition::OperationDefinition(op) => Some(op),
@@ -99,6 +102,8 @@ struct Exec<'a> {
     viewer: &'a str,
     variables: &'a Value,
     fragments: Vec<(String, Vec<Selection>)>,
+    /// Each repository's `labeled` events by issue, gathered once per query.
+    labeled: std::cell::RefCell<BTreeMap<usize, BTreeMap<u64, Vec<Event>>>>,
 }
 
 impl Exec<'_> {
@@ -215,12 +220,23 @@ impl Exec<'_> {
         if kinds.iter().any(|k| k != "LABELED_EVENT") {
             return Err("only LABELED_EVENT timeline items are served".into());
         }
-        let mut events: Vec<Node> = self.model.repos[ri]
-            .events
-            .iter()
-            .filter(|e| e.issue == number && e.kind == "labeled")
-            .map(|e| Node::Labeled(e.clone()))
-            .collect();
+        let mut cache = self.labeled.borrow_mut();
+        let by_issue = cache.entry(ri).or_insert_with(|| {
+            let mut by_issue: BTreeMap<u64, Vec<Event>> = BTreeMap::new();
+            for e in self.model.repos[ri]
+                .events
+                .iter()
+                .filter(|e| e.kind == "labeled")
+            {
+                by_issue.entry(e.issue).or_default().push(e.clone());
+            }
+            by_issue
+        });
+        let mut events: Vec<Node> = by_issue
+            .get(&number)
+            .map(|list| list.iter().cloned().map(Node::Labeled).collect())
+            .unwrap_or_default();
+        drop(cache);
         let first = self.int_arg(field, "first")?;
         let last = self.int_arg(field, "last")?;
         for n in [first, last].into_iter().flatten() {

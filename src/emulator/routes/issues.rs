@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
+use crate::emulator::http::{ApiError, Reply, Req, Res, page_of, paginate};
 use crate::emulator::model::{Issue, Model, issues::NewIssue};
 
 pub(crate) const ROUTES: &[Route] = &[
@@ -133,8 +133,13 @@ fn list(m: &mut Model, req: &Req) -> Res {
         .filter(|i| i.gone.is_none() && keep(m, ri, i, req, since))
         .collect();
     sort_issues(&mut items, req);
-    let json = items.iter().map(|i| m.issue_json(ri, i)).collect();
-    Ok(paginate(req, &m.base_url, json))
+    let (page, headers) = page_of(req, &m.base_url, items);
+    let json = page.iter().map(|i| m.issue_json(ri, i)).collect();
+    Ok(Reply {
+        status: 200,
+        body: Some(Value::Array(json)),
+        headers,
+    })
 }
 
 fn create(m: &mut Model, req: &Req) -> Res {
