@@ -6,6 +6,7 @@
 //! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
 
 pub mod agents;
+pub mod bounded;
 pub mod cli;
 pub mod commits;
 pub mod conductor;

@@ -41,6 +41,9 @@ fn evidence(files: &[&str]) -> Evidence {
             author: "dev".into(),
             commit_authors: vec!["dev".into()],
             agent: Some("agent-1".into()),
+            pushers: vec!["dev".into()],
+            pusher_known: true,
+            ..Authorship::default()
         },
         ..Evidence::default()
     }

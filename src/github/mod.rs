@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use api::escape as api_escape;
-pub use api_gate::{GatePull, PullCommit, PullFile, PullReview};
+pub use api_gate::{Blob, CommitListing, GatePull, GitIdentity, PullCommit, PullFile, PullReview};
 pub use api_pipeline::*;
 pub use api_plan::{IssueUpdate, NewIssue};
 pub use api_setup::*;

@@ -4,7 +4,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
+use crate::emulator::http::{ApiError, Reply, Req, Res, page_of, paginate};
 use crate::emulator::model::Model;
 use crate::emulator::model::git::{Entry, diff_trees};
 
@@ -96,16 +96,30 @@ fn compare(m: &mut Model, req: &Req) -> Res {
         .map(|f| m.file_json(ri, f, &head))
         .collect();
     let html = format!("{}/compare/{base_ref}...{head_ref}", m.repo_html(ri));
-    Ok(Reply::ok(json!({
+    let total = ahead.len();
+    let commits: Vec<Value> = ahead.iter().map(|c| m.commit_json(ri, c, false)).collect();
+    // Like GitHub: without `per_page`/`page` at most 250 commits; with them, pages of
+    // commits (a Link header) and the files on the first page only.
+    let paged = req.q("per_page").is_some() || req.q("page").is_some();
+    let (commits, files, headers) = if paged {
+        let first = req.q("page").is_none_or(|p| p == "1");
+        let (page, headers) = page_of(req, &m.base_url, commits);
+        (page, if first { files } else { Vec::new() }, headers)
+    } else {
+        (commits.into_iter().take(250).collect(), files, Vec::new())
+    };
+    let mut reply = Reply::ok(json!({
         "url": format!("{}/compare/{base_ref}...{head_ref}", m.repo_api(ri)),
         "html_url": html, "permalink_url": format!("{}/compare/{base}...{head}", m.repo_html(ri)),
         "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
         "base_commit": m.commit_json(ri, &g.commits[&base], false),
         "merge_base_commit": m.commit_json(ri, &g.commits[&merge_base], false),
-        "status": status, "ahead_by": ahead.len(), "behind_by": behind, "total_commits": ahead.len(),
-        "commits": ahead.iter().map(|c| m.commit_json(ri, c, false)).collect::<Vec<_>>(),
+        "status": status, "ahead_by": total, "behind_by": behind, "total_commits": total,
+        "commits": commits,
         "files": files,
-    })))
+    }));
+    reply.headers = headers;
+    Ok(reply)
 }
 
 fn get_content(m: &mut Model, req: &Req) -> Res {

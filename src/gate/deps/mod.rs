@@ -95,7 +95,17 @@ pub fn is_manifest(path: &str) -> bool {
 type Parser = fn(&str) -> Result<Entries, String>;
 
 fn parser_for(path: &str) -> Option<Parser> {
-    let file = path.rsplit('/').next().unwrap_or(path);
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or(path);
+    let folder = parts.next().unwrap_or_default();
+    // pip's layouts: `requirements*.txt` anywhere, and every `.txt`/`.in` in a `requirements/`
+    // folder (`requirements/base.txt`, `requirements/dev.in`).
+    let lower = file.to_ascii_lowercase();
+    if folder.eq_ignore_ascii_case("requirements")
+        && (lower.ends_with(".txt") || lower.ends_with(".in"))
+    {
+        return Some(python::requirements);
+    }
     let parser: Parser = match file {
         "Cargo.toml" => cargo::manifest,
         "Cargo.lock" => cargo::lockfile,
@@ -184,6 +194,9 @@ mod tests {
             "crates/x/Cargo.toml",
             "web/package.json",
             "requirements-dev.txt",
+            "services/api/requirements.txt",
+            "requirements/base.txt",
+            "backend/requirements/dev.in",
             "go.mod",
             "Gemfile.lock",
         ] {
