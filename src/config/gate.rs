@@ -249,6 +249,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_validates_is_what_the_gate_compiles() {
+        // A pattern that fits the budget alone, repeated until the set does not.
+        let pattern = |n: u32| format!("\\w{{{n}}}");
+        let (mut fits, mut too_big) = (1, 400);
+        while too_big - fits > 1 {
+            let mid = (fits + too_big) / 2;
+            match Pattern::new(&pattern(mid)) {
+                Ok(_) => fits = mid,
+                Err(_) => too_big = mid,
+            }
+        }
+        let single = pattern(fits);
+        let rules: String = (0..60)
+            .map(|i| format!("    r{i}: {{diff_patterns: ['{single}']}}\n"))
+            .collect();
+        let yaml = format!("gate:\n  rules:\n{rules}");
+        let err = crate::config::Config::from_yaml("t.yml", &yaml).unwrap_err();
+        assert!(err.message.contains("budget"), "{err}");
+        assert_eq!((err.line, err.file.as_str()), (3, "t.yml"), "{err}");
+        assert!(diff_set(std::iter::repeat_n(single.as_str(), 60)).is_err());
+        assert!(diff_set([single.as_str()]).is_ok());
+    }
+
+    #[test]
     fn rule_built_in_code_matches_like_one_read_from_yaml() {
         let rule = GateRule::new(vec![Glob::new("src/auth/**").unwrap()]).unwrap();
         assert!(rule.matches_path("src/auth/login.rs"));

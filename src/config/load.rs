@@ -106,10 +106,35 @@ pub(crate) fn explicit_tag(text: &str) -> Option<(usize, usize, String)> {
             _ => None,
         };
         if let Some(tag) = tag {
+            let (line, node) = (span.start.line(), span.start.col());
+            // The tag is written before its node, on the same line: point at its `!`.
+            let source: String = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .unwrap_or_default()
+                .chars()
+                .collect();
+            let before: String = source.chars().take(node).collect();
+            let (column, written) = match before.rfind('!') {
+                Some(mut at) => {
+                    // `!!binary`: start at the first `!` of the handle.
+                    while before[..at].ends_with('!') {
+                        at -= 1;
+                    }
+                    let column = before[..at].chars().count() + 1;
+                    let written: String = before[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .take(60)
+                        .collect();
+                    (column, written)
+                }
+                None => (node + 1, tag.to_string()),
+            };
             return Some((
-                span.start.line(),
-                span.start.col() + 1,
-                format!("YAML tag `{tag}` is not accepted: write the plain value"),
+                line,
+                column,
+                format!("YAML tag `{written}` is not accepted: write the plain value"),
             ));
         }
     }
