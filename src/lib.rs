@@ -22,6 +22,7 @@ pub mod notify;
 pub mod plan;
 pub mod product;
 pub mod release;
+pub mod secrets;
 pub mod service;
 pub mod setup;
 pub mod smoke;
