@@ -250,3 +250,34 @@ async fn a_pull_request_event_from_a_fork_or_a_deleted_fork_exits_3_before_judgi
     }
     assert!(rig.emu.requests().is_empty(), "{:?}", rig.emu.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_16_a_file_included_with_dash_r_is_read_as_requirements() {
+    let rig = Rig::new().await;
+    rig.emu.model().set_files(
+        REPO,
+        "main",
+        &[
+            ("requirements.txt", "-r common.txt\nflask==3.0\n"),
+            ("common.txt", "requests==2.32.0\n"),
+            ("requirements/base.txt", "click==8\n"),
+        ],
+        "python",
+    );
+    let pr = rig.open_pr(
+        "deps",
+        &[
+            ("common.txt", "requests==2.32.0\nevil-pkg==1.0\n"),
+            ("requirements/base.txt", "click==8\nrich==13\n"),
+        ],
+        "dev",
+    );
+    let run = rig.gate_pr(pr).await;
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    let summary = failing(&rig, &rig.head(pr));
+    assert!(
+        summary.contains("new \\`evil-pkg\\` ==1.0 (requirements in common.txt)"),
+        "{summary}"
+    );
+    assert!(summary.contains("new \\`rich\\`"), "{summary}");
+}

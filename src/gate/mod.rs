@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod changes;
 pub mod deps;
 pub mod event;
+pub mod includes;
 pub mod output;
 pub mod post;
 pub mod read;

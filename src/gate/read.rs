@@ -28,7 +28,8 @@ pub async fn evidence(
         super::blobs::fill_patches(gh, repo, pull, &mut changes.files).await;
     }
     let manifests = if rules.watches_dependencies() && changes.unreadable.is_none() {
-        manifests(gh, repo, pull, &changes.files).await
+        let included = super::includes::included(gh, repo, pull, &changes.files).await?;
+        manifests(gh, repo, pull, &changes.files, &included).await
     } else {
         Vec::new()
     };
@@ -74,11 +75,17 @@ async fn manifests(
     repo: &Repo,
     pull: &GatePull,
     files: &[ChangedFile],
+    included: &[String],
 ) -> Vec<Manifest> {
     let mut out = Vec::new();
-    for file in files.iter().filter(|f| deps::is_manifest(&f.filename)) {
+    let is_included = |f: &ChangedFile| included.contains(&f.filename);
+    for file in files
+        .iter()
+        .filter(|f| deps::is_manifest(&f.filename) || is_included(f))
+    {
         let mut manifest = Manifest {
             path: file.filename.clone(),
+            included: is_included(file),
             ..Manifest::default()
         };
         let old_name = file.previous_filename.as_deref().unwrap_or(&file.filename);

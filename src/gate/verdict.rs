@@ -18,6 +18,9 @@ pub struct Manifest {
     pub base: Option<String>,
     pub head: Option<String>,
     pub error: Option<String>,
+    /// Read as pip requirements whatever its name: a requirements file includes it.
+    #[serde(default)]
+    pub included: bool,
 }
 
 /// Everything the verdict looks at, read and pinned to one head SHA.
@@ -276,7 +279,12 @@ fn dependency_triggers(evidence: &Evidence, rules: &Rules, out: &mut [Vec<Trigge
                 });
                 continue;
             }
-            match deps::compare(
+            let compare = if manifest.included {
+                deps::compare_requirements
+            } else {
+                deps::compare
+            };
+            match compare(
                 &manifest.path,
                 manifest.base.as_deref(),
                 manifest.head.as_deref(),

@@ -181,6 +181,34 @@ impl GitHub {
         }))
     }
 
+    /// The paths of the files directly in `folder` (`""`: the root) at `git_ref`.
+    pub async fn folder_files(
+        &self,
+        repo: &Repo,
+        folder: &str,
+        git_ref: &str,
+    ) -> Result<Vec<String>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Entry {
+            path: String,
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        let segments: Vec<String> = folder.split('/').map(escape).collect();
+        let path = format!(
+            "/repos/{repo}/contents/{}?ref={}",
+            segments.join("/"),
+            escape(git_ref)
+        );
+        let entries: Option<Vec<Entry>> = self.get_optional(&path).await?;
+        Ok(entries
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.kind == "file")
+            .map(|e| e.path)
+            .collect())
+    }
+
     /// Every commit between `base` and `head` through the compare API, 100 a page: the pull
     /// request commits list stops at 250, this does not.
     pub async fn compare_commits(

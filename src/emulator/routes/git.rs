@@ -13,6 +13,8 @@ pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit),
     r("GET", "/repos/{owner}/{repo}/compare/{basehead*}", compare),
     r("GET", "/repos/{owner}/{repo}/contents/{path*}", get_content),
+    // `contents/` with an empty path (the trailing slash is trimmed): the root folder.
+    r("GET", "/repos/{owner}/{repo}/contents", get_content),
     r("PUT", "/repos/{owner}/{repo}/contents/{path*}", put_content),
     r("GET", "/repos/{owner}/{repo}/git/ref/{ref*}", get_ref),
     r(
@@ -134,7 +136,12 @@ fn get_content(m: &mut Model, req: &Req) -> Res {
     if let Some(e) = tree.get(path) {
         return Ok(Reply::ok(m.content_json(ri, path, &reference, e)));
     }
-    let prefix = format!("{path}/");
+    // The root lists everything at the top.
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
     let mut names: Vec<(String, bool)> = tree
         .keys()
         .filter_map(|k| k.strip_prefix(&prefix))
