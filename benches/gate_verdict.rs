@@ -89,6 +89,8 @@ async fn bench_run() {
         m.add_repo("acme", "rig", "main");
         m.add_user("github-actions[bot]", UserKind::Bot);
         m.add_token("t", "github-actions[bot]");
+        // The workflow's GITHUB_TOKEN may write checks and statuses on its repository.
+        m.set_permission("acme/rig", "github-actions[bot]", Permission::Write);
         m.set_permission("acme/rig", "alice", Permission::Write);
         let config = "version: 1\ngate:\n  rules:\n    auth: {paths: [\"src/auth/**\"]}\n    deletion: {diff_patterns: ['(?i)\\bDELETE\\s+FROM\\b']}\n    dependencies: {new_dependencies: true}\n";
         m.set_files(

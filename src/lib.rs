@@ -6,6 +6,7 @@
 //! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
 
 pub mod agents;
+pub mod bounded;
 pub mod build_info;
 pub mod cli;
 pub mod commits;
@@ -22,6 +23,7 @@ pub mod notify;
 pub mod plan;
 pub mod product;
 pub mod release;
+pub mod secrets;
 pub mod service;
 pub mod setup;
 pub mod smoke;

@@ -41,6 +41,9 @@ fn evidence(files: &[&str]) -> Evidence {
             author: "dev".into(),
             commit_authors: vec!["dev".into()],
             agent: Some("agent-1".into()),
+            pushers: vec!["dev".into()],
+            pusher_known: true,
+            ..Authorship::default()
         },
         ..Evidence::default()
     }
@@ -103,6 +106,7 @@ fn version_bumps_follow_the_switch_and_unreadable_manifests_gate() {
         base: Some("[dependencies]\nserde = \"1.0.1\"\n".into()),
         head: Some("[dependencies]\nserde = \"1.0.2\"\n".into()),
         error: None,
+        included: false,
     };
     let mut e = evidence(&["Cargo.toml"]);
     e.manifests = vec![bump];
@@ -130,6 +134,7 @@ fn rendered_summary_comment_and_labels() {
             "[dependencies]\nserde = \"1\"\nrand = { git = \"https://example.com/rand\" }\n".into(),
         ),
         error: None,
+        included: false,
     }];
     approve(&mut e, "alice", Permission::Write);
     approve(&mut e, "rig-agent-1", Permission::Write);

@@ -72,6 +72,11 @@ async fn run_gate(
 ) -> anyhow::Result<Exit> {
     let repo = env::repository(args.repo.as_deref(), environment)?;
     let event = event(&args)?;
+    if let Some(refusal) = gate::event::fork_refusal(&event) {
+        // Before any request: nothing is judged, nothing posted.
+        eprintln!("error: {refusal}");
+        return Ok(Exit::Outside);
+    }
     let local_config = match &global.config {
         Some(_) if !args.dry_run => {
             return Err(UsageError(
@@ -180,8 +185,14 @@ fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
         )
         .into());
     };
-    let payload = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("cannot read the event {}: {e}", path.display())))?;
+    let payload =
+        crate::bounded::read_text(path, crate::bounded::EVENT_LIMIT, "event").map_err(|e| {
+            let place = match e.line {
+                0 => String::new(),
+                line => format!(":{line}:{}", e.column),
+            };
+            UsageError(format!("{}{place}: {}", path.display(), e.message))
+        })?;
     GateEvent::parse(name, &payload).map_err(|e| UsageError(e).into())
 }
 
@@ -263,7 +274,7 @@ fn run_explain(args: ExplainArgs, global: &Global) -> anyhow::Result<Exit> {
             .collect();
     }
     let rules = Rules::compile(&config.gate).map_err(UsageError)?;
-    let evidence = Evidence {
+    let mut evidence = Evidence {
         head_sha: "local".into(),
         changes: Changes::complete(
             paths
@@ -273,6 +284,8 @@ fn run_explain(args: ExplainArgs, global: &Global) -> anyhow::Result<Exit> {
         ),
         ..Evidence::default()
     };
+    // Explaining rules over paths: nobody pushed anything.
+    evidence.authorship.pusher_known = true;
     let verdict = gate::verdict(&evidence, &rules, &config);
     if global.json {
         print_json(&verdict)?;

@@ -149,7 +149,8 @@ pub fn main() -> i32 {
         Ok(exit) => exit as i32,
         Err(error) => {
             let exit = classify(&error);
-            eprintln!("error: {error:#}");
+            let text = format!("{error:#}");
+            eprintln!("error: {}", crate::secrets::redact_urls(&text));
             exit as i32
         }
     }
@@ -197,11 +198,33 @@ fn init_logging(verbose: u8, json_lines: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHIPRIG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Every log line passes through the URL redaction (octocrab logs request URLs itself).
     let _ = if json_lines {
-        builder.json().with_writer(std::io::stdout).try_init()
+        builder
+            .json()
+            .with_writer(|| Redacting(std::io::stdout()))
+            .try_init()
     } else {
-        builder.with_writer(std::io::stderr).try_init()
+        builder
+            .with_writer(|| Redacting(std::io::stderr()))
+            .try_init()
     };
+}
+
+/// A log writer that blanks the userinfo of URLs; tracing writes each event in one call.
+struct Redacting<W>(W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_all(crate::secrets::redact_urls(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Print a value as pretty JSON on stdout.

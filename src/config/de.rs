@@ -97,6 +97,17 @@ pub(crate) fn optional_env_name<'de, D: Deserializer<'de>>(
     Ok(name)
 }
 
+/// A list of environment variable names.
+pub(crate) fn env_names<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    let names = Vec::<String>::deserialize(deserializer)?;
+    for name in &names {
+        check_env_name(name).map_err(D::Error::custom)?;
+    }
+    Ok(names)
+}
+
 fn check_env_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let ok = chars

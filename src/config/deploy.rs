@@ -32,6 +32,10 @@ pub struct Environment {
     /// Checks are retried until they pass or this much time has passed.
     #[serde(default = "two_minutes")]
     pub smoke_deadline: Duration,
+    /// shiprig's secrets the commands may inherit (`[GITHUB_TOKEN]`); every other token, key,
+    /// secret, password and webhook URL in shiprig's environment is withheld from them.
+    #[serde(default, deserialize_with = "de::env_names")]
+    pub env: Vec<String>,
 }
 
 fn thirty_minutes() -> Duration {

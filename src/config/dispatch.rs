@@ -150,6 +150,10 @@ pub struct CommandDispatch {
     /// killed when this runs out, and the agent is marked failed.
     #[serde(default = "ten_minutes")]
     pub timeout: Duration,
+    /// shiprig's secrets the program may inherit (`[GITHUB_TOKEN]`); every other token, key,
+    /// secret, password and webhook URL in shiprig's environment is withheld from it.
+    #[serde(default, deserialize_with = "de::env_names")]
+    pub env: Vec<String>,
 }
 
 fn ten_minutes() -> Duration {

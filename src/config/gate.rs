@@ -2,20 +2,22 @@
 
 use std::collections::BTreeMap;
 
-use globset::{GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::de;
 use super::model::Permission;
-use super::values::{Glob, Pattern};
+use super::values::{Glob, Pattern, REGEX_BUDGET, regex_error};
 
 /// The gate: rules by category, the approvals required, and the check's name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct GateConfig {
     /// Gated categories by name (`auth`, `payments`, …); each becomes a `human-gate:<name>` label.
-    #[serde(deserialize_with = "de::slug_map")]
+    /// All `diff_patterns` together must compile within the regex budget (2 MiB).
+    #[serde(deserialize_with = "rules_within_budget")]
     pub rules: BTreeMap<String, GateRule>,
     pub humans: Humans,
     /// Members of the teams named in `owners` (`org/team` → logins). The gate cannot list a
@@ -25,6 +27,9 @@ pub struct GateConfig {
     /// The check run posted on the head SHA; make it a required status check.
     #[serde(deserialize_with = "de::non_empty")]
     pub check_name: String,
+    /// Match `paths` case-sensitively. Off by default: on case-insensitive checkouts
+    /// `SRC/Auth/x.rs` is `src/auth/x.rs`, so the gate treats them alike.
+    pub case_sensitive: bool,
 }
 
 impl Default for GateConfig {
@@ -34,8 +39,48 @@ impl Default for GateConfig {
             humans: Humans::default(),
             teams: BTreeMap::new(),
             check_name: "shiprig/human-gate".into(),
+            case_sensitive: false,
         }
     }
+}
+
+/// Every category's diff patterns as one set, within [`REGEX_BUDGET`]: what `config validate`
+/// checks is what the gate runs, since both build the set here.
+pub fn diff_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<RegexSet, String> {
+    let patterns: Vec<&str> = patterns.into_iter().collect();
+    RegexSetBuilder::new(&patterns)
+        .size_limit(REGEX_BUDGET)
+        .dfa_size_limit(REGEX_BUDGET)
+        .build()
+        .map_err(|err| match err {
+            regex::Error::CompiledTooBig(_) => format!(
+                "the {} diff_patterns together compile to more than the {} MiB budget: use fewer or smaller patterns, or ASCII classes (`(?-u:\\w)`)",
+                patterns.len(),
+                REGEX_BUDGET / (1024 * 1024)
+            ),
+            other => regex_error(&patterns.join("|"), &other),
+        })
+}
+
+/// One path glob of the gate: `*` stays within a folder, case-insensitive unless asked.
+pub fn path_glob(source: &str, case_sensitive: bool) -> Result<globset::Glob, String> {
+    GlobBuilder::new(source)
+        .literal_separator(true)
+        .case_insensitive(!case_sensitive)
+        .build()
+        .map_err(|err| format!("invalid glob `{source}`: {}", err.kind()))
+}
+
+fn rules_within_budget<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, GateRule>, D::Error> {
+    use serde::de::Error as _;
+    let rules: BTreeMap<String, GateRule> = de::slug_map(d)?;
+    let patterns = rules
+        .values()
+        .flat_map(|r| r.diff_patterns.iter().map(Pattern::as_str));
+    diff_set(patterns).map_err(D::Error::custom)?;
+    Ok(rules)
 }
 
 /// One gated category: what makes a change belong to it, and who may approve it.
@@ -202,6 +247,30 @@ impl Default for Humans {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_validates_is_what_the_gate_compiles() {
+        // A pattern that fits the budget alone, repeated until the set does not.
+        let pattern = |n: u32| format!("\\w{{{n}}}");
+        let (mut fits, mut too_big) = (1, 400);
+        while too_big - fits > 1 {
+            let mid = (fits + too_big) / 2;
+            match Pattern::new(&pattern(mid)) {
+                Ok(_) => fits = mid,
+                Err(_) => too_big = mid,
+            }
+        }
+        let single = pattern(fits);
+        let rules: String = (0..60)
+            .map(|i| format!("    r{i}: {{diff_patterns: ['{single}']}}\n"))
+            .collect();
+        let yaml = format!("gate:\n  rules:\n{rules}");
+        let err = crate::config::Config::from_yaml("t.yml", &yaml).unwrap_err();
+        assert!(err.message.contains("budget"), "{err}");
+        assert_eq!((err.line, err.file.as_str()), (3, "t.yml"), "{err}");
+        assert!(diff_set(std::iter::repeat_n(single.as_str(), 60)).is_err());
+        assert!(diff_set([single.as_str()]).is_ok());
+    }
 
     #[test]
     fn rule_built_in_code_matches_like_one_read_from_yaml() {

@@ -53,6 +53,24 @@ impl Config {
     /// Parses and checks config text. `source_name` names it in errors
     /// (`.github/shiprig.yml`, or `.github/shiprig.yml@main` when read from a branch).
     pub fn from_yaml(source_name: &str, text: &str) -> Result<Config, ConfigError> {
+        if text.len() as u64 > crate::bounded::CONFIG_LIMIT {
+            return Err(ConfigError {
+                file: source_name.to_owned(),
+                line: 0,
+                column: 0,
+                message: "the config is larger than 1 MiB: shiprig reads at most that much".into(),
+                snippet: None,
+            });
+        }
+        if let Some((line, column, message)) = explicit_tag(text) {
+            return Err(ConfigError {
+                file: source_name.to_owned(),
+                line,
+                column,
+                message,
+                snippet: None,
+            });
+        }
         let options = serde_saphyr::options! { with_snippet: false };
         serde_saphyr::from_str_with_options(text, options)
             .map_err(|err| convert(source_name, text, &err))
@@ -61,15 +79,66 @@ impl Config {
     /// Reads and checks a config file. The only I/O in this module.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read the config: {err}"),
-            snippet: None,
-        })?;
+        let text = crate::bounded::read_text(path, crate::bounded::CONFIG_LIMIT, "config")
+            .map_err(|err| ConfigError {
+                file: file.clone(),
+                line: err.line,
+                column: err.column,
+                message: err.message,
+                snippet: None,
+            })?;
         Config::from_yaml(&file, &text)
     }
+}
+
+/// The first explicit YAML tag (`!!binary`, `!custom`) in `text`, as `(line, column, message)`.
+/// shiprig's files are plain data: a tag would change how a value is read (`!!binary` decodes
+/// base64) or mean something to another tool, so none is accepted. Syntax errors are left to
+/// the deserializer, which reports them with their place.
+pub(crate) fn explicit_tag(text: &str) -> Option<(usize, usize, String)> {
+    use granit_parser::{Event, Parser};
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.ok()?;
+        let tag = match event {
+            Event::Scalar(_, _, _, tag)
+            | Event::SequenceStart(_, _, tag)
+            | Event::MappingStart(_, _, tag) => tag,
+            _ => None,
+        };
+        if let Some(tag) = tag {
+            let (line, node) = (span.start.line(), span.start.col());
+            // The tag is written before its node, on the same line: point at its `!`.
+            let source: String = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .unwrap_or_default()
+                .chars()
+                .collect();
+            let before: String = source.chars().take(node).collect();
+            let (column, written) = match before.rfind('!') {
+                Some(mut at) => {
+                    // `!!binary`: start at the first `!` of the handle.
+                    while before[..at].ends_with('!') {
+                        at -= 1;
+                    }
+                    let column = before[..at].chars().count() + 1;
+                    let written: String = before[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .take(60)
+                        .collect();
+                    (column, written)
+                }
+                None => (node + 1, tag.to_string()),
+            };
+            return Some((
+                line,
+                column,
+                format!("YAML tag `{written}` is not accepted: write the plain value"),
+            ));
+        }
+    }
+    None
 }
 
 /// Turns serde-saphyr's error into a [`ConfigError`] with shiprig's wording.

@@ -14,7 +14,9 @@ mod schema;
 mod values;
 
 pub use dispatch::Backend;
+pub use gate::{diff_set, path_glob};
 pub use load::ConfigError;
+pub(crate) use load::explicit_tag;
 pub use model::{
     Agent, Approvers, Asana, CONFIG_VERSION, ClickUp, CommandDispatch, ConductorConfig, Config,
     Dispatch, Environment, GateConfig, GateRule, GithubActionsDispatch, Humans, KubernetesDispatch,
@@ -22,4 +24,4 @@ pub use model::{
     SmokeCheck, VersionCheck,
 };
 pub use schema::{SCHEMA_ID, json_schema};
-pub use values::{Duration, Glob, Pattern};
+pub use values::{Duration, Glob, Pattern, REGEX_BUDGET};

@@ -174,39 +174,73 @@ impl JsonSchema for Glob {
     }
 }
 
-/// A regular expression over diff lines (Rust `regex` syntax), compiled when the config is read.
+/// The compiled-size budget of one regular expression, and of all of a config's
+/// `diff_patterns` together (the gate matches them as one set). Compiling stops as soon as the
+/// budget is passed, so a hostile pattern costs milliseconds, never seconds or gigabytes.
+pub const REGEX_BUDGET: usize = 2 * 1024 * 1024;
+
+/// A regular expression over diff lines (Rust `regex` syntax), checked when the config is read
+/// (it compiles within [`REGEX_BUDGET`]) and compiled again where it is used, so a config of
+/// many patterns does not hold them all in memory.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    regex: regex::Regex,
+    source: String,
+    regex: std::sync::Arc<std::sync::OnceLock<regex::Regex>>,
 }
 
 impl Pattern {
-    /// Compiles `source`, with a one-line error naming what is wrong.
+    /// Checks `source`, with a one-line error naming what is wrong.
     pub fn new(source: &str) -> Result<Self, String> {
-        let regex = regex::Regex::new(source).map_err(|err| {
-            // regex's syntax errors are a multi-line drawing; its last line says what is wrong.
-            let text = err.to_string();
-            let reason = text.lines().last().unwrap_or_default().trim();
-            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
-            format!("invalid regex `{source}`: {reason}")
-        })?;
-        Ok(Self { regex })
+        let regex = compile(source)?;
+        drop(regex);
+        Ok(Self {
+            source: source.to_owned(),
+            regex: Default::default(),
+        })
     }
 
     /// The text as written in the config.
     pub fn as_str(&self) -> &str {
-        self.regex.as_str()
+        &self.source
     }
 
     /// The compiled expression.
     pub fn regex(&self) -> &regex::Regex {
-        &self.regex
+        self.regex.get_or_init(|| {
+            compile(&self.source).unwrap_or_else(|_| {
+                // Checked in `new`: the same source compiled within the same budget there.
+                regex::Regex::new("[^\\s\\S]").expect("a pattern that matches nothing")
+            })
+        })
     }
 
     /// Whether the expression matches anywhere in `text`.
     pub fn is_match(&self, text: &str) -> bool {
-        self.regex.is_match(text)
+        self.regex().is_match(text)
     }
+}
+
+fn compile(source: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(source)
+        .size_limit(REGEX_BUDGET)
+        .dfa_size_limit(REGEX_BUDGET)
+        .build()
+        .map_err(|err| regex_error(source, &err))
+}
+
+/// regex's syntax errors are a multi-line drawing; its last line says what is wrong.
+pub(crate) fn regex_error(source: &str, err: &regex::Error) -> String {
+    let shown: String = source.chars().take(80).collect();
+    if let regex::Error::CompiledTooBig(_) = err {
+        return format!(
+            "regex `{shown}` compiles to more than the {} MiB budget: use a smaller repetition, or ASCII classes (`(?-u:\\w)`)",
+            REGEX_BUDGET / (1024 * 1024)
+        );
+    }
+    let text = err.to_string();
+    let reason = text.lines().last().unwrap_or_default().trim();
+    let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+    format!("invalid regex `{shown}`: {reason}")
 }
 
 impl PartialEq for Pattern {

@@ -35,9 +35,15 @@ impl Ended {
     }
 }
 
-/// Runs `argv` with `env` added to the inherited environment. Its stdout and stderr both go to
-/// shiprig's stderr as they come, so `--json` on stdout stays clean.
-pub async fn run(argv: &[String], env: &[(&str, &str)], timeout: Duration) -> Ended {
+/// Runs `argv` with `env` added to the inherited environment, less shiprig's secrets (those
+/// not in `allowed`). Its stdout and stderr both go to shiprig's stderr as they come, so
+/// `--json` on stdout stays clean.
+pub async fn run(
+    argv: &[String],
+    env: &[(&str, &str)],
+    allowed: &[String],
+    timeout: Duration,
+) -> Ended {
     let Some((program, args)) = argv.split_first() else {
         return Ended::NotStarted {
             reason: "empty command".into(),
@@ -53,6 +59,7 @@ pub async fn run(argv: &[String], env: &[(&str, &str)], timeout: Duration) -> En
         .kill_on_drop(true)
         // Its own process group, so a timeout kills what it started too.
         .process_group(0);
+    crate::secrets::withhold(&mut command, allowed);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {

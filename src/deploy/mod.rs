@@ -148,7 +148,7 @@ async fn run_steps(d: &Deploy<'_>, report: &mut DeployReport) {
                 after_secs: budget.as_secs(),
             }
         } else {
-            match command::run(&step.argv, &env, left).await {
+            match command::run(&step.argv, &env, &d.environment.env, left).await {
                 // The budget covers every step; name the budget, not what was left of it.
                 Ended::TimedOut { .. } => Ended::TimedOut {
                     after_secs: budget.as_secs(),

@@ -27,6 +27,77 @@ pub struct Authorship {
     pub commit_authors: Vec<String>,
     /// The agent that wrote it (from `agent:<name>`, its issue, or a `Shiprig-Agent:` trailer).
     pub agent: Option<String>,
+    /// Who pushed the head commit: the sender of its `synchronize` (or `opened`) event, and
+    /// every login recorded on the gate's earlier check runs for the same head.
+    #[serde(default)]
+    pub pushers: Vec<String>,
+    /// Whether any of those sources spoke: `false` means the pusher of the head is unknown.
+    #[serde(default)]
+    pub pusher_known: bool,
+    /// Names and emails of writers the gate cannot tie to a login: the authors and committers
+    /// of commits GitHub could not link to an account, and every `Co-authored-by:` trailer.
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+    /// The unlinked commits, as `<short sha> by <name>`, for the summary.
+    #[serde(default)]
+    pub unlinked: Vec<String>,
+    /// Why the list of commits is not whole (more than the gate reads, a short page).
+    #[serde(default)]
+    pub incomplete: Option<String>,
+}
+
+/// A git name and email from a commit (author, committer or `Co-authored-by:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+impl Identity {
+    /// Whether `login` is this writer as far as the gate can tell: the same name, or an email
+    /// whose user part (a GitHub noreply address's login part) is the login, ignoring case
+    /// and punctuation.
+    pub fn matches(&self, login: &str) -> bool {
+        let key = |text: &str| -> String {
+            text.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let login = key(login);
+        if login.is_empty() {
+            return false;
+        }
+        let (user, domain) = self.email.split_once('@').unwrap_or((&self.email, ""));
+        let user = if domain.eq_ignore_ascii_case("users.noreply.github.com") {
+            user.rsplit('+').next().unwrap_or(user)
+        } else {
+            user.split('+').next().unwrap_or(user)
+        };
+        key(&self.name) == login || key(user) == login
+    }
+}
+
+/// `Co-authored-by: Name <email>` trailers of a commit message.
+pub fn co_authors(message: &str) -> Vec<Identity> {
+    message
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            if !key.trim().eq_ignore_ascii_case("co-authored-by") {
+                return None;
+            }
+            let value = value.trim();
+            let (name, email) = match value.split_once('<') {
+                Some((name, rest)) => (name.trim(), rest.trim_end_matches('>').trim()),
+                None => (value, ""),
+            };
+            Some(Identity {
+                name: name.to_string(),
+                email: email.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// An approval that does not count, and why.
@@ -96,6 +167,13 @@ fn disqualified(
         "the pull request's author".to_string()
     } else if by.commit_authors.iter().any(|a| same(a)) {
         "a commit author".to_string()
+    } else if by.pushers.iter().any(|p| same(p)) {
+        "pushed the head commit".to_string()
+    } else if let Some(who) = by.identities.iter().find(|i| i.matches(&login)) {
+        format!(
+            "matches the writer `{}` of a commit GitHub does not link to an account, or a co-author",
+            super::output::inline(&who.name, 60)
+        )
     } else if review.commit_id != head_sha {
         format!("approved an older commit ({})", short(&review.commit_id))
     } else {
@@ -144,8 +222,30 @@ mod tests {
         Authorship {
             author: "dev".into(),
             commit_authors: vec!["pusher".into()],
-            agent: None,
+            ..Authorship::default()
         }
+    }
+
+    #[test]
+    fn case_10_pushers_unlinked_writers_and_co_authors_do_not_count() {
+        let config = Config::default();
+        let mut by = by();
+        by.pushers = vec!["Pat".into()];
+        by.identities = co_authors("fix: x\n\nCo-authored-by: Carol Q <carol.q@example.com>\n");
+        by.identities.push(Identity {
+            name: "Someone".into(),
+            email: "123+erin@users.noreply.github.com".into(),
+        });
+        let reviews = [
+            review("pat", "APPROVED", "h"),
+            review("carolq", "APPROVED", "h"),
+            review("carol-q", "APPROVED", "h"),
+            review("erin", "APPROVED", "h"),
+            review("alice", "APPROVED", "h"),
+        ];
+        let s = standing(&reviews, "h", &by, &config);
+        assert_eq!(s.approvers, ["alice"]);
+        assert_eq!(s.ignored.len(), 4, "{:?}", s.ignored);
     }
 
     #[test]

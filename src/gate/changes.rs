@@ -17,6 +17,10 @@ pub struct ChangedFile {
     /// The unified diff; absent for binary files and very large diffs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patch: Option<String>,
+    /// Why the file's lines could not be read when GitHub sent no patch (too large to fetch):
+    /// every category with `diff_patterns` then fails closed on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 impl ChangedFile {
@@ -26,6 +30,7 @@ impl ChangedFile {
             status: status.to_string(),
             previous_filename: None,
             patch: None,
+            unreadable: None,
         }
     }
 

@@ -35,6 +35,16 @@ impl GateEvent {
         }
     }
 
+    /// The login that pushed the head this event is about: the sender of `synchronize` (the
+    /// push itself) or of `opened` (the head it was opened with). Any other event does not say.
+    pub fn pusher(&self) -> Option<String> {
+        let pull_event = matches!(self.name.as_str(), "pull_request_target" | "pull_request");
+        let push = matches!(self.action.as_str(), "synchronize" | "opened");
+        (pull_event && push)
+            .then(|| self.sender.as_deref().map(str::to_lowercase))
+            .flatten()
+    }
+
     /// Reads an event payload; an event the gate does not handle is an error.
     pub fn parse(name: &str, payload: &str) -> Result<GateEvent, String> {
         let doc: Value = serde_json::from_str(payload)
@@ -55,16 +65,17 @@ impl GateEvent {
                     .get("number")
                     .and_then(Value::as_u64)
                     .ok_or("the event's pull_request has no number")?;
-                let head_sha = text(pr, "/head/sha").ok_or("the event has no head SHA")?;
+                let head_sha = usable_sha(text(pr, "/head/sha"), "pull_request.head.sha")?;
                 let base_repo = text(pr, "/base/repo/full_name");
                 let head_repo = text(pr, "/head/repo/full_name");
                 Ok(GateEvent {
                     name: name.to_string(),
                     action,
-                    number,
+                    number: usable_number(number)?,
                     head_sha,
                     merge_group: false,
-                    fork: head_repo.is_some() && head_repo != base_repo,
+                    // A deleted fork has `head.repo: null`: not the base repository either.
+                    fork: head_repo.is_none() || head_repo != base_repo,
                     sender,
                 })
             }
@@ -72,7 +83,7 @@ impl GateEvent {
                 let group = doc
                     .get("merge_group")
                     .ok_or("the event has no merge_group")?;
-                let head_sha = text(group, "/head_sha").ok_or("the merge group has no head_sha")?;
+                let head_sha = usable_sha(text(group, "/head_sha"), "merge_group.head_sha")?;
                 let head_ref = text(group, "/head_ref").unwrap_or_default();
                 let number = queued_pull(&head_ref).ok_or_else(|| {
                     format!("cannot find the pull request in the merge group ref {head_ref:?}")
@@ -80,7 +91,7 @@ impl GateEvent {
                 Ok(GateEvent {
                     name: name.to_string(),
                     action,
-                    number,
+                    number: usable_number(number)?,
                     head_sha,
                     merge_group: true,
                     fork: false,
@@ -92,6 +103,42 @@ impl GateEvent {
             )),
         }
     }
+}
+
+/// A head SHA the result can be pinned to: 40 (SHA-1) or 64 (SHA-256) hex digits. Anything
+/// else would let GitHub pick a commit for us, so the event is refused.
+fn usable_sha(sha: Option<String>, field: &str) -> Result<String, String> {
+    match sha {
+        Some(sha) if matches!(sha.len(), 40 | 64) && sha.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(sha.to_ascii_lowercase())
+        }
+        Some(sha) => Err(format!(
+            "the event's {field} {:?} is not a commit SHA; nothing is judged or posted",
+            sha.chars().take(80).collect::<String>()
+        )),
+        None => Err(format!(
+            "the event has no {field}; nothing is judged or posted"
+        )),
+    }
+}
+
+fn usable_number(number: u64) -> Result<u64, String> {
+    if number == 0 {
+        return Err("the event names pull request 0".into());
+    }
+    Ok(number)
+}
+
+/// Whether this run must stop before judging: a `pull_request` event from a fork (or a deleted
+/// fork) runs with a read-only token and the fork's workflow file, so its verdict could neither
+/// be posted nor trusted. `pull_request_target` is the event for forks.
+pub fn fork_refusal(event: &GateEvent) -> Option<String> {
+    (event.name == "pull_request" && event.fork).then(|| {
+        format!(
+            "pull request #{} comes from a fork (or a deleted one) on a `pull_request` event: its token is read-only and its workflow comes from the fork, so the gate does not judge it. Run the gate on `pull_request_target`, which checks out nothing and judges with the base branch's config.",
+            event.number
+        )
+    })
 }
 
 /// `refs/heads/gh-readonly-queue/main/pr-42-<sha>` → 42: the PR this queue entry adds.
@@ -108,22 +155,51 @@ mod tests {
     #[test]
     fn pull_request_events_pin_the_head_and_see_forks() {
         let payload = r#"{"action": "synchronize", "sender": {"login": "dev"},
-            "pull_request": {"number": 7, "head": {"sha": "abc", "repo": {"full_name": "fork/rig"}},
+            "pull_request": {"number": 7, "head": {"sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "repo": {"full_name": "fork/rig"}},
             "base": {"sha": "def", "repo": {"full_name": "acme/rig"}}}}"#;
         let e = GateEvent::parse("pull_request", payload).unwrap();
-        assert_eq!((e.number, e.head_sha.as_str(), e.fork), (7, "abc", true));
+        assert_eq!(
+            (e.number, e.head_sha.as_str(), e.fork),
+            (7, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true)
+        );
         assert_eq!(e.sender.as_deref(), Some("dev"));
     }
 
     #[test]
     fn merge_groups_name_their_pull_request() {
-        let payload = r#"{"action": "checks_requested", "merge_group": {"head_sha": "m1",
+        let payload = r#"{"action": "checks_requested", "merge_group": {"head_sha": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
             "head_ref": "refs/heads/gh-readonly-queue/main/pr-42-0123abc", "base_ref": "refs/heads/main"}}"#;
         let e = GateEvent::parse("merge_group", payload).unwrap();
         assert_eq!(
             (e.number, e.head_sha.as_str(), e.merge_group),
-            (42, "m1", true)
+            (42, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", true)
         );
+    }
+
+    #[test]
+    fn an_event_without_a_usable_head_sha_is_refused() {
+        for sha in ["\"\"", "null", "\"HEAD\"", "\"abc\"", "\"../../main\""] {
+            let payload = format!(
+                r#"{{"pull_request": {{"number": 7, "head": {{"sha": {sha}}}, "base": {{}}}}}}"#
+            );
+            let error = GateEvent::parse("pull_request_target", &payload).unwrap_err();
+            assert!(error.contains("head.sha"), "{sha}: {error}");
+        }
+        let group = r#"{"merge_group": {"head_sha": "", "head_ref": "refs/heads/gh-readonly-queue/main/pr-4-x"}}"#;
+        assert!(GateEvent::parse("merge_group", group).is_err());
+    }
+
+    #[test]
+    fn a_deleted_fork_is_a_fork_and_only_pull_request_refuses_it() {
+        let payload = format!(
+            r#"{{"pull_request": {{"number": 7, "head": {{"sha": "{}", "repo": null}},
+            "base": {{"repo": {{"full_name": "acme/rig"}}}}}}}}"#,
+            "c".repeat(40)
+        );
+        let e = GateEvent::parse("pull_request", &payload).unwrap();
+        assert!(e.fork && fork_refusal(&e).is_some());
+        let e = GateEvent::parse("pull_request_target", &payload).unwrap();
+        assert!(e.fork && fork_refusal(&e).is_none());
     }
 
     #[test]

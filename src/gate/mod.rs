@@ -5,9 +5,11 @@
 //! SHA of the event: a result is only ever posted for the SHA it was computed on.
 
 pub mod approvals;
+pub mod blobs;
 pub mod changes;
 pub mod deps;
 pub mod event;
+pub mod includes;
 pub mod output;
 pub mod post;
 pub mod read;
@@ -214,7 +216,13 @@ async fn act(
         return;
     }
     let (gh, repo, number) = (gate.gh, gate.repo, gate.event.number);
-    match post::result(gh, repo, &report.event.head_sha, verdict, config).await {
+    // Who pushed this head is remembered on the check run, for the runs that come after.
+    let mut pushers = verdict.pushers.clone();
+    pushers.extend(gate.event.pusher());
+    pushers.sort();
+    pushers.dedup();
+    let sha = &report.event.head_sha;
+    match post::result(gh, repo, sha, verdict, config, &pushers).await {
         Ok(how) => report.posted.check = Some(how),
         Err(e) => {
             report.notes.push(e);

@@ -72,6 +72,10 @@ pub fn summary(verdict: &Verdict, config: &Config) -> String {
     for gated in &verdict.gated {
         category(&mut out, gated, config);
     }
+    // Notes are written by the gate; any PR text in them was escaped when they were made.
+    for note in &verdict.notes {
+        let _ = writeln!(out, "{note}\n");
+    }
     if let Some(agent) = &verdict.agent {
         let _ = writeln!(
             out,

@@ -24,8 +24,10 @@ pub async fn result(
     sha: &str,
     verdict: &Verdict,
     config: &Config,
+    pushers: &[String],
 ) -> Result<String, String> {
     let name = &config.gate.check_name;
+    let record = super::read::record(pushers);
     let conclusion = if verdict.passed() {
         "success"
     } else {
@@ -34,7 +36,15 @@ pub async fn result(
     let title = output::title(verdict);
     let summary = output::summary(verdict, config);
     let check = gh
-        .complete_check_run(repo, name, sha, conclusion, &title, &summary)
+        .complete_check_run(
+            repo,
+            name,
+            sha,
+            conclusion,
+            &title,
+            &summary,
+            record.as_deref(),
+        )
         .await;
     match check {
         Ok(()) => return Ok("check_run".into()),

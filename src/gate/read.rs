@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use regex::Regex;
 
 use super::GateEvent;
-use super::approvals::{self, Authorship, Review};
+use super::approvals::{self, Authorship, Identity, Review};
 use super::changes::{ChangedFile, Changes};
 use super::deps;
 use super::rules::Rules;
 use super::verdict::{Evidence, Manifest};
 use crate::config::{Config, Permission};
-use crate::github::{GatePull, GitHub, GitHubError, Repo};
+use crate::github::{GatePull, GitHub, GitHubError, PullCommit, Repo};
 
 /// Reads everything the verdict needs for `pull`, pinned to `pull.head.sha`.
 pub async fn evidence(
@@ -23,9 +23,13 @@ pub async fn evidence(
     rules: &Rules,
     config: &Config,
 ) -> Result<Evidence, GitHubError> {
-    let changes = files(gh, repo, pull.number).await;
+    let mut changes = files(gh, repo, pull.number).await;
+    if rules.watches_lines() && changes.unreadable.is_none() {
+        super::blobs::fill_patches(gh, repo, pull, &mut changes.files).await;
+    }
     let manifests = if rules.watches_dependencies() && changes.unreadable.is_none() {
-        manifests(gh, repo, pull, &changes.files).await
+        let included = super::includes::included(gh, repo, pull, &changes.files).await?;
+        manifests(gh, repo, pull, &changes.files, &included).await
     } else {
         Vec::new()
     };
@@ -57,7 +61,9 @@ async fn files(gh: &GitHub, repo: &Repo, number: u64) -> Changes {
             filename: f.filename,
             status: f.status,
             previous_filename: f.previous_filename,
-            patch: f.patch,
+            // No line changed (a pure rename): an empty patch, nothing to fetch.
+            patch: f.patch.or_else(|| (f.changes == Some(0)).then(String::new)),
+            unreadable: None,
         })
         .collect();
     Changes { files, unreadable }
@@ -69,11 +75,17 @@ async fn manifests(
     repo: &Repo,
     pull: &GatePull,
     files: &[ChangedFile],
+    included: &[String],
 ) -> Vec<Manifest> {
     let mut out = Vec::new();
-    for file in files.iter().filter(|f| deps::is_manifest(&f.filename)) {
+    let is_included = |f: &ChangedFile| included.contains(&f.filename);
+    for file in files
+        .iter()
+        .filter(|f| deps::is_manifest(&f.filename) || is_included(f))
+    {
         let mut manifest = Manifest {
             path: file.filename.clone(),
+            included: is_included(file),
             ..Manifest::default()
         };
         let old_name = file.previous_filename.as_deref().unwrap_or(&file.filename);
@@ -91,6 +103,18 @@ async fn manifests(
         match (base, head) {
             (Ok(base), Ok(head)) => (manifest.base, manifest.head) = (base, head),
             (Err(e), _) | (_, Err(e)) => manifest.error = Some(e.to_string()),
+        }
+        // Listed as changed, yet absent where it must exist: never read as "no dependencies".
+        let added =
+            matches!(file.status.as_str(), "added" | "copied") && file.previous_filename.is_none();
+        if manifest.error.is_none() && manifest.head.is_none() && file.status != "removed" {
+            manifest.error = Some("listed as changed but cannot be read at the head".into());
+        }
+        if manifest.error.is_none() && manifest.base.is_none() && !added {
+            manifest.error = Some(format!(
+                "listed as {} but {old_name} cannot be read at the base",
+                file.status
+            ));
         }
         out.push(manifest);
     }
@@ -122,20 +146,20 @@ async fn authorship(
     event: &GateEvent,
     config: &Config,
 ) -> Result<Authorship, GitHubError> {
-    let commits = gh.gate_commits(repo, pull.number).await?;
-    let mut commit_authors: Vec<String> = commits
-        .iter()
-        .flat_map(|c| [&c.author, &c.committer])
-        .flatten()
-        .map(|u| u.login.clone())
-        .collect();
-    if event.action == "synchronize"
-        && let Some(pusher) = &event.sender
-    {
-        commit_authors.push(pusher.clone());
+    let listing = gh
+        .compare_commits(repo, &pull.base.sha, &pull.head.sha)
+        .await?;
+    let commits = &listing.commits;
+    let mut by = writers(commits);
+    if listing.total > commits.len() {
+        by.incomplete = Some(format!(
+            "GitHub counts {} commits and the gate read {}: it cannot know every writer",
+            listing.total,
+            commits.len()
+        ));
     }
-    commit_authors.sort();
-    commit_authors.dedup();
+    let (pushers, known) = pushers(gh, repo, pull, event, config).await?;
+    (by.pushers, by.pusher_known) = (pushers, known);
     let prefix = &config.labels.agent_prefix;
     let labelled = |labels: &[String]| {
         labels
@@ -154,15 +178,102 @@ async fn authorship(
             Err(e) => return Err(e),
         };
     }
-    Ok(Authorship {
-        author: pull
-            .user
-            .as_ref()
-            .map(|u| u.login.clone())
-            .unwrap_or_default(),
-        commit_authors,
-        agent,
-    })
+    by.author = pull
+        .user
+        .as_ref()
+        .map(|u| u.login.clone())
+        .unwrap_or_default();
+    by.agent = agent;
+    Ok(by)
+}
+
+/// Who wrote the commits: linked logins, and the names and emails of everyone else.
+pub fn writers(commits: &[PullCommit]) -> Authorship {
+    let mut by = Authorship::default();
+    for c in commits {
+        let sides = [
+            (&c.author, &c.commit.author),
+            (&c.committer, &c.commit.committer),
+        ];
+        for (user, git) in sides {
+            match (user, git) {
+                (Some(user), _) => by.commit_authors.push(user.login.clone()),
+                (None, git) => {
+                    let git = git.clone().unwrap_or_default();
+                    let identity = Identity {
+                        name: git.name.unwrap_or_default(),
+                        email: git.email.unwrap_or_default(),
+                    };
+                    by.unlinked.push(format!(
+                        "{} by {} <{}>",
+                        approvals::short(&c.sha),
+                        identity.name,
+                        identity.email
+                    ));
+                    by.identities.push(identity);
+                }
+            }
+        }
+        by.identities
+            .extend(approvals::co_authors(&c.commit.message));
+    }
+    by.commit_authors.sort();
+    by.commit_authors.dedup();
+    by.identities.sort();
+    by.identities.dedup();
+    by.unlinked.dedup();
+    by
+}
+
+/// The record a gate check run keeps of who pushed its head: `shiprig:pushed-by=a,b`.
+pub const PUSHER_RECORD: &str = "shiprig:pushed-by=";
+
+/// Who pushed `pull.head.sha`: this event's sender when it is the push (`synchronize`) or the
+/// opening, and the logins recorded on every earlier gate check run for the same head.
+async fn pushers(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &GatePull,
+    event: &GateEvent,
+    config: &Config,
+) -> Result<(Vec<String>, bool), GitHubError> {
+    let mut pushers: Vec<String> = event.pusher().into_iter().collect();
+    let mut known = !pushers.is_empty();
+    let records = gh
+        .check_run_records(repo, &pull.head.sha, &config.gate.check_name)
+        .await?;
+    for record in records {
+        if let Some(logins) = parse_record(&record) {
+            known = true;
+            pushers.extend(logins);
+        }
+    }
+    pushers.sort();
+    pushers.dedup();
+    Ok((pushers, known))
+}
+
+/// The logins in a pusher record; `None` when it is not one.
+pub fn parse_record(record: &str) -> Option<Vec<String>> {
+    let logins = record.strip_prefix(PUSHER_RECORD)?;
+    let valid = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 60
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_[]".contains(c))
+    };
+    Some(
+        logins
+            .split(',')
+            .filter(valid)
+            .map(str::to_lowercase)
+            .collect(),
+    )
+}
+
+/// The record for `pushers`, or `None` when there is nobody to record.
+pub fn record(pushers: &[String]) -> Option<String> {
+    (!pushers.is_empty()).then(|| format!("{PUSHER_RECORD}{}", pushers.join(",")))
 }
 
 /// `Shiprig-Agent: agent-1` in a commit message.

@@ -1,10 +1,10 @@
 //! The gate's rules compiled once: one `GlobSet` over every category's paths plus the
 //! always-gated ones, and one `RegexSet` over every diff pattern.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use regex::RegexSet;
 
-use crate::config::{GateConfig, GateRule};
+use crate::config::{GateConfig, GateRule, diff_set, path_glob};
 
 /// The category that holds the paths gated whatever the config says.
 pub const GATE_CONFIG: &str = "gate-config";
@@ -62,11 +62,11 @@ impl Rules {
             let index = categories.len();
             categories.push(category(name, rule, gate));
             for glob in &rule.paths {
-                paths.add(glob.glob().clone());
+                paths.add(path_glob(glob.as_str(), gate.case_sensitive)?);
                 path_owner.push(index);
             }
             for pattern in &rule.diff_patterns {
-                patterns.push(pattern.as_str().to_string());
+                patterns.push(pattern.as_str());
                 diff_owner.push(index);
             }
         }
@@ -84,24 +84,30 @@ impl Rules {
             }
         };
         for source in ALWAYS_GATED {
-            let glob = GlobBuilder::new(source)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| e.to_string())?;
-            paths.add(glob);
+            // The always-gated paths match in any case, whatever the config says.
+            paths.add(path_glob(source, false)?);
             path_owner.push(fixed);
         }
+        let diff = diff_set(patterns)?;
         Ok(Rules {
             categories,
             paths: paths.build().map_err(|e| e.to_string())?,
             path_owner,
-            diff: RegexSet::new(&patterns).map_err(|e| e.to_string())?,
+            diff,
             diff_owner,
         })
     }
 
-    /// Category indexes whose paths match `path`, ascending, without repeats.
+    /// Category indexes whose paths match `path`, ascending, without repeats. `\` counts as a
+    /// folder separator, so `src\auth\x.rs` is judged as `src/auth/x.rs`.
     pub fn path_categories(&self, path: &str) -> Vec<usize> {
+        let normalized;
+        let path = if path.contains('\\') {
+            normalized = path.replace('\\', "/");
+            normalized.as_str()
+        } else {
+            path
+        };
         let mut hits: Vec<usize> = self
             .paths
             .matches(path)
@@ -127,6 +133,19 @@ impl Rules {
         hits.sort_unstable();
         hits.dedup();
         hits
+    }
+
+    /// Whether any category has `diff_patterns` (so lines of every file need reading).
+    pub fn watches_lines(&self) -> bool {
+        !self.diff_owner.is_empty()
+    }
+
+    /// Category indexes that have `diff_patterns`, ascending, without repeats.
+    pub fn line_watchers(&self) -> Vec<usize> {
+        let mut out = self.diff_owner.clone();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Whether any category looks at new dependencies (so manifests need reading).
@@ -176,6 +195,22 @@ mod tests {
         ] {
             assert_eq!(names(fixed), [GATE_CONFIG], "{fixed}");
         }
+    }
+
+    #[test]
+    fn case_16_paths_differing_in_case_or_separator_are_gated() {
+        let r = rules("gate: {rules: {auth: {paths: ['src/auth/**']}}}");
+        for path in [
+            "src/Auth/login.rs",
+            "SRC/auth/x.rs",
+            "src\\auth\\x.rs",
+            ".GitHub/Workflows/ci.yml",
+        ] {
+            assert!(!r.path_categories(path).is_empty(), "{path}");
+        }
+        let strict = rules("gate: {case_sensitive: true, rules: {auth: {paths: ['src/auth/**']}}}");
+        assert!(strict.path_categories("src/Auth/login.rs").is_empty());
+        assert_eq!(strict.path_categories("src\\auth\\x.rs"), [0]);
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Manifest {
     pub base: Option<String>,
     pub head: Option<String>,
     pub error: Option<String>,
+    /// Read as pip requirements whatever its name: a requirements file includes it.
+    #[serde(default)]
+    pub included: bool,
 }
 
 /// Everything the verdict looks at, read and pinned to one head SHA.
@@ -91,6 +94,12 @@ pub struct Verdict {
     pub ignored: Vec<Ignored>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// Who pushed the head, as far as the gate knows: recorded on the check run it posts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pushers: Vec<String>,
+    /// What the gate could not see and how it ruled instead (unknown pusher, unlinked commits).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
@@ -103,6 +112,8 @@ impl Verdict {
             gated: Vec::new(),
             ignored: Vec::new(),
             agent: None,
+            pushers: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -113,8 +124,15 @@ impl Verdict {
 
 /// `gate::verdict`: which categories apply, and whether each has the approvals it needs.
 pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
-    if let Some(reason) = evidence.changes.fail_closed_reason() {
-        return Verdict::cannot_judge(&evidence.head_sha, reason);
+    let by = &evidence.authorship;
+    let reason = evidence
+        .changes
+        .fail_closed_reason()
+        .or_else(|| by.incomplete.clone());
+    if let Some(reason) = reason {
+        let mut verdict = Verdict::cannot_judge(&evidence.head_sha, reason);
+        verdict.pushers = by.pushers.clone();
+        return verdict;
     }
     let triggers = triggers(evidence, rules);
     let standing = approvals::standing(
@@ -139,6 +157,14 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
             ok
         })
         .collect();
+    // An unknown pusher may be among the approvers: every category then needs at least the
+    // gate-wide number of approvals (branch protection's "approval of the most recent push"
+    // is the second line).
+    let floor = if by.pusher_known {
+        0
+    } else {
+        config.gate.humans.min_approvals
+    };
     let gated: Vec<Gated> = triggers
         .into_iter()
         .enumerate()
@@ -149,7 +175,7 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
                 category: category.name.clone(),
                 triggers,
                 owners: category.owners.clone(),
-                needed: category.min_approvals,
+                needed: category.min_approvals.max(floor),
                 approved_by: permitted
                     .iter()
                     .filter(|l| approvals::is_owner(l, &category.owners, &config.gate.teams))
@@ -167,10 +193,36 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
         head_sha: evidence.head_sha.clone(),
         outcome,
         reason: None,
+        notes: notes(by, &evidence.head_sha, !gated.is_empty()),
         gated,
         ignored,
-        agent: evidence.authorship.agent.clone(),
+        agent: by.agent.clone(),
+        pushers: by.pushers.clone(),
     }
+}
+
+/// What the summary must say about writers the gate cannot see.
+fn notes(by: &Authorship, head_sha: &str, gated: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if gated && !by.pusher_known {
+        out.push(format!(
+            "Who pushed {} is unknown (no `synchronize` run of the gate recorded it), so every category needs at least `gate.humans.min_approvals` approvals from people who are neither the author nor a committer; keep \"require approval of the most recent reviewable push\" on in branch protection.",
+            approvals::short(head_sha)
+        ));
+    }
+    if !by.unlinked.is_empty() {
+        out.push(format!(
+            "{} commit side(s) GitHub does not link to an account: {}. An approver whose name or email matches one does not count.",
+            by.unlinked.len(),
+            by.unlinked
+                .iter()
+                .take(10)
+                .map(|u| super::output::inline(u, 160))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    out
 }
 
 fn permission_name(p: Permission) -> String {
@@ -189,6 +241,14 @@ pub fn triggers(evidence: &Evidence, rules: &Rules) -> Vec<Vec<Trigger>> {
                 out[index].push(Trigger::File {
                     path: name.to_string(),
                     status: file.status.clone(),
+                });
+            }
+        }
+        if let Some(reason) = &file.unreadable {
+            for index in rules.line_watchers() {
+                out[index].push(Trigger::Unreadable {
+                    path: file.filename.clone(),
+                    reason: reason.clone(),
                 });
             }
         }
@@ -219,7 +279,12 @@ fn dependency_triggers(evidence: &Evidence, rules: &Rules, out: &mut [Vec<Trigge
                 });
                 continue;
             }
-            match deps::compare(
+            let compare = if manifest.included {
+                deps::compare_requirements
+            } else {
+                deps::compare
+            };
+            match compare(
                 &manifest.path,
                 manifest.base.as_deref(),
                 manifest.head.as_deref(),

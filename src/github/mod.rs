@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use api::{DispatchedRun, escape as api_escape};
-pub use api_gate::{GatePull, PullCommit, PullFile, PullReview};
+pub use api_gate::{Blob, CommitListing, GatePull, GitIdentity, PullCommit, PullFile, PullReview};
 pub use api_pipeline::*;
 pub use api_plan::{IssueUpdate, NewIssue};
 pub use api_setup::*;
@@ -130,7 +130,10 @@ struct Budget {
 impl std::fmt::Debug for GitHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GitHub")
-            .field("api_url", &self.options.api_url)
+            .field(
+                "api_url",
+                &crate::secrets::redact_urls(&self.options.api_url),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -144,7 +147,7 @@ impl GitHub {
     pub fn with_clock(options: ClientOptions, clock: Arc<dyn Clock>) -> Result<Self, GitHubError> {
         let setup = |message: String| GitHubError::Transport {
             method: "SETUP".into(),
-            path: options.api_url.clone(),
+            path: crate::secrets::redact_urls(&options.api_url).into_owned(),
             message,
         };
         let http = reqwest::Client::builder()
@@ -399,7 +402,10 @@ impl GitHub {
             let failure = match result {
                 Ok(answer) if answer.status < 300 => return Ok(answer),
                 Ok(answer) => Failure::Answer(answer),
-                Err(message) => Failure::NoAnswer(message),
+                // A transport error names the URL; its userinfo never leaves shiprig.
+                Err(message) => {
+                    Failure::NoAnswer(crate::secrets::redact_urls(&message).into_owned())
+                }
             };
             let (outcome_error, wait) = self.judge(&method, &kind, path, attempt, &failure, waited);
             match wait {

@@ -78,6 +78,13 @@ struct IssueSpec {
 impl PlanFile {
     /// Parses and checks plan text; `source` names it in errors.
     pub fn from_yaml(source: &str, text: &str) -> Result<PlanFile, ConfigError> {
+        if text.len() as u64 > crate::bounded::PLAN_LIMIT {
+            let message = "the plan is larger than 4 MiB: shiprig reads at most that much";
+            return Err(error(source, 0, 0, message));
+        }
+        if let Some((line, column, message)) = crate::config::explicit_tag(text) {
+            return Err(error(source, line, column, message));
+        }
         let options = serde_saphyr::options! { with_snippet: false };
         let spec: PlanSpec = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let e = e.without_snippet();
@@ -97,8 +104,8 @@ impl PlanFile {
     /// Reads a plan file from disk. The only I/O in this module.
     pub fn load(path: &std::path::Path) -> Result<PlanFile, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| error(&file, 0, 0, format!("cannot read the plan: {e}")))?;
+        let text = crate::bounded::read_text(path, crate::bounded::PLAN_LIMIT, "plan")
+            .map_err(|e| error(&file, e.line, e.column, e.message))?;
         PlanFile::from_yaml(&file, &text)
     }
 }
@@ -157,6 +164,10 @@ fn check(spec: &PlanSpec) -> Result<(), Located> {
         }
         if issue.title.value.trim().is_empty() {
             return Err((issue.title.referenced, "empty issue title".into()));
+        }
+        if let Some(number) = issue.issue.as_ref().filter(|n| n.value == 0) {
+            let message = "issue 0 does not exist: expected an issue number (1 or more)";
+            return Err((number.referenced, message.into()));
         }
         if let Some(number) = &issue.issue
             && !adopted.insert(number.value)

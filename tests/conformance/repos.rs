@@ -100,6 +100,8 @@ async fn contents(c: &mut Checker, api: &Api) {
     let link = c.get(api, &format!("{p}/src/link?ref=feature")).await;
     assert_eq!(link["type"], "symlink");
     c.get(api, &format!("{p}/src?ref=feature")).await;
+    let root = c.get(api, &format!("{p}?ref=feature")).await;
+    assert!(root.as_array().is_some_and(|items| !items.is_empty()));
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let add = json!({"message": "add", "content": b64("a\n")});
     let created = c

@@ -33,6 +33,7 @@ pub struct CheckRunView {
     pub conclusion: Option<String>,
     pub title: Option<String>,
     pub summary: Option<String>,
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +248,7 @@ impl Model {
                 conclusion: c.conclusion.clone(),
                 title: c.title.clone(),
                 summary: c.summary.clone(),
+                external_id: c.external_id.clone(),
             })
             .collect()
     }

@@ -239,11 +239,15 @@ fn change(
     old: &[u8],
     new: &Entry,
 ) -> FileChange {
-    let (patch, additions, deletions) =
+    let (mut patch, additions, deletions) =
         match (std::str::from_utf8(old), std::str::from_utf8(&new.content)) {
             (Ok(a), Ok(b)) if a != b || status != "renamed" => unified(a, b),
             _ => (None, 0, 0),
         };
+    // Like GitHub, a file's diff past 20,000 lines or 1 MB comes without its patch.
+    if additions + deletions > 20_000 || patch.as_ref().is_some_and(|p| p.len() > 1_000_000) {
+        patch = None;
+    }
     FileChange {
         filename: path.to_string(),
         previous_filename: from.map(str::to_string),
@@ -369,6 +373,25 @@ impl Model {
             }
         })
         .expect("emulator: set_files_by")
+    }
+
+    /// Commits `files` on `branch` as a git identity (`Name <email>`) that no account has:
+    /// GitHub shows such a commit with `author: null`. Returns its SHA.
+    pub fn set_files_unlinked(
+        &mut self,
+        repo: &str,
+        branch: &str,
+        files: &[(&str, &str)],
+        message: &str,
+        identity: &str,
+    ) -> String {
+        let ri = self.seed_ri(repo);
+        self.commit_change(ri, branch, message, identity, |tree| {
+            for (path, content) in files {
+                tree.insert(path.to_string(), Entry::file(content.as_bytes().to_vec()));
+            }
+        })
+        .expect("emulator: set_files_unlinked")
     }
 
     /// Commits a deletion of `path` on `branch`; returns the new commit SHA.

@@ -8,7 +8,12 @@ use crate::emulator::model::git::{Commit, FileChange, sha_of};
 use crate::emulator::model::{Model, ts};
 
 impl Model {
+    /// A commit's git identity: `Name <email>` as written (a commit GitHub cannot link to an
+    /// account), or a login with its noreply address.
     fn git_user(&self, login: &str, date: chrono::DateTime<chrono::Utc>) -> Value {
+        if let Some((name, email)) = login.strip_suffix('>').and_then(|l| l.split_once(" <")) {
+            return json!({"name": name, "email": email, "date": ts(date)});
+        }
         json!({"name": login, "email": format!("{login}@users.noreply.github.com"), "date": ts(date)})
     }
 

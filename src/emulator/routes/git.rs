@@ -4,7 +4,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, page_params, paginate};
+use crate::emulator::http::{ApiError, Reply, Req, Res, page_of, paginate};
 use crate::emulator::model::Model;
 use crate::emulator::model::git::{Entry, diff_trees};
 
@@ -13,6 +13,8 @@ pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit),
     r("GET", "/repos/{owner}/{repo}/compare/{basehead*}", compare),
     r("GET", "/repos/{owner}/{repo}/contents/{path*}", get_content),
+    // `contents/` with an empty path (the trailing slash is trimmed): the root folder.
+    r("GET", "/repos/{owner}/{repo}/contents", get_content),
     r("PUT", "/repos/{owner}/{repo}/contents/{path*}", put_content),
     r("GET", "/repos/{owner}/{repo}/git/ref/{ref*}", get_ref),
     r(
@@ -96,28 +98,31 @@ fn compare(m: &mut Model, req: &Req) -> Res {
         .map(|f| m.file_json(ri, f, &head))
         .collect();
     let html = format!("{}/compare/{base_ref}...{head_ref}", m.repo_html(ri));
-    Ok(Reply::ok(json!({
+    let total = ahead.len();
+    // Like GitHub: without `per_page`/`page` at most 250 commits, the newest; with them,
+    // pages of the whole comparison (a Link header) and the files on the first page only.
+    let paged = req.q("per_page").is_some() || req.q("page").is_some();
+    let (listed, files, headers) = if paged {
+        let first = req.q("page").is_none_or(|p| p == "1");
+        let (page, headers) = page_of(req, &m.base_url, ahead);
+        (page, if first { files } else { Vec::new() }, headers)
+    } else {
+        let newest = ahead[total.saturating_sub(COMPARE_UNPAGED_CAP)..].to_vec();
+        (newest, files, Vec::new())
+    };
+    let commits: Vec<Value> = listed.iter().map(|c| m.commit_json(ri, c, false)).collect();
+    let mut reply = Reply::ok(json!({
         "url": format!("{}/compare/{base_ref}...{head_ref}", m.repo_api(ri)),
         "html_url": html, "permalink_url": format!("{}/compare/{base}...{head}", m.repo_html(ri)),
         "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
         "base_commit": m.commit_json(ri, &g.commits[&base], false),
         "merge_base_commit": m.commit_json(ri, &g.commits[&merge_base], false),
-        "status": status, "ahead_by": ahead.len(), "behind_by": behind, "total_commits": ahead.len(),
-        "commits": compare_page(req, &ahead).iter().map(|c| m.commit_json(ri, c, false)).collect::<Vec<_>>(),
+        "status": status, "ahead_by": total, "behind_by": behind, "total_commits": total,
+        "commits": commits,
         "files": files,
-    })))
-}
-
-/// The commits one compare answer lists, oldest first. Unpaged, GitHub lists at most 250: the
-/// newest ones, so the last is the most recent of the comparison. With `per_page` or `page`
-/// it lists that page of the whole comparison.
-fn compare_page<'a, T>(req: &Req, ahead: &'a [T]) -> &'a [T] {
-    if req.q("per_page").is_none() && req.q("page").is_none() {
-        return &ahead[ahead.len().saturating_sub(COMPARE_UNPAGED_CAP)..];
-    }
-    let (per_page, page) = page_params(req);
-    let start = (page - 1).saturating_mul(per_page).min(ahead.len());
-    &ahead[start..(start + per_page).min(ahead.len())]
+    }));
+    reply.headers = headers;
+    Ok(reply)
 }
 
 /// GitHub's limit on the commits of an unpaged compare.
@@ -135,7 +140,12 @@ fn get_content(m: &mut Model, req: &Req) -> Res {
     if let Some(e) = tree.get(path) {
         return Ok(Reply::ok(m.content_json(ri, path, &reference, e)));
     }
-    let prefix = format!("{path}/");
+    // The root lists everything at the top.
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
     let mut names: Vec<(String, bool)> = tree
         .keys()
         .filter_map(|k| k.strip_prefix(&prefix))

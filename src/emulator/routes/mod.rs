@@ -39,6 +39,11 @@ pub(crate) const fn r(method: &'static str, path: &'static str, handler: Handler
 pub const UNDOCUMENTED_ROUTES: &[(&str, &str, &str)] = &[
     (
         "GET",
+        "/repos/{owner}/{repo}/contents",
+        "the root folder: `contents/{path}` with an empty path, which the OpenAPI description writes only once; the gate lists it to find requirements files that include a changed file",
+    ),
+    (
+        "GET",
         "/repos/{owner}/{repo}/issues/comments/{comment_id}",
         "read back a comment after an edit; GitHub serves it (issues/get-comment), the subset omits it",
     ),

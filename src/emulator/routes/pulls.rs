@@ -168,7 +168,11 @@ fn commits(m: &mut Model, req: &Req) -> Res {
         .into_iter()
         .map(|c| m.commit_json(ri, c, false))
         .collect();
-    Ok(paginate(req, &m.base_url, items))
+    // Like GitHub, the list stops at 250 commits; the compare API lists the rest.
+    let (page, headers) = page_with_cap(req, &m.base_url, items, 250);
+    let mut reply = Reply::ok(Value::Array(page));
+    reply.headers = headers;
+    Ok(reply)
 }
 
 /// Files of a pull request, paginated; like GitHub, only the first 3000 are listed.

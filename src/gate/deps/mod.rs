@@ -95,7 +95,20 @@ pub fn is_manifest(path: &str) -> bool {
 type Parser = fn(&str) -> Result<Entries, String>;
 
 fn parser_for(path: &str) -> Option<Parser> {
-    let file = path.rsplit('/').next().unwrap_or(path);
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or(path);
+    let folder = parts.next().unwrap_or_default();
+    // pip's layouts: `requirements*.txt` anywhere, and every `.txt`/`.in` in a `requirements/`
+    // folder (`requirements/base.txt`, `requirements/dev.in`).
+    let lower = file.to_ascii_lowercase();
+    if folder.eq_ignore_ascii_case("requirements")
+        && (lower.ends_with(".txt") || lower.ends_with(".in"))
+    {
+        return Some(python::requirements);
+    }
+    if lower.starts_with("requirements") && lower.ends_with(".txt") {
+        return Some(python::requirements);
+    }
     let parser: Parser = match file {
         "Cargo.toml" => cargo::manifest,
         "Cargo.lock" => cargo::lockfile,
@@ -109,10 +122,27 @@ fn parser_for(path: &str) -> Option<Parser> {
         "Gemfile.lock" | "gems.locked" => other::gemfile_lock,
         "composer.json" => other::composer_json,
         "composer.lock" => other::composer_lock,
-        f if f.starts_with("requirements") && f.ends_with(".txt") => python::requirements,
         _ => return None,
     };
     Some(parser)
+}
+
+/// Whether `path` is a pip requirements file by its name or folder.
+pub fn is_requirements(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    is_manifest(path) && (file.ends_with(".txt") || file.ends_with(".in"))
+}
+
+pub use python::includes;
+
+/// [`compare`] for a file read as pip requirements whatever its name (one that a
+/// requirements file includes with `-r` or `-c`).
+pub fn compare_requirements(
+    path: &str,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Result<Vec<DependencyChange>, String> {
+    compare_with(path, python::requirements, base, head)
 }
 
 /// The dependency changes of one manifest between `base` and `head` text (`None`: the file
@@ -125,6 +155,15 @@ pub fn compare(
     let Some(parse) = parser_for(path) else {
         return Ok(Vec::new());
     };
+    compare_with(path, parse, base, head)
+}
+
+fn compare_with(
+    path: &str,
+    parse: Parser,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Result<Vec<DependencyChange>, String> {
     let head = match head {
         Some(text) => parse(text).map_err(|e| format!("cannot parse {path}: {e}"))?,
         None => return Ok(Vec::new()),
@@ -184,6 +223,9 @@ mod tests {
             "crates/x/Cargo.toml",
             "web/package.json",
             "requirements-dev.txt",
+            "services/api/requirements.txt",
+            "requirements/base.txt",
+            "backend/requirements/dev.in",
             "go.mod",
             "Gemfile.lock",
         ] {

@@ -25,7 +25,36 @@ pub fn manifest(text: &str) -> Result<Entries, String> {
             insert(&mut entries, Spec::new(map, name, version, source));
         }
     }
+    // npm `overrides` and yarn `resolutions` replace what any package in the tree gets.
+    for map in ["overrides", "resolutions"] {
+        if let Some(forced) = doc.get(map) {
+            overrides(&mut entries, map, "", forced);
+        }
+    }
     Ok(entries)
+}
+
+/// Every entry of an `overrides`/`resolutions` map, nested ones as `parent > child`; a nested
+/// object's own version is its `.` key.
+fn overrides(entries: &mut Entries, map: &str, parent: &str, value: &Value) {
+    let Some(forced) = value.as_object() else {
+        return;
+    };
+    for (name, spec) in forced {
+        let path = match (parent.is_empty(), name.as_str()) {
+            (_, ".") => parent.to_string(),
+            (true, _) => name.clone(),
+            (false, _) => format!("{parent} > {name}"),
+        };
+        match spec {
+            Value::Object(_) => overrides(entries, map, &path, spec),
+            other => {
+                let spec = other.as_str().unwrap_or_default();
+                let (version, source) = split_spec(spec);
+                insert(entries, Spec::new(map, &path, version, source));
+            }
+        }
+    }
 }
 
 /// A registry range stays a version; a git, file, link, URL or alias spec is a source.
@@ -159,6 +188,17 @@ mod tests {
         let head = r#"{"dependencies": {"a": "^1"}, "devDependencies": {"b": "1"},
             "peerDependencies": {"c": "*"}, "optionalDependencies": {"d": "github:x/d"}}"#;
         assert_eq!(names("package.json", "{}", head), ["a", "b", "d", "c"]);
+    }
+
+    #[test]
+    fn case_16_npm_overrides_and_yarn_resolutions_swapping_a_package_are_new() {
+        let base = r#"{"dependencies": {"lodash": "^4"}, "overrides": {"lodash": "4.17.21"}}"#;
+        let head = r#"{"dependencies": {"lodash": "^4"}, "overrides": {"lodash": "npm:evil-lodash@1",
+            "react": {"scheduler": "github:x/scheduler"}}, "resolutions": {"**/minimist": "1.2.8"}}"#;
+        assert_eq!(
+            names("package.json", base, head),
+            ["lodash", "react > scheduler", "**/minimist"]
+        );
     }
 
     #[test]

@@ -153,6 +153,26 @@ pub fn requirements(text: &str) -> Result<Entries, String> {
     Ok(entries)
 }
 
+/// The files a requirements text pulls in with `-r`/`--requirement` and `-c`/`--constraint`,
+/// as written (relative to the including file's folder).
+pub fn includes(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.replace("\\\n", " ").lines() {
+        let line = line.split(" #").next().unwrap_or_default().trim();
+        for option in ["--requirement", "--constraint", "-r", "-c"] {
+            let Some(rest) = line.strip_prefix(option) else {
+                continue;
+            };
+            let target = rest.trim_start_matches('=').trim();
+            if !target.is_empty() && !target.contains("://") {
+                out.push(target.to_string());
+            }
+            break;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::new_names as names;
@@ -182,6 +202,15 @@ hypothesis = { version = "*" }
                 "httpx",
                 "hypothesis"
             ]
+        );
+    }
+
+    #[test]
+    fn case_16_includes_are_found_in_every_spelling() {
+        let text = "-r common.txt\n-c ../constraints.txt  # pins\n--requirement=dev.in\n-rtight.txt\nflask\n-r https://x/y.txt\n";
+        assert_eq!(
+            super::includes(text),
+            ["common.txt", "../constraints.txt", "dev.in", "tight.txt"]
         );
     }
 
