@@ -41,9 +41,14 @@ pub struct Category {
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub categories: Vec<Category>,
-    paths: GlobSet,
-    /// Glob index in `paths` → category index.
-    path_owner: Vec<usize>,
+    /// Globs folded to lower case, matched against the lower-cased path: matching in any case
+    /// without `(?i)` in every glob, which keeps the set's literal fast paths.
+    folded: GlobSet,
+    /// Glob index in `folded` → category index.
+    folded_owner: Vec<usize>,
+    /// Globs matched against the path as written (`gate.case_sensitive: true`).
+    exact: GlobSet,
+    exact_owner: Vec<usize>,
     diff: RegexSet,
     /// Pattern index in `diff` → category index.
     diff_owner: Vec<usize>,
@@ -54,16 +59,21 @@ impl Rules {
     /// read, so this only fails on a set too large to build.
     pub fn compile(gate: &GateConfig) -> Result<Rules, String> {
         let mut categories = Vec::new();
-        let mut paths = GlobSetBuilder::new();
-        let mut path_owner = Vec::new();
+        let (mut folded, mut folded_owner) = (GlobSetBuilder::new(), Vec::new());
+        let (mut exact, mut exact_owner) = (GlobSetBuilder::new(), Vec::new());
         let mut patterns = Vec::new();
         let mut diff_owner = Vec::new();
         for (name, rule) in &gate.rules {
             let index = categories.len();
             categories.push(category(name, rule, gate));
             for glob in &rule.paths {
-                paths.add(path_glob(glob.as_str(), gate.case_sensitive)?);
-                path_owner.push(index);
+                if gate.case_sensitive {
+                    exact.add(path_glob(glob.as_str(), true)?);
+                    exact_owner.push(index);
+                } else {
+                    folded.add(path_glob(&glob.as_str().to_lowercase(), true)?);
+                    folded_owner.push(index);
+                }
             }
             for pattern in &rule.diff_patterns {
                 patterns.push(pattern.as_str());
@@ -85,14 +95,16 @@ impl Rules {
         };
         for source in ALWAYS_GATED {
             // The always-gated paths match in any case, whatever the config says.
-            paths.add(path_glob(source, false)?);
-            path_owner.push(fixed);
+            folded.add(path_glob(&source.to_lowercase(), true)?);
+            folded_owner.push(fixed);
         }
         let diff = diff_set(patterns)?;
         Ok(Rules {
             categories,
-            paths: paths.build().map_err(|e| e.to_string())?,
-            path_owner,
+            folded: folded.build().map_err(|e| e.to_string())?,
+            folded_owner,
+            exact: exact.build().map_err(|e| e.to_string())?,
+            exact_owner,
             diff,
             diff_owner,
         })
@@ -108,12 +120,17 @@ impl Rules {
         } else {
             path
         };
+        let lower = path.to_lowercase();
         let mut hits: Vec<usize> = self
-            .paths
-            .matches(path)
+            .folded
+            .matches(&lower)
             .into_iter()
-            .map(|glob| self.path_owner[glob])
+            .map(|glob| self.folded_owner[glob])
             .collect();
+        if !self.exact_owner.is_empty() {
+            let exact = self.exact.matches(path).into_iter();
+            hits.extend(exact.map(|glob| self.exact_owner[glob]));
+        }
         hits.sort_unstable();
         hits.dedup();
         hits
