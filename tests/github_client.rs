@@ -344,3 +344,27 @@ async fn app_auth_with_a_wrong_key_fails_clearly() {
         "{garbage}"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_github_is_one_short_line_naming_the_request_and_the_cause() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let url = format!("http://{address}");
+    drop(listener);
+    let clock = shiprig::github::FakeClock::new(chrono::Utc::now());
+    let options = shiprig::github::ClientOptions::new(
+        url,
+        shiprig::github::Credentials::Token(shiprig::github::Secret::new("ghp_secret_value")),
+    );
+    let gh = shiprig::github::GitHub::with_clock(options, std::sync::Arc::new(clock)).unwrap();
+    let repo: shiprig::github::Repo = "acme/widgets".parse().unwrap();
+    let error = gh.issue(&repo, 7).await.unwrap_err().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "GET /repos/acme/widgets/issues/7: connection refused ({address}) \
+             (gave up after 5 attempts and 15s of waiting)"
+        )
+    );
+    assert!(!error.contains("ghp_secret_value"));
+}

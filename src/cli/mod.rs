@@ -190,9 +190,11 @@ pub fn classify(error: &anyhow::Error) -> Exit {
 
 /// Logs go to stderr; a service whose stdout is not a terminal logs JSON lines on stdout.
 fn init_logging(verbose: u8, json_lines: bool) {
+    // octocrab logs each failed request itself at error level, repeating what shiprig's own
+    // line says; its lines show only with SHIPRIG_LOG.
     let default = match verbose {
-        0 => "warn",
-        1 => "shiprig=info,warn",
+        0 => "warn,octocrab=off",
+        1 => "shiprig=info,warn,octocrab=off",
         _ => "shiprig=debug,info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHIPRIG_LOG")

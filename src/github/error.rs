@@ -20,7 +20,7 @@ pub enum GitHubError {
         message: String,
     },
     /// The retry budget ran out; `last` is the final failure.
-    #[error("{method} {path}: gave up after {attempts} attempts and {waited:?} of waiting: {last}")]
+    #[error("{method} {path}: {} (gave up after {attempts} attempts and {waited:?} of waiting)", last.reason())]
     GaveUp {
         method: String,
         path: String,
@@ -51,6 +51,19 @@ pub enum GitHubError {
 }
 
 impl GitHubError {
+    /// What went wrong, without the request it went wrong for.
+    pub fn reason(&self) -> String {
+        match self {
+            GitHubError::Status {
+                status, message, ..
+            } => format!("answered {status}: {message}"),
+            GitHubError::Transport { message, .. } => message.clone(),
+            GitHubError::Decode { message, .. } => format!("unexpected response body: {message}"),
+            GitHubError::GaveUp { last, .. } => last.reason(),
+            other => other.to_string(),
+        }
+    }
+
     /// The HTTP status, looking through a `GaveUp` to the final failure.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -499,12 +499,13 @@ impl GitHub {
         let request = self
             .build(method, path, body, authorization)
             .map_err(|e| e.to_string())?;
-        let response = self.octo.execute(request).await.map_err(|e| describe(&e))?;
+        let failed = |e: &dyn std::error::Error| format!("{} ({})", describe(e), self.host());
+        let response = self.octo.execute(request).await.map_err(|e| failed(&e))?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|e| describe(&e))?
+            .map_err(|e| failed(&e))?
             .to_bytes()
             .to_vec();
         if let Some(remaining) = parts
@@ -660,16 +661,66 @@ fn github_message(body: &[u8]) -> String {
     }
 }
 
-/// An error and its causes on one line (octocrab's own `Display` says only "GitHub").
+impl GitHub {
+    /// The API's host and port as a person wrote them, without any userinfo.
+    fn host(&self) -> &str {
+        let url = &self.options.api_url;
+        let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let authority = rest.split('/').next().unwrap_or(rest);
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host)
+    }
+}
+
+/// Why a request got no answer, said once: the kind of failure (DNS, refused, timeout, a
+/// connection that closed), else the innermost cause. octocrab and reqwest wrap one failure in
+/// several layers that each repeat the URL; none of that reaches the user.
 fn describe(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
+    let mut chain = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {
-        parts.push(cause.to_string());
+        chain.push(cause.to_string());
         source = cause.source();
     }
-    parts.dedup();
-    parts.join(": ")
+    let all = chain.join(" ").to_ascii_lowercase();
+    let kind = [
+        (
+            &["dns error", "failed to lookup", "no record found"][..],
+            "DNS lookup failed",
+        ),
+        (&["connection refused"], "connection refused"),
+        (
+            &["timed out", "timeout", "deadline has elapsed"],
+            "timed out",
+        ),
+        (
+            &[
+                "connection reset",
+                "connection closed",
+                "incomplete message",
+                "unexpected eof",
+                "broken pipe",
+            ],
+            "the connection closed before an answer",
+        ),
+    ]
+    .iter()
+    .find(|(needles, _)| needles.iter().any(|n| all.contains(n)))
+    .map(|(_, kind)| *kind);
+    match kind {
+        Some(kind) => kind.to_string(),
+        None => without_urls(chain.last().map_or("", String::as_str)),
+    }
+}
+
+/// A message with every `(http…)` and bare `http…` URL left out (they repeat the request).
+fn without_urls(message: &str) -> String {
+    message
+        .split_whitespace()
+        .filter(|word| !word.trim_start_matches('(').starts_with("http"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn with_per_page(path: &str) -> String {
