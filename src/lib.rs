@@ -12,9 +12,12 @@ pub mod cli;
 pub mod commits;
 pub mod conductor;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod deploy;
-pub mod emulator;
+/// The built-in GitHub emulator (its own crate, `crates/github-emulator`).
+#[cfg(feature = "demo")]
+pub use github_emulator as emulator;
 pub mod gate;
 pub mod github;
 pub mod lifecycle;

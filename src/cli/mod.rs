@@ -7,6 +7,7 @@ mod codeowners_cmd;
 mod commits_cmd;
 mod conductor_cmd;
 mod config_cmd;
+#[cfg(feature = "demo")]
 mod demo_cmd;
 mod deploy_cmd;
 mod doctor_cmd;
@@ -84,6 +85,7 @@ pub enum Command {
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
     /// Run the design's example against the built-in GitHub emulator, tick by tick.
+    #[cfg(feature = "demo")]
     Demo(demo_cmd::DemoArgs),
     /// Write the config and the workflows a setup phase needs (never overwriting without --force).
     Init(init_cmd::InitArgs),
@@ -162,6 +164,7 @@ async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
         Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
         Command::Codeowners(args) => codeowners_cmd::run(args, &cli.global),
         Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
         Command::Init(args) => init_cmd::run(args, &cli.global),
         Command::Labels(command) => labels_cmd::run(command, &cli.global, env).await,

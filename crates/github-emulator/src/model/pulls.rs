@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::git::{FileChange, diff_trees};
 use super::issues::NewIssue;
 use super::{Model, UserKind};
-use crate::emulator::http::ApiError;
+use crate::http::ApiError;
 
 /// A review's state as GitHub reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use apollo_compiler::ast::{self, Definition, Selection};
 use serde_json::{Map, Value, json};
 
 use super::{Route, r};
-use crate::emulator::http::{ApiError, Reply, Req, Res};
-use crate::emulator::model::{Event, Model, ts};
+use crate::http::{ApiError, Reply, Req, Res};
+use crate::model::{Event, Model, ts};
 
 pub(crate) const ROUTES: &[Route] = &[r("POST", "/graphql", answer)];
 

@@ -4,9 +4,9 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, page_of, paginate};
-use crate::emulator::model::Model;
-use crate::emulator::model::git::{Entry, diff_trees};
+use crate::http::{ApiError, Reply, Req, Res, page_of, paginate};
+use crate::model::Model;
+use crate::model::git::{Entry, diff_trees};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/commits", list_commits),
@@ -194,7 +194,7 @@ fn dir_entry(
         _ => {
             let url = format!("{}/contents/{path}?ref={reference}", m.repo_api(ri));
             let html = format!("{}/tree/{reference}/{path}", m.repo_html(ri));
-            let sha = crate::emulator::model::git::sha_of(&[path, reference]);
+            let sha = crate::model::git::sha_of(&[path, reference]);
             json!({"type": "dir", "size": 0, "name": path.rsplit('/').next(), "path": path, "sha": sha,
                 "url": url, "git_url": null, "html_url": html, "download_url": null,
                 "_links": {"self": url, "git": null, "html": html}})
@@ -353,8 +353,8 @@ fn create_tag(m: &mut Model, req: &Req) -> Res {
         .unwrap_or(&actor)
         .to_string();
     let now = m.now();
-    let sha = crate::emulator::model::git::sha_of(&["tag", &tag, &message, &object, &tagger]);
-    let t = crate::emulator::model::git::Tag {
+    let sha = crate::model::git::sha_of(&["tag", &tag, &message, &object, &tagger]);
+    let t = crate::model::git::Tag {
         sha,
         tag,
         message,

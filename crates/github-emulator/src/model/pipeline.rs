@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Model;
-use crate::emulator::http::ApiError;
+use crate::http::ApiError;
 
 /// GitHub's closing keywords followed by `#N`, `owner/repo#N` or an issue URL.
 static CLOSING: LazyLock<Regex> = LazyLock::new(|| {

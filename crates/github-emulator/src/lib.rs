@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
-//! use shiprig::emulator::{Emulator, Fault, Permission};
+//! use github_emulator::{Emulator, Fault, Permission};
 //!
 //! let emu = Emulator::start().await?;
 //! {

@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 
 use super::ci::opt;
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
-use crate::emulator::model::{Asset, Deployment, DeploymentStatus, Model, Release};
+use crate::http::{ApiError, Reply, Req, Res, paginate};
+use crate::model::{Asset, Deployment, DeploymentStatus, Model, Release};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/deployments", list_deployments),

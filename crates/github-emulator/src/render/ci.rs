@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::WEB;
-use crate::emulator::model::{
+use crate::model::{
     Asset, CheckRun, Deployment, DeploymentStatus, Model, Release, Status, WorkflowRun, node_id, ts,
 };
 
@@ -31,7 +31,7 @@ impl Model {
         })
     }
 
-    pub(crate) fn installation_json(&self, inst: &crate::emulator::model::Installation) -> Value {
+    pub(crate) fn installation_json(&self, inst: &crate::model::Installation) -> Value {
         let app = self.apps.iter().find(|a| a.id == inst.app_id);
         let slug = app.map(|a| a.slug.clone()).unwrap_or_default();
         let target_id = self.user(&inst.owner).map_or(0, |u| u.id);
@@ -177,6 +177,6 @@ impl Model {
 
 /// A stable numeric id for a workflow file name.
 pub(crate) fn workflow_id(file: &str) -> u64 {
-    let h = crate::emulator::model::git::sha_of(&[file]);
+    let h = crate::model::git::sha_of(&[file]);
     u64::from_str_radix(&h[..8], 16).unwrap_or(0) % 100_000_000 + 1_000
 }

@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use super::{Model, Token, UserKind};
-use crate::emulator::http::ApiError;
+use crate::http::ApiError;
 
 #[derive(Clone)]
 pub(crate) struct App {

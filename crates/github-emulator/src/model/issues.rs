@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Model, Pull};
-use crate::emulator::http::ApiError;
+use crate::http::ApiError;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Label {

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
-use crate::emulator::model::{Model, Permission, ts};
+use crate::http::{ApiError, Reply, Req, Res, paginate};
+use crate::model::{Model, Permission, ts};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}", get_repo),
@@ -74,8 +74,8 @@ fn collaborator_json(m: &Model, ri: usize, login: &str) -> Value {
     v
 }
 
-fn permission_flags(p: Option<crate::emulator::model::Permission>) -> Value {
-    use crate::emulator::model::Permission as P;
+fn permission_flags(p: Option<crate::model::Permission>) -> Value {
+    use crate::model::Permission as P;
     let at_least = |min: P| p.is_some_and(|p| p >= min);
     json!({"admin": at_least(P::Admin), "maintain": at_least(P::Maintain), "push": at_least(P::Write),
            "triage": at_least(P::Triage), "pull": at_least(P::Read)})

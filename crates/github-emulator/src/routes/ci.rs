@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, page_of, paginate};
-use crate::emulator::model::{CheckRun, Model, Status};
+use crate::http::{ApiError, Reply, Req, Res, page_of, paginate};
+use crate::model::{CheckRun, Model, Status};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("POST", "/repos/{owner}/{repo}/check-runs", create_check),

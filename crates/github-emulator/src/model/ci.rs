@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::Model;
-use crate::emulator::http::ApiError;
+use crate::http::ApiError;
 
 #[derive(Debug, Clone)]
 pub(crate) struct CheckRun {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sha1::{Digest, Sha1};
 
 use super::Model;
-use crate::emulator::http::ApiError;
+use crate::http::ApiError;
 
 /// One tree entry: a blob (`100644`), a symlink (`120000`, content = target) or a submodule
 /// (`160000`, content = the commit SHA).

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::emulator::model::{Comment, Event, Issue, Model, node_id, ts};
+use crate::model::{Comment, Event, Issue, Model, node_id, ts};
 
 impl Model {
     fn author_association(&self, ri: usize, login: &str) -> &'static str {
@@ -212,12 +212,7 @@ impl Model {
     }
 
     /// A `pull-request-review` object.
-    pub(crate) fn review_json(
-        &self,
-        ri: usize,
-        number: u64,
-        r: &crate::emulator::model::Review,
-    ) -> Value {
+    pub(crate) fn review_json(&self, ri: usize, number: u64, r: &crate::model::Review) -> Value {
         let purl = format!("{}/pulls/{number}", self.repo_api(ri));
         let html = format!(
             "{}/pull/{number}#pullrequestreview-{}",

@@ -52,7 +52,7 @@ pub enum FaultWhen {
     Times(u64),
 }
 
-/// A fault to inject with [`crate::emulator::Emulator::inject`].
+/// A fault to inject with [`crate::Emulator::inject`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
     pub method: Option<String>,

@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, paginate};
-use crate::emulator::model::Model;
+use crate::http::{ApiError, Reply, Req, Res, paginate};
+use crate::model::Model;
 
 pub(crate) const ROUTES: &[Route] = &[
     r(

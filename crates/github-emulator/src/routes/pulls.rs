@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, page_with_cap, paginate};
-use crate::emulator::model::issues::NewIssue;
-use crate::emulator::model::{Model, ReviewState};
+use crate::http::{ApiError, Reply, Req, Res, page_with_cap, paginate};
+use crate::model::issues::NewIssue;
+use crate::model::{Model, ReviewState};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/pulls", list),

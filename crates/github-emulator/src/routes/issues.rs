@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, page_of, paginate};
-use crate::emulator::model::{Issue, Model, issues::NewIssue};
+use crate::http::{ApiError, Reply, Req, Res, page_of, paginate};
+use crate::model::{Issue, Model, issues::NewIssue};
 
 pub(crate) const ROUTES: &[Route] = &[
     r("GET", "/repos/{owner}/{repo}/issues", list),
@@ -364,7 +364,7 @@ fn search(m: &mut Model, req: &Req) -> Res {
         }
     }
     let total = items.len();
-    let (page, headers) = crate::emulator::http::page_of(req, &m.base_url, items);
+    let (page, headers) = crate::http::page_of(req, &m.base_url, items);
     let mut reply = Reply::ok(
         json!({"total_count": total, "incomplete_results": false, "search_type": "lexical", "items": page}),
     );

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{Route, r, repo_of};
-use crate::emulator::http::{ApiError, Reply, Req, Res, page_of};
-use crate::emulator::model::Model;
+use crate::http::{ApiError, Reply, Req, Res, page_of};
+use crate::model::Model;
 
 pub(crate) const ROUTES: &[Route] = &[
     r(
@@ -60,8 +60,7 @@ fn runs_reply(m: &Model, ri: usize, req: &Req, workflow: Option<&str>) -> Res {
         .rev()
         .filter(|w| {
             workflow.is_none_or(|f| {
-                w.workflow == f
-                    || crate::emulator::render::workflow_id(&w.workflow).to_string() == f
+                w.workflow == f || crate::render::workflow_id(&w.workflow).to_string() == f
             })
         })
         .filter(|w| req.q("branch").is_none_or(|b| w.head_branch == b))

@@ -4,8 +4,8 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::WEB;
-use crate::emulator::model::git::{Commit, FileChange, sha_of};
-use crate::emulator::model::{Model, ts};
+use crate::model::git::{Commit, FileChange, sha_of};
+use crate::model::{Model, ts};
 
 impl Model {
     /// A commit's git identity: `Name <email>` as written (a commit GitHub cannot link to an
@@ -53,7 +53,7 @@ impl Model {
                 .and_then(|p| g.commits.get(p))
                 .map(|p| p.tree.clone())
                 .unwrap_or_default();
-            let changes = crate::emulator::model::git::diff_trees(&base, &c.tree);
+            let changes = crate::model::git::diff_trees(&base, &c.tree);
             let (a, d) = changes
                 .iter()
                 .fold((0, 0), |(a, d), f| (a + f.additions, d + f.deletions));
@@ -94,7 +94,7 @@ impl Model {
         ri: usize,
         path: &str,
         reference: &str,
-        e: &crate::emulator::model::git::Entry,
+        e: &crate::model::git::Entry,
     ) -> Value {
         let api = self.repo_api(ri);
         let html = format!("{}/blob/{reference}/{path}", self.repo_html(ri));
@@ -147,7 +147,7 @@ impl Model {
     }
 
     /// A `git-tag` (annotated tag object).
-    pub(crate) fn tag_object_json(&self, ri: usize, t: &crate::emulator::model::git::Tag) -> Value {
+    pub(crate) fn tag_object_json(&self, ri: usize, t: &crate::model::git::Tag) -> Value {
         let api = self.repo_api(ri);
         json!({
             "node_id": format!("TAG_{}", &t.sha[..16]), "tag": t.tag, "sha": t.sha,
