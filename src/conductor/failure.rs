@@ -60,22 +60,17 @@ impl Failure<'_> {
         Ok(())
     }
 
-    /// Whether this round's failure comment is already there (posted after its last claim).
+    /// Whether this round's failure comment is already there: an `agent-failed` report with no
+    /// claim after it (the round boundary [`claim::records`] draws).
     async fn reported(&self, tick: &Tick<'_>) -> anyhow::Result<bool> {
         let comments = tick
             .gh
             .comments(tick.repo, self.issue)
             .await
             .context("reading the comments")?;
-        let body = |c: &crate::github::Comment| c.body.clone().unwrap_or_default();
-        let last_claim = comments
+        let failed = comments
             .iter()
-            .filter(|c| !claim::marker_fields(&body(c), "claim").is_empty())
-            .map(|c| c.id)
-            .max()
-            .unwrap_or(0);
-        Ok(comments
-            .iter()
-            .any(|c| c.id > last_claim && body(c).contains(FAILED_MARKER)))
+            .any(|c| c.body.as_deref().is_some_and(|b| b.contains(FAILED_MARKER)));
+        Ok(failed && claim::records(&comments).is_empty())
     }
 }
