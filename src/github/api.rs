@@ -59,18 +59,6 @@ impl GitHub {
             .await
     }
 
-    /// The repository's issue events, newest first, one page at a time from `page`.
-    pub async fn repo_issue_events_page(
-        &self,
-        repo: &Repo,
-        page: u32,
-    ) -> Result<Vec<IssueEvent>, GitHubError> {
-        self.get(&format!(
-            "/repos/{repo}/issues/events?per_page=100&page={page}"
-        ))
-        .await
-    }
-
     pub async fn blocked_by(&self, repo: &Repo, number: u64) -> Result<Vec<Issue>, GitHubError> {
         self.get_all(&format!(
             "/repos/{repo}/issues/{number}/dependencies/blocked_by"

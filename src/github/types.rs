@@ -149,11 +149,6 @@ pub struct EventLabel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct EventIssue {
-    pub number: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct IssueEvent {
     pub id: u64,
     pub event: String,
@@ -162,19 +157,6 @@ pub struct IssueEvent {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub label: Option<EventLabel>,
-    /// Present on the repository-wide event list.
-    #[serde(default)]
-    pub issue: Option<EventIssue>,
-}
-
-impl IssueEvent {
-    pub fn is_labeled(&self, name: &str) -> bool {
-        self.event == "labeled"
-            && self
-                .label
-                .as_ref()
-                .is_some_and(|l| l.name.eq_ignore_ascii_case(name))
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
