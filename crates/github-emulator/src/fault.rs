@@ -145,7 +145,7 @@ impl Fault {
     fn matches(&self, method: &str, path: &str) -> bool {
         match self.method.as_deref() {
             // Any request that changes something (a GraphQL query reads).
-            Some(WRITES) if is_read(method) || path == "/graphql" => return false,
+            Some(WRITES) if !is_write(method, path) => return false,
             Some(WRITES) | None => {}
             Some(m) if m != method => return false,
             Some(_) => {}
@@ -157,8 +157,10 @@ impl Fault {
 /// The method a fault names to match every write (`POST`, `PATCH`, `PUT`, `DELETE`).
 pub const WRITES: &str = "WRITE";
 
-fn is_read(method: &str) -> bool {
-    method == "GET" || method == "HEAD"
+/// Whether a request changes something: every method but GET and HEAD, except a GraphQL query
+/// (a POST that only reads).
+pub(crate) fn is_write(method: &str, path: &str) -> bool {
+    method != "GET" && method != "HEAD" && path != "/graphql"
 }
 
 /// A fault plus how many requests it has matched so far.

@@ -134,7 +134,7 @@ impl Emulator {
     pub fn writes(&self) -> Vec<LoggedRequest> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method != "GET" && r.method != "HEAD" && r.path != "/graphql")
+            .filter(|r| fault::is_write(&r.method, &r.path))
             .collect()
     }
 
