@@ -5,6 +5,7 @@
 //! (the stateful fake GitHub that tests and `shiprig demo` run against), `conductor` (the
 //! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
 
+pub mod actions_log;
 pub mod agents;
 pub mod bounded;
 pub mod build_info;
@@ -12,9 +13,11 @@ pub mod cli;
 pub mod commits;
 pub mod conductor;
 pub mod config;
+pub mod context;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod deploy;
+pub mod error;
 /// The built-in GitHub emulator (its own crate, `crates/github-emulator`).
 #[cfg(feature = "demo")]
 pub use github_emulator as emulator;

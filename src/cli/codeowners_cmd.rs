@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::{Exit, Global, print_json};
+use super::args::{Global, print_json};
 use crate::config::Config;
+use crate::error::Exit;
 use crate::setup::codeowners::{self, PATH, TEMPLATE_PATH};
 use crate::setup::init::unified_diff;
 use crate::setup::templates;

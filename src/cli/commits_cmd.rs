@@ -1,13 +1,11 @@
 //! `shiprig commits lint`: on `pull_request` opened, edited, synchronize.
 
-use anyhow::Context as _;
 use clap::Subcommand;
-use serde::Serialize;
 
-use super::env::Environment;
-use super::pipeline_ctx::{self, PullArgs};
-use super::{Exit, Global, print_json};
-use crate::commits::{self, Problem};
+use super::args::{Global, PullArgs, print_json};
+use crate::commits;
+use crate::context::Vars;
+use crate::error::Exit;
 
 #[derive(Debug, Subcommand)]
 pub enum CommitsCommand {
@@ -21,47 +19,10 @@ pub struct LintArgs {
     pub target: PullArgs,
 }
 
-#[derive(Serialize)]
-struct Report {
-    pull: u64,
-    checked: usize,
-    /// Merge commits are not linted: they carry no change of their own.
-    merges_skipped: usize,
-    problems: Vec<Problem>,
-}
-
-pub async fn run(
-    command: CommitsCommand,
-    global: &Global,
-    env: &Environment,
-) -> anyhow::Result<Exit> {
+pub async fn run(command: CommitsCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let CommitsCommand::Lint(args) = command;
-    let (ctx, pull) = pipeline_ctx::load_pull(&args.target, global, env).await?;
-    let number = pull.number;
-    let commits = ctx
-        .gh
-        .pull_commits(&ctx.repo, number)
-        .await
-        .with_context(|| format!("reading the commits of #{number}"))?;
-    let mut problems: Vec<Problem> = commits::lint("title", &pull.title)
-        .err()
-        .into_iter()
-        .collect();
-    let mut merges = 0;
-    for c in &commits {
-        if c.parents.len() > 1 {
-            merges += 1;
-            continue;
-        }
-        let short: String = c.sha.chars().take(7).collect();
-        problems.extend(commits::lint(&format!("commit {short}"), &c.commit.message).err());
-    }
-    let report = Report {
-        pull: number,
-        checked: commits.len() + 1 - merges,
-        merges_skipped: merges,
-        problems,
-    };
+    let (ctx, pull) = args.target.load(global, vars).await?;
+    let report = commits::lint_pull(&ctx.gh, &ctx.repo, &pull).await?;
     if global.json {
         print_json(&report)?;
     } else {
@@ -69,7 +30,8 @@ pub async fn run(
             println!("{}", commits::annotation(problem));
         }
         println!(
-            "#{number}: {} checked, {} not conventional",
+            "#{}: {} checked, {} not conventional",
+            report.pull,
             report.checked,
             report.problems.len()
         );

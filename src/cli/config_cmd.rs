@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::env::{self, CONFIG_PATH, Environment};
-use super::{Exit, Global, print_json};
+use super::args::{Global, print_json};
 use crate::config::{self, Config};
+use crate::context::{self, CONFIG_PATH, Vars};
+use crate::error::Exit;
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -27,11 +28,7 @@ pub enum ConfigCommand {
     Schema,
 }
 
-pub async fn run(
-    command: ConfigCommand,
-    global: &Global,
-    environment: &Environment,
-) -> anyhow::Result<Exit> {
+pub async fn run(command: ConfigCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     match command {
         ConfigCommand::Schema => {
             println!("{}", serde_json::to_string_pretty(&config::json_schema())?);
@@ -43,7 +40,11 @@ pub async fn run(
             repo,
         } => {
             let (source, result) = match git_ref {
-                Some(git_ref) => remote(repo.as_deref(), &git_ref, environment).await?,
+                Some(git_ref) => {
+                    let repo = context::repository(repo.as_deref(), vars)?;
+                    let gh = vars.github()?.for_repo(&repo);
+                    context::config_at(&gh, &repo, &git_ref).await?
+                }
                 None => {
                     let path = path
                         .or_else(|| global.config.clone())
@@ -54,20 +55,6 @@ pub async fn run(
             report(&source, result, global.json)
         }
     }
-}
-
-async fn remote(
-    repo: Option<&str>,
-    git_ref: &str,
-    environment: &Environment,
-) -> anyhow::Result<(String, Result<Config, config::ConfigError>)> {
-    let repo = env::repository(repo, environment)?;
-    let gh = environment.github()?.for_repo(&repo);
-    let source = format!("{repo}@{git_ref}:{CONFIG_PATH}");
-    let text = gh.file_text(&repo, CONFIG_PATH, Some(git_ref)).await?;
-    let text = text.ok_or_else(|| super::UsageError(format!("{source} does not exist")))?;
-    let parsed = Config::from_yaml(&source, &text);
-    Ok((source, parsed))
 }
 
 fn report(

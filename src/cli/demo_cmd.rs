@@ -4,10 +4,11 @@ use std::fmt::Write as _;
 
 use anyhow::Context as _;
 
-use super::conductor_cmd::describe;
-use super::{Exit, Global, print_json};
+use super::args::{Global, print_json};
 use crate::conductor::Effect;
+use crate::conductor::render::describe;
 use crate::demo::{self, Round, Scenario};
+use crate::error::Exit;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {}

@@ -1,9 +1,9 @@
 //! `shiprig deploy ENV`.
 
-use super::env::Environment;
-use super::pipeline_ctx::{self, Ctx};
-use super::{Exit, Global, UsageError, print_json};
+use super::args::{DryRun, Global, RepoArg, print_json};
+use crate::context::{self, Vars};
 use crate::deploy::{self, Deploy, DeployReport};
+use crate::error::{Exit, UsageError};
 
 #[derive(Debug, clap::Args)]
 pub struct DeployArgs {
@@ -12,17 +12,15 @@ pub struct DeployArgs {
     /// The commit to deploy (default: `GITHUB_SHA`).
     #[arg(long, env = "GITHUB_SHA")]
     pub sha: Option<String>,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// List the commands and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
-pub async fn run(args: DeployArgs, global: &Global, env: &Environment) -> anyhow::Result<Exit> {
-    let sha = pipeline_ctx::sha(args.sha)?;
-    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
+pub async fn run(args: DeployArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+    let sha = context::sha(args.sha)?;
+    let ctx = args.repo.load(global, vars).await?;
     let Some(environment) = ctx.config.deploy.get(&args.environment) else {
         let known: Vec<&str> = ctx.config.deploy.keys().map(String::as_str).collect();
         return Err(UsageError(format!(
@@ -37,9 +35,9 @@ pub async fn run(args: DeployArgs, global: &Global, env: &Environment) -> anyhow
         .into());
     };
     let log_url = deploy::actions_run_url(
-        env.get("GITHUB_SERVER_URL"),
+        vars.get("GITHUB_SERVER_URL"),
         &ctx.repo,
-        env.get("GITHUB_RUN_ID"),
+        vars.get("GITHUB_RUN_ID"),
     );
     let d = Deploy {
         gh: &ctx.gh,
@@ -50,7 +48,7 @@ pub async fn run(args: DeployArgs, global: &Global, env: &Environment) -> anyhow
         log_url,
         notifier: &ctx.notifier,
     };
-    let report = deploy::run(&d, args.dry_run).await?;
+    let report = deploy::run(&d, args.dry.dry_run).await?;
     if global.json {
         print_json(&report)?;
     } else {

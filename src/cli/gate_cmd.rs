@@ -1,15 +1,11 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
-use anyhow::Context as _;
-
-use super::conductor_cmd::{append, notifier};
-use super::env::{self, Environment};
-use super::{Exit, Global, UsageError, print_json};
+use super::args::{DryRun, Global, RepoArg, SummaryArg, print_json};
 use crate::config::Config;
+use crate::context::{self, Vars};
+use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
-use crate::github::{GitHub, Repo};
-use crate::notify::Event;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -28,9 +24,8 @@ pub enum GateCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArg,
     /// The event that started the run (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_NAME")]
     pub event_name: Option<String>,
@@ -40,12 +35,10 @@ pub struct RunArgs {
     /// Judge this pull request at its current head instead of an event's.
     #[arg(long, env = "SHIPRIG_PR", value_name = "NUMBER")]
     pub pr: Option<u64>,
-    /// Print the verdict and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
-    /// Where to write the Markdown job summary (Actions sets `GITHUB_STEP_SUMMARY`).
-    #[arg(long, env = "GITHUB_STEP_SUMMARY", value_name = "PATH")]
-    pub summary: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub dry: DryRun,
+    #[command(flatten)]
+    pub summary: SummaryArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,23 +47,16 @@ pub struct ExplainArgs {
     pub paths: Vec<String>,
 }
 
-pub async fn run(
-    args: GateArgs,
-    global: &Global,
-    environment: &Environment,
-) -> anyhow::Result<Exit> {
+pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     match args.command {
         Some(GateCommand::Explain(explain)) => run_explain(explain, global),
-        None => run_gate(args.run, global, environment).await,
+        None => run_gate(args.run, global, vars).await,
     }
 }
 
-async fn run_gate(
-    args: RunArgs,
-    global: &Global,
-    environment: &Environment,
-) -> anyhow::Result<Exit> {
-    let repo = env::repository(args.repo.as_deref(), environment)?;
+async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+    let dry_run = args.dry.dry_run;
+    let repo = context::repository(args.repo.repo.as_deref(), vars)?;
     let event = event(&args)?;
     if let Some(refusal) = gate::event::fork_refusal(&event) {
         // Before any request: nothing is judged, nothing posted.
@@ -78,7 +64,7 @@ async fn run_gate(
         return Ok(Exit::Outside);
     }
     let local_config = match &global.config {
-        Some(_) if !args.dry_run => {
+        Some(_) if !dry_run => {
             return Err(UsageError(
                 "--config is only for --dry-run: a real gate run judges by the base branch's config".into(),
             )
@@ -87,24 +73,21 @@ async fn run_gate(
         Some(path) => Some(Config::load(path)?),
         None => None,
     };
-    let gh = environment.github()?.for_repo(&repo);
+    let gh = vars.github()?.for_repo(&repo);
     let report = gate::run(Gate {
         gh: &gh,
         repo: &repo,
         event,
-        dry_run: args.dry_run,
+        dry_run,
         local_config,
     })
     .await;
     if !report.dry_run && !report.posted.labels_added.is_empty() {
-        tell_human_needed(&gh, &repo, &report, environment).await;
+        gate::tell::human_needed(&gh, &repo, &report, vars).await;
     }
-    if let Some(path) = args.summary.as_ref().filter(|_| report.verdict.is_some()) {
-        append(
-            path,
-            &format!("## shiprig human gate\n\n{}", report.markdown),
-        )
-        .with_context(|| format!("writing the job summary to {}", path.display()))?;
+    if report.verdict.is_some() {
+        args.summary
+            .write(|| format!("## shiprig human gate\n\n{}", report.markdown))?;
     }
     if global.json {
         print_json(&report)?;
@@ -117,61 +100,6 @@ async fn run_gate(
         Ending::BadConfig => Exit::Usage,
         Ending::Outside => Exit::Outside,
     })
-}
-
-/// "Human review needed", told once: by the run that added the `human-gate` label (a rerun
-/// finds it there and adds nothing). Slack trouble is logged, never fails the gate.
-async fn tell_human_needed(
-    gh: &GitHub,
-    repo: &Repo,
-    report: &GateReport,
-    environment: &Environment,
-) {
-    let Some(verdict) = &report.verdict else {
-        return;
-    };
-    let Ok(pull) = gh.pull(repo, report.event.number).await else {
-        return tracing::warn!("no Slack message: the pull request could not be read");
-    };
-    // Slack's settings come from where the gate's rules came from: the base.
-    let config = match gh
-        .file_text(repo, gate::CONFIG_PATH, Some(&pull.base.sha))
-        .await
-    {
-        Ok(Some(text)) => match Config::from_yaml(gate::CONFIG_PATH, &text) {
-            Ok(config) => config,
-            Err(e) => return tracing::warn!("no Slack message: {e}"),
-        },
-        Ok(None) => return,
-        Err(e) => return tracing::warn!("no Slack message: reading the config: {e}"),
-    };
-    let label = &config.labels.human_gate;
-    if !report
-        .posted
-        .labels_added
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(label))
-    {
-        return;
-    }
-    let notifier = match notifier(&config, environment) {
-        Ok(notifier) => notifier,
-        Err(e) => return tracing::warn!("no Slack message: {e:#}"),
-    };
-    let waiting = verdict.gated.iter().filter(|g| !g.satisfied());
-    let mut approvers: Vec<String> = waiting.clone().flat_map(|g| g.owners.clone()).collect();
-    approvers.sort();
-    approvers.dedup();
-    notifier
-        .tell(Event::HumanReviewNeeded {
-            repo: repo.to_string(),
-            number: report.event.number,
-            title: pull.title,
-            url: pull.html_url,
-            categories: waiting.map(|g| g.category.clone()).collect(),
-            approvers,
-        })
-        .await;
 }
 
 fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::{Exit, Global, UsageError, print_json};
+use super::args::{Global, print_json};
+use crate::error::{Exit, UsageError};
 use crate::setup::init::{self, FileAction};
 use crate::setup::templates::PHASES;
 

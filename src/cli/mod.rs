@@ -1,7 +1,8 @@
-//! The command line. One file per subcommand; each turns its arguments into library calls,
-//! so clap types never reach the core. Exit codes: 0 ok, 1 a policy said no, 2 bad usage or
-//! config, 3 an outside service failed.
+//! The command line. One file per subcommand; each turns its arguments into a call of its
+//! feature and renders the result, so clap types never reach the core and no GitHub call,
+//! state or server lives here. Exit codes: see [`crate::error::Exit`].
 
+mod args;
 mod bootstrap_cmd;
 mod codeowners_cmd;
 mod commits_cmd;
@@ -11,13 +12,11 @@ mod config_cmd;
 mod demo_cmd;
 mod deploy_cmd;
 mod doctor_cmd;
-mod env;
 mod gate_cmd;
 mod init_cmd;
 mod labels_cmd;
 mod lifecycle_cmd;
 mod merge_cmd;
-mod pipeline_ctx;
 mod plan_cmd;
 mod product_cmd;
 mod release_cmd;
@@ -26,22 +25,9 @@ mod smoke_cmd;
 
 use clap::{Parser, Subcommand};
 
-pub use env::Environment;
-
-/// What a command ended in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    /// A policy said no (the gate needs a human, smoke tests failed).
-    No = 1,
-    Usage = 2,
-    Outside = 3,
-}
-
-/// Bad usage or config: exit 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+use crate::context::Vars;
+use crate::error::{Exit, classify};
+pub use args::Global;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,20 +41,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Options every command takes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Global {
-    /// Print machine-readable JSON on stdout instead of text.
-    #[arg(long, global = true, env = "SHIPRIG_JSON")]
-    pub json: bool,
-    /// More log output on stderr (-v info, -vv debug). `SHIPRIG_LOG` takes a tracing filter.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// A local shiprig config instead of `.github/shiprig.yml` from the repository.
-    #[arg(long, global = true, env = "SHIPRIG_CONFIG", value_name = "PATH")]
-    pub config: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,8 +118,8 @@ pub fn main() -> i32 {
             return Exit::Outside as i32;
         }
     };
-    let env = Environment::from_process();
-    match runtime.block_on(run(cli, &env)) {
+    let vars = Vars::from_process();
+    match runtime.block_on(run(cli, &vars)) {
         Ok(exit) => exit as i32,
         Err(error) => {
             let exit = classify(&error);
@@ -158,37 +130,28 @@ pub fn main() -> i32 {
     }
 }
 
-async fn run(cli: Cli, env: &Environment) -> anyhow::Result<Exit> {
+async fn run(cli: Cli, vars: &Vars) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Commits(command) => commits_cmd::run(command, &cli.global, env).await,
-        Command::Conductor(command) => conductor_cmd::run(command, &cli.global, env).await,
+        Command::Commits(command) => commits_cmd::run(command, &cli.global, vars).await,
+        Command::Conductor(command) => conductor_cmd::run(command, &cli.global, vars).await,
         Command::Codeowners(args) => codeowners_cmd::run(args, &cli.global),
-        Command::Config(command) => config_cmd::run(command, &cli.global, env).await,
+        Command::Config(command) => config_cmd::run(command, &cli.global, vars).await,
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo_cmd::run(args, &cli.global).await,
         Command::Init(args) => init_cmd::run(args, &cli.global),
-        Command::Labels(command) => labels_cmd::run(command, &cli.global, env).await,
-        Command::Bootstrap(args) => bootstrap_cmd::run(args, &cli.global, env).await,
-        Command::Doctor(args) => doctor_cmd::run(args, &cli.global, env).await,
-        Command::Plan(command) => plan_cmd::run(command, &cli.global, env).await,
-        Command::Product(command) => product_cmd::run(command, &cli.global, env).await,
-        Command::Deploy(args) => deploy_cmd::run(args, &cli.global, env).await,
-        Command::Lifecycle(args) => lifecycle_cmd::run(args, &cli.global, env).await,
-        Command::Merge(args) => merge_cmd::run(args, &cli.global, env).await,
-        Command::ReleasePr(args) => release_cmd::run_pr(args, &cli.global, env).await,
-        Command::Release(command) => release_cmd::run(command, &cli.global, env).await,
-        Command::Smoke(args) => smoke_cmd::run(args, &cli.global, env).await,
-        Command::Gate(args) => gate_cmd::run(args, &cli.global, env).await,
+        Command::Labels(command) => labels_cmd::run(command, &cli.global, vars).await,
+        Command::Bootstrap(args) => bootstrap_cmd::run(args, &cli.global, vars).await,
+        Command::Doctor(args) => doctor_cmd::run(args, &cli.global, vars).await,
+        Command::Plan(command) => plan_cmd::run(command, &cli.global, vars).await,
+        Command::Product(command) => product_cmd::run(command, &cli.global, vars).await,
+        Command::Deploy(args) => deploy_cmd::run(args, &cli.global, vars).await,
+        Command::Lifecycle(args) => lifecycle_cmd::run(args, &cli.global, vars).await,
+        Command::Merge(args) => merge_cmd::run(args, &cli.global, vars).await,
+        Command::ReleasePr(args) => release_cmd::run_pr(args, &cli.global, vars).await,
+        Command::Release(command) => release_cmd::run(command, &cli.global, vars).await,
+        Command::Smoke(args) => smoke_cmd::run(args, &cli.global, vars).await,
+        Command::Gate(args) => gate_cmd::run(args, &cli.global, vars).await,
     }
-}
-
-/// Config and usage errors are the user's to fix (2); everything else came from outside (3).
-pub fn classify(error: &anyhow::Error) -> Exit {
-    let is_usage = error.chain().any(|cause| {
-        cause.downcast_ref::<crate::config::ConfigError>().is_some()
-            || cause.downcast_ref::<UsageError>().is_some()
-    });
-    if is_usage { Exit::Usage } else { Exit::Outside }
 }
 
 /// Logs go to stderr; a service whose stdout is not a terminal logs JSON lines on stdout.
@@ -230,10 +193,4 @@ impl<W: std::io::Write> std::io::Write for Redacting<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.0.flush()
     }
-}
-
-/// Print a value as pretty JSON on stdout.
-pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
 }

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::env::{self, Environment};
-use super::{Exit, Global, print_json};
+use super::args::{DryRun, Global, RepoArg, print_json};
+use crate::context::Vars;
+use crate::error::Exit;
 use crate::plan::{self, PlanFile, PlanReport};
 
 #[derive(Debug, Subcommand)]
@@ -20,25 +21,18 @@ pub struct ApplyArgs {
     /// The plan file (YAML).
     #[arg(env = "SHIPRIG_PLAN", value_name = "PLAN.yml")]
     pub file: PathBuf,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Print the changes and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
-pub async fn run(
-    command: PlanCommand,
-    global: &Global,
-    environment: &Environment,
-) -> anyhow::Result<Exit> {
+pub async fn run(command: PlanCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let PlanCommand::Apply(args) = command;
     let plan = PlanFile::load(&args.file)?;
-    let repo = env::repository(args.repo.as_deref(), environment)?;
-    let gh = environment.github()?.for_repo(&repo);
-    let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
-    let report = plan::run(&gh, &repo, &plan, &config.labels, args.dry_run).await?;
+    let ctx = args.repo.load(global, vars).await?;
+    let labels = &ctx.config.labels;
+    let report = plan::run(&ctx.gh, &ctx.repo, &plan, labels, args.dry.dry_run).await?;
     if global.json {
         print_json(&report)?;
     } else {

@@ -2,8 +2,10 @@
 
 use clap::Subcommand;
 
-use super::env::{self, Environment};
-use super::{Exit, Global, UsageError, plan_cmd, print_json};
+use super::args::{DryRun, Global, RepoArg, print_json};
+use super::plan_cmd;
+use crate::context::Vars;
+use crate::error::{Exit, UsageError};
 use crate::product::ProductTool;
 use crate::product::pull::{self, Outcome};
 
@@ -16,31 +18,24 @@ pub enum ProductCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct PullArgs {
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Print the changes and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
-pub async fn run(
-    command: ProductCommand,
-    global: &Global,
-    environment: &Environment,
-) -> anyhow::Result<Exit> {
+pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ProductCommand::Pull(args) = command;
-    let repo = env::repository(args.repo.as_deref(), environment)?;
-    let gh = environment.github()?.for_repo(&repo);
-    let config = env::load_config(global.config.as_deref(), &gh, &repo).await?;
-    let tool = ProductTool::from_config(&config.product, |name| environment.get(name))
+    let ctx = args.repo.load(global, vars).await?;
+    let tool = ProductTool::from_config(&ctx.config.product, |name| vars.get(name))
         .map_err(|e| UsageError(format!("{e:#}")))?
         .ok_or_else(|| {
             UsageError(
                 "no product tool configured: add `product.clickup` or `product.asana`".into(),
             )
         })?;
-    let report = pull::pull(&gh, &repo, &tool, &config.labels, args.dry_run).await?;
+    let labels = &ctx.config.labels;
+    let report = pull::pull(&ctx.gh, &ctx.repo, &tool, labels, args.dry.dry_run).await?;
     if global.json {
         print_json(&report)?;
     } else if report.features.is_empty() {

@@ -1,12 +1,10 @@
 //! `shiprig release-pr` (push to main) and `shiprig release publish` (release PR merged).
 
-use anyhow::Context as _;
 use clap::Subcommand;
 
-use super::env::Environment;
-use super::pipeline_ctx::{self, Ctx, PullArgs};
-use super::{Exit, Global, UsageError, print_json};
-use crate::github::Credentials;
+use super::args::{DryRun, Global, PullArgs, RepoArg, print_json};
+use crate::context::{self, Ctx, Vars};
+use crate::error::{Exit, UsageError};
 use crate::release::{self, Links, pull::Outcome};
 
 #[derive(Debug, clap::Args)]
@@ -14,12 +12,10 @@ pub struct ReleasePrArgs {
     /// The main-branch commit to release (default: `GITHUB_SHA`, else the main branch's head).
     #[arg(long, env = "GITHUB_SHA")]
     pub sha: Option<String>,
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Print the version and changelog and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,48 +28,32 @@ pub enum ReleaseCommand {
 pub struct PublishArgs {
     #[command(flatten)]
     pub target: PullArgs,
-    /// Print what would be published and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
-fn links(ctx: &Ctx, env: &Environment) -> Links {
+fn links(ctx: &Ctx, vars: &Vars) -> Links {
     Links {
-        server: env
+        server: vars
             .get("GITHUB_SERVER_URL")
             .unwrap_or_else(|| "https://github.com".into()),
         repo: ctx.repo.clone(),
     }
 }
 
-pub async fn run_pr(
-    args: ReleasePrArgs,
-    global: &Global,
-    env: &Environment,
-) -> anyhow::Result<Exit> {
-    let ctx = Ctx::load(args.repo.as_deref(), global, env).await?;
-    let sha = match args.sha.filter(|s| !s.is_empty()) {
-        Some(sha) => sha,
-        None => ctx
-            .gh
-            .branch_head(&ctx.repo, &ctx.config.release.main_branch)
-            .await
-            .context("reading the main branch")?
-            .ok_or_else(|| UsageError(format!("no branch `{}`", ctx.config.release.main_branch)))?,
-    };
-    let app = matches!(
-        crate::github::ClientOptions::from_env(|n| env.get(n)).map(|o| o.credentials),
-        Ok(Credentials::App { .. })
-    );
-    if !app && !args.dry_run {
+pub async fn run_pr(args: ReleasePrArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+    let dry_run = args.dry.dry_run;
+    let ctx = args.repo.load(global, vars).await?;
+    let sha = release::pull::sha_to_release(&ctx.gh, &ctx.repo, &ctx.config, args.sha).await?;
+    if !vars.acts_as_app() && !dry_run {
         eprintln!(
             "warning: opening the release pull request with GITHUB_TOKEN: GitHub starts no workflow runs for it. \
              Set SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY so CI runs on the release."
         );
     }
-    let links = links(&ctx, env);
+    let links = links(&ctx, vars);
     let result =
-        release::release_pr(&ctx.gh, &ctx.repo, &ctx.config, &sha, &links, args.dry_run).await?;
+        release::release_pr(&ctx.gh, &ctx.repo, &ctx.config, &sha, &links, dry_run).await?;
     if global.json {
         print_json(&result)?;
     } else {
@@ -83,9 +63,7 @@ pub async fn run_pr(
             .and_then(|p| p.tag.clone())
             .unwrap_or_default();
         println!("release-pr {sha}: {}", describe(&result.outcome, &version));
-        if args.dry_run
-            && let Some(p) = &result.prepared
-        {
+        if dry_run && let Some(p) = &result.prepared {
             print!("{}", p.changelog);
         }
     }
@@ -117,19 +95,17 @@ fn describe(outcome: &Outcome, tag: &str) -> String {
     }
 }
 
-pub async fn run(
-    command: ReleaseCommand,
-    global: &Global,
-    env: &Environment,
-) -> anyhow::Result<Exit> {
+pub async fn run(command: ReleaseCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ReleaseCommand::Publish(args) = command;
-    let event = pipeline_ctx::event(env)?;
-    let (ctx, pull) = match pipeline_ctx::pull_number(args.target.pr, &event) {
-        Ok(_) => pipeline_ctx::load_pull(&args.target, global, env).await?,
+    let event = vars.event()?;
+    let (ctx, pull) = match context::pull_number(args.target.pr, &event) {
+        Ok(_) => args.target.load(global, vars).await?,
         Err(_) => {
-            let ctx = Ctx::load(args.target.repo.as_deref(), global, env).await?;
-            let sha = pushed_sha(&event, env)?;
-            match pull_for_push(&ctx, &sha).await? {
+            let ctx = args.target.repo.load(global, vars).await?;
+            let sha = pushed_sha(&event, vars)?;
+            let found =
+                release::publish::find_release_pull(&ctx.gh, &ctx.repo, &ctx.config, &sha).await?;
+            match found {
                 Some(pull) => (ctx, pull),
                 None => {
                     eprintln!(
@@ -144,7 +120,8 @@ pub async fn run(
         eprintln!("release publish: {why}; nothing to publish");
         return Ok(Exit::No);
     }
-    let links = links(&ctx, env);
+    let links = links(&ctx, vars);
+    let dry_run = args.dry.dry_run;
     let published = release::publish(
         &ctx.gh,
         &ctx.repo,
@@ -152,53 +129,42 @@ pub async fn run(
         &pull,
         &links,
         &ctx.notifier,
-        args.dry_run,
+        dry_run,
     )
     .await?;
     if global.json {
         print_json(&published)?;
     } else {
-        let verb = match (args.dry_run, published.created) {
+        let verb = match (dry_run, published.created) {
             (true, _) => "would publish",
             (false, true) => "published",
             (false, false) => "already published",
         };
         let issues: Vec<String> = published.issues.iter().map(|n| format!("#{n}")).collect();
+        let done = if issues.is_empty() {
+            "(none)".into()
+        } else {
+            issues.join(", ")
+        };
         println!(
-            "{verb} {} {}; done: {}",
-            published.tag,
-            published.release_url,
-            if issues.is_empty() {
-                "(none)".into()
-            } else {
-                issues.join(", ")
-            }
+            "{verb} {} {}; done: {done}",
+            published.tag, published.release_url
         );
     }
     Ok(Exit::Ok)
 }
 
 /// The commit a push event brought (`after`), else `GITHUB_SHA`; exit 2 with neither.
-fn pushed_sha(event: &serde_json::Value, env: &Environment) -> anyhow::Result<String> {
+fn pushed_sha(event: &serde_json::Value, vars: &Vars) -> anyhow::Result<String> {
     let after = event
         .get("after")
         .and_then(serde_json::Value::as_str)
         .map(str::to_string);
-    pipeline_ctx::sha(after.or_else(|| env.get("GITHUB_SHA"))).map_err(|_| {
+    context::sha(after.or_else(|| vars.get("GITHUB_SHA"))).map_err(|_| {
         UsageError(
             "no pull request and no pushed commit: pass --pr N, or run on the push to the production branch"
                 .into(),
         )
         .into()
     })
-}
-
-/// The merged release pull request that made `sha`, found from the commit.
-async fn pull_for_push(ctx: &Ctx, sha: &str) -> anyhow::Result<Option<crate::github::PullRequest>> {
-    let pulls = ctx
-        .gh
-        .pulls_for_commit(&ctx.repo, sha)
-        .await
-        .with_context(|| format!("reading the pull requests of {sha}"))?;
-    Ok(release::publish::release_pull_for_push(&pulls, sha, &ctx.config).cloned())
 }

@@ -2,7 +2,11 @@
 //! a workflow annotation shows the fix. Commit text is untrusted: it is escaped before it goes
 //! into a workflow command, so it can never issue one of its own.
 
+use anyhow::Context as _;
 use serde::Serialize;
+
+use crate::actions_log::{escape_data, escape_property};
+use crate::github::{GitHub, PullRequest, Repo};
 
 /// The types the changelog knows.
 pub const TYPES: &[&str] = &[
@@ -68,16 +72,39 @@ pub fn suggest(subject: &str) -> String {
     format!("{kind}: {description}")
 }
 
-/// Escapes workflow-command data: `%`, CR and LF (GitHub's `escapeData`).
-pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+/// What linting a pull request found.
+#[derive(Debug, Serialize)]
+pub struct LintReport {
+    pub pull: u64,
+    pub checked: usize,
+    /// Merge commits are not linted: they carry no change of their own.
+    pub merges_skipped: usize,
+    pub problems: Vec<Problem>,
 }
 
-/// Escapes a workflow-command property value: data escapes plus `:` and `,`.
-pub fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+/// Lints the pull request's title and each of its commits (merge commits excepted).
+pub async fn lint_pull(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> anyhow::Result<LintReport> {
+    let number = pull.number;
+    let commits = gh
+        .pull_commits(repo, number)
+        .await
+        .with_context(|| format!("reading the commits of #{number}"))?;
+    let mut problems: Vec<Problem> = lint("title", &pull.title).err().into_iter().collect();
+    let mut merges = 0;
+    for c in &commits {
+        if c.parents.len() > 1 {
+            merges += 1;
+            continue;
+        }
+        let short: String = c.sha.chars().take(7).collect();
+        problems.extend(lint(&format!("commit {short}"), &c.commit.message).err());
+    }
+    Ok(LintReport {
+        pull: number,
+        checked: commits.len() + 1 - merges,
+        merges_skipped: merges,
+        problems,
+    })
 }
 
 /// The `::error` annotation for a problem.

@@ -14,6 +14,7 @@ pub mod output;
 pub mod post;
 pub mod read;
 pub mod rules;
+pub mod tell;
 pub mod verdict;
 
 use serde::Serialize;

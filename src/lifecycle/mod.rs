@@ -5,9 +5,11 @@
 
 mod refs;
 
+use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::context::Ctx;
 use crate::github::{GitHub, GitHubError, Issue, PullRequest, Repo};
 use crate::notify::{Event, Notifier};
 
@@ -225,6 +227,33 @@ pub async fn apply(
         }
     }
     Ok(())
+}
+
+/// What a lifecycle run decided and did.
+#[derive(Debug, Serialize)]
+pub struct LifecycleReport {
+    pub pull: u64,
+    pub state: PullState,
+    pub dry_run: bool,
+    pub effects: Vec<Effect>,
+}
+
+/// Reads the linked issues, decides, and (unless `dry_run`) makes the changes.
+pub async fn run(ctx: &Ctx, pull: &PullRequest, dry_run: bool) -> anyhow::Result<LifecycleReport> {
+    let linked = read_linked(&ctx.gh, &ctx.repo, pull).await;
+    let main = &ctx.config.release.main_branch;
+    let effects = plan(&ctx.repo, pull, &linked, &ctx.config, main);
+    if !dry_run {
+        apply(&ctx.gh, &ctx.notifier, &effects)
+            .await
+            .with_context(|| format!("updating the issues of #{}", pull.number))?;
+    }
+    Ok(LifecycleReport {
+        pull: pull.number,
+        state: PullState::of(pull),
+        dry_run,
+        effects,
+    })
 }
 
 /// One line per effect, for people.

@@ -2,9 +2,11 @@
 //! head it evaluated, once every check is green, the human gate passes, and someone other than
 //! its author approved that head. The decision is [`decide`], pure; everything else reads.
 
+use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::context::{self, Ctx};
 use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo, Review};
 
 /// The gate's check run on the head SHA (`shiprig gate` posts it).
@@ -227,6 +229,88 @@ pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Facts, GitHub
         required,
         reviews,
     })
+}
+
+/// One pull request's decision and what came of it.
+#[derive(Debug, Serialize)]
+pub struct Merged {
+    #[serde(flatten)]
+    pub decision: Decision,
+    pub merged: bool,
+    pub dry_run: bool,
+}
+
+/// Decides for each pull request `--pr` or the event names, and (unless `dry_run`) merges
+/// those that may merge, pinned to the head that was judged.
+pub async fn run(
+    ctx: &Ctx,
+    flag: Option<u64>,
+    event: &serde_json::Value,
+    dry_run: bool,
+) -> anyhow::Result<Vec<Merged>> {
+    let mut outcomes = Vec::new();
+    for number in pull_numbers(ctx, flag, event).await? {
+        let facts = read(&ctx.gh, &ctx.repo, number)
+            .await
+            .with_context(|| format!("reading pull request #{number}"))?;
+        let mut decision = decide(&facts, &ctx.config);
+        let mut merged = false;
+        if decision.merge && !dry_run {
+            match ctx
+                .gh
+                .merge_pull(&ctx.repo, number, &decision.sha, MERGE_METHOD)
+                .await
+            {
+                Ok(()) => merged = true,
+                // 409: the head moved after the decision; the next event decides again.
+                Err(e) if matches!(e.status(), Some(405 | 409)) => {
+                    decision
+                        .reasons
+                        .push(format!("GitHub refused the merge: {e}"));
+                }
+                Err(e) => return Err(e).with_context(|| format!("merging #{number}")),
+            }
+        }
+        outcomes.push(Merged {
+            decision,
+            merged,
+            dry_run,
+        });
+    }
+    Ok(outcomes)
+}
+
+/// `--pr`, else the pull requests the event names: `pull_request`/`pull_request_review`,
+/// `check_suite`/`check_run` (their `pull_requests`), or `status` (open PRs whose head is the SHA).
+async fn pull_numbers(
+    ctx: &Ctx,
+    flag: Option<u64>,
+    event: &serde_json::Value,
+) -> anyhow::Result<Vec<u64>> {
+    if let Ok(number) = context::pull_number(flag, event) {
+        return Ok(vec![number]);
+    }
+    let listed = event
+        .pointer("/check_suite/pull_requests")
+        .or_else(|| event.pointer("/check_run/check_suite/pull_requests"))
+        .or_else(|| event.pointer("/check_run/pull_requests"))
+        .and_then(|v| v.as_array());
+    if let Some(listed) = listed {
+        return Ok(listed.iter().filter_map(|p| p["number"].as_u64()).collect());
+    }
+    if let Some(sha) = event.pointer("/sha").and_then(|v| v.as_str()) {
+        let pulls = ctx
+            .gh
+            .pulls_for_commit(&ctx.repo, sha)
+            .await
+            .with_context(|| format!("finding the pull requests of {sha}"))?;
+        return Ok(pulls
+            .into_iter()
+            .filter(|p| p.state == "open")
+            .map(|p| p.number)
+            .collect());
+    }
+    context::pull_number(flag, event).map(|n| vec![n])
 }
 
 #[cfg(test)]

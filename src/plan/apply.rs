@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::diff::{Change, Existing, matches};
 use super::file::PlanFile;
-use crate::cli::UsageError;
+use crate::error::UsageError;
 use crate::github::{GitHub, IssueUpdate, NewIssue, Repo};
 
 /// Reads the milestone titled like the plan's, its issues, the issues the plan takes over,

@@ -5,7 +5,8 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::{Links, Prepared, prepare};
+use super::changelog::Links;
+use super::prepare::{Prepared, prepare};
 use crate::config::Config;
 use crate::github::{GitHub, Issue, PullRequest, Repo};
 use crate::lifecycle::closing_refs;
@@ -48,6 +49,20 @@ pub fn release_pull_for_push<'a>(
     pulls.iter().find(|p| {
         check_release_pull(p, config).is_ok() && p.merge_commit_sha.as_deref() == Some(sha)
     })
+}
+
+/// The merged release pull request that made `sha`, found from the commit.
+pub async fn find_release_pull(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    sha: &str,
+) -> anyhow::Result<Option<PullRequest>> {
+    let pulls = gh
+        .pulls_for_commit(repo, sha)
+        .await
+        .with_context(|| format!("reading the pull requests of {sha}"))?;
+    Ok(release_pull_for_push(&pulls, sha, config).cloned())
 }
 
 /// The labels that come off a shipped issue: in-flight ones and agent claims.

@@ -4,8 +4,10 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::{Links, Prepared, prepare};
+use super::changelog::Links;
+use super::prepare::{Prepared, prepare};
 use crate::config::Config;
+use crate::error::UsageError;
 use crate::github::{GitHub, PullText, Repo};
 use crate::merge::RELEASE_BRANCH;
 use crate::smoke::smoke_context;
@@ -99,6 +101,23 @@ async fn smoke_gate(
         .find(|s| s.context == context)
         .map(|s| s.state);
     Ok((state.as_deref() != Some("success")).then_some(Outcome::SmokeNotPassed { state }))
+}
+
+/// The main-branch commit to release: `--sha`, else the main branch's head.
+pub async fn sha_to_release(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    flag: Option<String>,
+) -> anyhow::Result<String> {
+    if let Some(sha) = flag.filter(|s| !s.is_empty()) {
+        return Ok(sha);
+    }
+    let main = &config.release.main_branch;
+    gh.branch_head(repo, main)
+        .await
+        .context("reading the main branch")?
+        .ok_or_else(|| UsageError(format!("no branch `{main}`")).into())
 }
 
 /// Creates or updates the release pull request for `sha`.

@@ -4,6 +4,7 @@
 
 pub mod leader;
 pub mod metrics;
+pub mod serve;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

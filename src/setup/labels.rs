@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::github::RepoLabel;
+use crate::github::{GitHub, Repo, RepoLabel};
 
 /// A label shiprig wants to exist, with its colour (hex, no `#`) and description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -125,6 +125,62 @@ pub fn plan(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<LabelChange> {
             }
         })
         .collect()
+}
+
+/// What a sync decided and did.
+#[derive(Debug, Serialize)]
+pub struct LabelsReport {
+    pub changes: Vec<LabelChange>,
+    pub applied: usize,
+}
+
+/// Reads the labels, decides, and (unless `dry_run`) makes each change.
+pub async fn sync(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    dry_run: bool,
+) -> anyhow::Result<LabelsReport> {
+    let changes = read_changes(gh, repo, config).await?;
+    apply(gh, repo, changes, dry_run).await
+}
+
+/// The label changes `config` asks of the repository (reads only).
+pub async fn read_changes(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+) -> anyhow::Result<Vec<LabelChange>> {
+    let existing = gh.repo_labels(repo).await?;
+    Ok(plan(&desired(config), &existing))
+}
+
+/// Makes each change (none when `dry_run`).
+pub async fn apply(
+    gh: &GitHub,
+    repo: &Repo,
+    changes: Vec<LabelChange>,
+    dry_run: bool,
+) -> anyhow::Result<LabelsReport> {
+    let mut applied = 0;
+    for change in changes.iter().filter(|_| !dry_run) {
+        match change {
+            LabelChange::Create { label } => {
+                let new = RepoLabel {
+                    name: label.name.clone(),
+                    color: label.color.clone(),
+                    description: Some(label.description.clone()),
+                };
+                gh.create_repo_label(repo, &new).await?;
+            }
+            LabelChange::Update { name, label } => {
+                gh.update_repo_label(repo, name, &label.color, Some(&label.description))
+                    .await?;
+            }
+        }
+        applied += 1;
+    }
+    Ok(LabelsReport { changes, applied })
 }
 
 /// Names of wanted labels the repository lacks (what `doctor` reports).

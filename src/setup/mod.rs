@@ -1,10 +1,13 @@
 //! Setting a repository up for shiprig: `init` (files by phase), `labels sync`, `bootstrap`
 //! (labels and branch protection) and `doctor` (every gap and its fix). Each decides in a pure
-//! function and leaves the reading and writing to thin code in `src/cli/`.
+//! function; the reading and writing around it is kept apart (`inspect`, `bootstrap::run`,
+//! `labels::sync`).
 
+pub mod bootstrap;
 pub mod codeowners;
 pub mod doctor;
 pub mod init;
+pub mod inspect;
 pub mod labels;
 pub mod protection;
 pub mod templates;

@@ -5,200 +5,86 @@
 //! [`uptime_context`] on the SHA of the environment's newest deployment, and tells Slack only when
 //! the state changes.
 
+mod judge;
 mod probe;
+mod record;
 mod report;
 
 use serde::Serialize;
 
-use crate::config::{SmokeCheck, VersionCheck};
+use crate::context::Ctx;
+use crate::error::UsageError;
 
+pub use judge::{
+    CheckResult, Health, Observed, SmokeReport, judge, smoke_context, transition, uptime_context,
+};
 pub use probe::{RunOptions, run};
 pub use report::{summary_markdown, table};
 
-/// What one HTTP attempt saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Observed {
-    pub status: u16,
-    /// Header names lowercase.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub latency_ms: u64,
-}
-
-/// The result of one check after its retries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CheckResult {
-    pub name: String,
-    pub url: String,
-    pub passed: bool,
-    pub attempts: u32,
-    /// The last attempt's status, when there was an answer.
-    pub status: Option<u16>,
-    pub latency_ms: Option<u64>,
-    /// Why the last attempt failed (empty when it passed).
-    pub message: String,
-}
-
-/// Every check of one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SmokeReport {
+/// What a smoke run is asked to do.
+#[derive(Debug, Clone)]
+pub struct SmokeRequest {
+    /// The environment, as named under `deploy:`.
     pub environment: String,
+    /// The SHA under test (monitor mode prefers the deployed one).
     pub sha: Option<String>,
-    pub passed: bool,
-    pub checks: Vec<CheckResult>,
+    /// Monitor mode: record and tell only when the state changes.
+    pub alert: bool,
+    pub dry_run: bool,
 }
 
-impl SmokeReport {
-    pub fn new(environment: &str, sha: Option<&str>, checks: Vec<CheckResult>) -> Self {
-        SmokeReport {
-            environment: environment.to_string(),
-            sha: sha.map(str::to_string),
-            passed: checks.iter().all(|c| c.passed),
-            checks,
-        }
-    }
-
-    /// `name: message` for each failed check.
-    pub fn failures(&self) -> Vec<String> {
-        self.checks
-            .iter()
-            .filter(|c| !c.passed)
-            .map(|c| format!("{}: {}", c.name, c.message))
-            .collect()
-    }
+/// What a smoke run found, and in monitor mode what it found before.
+#[derive(Debug, Serialize)]
+pub struct SmokeRun {
+    #[serde(flatten)]
+    pub report: SmokeReport,
+    pub dry_run: bool,
+    /// Monitor mode: the state recorded before this run, and whether it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Option<Health>>,
+    pub changed: bool,
 }
 
-/// The commit status a (non-monitor) smoke run leaves on the SHA it tested; `release-pr`
-/// requires `success` here for staging.
-pub fn smoke_context(environment: &str) -> String {
-    format!("shiprig/smoke/{environment}")
-}
-
-/// The commit status where monitor mode keeps an environment's last known state.
-pub fn uptime_context(environment: &str) -> String {
-    format!("shiprig/uptime/{environment}")
-}
-
-/// Judges one answer against a check; `Err` says what was wrong, in words a person can act on.
-pub fn judge(check: &SmokeCheck, seen: &Observed, sha: Option<&str>) -> Result<(), String> {
-    let expected = check.expected_status();
-    if seen.status != expected {
-        return Err(format!("status {} (expected {expected})", seen.status));
+/// Runs an environment's checks and (unless `dry_run`) records the result and tells people.
+pub async fn check_environment(ctx: &Ctx, request: &SmokeRequest) -> anyhow::Result<SmokeRun> {
+    let name = &request.environment;
+    let environment = ctx
+        .config
+        .deploy
+        .get(name)
+        .ok_or_else(|| UsageError(format!("no environment `{name}` under `deploy:`")))?;
+    if environment.smoke.is_empty() {
+        return Err(UsageError(format!("environment `{name}` has no smoke checks")).into());
     }
-    if let Some(text) = &check.expect_body
-        && !seen.body.contains(text.as_str())
-    {
-        return Err(format!("body does not contain {text:?}"));
-    }
-    if let Some(pattern) = &check.expect_body_regex
-        && !pattern.is_match(&seen.body)
-    {
-        return Err(format!("body does not match /{}/", pattern.as_str()));
-    }
-    judge_json(check, &seen.body)?;
-    if let Some(version) = &check.expect_version {
-        judge_version(version, seen, sha)?;
-    }
-    if let Some(budget) = check.max_latency_ms
-        && seen.latency_ms > budget
-    {
-        return Err(format!(
-            "took {} ms, over the {budget} ms budget",
-            seen.latency_ms
-        ));
-    }
-    Ok(())
-}
-
-fn judge_json(check: &SmokeCheck, body: &str) -> Result<(), String> {
-    if check.expect_json.is_empty() {
-        return Ok(());
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(body).map_err(|_| "body is not JSON".to_string())?;
-    for (pointer, want) in &check.expect_json {
-        match json.pointer(pointer) {
-            Some(got) if got == want => {}
-            Some(got) => return Err(format!("{pointer} is {got}, expected {want}")),
-            None => return Err(format!("{pointer} is missing, expected {want}")),
-        }
-    }
-    Ok(())
-}
-
-/// The deployed version must name the SHA under test: it contains the full SHA, or is an
-/// abbreviation of it (at least 7 hex digits).
-fn judge_version(version: &VersionCheck, seen: &Observed, sha: Option<&str>) -> Result<(), String> {
-    let Some(sha) = sha else {
-        return Err("no SHA under test (pass --sha or set GITHUB_SHA)".into());
+    let sha = match request.alert {
+        true => record::deployed_sha(ctx, name)
+            .await?
+            .or(request.sha.clone()),
+        false => request.sha.clone(),
     };
-    let (place, found) = match (&version.pointer, &version.header) {
-        (Some(pointer), _) => (
-            pointer.clone(),
-            serde_json::from_str::<serde_json::Value>(&seen.body)
-                .ok()
-                .and_then(|v| v.pointer(pointer).cloned())
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-        ),
-        (None, Some(header)) => (
-            format!("header {header}"),
-            seen.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(header))
-                .map(|(_, v)| v.clone()),
-        ),
-        (None, None) => return Ok(()),
+    let previous = match (&sha, request.alert) {
+        (Some(sha), true) => Some(record::recorded_health(ctx, name, sha).await?),
+        (None, true) => {
+            return Err(UsageError(format!(
+                "monitor mode keeps its state on the deployed SHA: `{name}` has no deployment; pass --sha"
+            ))
+            .into());
+        }
+        (_, false) => None,
     };
-    let Some(found) = found else {
-        return Err(format!("version: {place} is missing (expected {sha})"));
-    };
-    let abbreviates = found.len() >= 7 && sha.starts_with(found.trim());
-    if found.contains(sha) || abbreviates {
-        Ok(())
-    } else {
-        let shown: String = found.chars().take(80).collect();
-        Err(format!("version: {place} is {shown:?}, expected {sha}"))
+    let options = RunOptions::new(environment.smoke_deadline.into(), sha.clone());
+    let report = run(name, &environment.smoke, &options).await?;
+    let changed = previous.is_some_and(|p| transition(p, Health::of(&report)).is_some());
+    if !request.dry_run {
+        let alert = request.alert;
+        record::record(ctx, name, alert, &report, sha.as_deref(), changed).await?;
     }
-}
-
-/// An environment's state as monitor mode tracks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    Up,
-    Down,
-}
-
-/// What monitor mode does after a run: `Some` when the state changed (tell Slack, record it).
-/// No earlier record counts as up, so a healthy first run stays quiet.
-pub fn transition(previous: Option<Health>, now: Health) -> Option<Health> {
-    (previous.unwrap_or(Health::Up) != now).then_some(now)
-}
-
-impl Health {
-    pub fn of(report: &SmokeReport) -> Health {
-        if report.passed {
-            Health::Up
-        } else {
-            Health::Down
-        }
-    }
-
-    /// Read back from the commit status monitor mode wrote.
-    pub fn from_status(state: &str) -> Option<Health> {
-        match state {
-            "success" => Some(Health::Up),
-            "failure" | "error" => Some(Health::Down),
-            _ => None,
-        }
-    }
-
-    pub fn status_state(self) -> &'static str {
-        match self {
-            Health::Up => "success",
-            Health::Down => "failure",
-        }
-    }
+    Ok(SmokeRun {
+        report,
+        dry_run: request.dry_run,
+        previous,
+        changed,
+    })
 }
 
 #[cfg(test)]

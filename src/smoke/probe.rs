@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::{CheckResult, Observed, SmokeReport, judge};
+use super::judge::{CheckResult, Observed, SmokeReport, judge};
 use crate::config::SmokeCheck;
 
 /// How a run behaves.

@@ -1,6 +1,6 @@
 //! How a smoke run reads: a fixed-width table for the terminal and Markdown for the job summary.
 
-use super::SmokeReport;
+use super::judge::SmokeReport;
 use crate::conductor::summary::escape_md;
 
 /// Control characters out, so text from a server cannot draw on the terminal or issue

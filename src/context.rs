@@ -1,0 +1,237 @@
+//! What a command runs with, read once at the edge and passed in: the process's variables,
+//! the repository, a client acting for it, the config read from it, and who to tell. Every
+//! read happens here before a feature's first write, so a bad config exits 2 having changed
+//! nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::config::{Config, ConfigError};
+use crate::error::UsageError;
+use crate::github::{ClientOptions, Credentials, GitHub, PullRequest, Repo};
+use crate::notify::{Notifier, Slack};
+use crate::product::ProductTool;
+
+/// Where a repository keeps its shiprig config.
+pub const CONFIG_PATH: &str = ".github/shiprig.yml";
+
+/// The process's variables (the Actions environment), read once; an empty value counts as unset.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    vars: std::collections::BTreeMap<String, String>,
+}
+
+impl Vars {
+    pub fn from_process() -> Self {
+        Vars {
+            vars: std::env::vars().collect(),
+        }
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Vars {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.vars.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    /// The client's settings: `GITHUB_API_URL` and the token or App credentials.
+    pub fn client_options(&self) -> anyhow::Result<ClientOptions> {
+        Ok(ClientOptions::from_env(|name| self.get(name)).map_err(UsageError)?)
+    }
+
+    /// The client, from `GITHUB_API_URL` and the token or App credentials.
+    pub fn github(&self) -> anyhow::Result<GitHub> {
+        Ok(GitHub::new(self.client_options()?)?)
+    }
+
+    /// Whether shiprig acts as a GitHub App (whose pushes and pull requests start workflows,
+    /// unlike `GITHUB_TOKEN`'s).
+    pub fn acts_as_app(&self) -> bool {
+        matches!(
+            self.client_options().map(|o| o.credentials),
+            Ok(Credentials::App { .. })
+        )
+    }
+
+    /// `KUBECONFIG`, where the agents' or the lease's cluster is described outside a cluster.
+    pub fn kubeconfig(&self) -> Option<PathBuf> {
+        self.get("KUBECONFIG").map(PathBuf::from)
+    }
+
+    /// The Actions event payload (`GITHUB_EVENT_PATH`), or `Null` outside Actions.
+    pub fn event(&self) -> anyhow::Result<serde_json::Value> {
+        let Some(path) = self.get("GITHUB_EVENT_PATH") else {
+            return Ok(serde_json::Value::Null);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the event payload {path}"))?;
+        serde_json::from_str(&text)
+            .map_err(|e| UsageError(format!("the event payload {path} is not JSON: {e}")).into())
+    }
+}
+
+/// `--repo`, else `GITHUB_REPOSITORY`.
+pub fn repository(flag: Option<&str>, vars: &Vars) -> anyhow::Result<Repo> {
+    let text = flag
+        .map(str::to_string)
+        .or_else(|| vars.get("GITHUB_REPOSITORY"))
+        .ok_or_else(|| {
+            UsageError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY".into())
+        })?;
+    text.parse::<Repo>().map_err(|e| UsageError(e).into())
+}
+
+/// `--config PATH` if given, else `.github/shiprig.yml` from the repository's default branch
+/// (defaults when the repository has none).
+pub async fn load_config(local: Option<&Path>, gh: &GitHub, repo: &Repo) -> anyhow::Result<Config> {
+    if let Some(path) = local {
+        return Ok(Config::load(path)?);
+    }
+    let text = gh
+        .file_text(repo, CONFIG_PATH, None)
+        .await
+        .with_context(|| format!("reading {CONFIG_PATH} from {repo}"))?;
+    match text {
+        Some(text) => Ok(Config::from_yaml(&format!("{repo}:{CONFIG_PATH}"), &text)?),
+        None => {
+            tracing::info!("{repo} has no {CONFIG_PATH}; using the defaults");
+            Ok(Config::default())
+        }
+    }
+}
+
+/// The config as the repository holds it at `git_ref`, named by where it came from; a file
+/// that is not there is a usage error, one that does not parse is the parse's answer.
+pub async fn config_at(
+    gh: &GitHub,
+    repo: &Repo,
+    git_ref: &str,
+) -> anyhow::Result<(String, Result<Config, ConfigError>)> {
+    let source = format!("{repo}@{git_ref}:{CONFIG_PATH}");
+    let text = gh.file_text(repo, CONFIG_PATH, Some(git_ref)).await?;
+    let text = text.ok_or_else(|| UsageError(format!("{source} does not exist")))?;
+    let parsed = Config::from_yaml(&source, &text);
+    Ok((source, parsed))
+}
+
+/// `--branch`, else the repository's default branch.
+pub async fn branch_or_default(
+    gh: &GitHub,
+    repo: &Repo,
+    flag: Option<&str>,
+) -> anyhow::Result<String> {
+    match flag {
+        Some(branch) => Ok(branch.to_string()),
+        None => Ok(gh.default_branch(repo).await?),
+    }
+}
+
+/// Slack from the variables the config names: a bot token with a channel when both are set,
+/// else the webhook; neither set, no Slack.
+pub fn notifier(config: &Config, vars: &Vars) -> anyhow::Result<Notifier> {
+    let Some(slack) = &config.notify.slack else {
+        return Ok(Notifier::default());
+    };
+    let token = slack.bot_token_env.as_deref().and_then(|n| vars.get(n));
+    if let (Some(token), Some(channel)) = (token, &slack.channel) {
+        let api = vars
+            .get("SLACK_API_URL")
+            .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_URL.into());
+        return Ok(Notifier {
+            slack: Some(Slack::bot(api, token, channel)?),
+        });
+    }
+    match vars.get(&slack.webhook_url_env) {
+        Some(url) => Ok(Notifier {
+            slack: Some(Slack::webhook(url)?),
+        }),
+        None => {
+            tracing::info!("{} is not set; Slack stays quiet", slack.webhook_url_env);
+            Ok(Notifier::default())
+        }
+    }
+}
+
+/// The configured product tool; one that cannot be built (its token unset) is reported and
+/// left out, like an unset Slack: telling people never stops a tick.
+pub fn product_hook(config: &Config, vars: &Vars) -> Option<ProductTool> {
+    match ProductTool::from_config(&config.product, |name| vars.get(name)) {
+        Ok(tool) => tool,
+        Err(e) => {
+            tracing::warn!("the product tool stays uninformed: {e:#}");
+            None
+        }
+    }
+}
+
+/// What every repository command (the Conductor's tick, lifecycle, merge, deploy, smoke,
+/// release, commits, labels, plans) works with.
+pub struct Ctx {
+    pub repo: Repo,
+    pub gh: GitHub,
+    pub config: Config,
+    pub notifier: Notifier,
+}
+
+impl Ctx {
+    /// Reads everything before the first write, so a bad config exits 2 having changed nothing.
+    pub async fn load(
+        repo: Option<&str>,
+        config: Option<&Path>,
+        vars: &Vars,
+    ) -> anyhow::Result<Ctx> {
+        let repo = repository(repo, vars)?;
+        let gh = vars.github()?.for_repo(&repo);
+        let config = load_config(config, &gh, &repo).await?;
+        let notifier = notifier(&config, vars)?;
+        Ok(Ctx {
+            repo,
+            gh,
+            config,
+            notifier,
+        })
+    }
+
+    /// A pull request as the API has it now (never an event's copy).
+    pub async fn pull(&self, number: u64) -> anyhow::Result<PullRequest> {
+        self.gh
+            .pull(&self.repo, number)
+            .await
+            .with_context(|| format!("reading pull request #{number}"))
+    }
+}
+
+/// `--pr`, else the pull request the event names; exit 2 when there is none.
+pub fn pull_number(flag: Option<u64>, event: &serde_json::Value) -> anyhow::Result<u64> {
+    flag.or_else(|| event.pointer("/pull_request/number")?.as_u64())
+        .or_else(|| event.pointer("/number")?.as_u64())
+        .ok_or_else(|| {
+            UsageError("no pull request: pass --pr N or run on a pull_request event".into()).into()
+        })
+}
+
+/// The SHA to act on: `--sha`, else `GITHUB_SHA`; exit 2 when neither is set.
+pub fn sha(flag: Option<String>) -> anyhow::Result<String> {
+    flag.filter(|s| !s.is_empty())
+        .ok_or_else(|| UsageError("no SHA: pass --sha or set GITHUB_SHA".into()).into())
+}
+
+/// Appends Markdown to the job summary file: the one place a job summary is written.
+pub fn write_summary(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening the job summary {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing the job summary {}", path.display()))
+}

@@ -1,0 +1,146 @@
+//! `shiprig conductor run` as a process: the client with a short retry budget, the repositories
+//! to tick, the lease, `/healthz` and `/metrics`, and SIGTERM finishing the tick in flight.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use tokio::sync::watch;
+
+use super::{Leader, Metrics, Repository, Service, repositories, run};
+use crate::agents::Backend;
+use crate::context::{self, Vars};
+use crate::github::{GitHub, Repo, SystemClock};
+
+/// Retries in the service give up quickly, so a rate-limited repository is deferred to the
+/// next loop instead of holding up the others.
+const SERVICE_RETRY_BUDGET: Duration = Duration::from_secs(20);
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The repository whose config is read, and ticked when `conductor.repositories` is empty.
+    pub home: Option<String>,
+    /// A local config instead of the home repository's.
+    pub config: Option<std::path::PathBuf>,
+    pub interval: Duration,
+    pub listen: SocketAddr,
+    pub lease: Option<LeaseOptions>,
+}
+
+/// Leader election over a Kubernetes Lease: only the holder ticks.
+#[derive(Debug, Clone)]
+pub struct LeaseOptions {
+    pub name: String,
+    pub namespace: String,
+    pub duration: Duration,
+    /// This replica's name in the Lease (default: `shiprig-<pid>`).
+    pub identity: Option<String>,
+}
+
+/// Serves until SIGTERM or Ctrl-C; the tick in flight finishes first.
+pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
+    let home = context::repository(options.home.as_deref(), vars)?;
+    let mut client = vars.client_options()?;
+    client.retry.budget = SERVICE_RETRY_BUDGET;
+    let gh = GitHub::new(client)?;
+    let config =
+        context::load_config(options.config.as_deref(), &gh.for_repo(&home), &home).await?;
+    let repos = repositories(&gh.for_repo(&home), &config, &home).await?;
+    let names: Vec<String> = repos.iter().map(Repo::to_string).collect();
+    tracing::info!(count = repos.len(), "ticking {}", names.join(", "));
+    let notifier = context::notifier(&config, vars)?;
+    let kubeconfig = vars.kubeconfig();
+    let backend = Backend::from_config(&config, kubeconfig.as_deref()).await?;
+    let leader = match &options.lease {
+        Some(lease) => Some(elect(lease, kubeconfig.as_deref()).await?),
+        None => None,
+    };
+    let metrics = Arc::new(Metrics::default());
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("listening on {}", options.listen))?;
+    tracing::info!(
+        "serving /healthz and /metrics on {}",
+        listener.local_addr()?
+    );
+    let http = tokio::spawn(serve_http(listener, metrics.clone()));
+    let repositories = repos
+        .into_iter()
+        .map(|r| Repository::new(&gh, r, config.conductor.request_budget))
+        .collect();
+    let service = Service {
+        repositories,
+        config: &config,
+        notifier: &notifier,
+        backend: &backend,
+        metrics,
+    };
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping after the tick in flight");
+        let _ = stop_tx.send(true);
+    });
+    run(&service, options.interval, &SystemClock, stop, leader).await;
+    http.abort();
+    Ok(())
+}
+
+async fn elect(lease: &LeaseOptions, kubeconfig: Option<&Path>) -> anyhow::Result<Leader> {
+    let config = match kubeconfig {
+        Some(path) => {
+            let file = kube::config::Kubeconfig::read_from(path)?;
+            kube::Config::from_custom_kubeconfig(file, &Default::default()).await?
+        }
+        None => {
+            kube::Config::incluster().context("leader election needs KUBECONFIG or a cluster")?
+        }
+    };
+    let client = kube::Client::try_from(config)?;
+    let identity = lease
+        .identity
+        .clone()
+        .unwrap_or_else(|| format!("shiprig-{}", std::process::id()));
+    Leader::start(
+        client,
+        &lease.namespace,
+        &lease.name,
+        &identity,
+        lease.duration,
+    )
+    .await
+}
+
+async fn wait_for_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+async fn serve_http(listener: tokio::net::TcpListener, metrics: Arc<Metrics>) {
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(render))
+        .with_state(metrics);
+    let _ = axum::serve(listener, app).await;
+}
+
+async fn render(
+    State(metrics): State<Arc<Metrics>>,
+) -> ([(&'static str, &'static str); 1], String) {
+    (
+        [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+        metrics.render(),
+    )
+}

@@ -1,0 +1,124 @@
+//! Reading a repository's real shiprig setup: the [`Facts`] `doctor` diagnoses.
+
+use super::codeowners;
+use super::doctor::{ConfigFact, Facts};
+use super::workflows::{self, Workflow};
+use crate::config::{Config, ConfigError};
+use crate::context::CONFIG_PATH;
+use crate::github::{GitHub, Repo};
+
+const WORKFLOWS_DIR: &str = ".github/workflows";
+const CODEOWNERS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+/// Everything `doctor` needs, read from `repo` at its default branch; `local_config` replaces
+/// the repository's config file.
+pub async fn read(
+    gh: &GitHub,
+    repo: &Repo,
+    branch: String,
+    local_config: Option<&std::path::Path>,
+) -> anyhow::Result<Facts> {
+    let config = match local_config {
+        Some(path) => parsed(Config::load(path)),
+        None => match gh.file_text(repo, CONFIG_PATH, None).await? {
+            None => ConfigFact::Missing,
+            Some(text) => parsed(Config::from_yaml(CONFIG_PATH, &text)),
+        },
+    };
+    let protection = protection(gh, repo, &branch).await?;
+    let (workflows, unreadable_workflows) = read_workflows(gh, repo).await?;
+    let mut codeowners = None;
+    for path in CODEOWNERS {
+        if let Some(text) = gh.file_text(repo, path, None).await? {
+            codeowners = Some((path.to_string(), text));
+            break;
+        }
+    }
+    let unresolved_pins = unresolved_pins(gh, &workflows).await?;
+    let codeowners_template = gh.file_text(repo, codeowners::TEMPLATE_PATH, None).await?;
+    Ok(Facts {
+        branch,
+        config,
+        labels: gh.repo_labels(repo).await?,
+        protection,
+        workflows,
+        unreadable_workflows,
+        codeowners,
+        codeowners_template,
+        unresolved_pins,
+    })
+}
+
+/// The branch's protection; `Err` with the reason when it could not be read.
+async fn protection(
+    gh: &GitHub,
+    repo: &Repo,
+    branch: &str,
+) -> anyhow::Result<Result<Option<crate::github::BranchProtection>, String>> {
+    Ok(match gh.branch_protection(repo, branch).await {
+        // GitHub answers 404 to a non-admin for a protected branch: its summary tells them apart.
+        Ok(None) if protected(gh, repo, branch).await? => {
+            Err("the branch is protected, but its settings need admin rights to read".to_string())
+        }
+        Ok(found) => Ok(found),
+        Err(e) if e.status() == Some(403) => Err(e.to_string()),
+        Err(e) => return Err(e.into()),
+    })
+}
+
+/// The workflow files, read; and the reasons of those that are not valid YAML.
+async fn read_workflows(gh: &GitHub, repo: &Repo) -> anyhow::Result<(Vec<Workflow>, Vec<String>)> {
+    let mut read = Vec::new();
+    let mut unreadable = Vec::new();
+    for name in gh.dir_files(repo, WORKFLOWS_DIR).await? {
+        if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+            continue;
+        }
+        let text = gh
+            .file_text(repo, &format!("{WORKFLOWS_DIR}/{name}"), None)
+            .await?;
+        match workflows::read(&name, text.as_deref().unwrap_or_default()) {
+            Ok(workflow) => read.push(workflow),
+            Err(reason) => unreadable.push(reason),
+        }
+    }
+    Ok((read, unreadable))
+}
+
+/// Each distinct shiprig pin whose commit cannot be found on the action's repository.
+async fn unresolved_pins(
+    gh: &GitHub,
+    workflows: &[Workflow],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut pins: Vec<&String> = workflows.iter().flat_map(|w| &w.pins).collect();
+    pins.sort();
+    pins.dedup();
+    let mut unresolved = Vec::new();
+    for pin in pins {
+        let Some((action, sha)) = pin.split_once('@') else {
+            continue;
+        };
+        let Ok(repo) = action.parse::<Repo>() else {
+            unresolved.push((pin.clone(), format!("`{action}` is not owner/name")));
+            continue;
+        };
+        if !gh.commit_exists(&repo, sha).await? {
+            unresolved.push((pin.clone(), format!("{repo} has no commit {sha}")));
+        }
+    }
+    Ok(unresolved)
+}
+
+/// Whether the branch's summary (readable by anyone who can read the repository) says it is
+/// protected.
+async fn protected(gh: &GitHub, repo: &Repo, branch: &str) -> anyhow::Result<bool> {
+    let summary = gh.branch(repo, branch).await?;
+    Ok(summary["protected"] == serde_json::Value::Bool(true))
+}
+
+fn parsed(result: Result<Config, ConfigError>) -> ConfigFact {
+    match result {
+        Ok(config) => ConfigFact::Valid(Box::new(config)),
+        Err(e) => ConfigFact::Invalid(e.to_string()),
+    }
+}
