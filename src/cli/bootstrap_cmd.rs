@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::args::{DryRun, Global, print_json};
+use super::args::{DryRun, Global, RepoArg, print_json};
 use super::labels_cmd;
 use crate::context::{self, Vars};
 use crate::error::Exit;
@@ -13,9 +13,8 @@ use crate::setup::protection::ProtectionGap;
 /// The repository and the branch whose protection a command reads or writes.
 #[derive(Debug, clap::Args)]
 pub struct RepoBranch {
-    /// The repository (default: `GITHUB_REPOSITORY`).
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArg,
     /// The protected branch (default: the repository's default branch).
     #[arg(long, env = "SHIPRIG_BRANCH")]
     pub branch: Option<String>,
@@ -24,7 +23,7 @@ pub struct RepoBranch {
 impl RepoBranch {
     /// The repository, a client acting for it, and the branch.
     pub async fn resolve(&self, vars: &Vars) -> anyhow::Result<(Repo, GitHub, String)> {
-        let repo = context::repository(self.repo.as_deref(), vars)?;
+        let repo = context::repository(self.repo.repo.as_deref(), vars)?;
         let gh = vars.github()?.for_repo(&repo);
         let branch = context::branch_or_default(&gh, &repo, self.branch.as_deref()).await?;
         Ok((repo, gh, branch))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::args::{Global, print_json};
+use super::args::{Global, RepoArg, print_json};
 use crate::config::{self, Config};
 use crate::context::{self, CONFIG_PATH, Vars};
 use crate::error::Exit;
@@ -20,9 +20,9 @@ pub enum ConfigCommand {
         /// Read the config from the repository at this branch, tag or SHA instead.
         #[arg(long = "ref", env = "SHIPRIG_CONFIG_REF", value_name = "REF")]
         git_ref: Option<String>,
-        /// The repository for `--ref` (default: `GITHUB_REPOSITORY`).
-        #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-        repo: Option<String>,
+        /// The repository for `--ref`.
+        #[command(flatten)]
+        repo: RepoArg,
     },
     /// Print the config's JSON Schema, for editors and CI validation.
     Schema,
@@ -41,7 +41,7 @@ pub async fn run(command: ConfigCommand, global: &Global, vars: &Vars) -> anyhow
         } => {
             let (source, result) = match git_ref {
                 Some(git_ref) => {
-                    let repo = context::repository(repo.as_deref(), vars)?;
+                    let repo = context::repository(repo.repo.as_deref(), vars)?;
                     let gh = vars.github()?.for_repo(&repo);
                     context::config_at(&gh, &repo, &git_ref).await?
                 }

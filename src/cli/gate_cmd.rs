@@ -1,6 +1,6 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
-use super::args::{DryRun, Global, RepoArg, SummaryArg, print_json};
+use super::args::{DryRun, Global, PullArgs, SummaryArg, print_json};
 use crate::config::Config;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
@@ -24,17 +24,15 @@ pub enum GateCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// `--pr` judges that pull request at its current head instead of an event's.
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub target: PullArgs,
     /// The event that started the run (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_NAME")]
     pub event_name: Option<String>,
     /// The event payload file (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_PATH", value_name = "PATH")]
     pub event_path: Option<std::path::PathBuf>,
-    /// Judge this pull request at its current head instead of an event's.
-    #[arg(long, env = "SHIPRIG_PR", value_name = "NUMBER")]
-    pub pr: Option<u64>,
     #[command(flatten)]
     pub dry: DryRun,
     #[command(flatten)]
@@ -56,7 +54,7 @@ pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result
 
 async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let dry_run = args.dry.dry_run;
-    let repo = context::repository(args.repo.repo.as_deref(), vars)?;
+    let repo = context::repository(args.target.repo.repo.as_deref(), vars)?;
     let event = event(&args)?;
     if let Some(refusal) = gate::event::fork_refusal(&event) {
         // Before any request: nothing is judged, nothing posted.
@@ -103,7 +101,7 @@ async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result
 }
 
 fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
-    if let Some(number) = args.pr {
+    if let Some(number) = args.target.pr {
         return Ok(GateEvent::local(number));
     }
     let (Some(name), Some(path)) = (&args.event_name, &args.event_path) else {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::args::{Global, print_json};
+use super::args::{DryRun, Global, print_json};
 use crate::error::{Exit, UsageError};
 use crate::setup::init::{self, FileAction};
 use crate::setup::templates::PHASES;
@@ -22,9 +22,8 @@ pub struct InitArgs {
     /// Replace files that differ from what this phase writes.
     #[arg(long, env = "SHIPRIG_FORCE")]
     pub force: bool,
-    /// Print what would be written and write nothing.
-    #[arg(long, env = "SHIPRIG_DRY_RUN")]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
 pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
@@ -36,15 +35,15 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
         .into());
     }
     let (wanted, actions) = init::plan_dir(&args.dir, args.phase, args.force);
-    if !args.dry_run {
+    if !args.dry.dry_run {
         init::apply(&args.dir, &wanted, &actions)?;
     }
     if global.json {
         print_json(&json!({
-            "phase": args.phase, "dir": args.dir, "dry_run": args.dry_run, "files": actions,
+            "phase": args.phase, "dir": args.dir, "dry_run": args.dry.dry_run, "files": actions,
         }))?;
     } else {
-        print!("{}", render(&actions, args.dry_run));
+        print!("{}", render(&actions, args.dry.dry_run));
     }
     let refused = actions
         .iter()

@@ -1,6 +1,6 @@
 //! `shiprig merge`: on check suite, check run, status and review events.
 
-use super::args::{DryRun, Global, RepoArg, print_json};
+use super::args::{DryRun, Global, PullArgs, print_json};
 use crate::actions_log::one_line;
 use crate::context::Vars;
 use crate::error::Exit;
@@ -8,19 +8,17 @@ use crate::merge::{self, Merged};
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// The pull request (default: the ones the event names).
-    #[arg(long, env = "SHIPRIG_PR")]
-    pub pr: Option<u64>,
+    /// `--pr`, else the pull requests the event names.
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub target: PullArgs,
     #[command(flatten)]
     pub dry: DryRun,
 }
 
 pub async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let event = vars.event()?;
-    let ctx = args.repo.load(global, vars).await?;
-    let outcomes = merge::run(&ctx, args.pr, &event, args.dry.dry_run).await?;
+    let ctx = args.target.repo.load(global, vars).await?;
+    let outcomes = merge::run(&ctx, args.target.pr, &event, args.dry.dry_run).await?;
     if global.json {
         print_json(&outcomes)?;
     } else {

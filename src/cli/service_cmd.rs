@@ -3,16 +3,17 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::args::Global;
+use super::args::{Global, RepoArg};
 use crate::context::Vars;
 use crate::error::Exit;
 use crate::service::serve::{self, LeaseOptions, ServeOptions};
 
 #[derive(Debug, clap::Args)]
+/// `--repo` names the repository whose config is read, and which is ticked when
+/// `conductor.repositories` is empty.
 pub struct RunArgs {
-    /// The repository whose config is read, and ticked when `conductor.repositories` is empty.
-    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArg,
     /// Time between loops (jittered by a tenth either way).
     #[arg(long, env = "SHIPRIG_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub interval: Duration,
@@ -35,7 +36,7 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let options = ServeOptions {
-        home: args.repo,
+        home: args.repo.repo,
         config: global.config.clone(),
         interval: args.interval,
         listen: args.listen,
