@@ -273,6 +273,3 @@ pub fn describe(effect: &Effect) -> String {
         ),
     }
 }
-
-#[cfg(test)]
-mod tests;

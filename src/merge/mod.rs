@@ -312,6 +312,3 @@ async fn pull_numbers(
     }
     context::pull_number(flag, event).map(|n| vec![n])
 }
-
-#[cfg(test)]
-mod tests;

@@ -86,6 +86,3 @@ pub async fn check_environment(ctx: &Ctx, request: &SmokeRequest) -> anyhow::Res
         changed,
     })
 }
-
-#[cfg(test)]
-mod tests;

@@ -2,7 +2,10 @@
 
 use serde_json::json;
 
-use super::*;
+use shiprig::config::Config;
+use shiprig::github::{PullRequest, Repo};
+use shiprig::lifecycle::*;
+use shiprig::notify::Event;
 
 fn repo() -> Repo {
     Repo::new("acme", "widgets")

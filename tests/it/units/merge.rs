@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::*;
+use shiprig::config::Config;
+use shiprig::github::{CheckRun, CommitStatus, PullRequest, Review};
+use shiprig::merge::*;
 
 fn config() -> Config {
     Config::from_yaml(

@@ -1,7 +1,7 @@
 //! The judging rules, without HTTP.
 
-use super::*;
-use crate::config::SmokeCheck;
+use shiprig::config::SmokeCheck;
+use shiprig::smoke::*;
 
 fn check(yaml: &str) -> SmokeCheck {
     serde_saphyr::from_str(yaml).expect("a valid check")
