@@ -117,7 +117,7 @@ impl InstallationToken {
 
 /// Installation tokens by repository owner, shared by clones of one client.
 #[derive(Clone, Debug, Default)]
-pub struct TokenCache(Arc<Mutex<HashMap<String, InstallationToken>>>);
+pub(super) struct TokenCache(Arc<Mutex<HashMap<String, InstallationToken>>>);
 
 impl TokenCache {
     /// The cached token of `owner`'s installation while it is fresh.
@@ -141,13 +141,13 @@ impl TokenCache {
 
 /// `GET /repos/{o}/{r}/installation`: the App installation that covers a repository.
 #[derive(Deserialize)]
-pub struct Installation {
+pub(super) struct Installation {
     pub id: u64,
 }
 
 /// `POST /app/installations/{id}/access_tokens`.
 #[derive(Deserialize)]
-pub struct MintedToken {
+pub(super) struct MintedToken {
     token: String,
     expires_at: DateTime<Utc>,
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use http::Method;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -213,7 +214,7 @@ impl GitHub {
     }
 
     /// `PATCH /repos/{o}/{r}/issues/{n}`: every edit of an issue goes through here.
-    async fn edit_issue<T: serde::de::DeserializeOwned>(
+    async fn edit_issue<T: DeserializeOwned>(
         &self,
         repo: &Repo,
         number: u64,
