@@ -10,7 +10,7 @@ use super::plan::Needs;
 use super::snapshot::{AgentPull, Approval, Blocker, IssueState, MilestoneState, Snapshot};
 use crate::agents::FailingCheck;
 use crate::config::{Config, Permission};
-use crate::github::{GitHub, Issue, Labeling, PullRequest, Repo};
+use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo};
 
 /// The every-tick read: approved and in-progress open issues, and the open milestones.
 pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
@@ -25,7 +25,7 @@ pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<S
         .open_issues_with_labels(repo, &[labels.in_progress.as_str()])
         .await;
     let milestones = gh
-        .open_milestones(repo)
+        .milestones(repo, MilestoneFilter::Open)
         .await
         .with_context(|| format!("reading the milestones of {repo}"))?;
     let complete = approved.complete && claimed.complete;

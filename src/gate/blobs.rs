@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::changes::ChangedFile;
-use crate::github::{GatePull, GitHub, Repo};
+use crate::github::{GitHub, PullRequest, Repo};
 
 /// The largest side of a file the gate reads to find its lines (the contents API's own limit).
 pub const BLOB_CAP: u64 = 1024 * 1024;
@@ -23,7 +23,7 @@ enum Side {
 }
 
 /// Gives each patch-less file a patch made from its two sides, or a reason it cannot be read.
-pub async fn fill_patches(gh: &GitHub, repo: &Repo, pull: &GatePull, files: &mut [ChangedFile]) {
+pub async fn fill_patches(gh: &GitHub, repo: &Repo, pull: &PullRequest, files: &mut [ChangedFile]) {
     for (n, file) in files.iter_mut().filter(|f| f.patch.is_none()).enumerate() {
         if n >= FILES_READ {
             file.unreadable = Some(format!(

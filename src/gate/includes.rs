@@ -4,7 +4,7 @@
 
 use super::changes::ChangedFile;
 use super::deps;
-use crate::github::{GatePull, GitHub, GitHubError, Repo};
+use crate::github::{GitHub, GitHubError, PullRequest, Repo};
 
 /// At most this many changed `.txt`/`.in` files are checked, and this many requirements files
 /// read per folder; the reads stay bounded whatever the pull request holds.
@@ -15,7 +15,7 @@ const INCLUDERS: usize = 10;
 pub async fn included(
     gh: &GitHub,
     repo: &Repo,
-    pull: &GatePull,
+    pull: &PullRequest,
     files: &[ChangedFile],
 ) -> Result<Vec<String>, GitHubError> {
     let candidates = files.iter().map(|f| f.filename.as_str()).filter(|path| {
@@ -35,12 +35,12 @@ pub async fn included(
 async fn includes_it(
     gh: &GitHub,
     repo: &Repo,
-    pull: &GatePull,
+    pull: &PullRequest,
     folder: &str,
     path: &str,
 ) -> Result<bool, GitHubError> {
     for sha in [&pull.head.sha, &pull.base.sha] {
-        let listed = gh.folder_files(repo, folder, sha).await?;
+        let listed = gh.folder_files(repo, folder, Some(sha)).await?;
         let includers = listed.iter().filter(|p| deps::is_requirements(p));
         for includer in includers.take(INCLUDERS) {
             let Some(text) = gh.file_text(repo, includer, Some(sha)).await? else {

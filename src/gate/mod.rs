@@ -25,7 +25,7 @@ pub use rules::Rules;
 pub use verdict::{Evidence, Outcome, Verdict, verdict};
 
 use crate::config::Config;
-use crate::github::{GatePull, GitHub, Repo, RequestStats};
+use crate::github::{GitHub, PullRequest, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
 pub const CONFIG_PATH: &str = ".github/shiprig.yml";
@@ -98,7 +98,7 @@ pub async fn run(gate: Gate<'_>) -> GateReport {
 /// pull request could be read and no SHA is known).
 async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Config, Vec<String>)> {
     let (gh, repo) = (gate.gh, gate.repo);
-    let pull = match gh.pull_request(repo, gate.event.number).await {
+    let pull = match gh.pull(repo, gate.event.number).await {
         Ok(pull) => pull,
         Err(e) => {
             report
@@ -117,7 +117,7 @@ async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Con
         superseded(report, &pinned, &pull.head.sha);
         return None;
     }
-    let labels: Vec<String> = pull.labels.iter().map(|l| l.name.clone()).collect();
+    let labels = pull.labels.clone();
     let config = match base_config(gate, &pull).await {
         Ok(config) => config,
         Err((reason, ending)) => {
@@ -147,7 +147,7 @@ async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Con
         }
     };
     // Pinning: the head must not have moved while we read.
-    match gh.pull_request(repo, gate.event.number).await {
+    match gh.pull(repo, gate.event.number).await {
         Ok(now) if now.head.sha != pull.head.sha => {
             superseded(report, &pull.head.sha, &now.head.sha);
             return None;
@@ -180,7 +180,7 @@ fn superseded(report: &mut GateReport, judged: &str, now: &str) {
 }
 
 /// The config from the base branch at the base SHA, through the API; never from the head.
-async fn base_config(gate: &Gate<'_>, pull: &GatePull) -> Result<Config, (String, Ending)> {
+async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (String, Ending)> {
     if let Some(config) = &gate.local_config {
         return Ok(config.clone());
     }
@@ -194,7 +194,7 @@ async fn base_config(gate: &Gate<'_>, pull: &GatePull) -> Result<Config, (String
                 Ending::Outside,
             )
         })?;
-    let source = format!("{CONFIG_PATH}@{}", pull.base.git_ref);
+    let source = format!("{CONFIG_PATH}@{}", pull.base.name);
     let Some(text) = text else {
         return Err((
             format!(

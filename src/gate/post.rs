@@ -4,7 +4,7 @@
 use super::output;
 use super::verdict::{Outcome, Verdict};
 use crate::config::Config;
-use crate::github::{GitHub, GitHubError, Repo};
+use crate::github::{CommitStatus, GitHub, GitHubError, Repo};
 
 /// What was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -53,7 +53,12 @@ pub async fn result(
         }
         Err(e) => return Err(format!("posting the check run failed: {e}")),
     }
-    match gh.commit_status(repo, sha, conclusion, name, &title).await {
+    let status = CommitStatus {
+        context: name.clone(),
+        state: conclusion.into(),
+        description: Some(title),
+    };
+    match gh.create_status(repo, sha, &status).await {
         Ok(()) => Ok("status".into()),
         Err(e) if forbidden(&e) => Err(format!(
             "the token may not post checks or statuses ({e}). A pull_request event from a fork gets a read-only token: run the gate on pull_request_target, which judges with the base branch's config and never runs the fork's code. Nothing was posted, so `{name}` stays missing and a required check blocks the merge."

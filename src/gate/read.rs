@@ -12,13 +12,13 @@ use super::deps;
 use super::rules::Rules;
 use super::verdict::{Evidence, Manifest};
 use crate::config::{Config, Permission};
-use crate::github::{GatePull, GitHub, GitHubError, PullCommit, Repo};
+use crate::github::{CommitInfo, GitHub, GitHubError, PullRequest, Repo};
 
 /// Reads everything the verdict needs for `pull`, pinned to `pull.head.sha`.
 pub async fn evidence(
     gh: &GitHub,
     repo: &Repo,
-    pull: &GatePull,
+    pull: &PullRequest,
     event: &GateEvent,
     rules: &Rules,
     config: &Config,
@@ -73,7 +73,7 @@ async fn files(gh: &GitHub, repo: &Repo, number: u64) -> Changes {
 async fn manifests(
     gh: &GitHub,
     repo: &Repo,
-    pull: &GatePull,
+    pull: &PullRequest,
     files: &[ChangedFile],
     included: &[String],
 ) -> Vec<Manifest> {
@@ -142,19 +142,17 @@ async fn reviews(gh: &GitHub, repo: &Repo, number: u64) -> Result<Vec<Review>, G
 async fn authorship(
     gh: &GitHub,
     repo: &Repo,
-    pull: &GatePull,
+    pull: &PullRequest,
     event: &GateEvent,
     config: &Config,
 ) -> Result<Authorship, GitHubError> {
-    let listing = gh
-        .compare_commits(repo, &pull.base.sha, &pull.head.sha)
-        .await?;
+    let listing = gh.compare(repo, &pull.base.sha, &pull.head.sha).await?;
     let commits = &listing.commits;
     let mut by = writers(commits);
-    if listing.total > commits.len() {
+    if listing.total_commits > commits.len() {
         by.incomplete = Some(format!(
             "GitHub counts {} commits and the gate read {}: it cannot know every writer",
-            listing.total,
+            listing.total_commits,
             commits.len()
         ));
     }
@@ -166,9 +164,8 @@ async fn authorship(
             .iter()
             .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
     };
-    let pr_labels: Vec<String> = pull.labels.iter().map(|l| l.name.clone()).collect();
     let mut agent =
-        labelled(&pr_labels).or_else(|| commits.iter().find_map(|c| trailer(&c.commit.message)));
+        labelled(&pull.labels).or_else(|| commits.iter().find_map(|c| trailer(&c.commit.message)));
     if agent.is_none()
         && let Some(issue) = linked_issue(pull.body.as_deref().unwrap_or_default())
     {
@@ -188,7 +185,7 @@ async fn authorship(
 }
 
 /// Who wrote the commits: linked logins, and the names and emails of everyone else.
-pub fn writers(commits: &[PullCommit]) -> Authorship {
+pub fn writers(commits: &[CommitInfo]) -> Authorship {
     let mut by = Authorship::default();
     for c in commits {
         let sides = [
@@ -233,7 +230,7 @@ pub const PUSHER_RECORD: &str = "shiprig:pushed-by=";
 async fn pushers(
     gh: &GitHub,
     repo: &Repo,
-    pull: &GatePull,
+    pull: &PullRequest,
     event: &GateEvent,
     config: &Config,
 ) -> Result<(Vec<String>, bool), GitHubError> {

@@ -1,12 +1,14 @@
 //! Credentials: a token, or a GitHub App whose installation tokens are minted and refreshed here.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::GitHubError;
+use super::error::GitHubError;
 
 /// A secret string whose `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,6 +112,52 @@ impl InstallationToken {
     /// Refreshed five minutes before GitHub would reject it.
     pub fn is_fresh(&self, now: DateTime<Utc>) -> bool {
         self.expires_at - now > chrono::Duration::minutes(5)
+    }
+}
+
+/// Installation tokens by repository owner, shared by clones of one client.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TokenCache(Arc<Mutex<HashMap<String, InstallationToken>>>);
+
+impl TokenCache {
+    /// The cached token of `owner`'s installation while it is fresh.
+    pub fn fresh(&self, owner: &str, now: DateTime<Utc>) -> Option<Secret> {
+        self.lock()
+            .get(owner)
+            .filter(|t| t.is_fresh(now))
+            .map(|t| t.token.clone())
+    }
+
+    pub fn store(&self, owner: &str, token: InstallationToken) {
+        self.lock().insert(owner.to_string(), token);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, InstallationToken>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// `GET /repos/{o}/{r}/installation`: the App installation that covers a repository.
+#[derive(Deserialize)]
+pub(super) struct Installation {
+    pub id: u64,
+}
+
+/// `POST /app/installations/{id}/access_tokens`.
+#[derive(Deserialize)]
+pub(super) struct MintedToken {
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<MintedToken> for InstallationToken {
+    fn from(minted: MintedToken) -> Self {
+        InstallationToken {
+            token: Secret::new(minted.token),
+            expires_at: minted.expires_at,
+        }
     }
 }
 

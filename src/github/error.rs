@@ -92,3 +92,68 @@ impl GitHubError {
         }
     }
 }
+
+/// GitHub's `message` field, or the start of the body when there is none.
+pub(super) fn github_message(body: &[u8]) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    match parsed
+        .as_ref()
+        .and_then(|v| v.get("message"))
+        .and_then(serde_json::Value::as_str)
+    {
+        Some(message) => message.to_string(),
+        None => String::from_utf8_lossy(&body[..body.len().min(200)])
+            .trim()
+            .to_string(),
+    }
+}
+
+/// Why a request got no answer, said once: the kind of failure (DNS, refused, timeout, a
+/// connection that closed), else the innermost cause. octocrab and reqwest wrap one failure in
+/// several layers that each repeat the URL; none of that reaches the user.
+pub(super) fn describe(error: &dyn std::error::Error) -> String {
+    let mut chain = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push(cause.to_string());
+        source = cause.source();
+    }
+    let all = chain.join(" ").to_ascii_lowercase();
+    let kind = [
+        (
+            &["dns error", "failed to lookup", "no record found"][..],
+            "DNS lookup failed",
+        ),
+        (&["connection refused"], "connection refused"),
+        (
+            &["timed out", "timeout", "deadline has elapsed"],
+            "timed out",
+        ),
+        (
+            &[
+                "connection reset",
+                "connection closed",
+                "incomplete message",
+                "unexpected eof",
+                "broken pipe",
+            ],
+            "the connection closed before an answer",
+        ),
+    ]
+    .iter()
+    .find(|(needles, _)| needles.iter().any(|n| all.contains(n)))
+    .map(|(_, kind)| *kind);
+    match kind {
+        Some(kind) => kind.to_string(),
+        None => without_urls(chain.last().map_or("", String::as_str)),
+    }
+}
+
+/// A message with every `(http…)` and bare `http…` URL left out (they repeat the request).
+fn without_urls(message: &str) -> String {
+    message
+        .split_whitespace()
+        .filter(|word| !word.trim_start_matches('(').starts_with("http"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -11,10 +11,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{GitHub, GitHubError, Repo};
-
-/// The GraphQL endpoint, relative to the API URL (GitHub serves it at `/graphql`).
-pub const GRAPHQL_PATH: &str = "/graphql";
+use super::client::{GRAPHQL_PATH, GitHub};
+use super::error::GitHubError;
+use super::types::Repo;
 
 /// Issues asked about in one request (GitHub allows 100 aliases comfortably within its node
 /// limit: 100 issues × 100 events).

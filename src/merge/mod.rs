@@ -221,7 +221,7 @@ pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Facts, GitHub
     let branch = gh.branch(repo, &pull.base.name).await?;
     let rules = gh.branch_rules(repo, &pull.base.name).await?;
     let required = Some(required_checks(&branch, &rules));
-    let reviews = gh.reviews(repo, number).await?;
+    let reviews = gh.pull_reviews(repo, number).await?;
     Ok(Facts {
         pull,
         checks,

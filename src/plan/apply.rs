@@ -8,14 +8,14 @@ use serde::Serialize;
 use super::diff::{Change, Existing, matches};
 use super::file::PlanFile;
 use crate::error::UsageError;
-use crate::github::{GitHub, IssueUpdate, NewIssue, Repo};
+use crate::github::{GitHub, IssueUpdate, MilestoneFilter, NewIssue, Repo};
 
 /// Reads the milestone titled like the plan's, its issues, the issues the plan takes over,
 /// and the blockers of matched issues that have any. Reads only: a plan that cannot apply
 /// (an issue to take over that does not exist) stops here, before any write.
 pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<Existing> {
     let milestones = gh
-        .all_milestones(repo)
+        .milestones(repo, MilestoneFilter::All)
         .await
         .context("reading milestones")?;
     let milestone = milestones.into_iter().find(|m| m.title == plan.milestone);
@@ -31,11 +31,13 @@ pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<E
         if existing.issues.iter().any(|i| i.number == number) {
             continue;
         }
-        let issue = gh.issue_optional(repo, number).await?.ok_or_else(|| {
-            UsageError(format!(
-                "the plan takes over issue #{number}, which does not exist"
-            ))
-        })?;
+        let issue = match gh.issue(repo, number).await {
+            Err(e) if e.is_not_found() => {
+                let missing = format!("the plan takes over issue #{number}, which does not exist");
+                return Err(UsageError(missing).into());
+            }
+            found => found?,
+        };
         if issue.is_pull_request() {
             return Err(UsageError(format!("#{number} is a pull request, not an issue")).into());
         }

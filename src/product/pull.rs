@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Feature, ProductTool};
 use crate::config::Labels;
-use crate::github::{GitHub, Milestone, Repo};
+use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
 use crate::plan::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
 
 /// Longest milestone title shiprig writes.
@@ -64,7 +64,7 @@ pub async fn pull(
     dry_run: bool,
 ) -> anyhow::Result<PullReport> {
     let features = tool.ready().await?;
-    let milestones = gh.all_milestones(repo).await?;
+    let milestones = gh.milestones(repo, MilestoneFilter::All).await?;
     let mut report = PullReport {
         tool: tool.tool().to_string(),
         dry_run,

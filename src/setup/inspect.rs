@@ -70,14 +70,13 @@ async fn protection(
 async fn read_workflows(gh: &GitHub, repo: &Repo) -> anyhow::Result<(Vec<Workflow>, Vec<String>)> {
     let mut read = Vec::new();
     let mut unreadable = Vec::new();
-    for name in gh.dir_files(repo, WORKFLOWS_DIR).await? {
+    for path in gh.folder_files(repo, WORKFLOWS_DIR, None).await? {
+        let name = path.rsplit('/').next().unwrap_or(&path);
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }
-        let text = gh
-            .file_text(repo, &format!("{WORKFLOWS_DIR}/{name}"), None)
-            .await?;
-        match workflows::read(&name, text.as_deref().unwrap_or_default()) {
+        let text = gh.file_text(repo, &path, None).await?;
+        match workflows::read(name, text.as_deref().unwrap_or_default()) {
             Ok(workflow) => read.push(workflow),
             Err(reason) => unreadable.push(reason),
         }

@@ -1,0 +1,71 @@
+//! GitHub Actions: dispatching a workflow and reading the runs it started.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use http::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::client::{GitHub, escape};
+use super::error::GitHubError;
+use super::types::Repo;
+
+/// The run a `workflow_dispatch` started (`return_run_details: true`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DispatchedRun {
+    pub workflow_run_id: u64,
+    pub html_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct WorkflowRun {
+    pub id: u64,
+    #[serde(default)]
+    pub display_title: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    pub event: String,
+    #[serde(default)]
+    pub html_url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl GitHub {
+    /// `workflow_dispatch`; inputs are data, never spliced into a script.
+    pub async fn dispatch_workflow(
+        &self,
+        repo: &Repo,
+        workflow: &str,
+        git_ref: &str,
+        inputs: &BTreeMap<String, String>,
+    ) -> Result<Option<DispatchedRun>, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/actions/workflows/{}/dispatches",
+            escape(workflow)
+        );
+        let body = json!({ "ref": git_ref, "inputs": inputs, "return_run_details": true });
+        // 200 with the run, or 204 from a GitHub that does not know `return_run_details` yet.
+        self.send::<Option<DispatchedRun>>(Method::POST, &path, &body)
+            .await
+    }
+
+    /// The most recent runs of `workflow` started by `workflow_dispatch` (one page).
+    pub async fn dispatched_runs(
+        &self,
+        repo: &Repo,
+        workflow: &str,
+    ) -> Result<Vec<WorkflowRun>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Runs {
+            workflow_runs: Vec<WorkflowRun>,
+        }
+        let path = format!(
+            "/repos/{repo}/actions/workflows/{}/runs?event=workflow_dispatch&per_page=100",
+            escape(workflow)
+        );
+        self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
+    }
+}

@@ -1,0 +1,145 @@
+//! Checks and statuses on a commit: check runs (read and posted) and commit statuses.
+
+use http::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::client::{GitHub, escape};
+use super::error::GitHubError;
+use super::types::Repo;
+
+/// A check run on a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+impl CheckRun {
+    /// Finished and red.
+    pub fn failed(&self) -> bool {
+        self.status == "completed"
+            && matches!(
+                self.conclusion.as_deref(),
+                Some("failure" | "timed_out" | "cancelled" | "action_required" | "startup_failure")
+            )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CommitStatus {
+    pub context: String,
+    pub state: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// GitHub refuses a status description longer than this.
+const DESCRIPTION_CHARS: usize = 140;
+
+/// The check runs list wraps its items.
+#[derive(Deserialize)]
+struct Runs<T> {
+    check_runs: Vec<T>,
+}
+
+impl GitHub {
+    /// The check runs on a commit (one page of 100; agents' pull requests have few).
+    pub async fn check_runs(&self, repo: &Repo, sha: &str) -> Result<Vec<CheckRun>, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/commits/{}/check-runs?per_page=100",
+            escape(sha)
+        );
+        self.get::<Runs<CheckRun>>(&path)
+            .await
+            .map(|r| r.check_runs)
+    }
+
+    /// The `external_id` of every run of the check `name` on `sha` (all of them, not only the
+    /// latest): where the gate records who pushed that commit.
+    pub async fn check_run_records(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        name: &str,
+    ) -> Result<Vec<String>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Run {
+            #[serde(default)]
+            external_id: Option<String>,
+        }
+        let path = format!(
+            "/repos/{repo}/commits/{}/check-runs?check_name={}&filter=all&per_page=100",
+            escape(sha),
+            escape(name)
+        );
+        let runs: Runs<Run> = self.get(&path).await?;
+        Ok(runs
+            .check_runs
+            .into_iter()
+            .filter_map(|r| r.external_id)
+            .collect())
+    }
+
+    /// A completed check run on `sha`, with `external_id` when given.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn complete_check_run(
+        &self,
+        repo: &Repo,
+        name: &str,
+        sha: &str,
+        conclusion: &str,
+        title: &str,
+        summary: &str,
+        external_id: Option<&str>,
+    ) -> Result<(), GitHubError> {
+        let mut body = json!({
+            "name": name, "head_sha": sha, "status": "completed", "conclusion": conclusion,
+            "output": {"title": title, "summary": summary},
+        });
+        if let Some(id) = external_id {
+            body["external_id"] = json!(id);
+        }
+        self.send::<Value>(Method::POST, &format!("/repos/{repo}/check-runs"), &body)
+            .await
+            .map(drop)
+    }
+
+    /// The latest status of each context on `git_ref`.
+    pub async fn latest_statuses(
+        &self,
+        repo: &Repo,
+        git_ref: &str,
+    ) -> Result<Vec<CommitStatus>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Combined {
+            statuses: Vec<CommitStatus>,
+        }
+        let path = format!("/repos/{repo}/commits/{}/status", escape(git_ref));
+        self.get::<Combined>(&path).await.map(|c| c.statuses)
+    }
+
+    /// A commit status: also where a token may not create check runs. A description past
+    /// GitHub's 140 characters is cut rather than refused.
+    pub async fn create_status(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        status: &CommitStatus,
+    ) -> Result<(), GitHubError> {
+        let status = CommitStatus {
+            description: (status.description.as_ref())
+                .map(|d| d.chars().take(DESCRIPTION_CHARS).collect()),
+            ..status.clone()
+        };
+        let path = format!("/repos/{repo}/statuses/{}", escape(sha));
+        self.send::<Value>(Method::POST, &path, &status)
+            .await
+            .map(drop)
+    }
+}

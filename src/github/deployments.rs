@@ -1,0 +1,93 @@
+//! Deployments and their statuses, and the releases a deploy publishes.
+
+use http::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::client::{GitHub, escape};
+use super::error::GitHubError;
+use super::types::Repo;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Deployment {
+    pub id: u64,
+    pub sha: String,
+    pub environment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ReleaseInfo {
+    pub id: u64,
+    pub tag_name: String,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl GitHub {
+    pub async fn create_deployment(
+        &self,
+        repo: &Repo,
+        sha: &str,
+        environment: &str,
+    ) -> Result<Deployment, GitHubError> {
+        let body = json!({
+            "ref": sha, "environment": environment, "auto_merge": false,
+            "required_contexts": [], "description": format!("shiprig deploy {environment}"),
+            "production_environment": environment == "production",
+        });
+        self.send(Method::POST, &format!("/repos/{repo}/deployments"), &body)
+            .await
+    }
+
+    pub async fn create_deployment_status(
+        &self,
+        repo: &Repo,
+        id: u64,
+        status: &Value,
+    ) -> Result<(), GitHubError> {
+        let path = format!("/repos/{repo}/deployments/{id}/statuses");
+        self.send::<Value>(Method::POST, &path, status)
+            .await
+            .map(drop)
+    }
+
+    /// The newest deployment to `environment`, if any.
+    pub async fn latest_deployment(
+        &self,
+        repo: &Repo,
+        environment: &str,
+    ) -> Result<Option<Deployment>, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/deployments?environment={}&per_page=1",
+            escape(environment)
+        );
+        let found: Vec<Deployment> = self.get(&path).await?;
+        Ok(found.into_iter().next())
+    }
+}
+
+/// Releases.
+impl GitHub {
+    pub async fn release_by_tag(
+        &self,
+        repo: &Repo,
+        tag: &str,
+    ) -> Result<Option<ReleaseInfo>, GitHubError> {
+        self.get_optional(&format!("/repos/{repo}/releases/tags/{}", escape(tag)))
+            .await
+    }
+
+    /// Creates the release and, when missing, its tag at `target`.
+    pub async fn create_release(
+        &self,
+        repo: &Repo,
+        tag: &str,
+        target: &str,
+        body: &str,
+    ) -> Result<ReleaseInfo, GitHubError> {
+        let request =
+            json!({"tag_name": tag, "target_commitish": target, "name": tag, "body": body});
+        self.send(Method::POST, &format!("/repos/{repo}/releases"), &request)
+            .await
+    }
+}

@@ -1,0 +1,416 @@
+//! Repositories: the repository itself, its labels, branches with their protection and
+//! rules, file contents, collaborators' permissions, an owner's repositories, and comparing
+//! two commits.
+
+use base64::Engine as _;
+use http::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::client::{GitHub, escape, escape_path};
+use super::error::GitHubError;
+use super::types::{CommitInfo, Repo};
+
+/// A repository label as shiprig reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RepoLabel {
+    pub name: String,
+    #[serde(default)]
+    pub color: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The parts of a branch's protection shiprig cares about, plus what it must carry over
+/// unchanged when it writes the protection back (a PUT replaces all of it).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct BranchProtection {
+    #[serde(default)]
+    pub required_status_checks: Option<RequiredChecks>,
+    #[serde(default)]
+    pub required_pull_request_reviews: Option<RequiredReviews>,
+    #[serde(default)]
+    pub enforce_admins: Option<Enabled>,
+    #[serde(default)]
+    pub restrictions: Option<Restrictions>,
+    #[serde(default)]
+    pub required_linear_history: Option<Enabled>,
+    #[serde(default)]
+    pub allow_force_pushes: Option<Enabled>,
+    #[serde(default)]
+    pub allow_deletions: Option<Enabled>,
+    #[serde(default)]
+    pub block_creations: Option<Enabled>,
+    #[serde(default)]
+    pub required_conversation_resolution: Option<Enabled>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Enabled {
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RequiredChecks {
+    #[serde(default)]
+    pub strict: bool,
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    #[serde(default)]
+    pub checks: Vec<RequiredCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RequiredCheck {
+    pub context: String,
+    #[serde(default)]
+    pub app_id: Option<i64>,
+}
+
+impl RequiredChecks {
+    /// Every required check name, from `contexts` and `checks`.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = self.contexts.clone();
+        for check in &self.checks {
+            if !names.contains(&check.context) {
+                names.push(check.context.clone());
+            }
+        }
+        names
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RequiredReviews {
+    #[serde(default)]
+    pub dismiss_stale_reviews: bool,
+    #[serde(default)]
+    pub require_code_owner_reviews: bool,
+    #[serde(default)]
+    pub require_last_push_approval: bool,
+    #[serde(default)]
+    pub required_approving_review_count: u32,
+}
+
+/// Who may push: kept as it is when shiprig rewrites the protection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Restrictions {
+    #[serde(default)]
+    pub users: Vec<Login>,
+    #[serde(default)]
+    pub teams: Vec<Slug>,
+    #[serde(default)]
+    pub apps: Vec<Slug>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Login {
+    pub login: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Slug {
+    pub slug: String,
+}
+
+/// `GET /repos/{o}/{r}/collaborators/{u}/permission`: `role_name` carries maintain and triage.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CollaboratorPermission {
+    pub permission: String,
+    #[serde(default)]
+    pub role_name: Option<String>,
+}
+
+impl CollaboratorPermission {
+    /// The finest role GitHub reported (`maintain` rather than the legacy `write`).
+    pub fn role(&self) -> &str {
+        self.role_name
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.permission)
+    }
+}
+
+/// A repository as an owner's repository list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RepositorySummary {
+    pub full_name: String,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// A file's bytes at a ref, as the contents API gives them.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub size: u64,
+    /// `None` when GitHub sends no content (files over 1 MB; `encoding: none`).
+    pub content: Option<Vec<u8>>,
+}
+
+/// What the contents API says of a file.
+#[derive(Deserialize)]
+struct Content {
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    encoding: String,
+}
+
+impl Content {
+    /// The bytes when GitHub sent them (base64); `None` for any other encoding.
+    fn bytes(&self, api_path: &str) -> Result<Option<Vec<u8>>, GitHubError> {
+        if self.encoding != "base64" {
+            return Ok(None);
+        }
+        let compact: String = self.content.split_whitespace().collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .map(Some)
+            .map_err(|e| unreadable(api_path, e.to_string()))
+    }
+}
+
+fn unreadable(api_path: &str, message: String) -> GitHubError {
+    GitHubError::Decode {
+        method: "GET".into(),
+        path: api_path.to_string(),
+        message,
+    }
+}
+
+/// `GET /repos/{o}/{r}/contents/{path}`, at `git_ref` or the default branch.
+fn contents_path(repo: &Repo, path: &str, git_ref: Option<&str>) -> String {
+    let api_path = format!("/repos/{repo}/contents/{}", escape_path(path));
+    match git_ref {
+        Some(git_ref) => format!("{api_path}?ref={}", escape(git_ref)),
+        None => api_path,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Comparison {
+    pub status: String,
+    pub total_commits: usize,
+    pub commits: Vec<CommitInfo>,
+}
+
+/// Commits per compare page (GitHub's largest).
+const COMPARE_PAGE: usize = 100;
+
+/// Pages of a comparison read at most; past them `total_commits` says more exist (the gate
+/// then fails closed: it cannot know every writer).
+pub const COMPARE_PAGES: usize = 100;
+
+impl GitHub {
+    pub async fn default_branch(&self, repo: &Repo) -> Result<String, GitHubError> {
+        #[derive(Deserialize)]
+        struct Repository {
+            default_branch: String,
+        }
+        let found: Repository = self.get(&format!("/repos/{repo}")).await?;
+        Ok(found.default_branch)
+    }
+
+    /// The repositories `owner` (a user or an organization) owns, with their topics.
+    pub async fn owner_repositories(
+        &self,
+        owner: &str,
+    ) -> Result<Vec<RepositorySummary>, GitHubError> {
+        self.get_all(&format!("/users/{}/repos?type=owner", escape(owner)))
+            .await
+    }
+
+    /// The role of `login` on `repo`; `None` when GitHub does not know the user.
+    pub async fn permission(
+        &self,
+        repo: &Repo,
+        login: &str,
+    ) -> Result<Option<String>, GitHubError> {
+        let path = format!("/repos/{repo}/collaborators/{}/permission", escape(login));
+        let found: Option<CollaboratorPermission> = self.get_optional(&path).await?;
+        Ok(found.map(|p| p.role().to_string()))
+    }
+
+    /// Every label of the repository.
+    pub async fn repo_labels(&self, repo: &Repo) -> Result<Vec<RepoLabel>, GitHubError> {
+        self.get_all(&format!("/repos/{repo}/labels")).await
+    }
+
+    pub async fn create_repo_label(
+        &self,
+        repo: &Repo,
+        label: &RepoLabel,
+    ) -> Result<RepoLabel, GitHubError> {
+        let body =
+            json!({ "name": label.name, "color": label.color, "description": label.description });
+        self.send(Method::POST, &format!("/repos/{repo}/labels"), &body)
+            .await
+    }
+
+    /// Sets a label's colour and description; its name is left as it is (never renamed).
+    pub async fn update_repo_label(
+        &self,
+        repo: &Repo,
+        name: &str,
+        color: &str,
+        description: Option<&str>,
+    ) -> Result<RepoLabel, GitHubError> {
+        let path = format!("/repos/{repo}/labels/{}", escape(name));
+        let body = json!({ "color": color, "description": description });
+        self.send(Method::PATCH, &path, &body).await
+    }
+}
+
+/// Branches: their protection summary, rulesets and full protection settings.
+impl GitHub {
+    /// A branch as `GET /repos/{o}/{r}/branches/{b}` gives it: its `protection` summary lists
+    /// the required checks to anyone with read access (the full settings need admin).
+    pub async fn branch(&self, repo: &Repo, branch: &str) -> Result<Value, GitHubError> {
+        self.get(&format!("/repos/{repo}/branches/{}", escape(branch)))
+            .await
+    }
+
+    /// Every active ruleset rule for `branch`, at every level (`GET .../rules/branches/{b}`),
+    /// readable with read access.
+    pub async fn branch_rules(&self, repo: &Repo, branch: &str) -> Result<Vec<Value>, GitHubError> {
+        self.get_all(&format!("/repos/{repo}/rules/branches/{}", escape(branch)))
+            .await
+    }
+
+    /// The branch's protection; `None` when the branch is not protected.
+    pub async fn branch_protection(
+        &self,
+        repo: &Repo,
+        branch: &str,
+    ) -> Result<Option<BranchProtection>, GitHubError> {
+        let path = format!("/repos/{repo}/branches/{}/protection", escape(branch));
+        self.get_optional(&path).await
+    }
+
+    /// Replaces the branch's protection with `body` (GitHub's PUT replaces all of it).
+    pub async fn put_branch_protection(
+        &self,
+        repo: &Repo,
+        branch: &str,
+        body: &Value,
+    ) -> Result<BranchProtection, GitHubError> {
+        let path = format!("/repos/{repo}/branches/{}/protection", escape(branch));
+        self.send(Method::PUT, &path, body).await
+    }
+}
+
+/// Contents: one request, read as bytes, as text, or as a folder's files.
+impl GitHub {
+    /// A file at `git_ref` through the contents API; `None` when it does not exist there.
+    pub async fn file_blob(
+        &self,
+        repo: &Repo,
+        path: &str,
+        git_ref: &str,
+    ) -> Result<Option<Blob>, GitHubError> {
+        let api_path = contents_path(repo, path, Some(git_ref));
+        let Some(found) = self.get_optional::<Content>(&api_path).await? else {
+            return Ok(None);
+        };
+        let content = found.bytes(&api_path)?;
+        let size = content
+            .as_ref()
+            .map_or(found.size, |bytes| found.size.max(bytes.len() as u64));
+        Ok(Some(Blob { size, content }))
+    }
+
+    /// A file's text at `git_ref` (default branch when `None`); `None` when it does not exist.
+    pub async fn file_text(
+        &self,
+        repo: &Repo,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Option<String>, GitHubError> {
+        let api_path = contents_path(repo, path, git_ref);
+        let Some(found) = self.get_optional::<Content>(&api_path).await? else {
+            return Ok(None);
+        };
+        let Some(bytes) = found.bytes(&api_path)? else {
+            let message = format!("unsupported encoding {:?}", found.encoding);
+            return Err(unreadable(&api_path, message));
+        };
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| unreadable(&api_path, e.to_string()))
+    }
+
+    /// The paths of the files directly in `folder` (`""`: the root) at `git_ref` (default
+    /// branch when `None`); empty when the folder is missing.
+    pub async fn folder_files(
+        &self,
+        repo: &Repo,
+        folder: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Vec<String>, GitHubError> {
+        #[derive(Deserialize)]
+        struct Entry {
+            path: String,
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        let path = contents_path(repo, folder, git_ref);
+        let entries: Option<Vec<Entry>> = self.get_optional(&path).await?;
+        Ok(entries
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.kind == "file")
+            .map(|e| e.path)
+            .collect())
+    }
+}
+
+/// Comparing two commits.
+impl GitHub {
+    /// `base...head`: the commits in `head` that `base` lacks, oldest first, page after page
+    /// (an unpaged compare lists only the newest 250), at most [`COMPARE_PAGES`] pages.
+    pub async fn compare(
+        &self,
+        repo: &Repo,
+        base: &str,
+        head: &str,
+    ) -> Result<Comparison, GitHubError> {
+        let path = format!("/repos/{repo}/compare/{}...{}", escape(base), escape(head));
+        let mut all: Option<Comparison> = None;
+        for page in 1..=COMPARE_PAGES {
+            let part: Comparison = self
+                .get(&format!("{path}?per_page={COMPARE_PAGE}&page={page}"))
+                .await?;
+            let last = part.commits.len() < COMPARE_PAGE;
+            match &mut all {
+                None => all = Some(part),
+                Some(all) => all.commits.extend(part.commits),
+            }
+            let comparison = all.as_ref().expect("set above");
+            if last || comparison.commits.len() >= comparison.total_commits {
+                break;
+            }
+        }
+        Ok(all.expect("one page at least"))
+    }
+
+    /// How `head` relates to `base` (`ahead`, `behind`, `diverged`, `identical`), in one
+    /// request that lists a single commit.
+    pub async fn compare_status(
+        &self,
+        repo: &Repo,
+        base: &str,
+        head: &str,
+    ) -> Result<String, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/compare/{}...{}?per_page=1",
+            escape(base),
+            escape(head)
+        );
+        self.get::<Comparison>(&path).await.map(|c| c.status)
+    }
+}
