@@ -197,7 +197,10 @@ pub fn describe(effect: &Effect) -> String {
             agent,
             title,
             ..
-        } => format!("start {agent} on #{issue} {}", summary::escape_md(title)),
+        } => format!(
+            "start {agent} on #{issue} {}",
+            crate::markdown::inline(title, 200)
+        ),
         Effect::FinishClaim {
             issue,
             agent,

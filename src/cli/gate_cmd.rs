@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
 use crate::github::{GitHub, Repo};
+use crate::markdown;
 use crate::notify::Event;
 
 #[derive(Debug, clap::Args)]
@@ -212,7 +213,7 @@ pub fn render(report: &GateReport) -> String {
         Some(verdict) => {
             line(format!("{what}: {}", output::title(verdict)));
             if let Some(reason) = &verdict.reason {
-                line(format!("  reason: {}", output::inline(reason, 2000)));
+                line(format!("  reason: {}", markdown::inline(reason, 2000)));
             }
             for gated in &verdict.gated {
                 let state = if gated.satisfied() {
@@ -228,7 +229,7 @@ pub fn render(report: &GateReport) -> String {
             for ignored in &verdict.ignored {
                 line(format!(
                     "  not counted: {} ({})",
-                    output::inline(&ignored.login, 60),
+                    markdown::inline(&ignored.login, 60),
                     ignored.reason
                 ));
             }
@@ -247,7 +248,7 @@ pub fn render(report: &GateReport) -> String {
         ));
     }
     for note in &report.notes {
-        line(format!("  note: {}", output::inline(note, 2000)));
+        line(format!("  note: {}", markdown::inline(note, 2000)));
     }
     let r = &report.requests;
     line(format!(

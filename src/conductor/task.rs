@@ -9,6 +9,7 @@ use super::claim::{self, Claim};
 use super::settle::{self, Dispatch};
 use super::start::Outcome;
 use crate::agents::{Assignment, Task};
+use crate::markdown::inline;
 
 /// What an agent is sent to do on a pull request.
 pub enum PullWork<'a> {
@@ -44,7 +45,7 @@ impl PullTask<'_> {
                 let checks: Vec<String> = fix
                     .failing
                     .iter()
-                    .map(|c| format!("- [{}]({})", c.name, c.url))
+                    .map(|c| format!("- [{}]({})", inline(&c.name, 100), c.url))
                     .collect();
                 format!(
                     "{marker}\n:wrench: **{}** is sent back to fix the failing checks (attempt {attempt} of {max_attempts}):\n{}",

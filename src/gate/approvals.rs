@@ -172,7 +172,7 @@ fn disqualified(
     } else if let Some(who) = by.identities.iter().find(|i| i.matches(&login)) {
         format!(
             "matches the writer `{}` of a commit GitHub does not link to an account, or a co-author",
-            super::output::inline(&who.name, 60)
+            crate::markdown::inline(&who.name, 60)
         )
     } else if review.commit_id != head_sha {
         format!("approved an older commit ({})", short(&review.commit_id))
