@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::plan::{Plan, Standing};
+use super::effect::{Effect, Plan, Standing, TickReport};
 use super::snapshot::Snapshot;
-use super::{Effect, TickReport};
 use crate::markdown::{inline, mermaid_label};
 
 pub fn markdown(report: &TickReport) -> String {
