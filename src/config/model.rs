@@ -164,6 +164,15 @@ impl ConductorConfig {
             .find(|a| a.name == agent)
             .and_then(|a| a.login.clone())
     }
+
+    /// The agent that works as `login` (GitHub logins ignore case), if any.
+    pub fn agent_with_login(&self, login: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| {
+            a.login
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(login))
+        })
+    }
 }
 
 impl Default for ConductorConfig {

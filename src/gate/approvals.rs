@@ -152,10 +152,9 @@ fn disqualified(
 ) -> Option<String> {
     let login = review.login.to_lowercase();
     let same = |other: &str| other.eq_ignore_ascii_case(&login);
-    let agents = &config.conductor.agents;
     let reason = if review.bot || login.ends_with("[bot]") {
         "a bot".to_string()
-    } else if let Some(agent) = agents.iter().find(|a| a.login.as_deref().is_some_and(same)) {
+    } else if let Some(agent) = config.conductor.agent_with_login(&login) {
         format!("the login of agent `{}`", agent.name)
     } else if review
         .body
