@@ -5,7 +5,8 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::{Links, Prepared, prepare};
+use super::changelog::Links;
+use super::prepare::{Prepared, prepare};
 use crate::config::Config;
 use crate::github::{GitHub, Issue, PullRequest, Repo};
 use crate::lifecycle::closing_refs;
