@@ -24,6 +24,7 @@ pub use github_emulator as emulator;
 pub mod gate;
 pub mod github;
 pub mod lifecycle;
+pub mod markdown;
 pub mod merge;
 pub mod notify;
 pub mod plan;

@@ -447,7 +447,7 @@ async fn case_16_new_dependency_forms_are_gated_and_named() {
         "patch.'crates-io'",
     ] {
         assert!(
-            summary.contains(&shiprig::gate::output::inline(name, 300)),
+            summary.contains(&shiprig::markdown::inline(name, 300)),
             "{name}: {summary}"
         );
     }

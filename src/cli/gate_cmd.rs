@@ -6,6 +6,7 @@ use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
+use crate::markdown;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -138,7 +139,7 @@ pub fn render(report: &GateReport) -> String {
         Some(verdict) => {
             line(format!("{what}: {}", output::title(verdict)));
             if let Some(reason) = &verdict.reason {
-                line(format!("  reason: {}", output::inline(reason, 2000)));
+                line(format!("  reason: {}", markdown::inline(reason, 2000)));
             }
             for gated in &verdict.gated {
                 let state = if gated.satisfied() {
@@ -154,7 +155,7 @@ pub fn render(report: &GateReport) -> String {
             for ignored in &verdict.ignored {
                 line(format!(
                     "  not counted: {} ({})",
-                    output::inline(&ignored.login, 60),
+                    markdown::inline(&ignored.login, 60),
                     ignored.reason
                 ));
             }
@@ -173,7 +174,7 @@ pub fn render(report: &GateReport) -> String {
         ));
     }
     for note in &report.notes {
-        line(format!("  note: {}", output::inline(note, 2000)));
+        line(format!("  note: {}", markdown::inline(note, 2000)));
     }
     let r = &report.requests;
     line(format!(

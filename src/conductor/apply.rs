@@ -2,70 +2,14 @@
 //! Apply decides nothing the plan did not name; a failed effect is reported and the next
 //! tick, reading GitHub afresh, converges.
 
-use serde::Serialize;
-
+use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
 use super::failure::Failure;
-use super::plan::{CYCLE_MARKER, Effect, Plan};
+use super::plan::CYCLE_MARKER;
 use super::settle;
 use super::start::{Outcome, Start, withdraw_labels};
 use super::task::{PullTask, PullWork};
-use crate::agents::Backend;
-use crate::config::Config;
-use crate::github::{GitHub, Repo};
-use crate::notify::{Delivery, Event, Notifier, ProductHook};
-
-/// What a tick needs to act.
-pub struct Tick<'a> {
-    pub gh: &'a GitHub,
-    pub repo: &'a Repo,
-    pub config: &'a Config,
-    pub notifier: &'a Notifier,
-    pub product: Option<&'a dyn ProductHook>,
-    /// Where agents start; `None` builds it from the config (every backend but Kubernetes,
-    /// which needs a cluster connection made at the edge).
-    pub backend: Option<&'a Backend>,
-}
-
-impl Tick<'_> {
-    pub fn backend(&self) -> std::borrow::Cow<'_, Backend> {
-        match self.backend {
-            Some(backend) => std::borrow::Cow::Borrowed(backend),
-            None => {
-                std::borrow::Cow::Owned(Backend::from_dispatch(&self.config.conductor.dispatch))
-            }
-        }
-    }
-}
-
-/// What applying a plan did.
-#[derive(Debug, Default, Serialize)]
-pub struct Applied {
-    pub done: Vec<Effect>,
-    pub failed: Vec<Failed>,
-    /// Starts given up because a concurrent tick claimed first.
-    pub withdrawn: Vec<Withdrawn>,
-    pub notified: Vec<Delivery>,
-    pub product: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Failed {
-    pub effect: Effect,
-    pub error: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Withdrawn {
-    pub issue: u64,
-    pub agent: String,
-    pub reason: String,
-}
-
-impl Applied {
-    pub fn ok(&self) -> bool {
-        self.failed.is_empty()
-    }
-}
+use super::tick::Tick;
+use crate::notify::Event;
 
 pub async fn apply(tick: &Tick<'_>, plan: &Plan) -> Applied {
     let mut applied = Applied::default();
@@ -99,153 +43,25 @@ fn phase(effect: &Effect) -> u8 {
 
 /// One effect, one function.
 async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> anyhow::Result<()> {
-    let (gh, repo) = (tick.gh, tick.repo);
     match effect {
-        Effect::AddLabel { issue, label, .. } => Ok(gh
-            .add_labels(repo, *issue, std::slice::from_ref(label))
-            .await?),
-        Effect::RemoveLabel { issue, label, .. } => {
-            Ok(gh.remove_label(repo, *issue, label).await?)
-        }
-        Effect::Assign { issue, login } => Ok(gh
-            .add_assignees(repo, *issue, std::slice::from_ref(login))
-            .await?),
+        Effect::AddLabel { issue, label, .. } => add_label(tick, *issue, label).await,
+        Effect::RemoveLabel { issue, label, .. } => remove_label(tick, *issue, label).await,
+        Effect::Assign { issue, login } => assign(tick, *issue, login).await,
         Effect::ReportCycle { issue, cycle } => report_cycle(tick, *issue, cycle, applied).await,
-        Effect::Start {
-            issue,
-            title,
-            url,
-            agent,
-            login,
-            body,
-        } => {
-            let start = Start {
-                issue: *issue,
-                title,
-                body,
-                url,
-                agent,
-                login: login.as_deref(),
-            };
-            start_agent(tick, &start, applied).await
-        }
-        Effect::FinishClaim {
-            issue,
-            title,
-            url,
-            agent,
-            claim,
-            body,
-            ..
-        } => {
-            let note = format!(
-                ":information_source: This claim was never dispatched; a later Conductor tick \
-                 claims #{issue} for **{agent}** again."
-            );
-            settle::edit(tick, *claim, &note).await;
-            let login = tick.config.conductor.agent_login(agent);
-            let start = Start {
-                issue: *issue,
-                title,
-                body,
-                url,
-                agent,
-                login: login.as_deref(),
-            };
-            start_agent(tick, &start, applied).await
+        Effect::Start { .. } => start_agent(tick, &Start::try_from(effect)?, applied).await,
+        Effect::FinishClaim { claim, .. } => {
+            finish_claim(tick, *claim, &Start::try_from(effect)?, applied).await
         }
         Effect::WithdrawClaim {
             issue,
             agent,
             login,
             ..
-        } => {
-            let keep = std::collections::BTreeSet::new();
-            withdraw_labels(tick, *issue, agent, login.as_deref(), &keep).await;
-            Ok(())
+        } => withdraw_claim(tick, *issue, agent, login.as_deref()).await,
+        Effect::Fix { .. } | Effect::Review { .. } => {
+            send(tick, &PullTask::try_from(effect)?, applied).await
         }
-        Effect::Fix {
-            pull_request,
-            issue,
-            title,
-            url,
-            agent,
-            head_sha,
-            failing,
-            attempt,
-        } => {
-            let fix = crate::agents::Fix {
-                pull_request: *pull_request,
-                head_sha: head_sha.clone(),
-                failing: failing.clone(),
-            };
-            let task = PullTask {
-                pull_request: *pull_request,
-                issue: *issue,
-                title,
-                url,
-                agent,
-                head_sha,
-                work: PullWork::Fix {
-                    fix: &fix,
-                    attempt: *attempt,
-                },
-            };
-            let event = Event::FixRequested {
-                repo: repo.to_string(),
-                pull_request: *pull_request,
-                title: title.clone(),
-                url: url.clone(),
-                agent: agent.clone(),
-                checks: failing.iter().map(|c| c.name.clone()).collect(),
-            };
-            send(tick, &task, issue.unwrap_or(*pull_request), event, applied).await
-        }
-        Effect::Review {
-            pull_request,
-            title,
-            url,
-            reviewer,
-            author,
-            head_sha,
-        } => {
-            let task = PullTask {
-                pull_request: *pull_request,
-                issue: None,
-                title,
-                url,
-                agent: reviewer,
-                head_sha,
-                work: PullWork::Review,
-            };
-            let event = Event::ReviewRequested {
-                repo: repo.to_string(),
-                pull_request: *pull_request,
-                title: title.clone(),
-                url: url.clone(),
-                reviewer: reviewer.clone(),
-                author: author.clone(),
-            };
-            send(tick, &task, *pull_request, event, applied).await
-        }
-        Effect::AgentFailed {
-            issue,
-            title,
-            agent,
-            login,
-            reason,
-            url,
-        } => {
-            let failure = Failure {
-                issue: *issue,
-                title,
-                agent,
-                login: login.as_deref(),
-                reason,
-                url,
-            };
-            failure.mark(tick, applied).await
-        }
+        Effect::AgentFailed { .. } => Failure::try_from(effect)?.mark(tick, applied).await,
         Effect::CloseMilestone {
             number,
             title,
@@ -253,6 +69,20 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             description,
         } => close_milestone(tick, *number, title, url, description, applied).await,
     }
+}
+
+async fn add_label(tick: &Tick<'_>, issue: u64, label: &str) -> anyhow::Result<()> {
+    let labels = [label.to_string()];
+    Ok(tick.gh.add_labels(tick.repo, issue, &labels).await?)
+}
+
+async fn remove_label(tick: &Tick<'_>, issue: u64, label: &str) -> anyhow::Result<()> {
+    Ok(tick.gh.remove_label(tick.repo, issue, label).await?)
+}
+
+async fn assign(tick: &Tick<'_>, issue: u64, login: &str) -> anyhow::Result<()> {
+    let logins = [login.to_string()];
+    Ok(tick.gh.add_assignees(tick.repo, issue, &logins).await?)
 }
 
 async fn report_cycle(
@@ -310,18 +140,47 @@ async fn start_agent(
     Ok(())
 }
 
-/// A fix or review request; Slack hears `event` only when the agent was sent.
-async fn send(
+/// A verified claim a tick left without a dispatch: say so on the claim, then go on as a
+/// start would, with the agent's login from the config.
+async fn finish_claim(
     tick: &Tick<'_>,
-    task: &PullTask<'_>,
-    issue: u64,
-    event: Event,
+    claim: u64,
+    start: &Start<'_>,
     applied: &mut Applied,
 ) -> anyhow::Result<()> {
+    let note = format!(
+        ":information_source: This claim was never dispatched; a later Conductor tick \
+         claims #{} for **{}** again.",
+        start.issue, start.agent
+    );
+    settle::edit(tick, claim, &note).await;
+    let login = tick.config.conductor.agent_login(start.agent);
+    let start = Start {
+        login: login.as_deref(),
+        ..*start
+    };
+    start_agent(tick, &start, applied).await
+}
+
+async fn withdraw_claim(
+    tick: &Tick<'_>,
+    issue: u64,
+    agent: &str,
+    login: Option<&str>,
+) -> anyhow::Result<()> {
+    withdraw_labels(tick, issue, agent, login, None).await;
+    Ok(())
+}
+
+/// A fix or review request; Slack hears of it only when the agent was sent.
+async fn send(tick: &Tick<'_>, task: &PullTask<'_>, applied: &mut Applied) -> anyhow::Result<()> {
     match task.run(tick).await? {
-        Outcome::Dispatched => applied.notified.extend(tick.notifier.tell(event).await),
+        Outcome::Dispatched => {
+            let event = requested(tick, task);
+            applied.notified.extend(tick.notifier.tell(event).await)
+        }
         Outcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
-            issue,
+            issue: task.issue.unwrap_or(task.pull_request),
             agent: task.agent.to_string(),
             reason,
         }),
@@ -332,6 +191,33 @@ async fn send(
         ),
     }
     Ok(())
+}
+
+/// What Slack hears when an agent was sent to a pull request.
+fn requested(tick: &Tick<'_>, task: &PullTask<'_>) -> Event {
+    let (repo, title, url) = (
+        tick.repo.to_string(),
+        task.title.to_string(),
+        task.url.to_string(),
+    );
+    match &task.work {
+        PullWork::Fix { failing, .. } => Event::FixRequested {
+            repo,
+            pull_request: task.pull_request,
+            title,
+            url,
+            agent: task.agent.to_string(),
+            checks: failing.iter().map(|c| c.name.clone()).collect(),
+        },
+        PullWork::Review { author } => Event::ReviewRequested {
+            repo,
+            pull_request: task.pull_request,
+            title,
+            url,
+            reviewer: task.agent.to_string(),
+            author: author.to_string(),
+        },
+    }
 }
 
 async fn close_milestone(

@@ -3,9 +3,10 @@
 
 use anyhow::Context as _;
 
-use super::apply::{Applied, Tick};
 use super::claim::{self, FAILED_MARKER};
+use super::effect::{Applied, Effect};
 use super::settle;
+use super::tick::Tick;
 use crate::notify::Event;
 
 /// An agent whose run failed or stalled.
@@ -16,6 +17,32 @@ pub struct Failure<'a> {
     pub login: Option<&'a str>,
     pub reason: &'a str,
     pub url: &'a str,
+}
+
+impl<'a> TryFrom<&'a Effect> for Failure<'a> {
+    type Error = anyhow::Error;
+
+    fn try_from(effect: &'a Effect) -> anyhow::Result<Self> {
+        let Effect::AgentFailed {
+            issue,
+            title,
+            agent,
+            login,
+            reason,
+            url,
+        } = effect
+        else {
+            anyhow::bail!("not an agent failure: {effect:?}");
+        };
+        Ok(Failure {
+            issue: *issue,
+            title,
+            agent,
+            login: login.as_deref(),
+            reason,
+            url,
+        })
+    }
 }
 
 impl Failure<'_> {

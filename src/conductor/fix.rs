@@ -2,7 +2,7 @@
 //! and links, up to `max_fix_attempts`, then the issue is marked `agent-failed`; with a
 //! `review_agent` configured, a different agent reviews each head. Pure.
 
-use super::plan::{Effect, Plan};
+use super::effect::{Effect, Plan};
 use super::snapshot::{AgentPull, Snapshot};
 use crate::config::Config;
 

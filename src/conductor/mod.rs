@@ -4,6 +4,7 @@
 
 mod apply;
 pub mod claim;
+mod effect;
 mod failure;
 mod fix;
 pub mod graph;
@@ -16,31 +17,23 @@ pub mod snapshot;
 mod start;
 pub mod summary;
 mod task;
+mod tick;
 pub mod watch;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-pub use apply::{Applied, Tick, apply};
-pub use plan::{Effect, Plan, QueueEntry, Rank, Standing, plan};
+pub use apply::apply;
+pub use effect::{
+    Applied, Effect, Failed, Needs, Plan, QueueEntry, Rank, Standing, TickReport, Withdrawn,
+};
+pub use plan::plan;
 pub use snapshot::Snapshot;
+pub use tick::Tick;
 
 use crate::github::RequestStats;
 
 /// Rounds of "plan, read what it needs" before the plan is taken as final.
 const MAX_READ_ROUNDS: usize = 4;
-
-/// One tick's full account, for the terminal, `--json` and the job summary.
-#[derive(Debug, Serialize)]
-pub struct TickReport {
-    pub repository: String,
-    pub dry_run: bool,
-    pub plan: Plan,
-    pub applied: Option<Applied>,
-    pub requests: RequestStats,
-    #[serde(skip)]
-    pub snapshot: Snapshot,
-}
 
 /// Read, decide, and (unless `dry_run`) act.
 pub async fn tick(
@@ -124,9 +117,9 @@ pub async fn read_graph(tick: &Tick<'_>, report: &mut TickReport) -> anyhow::Res
         .map(|i| i.number)
         .take(GRAPH_READ_LIMIT)
         .collect();
-    let needs = plan::Needs {
+    let needs = Needs {
         blockers: wanted,
-        ..plan::Needs::default()
+        ..Needs::default()
     };
     read::needs(tick, &mut report.snapshot, &needs).await
 }

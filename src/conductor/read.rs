@@ -3,12 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 
-use super::apply::Tick;
 use super::claim;
-use super::plan::Needs;
+use super::effect::Needs;
 use super::snapshot::{AgentPull, Approval, Blocker, IssueState, MilestoneState, Snapshot};
-use crate::agents::FailingCheck;
+use super::tick::Tick;
+use crate::agents::{FailingCheck, Observation};
 use crate::config::{Config, Permission};
 use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo};
 
@@ -77,28 +78,10 @@ fn milestone_state(m: crate::github::Milestone) -> MilestoneState {
 pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> anyhow::Result<()> {
     let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
     if needs.runs {
-        let agents: Vec<String> = config
-            .conductor
-            .agents
-            .iter()
-            .map(|a| a.name.clone())
-            .collect();
-        let runs = tick
-            .backend()
-            .observe(gh, repo, &agents)
-            .await
-            .context("looking for the agents' runs")?;
-        snapshot.runs = Some(runs);
+        snapshot.runs = Some(runs(tick).await?);
     }
     if needs.pulls || needs.agent_pulls {
-        let pulls = gh
-            .open_pulls(repo)
-            .await
-            .context("reading the open pull requests")?;
-        snapshot.linked_pulls = Some(pulls.iter().flat_map(|p| p.linked_issues()).collect());
-        if needs.agent_pulls {
-            snapshot.agent_pulls = Some(agent_pulls(tick, snapshot, &pulls).await?);
-        }
+        pulls(tick, snapshot, needs.agent_pulls).await?;
     }
     if !needs.approvals.is_empty() {
         let found = approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
@@ -107,60 +90,117 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
         snapshot.approvals.extend(found);
     }
     if needs.viewer {
-        snapshot.viewer = Some(match gh.viewer_login().await {
-            Ok(login) => Some(login),
-            Err(e) => {
-                tracing::warn!("GitHub did not say who shiprig acts as: {e}");
-                None
-            }
-        });
+        snapshot.viewer = Some(viewer(gh).await);
     }
     for &number in &needs.label_events {
-        let events = gh
-            .issue_events(repo, number)
-            .await
-            .with_context(|| format!("reading the events of #{number}"))?;
-        let prefix = config.labels.agent_prefix.to_ascii_lowercase();
-        let labelled = events
-            .iter()
-            .filter(|e| e.event == "labeled")
-            .filter(|e| {
-                e.label
-                    .as_ref()
-                    .is_some_and(|l| l.name.to_ascii_lowercase().starts_with(&prefix))
-            })
-            .max_by_key(|e| e.id)
-            .and_then(|e| Some((e.actor.clone()?.login, e.created_at)));
+        let labelled = claim_labelled(tick, number).await?;
         snapshot.claim_labels.insert(number, labelled);
     }
     for &number in &needs.blockers {
-        let list = gh
-            .blocked_by(repo, number)
-            .await
-            .with_context(|| format!("reading the blockers of #{number}"))?;
-        let blockers = list
-            .iter()
-            .map(|b| Blocker {
-                repo: b.repo().unwrap_or_else(|| repo.clone()),
-                number: b.number,
-                open: b.is_open(),
-            })
-            .collect();
+        let blockers = blockers(gh, repo, number).await?;
         snapshot.blockers.insert(number, blockers);
     }
     for &number in &needs.comments {
-        let comments = gh
-            .comments(repo, number)
-            .await
-            .with_context(|| format!("reading the comments of #{number}"))?;
-        let markers = comments
-            .iter()
-            .filter_map(|c| c.body.as_deref())
-            .flat_map(markers)
-            .collect();
-        snapshot.markers.insert(number, markers);
-        snapshot.claims.insert(number, claim::records(&comments));
+        comments(gh, repo, number, snapshot).await?;
     }
+    Ok(())
+}
+
+async fn runs(tick: &Tick<'_>) -> anyhow::Result<Vec<Observation>> {
+    let agents: Vec<String> = tick
+        .config
+        .conductor
+        .agents
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    tick.backend()
+        .observe(tick.gh, tick.repo, &agents)
+        .await
+        .context("looking for the agents' runs")
+}
+
+/// The issues open pull requests close, and (when asked) the agents' pull requests.
+async fn pulls(tick: &Tick<'_>, snapshot: &mut Snapshot, agents: bool) -> anyhow::Result<()> {
+    let (gh, repo) = (tick.gh, tick.repo);
+    let pulls = gh
+        .open_pulls(repo)
+        .await
+        .context("reading the open pull requests")?;
+    snapshot.linked_pulls = Some(pulls.iter().flat_map(|p| p.linked_issues()).collect());
+    if agents {
+        snapshot.agent_pulls = Some(agent_pulls(tick, snapshot, &pulls).await?);
+    }
+    Ok(())
+}
+
+/// Who shiprig acts as; `None` when GitHub does not say.
+async fn viewer(gh: &GitHub) -> Option<String> {
+    match gh.viewer_login().await {
+        Ok(login) => Some(login),
+        Err(e) => {
+            tracing::warn!("GitHub did not say who shiprig acts as: {e}");
+            None
+        }
+    }
+}
+
+/// Who added the issue's latest claim label, and when.
+async fn claim_labelled(
+    tick: &Tick<'_>,
+    number: u64,
+) -> anyhow::Result<Option<(String, DateTime<Utc>)>> {
+    let events = tick
+        .gh
+        .issue_events(tick.repo, number)
+        .await
+        .with_context(|| format!("reading the events of #{number}"))?;
+    let prefix = tick.config.labels.agent_prefix.to_ascii_lowercase();
+    Ok(events
+        .iter()
+        .filter(|e| e.event == "labeled")
+        .filter(|e| {
+            e.label
+                .as_ref()
+                .is_some_and(|l| l.name.to_ascii_lowercase().starts_with(&prefix))
+        })
+        .max_by_key(|e| e.id)
+        .and_then(|e| Some((e.actor.clone()?.login, e.created_at))))
+}
+
+async fn blockers(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<Blocker>> {
+    let list = gh
+        .blocked_by(repo, number)
+        .await
+        .with_context(|| format!("reading the blockers of #{number}"))?;
+    Ok(list
+        .iter()
+        .map(|b| Blocker {
+            repo: b.repo().unwrap_or_else(|| repo.clone()),
+            number: b.number,
+            open: b.is_open(),
+        })
+        .collect())
+}
+
+/// The issue's shiprig markers and claim records, from its comments.
+async fn comments(
+    gh: &GitHub,
+    repo: &Repo,
+    number: u64,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<()> {
+    let comments = gh
+        .comments(repo, number)
+        .await
+        .with_context(|| format!("reading the comments of #{number}"))?;
+    let markers = comments
+        .iter()
+        .filter_map(|c| c.body.as_deref())
+        .flat_map(markers)
+        .collect();
+    snapshot.markers.insert(number, markers);
+    snapshot.claims.insert(number, claim::records(&comments));
     Ok(())
 }
 

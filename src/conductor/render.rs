@@ -1,7 +1,7 @@
 //! The Conductor's tick as a person reads it: one line per effect, what failed, what stood
 //! down, and the requests it took.
 
-use super::{Effect, TickReport, summary};
+use super::{Effect, TickReport};
 
 /// The tick as a person reads it.
 pub fn render(report: &TickReport) -> String {
@@ -64,7 +64,10 @@ pub fn describe(effect: &Effect) -> String {
             agent,
             title,
             ..
-        } => format!("start {agent} on #{issue} {}", summary::escape_md(title)),
+        } => format!(
+            "start {agent} on #{issue} {}",
+            crate::markdown::inline(title, 200)
+        ),
         Effect::FinishClaim {
             issue,
             agent,

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::apply::Tick;
 use super::claim::{self, Claim};
+use super::tick::Tick;
 use crate::agents::{Assignment, DispatchError, Started};
 use crate::github::GitHubError;
 

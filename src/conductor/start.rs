@@ -7,13 +7,12 @@
 //! claimed issues) to verify, the dispatch (`POST …/dispatches` with `return_run_details`),
 //! then `PATCH …/issues/comments/ID` to record the run on the claim.
 
-use std::collections::BTreeSet;
-
 use anyhow::Context as _;
 
-use super::apply::Tick;
 use super::claim::{self, Claim};
+use super::effect::Effect;
 use super::settle::{self, Dispatch};
+use super::tick::Tick;
 use crate::agents::{Assignment, Task};
 use crate::config::Config;
 
@@ -27,6 +26,7 @@ pub enum Outcome {
 }
 
 /// One claim, run through the protocol of [`claim`].
+#[derive(Clone, Copy)]
 pub struct Start<'a> {
     pub issue: u64,
     pub title: &'a str,
@@ -34,6 +34,48 @@ pub struct Start<'a> {
     pub url: &'a str,
     pub agent: &'a str,
     pub login: Option<&'a str>,
+}
+
+/// The claim an `Effect::Start` names, or the one an `Effect::FinishClaim` finishes (its
+/// login, which the effect does not carry, left for the caller).
+impl<'a> TryFrom<&'a Effect> for Start<'a> {
+    type Error = anyhow::Error;
+
+    fn try_from(effect: &'a Effect) -> anyhow::Result<Self> {
+        match effect {
+            Effect::Start {
+                issue,
+                title,
+                url,
+                agent,
+                login,
+                body,
+            } => Ok(Start {
+                issue: *issue,
+                title,
+                body,
+                url,
+                agent,
+                login: login.as_deref(),
+            }),
+            Effect::FinishClaim {
+                issue,
+                title,
+                url,
+                agent,
+                body,
+                ..
+            } => Ok(Start {
+                issue: *issue,
+                title,
+                body,
+                url,
+                agent,
+                login: None,
+            }),
+            other => anyhow::bail!("not a start: {other:?}"),
+        }
+    }
 }
 
 impl Start<'_> {
@@ -178,8 +220,8 @@ impl Start<'_> {
                 return;
             }
         }
-        let keep = rival_logins(tick.config, contest.map(|(_, r)| r));
-        withdraw_labels(tick, self.issue, self.agent, self.login, &keep).await;
+        let keep = contest.and_then(|(_, rival)| tick.config.conductor.agent_login(&rival.agent));
+        withdraw_labels(tick, self.issue, self.agent, self.login, keep.as_deref()).await;
     }
 
     async fn rival_is_here(&self, tick: &Tick<'_>, rival: &Claim) -> bool {
@@ -191,13 +233,13 @@ impl Start<'_> {
 }
 
 /// Remove an agent's claim labels (and `in-progress` when no other agent holds the issue) and
-/// its login as assignee unless `keep` names it. Best effort; the next tick sees what stays.
+/// its login as assignee unless it is `keep` (a rival's login). Best effort; the next tick sees what stays.
 pub async fn withdraw_labels(
     tick: &Tick<'_>,
     issue: u64,
     agent: &str,
     login: Option<&str>,
-    keep: &BTreeSet<&str>,
+    keep: Option<&str>,
 ) {
     let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
     let agent_label = format!("{}{agent}", config.labels.agent_prefix);
@@ -214,20 +256,7 @@ pub async fn withdraw_labels(
             .remove_label(repo, issue, &config.labels.in_progress)
             .await;
     }
-    if let Some(login) = login.filter(|l| !keep.contains(l)) {
+    if let Some(login) = login.filter(|l| Some(*l) != keep) {
         let _ = gh.remove_assignees(repo, issue, &[login.to_string()]).await;
     }
-}
-
-fn rival_logins<'a>(config: &'a Config, rival: Option<&Claim>) -> BTreeSet<&'a str> {
-    let Some(rival) = rival else {
-        return BTreeSet::new();
-    };
-    config
-        .conductor
-        .agents
-        .iter()
-        .filter(|a| a.name == rival.agent)
-        .filter_map(|a| a.login.as_deref())
-        .collect()
 }

@@ -4,20 +4,20 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::plan::{Plan, Standing};
+use super::effect::{Effect, Plan, Standing, TickReport};
 use super::snapshot::Snapshot;
-use super::{Effect, TickReport};
+use crate::markdown::{inline, mermaid_label};
 
 pub fn markdown(report: &TickReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "## shiprig Conductor: {}\n",
-        escape_md(&report.repository)
+        inline(&report.repository, 200)
     );
     let _ = writeln!(out, "{}\n", headline(report));
     for note in &report.plan.notes {
-        let _ = writeln!(out, "> {}\n", escape_md(note));
+        let _ = writeln!(out, "> {}\n", inline(note, 200));
     }
     queue_table(&mut out, &report.plan);
     for milestone in &report.snapshot.milestones {
@@ -29,7 +29,7 @@ pub fn markdown(report: &TickReport) -> String {
             .map(|i| i.number)
             .collect();
         if !members.is_empty() {
-            let _ = writeln!(out, "\n### Milestone: {}\n", escape_md(&milestone.title));
+            let _ = writeln!(out, "\n### Milestone: {}\n", inline(&milestone.title, 200));
             out.push_str(&mermaid(&report.snapshot, &report.plan, &members));
         }
     }
@@ -67,7 +67,7 @@ fn queue_table(out: &mut String, plan: &Plan) {
             "| {} | #{} {} | {} | {} | {} |",
             position + 1,
             entry.issue,
-            escape_md(&entry.title),
+            inline(&entry.title, 200),
             entry.rank.label(),
             approved,
             describe(&entry.standing)
@@ -122,7 +122,7 @@ fn mermaid(snapshot: &Snapshot, plan: &Plan, members: &[u64]) -> String {
         let _ = writeln!(
             out,
             "  i{number}[\"#{number} {}\"]:::{class}",
-            escape_mermaid(title)
+            mermaid_label(title, 60)
         );
     }
     for (&number, blockers) in &snapshot.blockers {
@@ -139,26 +139,4 @@ fn mermaid(snapshot: &Snapshot, plan: &Plan, members: &[u64]) -> String {
     out.push_str("  classDef blocked fill:#fee2e2,stroke:#b91c1c\n");
     out.push_str("```\n");
     out
-}
-
-/// Markdown table cells: no pipes, no raw HTML, no line breaks.
-pub fn escape_md(text: &str) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    one_line
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn escape_mermaid(text: &str) -> String {
-    let short: String = text.chars().filter(|c| !c.is_control()).take(60).collect();
-    short
-        .replace('"', "#quot;")
-        .replace('<', "#lt;")
-        .replace('>', "#gt;")
 }

@@ -4,19 +4,22 @@
 
 use anyhow::Context as _;
 
-use super::apply::Tick;
 use super::claim::{self, Claim};
+use super::effect::Effect;
 use super::settle::{self, Dispatch};
 use super::start::Outcome;
-use crate::agents::{Assignment, Task};
+use super::tick::Tick;
+use crate::agents::{Assignment, FailingCheck, Fix, Task};
+use crate::markdown::inline;
 
 /// What an agent is sent to do on a pull request.
 pub enum PullWork<'a> {
     Fix {
-        fix: &'a crate::agents::Fix,
+        failing: &'a [FailingCheck],
         attempt: u32,
     },
-    Review,
+    /// Review the pull request `author` wrote.
+    Review { author: &'a str },
 }
 
 pub struct PullTask<'a> {
@@ -29,22 +32,69 @@ pub struct PullTask<'a> {
     pub work: PullWork<'a>,
 }
 
+/// The request an `Effect::Fix` or an `Effect::Review` names.
+impl<'a> TryFrom<&'a Effect> for PullTask<'a> {
+    type Error = anyhow::Error;
+
+    fn try_from(effect: &'a Effect) -> anyhow::Result<Self> {
+        match effect {
+            Effect::Fix {
+                pull_request,
+                issue,
+                title,
+                url,
+                agent,
+                head_sha,
+                failing,
+                attempt,
+            } => Ok(PullTask {
+                pull_request: *pull_request,
+                issue: *issue,
+                title,
+                url,
+                agent,
+                head_sha,
+                work: PullWork::Fix {
+                    failing,
+                    attempt: *attempt,
+                },
+            }),
+            Effect::Review {
+                pull_request,
+                title,
+                url,
+                reviewer,
+                author,
+                head_sha,
+            } => Ok(PullTask {
+                pull_request: *pull_request,
+                issue: None,
+                title,
+                url,
+                agent: reviewer,
+                head_sha,
+                work: PullWork::Review { author },
+            }),
+            other => anyhow::bail!("not a pull request task: {other:?}"),
+        }
+    }
+}
+
 impl PullTask<'_> {
     fn kind(&self) -> &'static str {
         match self.work {
             PullWork::Fix { .. } => "fix",
-            PullWork::Review => "review",
+            PullWork::Review { .. } => "review",
         }
     }
 
     fn comment(&self, max_attempts: u32, token: &str) -> String {
         let marker = claim::task_marker(self.kind(), self.agent, self.head_sha, token);
         match &self.work {
-            PullWork::Fix { fix, attempt } => {
-                let checks: Vec<String> = fix
-                    .failing
+            PullWork::Fix { failing, attempt } => {
+                let checks: Vec<String> = failing
                     .iter()
-                    .map(|c| format!("- [{}]({})", c.name, c.url))
+                    .map(|c| format!("- [{}]({})", inline(&c.name, 100), c.url))
                     .collect();
                 format!(
                     "{marker}\n:wrench: **{}** is sent back to fix the failing checks (attempt {attempt} of {max_attempts}):\n{}",
@@ -52,7 +102,7 @@ impl PullTask<'_> {
                     checks.join("\n")
                 )
             }
-            PullWork::Review => format!(
+            PullWork::Review { .. } => format!(
                 "{marker}\n:mag: **{}** is asked to review this pull request.",
                 self.agent
             ),
@@ -83,9 +133,17 @@ impl PullTask<'_> {
     }
 
     async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Outcome> {
+        let fix;
         let task = match &self.work {
-            PullWork::Fix { fix, .. } => Task::Fix(fix),
-            PullWork::Review => Task::Review {
+            PullWork::Fix { failing, .. } => {
+                fix = Fix {
+                    pull_request: self.pull_request,
+                    head_sha: self.head_sha.to_string(),
+                    failing: failing.to_vec(),
+                };
+                Task::Fix(&fix)
+            }
+            PullWork::Review { .. } => Task::Review {
                 pull_request: self.pull_request,
             },
         };

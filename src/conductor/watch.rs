@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::claim::{CLAIM_WINDOW_MINUTES, ClaimRecord};
-use super::plan::Effect;
+use super::effect::Effect;
 use super::snapshot::{IssueState, Snapshot};
 use crate::agents::{Observation, RunState};
 use crate::config::{Backend, Config};

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::de;
-use super::model::Permission;
+use super::permission::Permission;
 use super::values::{Glob, Pattern, REGEX_BUDGET, regex_error};
 
 /// The gate: rules by category, the approvals required, and the check's name.

@@ -10,6 +10,7 @@ mod dispatch;
 mod gate;
 mod load;
 mod model;
+mod permission;
 mod schema;
 mod values;
 
@@ -20,8 +21,9 @@ pub(crate) use load::explicit_tag;
 pub use model::{
     Agent, Approvers, Asana, CONFIG_VERSION, ClickUp, CommandDispatch, ConductorConfig, Config,
     Dispatch, Environment, GateConfig, GateRule, GithubActionsDispatch, Humans, KubernetesDispatch,
-    Labels, Notify, Permission, Product, Release, RepositoryName, RepositorySource, SlackConfig,
-    SmokeCheck, VersionCheck,
+    Labels, Notify, Product, Release, RepositoryName, RepositorySource, SlackConfig, SmokeCheck,
+    VersionCheck,
 };
+pub use permission::Permission;
 pub use schema::{SCHEMA_ID, json_schema};
 pub use values::{Duration, Glob, Pattern, REGEX_BUDGET};

@@ -11,6 +11,7 @@ use super::de::{self, Named};
 pub use super::deploy::{Environment, SmokeCheck, VersionCheck};
 pub use super::dispatch::{CommandDispatch, Dispatch, GithubActionsDispatch, KubernetesDispatch};
 pub use super::gate::{GateConfig, GateRule, Humans};
+use super::permission::Permission;
 use super::values::Duration;
 
 /// The only config version this shiprig reads.
@@ -118,51 +119,6 @@ impl Default for Labels {
     }
 }
 
-/// A repository permission level, ordered from least to most.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Permission {
-    Read,
-    Triage,
-    Write,
-    Maintain,
-    Admin,
-}
-
-impl Permission {
-    /// Reads the permission names GitHub's API uses, including the legacy `pull`/`push`.
-    /// `none` and unknown names give `None`: no permission, never a guess.
-    pub fn from_github(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "read" | "pull" => Some(Self::Read),
-            "triage" => Some(Self::Triage),
-            "write" | "push" => Some(Self::Write),
-            "maintain" => Some(Self::Maintain),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-
-    /// The lowercase name, as in the config and GitHub's API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Triage => "triage",
-            Self::Write => "write",
-            Self::Maintain => "maintain",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl std::fmt::Display for Permission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Who may approve issues: an `approved` label from someone below this is not honoured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -207,6 +163,15 @@ impl ConductorConfig {
             .iter()
             .find(|a| a.name == agent)
             .and_then(|a| a.login.clone())
+    }
+
+    /// The agent that works as `login` (GitHub logins ignore case), if any.
+    pub fn agent_with_login(&self, login: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| {
+            a.login
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(login))
+        })
     }
 }
 

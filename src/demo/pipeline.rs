@@ -175,6 +175,22 @@ pub async fn run(binary: &Path) -> anyhow::Result<Vec<Step>> {
         steps: Vec::new(),
     };
     let pull = agent_opens_pull(&mut p);
+    through_review(&mut p, pull).await;
+    to_staging(&mut p).await;
+    to_production(&mut p, pull + 1).await?;
+    let labels = p
+        .emu
+        .model()
+        .issue(REPO, 1)
+        .map(|i| i.labels)
+        .unwrap_or_default();
+    p.person("done", format!("#1 is labelled: {}", labels.join(", ")));
+    let _ = std::fs::remove_dir_all(&p.dir);
+    Ok(p.steps)
+}
+
+/// The agent's pull request from review to merge: the gate holds it until the owner approves.
+async fn through_review(p: &mut Pipeline, pull: u64) {
     let pr = pull.to_string();
     p.run(
         "lifecycle: the issue goes to review",
@@ -211,6 +227,10 @@ pub async fn run(binary: &Path) -> anyhow::Result<Vec<Step>> {
         &[],
     )
     .await;
+}
+
+/// A push to main: the staging deploy, its smoke tests and the release pull request.
+async fn to_staging(p: &mut Pipeline) {
     let main = p.emu.model().branch_sha(REPO, "main").unwrap_or_default();
     let at = [("GITHUB_SHA", main.as_str())];
     p.run("push to main: staging deploy", &["deploy", "staging"], &at)
@@ -219,7 +239,10 @@ pub async fn run(binary: &Path) -> anyhow::Result<Vec<Step>> {
         .await;
     p.run("push to main: the release PR", &["release-pr"], &at)
         .await;
-    let release = pull + 1;
+}
+
+/// A person merges the release pull request; the push to production publishes and deploys.
+async fn to_production(p: &mut Pipeline, release: u64) -> anyhow::Result<()> {
     p.emu.model().merge_pull(REPO, release, RELEASER);
     p.person(
         "release",
@@ -251,15 +274,7 @@ pub async fn run(binary: &Path) -> anyhow::Result<Vec<Step>> {
         .await;
     p.run("production smoke", &["smoke", "production"], &push)
         .await;
-    let labels = p
-        .emu
-        .model()
-        .issue(REPO, 1)
-        .map(|i| i.labels)
-        .unwrap_or_default();
-    p.person("done", format!("#1 is labelled: {}", labels.join(", ")));
-    let _ = std::fs::remove_dir_all(&p.dir);
-    Ok(p.steps)
+    Ok(())
 }
 
 /// A fresh folder for the deploy commands and the event file.

@@ -152,10 +152,9 @@ fn disqualified(
 ) -> Option<String> {
     let login = review.login.to_lowercase();
     let same = |other: &str| other.eq_ignore_ascii_case(&login);
-    let agents = &config.conductor.agents;
     let reason = if review.bot || login.ends_with("[bot]") {
         "a bot".to_string()
-    } else if let Some(agent) = agents.iter().find(|a| a.login.as_deref().is_some_and(same)) {
+    } else if let Some(agent) = config.conductor.agent_with_login(&login) {
         format!("the login of agent `{}`", agent.name)
     } else if review
         .body
@@ -172,7 +171,7 @@ fn disqualified(
     } else if let Some(who) = by.identities.iter().find(|i| i.matches(&login)) {
         format!(
             "matches the writer `{}` of a commit GitHub does not link to an account, or a co-author",
-            super::output::inline(&who.name, 60)
+            crate::markdown::inline(&who.name, 60)
         )
     } else if review.commit_id != head_sha {
         format!("approved an older commit ({})", short(&review.commit_id))

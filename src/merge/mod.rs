@@ -126,11 +126,7 @@ fn gated(pull: &PullRequest, config: &Config) -> bool {
 }
 
 fn is_agent(login: &str, config: &Config) -> bool {
-    config.conductor.agents.iter().any(|a| {
-        a.login
-            .as_deref()
-            .is_some_and(|l| l.eq_ignore_ascii_case(login))
-    })
+    config.conductor.agent_with_login(login).is_some()
 }
 
 /// Each reviewer's latest deciding review (COMMENTED and PENDING decide nothing).

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Event;
+use super::event::Event;
 use crate::config::Labels;
 
 /// The message for this Actions event, when it is one that files critical work.

@@ -5,7 +5,9 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Event;
+use super::event::Event;
+use super::mrkdwn::target;
+use super::slack_text::{links, text};
 
 /// Slack's Web API, unless `SLACK_API_URL` points elsewhere.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
@@ -146,49 +148,12 @@ impl Slack {
     }
 }
 
-/// Slack's mrkdwn needs `&`, `<` and `>` escaped; issue text is data, never markup.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Most characters of outside text shown in one message.
-const MAX_TEXT: usize = 150;
-
-/// Outside text as one short, escaped line: control characters become spaces.
-pub(crate) fn data(text: &str) -> String {
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_TEXT)
-        .collect();
-    let cut = if text.chars().count() > MAX_TEXT {
-        "…"
-    } else {
-        ""
-    };
-    format!("{}{cut}", escape(&line))
-}
-
-/// A link target with the characters that would end Slack's `<url|text>` removed.
-fn target(url: &str) -> String {
-    url.chars()
-        .filter(|c| !matches!(c, '<' | '>' | '|') && !c.is_control() && !c.is_whitespace())
-        .collect()
-}
-
-/// A titled link, with the title escaped and cut to a safe length.
-fn link(url: &str, title: &str) -> String {
-    format!("<{}|{}>", target(url), data(title))
-}
-
 /// The Block Kit payload for an event: a plain `text` fallback, the message section, and a
 /// context line of links.
 pub fn render(event: &Event) -> Value {
-    let (text, links) = message(event);
+    let text = text(event);
     let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })];
-    let links: Vec<String> = links
+    let links: Vec<String> = links(event)
         .iter()
         .filter(|(url, _)| !url.is_empty())
         .map(|(url, label)| format!("<{}|{label}>", target(url)))
@@ -200,197 +165,4 @@ pub fn render(event: &Event) -> Value {
         }));
     }
     json!({ "text": text, "blocks": blocks })
-}
-
-type Links = Vec<(String, &'static str)>;
-
-fn message(event: &Event) -> (String, Links) {
-    match event {
-        Event::AgentStarted {
-            repo,
-            issue,
-            title,
-            url,
-            agent,
-        } => (
-            format!(
-                ":robot_face: *{}* started on {} #{issue} {}",
-                escape(agent),
-                escape(repo),
-                link(url, title)
-            ),
-            vec![(url.clone(), "issue")],
-        ),
-        Event::MilestoneComplete { repo, title, url } => (
-            format!(
-                ":checkered_flag: Milestone {} in {} is complete",
-                link(url, title),
-                escape(repo)
-            ),
-            vec![(url.clone(), "milestone")],
-        ),
-        Event::CycleFound { repo, issue, cycle } => {
-            let members: Vec<String> = cycle.iter().map(|n| format!("#{n}")).collect();
-            (
-                format!(
-                    ":warning: {} #{issue} sits on a dependency cycle: {}",
-                    escape(repo),
-                    members.join(" → ")
-                ),
-                Vec::new(),
-            )
-        }
-        other => more::message(other),
-    }
-}
-
-mod more {
-    //! The messages of the pull request, review, deploy, smoke and failure events.
-
-    use super::{Event, Links, data, escape, link};
-
-    pub(super) fn message(event: &Event) -> (String, Links) {
-        match event {
-            Event::PullRequestOpened {
-                repo,
-                number,
-                title,
-                url,
-                issue,
-                agent,
-            } => {
-                let by = agent
-                    .as_deref()
-                    .map(|a| format!(" by *{}*", data(a)))
-                    .unwrap_or_default();
-                let closes = issue.map(|n| format!(" (closes #{n})")).unwrap_or_default();
-                (
-                    format!(
-                        ":arrow_heading_up: Pull request {} #{number} {}{by}{closes}",
-                        escape(repo),
-                        link(url, title)
-                    ),
-                    vec![(url.clone(), "pull request")],
-                )
-            }
-            Event::HumanReviewNeeded {
-                repo,
-                number,
-                title,
-                url,
-                categories,
-                approvers,
-            } => (
-                review_text(repo, *number, title, url, categories, approvers),
-                vec![(url.clone(), "review it")],
-            ),
-            Event::DeployFinished { url, .. } => (
-                crate::notify::slack_pipeline::text(event),
-                vec![(url.clone().unwrap_or_default(), "environment")],
-            ),
-            Event::SmokeFinished { .. }
-            | Event::HealthChanged { .. }
-            | Event::IssueReturned { .. }
-            | Event::ReleasePublished { .. } => {
-                (crate::notify::slack_pipeline::text(event), Vec::new())
-            }
-            Event::AgentFailed {
-                repo,
-                issue,
-                title,
-                url,
-                agent,
-                reason,
-            } => (
-                format!(
-                    ":rotating_light: *{}* failed on {} #{issue} {}: {}. Its dependents stay blocked \
-                     until someone looks.",
-                    data(agent),
-                    escape(repo),
-                    link(url, title),
-                    data(reason)
-                ),
-                vec![(url.clone(), "issue")],
-            ),
-            Event::CriticalIssueFiled {
-                repo,
-                issue,
-                title,
-                url,
-            } => (
-                format!(
-                    ":fire: Critical issue filed in {}: #{issue} {}. It goes to the next free \
-                     agent first.",
-                    escape(repo),
-                    link(url, title)
-                ),
-                vec![(url.clone(), "issue")],
-            ),
-            Event::FixRequested {
-                repo,
-                pull_request,
-                title,
-                url,
-                agent,
-                checks,
-            } => (
-                format!(
-                    ":wrench: *{}* is sent back to fix {} #{pull_request} {}: {}",
-                    data(agent),
-                    escape(repo),
-                    link(url, title),
-                    data(&checks.join(", "))
-                ),
-                vec![(url.clone(), "pull request")],
-            ),
-            Event::ReviewRequested {
-                repo,
-                pull_request,
-                title,
-                url,
-                reviewer,
-                author,
-            } => (
-                format!(
-                    ":mag: *{}* reviews {} #{pull_request} {} by {}",
-                    data(reviewer),
-                    escape(repo),
-                    link(url, title),
-                    data(author)
-                ),
-                vec![(url.clone(), "pull request")],
-            ),
-            Event::AgentStarted { .. }
-            | Event::MilestoneComplete { .. }
-            | Event::CycleFound { .. } => (String::new(), Vec::new()),
-        }
-    }
-
-    fn review_text(
-        repo: &str,
-        number: u64,
-        title: &str,
-        url: &str,
-        categories: &[String],
-        approvers: &[String],
-    ) -> String {
-        let list = |items: &[String]| {
-            items
-                .iter()
-                .map(|i| format!("`{}`", data(i)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let who = if approvers.is_empty() {
-            "any human with write access who did not write it".to_string()
-        } else {
-            list(approvers)
-        };
-        format!(
-            ":eyes: {} #{number} {} needs a human review: {}. Who may approve: {who}.",
-            escape(repo),
-            link(url, title),
-            list(categories)
-        )
-    }
 }

@@ -1,15 +1,59 @@
 //! Slack text for the pipeline after the gate: deploys, smoke results, health changes,
 //! returned issues and releases.
 
-use super::Event;
-use super::slack::{data, escape};
+use super::event::Event;
+use super::mrkdwn::{data, escape, short, url_part};
 
-fn short(sha: &str) -> String {
-    escape(&sha.chars().take(7).collect::<String>())
-}
-
-fn url_part(url: &str) -> String {
-    url.replace(['<', '>', '|'], "")
+/// The mrkdwn text of a pipeline event (the events [`super::slack_text::text`] hands over).
+pub(crate) fn text(event: &Event) -> String {
+    match event {
+        Event::DeployFinished {
+            repo,
+            environment,
+            sha,
+            ok,
+            detail,
+            url,
+        } => deploy_finished(repo, environment, sha, *ok, detail, url.as_deref()),
+        Event::SmokeFinished {
+            repo,
+            environment,
+            sha,
+            passed,
+            failures,
+        } => smoke_finished(repo, environment, sha.as_deref(), *passed, failures),
+        Event::HealthChanged {
+            repo,
+            environment,
+            up,
+            failures,
+        } => health_changed(repo, environment, *up, failures),
+        Event::IssueReturned {
+            repo,
+            issue,
+            pull,
+            url,
+        } => format!(
+            ":leftwards_arrow_with_hook: <{}|#{pull}> in {} closed without merging; #{issue} is back in the queue",
+            url_part(url),
+            escape(repo)
+        ),
+        Event::ReleasePublished {
+            repo,
+            tag,
+            url,
+            issues,
+        } => release_published(repo, tag, url, issues),
+        Event::AgentStarted { .. }
+        | Event::MilestoneComplete { .. }
+        | Event::CycleFound { .. }
+        | Event::AgentFailed { .. }
+        | Event::FixRequested { .. }
+        | Event::ReviewRequested { .. }
+        | Event::PullRequestOpened { .. }
+        | Event::HumanReviewNeeded { .. }
+        | Event::CriticalIssueFiled { .. } => String::new(),
+    }
 }
 
 /// At most five failures on one line, each cut short, escaped and stripped of line breaks
@@ -30,125 +74,92 @@ fn failure_lines(failures: &[String]) -> String {
     }
 }
 
-/// The mrkdwn text of a pipeline event (the arms `slack::render` delegates here).
-pub(crate) fn text(event: &Event) -> String {
-    match event {
-        Event::DeployFinished {
-            repo,
-            environment,
-            sha,
-            ok,
-            detail,
-            url,
-        } => {
-            let (icon, verb) = if *ok {
-                (":rocket:", "deployed")
-            } else {
-                (":x:", "failed to deploy")
-            };
-            let link = url
-                .as_deref()
-                .map(|u| format!(" (<{}|log>)", url_part(u)))
-                .unwrap_or_default();
-            let why = if *ok {
-                String::new()
-            } else {
-                format!(
-                    ": {}",
-                    escape(&detail.chars().take(200).collect::<String>())
-                )
-            };
-            format!(
-                "{icon} {} {verb} `{}` to *{}*{why}{link}",
-                escape(repo),
-                short(sha),
-                escape(environment)
-            )
-        }
-        Event::SmokeFinished {
-            repo,
-            environment,
-            sha,
-            passed,
-            failures,
-        } => {
-            let at = sha
-                .as_deref()
-                .map(|s| format!(" at `{}`", short(s)))
-                .unwrap_or_default();
-            if *passed {
-                format!(
-                    ":white_check_mark: Smoke tests passed on *{}* in {}{at}",
-                    escape(environment),
-                    escape(repo)
-                )
-            } else {
-                format!(
-                    ":rotating_light: Smoke tests FAILED on *{}* in {}{at}{}",
-                    escape(environment),
-                    escape(repo),
-                    failure_lines(failures)
-                )
-            }
-        }
-        Event::HealthChanged {
-            repo,
-            environment,
-            up,
-            failures,
-        } => {
-            if *up {
-                format!(
-                    ":large_green_circle: *{}* in {} has recovered",
-                    escape(environment),
-                    escape(repo)
-                )
-            } else {
-                format!(
-                    ":red_circle: *{}* in {} is DOWN{}",
-                    escape(environment),
-                    escape(repo),
-                    failure_lines(failures)
-                )
-            }
-        }
-        Event::IssueReturned {
-            repo,
-            issue,
-            pull,
-            url,
-        } => format!(
-            ":leftwards_arrow_with_hook: <{}|#{pull}> in {} closed without merging; #{issue} is back in the queue",
-            url_part(url),
+fn deploy_finished(
+    repo: &str,
+    environment: &str,
+    sha: &str,
+    ok: bool,
+    detail: &str,
+    url: Option<&str>,
+) -> String {
+    let (icon, verb) = if ok {
+        (":rocket:", "deployed")
+    } else {
+        (":x:", "failed to deploy")
+    };
+    let link = url
+        .map(|u| format!(" (<{}|log>)", url_part(u)))
+        .unwrap_or_default();
+    let why = if ok {
+        String::new()
+    } else {
+        format!(
+            ": {}",
+            escape(&detail.chars().take(200).collect::<String>())
+        )
+    };
+    format!(
+        "{icon} {} {verb} `{}` to *{}*{why}{link}",
+        escape(repo),
+        short(sha),
+        escape(environment)
+    )
+}
+
+fn smoke_finished(
+    repo: &str,
+    environment: &str,
+    sha: Option<&str>,
+    passed: bool,
+    failures: &[String],
+) -> String {
+    let at = sha
+        .map(|s| format!(" at `{}`", short(s)))
+        .unwrap_or_default();
+    if passed {
+        format!(
+            ":white_check_mark: Smoke tests passed on *{}* in {}{at}",
+            escape(environment),
             escape(repo)
-        ),
-        Event::ReleasePublished {
-            repo,
-            tag,
-            url,
-            issues,
-        } => {
-            let shipped: Vec<String> = issues.iter().map(|n| format!("#{n}")).collect();
-            let shipped = if shipped.is_empty() {
-                String::new()
-            } else {
-                format!(" — shipped {}", shipped.join(", "))
-            };
-            format!(
-                ":package: {} released <{}|{}>{shipped}",
-                escape(repo),
-                url_part(url),
-                escape(tag)
-            )
-        }
-        Event::AgentStarted { .. }
-        | Event::MilestoneComplete { .. }
-        | Event::CycleFound { .. }
-        | Event::AgentFailed { .. }
-        | Event::FixRequested { .. }
-        | Event::ReviewRequested { .. }
-        | Event::PullRequestOpened { .. }
-        | Event::HumanReviewNeeded { .. }
-        | Event::CriticalIssueFiled { .. } => String::new(),
+        )
+    } else {
+        format!(
+            ":rotating_light: Smoke tests FAILED on *{}* in {}{at}{}",
+            escape(environment),
+            escape(repo),
+            failure_lines(failures)
+        )
     }
+}
+
+fn health_changed(repo: &str, environment: &str, up: bool, failures: &[String]) -> String {
+    if up {
+        format!(
+            ":large_green_circle: *{}* in {} has recovered",
+            escape(environment),
+            escape(repo)
+        )
+    } else {
+        format!(
+            ":red_circle: *{}* in {} is DOWN{}",
+            escape(environment),
+            escape(repo),
+            failure_lines(failures)
+        )
+    }
+}
+
+fn release_published(repo: &str, tag: &str, url: &str, issues: &[u64]) -> String {
+    let shipped: Vec<String> = issues.iter().map(|n| format!("#{n}")).collect();
+    let shipped = if shipped.is_empty() {
+        String::new()
+    } else {
+        format!(" — shipped {}", shipped.join(", "))
+    };
+    format!(
+        ":package: {} released <{}|{}>{shipped}",
+        escape(repo),
+        url_part(url),
+        escape(tag)
+    )
 }

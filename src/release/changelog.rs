@@ -1,10 +1,11 @@
 //! The changelog: changes grouped the way release-please groups them, with links to pull
-//! requests, commits and issues. Commit text is data: `<`, `>` and `@` mentions are defused.
+//! requests, commits and issues. Commit text is data, escaped by [`crate::markdown::inline`].
 
 use semver::Version;
 
 use super::history::{Change, History, Kind};
 use crate::github::Repo;
+use crate::markdown::inline;
 
 /// Where links point.
 #[derive(Debug, Clone)]
@@ -104,13 +105,13 @@ fn entry(change: &Change, links: &Links, breaking: bool) -> String {
     let scope = change
         .scope
         .as_deref()
-        .map(|s| format!("**{}:** ", defuse(s)))
+        .map(|s| format!("**{}:** ", inline(s, 300)))
         .unwrap_or_default();
     let text = match (&change.breaking, breaking) {
         (Some(what), true) => what.as_str(),
         _ => change.description.as_str(),
     };
-    let mut line = format!("* {scope}{}", defuse(text));
+    let mut line = format!("* {scope}{}", inline(text, 300));
     for pull in &change.pulls {
         line.push_str(&format!(" ({})", links.pull(*pull)));
     }
@@ -121,16 +122,4 @@ fn entry(change: &Change, links: &Links, breaking: bool) -> String {
     }
     line.push('\n');
     line
-}
-
-/// One line, no HTML, no mentions that would ping people from a release note.
-fn defuse(text: &str) -> String {
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect();
-    line.replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('@', "@\u{200b}")
 }

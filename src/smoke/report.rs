@@ -1,7 +1,7 @@
 //! How a smoke run reads: a fixed-width table for the terminal and Markdown for the job summary.
 
 use super::judge::SmokeReport;
-use crate::conductor::summary::escape_md;
+use crate::markdown::{code, inline};
 
 /// Control characters out, so text from a server cannot draw on the terminal or issue
 /// workflow commands (`::add-mask::`) when printed.
@@ -61,26 +61,21 @@ pub fn summary_markdown(report: &SmokeReport) -> String {
     let sha = report
         .sha
         .as_deref()
-        .map(|s| {
-            format!(
-                " at `{}`",
-                escape_md(&s.chars().take(12).collect::<String>())
-            )
-        })
+        .map(|s| format!(" at {}", code(&s.chars().take(12).collect::<String>(), 12)))
         .unwrap_or_default();
     let mut out = format!(
         "## {icon} Smoke tests: {}{sha}\n\n| check | result | status | latency | attempts | detail |\n|---|---|---|---|---|---|\n",
-        escape_md(&report.environment)
+        inline(&report.environment, 200)
     );
     for c in &report.checks {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            escape_md(&c.name),
+            inline(&c.name, 200),
             verdict(c.passed),
             c.status.map_or_else(|| "-".into(), |s| s.to_string()),
             latency(c.latency_ms),
             c.attempts,
-            escape_md(&c.message)
+            inline(&c.message, 200)
         ));
     }
     out.push('\n');

@@ -3,7 +3,7 @@
 
 use toml::{Table, Value};
 
-use super::{Entries, Spec, insert};
+use super::spec::{Entries, Spec, insert};
 
 const TABLES: &[&str] = &["dependencies", "dev-dependencies", "build-dependencies"];
 

@@ -5,40 +5,11 @@ mod cargo;
 mod node;
 mod other;
 mod python;
-
-use std::collections::BTreeMap;
+mod spec;
 
 use serde::Serialize;
 
-/// One dependency as a manifest declares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
-    /// Where it is declared (`dependencies`, `target.'cfg(unix)'.dependencies`, `require`, …).
-    pub section: String,
-    pub name: String,
-    /// The version or range asked for; empty when none.
-    pub version: String,
-    /// Where it comes from when not the default registry (`git …`, `path …`, a URL).
-    pub source: String,
-}
-
-impl Spec {
-    pub fn new(section: &str, name: &str, version: &str, source: &str) -> Spec {
-        Spec {
-            section: section.to_string(),
-            name: name.to_string(),
-            version: version.to_string(),
-            source: source.to_string(),
-        }
-    }
-}
-
-/// Dependencies of one manifest, keyed by section and name.
-pub type Entries = BTreeMap<(String, String), Spec>;
-
-pub(crate) fn insert(entries: &mut Entries, spec: Spec) {
-    entries.insert((spec.section.clone(), spec.name.clone()), spec);
-}
+pub use spec::{Entries, Spec};
 
 /// What changed about one dependency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Entries, Spec, insert};
+use super::spec::{Entries, Spec, insert};
 
 const MAPS: &[&str] = &[
     "dependencies",

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Entries, Spec, insert};
+use super::spec::{Entries, Spec, insert};
 
 /// `go.mod`: `require` and `replace` directives, single-line or in blocks.
 pub fn go_mod(text: &str) -> Result<Entries, String> {

@@ -3,7 +3,7 @@
 
 use toml::{Table, Value};
 
-use super::{Entries, Spec, insert};
+use super::spec::{Entries, Spec, insert};
 
 pub fn pyproject(text: &str) -> Result<Entries, String> {
     let doc: Table = text
