@@ -78,9 +78,12 @@ def read_sources():
 def use_paths(text):
     """Every path a file names: `crate::a::b`, `super::x`, `self::y`, with `{…}` groups expanded."""
     paths = []
-    for m in re.finditer(r"\b(crate|super|self)((?:::\w+)+)(::\{([^;]*?)\})?", text, re.S):
-        base = [m.group(1)] + m.group(2).strip(":").split("::")
-        paths.append(base)
+    for m in re.finditer(r"\b(crate|super|self)((?:::\w+)*)(::\{([^;]*?)\})?", text, re.S):
+        if not m.group(2) and not m.group(4):
+            continue
+        base = [m.group(1)] + [s for s in m.group(2).strip(":").split("::") if s]
+        if m.group(2):
+            paths.append(base)
         if m.group(4):
             for item in m.group(4).split(","):
                 item = re.sub(r"[{}\s]", "", item.split(" as ")[0])

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Assignment, DispatchError, Observation, RunState, Started};
+use super::assignment::{Assignment, DispatchError, Observation, RunState, Started};
 use crate::config::GithubActionsDispatch;
 use crate::github::{GitHub, Repo, WorkflowRun};
 

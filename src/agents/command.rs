@@ -5,7 +5,7 @@ use std::process::Stdio;
 
 use tokio::io::AsyncReadExt;
 
-use super::{Assignment, DispatchError, Started};
+use super::assignment::{Assignment, DispatchError, Started};
 use crate::config::CommandDispatch;
 
 /// The environment variable prefix of the assignment's data (`SHIPRIG_ISSUE`, `SHIPRIG_TITLE`…).

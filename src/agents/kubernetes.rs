@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::EnvVar;
 use kube::api::{ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use super::{Assignment, DispatchError, Observation, RunState, Started};
+use super::assignment::{Assignment, DispatchError, Observation, RunState, Started};
 use crate::config::KubernetesDispatch;
 use crate::github::Repo;
 

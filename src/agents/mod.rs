@@ -5,142 +5,17 @@
 //! variables), never as shell or workflow-expression text.
 
 mod actions;
+mod assignment;
 mod command;
 pub mod kubernetes;
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::config::{Backend as Configured, Config};
 use crate::github::{GitHub, Repo};
-
-/// One issue handed to one agent.
-#[derive(Debug, Clone)]
-pub struct Assignment<'a> {
-    pub repo: &'a Repo,
-    pub issue: u64,
-    pub agent: &'a str,
-    pub title: &'a str,
-    pub body: &'a str,
-    pub url: &'a str,
-    /// What the agent is asked to do.
-    pub task: Task<'a>,
-    /// The claim (or request) comment this dispatch settles: names the Kubernetes Job, so a
-    /// lost answer is settled by reading the Job back.
-    pub claim: u64,
-}
-
-/// The kind of work a dispatch asks for; agent workflows read it from the `task` input.
-#[derive(Debug, Clone, Copy)]
-pub enum Task<'a> {
-    /// Implement the issue and open a pull request that closes it.
-    Implement,
-    /// Fix the failing checks of the agent's own pull request.
-    Fix(&'a Fix),
-    /// Review another agent's pull request (never one's own).
-    Review { pull_request: u64 },
-}
-
-/// Failing checks an agent is sent back to fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fix {
-    pub pull_request: u64,
-    pub head_sha: String,
-    pub failing: Vec<FailingCheck>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailingCheck {
-    pub name: String,
-    pub url: String,
-}
-
-impl Assignment<'_> {
-    /// The data every backend passes: names are part of the contract for agent workflows.
-    pub fn data(&self) -> BTreeMap<String, String> {
-        let mut data = BTreeMap::from([
-            ("issue".to_string(), self.issue.to_string()),
-            ("agent".to_string(), self.agent.to_string()),
-            ("repository".to_string(), self.repo.to_string()),
-            ("title".to_string(), self.title.to_string()),
-            ("body".to_string(), truncate(self.body, 20_000)),
-            ("url".to_string(), self.url.to_string()),
-        ]);
-        let task = match self.task {
-            Task::Implement => "implement",
-            Task::Fix(_) => "fix",
-            Task::Review { .. } => "review",
-        };
-        data.insert("task".into(), task.into());
-        if let Task::Review { pull_request } = self.task {
-            data.insert("pull_request".into(), pull_request.to_string());
-        }
-        if let Task::Fix(fix) = self.task {
-            data.insert("pull_request".into(), fix.pull_request.to_string());
-            let checks: Vec<String> = fix
-                .failing
-                .iter()
-                .map(|c| format!("{} {}", c.name, c.url))
-                .collect();
-            data.insert("failing_checks".into(), checks.join("\n"));
-        }
-        data
-    }
-}
-
-/// Cut text at a character boundary.
-fn truncate(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
-}
-
-/// What is known about an agent's run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Observation {
-    /// The run's id, where the backend has one (GitHub Actions).
-    pub id: Option<u64>,
-    /// The claim comment the run was started for, where the backend records it (Kubernetes).
-    pub claim: Option<u64>,
-    pub issue: u64,
-    pub agent: String,
-    pub state: RunState,
-    pub started_at: DateTime<Utc>,
-    pub url: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
-pub enum RunState {
-    Running,
-    Succeeded,
-    Failed(String),
-}
-
-/// An agent that started, and where its run is found again.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Started {
-    /// The run's id (GitHub Actions).
-    pub run: Option<u64>,
-    /// A link to the run, or the Job's name.
-    pub url: Option<String>,
-}
-
-/// Why a dispatch did not start an agent.
-#[derive(Debug, thiserror::Error)]
-pub enum DispatchError {
-    /// The backend refused, or the request never arrived: nothing started; withdraw and try
-    /// next tick.
-    #[error("{0:#}")]
-    Transient(anyhow::Error),
-    /// The answer was lost (5xx, reset, timeout, unreadable): the run may exist. Look for it
-    /// with [`Backend::find`] before deciding.
-    #[error("{0:#}")]
-    Unclear(anyhow::Error),
-    /// The agent itself failed (a command that exited non-zero): mark the issue `agent-failed`.
-    #[error("{0}")]
-    AgentFailed(String),
-}
+pub use assignment::{
+    Assignment, DispatchError, FailingCheck, Fix, Observation, RunState, Started, Task,
+};
 
 /// The configured backend, ready to use.
 #[derive(Clone)]

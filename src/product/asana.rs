@@ -6,8 +6,8 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::feature::{Feature, Story};
 use super::http::Api;
-use super::{Feature, Story};
 use crate::config::Asana;
 use crate::github::api_escape as escape;
 

@@ -4,36 +4,19 @@
 
 pub mod asana;
 pub mod clickup;
+mod feature;
 mod http;
 pub mod pull;
 
 use anyhow::Context as _;
-use serde::Serialize;
 
 pub use asana::AsanaClient;
 pub use clickup::ClickUpClient;
+pub use feature::{Feature, Story};
 
 use crate::config::Product;
 use crate::notify::{HookFuture, ProductHook};
 use crate::plan::marker;
-
-/// A feature waiting to be built.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Feature {
-    /// The tool's id (an Asana gid, a ClickUp task id); checked to be marker-safe.
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub url: String,
-    /// User stories (subtasks or checklist items), each a starting issue.
-    pub stories: Vec<Story>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Story {
-    pub id: String,
-    pub name: String,
-}
 
 /// The configured product tool.
 #[derive(Debug, Clone)]
