@@ -27,7 +27,7 @@ pub mod lifecycle;
 pub mod markdown;
 pub mod merge;
 pub mod notify;
-pub mod plan;
+pub mod plan_file;
 pub mod product;
 pub mod release;
 pub mod secrets;

@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use serde_json::json;
 use shiprig::config::Labels;
 use shiprig::github::{Issue, MilestoneRef};
-use shiprig::plan::diff::matches;
-use shiprig::plan::{Change, Existing, PlanFile, diff};
+use shiprig::plan_file::diff::matches;
+use shiprig::plan_file::{Change, Existing, PlanFile, diff};
 
 /// A plan of `n` issues; edge `(i, j)` with `j < i` makes `k{i}` blocked by `k{j}`.
 fn plan_text(n: usize, edges: &[(usize, usize)], labels: &[u8], approve: bool) -> String {

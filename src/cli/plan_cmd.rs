@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::args::{DryRun, Global, RepoArg, print_json};
 use crate::context::Vars;
 use crate::error::Exit;
-use crate::plan::{self, PlanFile, PlanReport};
+use crate::plan_file::{self, PlanFile, PlanReport};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -32,7 +32,7 @@ pub async fn run(command: PlanCommand, global: &Global, vars: &Vars) -> anyhow::
     let plan = PlanFile::load(&args.file)?;
     let ctx = args.repo.load(global, vars).await?;
     let labels = &ctx.config.labels;
-    let report = plan::run(&ctx.gh, &ctx.repo, &plan, labels, args.dry.dry_run).await?;
+    let report = plan_file::run(&ctx.gh, &ctx.repo, &plan, labels, args.dry.dry_run).await?;
     if global.json {
         print_json(&report)?;
     } else {
@@ -57,13 +57,13 @@ pub fn render(report: &PlanReport) -> String {
         out.push_str(&format!(
             "{}: {verb} {}\n",
             report.repository,
-            plan::describe(change)
+            plan_file::describe(change)
         ));
     }
     if let Some(failed) = report.applied.as_ref().and_then(|a| a.failed.as_ref()) {
         out.push_str(&format!(
             "  failed: {}: {}\n",
-            plan::describe(&failed.change),
+            plan_file::describe(&failed.change),
             failed.error
         ));
     }

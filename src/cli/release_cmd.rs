@@ -5,7 +5,7 @@ use clap::Subcommand;
 use super::args::{DryRun, Global, PullArgs, RepoArg, print_json};
 use crate::context::{self, Ctx, Vars};
 use crate::error::{Exit, UsageError};
-use crate::release::{self, Links, pull::Outcome};
+use crate::release::{self, Links, pull::Ending};
 
 #[derive(Debug, clap::Args)]
 pub struct ReleasePrArgs {
@@ -68,28 +68,28 @@ pub async fn run_pr(args: ReleasePrArgs, global: &Global, vars: &Vars) -> anyhow
         }
     }
     Ok(match result.outcome {
-        Outcome::SmokeNotPassed { .. } => Exit::No,
+        Ending::SmokeNotPassed { .. } => Exit::No,
         _ => Exit::Ok,
     })
 }
 
-fn describe(outcome: &Outcome, tag: &str) -> String {
+fn describe(outcome: &Ending, tag: &str) -> String {
     match outcome {
-        Outcome::Created { pull } => format!("opened release pull request #{pull} for {tag}"),
-        Outcome::Updated { pull } => format!("updated release pull request #{pull} for {tag}"),
-        Outcome::Unchanged { pull } => {
+        Ending::Created { pull } => format!("opened release pull request #{pull} for {tag}"),
+        Ending::Updated { pull } => format!("updated release pull request #{pull} for {tag}"),
+        Ending::Unchanged { pull } => {
             format!("release pull request #{pull} for {tag} is up to date")
         }
-        Outcome::WouldWrite { pull: Some(pull) } => format!("would update #{pull} for {tag}"),
-        Outcome::WouldWrite { pull: None } => {
+        Ending::WouldWrite { pull: Some(pull) } => format!("would update #{pull} for {tag}"),
+        Ending::WouldWrite { pull: None } => {
             format!("would open a release pull request for {tag}")
         }
-        Outcome::NothingToRelease => "nothing to release since the last tag".into(),
-        Outcome::SmokeNotPassed { state } => format!(
+        Ending::NothingToRelease => "nothing to release since the last tag".into(),
+        Ending::SmokeNotPassed { state } => format!(
             "not releasing: staging smoke tests have not passed on this SHA (status: {})",
             state.as_deref().unwrap_or("none")
         ),
-        Outcome::Stale { branch_sha } => {
+        Ending::Stale { branch_sha } => {
             format!("not releasing: the release branch already holds the newer {branch_sha}")
         }
     }

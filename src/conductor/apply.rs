@@ -6,7 +6,7 @@ use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
 use super::failure::Failure;
 use super::plan::CYCLE_MARKER;
 use super::settle;
-use super::start::{Outcome, Start, withdraw_labels};
+use super::start::{Ending, Start, withdraw_labels};
 use super::task::{PullTask, PullWork};
 use super::tick::Tick;
 use crate::notify::Event;
@@ -110,12 +110,12 @@ async fn start_agent(
     applied: &mut Applied,
 ) -> anyhow::Result<()> {
     match start.run(tick).await? {
-        Outcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
+        Ending::Lost(reason) => applied.withdrawn.push(Withdrawn {
             issue: start.issue,
             agent: start.agent.to_string(),
             reason,
         }),
-        Outcome::Dispatched => {
+        Ending::Dispatched => {
             let event = Event::AgentStarted {
                 repo: tick.repo.to_string(),
                 issue: start.issue,
@@ -125,7 +125,7 @@ async fn start_agent(
             };
             applied.notified.extend(tick.notifier.tell(event).await);
         }
-        Outcome::Failed(reason) => {
+        Ending::Failed(reason) => {
             let failure = Failure {
                 issue: start.issue,
                 title: start.title,
@@ -175,16 +175,16 @@ async fn withdraw_claim(
 /// A fix or review request; Slack hears of it only when the agent was sent.
 async fn send(tick: &Tick<'_>, task: &PullTask<'_>, applied: &mut Applied) -> anyhow::Result<()> {
     match task.run(tick).await? {
-        Outcome::Dispatched => {
+        Ending::Dispatched => {
             let event = requested(tick, task);
             applied.notified.extend(tick.notifier.tell(event).await)
         }
-        Outcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
+        Ending::Lost(reason) => applied.withdrawn.push(Withdrawn {
             issue: task.issue.unwrap_or(task.pull_request),
             agent: task.agent.to_string(),
             reason,
         }),
-        Outcome::Failed(reason) => tracing::warn!(
+        Ending::Failed(reason) => tracing::warn!(
             "#{}: sending {} failed: {reason}",
             task.pull_request,
             task.agent

@@ -17,7 +17,7 @@ use crate::agents::{Assignment, Task};
 use crate::config::Config;
 
 /// How a start ended.
-pub enum Outcome {
+pub enum Ending {
     Dispatched,
     /// A concurrent tick claimed first; this one stood down.
     Lost(String),
@@ -79,7 +79,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
 }
 
 impl Start<'_> {
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Outcome> {
+    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Ending> {
         let (gh, repo, labels) = (tick.gh, tick.repo, &tick.config.labels);
         let claim_labels = vec![labels.in_progress.clone(), self.agent_label(tick.config)];
         settle::add_labels(tick, self.issue, &claim_labels)
@@ -118,18 +118,13 @@ impl Start<'_> {
                 rival.comment_id, rival.agent, self.issue
             );
             self.withdraw(tick, Some((&mine, &rival))).await;
-            return Ok(Outcome::Lost(reason));
+            return Ok(Ending::Lost(reason));
         }
         self.dispatch(tick, &mine, &token).await
     }
 
     /// Dispatch a verified claim and record the run on it.
-    async fn dispatch(
-        &self,
-        tick: &Tick<'_>,
-        mine: &Claim,
-        token: &str,
-    ) -> anyhow::Result<Outcome> {
+    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim, token: &str) -> anyhow::Result<Ending> {
         let assignment = Assignment {
             repo: tick.repo,
             issue: self.issue,
@@ -152,7 +147,7 @@ impl Start<'_> {
                     self.agent
                 );
                 settle::edit(tick, mine.comment_id, &body).await;
-                Ok(Outcome::Dispatched)
+                Ok(Ending::Dispatched)
             }
             Dispatch::NotStarted(e) => {
                 self.withdraw(tick, None).await;
@@ -167,7 +162,7 @@ impl Start<'_> {
                 Err(e
                     .context("dispatching: the claim stays; a later tick finishes or withdraws it"))
             }
-            Dispatch::AgentFailed(reason) => Ok(Outcome::Failed(reason)),
+            Dispatch::AgentFailed(reason) => Ok(Ending::Failed(reason)),
         }
     }
 

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use super::claim::{self, Claim};
 use super::effect::Effect;
 use super::settle::{self, Dispatch};
-use super::start::Outcome;
+use super::start::Ending;
 use super::tick::Tick;
 use crate::agents::{Assignment, FailingCheck, Fix, Task};
 use crate::markdown::inline;
@@ -109,7 +109,7 @@ impl PullTask<'_> {
         }
     }
 
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Outcome> {
+    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Ending> {
         let (gh, repo) = (tick.gh, tick.repo);
         let token = claim::tick_token();
         let body = self.comment(tick.config.conductor.max_fix_attempts, &token);
@@ -124,7 +124,7 @@ impl PullTask<'_> {
         if let Some(rival) = claim::loses(&mine, &rivals, |_| true) {
             let note = ":information_source: Another Conductor tick sent an agent first.";
             settle::edit(tick, mine.comment_id, note).await;
-            return Ok(Outcome::Lost(format!(
+            return Ok(Ending::Lost(format!(
                 "request {} came first",
                 rival.comment_id
             )));
@@ -132,7 +132,7 @@ impl PullTask<'_> {
         self.dispatch(tick, &mine).await
     }
 
-    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Outcome> {
+    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Ending> {
         let fix;
         let task = match &self.work {
             PullWork::Fix { failing, .. } => {
@@ -158,7 +158,7 @@ impl PullTask<'_> {
             claim: mine.comment_id,
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
-            Dispatch::Started(_) => Ok(Outcome::Dispatched),
+            Dispatch::Started(_) => Ok(Ending::Dispatched),
             Dispatch::NotStarted(e) => {
                 let note = format!(
                     ":warning: Sending **{}** failed; the next tick tries again.",
@@ -168,7 +168,7 @@ impl PullTask<'_> {
                 Err(e.context("dispatching"))
             }
             Dispatch::Unknown(e) => Err(e.context("dispatching")),
-            Dispatch::AgentFailed(reason) => Ok(Outcome::Failed(reason)),
+            Dispatch::AgentFailed(reason) => Ok(Ending::Failed(reason)),
         }
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::auth::{self, Credentials, Installation, MintedToken, Secret, TokenCache};
 use super::clock::{Clock, SystemClock};
 use super::error::{GitHubError, describe, github_message};
-use super::retry::{Outcome, RetryPolicy};
+use super::retry::{Attempt, RetryPolicy};
 use super::types::Repo;
 
 pub const API_VERSION: &str = "2022-11-28";
@@ -344,7 +344,7 @@ impl GitHub {
         match failure {
             Failure::Answer(answer) => {
                 let message = github_message(&answer.body);
-                let outcome = Outcome::Answer {
+                let outcome = Attempt::Answer {
                     status: answer.status,
                     headers: &answer.headers,
                     message: &message,
@@ -359,7 +359,7 @@ impl GitHub {
                 (error, wait)
             }
             Failure::NoAnswer(message) => {
-                let wait = retry.next_wait(kind, attempt, &Outcome::NoAnswer, now, waited);
+                let wait = retry.next_wait(kind, attempt, &Attempt::NoAnswer, now, waited);
                 let error = GitHubError::Transport {
                     method: method.to_string(),
                     path: path.to_string(),

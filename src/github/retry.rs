@@ -36,7 +36,7 @@ impl Default for RetryPolicy {
 
 /// What came back from one attempt.
 #[derive(Debug)]
-pub enum Outcome<'a> {
+pub enum Attempt<'a> {
     Answer {
         status: u16,
         headers: &'a HeaderMap,
@@ -51,7 +51,7 @@ impl RetryPolicy {
         &self,
         method: &Method,
         attempt: u32,
-        outcome: &Outcome<'_>,
+        outcome: &Attempt<'_>,
         now: DateTime<Utc>,
         waited: Duration,
     ) -> Option<Duration> {
@@ -59,7 +59,7 @@ impl RetryPolicy {
             return None;
         }
         let wait = match outcome {
-            Outcome::Answer {
+            Attempt::Answer {
                 status,
                 headers,
                 message,
@@ -72,8 +72,8 @@ impl RetryPolicy {
                     return None;
                 }
             }
-            Outcome::NoAnswer if is_read(method) => self.backoff(attempt),
-            Outcome::NoAnswer => return None,
+            Attempt::NoAnswer if is_read(method) => self.backoff(attempt),
+            Attempt::NoAnswer => return None,
         };
         (waited + wait <= self.budget).then_some(wait)
     }
@@ -145,7 +145,7 @@ mod tests {
         h: &HeaderMap,
         msg: &str,
     ) -> Option<Duration> {
-        let outcome = Outcome::Answer {
+        let outcome = Attempt::Answer {
             status,
             headers: h,
             message: msg,
@@ -218,7 +218,7 @@ mod tests {
             ..RetryPolicy::default()
         };
         let retry = headers(&[("retry-after", "60")]);
-        let outcome = Outcome::Answer {
+        let outcome = Attempt::Answer {
             status: 429,
             headers: &retry,
             message: "",

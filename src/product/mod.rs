@@ -16,7 +16,7 @@ pub use feature::{Feature, Story};
 
 use crate::config::Product;
 use crate::notify::{HookFuture, ProductHook};
-use crate::plan::marker;
+use crate::plan_file::marker;
 
 /// The configured product tool.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Feature, ProductTool};
 use crate::config::Labels;
 use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
-use crate::plan::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
+use crate::plan_file::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
 
 /// Longest milestone title shiprig writes.
 const MAX_TITLE: usize = 200;
@@ -29,13 +29,13 @@ pub struct FeaturePull {
     pub feature: String,
     pub name: String,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: Ending,
 }
 
 /// What a pull did for one feature.
 #[derive(Debug, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Ending {
     /// Its milestone and starting issues, created or found.
     Planned { plan: Box<PlanReport> },
     /// Its milestone had closed but the tool was never told (it was down at the time): told
@@ -49,8 +49,8 @@ pub enum Outcome {
 impl PullReport {
     pub fn ok(&self) -> bool {
         self.features.iter().all(|f| match &f.outcome {
-            Outcome::Planned { plan } => plan.ok(),
-            Outcome::Completed { error, .. } => error.is_none(),
+            Ending::Planned { plan } => plan.ok(),
+            Ending::Completed { error, .. } => error.is_none(),
         })
     }
 }
@@ -72,7 +72,7 @@ pub async fn pull(
     };
     for feature in &features {
         let outcome = match closed_milestone(tool.tool(), feature, &milestones) {
-            Some(closed) => Outcome::Completed {
+            Some(closed) => Ending::Completed {
                 milestone: closed.title.clone(),
                 error: if dry_run {
                     None
@@ -83,8 +83,8 @@ pub async fn pull(
             },
             None => {
                 let plan = plan_for(tool.tool(), feature, &milestones);
-                let applied = plan::run(gh, repo, &plan, labels, dry_run).await?;
-                Outcome::Planned {
+                let applied = plan_file::run(gh, repo, &plan, labels, dry_run).await?;
+                Ending::Planned {
                     plan: Box::new(applied),
                 }
             }

@@ -17,7 +17,7 @@ pub const STAGING: &str = "staging";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Ending {
     Created {
         pull: u64,
     },
@@ -44,7 +44,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleasePr {
-    pub outcome: Outcome,
+    pub outcome: Ending,
     pub prepared: Option<Prepared>,
 }
 
@@ -87,7 +87,7 @@ async fn smoke_gate(
     repo: &Repo,
     config: &Config,
     sha: &str,
-) -> anyhow::Result<Option<Outcome>> {
+) -> anyhow::Result<Option<Ending>> {
     if !smoke_gated(config) {
         return Ok(None);
     }
@@ -100,7 +100,7 @@ async fn smoke_gate(
         .into_iter()
         .find(|s| s.context == context)
         .map(|s| s.state);
-    Ok((state.as_deref() != Some("success")).then_some(Outcome::SmokeNotPassed { state }))
+    Ok((state.as_deref() != Some("success")).then_some(Ending::SmokeNotPassed { state }))
 }
 
 /// The main-branch commit to release: `--sha`, else the main branch's head.
@@ -148,7 +148,7 @@ pub async fn release_pr(
             == "ahead"
     {
         return Ok(ReleasePr {
-            outcome: Outcome::Stale {
+            outcome: Ending::Stale {
                 branch_sha: branch_sha.clone(),
             },
             prepared: None,
@@ -157,7 +157,7 @@ pub async fn release_pr(
     let prepared = prepare(gh, repo, config, sha, None, links).await?;
     if prepared.version.is_none() {
         return Ok(ReleasePr {
-            outcome: Outcome::NothingToRelease,
+            outcome: Ending::NothingToRelease,
             prepared: Some(prepared),
         });
     }
@@ -173,8 +173,8 @@ pub async fn release_pr(
             .as_ref()
             .is_some_and(|p| p.title == title && p.body.as_deref() == Some(body.as_str()));
     let outcome = match (&existing, dry_run) {
-        (Some(p), _) if unchanged => Outcome::Unchanged { pull: p.number },
-        (p, true) => Outcome::WouldWrite {
+        (Some(p), _) if unchanged => Ending::Unchanged { pull: p.number },
+        (p, true) => Ending::WouldWrite {
             pull: p.as_ref().map(|p| p.number),
         },
         (p, false) => {
@@ -207,7 +207,7 @@ async fn write(
     target: &Target<'_>,
     title: &str,
     body: &str,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<Ending> {
     let sha = target.sha;
     gh.set_branch(repo, RELEASE_BRANCH, sha, target.branch_exists)
         .await
@@ -218,14 +218,14 @@ async fn write(
             gh.update_pull(repo, number, &text)
                 .await
                 .with_context(|| format!("updating release pull request #{number}"))?;
-            Ok(Outcome::Updated { pull: number })
+            Ok(Ending::Updated { pull: number })
         }
         None => {
             let pull = gh
                 .create_pull(repo, RELEASE_BRANCH, target.production, &text)
                 .await
                 .context("opening the release pull request")?;
-            Ok(Outcome::Created { pull: pull.number })
+            Ok(Ending::Created { pull: pull.number })
         }
     }
 }

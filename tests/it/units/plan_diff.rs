@@ -1,10 +1,10 @@
-//! `shiprig::plan::diff`, through its public API.
+//! `shiprig::plan_file::diff`, through its public API.
 
 use shiprig::config::Labels;
 use shiprig::github::{Issue, Milestone};
-use shiprig::plan::diff::*;
-use shiprig::plan::file::PlanFile;
-use shiprig::plan::marker;
+use shiprig::plan_file::PlanFile;
+use shiprig::plan_file::diff::*;
+use shiprig::plan_file::marker;
 
 const PLAN: &str = "milestone: M
 approve: true

@@ -1,6 +1,6 @@
-//! `shiprig::plan::marker`, through its public API.
+//! `shiprig::plan_file::marker`, through its public API.
 
-use shiprig::plan::marker::*;
+use shiprig::plan_file::marker::*;
 
 #[test]
 fn plan_keys_round_trip_through_the_body() {

@@ -1,7 +1,7 @@
 //! `shiprig::product::pull`, through its public API.
 
 use shiprig::github::Milestone;
-use shiprig::plan::marker;
+use shiprig::plan_file::marker;
 use shiprig::product::Feature;
 use shiprig::product::Story;
 use shiprig::product::pull::*;

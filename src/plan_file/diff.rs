@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::file::{PlanFile, PlannedIssue, Priority};
 use super::marker;
+use super::parse::{PlanFile, PlannedIssue, Priority};
 use crate::config::Labels;
 use crate::github::{Issue, Milestone};
 

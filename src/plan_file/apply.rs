@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::diff::{Change, Existing, matches};
-use super::file::PlanFile;
+use super::parse::PlanFile;
 use crate::error::UsageError;
 use crate::github::{GitHub, IssueUpdate, MilestoneFilter, NewIssue, Repo};
 

@@ -1,18 +1,18 @@
 //! `shiprig plan apply`: a plan file (one milestone, its issues and which block which) made
-//! true on GitHub, idempotently. [`file`] reads and checks the plan, [`diff`] decides the
+//! true on GitHub, idempotently. [`parse`] reads and checks the plan, [`diff`] decides the
 //! writes purely, [`apply`] reads and acts. Each issue carries its plan key in a hidden
 //! marker, so a second run finds everything and writes nothing.
 
 pub mod apply;
 pub mod diff;
-pub mod file;
 pub mod marker;
+pub mod parse;
 
 use serde::Serialize;
 
 pub use apply::Applied;
 pub use diff::{Change, Existing, diff};
-pub use file::{PlanFile, PlannedIssue, Priority};
+pub use parse::{PlanFile, PlannedIssue, Priority};
 
 use crate::config::Labels;
 use crate::github::{GitHub, Repo};
