@@ -1,9 +1,11 @@
 //! shiprig: turns a GitHub repository into an automated engineering rig.
 //!
-//! The binary (`src/main.rs`) is a thin dispatcher over this library. Each folder is one room:
-//! `config` (the `.github/shiprig.yml` model), `github` (the one door to GitHub), `emulator`
-//! (the stateful fake GitHub that tests and `shiprig demo` run against), `conductor` (the
-//! scheduled loop that dispatches work), `notify` (Slack and the product tools), `demo`.
+//! The binary (`src/main.rs`) is a thin dispatcher over this library. Each folder is one room
+//! and the layers only point down: `cli` translates flags into one call of a feature;
+//! `context` reads what a command runs with; the features (`conductor`, `gate`, `merge`,
+//! `lifecycle`, `deploy`, `smoke`, `release`, `plan_file`, `product`, `setup`, `service`) each
+//! decide purely and act through `github` (the one door to GitHub), `agents` and `notify`;
+//! `config`, `error`, `markdown` and `actions_log` are leaves every room may use.
 
 pub mod actions_log;
 pub mod agents;
