@@ -3,6 +3,9 @@
 //! of a busy repository whose approvals sit behind 4,000 newer issue events.
 //! Run with `cargo bench --bench conductor_tick`; it prints its figures.
 
+#[path = "../tests/it/support/conductor.rs"]
+mod conductor_support;
+
 use std::time::{Duration, Instant};
 
 use shiprig::conductor::{self, Tick};
@@ -10,30 +13,11 @@ use shiprig::demo::World;
 use shiprig::demo::world::PRODUCT_PERSON;
 use shiprig::notify::Notifier;
 
-const AGENTS: &str = r#"version: 1
-approvers: {min_permission: maintain}
-conductor:
-  agents: [{name: a1}, {name: a2}, {name: a3}, {name: a4}, {name: a5}]
-  dispatch:
-    github_actions: {workflow: shiprig-agent.yml, ref: main}
-"#;
-
-/// A deterministic pseudo-random sequence (no extra crate needed for a fixture).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
+use conductor_support::{FIVE_AGENTS, Lcg};
 
 async fn world(issues: u64, edges: u64) -> World {
     let mut world = World::new().await.expect("emulator");
-    world.config = shiprig::config::Config::from_yaml("bench", AGENTS).expect("config");
+    world.config = shiprig::config::Config::from_yaml("bench", FIVE_AGENTS).expect("config");
     let full = world.full_name();
     {
         let mut model = world.emulator.model();
