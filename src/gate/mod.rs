@@ -28,7 +28,7 @@ use crate::config::Config;
 use crate::github::{GitHub, PullRequest, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
-pub const CONFIG_PATH: &str = ".github/shiprig.yml";
+pub use crate::context::CONFIG_PATH;
 
 /// One gate run's inputs.
 pub struct Gate<'a> {

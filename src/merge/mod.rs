@@ -283,7 +283,8 @@ async fn pull_numbers(
     flag: Option<u64>,
     event: &serde_json::Value,
 ) -> anyhow::Result<Vec<u64>> {
-    if let Ok(number) = context::pull_number(flag, event) {
+    let named = context::pull_number(flag, event);
+    if let Ok(number) = named {
         return Ok(vec![number]);
     }
     let listed = event
@@ -306,5 +307,5 @@ async fn pull_numbers(
             .map(|p| p.number)
             .collect());
     }
-    context::pull_number(flag, event).map(|n| vec![n])
+    named.map(|n| vec![n])
 }

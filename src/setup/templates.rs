@@ -47,7 +47,7 @@ pub const CODEOWNERS: (&str, &str) = (
     include_str!("../../CODEOWNERS.template"),
 );
 
-pub const CONFIG_PATH: &str = ".github/shiprig.yml";
+pub use crate::context::CONFIG_PATH;
 
 /// How the templates in this repository pin the action. `init` writes this build's own pin
 /// instead ([`crate::build_info::action_ref`]): the repository and commit it was built from.

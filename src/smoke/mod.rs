@@ -56,11 +56,12 @@ pub async fn check_environment(ctx: &Ctx, request: &SmokeRequest) -> anyhow::Res
     if environment.smoke.is_empty() {
         return Err(UsageError(format!("environment `{name}` has no smoke checks")).into());
     }
-    let sha = match request.alert {
-        true => record::deployed_sha(ctx, name)
+    let sha = if request.alert {
+        record::deployed_sha(ctx, name)
             .await?
-            .or(request.sha.clone()),
-        false => request.sha.clone(),
+            .or(request.sha.clone())
+    } else {
+        request.sha.clone()
     };
     let previous = match (&sha, request.alert) {
         (Some(sha), true) => Some(record::recorded_health(ctx, name, sha).await?),
