@@ -135,13 +135,7 @@ fn demo_prints_rounds_and_json() {
             && shown.contains("#1 is labelled: approved, done"),
         "{shown}"
     );
-    let started = std::time::Instant::now();
     let out = shiprig(&["--json", "demo"], &[]);
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed < std::time::Duration::from_secs(5),
-        "the whole demo took {elapsed:?}"
-    );
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let scenarios = value["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), 3);
