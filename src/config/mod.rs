@@ -21,8 +21,8 @@ pub(crate) use load::explicit_tag;
 pub use model::{
     Agent, Approvers, Asana, CONFIG_VERSION, ClickUp, CommandDispatch, ConductorConfig, Config,
     Dispatch, Environment, GateConfig, GateRule, GithubActionsDispatch, Humans, KubernetesDispatch,
-    Labels, Notify, Product, Release, RepositoryName, RepositorySource, SlackConfig, SmokeCheck,
-    VersionCheck,
+    Labels, Notify, Product, ProductPriorities, Release, RepositoryName, RepositorySource,
+    SlackConfig, SmokeCheck, VersionCheck,
 };
 pub use permission::Permission;
 pub use schema::{SCHEMA_ID, json_schema};

@@ -381,6 +381,10 @@ pub struct ClickUp {
     pub ready_status: String,
     #[serde(default = "complete", deserialize_with = "de::non_empty")]
     pub done_status: String,
+    /// Which of ClickUp's task priorities (urgent, high, normal, low) become shiprig's
+    /// `critical` and `high-priority`.
+    #[serde(default)]
+    pub priorities: ProductPriorities,
 }
 
 fn clickup_token_env() -> String {
@@ -408,10 +412,37 @@ pub struct Asana {
     /// Where a done feature moves; when unset it is marked complete instead.
     #[serde(default)]
     pub done_section: Option<String>,
+    /// The custom field (by name) that holds a feature's priority; Asana has no built-in one.
+    #[serde(default = "priority_field", deserialize_with = "de::non_empty")]
+    pub priority_field: String,
+    /// Which values of that field become shiprig's `critical` and `high-priority`.
+    #[serde(default)]
+    pub priorities: ProductPriorities,
 }
 
 fn asana_token_env() -> String {
     "ASANA_TOKEN".into()
+}
+fn priority_field() -> String {
+    "Priority".into()
+}
+
+/// A product tool's priority names (compared without case) that rank a feature's issues
+/// `critical` or `high-priority`; any other priority, or none, is normal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProductPriorities {
+    pub critical: Vec<String>,
+    pub high_priority: Vec<String>,
+}
+
+impl Default for ProductPriorities {
+    fn default() -> Self {
+        Self {
+            critical: vec!["urgent".into()],
+            high_priority: vec!["high".into()],
+        }
+    }
 }
 
 /// Release branches and the tag prefix.

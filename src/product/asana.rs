@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::feature::{Feature, Story};
 use super::http::Api;
-use crate::config::Asana;
+use crate::config::{Asana, ProductPriorities};
 use crate::github::api_escape as escape;
 
 pub const DEFAULT_URL: &str = "https://app.asana.com/api/1.0";
@@ -39,7 +39,7 @@ struct NextPage {
 
 /// Pages of a list read at most (100 items a page).
 const MAX_PAGES: usize = 20;
-const FIELDS: &str = "opt_fields=name,notes,completed,permalink_url&limit=100";
+const FIELDS: &str = "opt_fields=name,notes,completed,permalink_url,custom_fields.name,custom_fields.display_value&limit=100";
 
 #[derive(Deserialize)]
 struct Section {
@@ -58,6 +58,17 @@ struct Task {
     completed: bool,
     #[serde(default)]
     permalink_url: String,
+    #[serde(default)]
+    custom_fields: Vec<CustomField>,
+}
+
+/// A custom field as `opt_fields=custom_fields.name,custom_fields.display_value` gives it.
+#[derive(Deserialize)]
+struct CustomField {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    display_value: Option<String>,
 }
 
 impl AsanaClient {
@@ -93,7 +104,13 @@ impl AsanaClient {
             let subtasks = self
                 .all(&format!("/tasks/{}/subtasks", escape(&task.gid)))
                 .await?;
+            let priority = task
+                .custom_fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(&self.config.priority_field))
+                .and_then(|f| f.display_value.clone());
             features.push(Feature {
+                priority,
                 stories: subtasks
                     .into_iter()
                     .map(|s| Story {
@@ -127,6 +144,10 @@ impl AsanaClient {
             }
         }
         anyhow::bail!("Asana {path}: more than {MAX_PAGES} pages")
+    }
+
+    pub fn priorities(&self) -> &ProductPriorities {
+        &self.config.priorities
     }
 
     /// Moves the task to the done section, or completes it when none is configured; then

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::feature::{Feature, Story};
 use super::http::Api;
-use crate::config::ClickUp;
+use crate::config::{ClickUp, ProductPriorities};
 use crate::github::api_escape as escape;
 
 pub const DEFAULT_URL: &str = "https://api.clickup.com/api/v2";
@@ -49,6 +49,14 @@ struct Task {
     subtasks: Vec<Task>,
     #[serde(default)]
     checklists: Vec<Checklist>,
+    #[serde(default)]
+    priority: Option<TaskPriority>,
+}
+
+/// ClickUp's priority object: `{"id": "1", "priority": "urgent", …}`, null when unset.
+#[derive(Deserialize)]
+struct TaskPriority {
+    priority: String,
 }
 
 #[derive(Deserialize)]
@@ -116,8 +124,13 @@ impl ClickUpClient {
             name: task.name,
             description: task.text_content.or(task.description).unwrap_or_default(),
             url: task.url,
+            priority: task.priority.map(|p| p.priority),
             stories,
         })
+    }
+
+    pub fn priorities(&self) -> &ProductPriorities {
+        &self.config.priorities
     }
 
     pub async fn complete(&self, id: &str, comment: &str) -> anyhow::Result<()> {

@@ -10,6 +10,8 @@ pub struct Feature {
     pub name: String,
     pub description: String,
     pub url: String,
+    /// The tool's own name for the feature's priority (`urgent`, `High`, …), when it has one.
+    pub priority: Option<String>,
     /// User stories (subtasks or checklist items), each a starting issue.
     pub stories: Vec<Story>,
 }

@@ -14,7 +14,7 @@ pub use asana::AsanaClient;
 pub use clickup::ClickUpClient;
 pub use feature::{Feature, Story};
 
-use crate::config::Product;
+use crate::config::{Product, ProductPriorities};
 use crate::notify::{HookFuture, ProductHook};
 use crate::plan_file::marker;
 
@@ -53,6 +53,14 @@ impl ProductTool {
         match self {
             ProductTool::Asana(_) => "asana",
             ProductTool::ClickUp(_) => "clickup",
+        }
+    }
+
+    /// Which of the tool's priorities rank a feature's issues `critical` or `high-priority`.
+    pub fn priorities(&self) -> &ProductPriorities {
+        match self {
+            ProductTool::Asana(a) => a.priorities(),
+            ProductTool::ClickUp(c) => c.priorities(),
         }
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{Feature, ProductTool};
-use crate::config::Labels;
+use crate::config::{Labels, ProductPriorities};
 use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
 use crate::plan_file::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
 
@@ -82,7 +82,7 @@ pub async fn pull(
                 },
             },
             None => {
-                let plan = plan_for(tool.tool(), feature, &milestones);
+                let plan = plan_for(tool.tool(), feature, &milestones, tool.priorities());
                 let applied = plan_file::run(gh, repo, &plan, labels, dry_run).await?;
                 Ending::Planned {
                     plan: Box::new(applied),
@@ -116,7 +116,12 @@ fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Opt
 }
 
 /// The plan that makes one feature's milestone and starting issues exist.
-pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> PlanFile {
+pub fn plan_for(
+    tool: &str,
+    feature: &Feature,
+    milestones: &[Milestone],
+    priorities: &ProductPriorities,
+) -> PlanFile {
     let link = marker::feature(tool, &feature.id);
     let linked = linked(tool, feature, milestones);
     let name: String = clean(&feature.name).chars().take(MAX_TITLE).collect();
@@ -141,7 +146,25 @@ pub fn plan_for(tool: &str, feature: &Feature, milestones: &[Milestone]) -> Plan
         description,
         approve: false,
         create_only: true,
-        issues: stories(tool, feature),
+        issues: stories(tool, feature, rank(feature.priority.as_deref(), priorities)),
+    }
+}
+
+/// The rank a feature's priority in the product tool gives its issues.
+pub fn rank(priority: Option<&str>, priorities: &ProductPriorities) -> Priority {
+    let named = |names: &[String]| {
+        priority.is_some_and(|p| {
+            names
+                .iter()
+                .any(|n| n.trim().eq_ignore_ascii_case(p.trim()))
+        })
+    };
+    if named(&priorities.critical) {
+        Priority::Critical
+    } else if named(&priorities.high_priority) {
+        Priority::High
+    } else {
+        Priority::Normal
     }
 }
 
@@ -165,7 +188,7 @@ fn describe(tool: &str, feature: &Feature) -> String {
     out
 }
 
-fn stories(tool: &str, feature: &Feature) -> Vec<PlannedIssue> {
+fn stories(tool: &str, feature: &Feature, priority: Priority) -> Vec<PlannedIssue> {
     let mut used = BTreeSet::new();
     feature
         .stories
@@ -184,7 +207,7 @@ fn stories(tool: &str, feature: &Feature) -> Vec<PlannedIssue> {
                     clean(&feature.url)
                 ),
                 labels: Vec::new(),
-                priority: Priority::Normal,
+                priority,
                 blocked_by: Vec::new(),
                 issue: None,
             }

@@ -358,3 +358,79 @@ async fn clickup_down_when_the_milestone_closes_is_caught_up_by_the_next_pull() 
         "told once"
     );
 }
+
+/// The labels of each issue, by number.
+fn issue_labels(world: &shiprig::demo::World) -> Vec<(u64, Vec<String>)> {
+    let model = world.emulator.model();
+    (1..)
+        .map_while(|n| model.issue(&world.full_name(), n))
+        .filter(|i| !i.is_pull_request)
+        .map(|i| (i.number, i.labels))
+        .collect()
+}
+
+/// A feature's priority in the product tool ranks its starting issues, so an urgent feature
+/// is taken before the rest; a second pull writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_product_tools_priority_ranks_the_issues() {
+    let world = world().await;
+    let clickup = FakeClickUp::start(CLICKUP_TOKEN).await.unwrap();
+    clickup.add_list("901", &["ready to build", "done"]);
+    for (name, priority) in [
+        ("Outage banner", Some(1)),
+        ("Export", Some(2)),
+        ("Themes", None),
+    ] {
+        let feature = clickup.add_task("901", name, "", "ready to build");
+        clickup.add_checklist_item(&feature, &format!("{name} story"));
+        if let Some(p) = priority {
+            clickup.set_priority(&feature, p);
+        }
+    }
+    let (_dir, config_path) = file("shiprig.yml", &clickup_config());
+    let env = clickup_env(&world, &clickup);
+    let out = shiprig(&["--config", &config_path, "product", "pull"], env.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ranks: Vec<(u64, bool, bool)> = issue_labels(&world)
+        .into_iter()
+        .map(|(n, labels)| {
+            let has = |l: &str| labels.iter().any(|x| x == l);
+            (n, has("critical"), has("high-priority"))
+        })
+        .collect();
+    assert_eq!(
+        ranks,
+        [(1, true, false), (2, false, true), (3, false, false)]
+    );
+    let pulled = world.emulator.writes().len();
+    let out = shiprig(&["--config", &config_path, "product", "pull"], env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        world.emulator.writes().len(),
+        pulled,
+        "a rerun writes nothing"
+    );
+
+    // Asana keeps priority in a custom field; the config names its values.
+    let world = crate::support::integrations::world().await;
+    let asana = FakeAsana::start(ASANA_TOKEN).await.unwrap();
+    let project = asana.add_project("Website");
+    let ready = asana.add_section(&project, "Ready to build");
+    asana.add_section(&project, "Done");
+    let feature = asana.add_task(&ready, "Checkout", "");
+    asana.add_subtask(&feature, "Pay by card");
+    asana.set_custom_field(&feature, "Priority", "P0");
+    let config = asana_config(&project).replace(
+        "done_section: Done}",
+        "done_section: Done, priorities: {critical: [P0], high_priority: [P1]}}",
+    );
+    let (_dir, config_path) = file("shiprig.yml", &config);
+    let mut env = github_env(&world);
+    env.push(("ASANA_TOKEN".into(), ASANA_TOKEN.into()));
+    env.push(("ASANA_API_URL".into(), asana.url().into()));
+    let out = shiprig(&["--config", &config_path, "product", "pull"], env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let labels = issue_labels(&world);
+    assert_eq!(labels.len(), 1);
+    assert!(labels[0].1.iter().any(|l| l == "critical"), "{labels:?}");
+}

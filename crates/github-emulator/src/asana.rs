@@ -28,6 +28,8 @@ struct Task {
     parent: Option<String>,
     subtasks: Vec<String>,
     stories: Vec<String>,
+    /// Custom fields by name, with their display values.
+    custom_fields: Vec<(String, String)>,
 }
 
 /// The fake's state.
@@ -115,6 +117,14 @@ impl FakeTool<AsanaModel> {
         gid
     }
 
+    /// Sets an enum or text custom field on a task (its display value).
+    pub fn set_custom_field(&self, gid: &str, name: &str, value: &str) {
+        if let Some(t) = self.model().tasks.get_mut(gid) {
+            t.custom_fields.retain(|(n, _)| n != name);
+            t.custom_fields.push((name.into(), value.into()));
+        }
+    }
+
     pub fn task(&self, gid: &str) -> Option<AsanaTaskView> {
         let m = self.model();
         let task = m.tasks.get(gid)?;
@@ -166,6 +176,26 @@ fn page((status, mut body): (StatusCode, Value), call: &Call) -> (StatusCode, Va
     (status, body)
 }
 
+/// Asana sends a task's custom fields only when `opt_fields` asks for them.
+fn asked((status, mut body): (StatusCode, Value), call: &Call) -> (StatusCode, Value) {
+    if call
+        .q("opt_fields")
+        .is_some_and(|f| f.contains("custom_fields"))
+    {
+        return (status, body);
+    }
+    let strip = |task: &mut Value| {
+        if let Some(task) = task.as_object_mut() {
+            task.remove("custom_fields");
+        }
+    };
+    match &mut body["data"] {
+        Value::Array(tasks) => tasks.iter_mut().for_each(strip),
+        task => strip(task),
+    }
+    (status, body)
+}
+
 fn data(value: Value) -> (StatusCode, Value) {
     (StatusCode::OK, json!({ "data": value }))
 }
@@ -185,11 +215,11 @@ impl ToolModel for AsanaModel {
                 None => error(StatusCode::NOT_FOUND, "project: Not a recognized ID"),
             },
             ("GET", ["projects", gid, "sections"]) => self.sections_of(gid),
-            ("GET", ["sections", gid, "tasks"]) => page(self.tasks_in(gid), call),
+            ("GET", ["sections", gid, "tasks"]) => page(asked(self.tasks_in(gid), call), call),
             ("POST", ["sections", gid, "addTask"]) => self.add_to_section(gid, input),
-            ("GET", ["tasks", gid]) => self.get_task(gid),
+            ("GET", ["tasks", gid]) => asked(self.get_task(gid), call),
             ("PUT", ["tasks", gid]) => self.update_task(gid, input),
-            ("GET", ["tasks", gid, "subtasks"]) => page(self.subtasks(gid), call),
+            ("GET", ["tasks", gid, "subtasks"]) => page(asked(self.subtasks(gid), call), call),
             ("GET", ["tasks", gid, "stories"]) => self.stories(gid),
             ("POST", ["tasks", gid, "stories"]) => self.add_story(gid, input),
             _ => error(StatusCode::NOT_FOUND, "Unknown object or route"),
@@ -219,6 +249,10 @@ impl AsanaModel {
             "parent": task.parent.as_ref().map(|p| json!({ "gid": p, "resource_type": "task" })),
             "permalink_url": format!("https://app.asana.com/0/{}/{gid}", task.project),
             "memberships": membership.unwrap_or_else(|| json!([])),
+            "custom_fields": task.custom_fields.iter().map(|(name, value)| json!({
+                "gid": format!("{gid}-{name}"), "resource_type": "custom_field",
+                "name": name, "display_value": value,
+            })).collect::<Vec<_>>(),
         })
     }
 

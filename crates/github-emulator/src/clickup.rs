@@ -21,6 +21,8 @@ struct Task {
     parent: Option<String>,
     checklist: Vec<(String, String)>,
     comments: Vec<String>,
+    /// ClickUp's priority: 1 urgent, 2 high, 3 normal, 4 low; none when unset.
+    priority: Option<u8>,
 }
 
 /// The fake's state.
@@ -96,6 +98,13 @@ impl FakeTool<ClickUpModel> {
         id
     }
 
+    /// Sets a task's priority: 1 urgent, 2 high, 3 normal, 4 low.
+    pub fn set_priority(&self, task: &str, priority: u8) {
+        if let Some(t) = self.model().tasks.get_mut(task) {
+            t.priority = Some(priority);
+        }
+    }
+
     pub fn add_checklist_item(&self, task: &str, name: &str) -> String {
         let mut m = self.model();
         let n = m.ids.next(0);
@@ -158,9 +167,19 @@ impl ClickUpModel {
             json!([{ "id": format!("{id}-checklist"), "task_id": id, "name": "Checklist",
                 "orderindex": 0, "resolved": 0, "unresolved": items.len(), "items": items }])
         };
+        let priority = t.priority.map(|p| {
+            let (name, color) = match p {
+                1 => ("urgent", "#f50000"),
+                2 => ("high", "#ffcc00"),
+                3 => ("normal", "#6fddff"),
+                _ => ("low", "#d8d8d8"),
+            };
+            json!({ "id": p.to_string(), "priority": name, "color": color, "orderindex": p.to_string() })
+        });
         json!({
             "id": id,
             "custom_id": null,
+            "priority": priority,
             "name": t.name,
             "text_content": t.description,
             "description": t.description,

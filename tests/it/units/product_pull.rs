@@ -1,6 +1,8 @@
 //! `shiprig::product::pull`, through its public API.
 
+use shiprig::config::ProductPriorities;
 use shiprig::github::Milestone;
+use shiprig::plan_file::Priority;
 use shiprig::plan_file::marker;
 use shiprig::product::Feature;
 use shiprig::product::Story;
@@ -12,6 +14,7 @@ fn feature() -> Feature {
         name: "Chat\nwidget".into(),
         description: "Let users chat.".into(),
         url: "https://app.clickup.com/t/86abc".into(),
+        priority: None,
         stories: vec![
             Story {
                 id: "A1".into(),
@@ -39,7 +42,7 @@ fn milestone(title: &str, description: &str) -> Milestone {
 
 #[test]
 fn a_new_feature_gets_a_linked_milestone_and_one_issue_per_story() {
-    let plan = plan_for("clickup", &feature(), &[]);
+    let plan = plan_for("clickup", &feature(), &[], &ProductPriorities::default());
     assert_eq!(plan.milestone, "Chat widget");
     let description = plan.description.unwrap();
     assert_eq!(
@@ -54,7 +57,7 @@ fn a_new_feature_gets_a_linked_milestone_and_one_issue_per_story() {
 #[test]
 fn a_linked_milestone_is_found_by_its_marker_even_when_renamed() {
     let m = milestone("Renamed", &marker::feature("clickup", "86abc"));
-    let plan = plan_for("clickup", &feature(), &[m]);
+    let plan = plan_for("clickup", &feature(), &[m], &ProductPriorities::default());
     assert_eq!(plan.milestone, "Renamed");
     assert_eq!(plan.description, None);
 }
@@ -62,7 +65,12 @@ fn a_linked_milestone_is_found_by_its_marker_even_when_renamed() {
 #[test]
 fn a_same_named_milestone_is_adopted_or_avoided() {
     let plain = milestone("Chat widget", "Written by hand");
-    let plan = plan_for("clickup", &feature(), &[plain]);
+    let plan = plan_for(
+        "clickup",
+        &feature(),
+        &[plain],
+        &ProductPriorities::default(),
+    );
     assert_eq!(plan.milestone, "Chat widget");
     assert!(
         plan.description
@@ -70,6 +78,32 @@ fn a_same_named_milestone_is_adopted_or_avoided() {
             .starts_with("Written by hand\n\n<!-- shiprig:feature")
     );
     let other = milestone("Chat widget", &marker::feature("clickup", "zzz"));
-    let plan = plan_for("clickup", &feature(), &[other]);
+    let plan = plan_for(
+        "clickup",
+        &feature(),
+        &[other],
+        &ProductPriorities::default(),
+    );
     assert_eq!(plan.milestone, "Chat widget (clickup 86abc)");
+}
+
+#[test]
+fn the_tools_priority_ranks_every_starting_issue() {
+    let defaults = ProductPriorities::default();
+    assert_eq!(rank(Some("urgent"), &defaults), Priority::Critical);
+    assert_eq!(rank(Some("High"), &defaults), Priority::High);
+    assert_eq!(rank(Some("normal"), &defaults), Priority::Normal);
+    assert_eq!(rank(None, &defaults), Priority::Normal);
+    let own = ProductPriorities {
+        critical: vec!["P0".into()],
+        high_priority: vec!["P1".into(), "P2".into()],
+    };
+    assert_eq!(rank(Some("p0"), &own), Priority::Critical);
+    assert_eq!(rank(Some(" P2 "), &own), Priority::High);
+    assert_eq!(rank(Some("urgent"), &own), Priority::Normal);
+
+    let mut urgent = feature();
+    urgent.priority = Some("urgent".into());
+    let plan = plan_for("clickup", &urgent, &[], &defaults);
+    assert!(plan.issues.iter().all(|i| i.priority == Priority::Critical));
 }
