@@ -61,7 +61,8 @@ pub enum Effect {
     },
     /// Comment once (hidden marker) that the issue sits on a dependency cycle.
     ReportCycle { issue: u64, cycle: Vec<u64> },
-    /// Close a milestone whose issues are all closed, then tell Slack and the product tool.
+    /// Close a milestone whose work has shipped (every issue closed, the rig's all `done`), then
+    /// tell Slack and the product tool.
     CloseMilestone {
         number: u64,
         title: String,
@@ -159,6 +160,8 @@ pub struct Needs {
     pub pulls: bool,
     /// Agents' pull requests and their checks, to send an agent back when CI is red.
     pub agent_pulls: bool,
+    /// Milestones with no open issue, whose closed issues say whether their work shipped.
+    pub milestones: BTreeSet<u64>,
 }
 
 impl Needs {
@@ -171,6 +174,7 @@ impl Needs {
             && !self.runs
             && !self.pulls
             && !self.agent_pulls
+            && self.milestones.is_empty()
     }
 }
 

@@ -50,6 +50,43 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     plan
 }
 
+/// Whether a milestone's work has shipped.
+#[derive(Debug, PartialEq, Eq)]
+enum Shipped {
+    Yes,
+    /// These closed issues of the rig's are not `done` yet.
+    Waiting(Vec<u64>),
+    /// No issue of the milestone went through the rig.
+    NotOurs,
+}
+
+/// Judges a milestone by its issues: the rig's are the ones that carry one of its flow labels.
+fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> Shipped {
+    let flow = [
+        &labels.approved,
+        &labels.in_progress,
+        &labels.in_review,
+        &labels.done,
+    ];
+    let ours: Vec<&IssueState> = issues
+        .iter()
+        .filter(|i| flow.iter().any(|l| i.has(l)))
+        .collect();
+    if ours.is_empty() {
+        return Shipped::NotOurs;
+    }
+    let waiting: Vec<u64> = ours
+        .iter()
+        .filter(|i| !i.has(&labels.done))
+        .map(|i| i.number)
+        .collect();
+    if waiting.is_empty() {
+        Shipped::Yes
+    } else {
+        Shipped::Waiting(waiting)
+    }
+}
+
 /// The facts every decision of one plan shares.
 struct Judge<'a> {
     snapshot: &'a Snapshot,
@@ -424,15 +461,37 @@ impl<'a> Judge<'a> {
         Some(chosen)
     }
 
+    /// A milestone is complete when its work has shipped: no issue open, and every closed issue
+    /// the rig worked on `done` (merged but not yet released is not done). A milestone holding
+    /// no issue the rig worked on is left to people.
     fn close_milestones(&self, plan: &mut Plan) {
         for milestone in &self.snapshot.milestones {
-            if milestone.open_issues == 0 && milestone.closed_issues > 0 {
-                plan.effects.push(Effect::CloseMilestone {
+            if milestone.open_issues > 0 || milestone.closed_issues == 0 {
+                continue;
+            }
+            let Some(issues) = self.snapshot.milestone_issues.get(&milestone.number) else {
+                plan.needs.milestones.insert(milestone.number);
+                continue;
+            };
+            match shipped(issues, &self.config.labels) {
+                Shipped::Yes => plan.effects.push(Effect::CloseMilestone {
                     number: milestone.number,
                     title: milestone.title.clone(),
                     url: milestone.url.clone(),
                     description: milestone.description.clone(),
-                });
+                }),
+                Shipped::Waiting(numbers) => plan.notes.push(format!(
+                    "milestone {:?} stays open until {} ship{} (merged, not yet `{}`)",
+                    milestone.title,
+                    numbers
+                        .iter()
+                        .map(|n| format!("#{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if numbers.len() == 1 { "s" } else { "" },
+                    self.config.labels.done,
+                )),
+                Shipped::NotOurs => {}
             }
         }
     }

@@ -103,6 +103,14 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
     for &number in &needs.comments {
         comments(gh, repo, number, snapshot).await?;
     }
+    for &milestone in &needs.milestones {
+        let issues = gh
+            .milestone_issues(repo, milestone)
+            .await
+            .with_context(|| format!("reading the issues of milestone {milestone}"))?;
+        let issues = issues.into_iter().map(issue_state).collect();
+        snapshot.milestone_issues.insert(milestone, issues);
+    }
     Ok(())
 }
 

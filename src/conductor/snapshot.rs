@@ -98,6 +98,8 @@ pub struct Snapshot {
     pub linked_pulls: Option<BTreeSet<u64>>,
     /// Agents' open pull requests with their failing checks, when they were read.
     pub agent_pulls: Option<Vec<AgentPull>>,
+    /// The issues (any state) of milestones that have no open issue left, where they were read.
+    pub milestone_issues: BTreeMap<u64, Vec<IssueState>>,
     /// Agents of a shared pool busy in other repositories (`conductor run` over many).
     pub busy_elsewhere: BTreeSet<String>,
 }

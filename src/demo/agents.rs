@@ -1,5 +1,7 @@
 //! Simulated coding agents: each picks up the workflow run the Conductor dispatched, opens a
-//! pull request that says `Closes #N`, and merges it before the next tick.
+//! pull request that says `Closes #N`, and merges it before the next tick; the release then
+//! ships it at once (the issue turns `done`, as `release publish` marks it after production's
+//! smoke tests), so the Conductor-only scenarios see their milestones complete.
 
 use serde::Serialize;
 
@@ -49,6 +51,7 @@ pub fn finish_dispatched(world: &World) -> Vec<AgentWork> {
         if model.issue(&full, issue).is_some_and(|i| i.state == "open") {
             model.close_issue(&full, issue, &login);
         }
+        model.add_label(&full, issue, &world.config.labels.done, RELEASE_ACTOR);
         model.set_run_status(&full, run.id, "completed", Some("success"));
         done.push(AgentWork {
             agent,
@@ -58,6 +61,9 @@ pub fn finish_dispatched(world: &World) -> Vec<AgentWork> {
     }
     done
 }
+
+/// Who ships the simulated work: the release job's App.
+const RELEASE_ACTOR: &str = "shiprig[bot]";
 
 fn login_of(world: &World, agent: &str) -> String {
     world

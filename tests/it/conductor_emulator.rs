@@ -453,3 +453,76 @@ async fn five_thousand_approved_issues_dispatch_on_the_first_tick() {
         first.requests.writes
     );
 }
+
+/// `done` means shipped: a milestone whose issues are merged (closed) but not yet released
+/// stays open and nobody is told; once the release marks them `done` it closes, Slack hears it
+/// once, and a milestone holding no work of the rig's is left to people.
+#[tokio::test]
+async fn a_milestone_completes_only_when_its_issues_are_done() {
+    let world = World::new().await.unwrap();
+    let full = world.full_name();
+    let ours = world.emulator.model().create_milestone(&full, "Checkout");
+    let theirs = world.emulator.model().create_milestone(&full, "Hand-kept");
+    let a = world.approved_issue("Cart", &[]);
+    let b = world.approved_issue("Pay", &[]);
+    let by_hand = world
+        .emulator
+        .model()
+        .create_issue(&full, "Notes", "", &[], "maya");
+    {
+        let mut model = world.emulator.model();
+        model.set_milestone(&full, a, ours);
+        model.set_milestone(&full, b, ours);
+        model.set_milestone(&full, by_hand, theirs);
+        for n in [a, b, by_hand] {
+            model.close_issue(&full, n, "maya");
+        }
+        model.add_label(&full, a, "done", "shiprig[bot]");
+    }
+    let milestone_slack = |world: &World| {
+        world
+            .slack
+            .messages()
+            .iter()
+            .filter(|m| m.to_string().contains("Checkout"))
+            .count()
+    };
+    let report = tick(&world).await;
+    assert_eq!(
+        world.emulator.model().milestone_open(&full, ours),
+        Some(true)
+    );
+    assert!(
+        report
+            .plan
+            .notes
+            .iter()
+            .any(|n| n.contains(&format!("#{b}"))),
+        "{:?}",
+        report.plan.notes
+    );
+    assert_eq!(milestone_slack(&world), 0);
+
+    world
+        .emulator
+        .model()
+        .add_label(&full, b, "done", "shiprig[bot]");
+    tick(&world).await;
+    assert_eq!(
+        world.emulator.model().milestone_open(&full, ours),
+        Some(false)
+    );
+    assert_eq!(
+        world.emulator.model().milestone_open(&full, theirs),
+        Some(true)
+    );
+    assert_eq!(milestone_slack(&world), 1);
+    let writes = world.emulator.writes().len();
+    tick(&world).await;
+    assert_eq!(
+        world.emulator.writes().len(),
+        writes,
+        "a rerun writes nothing"
+    );
+    assert_eq!(milestone_slack(&world), 1);
+}

@@ -300,20 +300,61 @@ fn finished_milestones_close() {
         open_issues: open,
         closed_issues: closed,
     };
-    snap.milestones = vec![milestone(1, 0, 4), milestone(2, 1, 3), milestone(3, 0, 0)];
+    snap.milestones = vec![
+        milestone(1, 0, 2),
+        milestone(2, 1, 3),
+        milestone(3, 0, 0),
+        milestone(4, 0, 2),
+        milestone(5, 0, 1),
+    ];
+    let closed = |planned: &shiprig::conductor::Plan| -> Vec<u64> {
+        planned
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::CloseMilestone { number, .. } => Some(*number),
+                _ => None,
+            })
+            .collect()
+    };
+    // The issues of milestones with nothing open are read before anything is decided.
     let planned = plan(&snap, &config(0), t0());
-    let closed: Vec<u64> = planned
-        .effects
-        .iter()
-        .filter_map(|e| {
-            if let Effect::CloseMilestone { number, .. } = e {
-                Some(*number)
-            } else {
-                None
-            }
-        })
-        .collect();
-    assert_eq!(closed, vec![1]);
+    assert_eq!(closed(&planned), Vec::<u64>::new());
+    assert_eq!(planned.needs.milestones, [1, 4, 5].into_iter().collect());
+
+    let closed_issue = |number: u64, labels: &[&str]| {
+        let mut i = issue(number, &[]);
+        i.labels = labels.iter().map(|l| l.to_string()).collect();
+        i
+    };
+    // 1: shipped (a person's won't-fix beside it does not hold it); 4: #7 merged, not yet
+    // released; 5: nothing the rig worked on.
+    snap.milestone_issues.insert(
+        1,
+        vec![
+            closed_issue(1, &["approved", "done"]),
+            closed_issue(2, &["wontfix"]),
+        ],
+    );
+    snap.milestone_issues.insert(
+        4,
+        vec![
+            closed_issue(6, &["approved", "done"]),
+            closed_issue(7, &["approved", "in-review"]),
+        ],
+    );
+    snap.milestone_issues.insert(5, vec![closed_issue(8, &[])]);
+    let planned = plan(&snap, &config(0), t0());
+    assert_eq!(closed(&planned), vec![1]);
+    assert!(planned.needs.is_empty());
+    assert!(
+        planned
+            .notes
+            .iter()
+            .any(|n| n.contains("\"m4\" stays open until #7 ships")),
+        "{:?}",
+        planned.notes
+    );
 }
 
 /// One generated issue: rank, approval minute, open blockers, claimed by an agent, trusted.
