@@ -165,7 +165,13 @@ fn init_logging(verbose: u8, json_lines: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHIPRIG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour only for a person at a terminal: a pipe or a log file gets plain text.
+    let colour = !json_lines
+        && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour);
     // Every log line passes through the URL redaction (octocrab logs request URLs itself).
     let _ = if json_lines {
         builder

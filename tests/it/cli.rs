@@ -304,3 +304,20 @@ async fn github_refusing_exits_3_with_a_readable_error() {
     );
     assert!(!err.contains("ghp_revoked_token"));
 }
+
+/// Log lines written to a pipe or a file are plain text: colour is for a terminal only.
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let config = fixture("reference.yml");
+    let out = shiprig(
+        &["config", "validate", &config],
+        &[("SHIPRIG_LOG", "debug")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    assert!(log.contains("DEBUG"), "the command logged: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "escape codes in a piped log: {log:?}"
+    );
+}
