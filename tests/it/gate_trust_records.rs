@@ -282,3 +282,127 @@ async fn case_39_a_fix_marker_an_agent_wrote_does_not_stop_the_fix_request() {
     );
     assert_eq!(fixes[0].inputs["pull_request"], pull.to_string());
 }
+
+/// `PUT /repos/acme/rig/pulls/{pr}/merge` as the workflow token; the answer's status.
+async fn merge(rig: &Rig, pr: u64) -> u16 {
+    reqwest::Client::new()
+        .put(format!("{}/repos/{REPO}/pulls/{pr}/merge", rig.emu.url()))
+        .bearer_auth(TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_check_satisfies_nothing()
+ {
+    use shiprig::github::{ClientOptions, Credentials, GitHub, Repo, Secret};
+    use shiprig::setup::{bootstrap, doctor, inspect};
+    let rig = Rig::new().await;
+    install_agent_app(&rig);
+    let (private, public) = crate::support::emulator::rsa_pair();
+    {
+        let mut m = rig.emu.model();
+        m.register_app_named(5150, "shiprig-gate", &public);
+        m.add_installation(5150, "acme");
+        m.set_permission(REPO, "shiprig-gate[bot]", Permission::Admin);
+        // CI's own App, pinned by a person before shiprig came.
+        let (_, ci_public) = crate::support::emulator::rsa_pair();
+        m.register_app_named(4321, "ci-app", &ci_public);
+        m.add_token("ghs_ci_app", "ci-app[bot]");
+        m.set_permission(REPO, "ci-app[bot]", Permission::Write);
+        m.set_protection(
+            REPO,
+            "main",
+            json!({
+            "required_status_checks": {"strict": false, "checks": [
+                {"context": "ci/build", "app_id": 4321}, {"context": CHECK}]},
+            "enforce_admins": false, "restrictions": null,
+            "required_pull_request_reviews": {"required_approving_review_count": 1}}),
+        );
+    }
+    let credentials = Credentials::App {
+        app_id: 5150,
+        private_key_pem: Secret::new(private),
+    };
+    let repo: Repo = REPO.parse().unwrap();
+    let gh = GitHub::new(ClientOptions::new(rig.emu.url(), credentials))
+        .unwrap()
+        .for_repo(&repo);
+
+    // doctor: a required check anyone can satisfy is named, with why and how.
+    let facts = inspect::read(&gh, &repo, "main".into(), None)
+        .await
+        .unwrap();
+    let found = doctor::diagnose(&facts);
+    let any = found
+        .iter()
+        .find(|f| f.gap.contains("from any source"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(any.gap.contains("an agent's included"), "{any:?}");
+    assert!(
+        any.fix.contains("shiprig bootstrap") && any.fix.contains("5150"),
+        "{any:?}"
+    );
+
+    let config = shiprig::config::Config::from_yaml("shiprig.yml", CONFIG).unwrap();
+    bootstrap::run(&gh, &repo, "main", &config, false)
+        .await
+        .unwrap();
+    let protection = rig.emu.model().protection(REPO, "main").unwrap();
+    let checks = &protection["required_status_checks"]["checks"];
+    assert_eq!(
+        checks,
+        &json!([{"context": "ci/build", "app_id": 4321}, {"context": CHECK, "app_id": 5150}]),
+        "the gate's check is pinned to shiprig's App and CI keeps its pin"
+    );
+    let facts = inspect::read(&gh, &repo, "main".into(), None)
+        .await
+        .unwrap();
+    let found = doctor::diagnose(&facts);
+    assert!(
+        !found.iter().any(|f| f.gap.contains("from any source")),
+        "{found:#?}"
+    );
+
+    // The agent's App posts a passing check of the gate's name: branch protection ignores it.
+    let pr = rig.open_pr("auth", &[("src/auth/a.rs", "x\n")], "dev");
+    let head = rig.head(pr);
+    let pass = |name: &str| json!({"name": name, "head_sha": head, "status": "completed", "conclusion": "success"});
+    let path = format!("/repos/{REPO}/check-runs");
+    assert_eq!(
+        send(&rig, "ghs_ci_app", &path, &pass("ci/build")).await.0,
+        201
+    );
+    assert_eq!(
+        send(&rig, AGENT_APP_TOKEN, &path, &pass(CHECK)).await.0,
+        201
+    );
+    assert_eq!(
+        merge(&rig, pr).await,
+        405,
+        "an agent's check satisfies nothing"
+    );
+    gh.complete_check_run(&repo, CHECK, &head, "success", "ok", "ok", None)
+        .await
+        .unwrap();
+    assert_eq!(merge(&rig, pr).await, 200, "shiprig's App's check does");
+
+    // A ruleset that requires the check from any source is named too.
+    rig.emu
+        .model()
+        .require_checks_by_ruleset(REPO, "main", &[CHECK]);
+    let facts = inspect::read(&gh, &repo, "main".into(), None)
+        .await
+        .unwrap();
+    let found = doctor::diagnose(&facts);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.gap.contains("without an `integration_id`") && f.fix.contains("5150")),
+        "{found:#?}"
+    );
+}
