@@ -186,8 +186,9 @@ fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
         .collect()
 }
 
-/// A ruleset that requires the gate's check without an `integration_id`: any workflow or App
-/// that may write checks satisfies it.
+/// A ruleset that requires the gate's check without an `integration_id` (or from GitHub
+/// Actions, which every workflow posts as): any workflow or App that may write checks
+/// satisfies it.
 fn ruleset_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
     let check = &config.gate.check_name;
     let unpinned = facts
@@ -199,7 +200,9 @@ fn ruleset_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
             listed.and_then(|l| l.as_array()).is_some_and(|l| {
                 l.iter().any(|c| {
                     c["context"] == check.as_str()
-                        && c.get("integration_id").is_none_or(|i| i.as_u64().is_none())
+                        && c.get("integration_id")
+                            .and_then(|i| i.as_u64())
+                            .is_none_or(|i| i == crate::github::ACTIONS_APP_ID)
                 })
             })
         });

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::github::{BranchProtection, Enabled, RequiredCheck, RequiredReviews};
+use crate::github::{ACTIONS_APP_ID, BranchProtection, Enabled, RequiredCheck, RequiredReviews};
 
 /// One thing the branch's protection lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,13 +103,15 @@ pub fn gaps(
     gaps
 }
 
-/// Whether `check` is required from one App (`app` when given).
+/// Whether `check` is required from one App (`app` when given). GitHub Actions is no such
+/// App: every workflow of the repository posts as it.
 fn pinned(checks: &[RequiredCheck], check: &str, app: Option<u64>) -> bool {
     checks.iter().any(|c| {
+        let id = c.app_id.and_then(|id| u64::try_from(id).ok());
         c.context == check
-            && match (c.app_id, app) {
-                (Some(id), Some(app)) => u64::try_from(id).ok() == Some(app),
-                (Some(id), None) => id > 0,
+            && match (id, app) {
+                (Some(id), Some(app)) => id == app,
+                (Some(id), None) => id != ACTIONS_APP_ID,
                 (None, _) => false,
             }
     })

@@ -124,3 +124,24 @@ fn a_gate_check_pinned_to_another_app_is_repinned_to_shiprigs() {
         json!([{"context": CHECK, "app_id": 5150}])
     );
 }
+
+#[test]
+fn a_gate_check_pinned_to_github_actions_is_still_from_any_workflow() {
+    let current = BranchProtection {
+        required_status_checks: Some(RequiredChecks {
+            strict: false,
+            contexts: vec![],
+            checks: vec![RequiredCheck {
+                context: CHECK.into(),
+                app_id: Some(15368),
+            }],
+        }),
+        ..BranchProtection::default()
+    };
+    assert!(
+        gaps(Some(&current), CHECK, 1, None).contains(&ProtectionGap::CheckFromAnySource {
+            check: CHECK.into(),
+            app: None
+        })
+    );
+}
