@@ -48,11 +48,15 @@ pub async fn run(args: BootstrapArgs, global: &Global, vars: &Vars) -> anyhow::R
         print_json(&json!({
             "repository": repo.to_string(), "branch": branch, "dry_run": dry_run,
             "labels": {"changes": labels.changes, "applied": labels.applied},
-            "protection": {"gaps": report.gaps, "put": report.put.unwrap_or(Value::Null)},
+            "protection": {"gaps": report.gaps, "put": report.put.unwrap_or(Value::Null),
+                "unpinned": report.unpinned},
         }))?;
     } else {
         print!("{}", labels_cmd::render(&repo, &report.labels, dry_run));
         print!("{}", render(&repo, &branch, &report.gaps, dry_run));
+        if let Some(note) = &report.unpinned {
+            println!("note: {note}");
+        }
     }
     Ok(Exit::Ok)
 }

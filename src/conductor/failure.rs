@@ -92,7 +92,7 @@ impl Failure<'_> {
     async fn reported(&self, tick: &Tick<'_>) -> anyhow::Result<bool> {
         let comments = tick
             .gh
-            .comments(tick.repo, self.issue)
+            .own_comments(tick.repo, self.issue)
             .await
             .context("reading the comments")?;
         let failed = comments

@@ -144,7 +144,7 @@ async fn pulls(tick: &Tick<'_>, snapshot: &mut Snapshot, agents: bool) -> anyhow
 
 /// Who shiprig acts as; `None` when GitHub does not say.
 async fn viewer(gh: &GitHub) -> Option<String> {
-    match gh.viewer_login().await {
+    match gh.own_login().await {
         Ok(login) => Some(login),
         Err(e) => {
             tracing::warn!("GitHub did not say who shiprig acts as: {e}");
@@ -199,7 +199,7 @@ async fn comments(
     snapshot: &mut Snapshot,
 ) -> anyhow::Result<()> {
     let comments = gh
-        .comments(repo, number)
+        .own_comments(repo, number)
         .await
         .with_context(|| format!("reading the comments of #{number}"))?;
     let markers = comments
@@ -254,7 +254,7 @@ async fn agent_pulls(
             .collect();
         let wants_markers = !failing.is_empty() || config.conductor.review_agent.is_some();
         let comments = if wants_markers {
-            gh.comments(repo, pull.number).await?
+            gh.own_comments(repo, pull.number).await?
         } else {
             Vec::new()
         };

@@ -55,7 +55,7 @@ pub async fn post_marked(
             at: comment.created_at,
         }),
         Err(e) if e.is_unclear() => {
-            let comments = gh.comments(repo, issue).await?;
+            let comments = gh.own_comments(repo, issue).await?;
             let mine = comments
                 .iter()
                 .find(|c| c.body.as_deref().is_some_and(|b| has_token(b, token)));

@@ -174,7 +174,7 @@ impl Start<'_> {
     async fn rival(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Option<Claim>> {
         let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
         let issue = gh.issue(repo, self.issue).await?;
-        let comments = gh.comments(repo, self.issue).await?;
+        let comments = gh.own_comments(repo, self.issue).await?;
         let holds =
             |c: &Claim| issue.has_label(&format!("{}{}", config.labels.agent_prefix, c.agent));
         let mut rivals: Vec<Claim> = claim::claims(&comments)
@@ -192,7 +192,7 @@ impl Start<'_> {
             return Err(error.into());
         }
         for other in others.items.iter().filter(|i| i.number != self.issue) {
-            let comments = gh.comments(repo, other.number).await?;
+            let comments = gh.own_comments(repo, other.number).await?;
             rivals.extend(
                 claim::claims(&comments)
                     .into_iter()

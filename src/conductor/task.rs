@@ -117,7 +117,7 @@ impl PullTask<'_> {
             .await
             .context("recording the request")?;
         let comments = gh
-            .comments(repo, self.pull_request)
+            .own_comments(repo, self.pull_request)
             .await
             .context("verifying the request")?;
         let rivals = claim::task_claims(&comments, self.kind(), self.head_sha);

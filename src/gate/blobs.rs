@@ -1,6 +1,7 @@
 //! Files GitHub lists without a patch (large diffs, or files it treats as binary): their text
 //! is read at the base and the head, so `diff_patterns` still see every added and removed line.
-//! A file too large to read fails closed for the categories that have `diff_patterns`.
+//! A file too large to read fails closed for the categories that have `diff_patterns`; only a
+//! pure rename (identical blob SHAs) is taken as changing no line.
 
 use std::collections::BTreeMap;
 
@@ -16,13 +17,23 @@ pub const FILES_READ: usize = 100;
 
 /// What one side of a file holds, as far as the diff is concerned.
 enum Side {
-    Text(String),
-    /// Not UTF-8: no lines to match.
-    Binary,
+    /// The text (bytes that are not UTF-8 are replaced, so a NUL byte or one stray byte
+    /// hides no line), and the blob's SHA.
+    Text(String, String),
     Absent,
 }
 
+impl Side {
+    fn sha(&self) -> Option<&str> {
+        match self {
+            Side::Text(_, sha) => Some(sha),
+            Side::Absent => None,
+        }
+    }
+}
+
 /// Gives each patch-less file a patch made from its two sides, or a reason it cannot be read.
+/// Only a pure rename (the same blob under a new name) is known to change no line.
 pub async fn fill_patches(gh: &GitHub, repo: &Repo, pull: &PullRequest, files: &mut [ChangedFile]) {
     for (n, file) in files.iter_mut().filter(|f| f.patch.is_none()).enumerate() {
         if n >= FILES_READ {
@@ -31,23 +42,35 @@ pub async fn fill_patches(gh: &GitHub, repo: &Repo, pull: &PullRequest, files: &
             ));
             continue;
         }
-        let old_name = file
-            .previous_filename
-            .clone()
-            .unwrap_or(file.filename.clone());
-        let base = match file.status.as_str() {
-            "added" => Ok(Side::Absent),
-            _ => side(gh, repo, &old_name, &pull.base.sha).await,
-        };
-        let head = match file.status.as_str() {
-            "removed" => Ok(Side::Absent),
-            _ => side(gh, repo, &file.filename, &pull.head.sha).await,
-        };
-        match (base, head) {
-            (Ok(base), Ok(head)) => file.patch = patch(&base, &head),
-            (Err(reason), _) | (_, Err(reason)) => file.unreadable = Some(reason),
+        match both_sides(gh, repo, pull, file).await {
+            Ok((base, head)) => file.patch = Some(patch(&base, &head).unwrap_or_default()),
+            Err(reason) => file.unreadable = Some(reason),
         }
     }
+}
+
+/// The file at the base (under its old name when renamed) and at the head.
+async fn both_sides(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &PullRequest,
+    file: &ChangedFile,
+) -> Result<(Side, Side), String> {
+    let old_name = file.previous_filename.as_deref().unwrap_or(&file.filename);
+    let base = match file.status.as_str() {
+        "added" => Side::Absent,
+        _ => side(gh, repo, old_name, &pull.base.sha).await?,
+    };
+    let pure_rename =
+        file.status == "renamed" && base.sha().is_some() && base.sha() == file.sha.as_deref();
+    if pure_rename {
+        return Ok((Side::Absent, Side::Absent));
+    }
+    let head = match file.status.as_str() {
+        "removed" => Side::Absent,
+        _ => side(gh, repo, &file.filename, &pull.head.sha).await?,
+    };
+    Ok((base, head))
 }
 
 async fn side(gh: &GitHub, repo: &Repo, path: &str, sha: &str) -> Result<Side, String> {
@@ -57,10 +80,10 @@ async fn side(gh: &GitHub, repo: &Repo, path: &str, sha: &str) -> Result<Side, S
         Err(e) => return Err(format!("GitHub sent no patch and reading it failed: {e}")),
     };
     match blob.content {
-        Some(bytes) if blob.size <= BLOB_CAP => Ok(match String::from_utf8(bytes) {
-            Ok(text) => Side::Text(text),
-            Err(_) => Side::Binary,
-        }),
+        Some(bytes) if blob.size <= BLOB_CAP => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            Ok(Side::Text(text, blob.sha))
+        }
         _ => Err(format!(
             "GitHub sent no patch and the file is {} bytes, over the {} MiB the gate reads",
             blob.size,
@@ -73,7 +96,7 @@ async fn side(gh: &GitHub, repo: &Repo, path: &str, sha: &str) -> Result<Side, S
 /// is nothing to match.
 fn patch(base: &Side, head: &Side) -> Option<String> {
     let lines = |side: &Side| match side {
-        Side::Text(text) => text.lines().map(str::to_string).collect(),
+        Side::Text(text, _) => text.lines().map(str::to_string).collect(),
         _ => Vec::new(),
     };
     let (old, new): (Vec<String>, Vec<String>) = (lines(base), lines(head));
@@ -108,12 +131,22 @@ mod tests {
 
     #[test]
     fn lines_only_on_one_side_become_the_patch() {
-        let base = Side::Text("a\nkeep\nb\n".into());
-        let head = Side::Text("keep\nDELETE FROM users\nkeep\n".into());
+        let text = |t: &str| Side::Text(t.into(), String::new());
+        let base = text("a\nkeep\nb\n");
+        let head = text("keep\nDELETE FROM users\nkeep\n");
         assert_eq!(
             patch(&base, &head).unwrap(),
             "-a\n-b\n+DELETE FROM users\n+keep\n"
         );
-        assert_eq!(patch(&Side::Binary, &Side::Absent), None);
+        assert_eq!(patch(&Side::Absent, &Side::Absent), None);
+        let nul = Side::Text(
+            String::from_utf8_lossy(b"\0\xff\nDELETE FROM t;\n").into(),
+            String::new(),
+        );
+        assert!(
+            patch(&Side::Absent, &nul)
+                .unwrap()
+                .contains("+DELETE FROM t;")
+        );
     }
 }

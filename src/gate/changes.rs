@@ -17,6 +17,9 @@ pub struct ChangedFile {
     /// The unified diff; absent for binary files and very large diffs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patch: Option<String>,
+    /// The blob SHA GitHub lists for the file (at the head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
     /// Why the file's lines could not be read when GitHub sent no patch (too large to fetch):
     /// every category with `diff_patterns` then fails closed on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,6 +33,7 @@ impl ChangedFile {
             status: status.to_string(),
             previous_filename: None,
             patch: None,
+            sha: None,
             unreadable: None,
         }
     }

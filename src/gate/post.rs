@@ -104,18 +104,13 @@ pub async fn comment(
     config: &Config,
 ) -> Result<Option<String>, GitHubError> {
     let body = output::comment(verdict, config);
-    let comments = gh.comments(repo, number).await?;
-    let marked = |c: &&crate::github::Comment| {
+    // Anyone can paste the marker: only the comment shiprig itself wrote is the sticky one.
+    let comments = gh.own_comments(repo, number).await?;
+    let existing = comments.iter().find(|c| {
         c.body
             .as_deref()
             .is_some_and(|b| b.starts_with(output::MARKER))
-    };
-    // Anyone can paste the marker; shiprig's own (a bot's) comment is preferred.
-    let existing = comments
-        .iter()
-        .filter(marked)
-        .find(|c| c.user.as_ref().is_some_and(|u| u.is_bot()))
-        .or_else(|| comments.iter().find(marked));
+    });
     match existing {
         Some(c) if c.body.as_deref() == Some(body.as_str()) => Ok(Some("unchanged".into())),
         Some(c) => {

@@ -61,8 +61,10 @@ async fn files(gh: &GitHub, repo: &Repo, number: u64) -> Changes {
             filename: f.filename,
             status: f.status,
             previous_filename: f.previous_filename,
-            // No line changed (a pure rename): an empty patch, nothing to fetch.
-            patch: f.patch.or_else(|| (f.changes == Some(0)).then(String::new)),
+            // No patch is never "no change": `changes: 0` is also what a binary file gets.
+            // The blobs are read (a pure rename is known by its identical blob SHAs).
+            patch: f.patch,
+            sha: f.sha,
             unreadable: None,
         })
         .collect();

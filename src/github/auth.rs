@@ -143,6 +143,9 @@ impl TokenCache {
 #[derive(Deserialize)]
 pub(super) struct Installation {
     pub id: u64,
+    /// The App's slug: its bot comments as `<slug>[bot]`.
+    #[serde(default)]
+    pub app_slug: Option<String>,
 }
 
 /// `POST /app/installations/{id}/access_tokens`.
@@ -157,6 +160,23 @@ impl From<MintedToken> for InstallationToken {
         InstallationToken {
             token: Secret::new(minted.token),
             expires_at: minted.expires_at,
+        }
+    }
+}
+
+/// The login shiprig writes as, once known; shared by a client's clones.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Me(Arc<Mutex<Option<String>>>);
+
+impl Me {
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn learn(&self, login: &str) {
+        let mut me = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if me.is_none() && !login.is_empty() {
+            *me = Some(login.to_string());
         }
     }
 }

@@ -2,10 +2,11 @@
 
 use http::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
+use super::identity::CheckApp;
 use super::types::Repo;
 
 /// A check run on a commit.
@@ -61,7 +62,8 @@ impl GitHub {
     }
 
     /// The `external_id` of every run of the check `name` on `sha` (all of them, not only the
-    /// latest): where the gate records who pushed that commit.
+    /// latest) that shiprig's own App created: where the gate records who pushed that commit.
+    /// A run of the same name from any other App or workflow is nobody's record.
     pub async fn check_run_records(
         &self,
         repo: &Repo,
@@ -72,6 +74,8 @@ impl GitHub {
         struct Run {
             #[serde(default)]
             external_id: Option<String>,
+            #[serde(default)]
+            app: Option<CheckApp>,
         }
         let path = format!(
             "/repos/{repo}/commits/{}/check-runs?check_name={}&filter=all&per_page=100",
@@ -82,11 +86,13 @@ impl GitHub {
         Ok(runs
             .check_runs
             .into_iter()
+            .filter(|r| self.wrote_check(r.app.as_ref()))
             .filter_map(|r| r.external_id)
             .collect())
     }
 
-    /// A completed check run on `sha`, with `external_id` when given.
+    /// A completed check run on `sha`, with `external_id` when given. Its answer tells who
+    /// shiprig writes as.
     #[allow(clippy::too_many_arguments)]
     pub async fn complete_check_run(
         &self,
@@ -98,6 +104,11 @@ impl GitHub {
         summary: &str,
         external_id: Option<&str>,
     ) -> Result<(), GitHubError> {
+        #[derive(Deserialize)]
+        struct Created {
+            #[serde(default)]
+            app: Option<CheckApp>,
+        }
         let mut body = json!({
             "name": name, "head_sha": sha, "status": "completed", "conclusion": conclusion,
             "output": {"title": title, "summary": summary},
@@ -105,9 +116,11 @@ impl GitHub {
         if let Some(id) = external_id {
             body["external_id"] = json!(id);
         }
-        self.send::<Value>(Method::POST, &format!("/repos/{repo}/check-runs"), &body)
-            .await
-            .map(drop)
+        let created: Created = self
+            .send(Method::POST, &format!("/repos/{repo}/check-runs"), &body)
+            .await?;
+        self.learn_check_app(created.app.as_ref());
+        Ok(())
     }
 
     /// The latest status of each context on `git_ref`.
@@ -137,9 +150,16 @@ impl GitHub {
                 .map(|d| d.chars().take(DESCRIPTION_CHARS).collect()),
             ..status.clone()
         };
+        #[derive(Deserialize)]
+        struct Created {
+            #[serde(default)]
+            creator: Option<super::types::User>,
+        }
         let path = format!("/repos/{repo}/statuses/{}", escape(sha));
-        self.send::<Value>(Method::POST, &path, &status)
-            .await
-            .map(drop)
+        let created: Created = self.send(Method::POST, &path, &status).await?;
+        if let Some(creator) = created.creator {
+            self.learn_login(&creator.login);
+        }
+        Ok(())
     }
 }

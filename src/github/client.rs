@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::auth::{self, Credentials, Installation, MintedToken, Secret, TokenCache};
+use super::auth::{self, Credentials, Installation, Me, MintedToken, Secret, TokenCache};
 use super::clock::{Clock, SystemClock};
 use super::error::{GitHubError, describe, github_message};
 use super::retry::{Attempt, RetryPolicy};
@@ -108,6 +108,8 @@ pub struct GitHub {
     scope: Option<Repo>,
     /// A cap on requests (per repository and loop in `conductor run`).
     budget: Option<Arc<Budget>>,
+    /// The login shiprig writes as, once learned.
+    me: Me,
 }
 
 /// Requests allowed and used; reset at the start of each loop.
@@ -159,6 +161,7 @@ impl GitHub {
             tokens: TokenCache::default(),
             scope: None,
             budget: None,
+            me: Me::default(),
         })
     }
 
@@ -454,6 +457,19 @@ impl GitHub {
 }
 
 impl GitHub {
+    pub(super) fn credentials(&self) -> &Credentials {
+        &self.options.credentials
+    }
+
+    pub(super) fn me(&self) -> &Me {
+        &self.me
+    }
+
+    /// Makes sure an App's installation token is minted (and with it the App's slug read).
+    pub(super) async fn ensure_token(&self) -> Result<(), GitHubError> {
+        self.authorization().await.map(drop)
+    }
+
     /// The bearer credential for this request: the token, or a fresh installation token.
     async fn authorization(&self) -> Result<Option<Secret>, GitHubError> {
         match &self.options.credentials {
@@ -485,6 +501,9 @@ impl GitHub {
         let installation: Installation = self
             .app_request(Method::GET, &format!("/repos/{repo}/installation"), &jwt)
             .await?;
+        if let Some(slug) = &installation.app_slug {
+            self.me.learn(&format!("{slug}[bot]"));
+        }
         let token_path = format!("/app/installations/{}/access_tokens", installation.id);
         let minted: MintedToken = self.app_request(Method::POST, &token_path, &jwt).await?;
         let token = auth::InstallationToken::from(minted);

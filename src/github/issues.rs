@@ -318,8 +318,13 @@ impl GitHub {
         body: &str,
     ) -> Result<Comment, GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/comments");
-        self.send(Method::POST, &path, &json!({ "body": body }))
-            .await
+        let comment: Comment = self
+            .send(Method::POST, &path, &json!({ "body": body }))
+            .await?;
+        if let Some(user) = &comment.user {
+            self.learn_login(&user.login);
+        }
+        Ok(comment)
     }
 
     pub async fn update_comment(

@@ -18,6 +18,7 @@ mod deployments;
 mod error;
 mod git;
 mod graphql;
+mod identity;
 mod issues;
 mod page;
 mod pulls;
@@ -37,6 +38,7 @@ pub use deployments::{Deployment, ReleaseInfo};
 pub use error::GitHubError;
 pub use git::TagRef;
 pub use graphql::{LABELINGS_FRAGMENT, Labeling, VIEWER_QUERY, labelings_query};
+pub use identity::ACTIONS_APP_ID;
 pub use issues::{
     Comment, DependencySummary, EventLabel, Issue, IssueEvent, IssueUpdate, Milestone,
     MilestoneFilter, MilestoneRef, NewIssue,

@@ -109,9 +109,13 @@ pub struct PullFile {
     pub previous_filename: Option<String>,
     #[serde(default)]
     pub patch: Option<String>,
-    /// Lines added plus removed; `0` for a pure rename or mode change.
+    /// Lines added plus removed; `0` for a pure rename or mode change, and for a file git
+    /// takes for binary (which comes without a patch).
     #[serde(default)]
     pub changes: Option<u64>,
+    /// The blob SHA at the head (at the base for a removed file).
+    #[serde(default)]
+    pub sha: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]

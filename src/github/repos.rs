@@ -145,6 +145,8 @@ pub struct RepositorySummary {
 /// A file's bytes at a ref, as the contents API gives them.
 #[derive(Debug, Clone)]
 pub struct Blob {
+    /// The blob's SHA.
+    pub sha: String,
     pub size: u64,
     /// `None` when GitHub sends no content (files over 1 MB; `encoding: none`).
     pub content: Option<Vec<u8>>,
@@ -153,6 +155,8 @@ pub struct Blob {
 /// What the contents API says of a file.
 #[derive(Deserialize)]
 struct Content {
+    #[serde(default)]
+    sha: String,
     #[serde(default)]
     size: u64,
     #[serde(default)]
@@ -321,7 +325,11 @@ impl GitHub {
         let size = content
             .as_ref()
             .map_or(found.size, |bytes| found.size.max(bytes.len() as u64));
-        Ok(Some(Blob { size, content }))
+        Ok(Some(Blob {
+            sha: found.sha.clone(),
+            size,
+            content,
+        }))
     }
 
     /// A file's text at `git_ref` (default branch when `None`); `None` when it does not exist.

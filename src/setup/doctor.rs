@@ -36,6 +36,10 @@ pub struct Facts {
     pub codeowners_template: Option<String>,
     /// Each shiprig pin (`owner/shiprig@<sha>`) no commit answers to, with why.
     pub unresolved_pins: Vec<(String, String)>,
+    /// shiprig's App (`SHIPRIG_APP_ID`), when it acts as one: the gate's check must come from it.
+    pub app_id: Option<u64>,
+    /// The branch's active ruleset rules (readable without admin rights).
+    pub rules: Vec<serde_json::Value>,
 }
 
 /// One gap and how to close it.
@@ -86,6 +90,7 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
         ));
     }
     found.extend(protection_findings(facts, config));
+    found.extend(ruleset_findings(facts, config));
     found.extend(codeowners_findings(facts, config));
     found.extend(workflow_findings(facts, config));
     found.extend(facts.unresolved_pins.iter().map(|(pin, why)| {
@@ -138,13 +143,24 @@ fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
     };
     let check = &config.gate.check_name;
     let min = config.gate.humans.min_approvals;
-    protection::gaps(current, check, min)
+    let app = facts.app_id;
+    protection::gaps(current, check, min, app)
         .into_iter()
         .map(|gap| {
             let setting = match &gap {
                 ProtectionGap::Unprotected => "add a branch protection rule".to_string(),
                 ProtectionGap::CheckNotRequired { check } => {
                     format!("require the status check `{check}`")
+                }
+                ProtectionGap::CheckFromAnySource { check, app: Some(app) } => {
+                    format!("require `{check}` from the App {app} (the one shiprig posts as), not from any source")
+                }
+                ProtectionGap::CheckFromAnySource { check, app: None } => {
+                    return finding(
+                        "protection",
+                        gap.describe(branch),
+                        format!("run the gate as a GitHub App (set SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY), then `shiprig bootstrap` requires `{check}` from that App; a check of that name from anyone else then satisfies nothing"),
+                    );
                 }
                 ProtectionGap::ReviewsNotRequired { wanted } => {
                     format!("require {wanted} approving review(s)")
@@ -165,6 +181,44 @@ fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
                 format!(
                     "run `shiprig bootstrap`, or in Settings → Branches → `{branch}`: {setting}"
                 ),
+            )
+        })
+        .collect()
+}
+
+/// A ruleset that requires the gate's check without an `integration_id` (or from GitHub
+/// Actions, which every workflow posts as): any workflow or App that may write checks
+/// satisfies it.
+fn ruleset_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+    let check = &config.gate.check_name;
+    let unpinned = facts
+        .rules
+        .iter()
+        .filter(|r| r["type"] == "required_status_checks")
+        .filter(|r| {
+            let listed = r.pointer("/parameters/required_status_checks");
+            listed.and_then(|l| l.as_array()).is_some_and(|l| {
+                l.iter().any(|c| {
+                    c["context"] == check.as_str()
+                        && c.get("integration_id")
+                            .and_then(|i| i.as_u64())
+                            .is_none_or(|i| i == crate::github::ACTIONS_APP_ID)
+                })
+            })
+        });
+    unpinned
+        .map(|rule| {
+            let id = rule["ruleset_id"].as_u64().unwrap_or_default();
+            let app = facts
+                .app_id
+                .map_or("shiprig's GitHub App".to_string(), |a| format!("the App {a}"));
+            finding(
+                "protection",
+                format!(
+                    "ruleset {id} requires `{check}` on `{}` without an `integration_id`: any workflow or App that may write checks (an agent's included) can post a passing `{check}` and satisfy it",
+                    facts.branch
+                ),
+                format!("in Settings → Rules → ruleset {id}, pick {app} as the source of `{check}`"),
             )
         })
         .collect()

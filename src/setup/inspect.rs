@@ -26,6 +26,7 @@ pub async fn read(
         },
     };
     let protection = protection(gh, repo, &branch).await?;
+    let rules = gh.branch_rules(repo, &branch).await?;
     let (workflows, unreadable_workflows) = read_workflows(gh, repo).await?;
     let mut codeowners = None;
     for path in CODEOWNERS {
@@ -46,6 +47,8 @@ pub async fn read(
         codeowners,
         codeowners_template,
         unresolved_pins,
+        app_id: gh.configured_app_id(),
+        rules,
     })
 }
 

@@ -1,12 +1,14 @@
-//! The branch protection the gate needs: `shiprig/human-gate` required, stale approvals
-//! dismissed, the most recent push approved by someone else, code owners' review required.
+//! The branch protection the gate needs: `shiprig/human-gate` required (from shiprig's App
+//! when one is configured: anyone with `checks: write` can post a check of any name), stale
+//! approvals dismissed, the most recent push approved by someone else, code owners' review
+//! required.
 //! `gaps` says what a branch lacks; `body` is the PUT that closes them while keeping every
 //! other setting (other required checks, push restrictions, admin enforcement) as it was.
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::github::{BranchProtection, Enabled, RequiredReviews};
+use crate::github::{ACTIONS_APP_ID, BranchProtection, Enabled, RequiredCheck, RequiredReviews};
 
 /// One thing the branch's protection lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,6 +19,12 @@ pub enum ProtectionGap {
     /// The gate's check is not a required status check.
     CheckNotRequired {
         check: String,
+    },
+    /// The gate's check is required from any source (`app`: the App it should be pinned to,
+    /// when one is configured): any workflow or App that may write checks can satisfy it.
+    CheckFromAnySource {
+        check: String,
+        app: Option<u64>,
     },
     /// Pull requests need fewer approvals than the gate's humans (or none at all).
     ReviewsNotRequired {
@@ -35,6 +43,9 @@ impl ProtectionGap {
             ProtectionGap::CheckNotRequired { check } => {
                 format!("`{check}` is not a required status check on `{branch}`")
             }
+            ProtectionGap::CheckFromAnySource { check, .. } => format!(
+                "`{check}` is required on `{branch}` from any source: any workflow or App that may write checks (an agent's included) can post a passing `{check}` and satisfy it"
+            ),
             ProtectionGap::ReviewsNotRequired { wanted } => {
                 format!("`{branch}` does not require {wanted} approving review(s)")
             }
@@ -51,24 +62,27 @@ impl ProtectionGap {
     }
 }
 
-/// What the branch lacks for the gate; empty when nothing.
+/// What the branch lacks for the gate; empty when nothing. `app` is shiprig's App, when one
+/// is configured: the gate's check must then be required from it.
 pub fn gaps(
     current: Option<&BranchProtection>,
     check: &str,
     min_approvals: u32,
+    app: Option<u64>,
 ) -> Vec<ProtectionGap> {
     let Some(current) = current else {
         return vec![ProtectionGap::Unprotected];
     };
     let mut gaps = Vec::new();
-    let required = current
-        .required_status_checks
-        .as_ref()
-        .map(|c| c.names())
-        .unwrap_or_default();
-    if !required.iter().any(|c| c == check) {
+    let checks = current.required_status_checks.clone().unwrap_or_default();
+    if !checks.names().iter().any(|c| c == check) {
         gaps.push(ProtectionGap::CheckNotRequired {
             check: check.to_string(),
+        });
+    } else if !pinned(&checks.checks, check, app) {
+        gaps.push(ProtectionGap::CheckFromAnySource {
+            check: check.to_string(),
+            app,
         });
     }
     let reviews = current.required_pull_request_reviews.as_ref();
@@ -89,15 +103,69 @@ pub fn gaps(
     gaps
 }
 
+/// Whether `check` is required from one App (`app` when given). GitHub Actions is no such
+/// App: every workflow of the repository posts as it.
+fn pinned(checks: &[RequiredCheck], check: &str, app: Option<u64>) -> bool {
+    checks.iter().any(|c| {
+        let id = c.app_id.and_then(|id| u64::try_from(id).ok());
+        c.context == check
+            && match (id, app) {
+                (Some(id), Some(app)) => id == app,
+                (Some(id), None) => id != ACTIONS_APP_ID,
+                (None, _) => false,
+            }
+    })
+}
+
+impl ProtectionGap {
+    /// Whether `bootstrap` can close it: pinning the check needs shiprig's App.
+    pub fn closable(&self) -> bool {
+        !matches!(self, ProtectionGap::CheckFromAnySource { app: None, .. })
+    }
+}
+
+/// The required checks with the gate's: every existing check keeps its App pin, and the gate's
+/// is pinned to `app` when one is configured.
+fn required_checks(
+    checks: &crate::github::RequiredChecks,
+    check: &str,
+    app: Option<u64>,
+) -> Vec<Value> {
+    let mut out: Vec<RequiredCheck> = checks.checks.clone();
+    for context in &checks.contexts {
+        if !out.iter().any(|c| &c.context == context) {
+            out.push(RequiredCheck {
+                context: context.clone(),
+                app_id: None,
+            });
+        }
+    }
+    match out.iter_mut().find(|c| c.context == check) {
+        Some(gate) => gate.app_id = app.and_then(|a| i64::try_from(a).ok()).or(gate.app_id),
+        None => out.push(RequiredCheck {
+            context: check.to_string(),
+            app_id: app.and_then(|a| i64::try_from(a).ok()),
+        }),
+    }
+    out.iter()
+        .map(|c| match c.app_id {
+            Some(id) => json!({"context": c.context, "app_id": id}),
+            None => json!({"context": c.context}),
+        })
+        .collect()
+}
+
 /// The `PUT /repos/{o}/{r}/branches/{b}/protection` body: the gate's settings on top of
 /// everything the branch already had.
-pub fn body(current: Option<&BranchProtection>, check: &str, min_approvals: u32) -> Value {
+pub fn body(
+    current: Option<&BranchProtection>,
+    check: &str,
+    min_approvals: u32,
+    app: Option<u64>,
+) -> Value {
     let current = current.cloned().unwrap_or_default();
-    let checks = current.required_status_checks.unwrap_or_default();
-    let mut contexts = checks.names();
-    if !contexts.iter().any(|c| c == check) {
-        contexts.push(check.to_string());
-    }
+    let checks = current.required_status_checks.clone().unwrap_or_default();
+    let required = required_checks(&checks, check, app);
     let reviews: RequiredReviews = current.required_pull_request_reviews.unwrap_or_default();
     let enabled = |e: &Option<Enabled>| e.as_ref().is_some_and(|e| e.enabled);
     let restrictions = current.restrictions.map(|r| {
@@ -108,7 +176,7 @@ pub fn body(current: Option<&BranchProtection>, check: &str, min_approvals: u32)
         })
     });
     json!({
-        "required_status_checks": {"strict": checks.strict, "contexts": contexts},
+        "required_status_checks": {"strict": checks.strict, "checks": required},
         "enforce_admins": enabled(&current.enforce_admins),
         "required_pull_request_reviews": {
             "dismiss_stale_reviews": true,

@@ -445,6 +445,11 @@ async fn five_thousand_approved_issues_dispatch_on_the_first_tick() {
         .requests()
         .iter()
         .filter(|r| r.path == "/graphql")
+        .filter(|r| {
+            r.body
+                .as_ref()
+                .is_some_and(|b| b.to_string().contains("timelineItems"))
+        })
         .count();
     assert_eq!(graphql, 50, "one GraphQL request per 100 approved issues");
     println!(

@@ -28,6 +28,37 @@ async fn shiprig(emu: &Emulator, args: &[&str]) -> Output {
     out
 }
 
+/// Installs shiprig's GitHub App (id 5150, an admin of the repository) and runs the binary as
+/// it: the setup shiprig recommends, where the gate's check can be required from that App.
+async fn shiprig_as_app(emu: &Emulator, args: &[&str]) -> Output {
+    let pem = {
+        let mut m = emu.model();
+        let (private, public) = crate::support::emulator::rsa_pair();
+        m.register_app_named(5150, "shiprig-app", &public);
+        m.add_installation(5150, "acme");
+        m.set_permission(
+            REPO,
+            "shiprig-app[bot]",
+            shiprig::emulator::Permission::Admin,
+        );
+        private
+    };
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_API_URL", emu.url())
+        .env("SHIPRIG_APP_ID", "5150")
+        .env("SHIPRIG_APP_PRIVATE_KEY", &pem)
+        .env("GITHUB_REPOSITORY", REPO)
+        .output()
+        .await
+        .expect("the shiprig binary runs");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains(pem.trim()), "case 32: the key leaked: {all}");
+    out
+}
+
 /// The seeded world with `mia` as an admin: bootstrap and doctor read and write classic branch
 /// protection, which GitHub shows only to admins.
 async fn admin_seeded() -> Emulator {
@@ -218,7 +249,7 @@ async fn bootstrap_dry_run_writes_nothing_then_protects_keeping_a_humans_setting
     let protection = emu.model().protection(REPO, "main").unwrap();
     assert_eq!(
         protection["required_status_checks"],
-        json!({"strict": true, "contexts": ["ci / test", "shiprig/human-gate"]})
+        json!({"strict": true, "checks": [{"context": "ci / test"}, {"context": "shiprig/human-gate"}]})
     );
     assert_eq!(protection["enforce_admins"], true);
     assert_eq!(protection["required_linear_history"], true);
@@ -257,9 +288,23 @@ async fn after_init_and_bootstrap_doctor_finds_nothing_missing() {
         "{:#?}",
         gaps(&before)
     );
+    // With a token, the gate's check stays required from any source: doctor says so.
     let out = shiprig(&emu, &["bootstrap"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let doctor = shiprig(&emu, &["doctor"]).await;
+    let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    let left = gaps(&doctor);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert!(left[0].contains("from any source"), "{left:#?}");
+    let again = shiprig(&emu, &["bootstrap"]).await;
+    assert!(
+        text(&again.stdout).contains("note: `shiprig/human-gate` is required"),
+        "{}",
+        text(&again.stdout)
+    );
+    // As shiprig's App, bootstrap pins the check to it and nothing is missing.
+    let out = shiprig_as_app(&emu, &["bootstrap"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doctor = shiprig_as_app(&emu, &["doctor"]).await;
     assert_eq!(doctor.status.code(), Some(0), "{}", text(&doctor.stdout));
     assert_eq!(
         text(&doctor.stdout),
@@ -289,8 +334,11 @@ async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_s
         ],
         "ci: tweaks",
     );
-    assert_eq!(shiprig(&emu, &["bootstrap"]).await.status.code(), Some(0));
-    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert_eq!(
+        shiprig_as_app(&emu, &["bootstrap"]).await.status.code(),
+        Some(0)
+    );
+    let report = json_of(&shiprig_as_app(&emu, &["--json", "doctor"]).await);
     assert_eq!(
         gaps(&report),
         vec![
@@ -419,8 +467,12 @@ async fn each_fix_doctor_names_closes_its_gap() {
     );
     let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
     assert_eq!(areas(&report), ["protection"]);
-    assert_eq!(shiprig(&emu, &["bootstrap"]).await.status.code(), Some(0));
-    let done = shiprig(&emu, &["doctor"]).await;
+    // "run the gate as a GitHub App …, then `shiprig bootstrap`".
+    assert_eq!(
+        shiprig_as_app(&emu, &["bootstrap"]).await.status.code(),
+        Some(0)
+    );
+    let done = shiprig_as_app(&emu, &["doctor"]).await;
     assert_eq!(done.status.code(), Some(0), "{}", text(&done.stdout));
 
     // A pin to a commit the action's repository does not have is named, with its fix.
@@ -433,7 +485,7 @@ async fn each_fix_doctor_names_closes_its_gap() {
     let broken = workflow.replace(&pin, &format!("@{}", "0".repeat(40)));
     emu.model()
         .set_file(REPO, "main", ".github/workflows/shiprig-gate.yml", &broken);
-    let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    let report = json_of(&shiprig_as_app(&emu, &["--json", "doctor"]).await);
     let found = gaps(&report);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("does not resolve"), "{}", found[0]);

@@ -58,7 +58,7 @@ pub async fn run(c: &mut Checker, api: &Api, admin: &Api) {
         "{rules}"
     );
     // What `shiprig bootstrap` sends: the gate's review settings, read back as written.
-    let bootstrap = shiprig::setup::protection::body(None, "shiprig/human-gate", 1);
+    let bootstrap = shiprig::setup::protection::body(None, "shiprig/human-gate", 1, None);
     c.call(
         admin,
         "PUT",

@@ -2,16 +2,19 @@
 
 use serde_json::{Value, json};
 use shiprig::github::{BranchProtection, Enabled, RequiredReviews};
-use shiprig::github::{Login, RequiredChecks, Restrictions};
+use shiprig::github::{Login, RequiredCheck, RequiredChecks, Restrictions};
 use shiprig::setup::protection::*;
 
 const CHECK: &str = "shiprig/human-gate";
 
 #[test]
 fn an_unprotected_branch_has_one_gap_and_gets_everything() {
-    assert_eq!(gaps(None, CHECK, 1), vec![ProtectionGap::Unprotected]);
-    let put = body(None, CHECK, 2);
-    assert_eq!(put["required_status_checks"]["contexts"], json!([CHECK]));
+    assert_eq!(gaps(None, CHECK, 1, None), vec![ProtectionGap::Unprotected]);
+    let put = body(None, CHECK, 2, None);
+    assert_eq!(
+        put["required_status_checks"]["checks"],
+        json!([{"context": CHECK}])
+    );
     let reviews = &put["required_pull_request_reviews"];
     assert_eq!(reviews["dismiss_stale_reviews"], true);
     assert_eq!(reviews["require_last_push_approval"], true);
@@ -26,7 +29,10 @@ fn the_body_keeps_what_a_human_set_and_closes_every_gap() {
         required_status_checks: Some(RequiredChecks {
             strict: true,
             contexts: vec!["ci / test".into()],
-            checks: vec![],
+            checks: vec![RequiredCheck {
+                context: "ci / lint".into(),
+                app_id: Some(4321),
+            }],
         }),
         required_pull_request_reviews: Some(RequiredReviews {
             required_approving_review_count: 3,
@@ -43,7 +49,7 @@ fn the_body_keeps_what_a_human_set_and_closes_every_gap() {
         ..BranchProtection::default()
     };
     assert_eq!(
-        gaps(Some(&current), CHECK, 1),
+        gaps(Some(&current), CHECK, 1, Some(5150)),
         vec![
             ProtectionGap::CheckNotRequired {
                 check: CHECK.into()
@@ -53,10 +59,15 @@ fn the_body_keeps_what_a_human_set_and_closes_every_gap() {
             ProtectionGap::CodeOwnerReviewNotRequired,
         ]
     );
-    let put = body(Some(&current), CHECK, 1);
+    let put = body(Some(&current), CHECK, 1, Some(5150));
     assert_eq!(
         put["required_status_checks"],
-        json!({"strict": true, "contexts": ["ci / test", CHECK]})
+        json!({"strict": true, "checks": [
+            {"context": "ci / lint", "app_id": 4321},
+            {"context": "ci / test"},
+            {"context": CHECK, "app_id": 5150},
+        ]}),
+        "every existing pin is kept; the gate's check is pinned to shiprig's App"
     );
     assert_eq!(put["enforce_admins"], true);
     assert_eq!(put["required_linear_history"], true);
@@ -70,5 +81,67 @@ fn the_body_keeps_what_a_human_set_and_closes_every_gap() {
         "required_pull_request_reviews": put["required_pull_request_reviews"],
     }))
     .unwrap();
-    assert!(gaps(Some(&after), CHECK, 1).is_empty());
+    assert!(gaps(Some(&after), CHECK, 1, Some(5150)).is_empty());
+    // Without an App the check stays required from any source: said, but not closable.
+    let loose = body(Some(&current), CHECK, 1, None);
+    let after: BranchProtection = serde_json::from_value(json!({
+        "required_status_checks": loose["required_status_checks"],
+        "required_pull_request_reviews": loose["required_pull_request_reviews"],
+    }))
+    .unwrap();
+    let open = gaps(Some(&after), CHECK, 1, None);
+    assert_eq!(
+        open,
+        vec![ProtectionGap::CheckFromAnySource {
+            check: CHECK.into(),
+            app: None
+        }]
+    );
+    assert!(!open[0].closable());
+}
+
+#[test]
+fn a_gate_check_pinned_to_another_app_is_repinned_to_shiprigs() {
+    let current = BranchProtection {
+        required_status_checks: Some(RequiredChecks {
+            strict: false,
+            contexts: vec![CHECK.into()],
+            checks: vec![RequiredCheck {
+                context: CHECK.into(),
+                app_id: Some(777),
+            }],
+        }),
+        ..BranchProtection::default()
+    };
+    let found = gaps(Some(&current), CHECK, 1, Some(5150));
+    assert!(found.contains(&ProtectionGap::CheckFromAnySource {
+        check: CHECK.into(),
+        app: Some(5150)
+    }));
+    let put = body(Some(&current), CHECK, 1, Some(5150));
+    assert_eq!(
+        put["required_status_checks"]["checks"],
+        json!([{"context": CHECK, "app_id": 5150}])
+    );
+}
+
+#[test]
+fn a_gate_check_pinned_to_github_actions_is_still_from_any_workflow() {
+    let current = BranchProtection {
+        required_status_checks: Some(RequiredChecks {
+            strict: false,
+            contexts: vec![],
+            checks: vec![RequiredCheck {
+                context: CHECK.into(),
+                app_id: Some(15368),
+            }],
+        }),
+        ..BranchProtection::default()
+    };
+    assert!(
+        gaps(Some(&current), CHECK, 1, None).contains(&ProtectionGap::CheckFromAnySource {
+            check: CHECK.into(),
+            app: None
+        })
+    );
 }

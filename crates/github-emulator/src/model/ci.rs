@@ -34,6 +34,8 @@ pub struct CheckRunView {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub external_id: Option<String>,
+    /// The App that created it (`15368`, GitHub Actions, for the Actions token).
+    pub app_id: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -249,6 +251,7 @@ impl Model {
                 title: c.title.clone(),
                 summary: c.summary.clone(),
                 external_id: c.external_id.clone(),
+                app_id: c.app_id,
             })
             .collect()
     }

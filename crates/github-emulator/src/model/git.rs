@@ -239,11 +239,12 @@ fn change(
     old: &[u8],
     new: &Entry,
 ) -> FileChange {
-    let (mut patch, additions, deletions) =
-        match (std::str::from_utf8(old), std::str::from_utf8(&new.content)) {
-            (Ok(a), Ok(b)) if a != b || status != "renamed" => unified(a, b),
-            _ => (None, 0, 0),
-        };
+    let texts = (!is_binary(old) && !is_binary(&new.content))
+        .then(|| (std::str::from_utf8(old), std::str::from_utf8(&new.content)));
+    let (mut patch, additions, deletions) = match texts {
+        Some((Ok(a), Ok(b))) if a != b || status != "renamed" => unified(a, b),
+        _ => (None, 0, 0),
+    };
     // Like GitHub, a file's diff past 20,000 lines or 1 MB comes without its patch.
     if additions + deletions > 20_000 || patch.as_ref().is_some_and(|p| p.len() > 1_000_000) {
         patch = None;
@@ -257,6 +258,12 @@ fn change(
         deletions,
         patch,
     }
+}
+
+/// Git's test for binary content: a NUL byte in the first 8,000 bytes. GitHub lists such a
+/// file with `changes: 0` and no `patch`.
+pub(crate) fn is_binary(content: &[u8]) -> bool {
+    content.iter().take(8000).any(|b| *b == 0)
 }
 
 /// A one-hunk unified diff of two texts (LCS on lines); None when identical.
@@ -516,5 +523,21 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].status, "renamed");
         assert_eq!(d[0].previous_filename.as_deref(), Some("src/auth/s.rs"));
+    }
+
+    #[test]
+    fn a_nul_byte_makes_a_file_binary_with_no_patch_and_no_changes() {
+        let mut base = BTreeMap::new();
+        base.insert("data/x.sql".to_string(), Entry::file(b"a\n".to_vec()));
+        let mut head = BTreeMap::new();
+        let content = b"\0\nDELETE FROM users;\n".to_vec();
+        head.insert("data/x.sql".to_string(), Entry::file(content));
+        let d = diff_trees(&base, &head);
+        assert_eq!(
+            (d[0].additions, d[0].deletions, d[0].patch.clone()),
+            (0, 0, None)
+        );
+        let late = [vec![b'a'; 8000], vec![0u8]].concat();
+        assert!(!is_binary(&late), "only the first 8,000 bytes count");
     }
 }

@@ -208,6 +208,8 @@ impl Model {
                 "Head branch was modified. Review and try the merge again.",
             ));
         }
+        self.pinned_checks_met(ri, &p.base_ref, &p.head_sha)?;
+        let issue = self.issue_ref(ri, number)?;
         let title = issue.title.clone();
         let now = self.now();
         let git = &mut self.repos[ri].git;

@@ -71,6 +71,60 @@ impl Model {
             .insert("refs/heads/imported".into(), sha.to_string());
     }
 
+    /// The required checks of `branch` pinned to one App (`(context, app_id)`), from its
+    /// classic protection (`checks[].app_id`) and its rulesets (`integration_id`).
+    fn pinned_checks(&self, ri: usize, branch: &str) -> Vec<(String, u64)> {
+        let pin = |c: &Value, key: &str| {
+            let context = c.get("context")?.as_str()?.to_string();
+            let app = c.get(key)?.as_u64()?;
+            Some((context, app))
+        };
+        let mut out: Vec<(String, u64)> = self.repos[ri]
+            .protections
+            .get(branch)
+            .and_then(|p| p.pointer("/required_status_checks/checks"))
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(|c| pin(c, "app_id")).collect())
+            .unwrap_or_default();
+        for rule in self.branch_rules_json(ri, branch) {
+            let listed = rule.pointer("/parameters/required_status_checks");
+            if let Some(list) = listed.and_then(Value::as_array) {
+                out.extend(list.iter().filter_map(|c| pin(c, "integration_id")));
+            }
+        }
+        out
+    }
+
+    /// Like GitHub, a merge waits until each check pinned to an App passed on the head, from
+    /// that App: a check of the same name from anyone else satisfies nothing.
+    pub(crate) fn pinned_checks_met(
+        &self,
+        ri: usize,
+        branch: &str,
+        head_sha: &str,
+    ) -> Result<(), crate::http::ApiError> {
+        for (context, app) in self.pinned_checks(ri, branch) {
+            let latest = self.repos[ri]
+                .checks
+                .iter()
+                .rev()
+                .find(|c| c.head_sha == head_sha && c.name == context && c.app_id == Some(app));
+            let passed = latest.is_some_and(|c| {
+                matches!(
+                    c.conclusion.as_deref(),
+                    Some("success" | "neutral" | "skipped")
+                )
+            });
+            if !passed {
+                return Err(crate::http::ApiError::new(
+                    405,
+                    &format!("Required status check \"{context}\" is expected."),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// An integration's token (the Actions token, a GitHub App): a bot account.
     pub(crate) fn is_integration(&self, login: &str) -> bool {
         login.ends_with("[bot]")

@@ -214,9 +214,17 @@ fn protection_summary(protection: Option<&Value>) -> Value {
         (Some(_), true) => "everyone",
         (Some(_), false) => "non_admins",
     };
+    let pinned = listed("checks");
+    let app_of = |c: &Value| {
+        pinned
+            .iter()
+            .find(|p| p.get("context") == Some(c))
+            .and_then(|p| p.get("app_id").cloned())
+            .unwrap_or(Value::Null)
+    };
     let checks: Vec<Value> = contexts
         .iter()
-        .map(|c| json!({"context": c, "app_id": null}))
+        .map(|c| json!({"context": c, "app_id": app_of(c)}))
         .collect();
     json!({"enabled": protection.is_some(), "required_status_checks": {
         "enforcement_level": level, "contexts": contexts, "checks": checks}})

@@ -209,14 +209,27 @@ fn protection_json(m: &Model, ri: usize, branch: &str, body: &Value) -> Value {
         "required_signatures": {"url": format!("{url}/required_signatures"), "enabled": false},
     });
     if let Some(c) = body.get("required_status_checks").filter(|c| !c.is_null()) {
-        let contexts = c.get("contexts").cloned().unwrap_or(json!([]));
-        let checks = c.get("checks").cloned().unwrap_or_else(|| {
-            json!(contexts.as_array().map(|a| {
-                a.iter()
-                    .map(|x| json!({"context": x, "app_id": null}))
-                    .collect::<Vec<_>>()
-            }))
-        });
+        // GitHub lists the names of `checks` under `contexts` as well.
+        let named = c
+            .get("checks")
+            .and_then(Value::as_array)
+            .map(|l| Value::Array(l.iter().map(|x| x["context"].clone()).collect()));
+        let contexts = c.get("contexts").cloned().or(named).unwrap_or(json!([]));
+        let pinned = |list: &Vec<Value>| {
+            let with_app = |x: &Value| json!({"context": x["context"], "app_id": x.get("app_id").cloned().unwrap_or(Value::Null)});
+            Value::Array(list.iter().map(with_app).collect())
+        };
+        let checks = c
+            .get("checks")
+            .and_then(Value::as_array)
+            .map(pinned)
+            .unwrap_or_else(|| {
+                json!(contexts.as_array().map(|a| {
+                    a.iter()
+                        .map(|x| json!({"context": x, "app_id": null}))
+                        .collect::<Vec<_>>()
+                }))
+            });
         v["required_status_checks"] = json!({"url": format!("{url}/required_status_checks"),
             "contexts_url": format!("{url}/required_status_checks/contexts"),
             "strict": c.get("strict").and_then(Value::as_bool).unwrap_or(false),
