@@ -189,7 +189,7 @@ fn needs(config: &Config) -> Vec<Need> {
     let mut needs = vec![
         need("gate", Some("pull_request_target"), "shiprig-gate.yml", 1),
         need("lifecycle", None, "shiprig-lifecycle.yml", 1),
-        need("merge", Some("pull_request_review"), "shiprig-merge.yml", 1),
+        need("merge", Some("workflow_run"), "shiprig-merge.yml", 1),
         need(
             "commits lint",
             Some("pull_request"),
