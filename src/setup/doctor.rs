@@ -88,6 +88,11 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
     found.extend(protection_findings(facts, config));
     found.extend(codeowners_findings(facts, config));
     found.extend(workflow_findings(facts, config));
+    found.extend(
+        super::triggers::findings(&facts.workflows)
+            .into_iter()
+            .map(|t| finding("triggers", t.gap, t.fix)),
+    );
     found.extend(facts.unresolved_pins.iter().map(|(pin, why)| {
         finding(
             "workflows",
