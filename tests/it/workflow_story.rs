@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use shiprig::emulator::{Permission, UserKind};
+use shiprig::emulator::{ACTIONS_LOGIN, Permission, UserKind};
 use shiprig::setup::templates;
 
 use crate::support;
@@ -134,11 +134,20 @@ fn commands(ran: &[support::workflow::runner::StepRun]) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Identity {
     App,
+    ActionsToken,
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
     story(None, Identity::App).await;
+}
+
+/// Without an App, every job acts with its Actions token, and GitHub starts nothing from the
+/// merge's events: the chain stops at the merge (the push starts no deploy), and the rig
+/// reaches production once a maintainer starts the deploy herself.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_actions_token_alone_the_chain_stops_at_the_merge() {
+    story(None, Identity::ActionsToken).await;
 }
 
 /// The same story through `workflows-templates/` as written (under the names `init` gives
@@ -304,9 +313,38 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         ran.iter().map(|r| r.log.clone()).collect::<Vec<_>>()
     );
 
-    // The merge's own events carry on: lifecycle closes the issue, the push to main deploys
-    // staging, smokes it and opens the release PR.
-    assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
+    let ran = if identity == Identity::ActionsToken {
+        // The merge acted with the Actions token: its push and its closed pull request start
+        // nothing. A maintainer starts the deploy (a person's workflow_dispatch).
+        assert!(
+            !commands(&ran)
+                .iter()
+                .any(|c| c.starts_with("shiprig-deploy.yml")
+                    || c.starts_with("shiprig-lifecycle.yml")),
+            "{:?}",
+            commands(&ran)
+        );
+        assert!(
+            actions.hops.iter().any(|h| h.event == "push"
+                && h.actor == ACTIONS_LOGIN
+                && h.outcome.contains("no run")),
+            "the merge's push was raised, and started nothing"
+        );
+        as_user(
+            &rig,
+            support::pipeline::TOKEN,
+            "POST",
+            &format!("/repos/{REPO}/actions/workflows/shiprig-deploy.yml/dispatches"),
+            json!({"ref": "main"}),
+        )
+        .await;
+        actions.settle(&rig.emu)
+    } else {
+        // The merge's own events carry on: lifecycle closes the issue, the push to main
+        // deploys staging, smokes it and opens the release PR.
+        assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
+        ran
+    };
     let deployed: Vec<_> = commands(&ran)
         .into_iter()
         .filter(|c| c.starts_with("shiprig-deploy.yml"))
@@ -342,6 +380,10 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         ]
     );
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
+    if identity == Identity::ActionsToken {
+        finish(&rig, &actions, identity, started);
+        return;
+    }
     assert_eq!(rig.labels(issue), ["approved", "done"]);
 
     // The next schedule: the tick closes the finished milestone; the monitor finds
@@ -376,19 +418,22 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     }
     assert!(texts[3].contains("to *staging*"), "{}", texts[3]);
 
-    // Only people's acts and schedule ticks were delivered by hand.
-    let people_and_schedule = ["push", "schedule"];
+    finish(&rig, &actions, identity, started);
+}
+
+/// What every run of the story ends with: only people's acts and schedule ticks delivered by
+/// hand, every request as GitHub describes it, and the chain of runs printed.
+fn finish(rig: &Rig, actions: &Actions, identity: Identity, started: std::time::Instant) {
     for kind in actions.by_hand.keys() {
         assert!(
-            people_and_schedule.contains(&kind.as_str()),
+            ["push", "schedule"].contains(&kind.as_str()),
             "{kind} was delivered by hand"
         );
     }
-
     // Everything shiprig sent, checked against GitHub's description (this test's own calls
     // as people go through `as_user`, which the log also holds: they are GitHub calls too).
     let sent = rig.emu.requests();
-    assert!(sent.len() > 100, "{}", sent.len());
+    assert!(sent.len() > 50, "{}", sent.len());
     let problems = support::requests::check_log(&support::spec::Spec::load(), &sent);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     println!(
@@ -403,4 +448,80 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             .collect::<Vec<_>>()
             .join("\n  ")
     );
+}
+
+/// SECURITY.md case 35, as an agent would try it: its pull request edits shiprig-merge.yml (a
+/// deploy instead of the gate). A person reviews; the merge that runs is main's copy, started
+/// by workflow_run, and no step of the edited copy ever runs. (An edit that also adds a trigger
+/// running the pull request's copy, such as `pull_request_review`, would run: GitHub runs that
+/// copy. What stops it is outside the workflow files: an agent token without the `workflows`
+/// permission cannot push a workflow change, and the required check is pinned to the App.)
+#[tokio::test(flavor = "multi_thread")]
+async fn case_35_a_pull_request_that_edits_shiprig_merge_never_runs_its_edit() {
+    let app = start_app(Arc::new(Mutex::new(String::new()))).await;
+    let config = config(&app);
+    let rig = Rig::new(&config).await;
+    {
+        let mut m = rig.emu.model();
+        for (login, token) in [("rig-agent-1", AGENT_TOKEN), ("alice", ALICE_TOKEN)] {
+            m.add_user(login, UserKind::User);
+            m.set_permission(REPO, login, Permission::Write);
+            m.add_token(token, login);
+        }
+    }
+    let _installed = install(&rig, &config, None);
+    let mut actions = Actions::new(REPO, &rig.emu, rig.dir.path());
+    let merge = rig
+        .emu
+        .model()
+        .file_at(REPO, "main", ".github/workflows/shiprig-merge.yml")
+        .unwrap();
+    let edited = merge.replace("command: gate", "command: deploy staging");
+    assert_ne!(edited, merge);
+    rig.commit(
+        "agent-1/sneaky",
+        &[
+            (".github/workflows/shiprig-merge.yml", edited.as_str()),
+            ("src/auth/login.rs", "pub fn login() {}\n"),
+        ],
+        "ci: faster merges",
+    );
+    let opened = as_user(
+        &rig,
+        AGENT_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls"),
+        json!({"title": "ci: faster merges", "head": "agent-1/sneaky", "base": "main", "body": ""}),
+    )
+    .await;
+    let pull = opened["number"].as_u64().unwrap();
+    actions.settle(&rig.emu);
+    let head = rig.emu.model().pull(REPO, pull).unwrap().head_sha;
+    as_user(
+        &rig,
+        ALICE_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls/{pull}/reviews"),
+        json!({"commit_id": head, "event": "APPROVE", "body": "LGTM"}),
+    )
+    .await;
+    actions.settle(&rig.emu);
+    let merge_runs: Vec<_> = actions
+        .ran
+        .iter()
+        .filter(|r| r.workflow == "shiprig-merge.yml")
+        .map(|r| r.command.clone())
+        .collect();
+    assert_eq!(merge_runs, ["gate", "merge"], "main's copy ran, once");
+    assert!(
+        actions.ran.iter().all(|r| r.command != "deploy staging"),
+        "the edited copy ran"
+    );
+    let started: Vec<_> = actions
+        .hops
+        .iter()
+        .filter(|h| h.outcome == "shiprig-merge.yml")
+        .map(|h| h.event.clone())
+        .collect();
+    assert_eq!(started, ["workflow_run"]);
 }

@@ -170,7 +170,12 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
         ),
         (
             "workflows-templates/deploy.yml",
-            &["staging:deployments", "staging:statuses"],
+            &[
+                "release-pr:contents",
+                "release-pr:pull-requests",
+                "staging:deployments",
+                "staging:statuses",
+            ],
         ),
         (
             "workflows-templates/release.yml",

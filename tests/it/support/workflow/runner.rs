@@ -228,7 +228,13 @@ impl Actions {
                 ..incoming
             });
         }
-        while let Some(inc) = queue.pop_front() {
+        while let Some(mut inc) = queue.pop_front() {
+            if inc.event == "workflow_dispatch" && inc.payload.get("sha").is_none() {
+                // Actions runs a dispatch on the ref's last commit (GITHUB_SHA).
+                let branch = inc.payload["ref"].as_str().unwrap_or_default();
+                let branch = branch.trim_start_matches("refs/heads/").to_string();
+                inc.payload["sha"] = json!(emu.model().branch_sha(&self.repo, &branch));
+            }
             let verdict = rules::start(
                 &inc.event,
                 &inc.payload,
