@@ -340,9 +340,17 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         .await;
         actions.settle(&rig.emu)
     } else {
-        // The merge's own events carry on: lifecycle closes the issue, the push to main
-        // deploys staging, smokes it and opens the release PR.
+        // The merge's own events carry on: the issue it closed starts a Conductor tick at
+        // once (it closes the finished milestone), the push to main deploys staging, smokes
+        // it and opens the release PR.
         assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
+        assert!(
+            actions.hops.iter().any(|h| h.event == "issues"
+                && h.action.as_deref() == Some("closed")
+                && h.outcome == "shiprig-conductor.yml"),
+            "the closed issue woke the Conductor"
+        );
+        assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
         ran
     };
     let deployed: Vec<_> = commands(&ran)
@@ -386,8 +394,8 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     }
     assert_eq!(rig.labels(issue), ["approved", "done"]);
 
-    // The next schedule: the tick closes the finished milestone; the monitor finds
-    // production up, as it was, and says nothing. A second tick a minute later is dropped.
+    // The next schedule: the tick finds nothing to do; the monitor finds production up, as
+    // it was, and says nothing. A second tick a minute later is dropped.
     let ran = actions.tick(&rig.emu, 5);
     assert_eq!(
         commands(&ran),
@@ -399,8 +407,12 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     assert!(actions.tick(&rig.emu, 6).is_empty());
     assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
 
-    // Slack heard each step once, in order.
-    let texts = rig.slack.texts();
+    // Slack heard each step once, in order (the milestone's end whenever the Conductor's
+    // tick on the closed issue ran, alongside the deploy).
+    let mut texts = rig.slack.texts();
+    let milestone = texts.iter().filter(|t| t.contains("Milestone <")).count();
+    assert_eq!(milestone, 1, "{texts:#?}");
+    texts.retain(|t| !t.contains("Milestone <"));
     let heard = [
         "*agent-1* started on acme/widgets #1",
         "Pull request acme/widgets #2",
@@ -410,7 +422,6 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         "released <",
         "to *production*",
         "Smoke tests passed on *production*",
-        "Milestone <",
     ];
     assert_eq!(texts.len(), heard.len(), "{texts:#?}");
     for (text, want) in texts.iter().zip(heard) {

@@ -145,6 +145,17 @@ impl Model {
                     raised.push(("pull_request", with(self.pull_event(ri, n, "closed"))));
                     let branch = pull["base"]["ref"].as_str().unwrap_or_default();
                     raised.push(("push", with(self.push_payload(ri, branch))));
+                    // The issues its closing keywords closed, by the merger.
+                    let merge_sha = pull["merge_commit_sha"].as_str().unwrap_or_default();
+                    let closed: Vec<u64> = self.repos[ri]
+                        .events
+                        .iter()
+                        .filter(|e| e.kind == "closed" && e.commit_id.as_deref() == Some(merge_sha))
+                        .map(|e| e.issue)
+                        .collect();
+                    for issue in closed {
+                        raised.push(("issues", with(self.issue_event(ri, issue, "closed"))));
+                    }
                 }
             }
             ("POST", "/pulls/{pull_number}/reviews") => {
