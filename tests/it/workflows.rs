@@ -189,7 +189,7 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
         ("workflows-templates/monitor.yml", &["smoke:statuses"]),
         (
             "workflows-templates/agent.yml",
-            &["agent:contents", "agent:pull-requests"],
+            &["agent:contents", "agent:pull-requests", "wake:actions"],
         ),
         (".github/workflows/ci.yml", &[]),
         (".github/workflows/release.yml", &["publish:contents"]),
@@ -328,6 +328,26 @@ fn the_rules_catch_what_they_are_for() {
             "{expected} not in:\n{problems}"
         );
     }
+}
+
+/// The end of an agent's run starts a Conductor tick at once, by the one event the Actions
+/// token may cause that starts a workflow (workflow_dispatch), whether the agent succeeded or
+/// not; the Conductor's workflow accepts it.
+#[test]
+fn an_agents_run_ends_with_a_conductor_tick() {
+    let workflows = all_workflows();
+    let agent = &workflows["workflows-templates/agent.yml"];
+    let wake = &agent["jobs"]["wake"];
+    assert_eq!(wake["needs"], "agent");
+    assert_eq!(wake["if"], "always()");
+    assert_eq!(wake["permissions"], serde_json::json!({"actions": "write"}));
+    let run = wake["steps"][0]["run"].as_str().unwrap();
+    assert!(
+        run.starts_with("gh workflow run shiprig-conductor.yml "),
+        "{run}"
+    );
+    let conductor = &workflows["workflows-templates/conductor.yml"];
+    assert!(conductor["on"].get("workflow_dispatch").is_some());
 }
 
 /// GitHub's trigger rules the workflow runner applies (support/workflow/rules.rs), each with
