@@ -330,6 +330,12 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
                 && h.outcome.contains("no run")),
             "the merge's push was raised, and started nothing"
         );
+        // shiprig says so where the chain stops.
+        let merge_log = &ran.iter().find(|r| r.command == "merge").unwrap().log;
+        assert!(
+            merge_log.contains("merged with the Actions token: GitHub starts no workflow"),
+            "{merge_log}"
+        );
         as_user(
             &rig,
             support::pipeline::TOKEN,
