@@ -508,3 +508,110 @@ mod trigger_rules {
         assert!(rules::schedule_runs(Some(0), 5));
     }
 }
+
+/// The emulator's event log: for every write, who made it (a person, the Actions token, an
+/// App) and the events GitHub raises from it.
+mod event_log {
+    use serde_json::json;
+    use shiprig::emulator::{ACTIONS_LOGIN, Permission, UserKind, Writer};
+
+    use crate::support::emulator::{Api, REPO, TOKEN, rsa_pair, seeded};
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn each_write_records_its_writer_and_the_events_github_raises() {
+        let emu = seeded().await;
+        {
+            let mut m = emu.model();
+            m.set_file(
+                REPO,
+                "main",
+                ".github/workflows/shiprig-deploy.yml",
+                "on: workflow_dispatch\n",
+            );
+            m.add_user(ACTIONS_LOGIN, UserKind::Bot);
+            m.set_permission(REPO, ACTIONS_LOGIN, Permission::Write);
+            m.add_token("ghs_job", ACTIONS_LOGIN);
+            m.register_app(77, &rsa_pair().1);
+            m.set_permission(REPO, "app-77[bot]", Permission::Write);
+            m.add_token("ghs_app", "app-77[bot]");
+        }
+        let person = Api::new(&emu, Some(TOKEN));
+        let job = Api::new(&emu, Some("ghs_job"));
+        let app = Api::new(&emu, Some("ghs_app"));
+        let (status, issue) = person
+            .json(
+                "POST",
+                &format!("/repos/{REPO}/issues"),
+                Some(json!({"title": "Login", "labels": ["approved"]})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let n = issue["number"].as_u64().unwrap();
+        let (status, _) = job
+            .json(
+                "PATCH",
+                &format!("/repos/{REPO}/issues/{n}"),
+                Some(json!({"state": "closed"})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let sha = emu.model().branch_sha(REPO, "main").unwrap();
+        let (status, _) = app
+            .json(
+                "POST",
+                &format!("/repos/{REPO}/check-runs"),
+                Some(json!({"name": "ci", "head_sha": sha, "status": "completed", "conclusion": "success"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let (status, _) = job
+            .json(
+                "POST",
+                &format!("/repos/{REPO}/actions/workflows/shiprig-deploy.yml/dispatches"),
+                Some(json!({"ref": "main"})),
+            )
+            .await;
+        assert_eq!(status, 204);
+        let raised: Vec<(String, Option<String>, String, Writer)> = emu
+            .model()
+            .raised_events()
+            .into_iter()
+            .map(|e| (e.event, e.action, e.actor, e.writer))
+            .collect();
+        let s = |v: &str| v.to_string();
+        let want = [
+            (s("issues"), Some(s("opened")), s("mia"), Writer::User),
+            (s("issues"), Some(s("labeled")), s("mia"), Writer::User),
+            (
+                s("issues"),
+                Some(s("closed")),
+                s(ACTIONS_LOGIN),
+                Writer::ActionsToken,
+            ),
+            (
+                s("check_run"),
+                Some(s("created")),
+                s("app-77[bot]"),
+                Writer::App,
+            ),
+            (
+                s("check_suite"),
+                Some(s("completed")),
+                s("app-77[bot]"),
+                Writer::App,
+            ),
+        ];
+        assert_eq!(raised[..5], want[..]);
+        let events = emu.model().raised_events();
+        assert_eq!(
+            events[3].payload["check_run"]["check_suite"]["app"]["slug"],
+            "app-77"
+        );
+        assert_eq!(events[1].payload["label"]["name"], "approved");
+        // The Actions token's dispatch: raised, and (by the rules) the one that starts runs.
+        assert_eq!(events[5].event, "workflow_dispatch");
+        assert_eq!(events[5].writer, Writer::ActionsToken);
+        assert_eq!(events[5].payload["workflow"], "shiprig-deploy.yml");
+        assert_eq!(events.len(), 6);
+    }
+}
