@@ -522,6 +522,7 @@ mod event_log {
         let emu = seeded().await;
         {
             let mut m = emu.model();
+            m.record_events(true);
             m.set_file(
                 REPO,
                 "main",

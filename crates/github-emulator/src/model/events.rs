@@ -5,7 +5,8 @@
 //! `pull_request`, `issues`, `check_run`/`check_suite` with the App that created the suite,
 //! `status`, `deployment_status`, `workflow_dispatch`, …), with the writer's kind: a person or
 //! an agent (a user token), a job's Actions token, or an App installation. The payload is the
-//! state right after the write, as GitHub snapshots it.
+//! state right after the write, as GitHub snapshots it. Recording is off until
+//! [`Model::record_events`] turns it on.
 
 use serde_json::{Value, json};
 
@@ -76,6 +77,12 @@ impl Model {
             .collect()
     }
 
+    /// Starts (or stops) recording the events writes raise. Off by default: each event renders
+    /// its payload (a pull request with its files), which timing tests should not pay for.
+    pub fn record_events(&mut self, on: bool) {
+        self.recording = on;
+    }
+
     /// Every event raised so far, oldest first.
     pub fn raised_events(&self) -> Vec<RaisedEvent> {
         self.raised.clone()
@@ -100,6 +107,9 @@ impl Model {
     /// Records what GitHub raises for a successful write `method template` (the route's path
     /// template) that answered `reply`.
     pub(crate) fn record_write(&mut self, method: &str, template: &str, req: &Req, reply: &Value) {
+        if !self.recording {
+            return;
+        }
         let Some(actor) = req.actor.clone() else {
             return;
         };

@@ -141,6 +141,8 @@ pub struct Model {
     pub(crate) installations: Vec<Installation>,
     /// The events GitHub would raise from the writes so far ([`events`]).
     pub(crate) raised: Vec<events::RaisedEvent>,
+    /// Whether writes raise events (off unless a test asks: payloads cost a render each).
+    pub(crate) recording: bool,
 }
 
 /// Where counters of each kind start, so ids of different kinds never collide.
@@ -182,6 +184,7 @@ impl Model {
             apps: Vec::new(),
             installations: Vec::new(),
             raised: Vec::new(),
+            recording: false,
         }
     }
 

@@ -104,6 +104,7 @@ impl Actions {
     /// The workflows of `repo` (default branch `main`) in the emulator.
     pub fn new(repo: &str, emu: &Emulator, checkout: &Path) -> Actions {
         emu.model().add_user(ACTIONS_BOT, UserKind::Bot);
+        emu.model().record_events(true);
         let seen = emu.model().raised_events().len() as u64;
         Actions {
             repo: repo.to_string(),
