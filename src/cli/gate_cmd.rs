@@ -1,6 +1,8 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
 use super::args::{DryRun, Global, PullArgs, SummaryArg, print_json};
+use anyhow::Context as _;
+
 use crate::config::Config;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
@@ -49,14 +51,62 @@ pub struct ExplainArgs {
 pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     match args.command {
         Some(GateCommand::Explain(explain)) => run_explain(explain, global),
-        None => run_gate(args.run, global, vars).await,
+        None => match woken_sha(&args.run) {
+            Some(sha) => run_woken(&args.run, &sha, global, vars).await,
+            None => run_gate(&args.run, event(&args.run)?, global, vars).await,
+        },
     }
 }
 
-async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+/// The head SHA of a run that only says "something finished on this commit" (`workflow_run`
+/// after a review or CI, `status`): the gate judges every open pull request of that SHA, found
+/// through the API, never from the payload's own list.
+fn woken_sha(args: &RunArgs) -> Option<String> {
+    if args.target.pr.is_some() {
+        return None;
+    }
+    let pointer = match args.event_name.as_deref()? {
+        "workflow_run" => "/workflow_run/head_sha",
+        "status" => "/sha",
+        _ => return None,
+    };
+    let path = args.event_path.as_ref()?;
+    let text = crate::bounded::read_text(path, crate::bounded::EVENT_LIMIT, "event").ok()?;
+    let payload: serde_json::Value = serde_json::from_str(&text).ok()?;
+    payload.pointer(pointer)?.as_str().map(str::to_string)
+}
+
+/// The gate for each open pull request whose head is `sha`; the first exit that is not `Ok`.
+async fn run_woken(
+    args: &RunArgs,
+    sha: &str,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
+    let repo = context::repository(args.target.repo.repo.as_deref(), vars)?;
+    let gh = vars.github()?.for_repo(&repo);
+    let pulls = gh
+        .pulls_for_commit(&repo, sha)
+        .await
+        .with_context(|| format!("finding the pull requests of {sha}"))?;
+    let mut exit = Exit::Ok;
+    for pull in pulls.into_iter().filter(|p| p.state == "open") {
+        let ended = run_gate(args, GateEvent::local(pull.number), global, vars).await?;
+        if exit == Exit::Ok {
+            exit = ended;
+        }
+    }
+    Ok(exit)
+}
+
+async fn run_gate(
+    args: &RunArgs,
+    event: GateEvent,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let dry_run = args.dry.dry_run;
     let repo = context::repository(args.target.repo.repo.as_deref(), vars)?;
-    let event = event(&args)?;
     if let Some(refusal) = gate::event::fork_refusal(&event) {
         // Before any request: nothing is judged, nothing posted.
         eprintln!("error: {refusal}");

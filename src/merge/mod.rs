@@ -295,7 +295,12 @@ async fn pull_numbers(
     if let Some(listed) = listed {
         return Ok(listed.iter().filter_map(|p| p["number"].as_u64()).collect());
     }
-    if let Some(sha) = event.pointer("/sha").and_then(|v| v.as_str()) {
+    // `workflow_run` (a review or CI finished): the pull requests of its head SHA, read
+    // through the API; the payload's own `pull_requests` list is not trusted.
+    let sha = event
+        .pointer("/sha")
+        .or_else(|| event.pointer("/workflow_run/head_sha"));
+    if let Some(sha) = sha.and_then(|v| v.as_str()) {
         let pulls = ctx
             .gh
             .pulls_for_commit(&ctx.repo, sha)

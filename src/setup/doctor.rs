@@ -93,6 +93,11 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
     found.extend(ruleset_findings(facts, config));
     found.extend(codeowners_findings(facts, config));
     found.extend(workflow_findings(facts, config));
+    found.extend(
+        super::triggers::findings(&facts.workflows)
+            .into_iter()
+            .map(|t| finding("triggers", t.gap, t.fix)),
+    );
     found.extend(facts.unresolved_pins.iter().map(|(pin, why)| {
         finding(
             "workflows",
@@ -243,7 +248,7 @@ fn needs(config: &Config) -> Vec<Need> {
     let mut needs = vec![
         need("gate", Some("pull_request_target"), "shiprig-gate.yml", 1),
         need("lifecycle", None, "shiprig-lifecycle.yml", 1),
-        need("merge", Some("pull_request_review"), "shiprig-merge.yml", 1),
+        need("merge", Some("workflow_run"), "shiprig-merge.yml", 1),
         need(
             "commits lint",
             Some("pull_request"),

@@ -101,7 +101,26 @@ pub fn read_existing(root: &Path, path: &str) -> Option<String> {
 
 /// The files of `phase` and their plan against `root`.
 pub fn plan_dir(root: &Path, phase: u8, force: bool) -> (Vec<Wanted>, Vec<FileAction>) {
-    let wanted = templates::files_for(phase);
+    let ci = templates::ci_workflows(&workflow_files(root));
+    let wanted = templates::files_following(phase, &ci);
     let actions = plan(&wanted, |p| read_existing(root, p), force);
     (wanted, actions)
+}
+
+/// The workflow files already under `root/.github/workflows` (path, text).
+fn workflow_files(root: &Path) -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(root.join(".github/workflows")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, String)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            Some((name, std::fs::read_to_string(&p).ok()?))
+        })
+        .collect();
+    files.sort();
+    files
 }

@@ -11,4 +11,5 @@ pub mod inspect;
 pub mod labels;
 pub mod protection;
 pub mod templates;
+pub mod triggers;
 pub mod workflows;

@@ -14,6 +14,10 @@ pub const MERGE: (&str, &str) = (
     ".github/workflows/shiprig-merge.yml",
     include_str!("../../workflows-templates/merge.yml"),
 );
+pub const REVIEW: (&str, &str) = (
+    ".github/workflows/shiprig-review.yml",
+    include_str!("../../workflows-templates/review.yml"),
+);
 pub const COMMITS: (&str, &str) = (
     ".github/workflows/shiprig-commits.yml",
     include_str!("../../workflows-templates/commits.yml"),
@@ -58,6 +62,7 @@ pub const WORKFLOWS: &[(&str, &str)] = &[
     GATE,
     LIFECYCLE,
     MERGE,
+    REVIEW,
     COMMITS,
     DEPLOY_STAGING,
     DEPLOY,
@@ -92,8 +97,80 @@ pub fn pinned(template: &str) -> String {
 /// monitor; 3 Conductor and agents; 4 product sync.
 pub const PHASES: std::ops::RangeInclusive<u8> = 1..=4;
 
+/// The line of the merge template that lists the workflows whose end wakes the merge.
+const CI_MARKER: &str = "# shiprig: ci-workflows";
+
+/// The workflow names `shiprig-merge.yml` follows: the review relay and the repository's CI.
+pub fn merge_follows(ci: &[String]) -> Vec<String> {
+    let mut names = vec!["shiprig review".to_string()];
+    names.extend(ci.iter().cloned());
+    names
+}
+
+/// The merge template with its `workflows:` list set to `names`.
+pub fn merge_with(names: &[String]) -> String {
+    let list = names
+        .iter()
+        .map(|n| serde_json::Value::String(n.clone()).to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    MERGE
+        .1
+        .lines()
+        .map(|line| match line.find(CI_MARKER) {
+            Some(_) if line.trim_start().starts_with("workflows:") => {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                format!("{indent}workflows: [{list}] {CI_MARKER}")
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// The CI workflows among a repository's workflow files (name, text): every workflow that is
+/// not shiprig's and runs on `push` or `pull_request`, by its `name:` (GitHub's
+/// `workflow_run.workflows` matches names).
+pub fn ci_workflows(files: &[(String, String)]) -> Vec<String> {
+    let mut names: Vec<String> = files
+        .iter()
+        .filter(|(file, _)| {
+            !file
+                .rsplit('/')
+                .next()
+                .unwrap_or(file)
+                .starts_with("shiprig-")
+        })
+        .filter_map(|(file, text)| {
+            let doc: serde_json::Value = serde_saphyr::from_str(text).ok()?;
+            let on = doc.get("on").or_else(|| doc.get("true"))?;
+            let runs_on_code = ["push", "pull_request"].iter().any(|e| match on {
+                serde_json::Value::String(s) => s == e,
+                serde_json::Value::Array(a) => a.iter().any(|x| x == e),
+                serde_json::Value::Object(o) => o.contains_key(*e),
+                _ => false,
+            });
+            let name = doc
+                .get("name")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| file.clone());
+            runs_on_code.then_some(name)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Everything phase `phase` needs (each phase includes the ones before it).
 pub fn files_for(phase: u8) -> Vec<Wanted> {
+    files_following(phase, &[])
+}
+
+/// [`files_for`], with the merge following the CI workflows `ci` (see [`ci_workflows`]).
+pub fn files_following(phase: u8, ci: &[String]) -> Vec<Wanted> {
     let mut files = vec![
         Wanted {
             path: CONFIG_PATH.to_string(),
@@ -102,7 +179,11 @@ pub fn files_for(phase: u8) -> Vec<Wanted> {
         Wanted::of(CODEOWNERS),
         Wanted::of(GATE),
         Wanted::of(LIFECYCLE),
-        Wanted::of(MERGE),
+        Wanted {
+            path: MERGE.0.to_string(),
+            content: pinned(&merge_with(&merge_follows(ci))),
+        },
+        Wanted::of(REVIEW),
         Wanted::of(COMMITS),
     ];
     if phase >= 2 {

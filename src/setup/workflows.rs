@@ -15,6 +15,12 @@ pub struct Workflow {
     /// The `uses:` of every step that uses the shiprig action (`owner/shiprig@<sha>`).
     pub pins: Vec<String>,
     pub has_schedule: bool,
+    /// The workflow's `name:` (what `workflow_run.workflows` matches), when it has one.
+    pub name: Option<String>,
+    /// The workflows its `workflow_run` follows.
+    pub follows: Vec<String>,
+    /// The shiprig commands whose step acts as a GitHub App (`app-id` given).
+    pub as_app: Vec<String>,
 }
 
 /// Parses a workflow; `Err` says why it is not one.
@@ -35,9 +41,18 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         .and_then(|o| o.get("schedule"))
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty());
+    let follows = on
+        .and_then(|o| o.pointer("/workflow_run/workflows"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
     let mut commands = Vec::new();
     let mut job_names = Vec::new();
     let mut pins = Vec::new();
+    let mut as_app = Vec::new();
     if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
         for (id, job) in jobs {
             job_names.push(id.clone());
@@ -45,6 +60,16 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
                 job_names.push(name.to_string());
             }
             commands.extend(shiprig_commands(job));
+            as_app.extend(
+                shiprig_steps(job)
+                    .filter(|s| {
+                        s.pointer("/with/app-id")
+                            .and_then(Value::as_str)
+                            .is_some_and(|v| !v.trim().is_empty())
+                    })
+                    .filter_map(|s| s.pointer("/with/command").and_then(Value::as_str))
+                    .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" ")),
+            );
             pins.extend(shiprig_steps(job).filter_map(|s| s["uses"].as_str().map(str::to_string)));
         }
     }
@@ -55,6 +80,9 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         job_names,
         pins,
         has_schedule,
+        name: doc.get("name").and_then(Value::as_str).map(str::to_string),
+        follows,
+        as_app,
     })
 }
 

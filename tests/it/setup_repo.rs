@@ -344,6 +344,8 @@ async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_s
         vec![
             "workflows: the workflow running `shiprig conductor tick` has no `schedule` trigger",
             "workflows: sneaky.yml has a job named `shiprig/human-gate`, which could pass for the gate's check",
+            // It runs on pull_request, like CI, and the merge does not follow it.
+            "triggers: shiprig-merge.yml follows none of the CI workflows here: a pull request whose CI ends after its approval is never merged",
         ]
     );
 }

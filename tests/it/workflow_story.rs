@@ -11,12 +11,12 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use shiprig::emulator::{Permission, ReviewState, UserKind};
+use shiprig::emulator::{ACTIONS_LOGIN, Permission, UserKind};
 use shiprig::setup::templates;
 
 use crate::support;
 use crate::support::pipeline::{HOOK_SECRET, REPO, Rig, start_app};
-use crate::support::workflow::runner::{Actions, example};
+use crate::support::workflow::runner::Actions;
 
 const APP_ID: u64 = 77;
 
@@ -59,8 +59,9 @@ issues:
     body: Sign in with a password.
 "#;
 
-/// `init --phase 3` in a folder, with this story's config, committed to main.
-fn install(rig: &Rig, config: &str) -> tempfile::TempDir {
+/// `init --phase 3` in a folder, with this story's config (and `workflows` over init's),
+/// committed to main.
+fn install(rig: &Rig, config: &str, workflows: Option<&std::path::Path>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
         .args([
@@ -75,6 +76,15 @@ fn install(rig: &Rig, config: &str) -> tempfile::TempDir {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     std::fs::write(dir.path().join(".github/shiprig.yml"), config).unwrap();
+    if let Some(own) = workflows {
+        for entry in std::fs::read_dir(own).unwrap().flatten() {
+            std::fs::copy(
+                entry.path(),
+                dir.path().join(".github/workflows").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+    }
     let mut files = Vec::new();
     for sub in [".github", ".github/workflows"] {
         for entry in std::fs::read_dir(dir.path().join(sub)).unwrap().flatten() {
@@ -94,25 +104,23 @@ fn install(rig: &Rig, config: &str) -> tempfile::TempDir {
     dir
 }
 
-/// A payload from GitHub's own example, about this repository and `pull` as it is now.
-async fn pull_event(rig: &Rig, event: &str, action: &str, pull: u64) -> Value {
-    let mut payload = example(event, Some(action));
-    let (_, current) = rig
-        .api("GET", &format!("/repos/{REPO}/pulls/{pull}"), Value::Null)
-        .await;
-    payload["pull_request"] = current.clone();
-    payload["number"] = json!(pull);
-    payload["repository"] = current["base"]["repo"].clone();
-    payload
-}
-
-fn push_event(rig: &Rig, branch: &str) -> Value {
-    let mut payload = example("push", None);
-    let sha = rig.emu.model().branch_sha(REPO, branch).unwrap();
-    payload["ref"] = json!(format!("refs/heads/{branch}"));
-    payload["after"] = json!(sha);
-    payload["repository"]["full_name"] = json!(REPO);
-    payload
+/// A person's or an agent's own API call, with their token.
+async fn as_user(rig: &Rig, token: &str, method: &str, path: &str, body: Value) -> Value {
+    let url = format!("{}{path}", rig.emu.url());
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let resp = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(token)
+        .header("accept", "application/vnd.github+json")
+        .header("user-agent", "shiprig-tests")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{status}: {body}");
+    body
 }
 
 fn commands(ran: &[support::workflow::runner::StepRun]) -> Vec<String> {
@@ -121,9 +129,25 @@ fn commands(ran: &[support::workflow::runner::StepRun]) -> Vec<String> {
         .collect()
 }
 
+/// How the rig acts: as a GitHub App (`SHIPRIG_APP_ID` and its key), or with each job's
+/// Actions token alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Identity {
+    App,
+    ActionsToken,
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_installed_workflows_take_a_plan_to_production() {
-    story(None).await;
+async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
+    story(None, Identity::App).await;
+}
+
+/// Without an App, every job acts with its Actions token, and GitHub starts nothing from the
+/// merge's events: the chain stops at the merge (the push starts no deploy), and the rig
+/// reaches production once a maintainer starts the deploy herself.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_actions_token_alone_the_chain_stops_at_the_merge() {
+    story(None, Identity::ActionsToken).await;
 }
 
 /// The same story through `workflows-templates/` as written (under the names `init` gives
@@ -135,6 +159,7 @@ async fn the_templates_as_written_take_a_plan_to_production() {
         templates::GATE,
         templates::LIFECYCLE,
         templates::MERGE,
+        templates::REVIEW,
         templates::COMMITS,
         templates::DEPLOY,
         templates::RELEASE,
@@ -146,11 +171,17 @@ async fn the_templates_as_written_take_a_plan_to_production() {
         let name = path.rsplit('/').next().unwrap();
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    story(Some(dir.path())).await;
+    story(Some(dir.path()), Identity::App).await;
 }
 
-/// The story, with the workflows `init --phase 3` wrote, or the ones in `workflows`.
-async fn story(workflows: Option<&std::path::Path>) {
+const ALICE_TOKEN: &str = "ghp_alice_reviews";
+const AGENT_TOKEN: &str = "ghp_agent_1_own_token";
+
+/// The story, with the workflows `init --phase 3` wrote, or the ones in `workflows`. Nothing
+/// is handed to a workflow but people's acts the emulator cannot see and schedule ticks:
+/// every other event is raised by the emulator from the write that caused it and delivered
+/// under GitHub's rules (support/workflow/rules.rs).
+async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     let started = std::time::Instant::now();
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
     let config = config(&app);
@@ -158,36 +189,34 @@ async fn story(workflows: Option<&std::path::Path>) {
     let (private, public) = support::emulator::rsa_pair();
     {
         let mut m = rig.emu.model();
-        for (login, role) in [
-            ("rig-agent-1", Permission::Write),
-            ("alice", Permission::Write),
+        for (login, role, token) in [
+            ("rig-agent-1", Permission::Write, AGENT_TOKEN),
+            ("alice", Permission::Write, ALICE_TOKEN),
         ] {
             m.add_user(login, UserKind::User);
             m.set_permission(REPO, login, role);
+            m.add_token(token, login);
         }
         m.register_app(APP_ID, &public);
         m.add_installation(APP_ID, "acme");
     }
-    let installed = install(&rig, &config);
-    let installed_workflows = installed.path().join(".github/workflows");
-    let mut actions = Actions::from_dir(
-        workflows.unwrap_or(&installed_workflows),
-        REPO,
-        &rig.emu,
-        rig.dir.path(),
-    );
+    let _installed = install(&rig, &config, workflows);
+    let mut actions = Actions::new(REPO, &rig.emu, rig.dir.path());
     actions.secrets.insert(
         "SLACK_WEBHOOK_URL".into(),
         format!("{}?{HOOK_SECRET}", rig.slack.url()),
     );
-    actions
-        .secrets
-        .insert("SHIPRIG_APP_PRIVATE_KEY".into(), private);
-    actions
-        .vars
-        .insert("SHIPRIG_APP_ID".into(), APP_ID.to_string());
+    if identity == Identity::App {
+        actions
+            .secrets
+            .insert("SHIPRIG_APP_PRIVATE_KEY".into(), private);
+        actions
+            .vars
+            .insert("SHIPRIG_APP_ID".into(), APP_ID.to_string());
+    }
 
-    // A planning session's plan, applied by a maintainer; `approved` is an `issues` event.
+    // A maintainer applies a planning session's plan: the issue is created `approved`, and
+    // its `labeled` event starts a Conductor tick, which dispatches the agent.
     let plan = rig.dir.path().join("plan.yml");
     std::fs::write(&plan, PLAN).unwrap();
     let out = rig
@@ -200,93 +229,142 @@ async fn story(workflows: Option<&std::path::Path>) {
         support::pipeline::printed(&out)
     );
     let issue = 1;
-    let mut labeled = example("issues", Some("labeled"));
-    labeled["issue"]["number"] = json!(issue);
-    let ran = actions.deliver(&rig.emu, "issues", &labeled);
-    assert_eq!(commands(&ran), ["shiprig-conductor.yml: conductor tick"]);
+    let ran = actions.settle(&rig.emu);
+    assert!(
+        commands(&ran).contains(&"shiprig-conductor.yml: conductor tick".to_string()),
+        "{:?}",
+        commands(&ran)
+    );
     assert_eq!(
         rig.labels(issue),
         ["agent:agent-1", "approved", "in-progress"]
     );
     let dispatched = rig.emu.model().workflow_runs(REPO);
-    assert_eq!(dispatched.len(), 1, "the agent workflow was dispatched");
+    assert_eq!(
+        dispatched.len(),
+        1,
+        "the agent workflow was dispatched once"
+    );
 
-    // The agent's work: a branch and a PR that touches auth and closes the issue.
+    // The agent's work, with its own token: a branch and a PR that touches auth and closes
+    // the issue. Its `pull_request` starts commit lint and lifecycle (the PR's copy) and the
+    // gate (the base's copy, pull_request_target).
     rig.commit(
         "agent-1/login",
         &[("src/auth/login.rs", "pub fn login() {}\n")],
         "feat(auth): login page",
     );
-    let pull = rig.emu.model().create_pull(
-        REPO,
-        "agent-1/login",
-        "main",
-        "feat(auth): login page",
-        &format!("Closes #{issue}"),
-        "rig-agent-1",
-    );
-    let opened = pull_event(&rig, "pull_request", "opened", pull).await;
-    let ran = actions.deliver(&rig.emu, "pull_request", &opened);
-    assert_eq!(
-        commands(&ran),
-        [
-            "shiprig-commits.yml: commits lint",
-            "shiprig-lifecycle.yml: lifecycle"
-        ]
-    );
+    let opened = as_user(
+        &rig,
+        AGENT_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls"),
+        json!({"title": "feat(auth): login page", "head": "agent-1/login", "base": "main",
+            "body": format!("Closes #{issue}")}),
+    )
+    .await;
+    let pull = opened["number"].as_u64().unwrap();
+    let ran = actions.settle(&rig.emu);
+    let gate = ran
+        .iter()
+        .find(|r| r.workflow == "shiprig-gate.yml")
+        .expect("the gate ran on the agent's pull request");
+    assert!(gate.outputs.contains("verdict=no\n"), "{}", gate.outputs);
+    for wanted in [
+        "shiprig-commits.yml: commits lint",
+        "shiprig-lifecycle.yml: lifecycle",
+    ] {
+        assert!(
+            commands(&ran).contains(&wanted.to_string()),
+            "{:?}",
+            commands(&ran)
+        );
+    }
     assert_eq!(
         rig.labels(issue),
         ["agent:agent-1", "approved", "in-review"]
     );
-    let ran = actions.deliver(&rig.emu, "pull_request_target", &opened);
-    assert_eq!(commands(&ran), ["shiprig-gate.yml: gate"]);
-    assert!(
-        ran[0].outputs.contains("verdict=no\n"),
-        "{}",
-        ran[0].outputs
-    );
     assert!(rig.labels(pull).contains(&"human-gate:auth".to_string()));
 
-    // A person approves: the gate passes, and the merge follows on the same review.
+    // A person approves, through the API. Her review starts shiprig-review.yml (the PR's
+    // copy, nothing in it); its end starts shiprig-merge.yml from main's copy, which judges
+    // the gate again and merges.
     let head = rig.emu.model().pull(REPO, pull).unwrap().head_sha;
-    rig.emu
-        .model()
-        .add_review(REPO, pull, "alice", ReviewState::Approved, "LGTM");
-    let mut review = pull_event(&rig, "pull_request_review", "submitted", pull).await;
-    review["review"]["user"]["login"] = json!("alice");
-    review["review"]["commit_id"] = json!(head);
-    review["review"]["state"] = json!("approved");
-    // Both workflows start on the review; the merge must not depend on the gate's run being
-    // first, so here it goes first.
-    actions.workflows.reverse();
-    let ran = actions.deliver(&rig.emu, "pull_request_review", &review);
-    actions.workflows.reverse();
+    as_user(
+        &rig,
+        ALICE_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls/{pull}/reviews"),
+        json!({"commit_id": head, "event": "APPROVE", "body": "LGTM"}),
+    )
+    .await;
+    let ran = actions.settle(&rig.emu);
+    let merge_steps: Vec<_> = commands(&ran)
+        .into_iter()
+        .filter(|c| c.starts_with("shiprig-merge.yml"))
+        .collect();
     assert_eq!(
-        commands(&ran),
-        [
-            "shiprig-merge.yml: gate",
-            "shiprig-merge.yml: merge",
-            "shiprig-gate.yml: gate"
-        ]
-    );
-    assert!(
-        ran[0].outputs.contains("verdict=ok\n"),
-        "{}",
-        ran[0].outputs
+        merge_steps,
+        ["shiprig-merge.yml: gate", "shiprig-merge.yml: merge"]
     );
     assert!(
         rig.emu.model().pull(REPO, pull).unwrap().merged,
-        "{}",
-        ran[1].log
+        "{:#?}",
+        ran.iter().map(|r| r.log.clone()).collect::<Vec<_>>()
     );
 
-    // Merged: lifecycle closes the issue; the push to main deploys, smokes, opens the release.
-    let closed = pull_event(&rig, "pull_request", "closed", pull).await;
-    actions.deliver(&rig.emu, "pull_request", &closed);
-    assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
-    let ran = actions.deliver(&rig.emu, "push", &push_event(&rig, "main"));
+    let ran = if identity == Identity::ActionsToken {
+        // The merge acted with the Actions token: its push and its closed pull request start
+        // nothing. A maintainer starts the deploy (a person's workflow_dispatch).
+        assert!(
+            !commands(&ran)
+                .iter()
+                .any(|c| c.starts_with("shiprig-deploy.yml")
+                    || c.starts_with("shiprig-lifecycle.yml")),
+            "{:?}",
+            commands(&ran)
+        );
+        assert!(
+            actions.hops.iter().any(|h| h.event == "push"
+                && h.actor == ACTIONS_LOGIN
+                && h.outcome.contains("no run")),
+            "the merge's push was raised, and started nothing"
+        );
+        // shiprig says so where the chain stops.
+        let merge_log = &ran.iter().find(|r| r.command == "merge").unwrap().log;
+        assert!(
+            merge_log.contains("merged with the Actions token: GitHub starts no workflow"),
+            "{merge_log}"
+        );
+        as_user(
+            &rig,
+            support::pipeline::TOKEN,
+            "POST",
+            &format!("/repos/{REPO}/actions/workflows/shiprig-deploy.yml/dispatches"),
+            json!({"ref": "main"}),
+        )
+        .await;
+        actions.settle(&rig.emu)
+    } else {
+        // The merge's own events carry on: the issue it closed starts a Conductor tick at
+        // once (it closes the finished milestone), the push to main deploys staging, smokes
+        // it and opens the release PR.
+        assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
+        assert!(
+            actions.hops.iter().any(|h| h.event == "issues"
+                && h.action.as_deref() == Some("closed")
+                && h.outcome == "shiprig-conductor.yml"),
+            "the closed issue woke the Conductor"
+        );
+        assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
+        ran
+    };
+    let deployed: Vec<_> = commands(&ran)
+        .into_iter()
+        .filter(|c| c.starts_with("shiprig-deploy.yml"))
+        .collect();
     assert_eq!(
-        commands(&ran),
+        deployed,
         [
             "shiprig-deploy.yml: deploy staging",
             "shiprig-deploy.yml: smoke staging",
@@ -297,9 +375,16 @@ async fn story(workflows: Option<&std::path::Path>) {
     let release = rig.emu.model().issue(REPO, release_pr).unwrap();
     assert_eq!(release.title, "chore(release): v0.1.0");
 
-    // A person merges the release PR: the push to production publishes and deploys.
+    // A person merges the release PR (through the model: a person's act, delivered by hand):
+    // the push to production publishes and deploys.
     rig.emu.model().merge_pull(REPO, release_pr, "mia");
-    let ran = actions.deliver(&rig.emu, "push", &push_event(&rig, "production"));
+    let sha = rig.emu.model().branch_sha(REPO, "production").unwrap();
+    let ran = actions.by_hand(
+        &rig.emu,
+        "push",
+        "mia",
+        json!({"ref": "refs/heads/production", "after": sha}),
+    );
     assert_eq!(
         commands(&ran),
         [
@@ -309,11 +394,15 @@ async fn story(workflows: Option<&std::path::Path>) {
         ]
     );
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
+    if identity == Identity::ActionsToken {
+        finish(&rig, &actions, identity, started);
+        return;
+    }
     assert_eq!(rig.labels(issue), ["approved", "done"]);
 
-    // The next schedule: the tick closes the finished milestone; the monitor finds
-    // production up, as it was, and says nothing.
-    let ran = actions.deliver(&rig.emu, "schedule", &json!({"schedule": "2-59/5 * * * *"}));
+    // The next schedule: the tick finds nothing to do; the monitor finds production up, as
+    // it was, and says nothing. A second tick a minute later is dropped.
+    let ran = actions.tick(&rig.emu, 5);
     assert_eq!(
         commands(&ran),
         [
@@ -321,10 +410,15 @@ async fn story(workflows: Option<&std::path::Path>) {
             "shiprig-monitor.yml: smoke production"
         ]
     );
+    assert!(actions.tick(&rig.emu, 6).is_empty());
     assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
 
-    // Slack heard each step once, in order.
-    let texts = rig.slack.texts();
+    // Slack heard each step once, in order (the milestone's end whenever the Conductor's
+    // tick on the closed issue ran, alongside the deploy).
+    let mut texts = rig.slack.texts();
+    let milestone = texts.iter().filter(|t| t.contains("Milestone <")).count();
+    assert_eq!(milestone, 1, "{texts:#?}");
+    texts.retain(|t| !t.contains("Milestone <"));
     let heard = [
         "*agent-1* started on acme/widgets #1",
         "Pull request acme/widgets #2",
@@ -334,7 +428,6 @@ async fn story(workflows: Option<&std::path::Path>) {
         "released <",
         "to *production*",
         "Smoke tests passed on *production*",
-        "Milestone <",
     ];
     assert_eq!(texts.len(), heard.len(), "{texts:#?}");
     for (text, want) in texts.iter().zip(heard) {
@@ -342,19 +435,110 @@ async fn story(workflows: Option<&std::path::Path>) {
     }
     assert!(texts[3].contains("to *staging*"), "{}", texts[3]);
 
-    // Everything but this test's own reads of the pull request (a GET with a `null` body).
-    let sent: Vec<_> = rig
-        .emu
-        .requests()
-        .into_iter()
-        .filter(|r| !(r.method == "GET" && r.body == Some(Value::Null)))
-        .collect();
-    assert!(sent.len() > 100, "{}", sent.len());
+    finish(&rig, &actions, identity, started);
+}
+
+/// What every run of the story ends with: only people's acts and schedule ticks delivered by
+/// hand, every request as GitHub describes it, and the chain of runs printed.
+fn finish(rig: &Rig, actions: &Actions, identity: Identity, started: std::time::Instant) {
+    for kind in actions.by_hand.keys() {
+        assert!(
+            ["push", "schedule"].contains(&kind.as_str()),
+            "{kind} was delivered by hand"
+        );
+    }
+    // Everything shiprig sent, checked against GitHub's description (this test's own calls
+    // as people go through `as_user`, which the log also holds: they are GitHub calls too).
+    let sent = rig.emu.requests();
+    assert!(sent.len() > 50, "{}", sent.len());
     let problems = support::requests::check_log(&support::spec::Spec::load(), &sent);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     println!(
-        "workflow story: {} steps in {:?}",
+        "workflow story ({identity:?}): {} steps in {:?}; by hand: {:?}\nchain of runs:\n  {}",
         actions.ran.len(),
-        started.elapsed()
+        started.elapsed(),
+        actions.by_hand,
+        actions
+            .hops
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n  ")
     );
+}
+
+/// SECURITY.md case 35, as an agent would try it: its pull request edits shiprig-merge.yml (a
+/// deploy instead of the gate). A person reviews; the merge that runs is main's copy, started
+/// by workflow_run, and no step of the edited copy ever runs. (An edit that also adds a trigger
+/// running the pull request's copy, such as `pull_request_review`, would run: GitHub runs that
+/// copy. What stops it is outside the workflow files: an agent token without the `workflows`
+/// permission cannot push a workflow change, and the required check is pinned to the App.)
+#[tokio::test(flavor = "multi_thread")]
+async fn case_35_a_pull_request_that_edits_shiprig_merge_never_runs_its_edit() {
+    let app = start_app(Arc::new(Mutex::new(String::new()))).await;
+    let config = config(&app);
+    let rig = Rig::new(&config).await;
+    {
+        let mut m = rig.emu.model();
+        for (login, token) in [("rig-agent-1", AGENT_TOKEN), ("alice", ALICE_TOKEN)] {
+            m.add_user(login, UserKind::User);
+            m.set_permission(REPO, login, Permission::Write);
+            m.add_token(token, login);
+        }
+    }
+    let _installed = install(&rig, &config, None);
+    let mut actions = Actions::new(REPO, &rig.emu, rig.dir.path());
+    let merge = rig
+        .emu
+        .model()
+        .file_at(REPO, "main", ".github/workflows/shiprig-merge.yml")
+        .unwrap();
+    let edited = merge.replace("command: gate", "command: deploy staging");
+    assert_ne!(edited, merge);
+    rig.commit(
+        "agent-1/sneaky",
+        &[
+            (".github/workflows/shiprig-merge.yml", edited.as_str()),
+            ("src/auth/login.rs", "pub fn login() {}\n"),
+        ],
+        "ci: faster merges",
+    );
+    let opened = as_user(
+        &rig,
+        AGENT_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls"),
+        json!({"title": "ci: faster merges", "head": "agent-1/sneaky", "base": "main", "body": ""}),
+    )
+    .await;
+    let pull = opened["number"].as_u64().unwrap();
+    actions.settle(&rig.emu);
+    let head = rig.emu.model().pull(REPO, pull).unwrap().head_sha;
+    as_user(
+        &rig,
+        ALICE_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls/{pull}/reviews"),
+        json!({"commit_id": head, "event": "APPROVE", "body": "LGTM"}),
+    )
+    .await;
+    actions.settle(&rig.emu);
+    let merge_runs: Vec<_> = actions
+        .ran
+        .iter()
+        .filter(|r| r.workflow == "shiprig-merge.yml")
+        .map(|r| r.command.clone())
+        .collect();
+    assert_eq!(merge_runs, ["gate", "merge"], "main's copy ran, once");
+    assert!(
+        actions.ran.iter().all(|r| r.command != "deploy staging"),
+        "the edited copy ran"
+    );
+    let started: Vec<_> = actions
+        .hops
+        .iter()
+        .filter(|h| h.outcome == "shiprig-merge.yml")
+        .map(|h| h.event.clone())
+        .collect();
+    assert_eq!(started, ["workflow_run"]);
 }

@@ -54,8 +54,8 @@ use std::time::Duration;
 
 pub use fault::{Fault, FaultAction, FaultWhen, Lost, WRITES};
 pub use model::{
-    CheckRunView, IssueView, LabelView, Model, Permission, PullView, ReviewState, UserKind,
-    WorkflowRunView,
+    ACTIONS_LOGIN, CheckRunView, IssueView, LabelView, Model, Permission, PullView, RaisedEvent,
+    ReviewState, UserKind, WorkflowRunView, Writer,
 };
 pub use routes::{UNDOCUMENTED_ROUTES, served_routes};
 

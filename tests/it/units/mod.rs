@@ -27,5 +27,6 @@ mod setup_codeowners;
 mod setup_init;
 mod setup_protection;
 mod setup_templates;
+mod setup_triggers;
 mod setup_workflows;
 mod smoke;

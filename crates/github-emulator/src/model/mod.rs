@@ -5,6 +5,7 @@
 
 mod apps;
 mod ci;
+pub(crate) mod events;
 pub(crate) mod git;
 mod issue_seeding;
 pub(crate) mod issues;
@@ -22,6 +23,7 @@ use serde_json::Value;
 pub(crate) use apps::{App, Installation};
 pub(crate) use ci::{Asset, CheckRun, Deployment, DeploymentStatus, Release, Status, WorkflowRun};
 pub use ci::{CheckRunView, WorkflowRunView};
+pub use events::{ACTIONS_LOGIN, RaisedEvent, Writer};
 pub(crate) use git::Git;
 pub use issues::IssueView;
 pub(crate) use issues::{Comment, Event, Issue, Label, Milestone};
@@ -137,6 +139,10 @@ pub struct Model {
     limits: HashMap<String, u64>,
     pub(crate) apps: Vec<App>,
     pub(crate) installations: Vec<Installation>,
+    /// The events GitHub would raise from the writes so far ([`events`]).
+    pub(crate) raised: Vec<events::RaisedEvent>,
+    /// Whether writes raise events (off unless a test asks: payloads cost a render each).
+    pub(crate) recording: bool,
 }
 
 /// Where counters of each kind start, so ids of different kinds never collide.
@@ -177,6 +183,8 @@ impl Model {
             limits: HashMap::new(),
             apps: Vec::new(),
             installations: Vec::new(),
+            raised: Vec::new(),
+            recording: false,
         }
     }
 

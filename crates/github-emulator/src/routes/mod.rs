@@ -124,7 +124,12 @@ pub(crate) fn route(model: &mut Model, mut req: Req) -> Res {
             if let Some(params) = matches(route.path, &path) {
                 req.params = params;
                 authorize(model, &req, method, route.path)?;
-                return (route.handler)(model, &req);
+                let reply = (route.handler)(model, &req)?;
+                if method != "GET" {
+                    let body = reply.body.clone().unwrap_or(serde_json::Value::Null);
+                    model.record_write(method, route.path, &req, &body);
+                }
+                return Ok(reply);
             }
         }
     }

@@ -2,6 +2,7 @@
 //! function the workflow tests and the `init` tests share.
 #![allow(dead_code)]
 
+pub mod rules;
 pub mod runner;
 
 use serde_json::Value;
@@ -71,9 +72,7 @@ pub fn workflow_problems(file: &str, doc: &Value) -> Vec<String> {
         .or_else(|| doc.get("true"))
         .cloned()
         .unwrap_or(Value::Null);
-    if on.get("workflow_run").is_some() || on.as_str() == Some("workflow_run") {
-        problems.push(format!("{file}: triggered by workflow_run"));
-    }
+    problems.extend(workflow_run_problems(file, &on, doc));
     let jobs = doc.get("jobs").and_then(Value::as_object);
     for (id, job) in jobs.into_iter().flatten() {
         let at = format!("job `{id}`");
@@ -100,6 +99,62 @@ pub fn workflow_problems(file: &str, doc: &Value) -> Vec<String> {
         }
     }
     problems
+}
+
+/// SECURITY.md case 31: `workflow_run` only where a privileged step must follow an untrusted
+/// trigger or CI: it names the workflows it follows, only on `completed`, and no job checks
+/// out code or runs a script of its own (it runs shiprig, which reads through the API). The
+/// inline justification is [`workflow_run_unjustified`]'s part (it needs the text).
+fn workflow_run_problems(file: &str, on: &Value, doc: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if on.as_str() == Some("workflow_run")
+        || on
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e == "workflow_run"))
+    {
+        return vec![format!("{file}: workflow_run without `workflows:`")];
+    }
+    let Some(run) = on.get("workflow_run") else {
+        return problems;
+    };
+    if run
+        .get("workflows")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty)
+    {
+        problems.push(format!("{file}: workflow_run without `workflows:`"));
+    }
+    if run.get("types") != Some(&serde_json::json!(["completed"])) {
+        problems.push(format!(
+            "{file}: workflow_run not limited to `types: [completed]`"
+        ));
+    }
+    let jobs = doc.get("jobs").and_then(Value::as_object);
+    for (id, job) in jobs.into_iter().flatten() {
+        for step in job["steps"].as_array().into_iter().flatten() {
+            let uses = step["uses"].as_str().unwrap_or_default();
+            if uses.starts_with("actions/checkout@") || step.get("run").is_some() {
+                problems.push(format!(
+                    "{file}: job `{id}`: a workflow_run job checks out or runs code"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Each `workflow_run:` line of a workflow's text that carries no inline justification
+/// (`# zizmor: ignore[dangerous-triggers] <reason>`).
+pub fn workflow_run_unjustified(file: &str, text: &str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim_start().starts_with("workflow_run:"))
+        .filter(|(_, line)| {
+            line.split_once("# zizmor: ignore[dangerous-triggers]")
+                .is_none_or(|(_, reason)| reason.trim().len() < 20)
+        })
+        .map(|(i, _)| format!("{file}:{}: workflow_run without its reason inline", i + 1))
+        .collect()
 }
 
 /// Every rule a composite action breaks.

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use shiprig::emulator::{Emulator, Permission, UserKind};
+use serde_json::json;
+use shiprig::emulator::{Emulator, Permission, UserKind, Writer};
 
-use super::parse;
+use super::{parse, rules};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Who the Actions token acts as.
@@ -36,9 +37,52 @@ impl StepRun {
     }
 }
 
-/// A repository's workflows and what Actions gives their jobs.
+/// One event the runner considered, and what GitHub made of it.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub event: String,
+    pub action: Option<String>,
+    /// Who caused it (`schedule` for a tick, `actions` for a finished run).
+    pub actor: String,
+    /// Delivered by the test itself rather than raised by the emulator from a write.
+    pub by_hand: bool,
+    /// The workflow it started, or what stopped it.
+    pub outcome: String,
+}
+
+impl std::fmt::Display for Hop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let action = self
+            .action
+            .as_deref()
+            .map(|a| format!(" {a}"))
+            .unwrap_or_default();
+        let hand = if self.by_hand { " (by hand)" } else { "" };
+        write!(
+            f,
+            "{}{action} by {}{hand} -> {}",
+            self.event, self.actor, self.outcome
+        )
+    }
+}
+
+/// One event waiting to be delivered.
+#[derive(Debug, Clone)]
+struct Incoming {
+    event: String,
+    payload: Value,
+    actor: String,
+    writer: Writer,
+    /// For `workflow_run`: the chain level of the run that completed.
+    level: u8,
+    by_hand: bool,
+}
+
+/// A repository's workflows and what Actions gives their jobs. Workflows are read from the
+/// repository in the emulator, as the copy GitHub would run for each event
+/// ([`rules::copy_of`]); events come from the emulator's log of what each write raised, and
+/// start runs only where GitHub would ([`rules::start`]).
 pub struct Actions {
-    pub workflows: Vec<(String, Value)>,
     pub repo: String,
     pub api: String,
     pub secrets: BTreeMap<String, String>,
@@ -46,28 +90,23 @@ pub struct Actions {
     pub checkout: PathBuf,
     pub work: tempfile::TempDir,
     pub ran: Vec<StepRun>,
+    /// Every event considered, in order: the chain of runs.
+    pub hops: Vec<Hop>,
+    /// Events the test delivered itself, by `event action`.
+    pub by_hand: BTreeMap<String, u32>,
+    default_branch: String,
     runs: u64,
+    seen: u64,
+    last_schedule: Option<i64>,
 }
 
 impl Actions {
-    /// Every `*.yml` in `dir`, by file name.
-    pub fn from_dir(dir: &Path, repo: &str, emu: &Emulator, checkout: &Path) -> Actions {
-        let mut workflows: Vec<(String, Value)> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "yml"))
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                let text = std::fs::read_to_string(&p).unwrap();
-                let doc = parse(&name, &text);
-                (name, doc)
-            })
-            .collect();
-        workflows.sort_by(|a, b| a.0.cmp(&b.0));
+    /// The workflows of `repo` (default branch `main`) in the emulator.
+    pub fn new(repo: &str, emu: &Emulator, checkout: &Path) -> Actions {
         emu.model().add_user(ACTIONS_BOT, UserKind::Bot);
+        emu.model().record_events(true);
+        let seen = emu.model().raised_events().len() as u64;
         Actions {
-            workflows,
             repo: repo.to_string(),
             api: emu.url(),
             secrets: BTreeMap::new(),
@@ -75,36 +114,223 @@ impl Actions {
             checkout: checkout.to_path_buf(),
             work: tempfile::tempdir().unwrap(),
             ran: Vec::new(),
+            hops: Vec::new(),
+            by_hand: BTreeMap::new(),
+            default_branch: "main".to_string(),
             runs: 0,
+            seen,
+            last_schedule: None,
         }
     }
 
-    /// Delivers `event` with `payload`: every matching workflow's jobs run, in order of their
-    /// `needs`. Returns the steps that ran; a step that exits non-zero panics naming
-    /// workflow, job and step, unless `tolerate` lists its exit code.
-    pub fn deliver(&mut self, emu: &Emulator, event: &str, payload: &Value) -> Vec<StepRun> {
-        let matching: Vec<(String, Value)> = self
-            .workflows
-            .iter()
-            .filter(|(_, doc)| triggers(doc, event, payload))
-            .cloned()
-            .collect();
+    /// The `*.yml` workflow files under `.github/workflows/` as `reference` has them.
+    pub fn workflows_at(&self, emu: &Emulator, reference: &str) -> Vec<(String, Value)> {
+        let files = emu
+            .model()
+            .files_at(&self.repo, reference, ".github/workflows/");
+        files
+            .into_iter()
+            .filter(|(p, _)| p.ends_with(".yml"))
+            .map(|(p, text)| {
+                let name = p.rsplit('/').next().unwrap().to_string();
+                let doc = parse(&name, &text);
+                (name, doc)
+            })
+            .collect()
+    }
+
+    /// A person's act the emulator cannot see (done through the model): delivered by hand,
+    /// counted, under the same rules.
+    pub fn by_hand(
+        &mut self,
+        emu: &Emulator,
+        event: &str,
+        actor: &str,
+        payload: Value,
+    ) -> Vec<StepRun> {
+        let key = match payload["action"].as_str() {
+            Some(a) => format!("{event} {a}"),
+            None => event.to_string(),
+        };
+        *self.by_hand.entry(key).or_default() += 1;
+        let writer = emu.model().writer_kind(actor);
+        let mut ran = self.deliver_one(
+            emu,
+            Incoming {
+                event: event.to_string(),
+                payload,
+                actor: actor.to_string(),
+                writer,
+                level: 0,
+                by_hand: true,
+            },
+        );
+        ran.extend(self.settle(emu));
+        ran
+    }
+
+    /// A `schedule` tick at `minute` (minutes since the story began): it runs every
+    /// scheduled workflow unless the last run was less than five minutes before.
+    pub fn tick(&mut self, emu: &Emulator, minute: i64) -> Vec<StepRun> {
+        if !rules::schedule_runs(self.last_schedule, minute) {
+            self.hops.push(Hop {
+                event: "schedule".into(),
+                action: None,
+                actor: "schedule".into(),
+                by_hand: true,
+                outcome: "nothing: less than five minutes since the last run".into(),
+            });
+            return Vec::new();
+        }
+        self.last_schedule = Some(minute);
+        self.by_hand(emu, "schedule", "schedule", json!({"schedule": "tick"}))
+    }
+
+    /// Delivers every event the emulator raised since the last call (and every run those
+    /// start, and every `workflow_run` they complete) until nothing new is raised.
+    pub fn settle(&mut self, emu: &Emulator) -> Vec<StepRun> {
         let mut ran = Vec::new();
-        for (file, doc) in matching {
-            ran.extend(self.run_workflow(emu, &file, &doc, event, payload));
+        loop {
+            let new: Vec<_> = emu
+                .model()
+                .raised_events()
+                .into_iter()
+                .filter(|e| e.seq > self.seen)
+                .collect();
+            let Some(last) = new.last() else {
+                return ran;
+            };
+            self.seen = last.seq;
+            let repo = self.repo.clone();
+            for raised in new.into_iter().filter(|e| e.repo == repo) {
+                ran.extend(self.deliver_one(
+                    emu,
+                    Incoming {
+                        event: raised.event,
+                        payload: raised.payload,
+                        actor: raised.actor,
+                        writer: raised.writer,
+                        level: 0,
+                        by_hand: false,
+                    },
+                ));
+            }
+        }
+    }
+
+    /// One event: `pull_request` also stands for `pull_request_target` (one webhook, two
+    /// triggers with different copies).
+    fn deliver_one(&mut self, emu: &Emulator, incoming: Incoming) -> Vec<StepRun> {
+        let mut ran = Vec::new();
+        let mut queue = std::collections::VecDeque::from([incoming.clone()]);
+        if incoming.event == "pull_request" {
+            queue.push_back(Incoming {
+                event: "pull_request_target".into(),
+                ..incoming
+            });
+        }
+        while let Some(mut inc) = queue.pop_front() {
+            if inc.event == "workflow_dispatch" && inc.payload.get("sha").is_none() {
+                // Actions runs a dispatch on the ref's last commit (GITHUB_SHA).
+                let branch = inc.payload["ref"].as_str().unwrap_or_default();
+                let branch = branch.trim_start_matches("refs/heads/").to_string();
+                inc.payload["sha"] = json!(emu.model().branch_sha(&self.repo, &branch));
+            }
+            let verdict = rules::start(
+                &inc.event,
+                &inc.payload,
+                inc.writer,
+                inc.level,
+                &self.default_branch,
+            );
+            let hop = |outcome: String| Hop {
+                event: inc.event.clone(),
+                action: inc.payload["action"].as_str().map(str::to_string),
+                actor: inc.actor.clone(),
+                by_hand: inc.by_hand,
+                outcome,
+            };
+            let reference = match verdict {
+                rules::Start::Runs { reference } => reference,
+                other => {
+                    // Only worth a line when some workflow listens for it.
+                    let default = format!("refs/heads/{}", self.default_branch);
+                    let listening: Vec<String> = self
+                        .workflows_at(emu, &default)
+                        .into_iter()
+                        .filter(|(f, d)| triggers(d, f, &inc.event, &inc.payload))
+                        .map(|(f, _)| f)
+                        .collect();
+                    if !listening.is_empty() {
+                        let why = match other {
+                            rules::Start::AwaitsApproval => "waits for a person's approval".into(),
+                            rules::Start::Never(why) => format!("no run: {why}"),
+                            rules::Start::Runs { .. } => unreachable!(),
+                        };
+                        self.hops
+                            .push(hop(format!("{} {why}", listening.join(", "))));
+                    }
+                    continue;
+                }
+            };
+            let matching: Vec<(String, Value)> = self
+                .workflows_at(emu, &reference)
+                .into_iter()
+                .filter(|(f, d)| triggers(d, f, &inc.event, &inc.payload))
+                .collect();
+            let level = if inc.event == "workflow_run" {
+                inc.level + 1
+            } else {
+                1
+            };
+            for (file, doc) in matching {
+                self.hops.push(hop(file.clone()));
+                let steps = self.run_workflow(emu, &file, &doc, &inc.event, &inc.payload);
+                ran.extend(steps);
+                queue.push_back(self.completed(emu, &file, &doc, &inc, level));
+            }
         }
         ran
     }
 
-    /// `workflow_dispatch` of one workflow file.
-    pub fn dispatch(&mut self, emu: &Emulator, file: &str, payload: &Value) -> Vec<StepRun> {
-        let (file, doc) = self
-            .workflows
-            .iter()
-            .find(|(f, _)| f == file)
-            .cloned()
-            .unwrap_or_else(|| panic!("no workflow {file}"));
-        self.run_workflow(emu, &file, &doc, "workflow_dispatch", payload)
+    /// What Actions raises when a run of `file` ends: `workflow_run completed`, and the
+    /// GitHub Actions check suite on its SHA.
+    fn completed(
+        &self,
+        emu: &Emulator,
+        file: &str,
+        doc: &Value,
+        inc: &Incoming,
+        level: u8,
+    ) -> Incoming {
+        let head_sha = inc
+            .payload
+            .pointer("/pull_request/head/sha")
+            .or_else(|| inc.payload.pointer("/after"))
+            .or_else(|| inc.payload.pointer("/workflow_run/head_sha"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| emu.model().branch_sha(&self.repo, &self.default_branch))
+            .unwrap_or_default();
+        let name = doc["name"].as_str().unwrap_or(file).to_string();
+        emu.model().raise_event(
+            &self.repo,
+            "check_suite",
+            ACTIONS_BOT,
+            json!({"action": "completed", "check_suite": {"head_sha": head_sha,
+                "conclusion": "success", "app": {"slug": "github-actions"}}}),
+        );
+        Incoming {
+            event: "workflow_run".into(),
+            payload: json!({"action": "completed",
+                "workflow": {"name": name, "path": format!(".github/workflows/{file}")},
+                "workflow_run": {"name": name, "head_sha": head_sha, "event": inc.event,
+                    "conclusion": "success", "pull_requests": []}}),
+            actor: "actions".into(),
+            writer: Writer::User,
+            level,
+            by_hand: false,
+        }
     }
 
     fn run_workflow(
@@ -391,25 +617,39 @@ fn sha_and_ref(event: &str, payload: &Value) -> (String, String) {
             s("/pull_request/base/sha").into(),
             format!("refs/heads/{}", s("/pull_request/base/ref")),
         ),
+        "workflow_dispatch" => {
+            let r = s("/ref");
+            let r = if r.starts_with("refs/") {
+                r.to_string()
+            } else {
+                format!("refs/heads/{r}")
+            };
+            (s("/sha").into(), r)
+        }
         _ => (s("/sha").into(), "refs/heads/main".into()),
     }
 }
 
-/// Whether `on:` starts this workflow for `event` with `payload` (types and branches).
-pub fn triggers(doc: &Value, event: &str, payload: &Value) -> bool {
+/// Whether `on:` of workflow `file` starts it for `event` with `payload` (types, branches,
+/// `workflows` of `workflow_run`, the file a `workflow_dispatch` names).
+pub fn triggers(doc: &Value, file: &str, event: &str, payload: &Value) -> bool {
     let on = doc
         .get("on")
         .or_else(|| doc.get("true"))
         .unwrap_or(&Value::Null);
     let filter = match on {
-        Value::String(e) => return e == event,
-        Value::Array(a) => return a.iter().any(|e| e == event),
-        Value::Object(o) => match o.get(event) {
-            Some(f) => f,
-            None => return false,
-        },
-        _ => return false,
+        Value::String(e) => e == event,
+        Value::Array(a) => a.iter().any(|e| e == event),
+        Value::Object(o) => o.contains_key(event),
+        _ => false,
     };
+    if !filter {
+        return false;
+    }
+    if event == "workflow_dispatch" && payload["workflow"].as_str().is_some_and(|w| w != file) {
+        return false;
+    }
+    let filter = on.get(event).cloned().unwrap_or(Value::Null);
     if let Some(types) = filter.get("types").and_then(Value::as_array) {
         let action = payload["action"].as_str().unwrap_or("");
         if !types.iter().any(|t| t == action) {
@@ -422,6 +662,15 @@ pub fn triggers(doc: &Value, event: &str, payload: &Value) -> bool {
             .and_then(|r| r.strip_prefix("refs/heads/"))
             .unwrap_or("");
         if !branches.iter().any(|b| b == branch) {
+            return false;
+        }
+    }
+    if let Some(names) = filter.get("workflows").and_then(Value::as_array) {
+        let name = payload
+            .pointer("/workflow/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !names.iter().any(|n| n == name) {
             return false;
         }
     }

@@ -1,0 +1,96 @@
+//! `doctor`'s trigger report: triggers GitHub would never fire for the repository's shiprig
+//! workflows, and a merge whose events start nothing.
+
+use shiprig::setup::templates;
+use shiprig::setup::triggers::findings;
+use shiprig::setup::workflows::{Workflow, read};
+
+fn wf(file: &str, text: &str) -> Workflow {
+    read(file, text).unwrap()
+}
+
+const CI: &str = "name: CI\non: [push, pull_request]\njobs: {}\n";
+
+/// The merge as shipped before: it waited on `check_suite`/`check_run` after Actions CI, and
+/// merged with the Actions token.
+const OLD_MERGE: &str = r#"name: shiprig merge
+on:
+  pull_request_review: {types: [submitted]}
+  check_suite: {types: [completed]}
+  check_run: {types: [completed]}
+jobs:
+  merge:
+    steps:
+      - uses: shiprig/shiprig@2b0955c3b98ca3d43542a178793d56999233f95e
+        with: {command: merge}
+"#;
+
+#[test]
+fn check_suite_after_actions_ci_and_a_merge_as_the_actions_token_are_reported() {
+    let found = findings(&[wf("ci.yml", CI), wf("shiprig-merge.yml", OLD_MERGE)]);
+    let gaps: Vec<&str> = found.iter().map(|f| f.gap.as_str()).collect();
+    assert_eq!(found.len(), 4, "{gaps:#?}");
+    assert!(
+        gaps[0].contains("`check_suite`") && gaps[0].contains("(CI)"),
+        "{}",
+        gaps[0]
+    );
+    assert!(gaps[1].contains("`check_run`"), "{}", gaps[1]);
+    assert!(
+        gaps[2].contains("follows none of the CI workflows"),
+        "{}",
+        gaps[2]
+    );
+    assert!(
+        gaps[3].contains("merges with the Actions token"),
+        "{}",
+        gaps[3]
+    );
+    assert!(
+        found[0].fix.contains("workflow_run: {workflows: [CI]"),
+        "{}",
+        found[0].fix
+    );
+    assert!(found[3].fix.contains("SHIPRIG_APP_ID"), "{}", found[3].fix);
+}
+
+#[test]
+fn check_suite_without_actions_ci_is_left_alone() {
+    // CI from an external App raises check suites that do start workflows.
+    let found = findings(&[wf("shiprig-merge.yml", OLD_MERGE)]);
+    assert!(
+        found.iter().all(|f| !f.gap.contains("check_")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_workflow_run_of_a_name_nobody_has_is_reported() {
+    let merge = templates::merge_with(&["shiprig review".into(), "Tests".into()]);
+    let found = findings(&[
+        wf("ci.yml", CI),
+        wf("shiprig-merge.yml", &merge),
+        wf("shiprig-review.yml", templates::REVIEW.1),
+    ]);
+    // `Tests` is no workflow's name, and the real CI is followed by nobody.
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].gap.contains("`Tests`"), "{}", found[0].gap);
+    assert!(
+        found[1].gap.contains("follows none of the CI"),
+        "{}",
+        found[1].gap
+    );
+}
+
+#[test]
+fn the_shipped_templates_with_their_ci_are_clean() {
+    let merge = templates::merge_with(&templates::merge_follows(&["CI".into()]));
+    let mut all = vec![wf("ci.yml", CI), wf("shiprig-merge.yml", &merge)];
+    for (path, text) in templates::WORKFLOWS {
+        let file = path.rsplit('/').next().unwrap();
+        if file != "shiprig-merge.yml" {
+            all.push(wf(file, text));
+        }
+    }
+    assert_eq!(findings(&all), Vec::new());
+}
