@@ -1,1 +1,179 @@
+//! `shiprig init` through the binary: each phase into an empty folder gives files that keep
+//! the workflow rules (SECURITY.md case 31) and a config `shiprig config validate` accepts;
+//! a user's file is never overwritten without `--force`, and a diff shows what would change.
 
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::text;
+use crate::support::workflow::{parse, workflow_problems};
+
+fn shiprig(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("the shiprig binary runs")
+}
+
+fn files_under(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(root).unwrap();
+                found.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn each_phase_writes_valid_config_and_safe_workflows() {
+    let expected_workflows = [0, 6, 8, 8, 8];
+    for phase in 1..=4u8 {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        let out = shiprig(&["init", "--phase", &phase.to_string(), "--dir", root]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "phase {phase}: {}",
+            text(&out.stderr)
+        );
+        let files = files_under(dir.path());
+        assert!(
+            files.contains(&".github/shiprig.yml".to_string()),
+            "{files:?}"
+        );
+        assert!(files.contains(&".github/CODEOWNERS.template".to_string()));
+        let workflows: Vec<&String> = files
+            .iter()
+            .filter(|f| f.starts_with(".github/workflows/"))
+            .collect();
+        let wanted = expected_workflows[usize::from(phase)] + usize::from(phase >= 3) * 2;
+        assert_eq!(workflows.len(), wanted, "phase {phase}: {workflows:?}");
+        for file in &workflows {
+            let body = std::fs::read_to_string(dir.path().join(file)).unwrap();
+            let problems = workflow_problems(file, &parse(file, &body));
+            assert!(problems.is_empty(), "phase {phase}: {problems:#?}");
+        }
+        let config = dir.path().join(".github/shiprig.yml");
+        let validate = shiprig(&["config", "validate", config.to_str().unwrap()]);
+        assert_eq!(
+            validate.status.code(),
+            Some(0),
+            "phase {phase}: {}",
+            text(&validate.stderr)
+        );
+        assert_eq!(
+            files.contains(&".github/workflows/shiprig-agent.yml".to_string()),
+            phase >= 3,
+            "phase {phase}"
+        );
+    }
+}
+
+#[test]
+fn phase_3_schedules_the_conductor_and_writes_the_agent_workflow_the_config_dispatches() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    assert_eq!(
+        shiprig(&["init", "--phase", "3", "--dir", root])
+            .status
+            .code(),
+        Some(0)
+    );
+    let read = |path: &str| std::fs::read_to_string(dir.path().join(path)).unwrap();
+    let conductor = parse(
+        "conductor",
+        &read(".github/workflows/shiprig-conductor.yml"),
+    );
+    assert!(conductor["on"]["schedule"][0]["cron"].is_string());
+    let config = parse("config", &read(".github/shiprig.yml"));
+    let workflow = config["conductor"]["dispatch"]["github_actions"]["workflow"]
+        .as_str()
+        .unwrap();
+    let agent = parse("agent", &read(&format!(".github/workflows/{workflow}")));
+    assert!(agent["on"]["workflow_dispatch"]["inputs"]["issue"].is_object());
+    assert!(agent["on"]["workflow_dispatch"]["inputs"]["agent"].is_object());
+}
+
+#[test]
+fn a_users_file_is_kept_and_diffed_until_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    assert_eq!(shiprig(&["init", "--dir", root]).status.code(), Some(0));
+    let again = shiprig(&["init", "--dir", root]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout)
+            .lines()
+            .all(|l| l.starts_with("unchanged: ")),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let config = dir.path().join(".github/shiprig.yml");
+    std::fs::write(&config, "version: 1\n# mine\n").unwrap();
+    let refused = shiprig(&["init", "--dir", root]);
+    assert_eq!(refused.status.code(), Some(1), "a kept file is a no");
+    let stdout = text(&refused.stdout);
+    assert!(
+        stdout.contains("kept (differs; --force replaces it): .github/shiprig.yml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--- a/.github/shiprig.yml") && stdout.contains("-# mine"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "version: 1\n# mine\n"
+    );
+
+    let json = shiprig(&["--json", "init", "--dir", root, "--force", "--dry-run"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let actions: Vec<&str> = value["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "overwrite").count(),
+        1,
+        "{actions:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "version: 1\n# mine\n",
+        "dry run"
+    );
+
+    let forced = shiprig(&["init", "--dir", root, "--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(text(&forced.stdout).contains("overwrote: .github/shiprig.yml"));
+    assert!(std::fs::read_to_string(&config).unwrap().contains("gate:"));
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_a_bad_phase_is_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let out = shiprig(&["init", "--phase", "2", "--dir", root, "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("would create: .github/workflows/shiprig-release.yml"));
+    assert!(files_under(dir.path()).is_empty());
+    let bad = shiprig(&["init", "--phase", "5", "--dir", root]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("expected 1, 2, 3 or 4"));
+    assert!(files_under(dir.path()).is_empty());
+}
