@@ -57,6 +57,7 @@ fn approval(minutes: i64, permission: Permission) -> Approval {
         at: t0() + Duration::minutes(minutes),
         actor: "pm".into(),
         permission: Some(permission),
+        bot: false,
     }
 }
 
@@ -156,6 +157,7 @@ fn an_approval_below_the_required_permission_is_not_honoured() {
             at: t0(),
             actor: "drive-by".into(),
             permission: Some(Permission::Triage),
+            bot: false,
         },
     );
     let planned = plan(&snap, &config(2), t0());

@@ -51,6 +51,7 @@ mod service;
 mod setup_action;
 mod setup_init;
 mod setup_repo;
+mod trust_conductor;
 mod units;
 mod workflow_story;
 mod workflows;

@@ -3,7 +3,8 @@
 //! The query is parsed for real (apollo-compiler) and executed field by field over the model:
 //! `viewer { login }`, `repository(owner, name)` with `issue(number)` (aliases welcome), an
 //! issue's `number`, `title`, `state` and `timelineItems(itemTypes: [LABELED_EVENT], first|last)`
-//! with `LabeledEvent { createdAt actor { login } label { name } }`. Any other field is answered
+//! with `LabeledEvent { createdAt actor { __typename login } label { name } }` (an App's
+//! account is a `Bot`). Any other field is answered
 //! as GitHub answers an unknown one: status 200 with an `errors` entry and no `data`.
 
 use std::collections::BTreeMap;
@@ -161,6 +162,10 @@ impl Exec<'_> {
         let name = field.name.as_str();
         let leaf = |v: Value| Ok(Resolved::Leaf(v));
         match (node.clone(), name) {
+            // An App's account is a `Bot` to GraphQL, whatever its login says.
+            (Node::User(login), "__typename") if self.model.is_integration(&login) => {
+                leaf(json!("Bot"))
+            }
             (_, "__typename") => leaf(json!(node.type_name())),
             (Node::Query, "viewer") => Ok(Resolved::Object(Node::User(self.viewer.to_string()))),
             (Node::Query, "repository") => {
