@@ -187,11 +187,16 @@ async fn story(workflows: Option<&std::path::Path>) {
         .vars
         .insert("SHIPRIG_APP_ID".into(), APP_ID.to_string());
 
-    // A planning session's plan, applied by a maintainer; `approved` is an `issues` event.
+    // A planning session's plan, applied by a maintainer with their own token (shiprig's
+    // identity never approves); `approved` is an `issues` event.
     let plan = rig.dir.path().join("plan.yml");
     std::fs::write(&plan, PLAN).unwrap();
+    rig.emu.model().add_token("ghp_mia_maintainer", "mia");
     let out = rig
-        .run(&["plan", "apply", plan.to_str().unwrap()], &[])
+        .run(
+            &["plan", "apply", plan.to_str().unwrap()],
+            &[("GITHUB_TOKEN", "ghp_mia_maintainer")],
+        )
         .await;
     assert_eq!(
         out.status.code(),
