@@ -320,9 +320,20 @@ impl<'a> Judge<'a> {
         let enough = approval
             .permission
             .is_some_and(|p| p >= self.config.approvers.min_permission);
-        (!enough || self.is_machine(approval)).then(|| Standing::Untrusted {
-            actor: approval.actor.clone(),
-        })
+        if !enough || self.is_machine(approval) {
+            return Some(Standing::Untrusted {
+                actor: approval.actor.clone(),
+            });
+        }
+        let edited = approval.text.as_ref().and_then(|t| t.edited_at);
+        edited
+            .is_some_and(|at| at >= approval.at)
+            .then(|| Standing::Unverified {
+                reason: format!(
+                    "its title or body changed after {} approved it; it waits for a new approval",
+                    approval.actor
+                ),
+            })
     }
 
     /// Bots, the configured agents and shiprig's own identity never approve work. shiprig's
@@ -378,13 +389,19 @@ impl<'a> Judge<'a> {
                 continue;
             }
             let login = self.config.conductor.agent_login(agent_name);
+            // The text that was approved, read with the approval.
+            let approved = self
+                .snapshot
+                .approvals
+                .get(&issue.number)
+                .and_then(|a| a.text.as_ref());
             starts.push(Effect::Start {
                 issue: issue.number,
-                title: issue.title.clone(),
+                title: approved.map_or_else(|| issue.title.clone(), |t| t.title.clone()),
                 url: issue.url.clone(),
                 agent: agent_name.clone(),
                 login,
-                body: issue.body.clone(),
+                body: approved.map_or_else(|| issue.body.clone(), |t| t.body.clone()),
             });
         }
         if plan.needs.blockers.is_empty() {

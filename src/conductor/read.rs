@@ -307,9 +307,11 @@ async fn approvals(
     let mut latest: BTreeMap<u64, Labeling> = BTreeMap::new();
     let mut unknown: BTreeMap<u64, String> = BTreeMap::new();
     let mut viewer = None;
+    let mut texts = BTreeMap::new();
     match gh.labelings(repo, &numbers).await {
         Ok(found) => {
             viewer = found.viewer;
+            texts = found.texts;
             for (number, events) in found.events {
                 if let Some(event) = latest_approval(events, approved) {
                     latest.insert(number, event);
@@ -369,6 +371,7 @@ async fn approvals(
                 actor,
                 permission,
                 bot: event.bot,
+                text: texts.remove(&number),
             },
         );
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::claim::ClaimRecord;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::Permission;
-use crate::github::Repo;
+use crate::github::{IssueText, Repo};
 
 /// An open issue the Conductor looks after (approved, or carrying an in-flight label).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +55,9 @@ pub struct Approval {
     pub permission: Option<Permission>,
     /// The actor is a bot (an App's account, a `[bot]` login): never an approver.
     pub bot: bool,
+    /// The issue's text as read with the approval, and when it last changed: an approval is
+    /// for the text it saw, and the agent gets that text.
+    pub text: Option<IssueText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -19,10 +19,13 @@ use super::types::Repo;
 /// limit: 100 issues × 100 events).
 pub const ISSUES_PER_QUERY: usize = 100;
 
-/// The fields read for each issue: its latest 100 `labeled` events.
-pub const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number \
+/// The fields read for each issue: its latest 100 `labeled` events, its text, when its body
+/// was last edited and its latest title change (an approval is for the text it saw).
+pub const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number title body lastEditedAt \
      timelineItems(itemTypes: [LABELED_EVENT], last: 100) { \
-     nodes { ... on LabeledEvent { createdAt actor { __typename login } label { name } } } } }";
+     nodes { ... on LabeledEvent { createdAt actor { __typename login } label { name } } } } \
+     renames: timelineItems(itemTypes: [RENAMED_TITLE_EVENT], last: 1) { \
+     nodes { ... on RenamedTitleEvent { createdAt } } } }";
 
 /// The query for a batch of issues, one alias per issue (`i42: issue(number: 42)`).
 pub fn labelings_query(numbers: &[u64]) -> String {
@@ -54,6 +57,16 @@ pub struct Labeling {
 pub struct Labelings {
     pub viewer: Option<String>,
     pub events: BTreeMap<u64, Vec<Labeling>>,
+    pub texts: BTreeMap<u64, IssueText>,
+}
+
+/// An issue's title and body as read, and when either last changed (`None`: never since it was
+/// opened).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IssueText {
+    pub title: String,
+    pub body: String,
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -71,8 +84,27 @@ struct GraphQlError {
 #[derive(Deserialize)]
 struct IssueNode {
     number: u64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(rename = "lastEditedAt", default)]
+    last_edited_at: Option<DateTime<Utc>>,
     #[serde(rename = "timelineItems")]
     timeline_items: Connection,
+    #[serde(default)]
+    renames: Option<Renames>,
+}
+
+#[derive(Deserialize)]
+struct Renames {
+    nodes: Vec<Option<Created>>,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    #[serde(rename = "createdAt")]
+    created_at: DateTime<Utc>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +176,20 @@ impl GitHub {
             let data: Data = self.graphql(&labelings_query(chunk), variables).await?;
             found.viewer = Some(data.viewer.login);
             for issue in data.repository.unwrap_or_default().into_values().flatten() {
+                let renamed = issue
+                    .renames
+                    .iter()
+                    .flat_map(|r| r.nodes.iter().flatten())
+                    .map(|c| c.created_at)
+                    .max();
+                found.texts.insert(
+                    issue.number,
+                    IssueText {
+                        title: issue.title.clone(),
+                        body: issue.body.clone().unwrap_or_default(),
+                        edited_at: issue.last_edited_at.max(renamed),
+                    },
+                );
                 let events = issue
                     .timeline_items
                     .nodes

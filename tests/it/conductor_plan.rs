@@ -58,6 +58,7 @@ fn approval(minutes: i64, permission: Permission) -> Approval {
         actor: "pm".into(),
         permission: Some(permission),
         bot: false,
+        text: None,
     }
 }
 
@@ -158,6 +159,7 @@ fn an_approval_below_the_required_permission_is_not_honoured() {
             actor: "drive-by".into(),
             permission: Some(Permission::Triage),
             bot: false,
+            text: None,
         },
     );
     let planned = plan(&snap, &config(2), t0());
