@@ -2,7 +2,7 @@
 //! in it is never printed, and deploy commands inherit no token, key or webhook URL unless the
 //! environment's `env:` lists it.
 
-use crate::support::pipeline::{Rig, printed};
+use crate::support::pipeline::{REPO, Rig, printed};
 
 #[test]
 fn case_32_userinfo_in_the_api_url_is_never_printed() {
@@ -155,4 +155,47 @@ async fn case_44_a_file_channel_cannot_be_listed_under_env() {
         "{all}"
     );
     assert!(!dump.exists(), "nothing ran");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_44_command_agents_start_from_a_clean_environment() {
+    let rig = Rig::new("version: 1\n").await;
+    let dump = rig.dir.path().join("agent-env.txt");
+    let script = format!("env > '{}'", dump.display());
+    let argv = serde_json::to_string(&["sh", "-c", &script]).unwrap();
+    let config = format!(
+        "version: 1\nconductor:\n  agents: [{{name: a1}}]\n  dispatch:\n    command: {{argv: {argv}, timeout: 30s, env: [GH_PAT]}}\n"
+    );
+    std::fs::write(&rig.config, config).unwrap();
+    {
+        let mut m = rig.emu.model();
+        m.create_issue(REPO, "Add CSV export", "Export the table.", &[], "mia");
+        m.add_label(REPO, 1, "approved", "mia");
+    }
+    let channel = rig.dir.path().join("channel").display().to_string();
+    let mut env: Vec<(&str, &str)> = PLANTED.to_vec();
+    env.extend(CHANNELS.iter().map(|c| (*c, channel.as_str())));
+    let out = rig.run(&["conductor", "tick"], &env).await;
+    let all = printed(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let seen = std::fs::read_to_string(&dump).expect("the agent command ran");
+    let names: Vec<&str> = seen
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(n, _)| n)
+        .collect();
+    for (name, _) in PLANTED.iter().filter(|(n, _)| *n != "GH_PAT") {
+        assert!(!names.contains(name), "{name} reached the agent:\n{seen}");
+    }
+    for name in CHANNELS
+        .iter()
+        .chain(&["GITHUB_TOKEN", "SLACK_WEBHOOK_URL"])
+    {
+        assert!(!names.contains(name), "{name} reached the agent:\n{seen}");
+    }
+    assert!(
+        seen.contains("GH_PAT=ghp_plantedpersonalaccesstoken"),
+        "listed: {seen}"
+    );
+    assert!(seen.contains("SHIPRIG_ISSUE=1"), "the issue's data: {seen}");
 }
