@@ -1,6 +1,7 @@
 //! Keeping shiprig's secrets to shiprig: userinfo in URLs is blanked before anything is
-//! printed, and the programs shiprig starts (deploy commands, the `command` agent backend) do
-//! not inherit its tokens, keys or webhook URLs unless the config lists them under `env:`.
+//! printed, and the programs shiprig starts (deploy commands, the `command` agent backend)
+//! start from an empty environment plus a short allow-list and the names the config lists
+//! under `env:` (SECURITY.md case 44).
 
 use std::borrow::Cow;
 
@@ -24,29 +25,109 @@ const SECRET_ENDINGS: &[&str] = &[
     "_PRIVATE_KEY",
 ];
 
-/// Whether a variable of this name is withheld from the programs shiprig starts.
+/// Whether a variable of this name is a secret by its name.
 pub fn is_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     SHIPRIG_SECRETS.contains(&upper.as_str()) || SECRET_ENDINGS.iter().any(|e| upper.ends_with(e))
 }
 
-/// The names, among `present`, that a child must not inherit: secrets not listed in `allowed`.
-pub fn withheld<'a>(present: impl IntoIterator<Item = &'a str>, allowed: &[String]) -> Vec<String> {
-    present
+/// What every program shiprig starts may inherit without being told: the process basics and
+/// the GitHub Actions context that is neither a secret nor a file channel. Everything else in
+/// shiprig's environment (`DATABASE_URL`, `GH_PAT`, `KUBE_CONFIG`, cloud keys…) stays out
+/// unless the config lists its name under `env:`.
+pub const INHERITED: &[&str] = &[
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "USER",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_ACTOR",
+    "GITHUB_API_URL",
+    "GITHUB_BASE_REF",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_HEAD_REF",
+    "GITHUB_JOB",
+    "GITHUB_REF",
+    "GITHUB_REF_NAME",
+    "GITHUB_REPOSITORY",
+    "GITHUB_REPOSITORY_OWNER",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_NUMBER",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
+    "GITHUB_WORKFLOW",
+    "GITHUB_WORKSPACE",
+    "RUNNER_ARCH",
+    "RUNNER_OS",
+    "RUNNER_TEMP",
+];
+
+/// The files a step writes to change the job it runs in (its environment, outputs, `PATH`,
+/// summary, state): a child holding one could steer every later step, so none is ever passed,
+/// listed or not (`config validate` refuses them under `env:`).
+pub const FILE_CHANNELS: &[&str] = &[
+    "GITHUB_ENV",
+    "GITHUB_OUTPUT",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+];
+
+/// Whether a value looks like a credential whatever its name: a URL with userinfo, a private
+/// key, or a token with a well-known prefix.
+pub fn looks_like_credential(value: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+        "glpat-",
+        "xoxb-",
+        "xoxp-",
+        "sk-",
+        "AKIA",
+        "ASIA",
+    ];
+    let value = value.trim();
+    value.contains("-----BEGIN")
+        || PREFIXES.iter().any(|p| value.starts_with(p))
+        || redact_urls(value) != value
+}
+
+/// The environment a child starts with, from shiprig's own `parent` environment: the
+/// [`INHERITED`] names whose value does not look like a credential, plus the `listed` names
+/// (the config's `env:`, passed as they are), never a [`FILE_CHANNELS`] entry. Pure.
+pub fn child_env(
+    parent: impl IntoIterator<Item = (String, String)>,
+    listed: &[String],
+) -> Vec<(String, String)> {
+    parent
         .into_iter()
-        .filter(|name| is_secret(name) && !allowed.iter().any(|a| a == name))
-        .map(str::to_string)
+        .filter(|(name, value)| {
+            if FILE_CHANNELS.contains(&name.as_str()) {
+                return false;
+            }
+            if listed.iter().any(|l| l == name) {
+                return true;
+            }
+            INHERITED.contains(&name.as_str()) && !is_secret(name) && !looks_like_credential(value)
+        })
         .collect()
 }
 
-/// Removes shiprig's secrets from what `command` inherits, except the `allowed` ones.
-pub fn withhold(command: &mut tokio::process::Command, allowed: &[String]) {
-    let names: Vec<String> = std::env::vars_os()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .collect();
-    for name in withheld(names.iter().map(String::as_str), allowed) {
-        command.env_remove(name);
-    }
+/// Starts `command` from a clean environment: [`child_env`] of shiprig's own, nothing else.
+/// Variables the caller adds afterwards (`SHIPRIG_SHA`, the data) come on top.
+pub fn start_clean(command: &mut tokio::process::Command, listed: &[String]) {
+    let parent = std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+    command.env_clear().envs(child_env(parent, listed));
 }
 
 /// `text` with the userinfo of every URL in it blanked: `https://user:pass@host/x` becomes

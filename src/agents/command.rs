@@ -26,7 +26,7 @@ pub async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    crate::secrets::withhold(&mut command, &settings.env);
+    crate::secrets::start_clean(&mut command, &settings.env);
     for (name, value) in assignment.data() {
         command.env(format!("{ENV_PREFIX}{}", name.to_ascii_uppercase()), value);
     }

@@ -63,6 +63,12 @@ pub async fn run_pr(args: ReleasePrArgs, global: &Global, vars: &Vars) -> anyhow
             .and_then(|p| p.tag.clone())
             .unwrap_or_default();
         println!("release-pr {sha}: {}", describe(&result.outcome, &version));
+        if let Some(from) = &result.reset_from {
+            println!(
+                "release-pr {sha}: {} held {from}, a commit staging never smoke-tested: reset to {sha}",
+                crate::merge::RELEASE_BRANCH
+            );
+        }
         if dry_run && let Some(p) = &result.prepared {
             print!("{}", p.changelog);
         }
@@ -118,6 +124,12 @@ pub async fn run(command: ReleaseCommand, global: &Global, vars: &Vars) -> anyho
     };
     if let Err(why) = release::publish::check_release_pull(&pull, &ctx.config) {
         eprintln!("release publish: {why}; nothing to publish");
+        return Ok(Exit::No);
+    }
+    if let Err(why) =
+        release::publish::check_vouched(&ctx.gh, &ctx.repo, &ctx.config, &pull).await?
+    {
+        eprintln!("release publish: refusing: {why}; no tag, no release, no labels");
         return Ok(Exit::No);
     }
     let links = links(&ctx, vars);

@@ -124,14 +124,26 @@ impl Rank {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Standing {
-    Next { agent: String },
+    Next {
+        agent: String,
+    },
     Waiting,
     Blocked,
     InCycle,
-    InProgress { agent: Option<String> },
+    InProgress {
+        agent: Option<String>,
+    },
     InReview,
-    Held { label: String },
-    Untrusted { actor: String },
+    Held {
+        label: String,
+    },
+    Untrusted {
+        actor: String,
+    },
+    /// Who approved it, or when, could not be read: nothing is dispatched on it.
+    Unverified {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

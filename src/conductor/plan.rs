@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::effect::{Effect, Needs, Plan, QueueEntry, Rank, Standing};
 use super::fix;
 use super::graph;
-use super::snapshot::{IssueState, Snapshot};
+use super::snapshot::{Approval, IssueState, Snapshot};
 use super::watch;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
@@ -35,16 +35,9 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     judge.assign(&mut plan);
     judge.close_milestones(&mut plan);
     plan.queue = judge.queue(&plan);
-    if !snapshot.approvals_unknown.is_empty() {
-        let numbers: Vec<String> = snapshot
-            .approvals_unknown
-            .iter()
-            .map(|n| format!("#{n}"))
-            .collect();
+    for (number, reason) in &snapshot.approvals_unknown {
         plan.notes.push(format!(
-            "who approved {} and when could not be read: they are queued after the issues whose \
-             approval is known, by number",
-            numbers.join(", ")
+            "#{number} is held: {reason}; it is dispatched once its approval can be read"
         ));
     }
     plan
@@ -352,14 +345,48 @@ impl<'a> Judge<'a> {
             .any(|login| !agent_logins.contains(login.as_str()))
     }
 
+    /// An approval that does not count: unreadable, by a bot, an agent or shiprig itself, or
+    /// by someone below the configured permission.
     fn untrusted(&self, issue: &IssueState) -> Option<Standing> {
+        if let Some(reason) = self.snapshot.approvals_unknown.get(&issue.number) {
+            return Some(Standing::Unverified {
+                reason: reason.clone(),
+            });
+        }
         let approval = self.snapshot.approvals.get(&issue.number)?;
         let enough = approval
             .permission
             .is_some_and(|p| p >= self.config.approvers.min_permission);
-        (!enough).then(|| Standing::Untrusted {
-            actor: approval.actor.clone(),
-        })
+        if !enough || self.is_machine(approval) {
+            return Some(Standing::Untrusted {
+                actor: approval.actor.clone(),
+            });
+        }
+        let edited = approval.text.as_ref().and_then(|t| t.edited_at);
+        edited
+            .is_some_and(|at| at >= approval.at)
+            .then(|| Standing::Unverified {
+                reason: format!(
+                    "its title or body changed after {} approved it; it waits for a new approval",
+                    approval.actor
+                ),
+            })
+    }
+
+    /// Bots, the configured agents and shiprig's own identity never approve work. shiprig's
+    /// identity (`viewer`) is read in the approvals' own GraphQL request; an installation
+    /// token acts as an App's account, which the bot test refuses anyway.
+    fn is_machine(&self, approval: &Approval) -> bool {
+        let actor = approval.actor.as_str();
+        let agent = self
+            .config
+            .conductor
+            .agents
+            .iter()
+            .filter_map(|a| a.login.as_deref())
+            .any(|login| login.eq_ignore_ascii_case(actor));
+        let own = matches!(&self.snapshot.viewer, Some(Some(v)) if v.eq_ignore_ascii_case(actor));
+        approval.bot || actor.to_ascii_lowercase().ends_with("[bot]") || agent || own
     }
 
     /// Rank, then the oldest approval, then the lower number; an issue whose approval time is
@@ -399,13 +426,19 @@ impl<'a> Judge<'a> {
                 continue;
             }
             let login = self.config.conductor.agent_login(agent_name);
+            // The text that was approved, read with the approval.
+            let approved = self
+                .snapshot
+                .approvals
+                .get(&issue.number)
+                .and_then(|a| a.text.as_ref());
             starts.push(Effect::Start {
                 issue: issue.number,
-                title: issue.title.clone(),
+                title: approved.map_or_else(|| issue.title.clone(), |t| t.title.clone()),
                 url: issue.url.clone(),
                 agent: agent_name.clone(),
                 login,
-                body: issue.body.clone(),
+                body: approved.map_or_else(|| issue.body.clone(), |t| t.body.clone()),
             });
         }
         if plan.needs.blockers.is_empty() {
@@ -448,7 +481,7 @@ impl<'a> Judge<'a> {
                 .iter()
                 .map(|i| i.number)
                 .filter(|n| !self.snapshot.approvals.contains_key(n))
-                .filter(|n| !self.snapshot.approvals_unknown.contains(n))
+                .filter(|n| !self.snapshot.approvals_unknown.contains_key(n))
                 .collect();
             if !unknown.is_empty() {
                 needs.approvals.extend(unknown);

@@ -84,8 +84,11 @@ pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> a
         pulls(tick, snapshot, needs.agent_pulls).await?;
     }
     if !needs.approvals.is_empty() {
-        let found = approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
-        let unknown = needs.approvals.iter().filter(|n| !found.contains_key(n));
+        let (found, unknown, viewer) =
+            approvals(gh, repo, &config.labels.approved, &needs.approvals).await?;
+        if let (None, Some(viewer)) = (&snapshot.viewer, viewer) {
+            snapshot.viewer = Some(Some(viewer));
+        }
         snapshot.approvals_unknown.extend(unknown);
         snapshot.approvals.extend(found);
     }
@@ -293,36 +296,69 @@ pub fn markers(body: &str) -> Vec<String> {
 }
 
 /// Who last added `approved` to each issue and when, with that person's role (asked once
-/// each). One GraphQL request per 100 issues, whatever the repository's history; an issue whose
-/// approval is not among its latest 100 label events, or that GitHub would not show, is left
-/// out (the caller queues it after the known ones).
+/// each), and why it could not be read for the others. One GraphQL request per 100 issues reads
+/// their latest 100 label events; an issue whose approval is older than that is read again from
+/// its whole event list (paged REST), so a busy history never hides an approval. An issue whose
+/// approval neither read shows (a GraphQL error, a failed page, an unknown actor) is returned
+/// as unknown with the reason: it is held, never dispatched.
 async fn approvals(
     gh: &GitHub,
     repo: &Repo,
     approved: &str,
     wanted: &BTreeSet<u64>,
-) -> anyhow::Result<BTreeMap<u64, Approval>> {
+) -> anyhow::Result<(
+    BTreeMap<u64, Approval>,
+    BTreeMap<u64, String>,
+    Option<String>,
+)> {
     let numbers: Vec<u64> = wanted.iter().copied().collect();
-    let labelings = match gh.labelings(repo, &numbers).await {
-        Ok(found) => found,
+    let mut latest: BTreeMap<u64, Labeling> = BTreeMap::new();
+    let mut unknown: BTreeMap<u64, String> = BTreeMap::new();
+    let mut viewer = None;
+    let mut texts = BTreeMap::new();
+    match gh.labelings(repo, &numbers).await {
+        Ok(found) => {
+            viewer = found.viewer;
+            texts = found.texts;
+            for (number, events) in found.events {
+                if let Some(event) = latest_approval(events, approved) {
+                    latest.insert(number, event);
+                }
+            }
+        }
         Err(e) => {
             tracing::warn!("reading who approved {} issues: {e}", numbers.len());
-            BTreeMap::new()
+            for &number in &numbers {
+                unknown.insert(number, format!("GitHub did not say who approved it ({e})"));
+            }
         }
-    };
+    }
+    let older: Vec<u64> = numbers
+        .iter()
+        .copied()
+        .filter(|n| !latest.contains_key(n) && !unknown.contains_key(n))
+        .collect();
+    for number in older {
+        match older_approval(gh, repo, approved, number).await {
+            Ok(Some(event)) => {
+                latest.insert(number, event);
+            }
+            Ok(None) => {
+                unknown.insert(number, "no `approved` label event was found".into());
+            }
+            Err(e) => {
+                unknown.insert(number, format!("its label history could not be read ({e})"));
+            }
+        }
+    }
     let mut roles: BTreeMap<String, Option<Permission>> = BTreeMap::new();
     let mut found = BTreeMap::new();
-    for (number, events) in labelings {
-        let latest = events
-            .into_iter()
-            .filter(|e| e.label.eq_ignore_ascii_case(approved))
-            .max_by_key(|e| e.at);
-        let Some(Labeling {
-            actor: Some(actor),
-            at,
-            ..
-        }) = latest
-        else {
+    for (number, event) in latest {
+        let Some(actor) = event.actor else {
+            unknown.insert(
+                number,
+                "the account that approved it no longer exists".into(),
+            );
             continue;
         };
         if !roles.contains_key(&actor) {
@@ -339,11 +375,45 @@ async fn approvals(
         found.insert(
             number,
             Approval {
-                at,
+                at: event.at,
                 actor,
                 permission,
+                bot: event.bot,
+                text: texts.remove(&number),
             },
         );
     }
-    Ok(found)
+    Ok((found, unknown, viewer))
+}
+
+/// The latest `approved` labeling among `events`.
+fn latest_approval(events: Vec<Labeling>, approved: &str) -> Option<Labeling> {
+    events
+        .into_iter()
+        .filter(|e| e.label.eq_ignore_ascii_case(approved))
+        .max_by_key(|e| e.at)
+}
+
+/// The issue's latest `approved` labeling from its whole event list.
+async fn older_approval(
+    gh: &GitHub,
+    repo: &Repo,
+    approved: &str,
+    number: u64,
+) -> anyhow::Result<Option<Labeling>> {
+    let events = gh.issue_events(repo, number).await?;
+    let labelings = events
+        .into_iter()
+        .filter(|e| e.event == "labeled")
+        .filter_map(|e| {
+            let label = e.label?.name;
+            Some(Labeling {
+                label,
+                bot: e.actor.as_ref().is_some_and(|a| a.is_bot()),
+                actor: e.actor.map(|a| a.login),
+                at: e.created_at,
+            })
+        })
+        .collect();
+    Ok(latest_approval(labelings, approved))
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::claim::ClaimRecord;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::Permission;
-use crate::github::Repo;
+use crate::github::{IssueText, Repo};
 
 /// An open issue the Conductor looks after (approved, or carrying an in-flight label).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +53,11 @@ pub struct Approval {
     pub actor: String,
     /// The actor's role on the repository; `None` when GitHub knows none.
     pub permission: Option<Permission>,
+    /// The actor is a bot (an App's account, a `[bot]` login): never an approver.
+    pub bot: bool,
+    /// The issue's text as read with the approval, and when it last changed: an approval is
+    /// for the text it saw, and the agent gets that text.
+    pub text: Option<IssueText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,9 +83,9 @@ pub struct Snapshot {
     pub milestones: Vec<MilestoneState>,
     /// Approval facts, for the issues whose order mattered.
     pub approvals: BTreeMap<u64, Approval>,
-    /// Issues whose approval was looked up and could not be read: they are ordered after the
-    /// known ones by number, so an unreadable approval never holds the queue.
-    pub approvals_unknown: BTreeSet<u64>,
+    /// Issues whose approval was looked up and could not be read, with why: they are held
+    /// (never dispatched on an approval nobody could check) and the summary says why.
+    pub approvals_unknown: BTreeMap<u64, String>,
     /// The current round's claim comments of claimed issues, where they were read.
     pub claims: BTreeMap<u64, Vec<ClaimRecord>>,
     /// Who added an issue's agent label and when, where the issue's events were read (a claim

@@ -87,6 +87,7 @@ pub fn describe(standing: &Standing) -> String {
         Standing::InReview => "in review".into(),
         Standing::Held { label } => format!("held ({label})"),
         Standing::Untrusted { actor } => format!("approval by {actor} not honoured"),
+        Standing::Unverified { reason } => format!("held: {reason}"),
     }
 }
 

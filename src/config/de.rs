@@ -104,6 +104,12 @@ pub(crate) fn env_names<'de, D: Deserializer<'de>>(
     let names = Vec::<String>::deserialize(deserializer)?;
     for name in &names {
         check_env_name(name).map_err(D::Error::custom)?;
+        if crate::secrets::FILE_CHANNELS.contains(&name.as_str()) {
+            return Err(D::Error::custom(format!(
+                "`{name}` is a file through which a step changes the job it runs in; the \
+                 programs shiprig starts never get it"
+            )));
+        }
     }
     Ok(names)
 }

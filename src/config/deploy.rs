@@ -32,8 +32,12 @@ pub struct Environment {
     /// Checks are retried until they pass or this much time has passed.
     #[serde(default = "two_minutes")]
     pub smoke_deadline: Duration,
-    /// shiprig's secrets the commands may inherit (`[GITHUB_TOKEN]`); every other token, key,
-    /// secret, password and webhook URL in shiprig's environment is withheld from them.
+    /// Variables of shiprig's environment the commands may inherit (`[GITHUB_TOKEN, KUBECONFIG]`).
+    /// The commands start from an empty environment plus `PATH`, `HOME`, `LANG`, `LC_ALL`,
+    /// `TZ`, `TMPDIR`, `USER` and the non-secret GitHub Actions context (`GITHUB_SHA`,
+    /// `GITHUB_REPOSITORY`…); nothing else passes unless listed here. The file channels
+    /// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_STATE`, `GITHUB_STEP_SUMMARY`)
+    /// never pass and cannot be listed.
     #[serde(default, deserialize_with = "de::env_names")]
     pub env: Vec<String>,
 }

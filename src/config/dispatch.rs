@@ -150,8 +150,12 @@ pub struct CommandDispatch {
     /// killed when this runs out, and the agent is marked failed.
     #[serde(default = "ten_minutes")]
     pub timeout: Duration,
-    /// shiprig's secrets the program may inherit (`[GITHUB_TOKEN]`); every other token, key,
-    /// secret, password and webhook URL in shiprig's environment is withheld from it.
+    /// Variables of shiprig's environment the program may inherit (`[GITHUB_TOKEN, KUBECONFIG]`).
+    /// The program start from an empty environment plus `PATH`, `HOME`, `LANG`, `LC_ALL`,
+    /// `TZ`, `TMPDIR`, `USER` and the non-secret GitHub Actions context (`GITHUB_SHA`,
+    /// `GITHUB_REPOSITORY`…); nothing else passes unless listed here. The file channels
+    /// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_STATE`, `GITHUB_STEP_SUMMARY`)
+    /// never pass and cannot be listed.
     #[serde(default, deserialize_with = "de::env_names")]
     pub env: Vec<String>,
 }

@@ -119,7 +119,8 @@ impl Default for Labels {
     }
 }
 
-/// Who may approve issues: an `approved` label from someone below this is not honoured.
+/// Who may approve issues: an `approved` label from someone below this is not honoured, nor
+/// one from a bot, an agent or shiprig itself. Default `maintain`: agents need `write` to push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Approvers {
@@ -129,7 +130,7 @@ pub struct Approvers {
 impl Default for Approvers {
     fn default() -> Self {
         Self {
-            min_permission: Permission::Write,
+            min_permission: Permission::Maintain,
         }
     }
 }

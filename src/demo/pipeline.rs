@@ -157,6 +157,14 @@ fn seed(emu: &Emulator, config: &str) {
     for label in ["approved", "in-progress", "agent:agent-1"] {
         m.add_label(REPO, issue, label, RELEASER);
     }
+    // The Conductor's claim record: what lets `release publish` mark #1 done.
+    let claim = crate::conductor::claim::started_marker("agent-1", "demo", None);
+    m.add_comment(
+        REPO,
+        issue,
+        &format!("{claim}\n:robot_face: **agent-1** is working on this issue."),
+        BOT,
+    );
 }
 
 /// Runs the pipeline with `binary` (the shiprig executable) for every step.

@@ -35,8 +35,8 @@ impl Ended {
     }
 }
 
-/// Runs `argv` with `env` added to the inherited environment, less shiprig's secrets (those
-/// not in `allowed`). Its stdout and stderr both go to shiprig's stderr as they come, so
+/// Runs `argv` from a clean environment (the allow-list and the `allowed` names, see
+/// `secrets::child_env`) with `env` added. Its stdout and stderr both go to shiprig's stderr as they come, so
 /// `--json` on stdout stays clean.
 pub async fn run(
     argv: &[String],
@@ -50,6 +50,7 @@ pub async fn run(
         };
     };
     let mut command = tokio::process::Command::new(program);
+    crate::secrets::start_clean(&mut command, allowed);
     command
         .args(args)
         .envs(env.iter().copied())
@@ -59,7 +60,6 @@ pub async fn run(
         .kill_on_drop(true)
         // Its own process group, so a timeout kills what it started too.
         .process_group(0);
-    crate::secrets::withhold(&mut command, allowed);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {

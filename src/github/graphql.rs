@@ -19,10 +19,13 @@ use super::types::Repo;
 /// limit: 100 issues × 100 events).
 pub const ISSUES_PER_QUERY: usize = 100;
 
-/// The fields read for each issue: its latest 100 `labeled` events.
-pub const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number \
+/// The fields read for each issue: its latest 100 `labeled` events, its text, when its body
+/// was last edited and its latest title change (an approval is for the text it saw).
+pub const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number title body lastEditedAt \
      timelineItems(itemTypes: [LABELED_EVENT], last: 100) { \
-     nodes { ... on LabeledEvent { createdAt actor { login } label { name } } } } }";
+     nodes { ... on LabeledEvent { createdAt actor { __typename login } label { name } } } } \
+     renames: timelineItems(itemTypes: [RENAMED_TITLE_EVENT], last: 1) { \
+     nodes { ... on RenamedTitleEvent { createdAt } } } }";
 
 /// The query for a batch of issues, one alias per issue (`i42: issue(number: 42)`).
 pub fn labelings_query(numbers: &[u64]) -> String {
@@ -31,7 +34,7 @@ pub fn labelings_query(numbers: &[u64]) -> String {
         .map(|n| format!(" i{n}: issue(number: {n}) {{ ...labelings }}"))
         .collect();
     format!(
-        "query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{{issues} }} }} {LABELINGS_FRAGMENT}"
+        "query($owner: String!, $name: String!) {{ viewer {{ login }} repository(owner: $owner, name: $name) {{{issues} }} }} {LABELINGS_FRAGMENT}"
     )
 }
 
@@ -43,7 +46,27 @@ pub const VIEWER_QUERY: &str = "query { viewer { login } }";
 pub struct Labeling {
     pub label: String,
     pub actor: Option<String>,
+    /// The actor is an App's account (`__typename: Bot`) or a `[bot]` login.
+    pub bot: bool,
     pub at: DateTime<Utc>,
+}
+
+/// The answer to [`GitHub::labelings`]: each issue's latest label events, and who asked (the
+/// identity shiprig acts as, read in the same request).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labelings {
+    pub viewer: Option<String>,
+    pub events: BTreeMap<u64, Vec<Labeling>>,
+    pub texts: BTreeMap<u64, IssueText>,
+}
+
+/// An issue's title and body as read, and when either last changed (`None`: never since it was
+/// opened).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IssueText {
+    pub title: String,
+    pub body: String,
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -61,8 +84,27 @@ struct GraphQlError {
 #[derive(Deserialize)]
 struct IssueNode {
     number: u64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(rename = "lastEditedAt", default)]
+    last_edited_at: Option<DateTime<Utc>>,
     #[serde(rename = "timelineItems")]
     timeline_items: Connection,
+    #[serde(default)]
+    renames: Option<Renames>,
+}
+
+#[derive(Deserialize)]
+struct Renames {
+    nodes: Vec<Option<Created>>,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    #[serde(rename = "createdAt")]
+    created_at: DateTime<Utc>,
 }
 
 #[derive(Deserialize)]
@@ -74,8 +116,15 @@ struct Connection {
 struct EventNode {
     #[serde(rename = "createdAt")]
     created_at: DateTime<Utc>,
-    actor: Option<Login>,
+    actor: Option<Actor>,
     label: Option<Name>,
+}
+
+#[derive(Deserialize)]
+struct Actor {
+    #[serde(rename = "__typename", default)]
+    typename: String,
+    login: String,
 }
 
 #[derive(Deserialize)]
@@ -115,20 +164,32 @@ impl GitHub {
 
     /// The latest 100 `labeled` events of each issue, oldest first, in one request per
     /// [`ISSUES_PER_QUERY`] issues. An issue GitHub does not show is left out.
-    pub async fn labelings(
-        &self,
-        repo: &Repo,
-        numbers: &[u64],
-    ) -> Result<BTreeMap<u64, Vec<Labeling>>, GitHubError> {
+    pub async fn labelings(&self, repo: &Repo, numbers: &[u64]) -> Result<Labelings, GitHubError> {
         #[derive(Deserialize)]
         struct Data {
+            viewer: Login,
             repository: Option<BTreeMap<String, Option<IssueNode>>>,
         }
-        let mut found = BTreeMap::new();
+        let mut found = Labelings::default();
         for chunk in numbers.chunks(ISSUES_PER_QUERY) {
             let variables = json!({ "owner": repo.owner, "name": repo.name });
             let data: Data = self.graphql(&labelings_query(chunk), variables).await?;
+            found.viewer = Some(data.viewer.login);
             for issue in data.repository.unwrap_or_default().into_values().flatten() {
+                let renamed = issue
+                    .renames
+                    .iter()
+                    .flat_map(|r| r.nodes.iter().flatten())
+                    .map(|c| c.created_at)
+                    .max();
+                found.texts.insert(
+                    issue.number,
+                    IssueText {
+                        title: issue.title.clone(),
+                        body: issue.body.clone().unwrap_or_default(),
+                        edited_at: issue.last_edited_at.max(renamed),
+                    },
+                );
                 let events = issue
                     .timeline_items
                     .nodes
@@ -136,11 +197,15 @@ impl GitHub {
                     .flatten()
                     .map(|e| Labeling {
                         label: e.label.map(|l| l.name).unwrap_or_default(),
+                        bot: e
+                            .actor
+                            .as_ref()
+                            .is_some_and(|a| a.typename == "Bot" || a.login.ends_with("[bot]")),
                         actor: e.actor.map(|a| a.login),
                         at: e.created_at,
                     })
                     .collect();
-                found.insert(issue.number, events);
+                found.events.insert(issue.number, events);
             }
         }
         Ok(found)

@@ -1,6 +1,9 @@
 //! `shiprig release publish`: after a human merged the release pull request, the tag and the
-//! GitHub Release with the changelog, `done` on every issue the release shipped (the in-flight
-//! labels removed), and Slack.
+//! GitHub Release with the changelog, `done` on every issue the release shipped that the rig
+//! dispatched or a person linked (the in-flight labels removed), and Slack. A merged head other
+//! than the SHA the release pull request vouched for publishes nothing.
+
+use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -36,6 +39,51 @@ pub fn check_release_pull(pull: &PullRequest, config: &Config) -> Result<(), Str
         return Err(format!("#{} is not merged", pull.number));
     }
     Ok(())
+}
+
+/// The SHA the release pull request vouched for: the one its `<!-- shiprig:release TAG SHA -->`
+/// marker names (shiprig writes it when it opens or updates the pull request).
+pub fn vouched_sha(pull: &PullRequest) -> Option<&str> {
+    let body = pull.body.as_deref()?;
+    let at = body.rfind("<!-- shiprig:release ")?;
+    let end = body[at..].find("-->")?;
+    body[at..at + end].split_whitespace().nth(3)
+}
+
+/// Refuses a merged head other than the one shiprig vouched for: the head must be the SHA the
+/// release pull request names (`release-pr` writes it only for a smoke-tested SHA) and a commit
+/// of the main branch. The marker alone could be edited by anyone who can write to the pull
+/// request; the main branch cannot be bent that way (only gated merges reach it), so an edited
+/// marker can at worst name another reviewed commit of main.
+pub async fn check_vouched(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    pull: &PullRequest,
+) -> anyhow::Result<Result<(), String>> {
+    let head = pull.head.sha.as_str();
+    let n = pull.number;
+    match vouched_sha(pull) {
+        Some(vouched) if vouched == head => {}
+        Some(vouched) => {
+            return Ok(Err(format!(
+                "#{n} was merged at {head}, but the release pull request vouched for {vouched} \
+                 (something else was pushed onto {RELEASE_BRANCH})"
+            )));
+        }
+        None => {
+            return Ok(Err(format!(
+                "#{n} carries no release marker naming the SHA it releases"
+            )));
+        }
+    }
+    if !super::pull::on_main(gh, repo, config, head).await? {
+        return Ok(Err(format!(
+            "#{n} was merged at {head}, which is not a commit of {}",
+            config.release.main_branch
+        )));
+    }
+    Ok(Ok(()))
 }
 
 /// The merged release pull request whose merge commit is `sha`, among the pull requests GitHub
@@ -80,27 +128,82 @@ fn in_flight<'a>(issue: &'a Issue, config: &Config) -> Vec<&'a String> {
         .collect()
 }
 
-/// Issues the release shipped: closed by its commits or by the pull requests they came from.
-async fn shipped_issues(gh: &GitHub, repo: &Repo, prepared: &Prepared) -> anyhow::Result<Vec<u64>> {
-    let mut issues: Vec<u64> = Vec::new();
+/// Issues the release shipped and may mark done: those its changes name (commit messages, or
+/// the bodies of the pull requests they came from) that the rig dispatched (a claim record on
+/// the issue written by shiprig's own identity) or that a person linked (the body of a pull
+/// request a person opened). Anything an agent or a bot names alone gets nothing.
+async fn shipped_issues(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    prepared: &Prepared,
+) -> anyhow::Result<Vec<u64>> {
+    let mut named: BTreeMap<u64, bool> = BTreeMap::new();
     for change in &prepared.history.changes {
-        issues.extend(&change.issues);
+        for issue in &change.issues {
+            named.entry(*issue).or_insert(false);
+        }
         for number in &change.pulls {
             let Ok(pull) = gh.pull(repo, *number).await else {
                 continue;
             };
+            let by_person = pull.user.as_ref().is_some_and(|u| is_person(u, config));
             let body = pull.body.unwrap_or_default();
-            issues.extend(
-                closing_refs(&body, repo)
-                    .into_iter()
-                    .filter(|r| &r.repo == repo)
-                    .map(|r| r.number),
-            );
+            for r in closing_refs(&body, repo)
+                .into_iter()
+                .filter(|r| &r.repo == repo)
+            {
+                *named.entry(r.number).or_insert(false) |= by_person;
+            }
         }
     }
-    issues.sort_unstable();
-    issues.dedup();
+    let me = if named.values().all(|person| *person) {
+        None
+    } else {
+        gh.viewer_login().await.ok()
+    };
+    let mut issues = Vec::new();
+    for (number, by_person) in named {
+        if by_person || dispatched(gh, repo, me.as_deref(), number).await? {
+            issues.push(number);
+        }
+    }
     Ok(issues)
+}
+
+/// A person: not a bot, not a configured agent login.
+fn is_person(user: &crate::github::User, config: &Config) -> bool {
+    !user.is_bot()
+        && !config
+            .conductor
+            .agents
+            .iter()
+            .filter_map(|a| a.login.as_deref())
+            .any(|l| l.eq_ignore_ascii_case(&user.login))
+}
+
+/// Whether the rig dispatched the issue: a claim marker in a comment shiprig's identity wrote
+/// (`me`; an App's account when GitHub will not say who shiprig is).
+async fn dispatched(
+    gh: &GitHub,
+    repo: &Repo,
+    me: Option<&str>,
+    number: u64,
+) -> anyhow::Result<bool> {
+    let comments = gh
+        .comments(repo, number)
+        .await
+        .with_context(|| format!("reading the comments of #{number}"))?;
+    Ok(comments.iter().any(|c| {
+        let by_shiprig = c.user.as_ref().is_some_and(|u| match me {
+            Some(me) => u.login.eq_ignore_ascii_case(me),
+            None => u.is_bot(),
+        });
+        by_shiprig
+            && c.body
+                .as_deref()
+                .is_some_and(|b| b.contains("<!-- shiprig:claim"))
+    }))
 }
 
 /// Tags, releases and marks the issues done; safe to rerun.
@@ -124,7 +227,7 @@ pub async fn publish(
             pull.head.sha
         )
     })?;
-    let issues = shipped_issues(gh, repo, &prepared).await?;
+    let issues = shipped_issues(gh, repo, config, &prepared).await?;
     let existing = gh
         .release_by_tag(repo, &tag)
         .await

@@ -46,6 +46,18 @@ pub enum Ending {
 pub struct ReleasePr {
     pub outcome: Ending,
     pub prepared: Option<Prepared>,
+    /// What `shiprig/release` held before this run reset it to the smoke-tested SHA: a commit
+    /// that is not a smoke-tested commit of the main branch (pushed onto the branch by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_from: Option<String>,
+}
+
+/// The line the release pull request's body carries after a reset.
+pub fn reset_note(from: &str, to: &str) -> String {
+    format!(
+        "\n> :warning: `{RELEASE_BRANCH}` held `{from}`, a commit staging never smoke-tested; \
+         shiprig reset it to `{to}`.\n"
+    )
 }
 
 /// The release PR's title and body.
@@ -103,6 +115,27 @@ async fn smoke_gate(
     Ok((state.as_deref() != Some("success")).then_some(Ending::SmokeNotPassed { state }))
 }
 
+/// Whether `sha` is a commit of the main branch (only merged, gated work reaches it).
+pub(super) async fn on_main(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    sha: &str,
+) -> anyhow::Result<bool> {
+    let main = &config.release.main_branch;
+    let status = gh
+        .compare_status(repo, sha, main)
+        .await
+        .with_context(|| format!("comparing {sha} with {main}"))?;
+    Ok(matches!(status.as_str(), "ahead" | "identical"))
+}
+
+/// Whether `sha` could have been released by shiprig: a main-branch commit that passed the
+/// staging smoke tests.
+async fn releasable(gh: &GitHub, repo: &Repo, config: &Config, sha: &str) -> anyhow::Result<bool> {
+    Ok(on_main(gh, repo, config, sha).await? && smoke_gate(gh, repo, config, sha).await?.is_none())
+}
+
 /// The main-branch commit to release: `--sha`, else the main branch's head.
 pub async fn sha_to_release(
     gh: &GitHub,
@@ -133,32 +166,39 @@ pub async fn release_pr(
         return Ok(ReleasePr {
             outcome,
             prepared: None,
+            reset_from: None,
         });
     }
     let branch = gh
         .branch_head(repo, RELEASE_BRANCH)
         .await
         .context("reading the release branch")?;
-    if let Some(branch_sha) = &branch
-        && branch_sha != sha
-        && gh
+    let mut reset_from = None;
+    if let Some(branch_sha) = branch.as_ref().filter(|b| *b != sha) {
+        if !releasable(gh, repo, config, branch_sha).await? {
+            // Pushed onto the branch by hand: never ships, whatever it is.
+            reset_from = Some(branch_sha.clone());
+        } else if gh
             .compare_status(repo, sha, branch_sha)
             .await
             .context("comparing with the release branch")?
             == "ahead"
-    {
-        return Ok(ReleasePr {
-            outcome: Ending::Stale {
-                branch_sha: branch_sha.clone(),
-            },
-            prepared: None,
-        });
+        {
+            return Ok(ReleasePr {
+                outcome: Ending::Stale {
+                    branch_sha: branch_sha.clone(),
+                },
+                prepared: None,
+                reset_from: None,
+            });
+        }
     }
     let prepared = prepare(gh, repo, config, sha, None, links).await?;
     if prepared.version.is_none() {
         return Ok(ReleasePr {
             outcome: Ending::NothingToRelease,
             prepared: Some(prepared),
+            reset_from,
         });
     }
     let production = &config.release.production_branch;
@@ -167,11 +207,15 @@ pub async fn release_pr(
         .await
         .context("looking for the open release pull request")?;
     let existing = open.into_iter().next();
-    let (title, body) = text(&prepared, config);
+    let (title, mut body) = text(&prepared, config);
+    // A body that still carries an earlier reset's note is up to date.
     let unchanged = branch.as_deref() == Some(sha)
-        && existing
-            .as_ref()
-            .is_some_and(|p| p.title == title && p.body.as_deref() == Some(body.as_str()));
+        && existing.as_ref().is_some_and(|p| {
+            p.title == title && p.body.as_deref().is_some_and(|b| b.starts_with(&body))
+        });
+    if let Some(from) = &reset_from {
+        body.push_str(&reset_note(from, sha));
+    }
     let outcome = match (&existing, dry_run) {
         (Some(p), _) if unchanged => Ending::Unchanged { pull: p.number },
         (p, true) => Ending::WouldWrite {
@@ -190,6 +234,7 @@ pub async fn release_pr(
     Ok(ReleasePr {
         outcome,
         prepared: Some(prepared),
+        reset_from,
     })
 }
 

@@ -57,6 +57,8 @@ fn approval(minutes: i64, permission: Permission) -> Approval {
         at: t0() + Duration::minutes(minutes),
         actor: "pm".into(),
         permission: Some(permission),
+        bot: false,
+        text: None,
     }
 }
 
@@ -156,6 +158,8 @@ fn an_approval_below_the_required_permission_is_not_honoured() {
             at: t0(),
             actor: "drive-by".into(),
             permission: Some(Permission::Triage),
+            bot: false,
+            text: None,
         },
     );
     let planned = plan(&snap, &config(2), t0());

@@ -159,7 +159,7 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(config.labels.hold, "on-hold");
     assert_eq!(config.labels.agent_prefix, "agent:");
     assert_eq!(config.labels.human_gate, "human-gate");
-    assert_eq!(config.approvers.min_permission, Permission::Write);
+    assert_eq!(config.approvers.min_permission, Permission::Maintain);
     assert_eq!(config.conductor.stale_after.to_string(), "6h");
     assert_eq!(config.conductor.max_fix_attempts, 2);
     assert!(config.conductor.dispatch.backend().is_none());

@@ -52,6 +52,8 @@ mod service;
 mod setup_action;
 mod setup_init;
 mod setup_repo;
+mod trust_conductor;
+mod trust_release;
 mod units;
 mod workflow_story;
 mod workflows;

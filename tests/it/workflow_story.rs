@@ -215,12 +215,17 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             .insert("SHIPRIG_APP_ID".into(), APP_ID.to_string());
     }
 
-    // A maintainer applies a planning session's plan: the issue is created `approved`, and
-    // its `labeled` event starts a Conductor tick, which dispatches the agent.
+    // A maintainer applies a planning session's plan with their own token (shiprig's identity
+    // never approves): the issue is created `approved`, and its `labeled` event starts a
+    // Conductor tick, which dispatches the agent.
     let plan = rig.dir.path().join("plan.yml");
     std::fs::write(&plan, PLAN).unwrap();
+    rig.emu.model().add_token("ghp_mia_maintainer", "mia");
     let out = rig
-        .run(&["plan", "apply", plan.to_str().unwrap()], &[])
+        .run(
+            &["plan", "apply", plan.to_str().unwrap()],
+            &[("GITHUB_TOKEN", "ghp_mia_maintainer")],
+        )
         .await;
     assert_eq!(
         out.status.code(),

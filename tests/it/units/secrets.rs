@@ -16,23 +16,23 @@ fn case_32_userinfo_is_blanked_in_every_url() {
 }
 
 #[test]
-fn case_32_secrets_are_withheld_unless_listed() {
-    let present = [
-        "PATH",
-        "GITHUB_TOKEN",
-        "SHIPRIG_APP_PRIVATE_KEY",
-        "SLACK_WEBHOOK_URL",
-        "CLICKUP_TOKEN",
-        "SHIPRIG_SHA",
-        "HOME",
-    ];
-    let allowed = vec!["GITHUB_TOKEN".to_string()];
-    assert_eq!(
-        withheld(present, &allowed),
-        [
-            "SHIPRIG_APP_PRIVATE_KEY",
-            "SLACK_WEBHOOK_URL",
-            "CLICKUP_TOKEN"
-        ]
-    );
+fn case_44_a_child_gets_the_allow_list_and_the_listed_names_only() {
+    let parent = [
+        ("PATH", "/usr/bin"),
+        ("HOME", "/home/runner"),
+        ("GITHUB_SHA", "abc"),
+        ("GITHUB_API_URL", "https://alice:s3cret@api.example"),
+        ("GITHUB_TOKEN", "ghs_x"),
+        ("GITHUB_OUTPUT", "/tmp/out"),
+        ("DATABASE_URL", "postgres://u:p@db/x"),
+        ("KUBECONFIG", "/k"),
+        ("USER", "ghp_looks_like_a_token"),
+    ]
+    .map(|(n, v)| (n.to_string(), v.to_string()));
+    let listed = vec!["KUBECONFIG".to_string(), "GITHUB_OUTPUT".to_string()];
+    let names: Vec<String> = child_env(parent, &listed)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["PATH", "HOME", "GITHUB_SHA", "KUBECONFIG"]);
 }

@@ -47,6 +47,21 @@ impl Model {
         self.new_issue(ri, new, None)
     }
 
+    /// Edits an issue's title and/or body as `actor` (a `renamed` event, `lastEditedAt`).
+    pub fn edit_issue(
+        &mut self,
+        repo: &str,
+        number: u64,
+        title: Option<&str>,
+        body: Option<&str>,
+        actor: &str,
+    ) {
+        let ri = self.seed_ri(repo);
+        self.edit_text(ri, number, title, body.map(Some), actor)
+            .expect("emulator: edit_issue on a missing issue");
+        self.touch(ri, number);
+    }
+
     /// Adds a label as `actor` (idempotent).
     pub fn add_label(&mut self, repo: &str, number: u64, label: &str, actor: &str) {
         let ri = self.seed_ri(repo);

@@ -32,6 +32,8 @@ pub(crate) struct Issue {
     pub pull: Option<Pull>,
     /// When set, the issue's routes answer this (404 hidden, 410 deleted) and lists omit it.
     pub gone: Option<u16>,
+    /// When the body was last edited (GraphQL `lastEditedAt`); `None` if never.
+    pub last_edited_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +166,33 @@ impl Model {
         events.last_mut().expect("just pushed")
     }
 
+    /// Edits the title and body as GitHub does: a new title records a `renamed` event, a new
+    /// body sets `lastEditedAt`.
+    pub(crate) fn edit_text(
+        &mut self,
+        ri: usize,
+        number: u64,
+        title: Option<&str>,
+        body: Option<Option<&str>>,
+        actor: &str,
+    ) -> Result<(), crate::http::ApiError> {
+        let now = self.now();
+        if let Some(title) = title
+            && self.issue_ref(ri, number)?.title != title
+        {
+            self.issue_mut(ri, number)?.title = title.to_string();
+            self.record(ri, number, actor, "renamed");
+        }
+        if let Some(body) = body {
+            let issue = self.issue_mut(ri, number)?;
+            if issue.body.as_deref() != body {
+                issue.body = body.map(str::to_string);
+                issue.last_edited_at = Some(now);
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn touch(&mut self, ri: usize, number: u64) {
         let now = self.now();
         if let Ok(i) = self.issue_mut(ri, number) {
@@ -195,6 +224,7 @@ impl Model {
             closed_by: None,
             pull,
             gone: None,
+            last_edited_at: None,
         });
         let _ = self.add_labels(ri, number, &new.labels, new.author);
         self.add_assignees(ri, number, &new.assignees, new.author);

@@ -2,8 +2,10 @@
 //!
 //! The query is parsed for real (apollo-compiler) and executed field by field over the model:
 //! `viewer { login }`, `repository(owner, name)` with `issue(number)` (aliases welcome), an
-//! issue's `number`, `title`, `state` and `timelineItems(itemTypes: [LABELED_EVENT], first|last)`
-//! with `LabeledEvent { createdAt actor { login } label { name } }`. Any other field is answered
+//! issue's `number`, `title`, `body`, `state`, `lastEditedAt` and
+//! `timelineItems(itemTypes: [LABELED_EVENT] or [RENAMED_TITLE_EVENT], first|last)`
+//! with `LabeledEvent { createdAt actor { __typename login } label { name } }` (an App's
+//! account is a `Bot`). Any other field is answered
 //! as GitHub answers an unknown one: status 200 with an `errors` entry and no `data`.
 
 use std::collections::BTreeMap;
@@ -73,6 +75,7 @@ enum Node {
     Issue(usize, u64),
     Connection(Vec<Node>),
     Labeled(Event),
+    Renamed(Event),
     Label(String),
 }
 
@@ -85,6 +88,7 @@ impl Node {
             Node::Issue(..) => "Issue",
             Node::Connection(_) => "IssueTimelineItemsConnection",
             Node::Labeled(_) => "LabeledEvent",
+            Node::Renamed(_) => "RenamedTitleEvent",
             Node::Label(_) => "Label",
         }
     }
@@ -97,13 +101,16 @@ enum Resolved {
     Objects(Vec<Node>),
 }
 
+/// One repository's events of one kind, by issue number.
+type EventsByIssue = BTreeMap<u64, Vec<Event>>;
+
 struct Exec<'a> {
     model: &'a Model,
     viewer: &'a str,
     variables: &'a Value,
     fragments: Vec<(String, Vec<Selection>)>,
-    /// Each repository's `labeled` events by issue, gathered once per query.
-    labeled: std::cell::RefCell<BTreeMap<usize, BTreeMap<u64, Vec<Event>>>>,
+    /// Each repository's `labeled` (or `renamed`) events by issue, gathered once per query.
+    labeled: std::cell::RefCell<BTreeMap<(usize, &'static str), EventsByIssue>>,
 }
 
 impl Exec<'_> {
@@ -161,6 +168,10 @@ impl Exec<'_> {
         let name = field.name.as_str();
         let leaf = |v: Value| Ok(Resolved::Leaf(v));
         match (node.clone(), name) {
+            // An App's account is a `Bot` to GraphQL, whatever its login says.
+            (Node::User(login), "__typename") if self.model.is_integration(&login) => {
+                leaf(json!("Bot"))
+            }
             (_, "__typename") => leaf(json!(node.type_name())),
             (Node::Query, "viewer") => Ok(Resolved::Object(Node::User(self.viewer.to_string()))),
             (Node::Query, "repository") => {
@@ -183,17 +194,19 @@ impl Exec<'_> {
                 }
             }
             (Node::Issue(_, number), "number") => leaf(json!(number)),
-            (Node::Issue(ri, number), "title" | "state") => {
+            (Node::Issue(ri, number), "title" | "state" | "body" | "lastEditedAt") => {
                 let issue = self.model.issue_ref(ri, number).map_err(|e| e.message)?;
                 leaf(match name {
                     "title" => json!(issue.title),
+                    "body" => json!(issue.body.clone().unwrap_or_default()),
+                    "lastEditedAt" => json!(issue.last_edited_at.map(ts)),
                     _ => json!(if issue.state_open { "OPEN" } else { "CLOSED" }),
                 })
             }
             (Node::Issue(ri, number), "timelineItems") => self.labeled_events(field, ri, number),
             (Node::Connection(items), "nodes") => Ok(Resolved::Objects(items.clone())),
             (Node::Connection(items), "totalCount") => leaf(json!(items.len())),
-            (Node::Labeled(e), "createdAt") => leaf(json!(ts(e.created_at))),
+            (Node::Labeled(e) | Node::Renamed(e), "createdAt") => leaf(json!(ts(e.created_at))),
             (Node::Labeled(e), "actor") => match e.actor.as_str() {
                 "" => leaf(Value::Null),
                 login => Ok(Resolved::Object(Node::User(login.to_string()))),
@@ -217,16 +230,22 @@ impl Exec<'_> {
         number: u64,
     ) -> Result<Resolved, String> {
         let kinds = self.enum_list_arg(field, "itemTypes")?;
-        if kinds.iter().any(|k| k != "LABELED_EVENT") {
-            return Err("only LABELED_EVENT timeline items are served".into());
-        }
+        let (kind, node): (&str, fn(Event) -> Node) = match kinds.as_slice() {
+            [k] if k == "LABELED_EVENT" => ("labeled", Node::Labeled),
+            [k] if k == "RENAMED_TITLE_EVENT" => ("renamed", Node::Renamed),
+            _ => {
+                return Err(
+                    "only LABELED_EVENT or RENAMED_TITLE_EVENT timeline items are served".into(),
+                );
+            }
+        };
         let mut cache = self.labeled.borrow_mut();
-        let by_issue = cache.entry(ri).or_insert_with(|| {
+        let by_issue = cache.entry((ri, kind)).or_insert_with(|| {
             let mut by_issue: BTreeMap<u64, Vec<Event>> = BTreeMap::new();
             for e in self.model.repos[ri]
                 .events
                 .iter()
-                .filter(|e| e.kind == "labeled")
+                .filter(|e| e.kind == kind)
             {
                 by_issue.entry(e.issue).or_default().push(e.clone());
             }
@@ -234,7 +253,7 @@ impl Exec<'_> {
         });
         let mut events: Vec<Node> = by_issue
             .get(&number)
-            .map(|list| list.iter().cloned().map(Node::Labeled).collect())
+            .map(|list| list.iter().cloned().map(node).collect())
             .unwrap_or_default();
         drop(cache);
         let first = self.int_arg(field, "first")?;

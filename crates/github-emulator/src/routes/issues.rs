@@ -177,12 +177,8 @@ fn update(m: &mut Model, req: &Req) -> Res {
     let n = req.num("issue_number")?;
     let actor = req.actor()?.to_string();
     m.issue_ref(ri, n)?;
-    if let Some(t) = req.str("title") {
-        m.issue_mut(ri, n)?.title = t.to_string();
-    }
-    if let Some(b) = req.body.get("body") {
-        m.issue_mut(ri, n)?.body = b.as_str().map(str::to_string);
-    }
+    let body = req.body.get("body").map(|b| b.as_str());
+    m.edit_text(ri, n, req.str("title"), body, &actor)?;
     if let Some(labels) = req.strings("labels") {
         m.set_labels(ri, n, &labels, &actor)?;
     }
