@@ -82,7 +82,7 @@ pub enum Command {
     Merge(merge_cmd::MergeArgs),
     /// Open or update the one release pull request for a SHA whose staging smoke tests passed.
     ReleasePr(release_cmd::ReleasePrArgs),
-    /// Publish a merged release: tag, GitHub Release, `done` on the shipped issues.
+    /// Releases: publish a merged release (tag, GitHub Release), mark it shipped after production.
     #[command(subcommand)]
     Release(release_cmd::ReleaseCommand),
     /// Run an environment's smoke checks; `--alert` is monitor mode.

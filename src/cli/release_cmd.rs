@@ -1,8 +1,9 @@
-//! `shiprig release-pr` (push to main) and `shiprig release publish` (release PR merged).
+//! `shiprig release-pr` (push to main), `shiprig release publish` (release PR merged) and
+//! `shiprig release shipped` (production deployed and smoke-tested).
 
 use clap::Subcommand;
 
-use super::args::{DryRun, Global, PullArgs, RepoArg, print_json};
+use super::args::{DryRun, Global, PullArgs, RepoArg, SummaryArg, print_json};
 use crate::context::{self, Ctx, Vars};
 use crate::error::{Exit, UsageError};
 use crate::release::{self, Links, pull::Ending};
@@ -20,8 +21,27 @@ pub struct ReleasePrArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ReleaseCommand {
-    /// After the release PR merged: tag, GitHub Release, `done` on the shipped issues, Slack.
+    /// After the release PR merged: tag and GitHub Release listing the shipped issues, Slack.
     Publish(PublishArgs),
+    /// After production deployed and smoke-tested the release: `done` on its issues, Slack.
+    Shipped(ShippedArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShippedArgs {
+    /// The commit production runs (default: the pushed commit, else `GITHUB_SHA`).
+    #[arg(long)]
+    pub sha: Option<String>,
+    /// The production job's status so far (`${{ job.status }}`): anything but `success` holds
+    /// the issues in review.
+    #[arg(long, env = "SHIPRIG_JOB_STATUS", value_name = "STATUS")]
+    pub job_status: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArg,
+    #[command(flatten)]
+    pub summary: SummaryArg,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,7 +122,89 @@ fn describe(outcome: &Ending, tag: &str) -> String {
 }
 
 pub async fn run(command: ReleaseCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
-    let ReleaseCommand::Publish(args) = command;
+    match command {
+        ReleaseCommand::Publish(args) => run_publish(args, global, vars).await,
+        ReleaseCommand::Shipped(args) => run_shipped(args, global, vars).await,
+    }
+}
+
+async fn run_shipped(args: ShippedArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+    let sha = match args.sha {
+        Some(sha) => context::sha(Some(sha))?,
+        None => pushed_sha(&vars.event()?, vars)?,
+    };
+    let ctx = args.repo.load(global, vars).await?;
+    let dry_run = args.dry.dry_run;
+    let found = release::shipped(
+        &ctx.gh,
+        &ctx.repo,
+        &ctx.config,
+        &sha,
+        args.job_status.as_deref().filter(|s| !s.is_empty()),
+        &ctx.notifier,
+        dry_run,
+    )
+    .await?;
+    let Some(shipped) = found else {
+        eprintln!("release shipped: shiprig published no release at {sha}; nothing to mark done");
+        return Ok(Exit::Ok);
+    };
+    args.summary.write(|| shipped_summary(&shipped))?;
+    if global.json {
+        print_json(&shipped)?;
+    } else {
+        println!("{}", shipped_line(&shipped));
+    }
+    Ok(if shipped.held.is_some() {
+        Exit::No
+    } else {
+        Exit::Ok
+    })
+}
+
+fn numbers(issues: &[u64]) -> String {
+    if issues.is_empty() {
+        return "(none)".into();
+    }
+    let list: Vec<String> = issues.iter().map(|n| format!("#{n}")).collect();
+    list.join(", ")
+}
+
+fn shipped_line(s: &release::Shipped) -> String {
+    let issues = numbers(&s.issues);
+    match (&s.held, s.dry_run) {
+        (Some(why), _) => format!(
+            "{}: not verified in production ({why}); {issues} stay in review",
+            s.tag
+        ),
+        (None, true) => format!("{}: would mark done: {issues}", s.tag),
+        (None, false) if s.newly_done.is_empty() => format!("{}: already done: {issues}", s.tag),
+        (None, false) => {
+            let drained = if s.queue_drained {
+                "; the queue is empty"
+            } else {
+                ""
+            };
+            format!("{}: done: {}{drained}", s.tag, numbers(&s.newly_done))
+        }
+    }
+}
+
+fn shipped_summary(s: &release::Shipped) -> String {
+    let head = if s.held.is_some() {
+        "### :warning: Release held in review"
+    } else {
+        "### :white_check_mark: Release shipped"
+    };
+    format!(
+        "{head}\n\n[{}]({}): {}\n",
+        s.tag,
+        s.release_url,
+        shipped_line(s)
+    )
+}
+
+async fn run_publish(args: PublishArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let event = vars.event()?;
     let (ctx, pull) = match context::pull_number(args.target.pr, &event) {
         Ok(_) => args.target.load(global, vars).await?,
@@ -153,13 +255,13 @@ pub async fn run(command: ReleaseCommand, global: &Global, vars: &Vars) -> anyho
             (false, false) => "already published",
         };
         let issues: Vec<String> = published.issues.iter().map(|n| format!("#{n}")).collect();
-        let done = if issues.is_empty() {
+        let shipping = if issues.is_empty() {
             "(none)".into()
         } else {
             issues.join(", ")
         };
         println!(
-            "{verb} {} {}; done: {done}",
+            "{verb} {} {}; done after production: {shipping}",
             published.tag, published.release_url
         );
     }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
-use super::types::Repo;
+use super::types::{Repo, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Deployment {
@@ -21,6 +21,14 @@ pub struct ReleaseInfo {
     pub tag_name: String,
     #[serde(default)]
     pub html_url: String,
+    /// The commit or branch the release was made at.
+    #[serde(default)]
+    pub target_commitish: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Who created the release.
+    #[serde(default)]
+    pub author: Option<User>,
 }
 
 impl GitHub {
@@ -74,6 +82,12 @@ impl GitHub {
         tag: &str,
     ) -> Result<Option<ReleaseInfo>, GitHubError> {
         self.get_optional(&format!("/repos/{repo}/releases/tags/{}", escape(tag)))
+            .await
+    }
+
+    /// The newest releases (one page of 30, newest first).
+    pub async fn recent_releases(&self, repo: &Repo) -> Result<Vec<ReleaseInfo>, GitHubError> {
+        self.get(&format!("/repos/{repo}/releases?per_page=30"))
             .await
     }
 

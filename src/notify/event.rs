@@ -109,4 +109,23 @@ pub enum Event {
         url: String,
         issues: Vec<u64>,
     },
+    /// `shiprig release shipped`: production deployed and smoke-tested the release; its issues
+    /// are `done`.
+    ReleaseShipped {
+        repo: String,
+        tag: String,
+        url: String,
+        issues: Vec<u64>,
+    },
+    /// `shiprig release shipped`: production did not deploy or pass its smoke tests; the
+    /// release's issues stay `in-review`.
+    ReleaseHeld {
+        repo: String,
+        tag: String,
+        url: String,
+        why: String,
+        issues: Vec<u64>,
+    },
+    /// The last approved work shipped: no open `approved` issue is left in the queue.
+    QueueDrained { repo: String },
 }

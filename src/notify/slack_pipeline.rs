@@ -44,6 +44,36 @@ pub(crate) fn text(event: &Event) -> String {
             url,
             issues,
         } => release_published(repo, tag, url, issues),
+        Event::ReleaseShipped {
+            repo,
+            tag,
+            url,
+            issues,
+        } => format!(
+            ":white_check_mark: {} <{}|{}> is live in production and smoke-tested — done: {}",
+            escape(repo),
+            url_part(url),
+            escape(tag),
+            numbers(issues)
+        ),
+        Event::ReleaseHeld {
+            repo,
+            tag,
+            url,
+            why,
+            issues,
+        } => format!(
+            ":warning: {} <{}|{}> is not verified in production ({}); {} stay in review",
+            escape(repo),
+            url_part(url),
+            escape(tag),
+            escape(&why.chars().take(200).collect::<String>()),
+            numbers(issues)
+        ),
+        Event::QueueDrained { repo } => format!(
+            ":tada: The queue of {} is empty: every approved issue has shipped",
+            escape(repo)
+        ),
         Event::AgentStarted { .. }
         | Event::MilestoneComplete { .. }
         | Event::CycleFound { .. }
@@ -147,6 +177,15 @@ fn health_changed(repo: &str, environment: &str, up: bool, failures: &[String]) 
             failure_lines(failures)
         )
     }
+}
+
+/// `#1, #2`, or `(none)`.
+fn numbers(issues: &[u64]) -> String {
+    if issues.is_empty() {
+        return "(none)".into();
+    }
+    let list: Vec<String> = issues.iter().map(|n| format!("#{n}")).collect();
+    list.join(", ")
 }
 
 fn release_published(repo: &str, tag: &str, url: &str, issues: &[u64]) -> String {

@@ -72,7 +72,10 @@ pub fn text(event: &Event) -> String {
         | Event::SmokeFinished { .. }
         | Event::HealthChanged { .. }
         | Event::IssueReturned { .. }
-        | Event::ReleasePublished { .. } => slack_pipeline::text(event),
+        | Event::ReleasePublished { .. }
+        | Event::ReleaseShipped { .. }
+        | Event::ReleaseHeld { .. }
+        | Event::QueueDrained { .. } => slack_pipeline::text(event),
     }
 }
 
@@ -94,7 +97,10 @@ pub fn links(event: &Event) -> Vec<(String, &'static str)> {
         | Event::SmokeFinished { .. }
         | Event::HealthChanged { .. }
         | Event::IssueReturned { .. }
-        | Event::ReleasePublished { .. } => return Vec::new(),
+        | Event::ReleasePublished { .. }
+        | Event::ReleaseShipped { .. }
+        | Event::ReleaseHeld { .. }
+        | Event::QueueDrained { .. } => return Vec::new(),
     };
     vec![(url.clone(), label)]
 }

@@ -1,7 +1,8 @@
 //! Releases: conventional commits since the last release tag → the next version and a grouped
 //! changelog → one release pull request from `shiprig/release` into the production branch
-//! (`release-pr`), then, once a human merged it, the tag, the GitHub Release and `done` on the
-//! shipped issues (`release publish`). History comes through the API: Actions checkouts are
+//! (`release-pr`), then, once a human merged it, the tag and the GitHub Release (`release
+//! publish`), and `done` on the shipped issues once production deployed and smoke-tested it
+//! (`release shipped`). History comes through the API: Actions checkouts are
 //! shallow.
 
 pub mod changelog;
@@ -9,12 +10,14 @@ pub mod history;
 mod prepare;
 pub mod publish;
 pub mod pull;
+pub mod shipped;
 
 pub use changelog::Links;
 pub use history::{Bump, Change, History, Kind, RawCommit};
 pub use prepare::{Prepared, decide, prepare};
 pub use publish::{Published, publish};
 pub use pull::{ReleasePr, release_pr};
+pub use shipped::{Shipped, shipped};
 
 #[cfg(test)]
 mod tests;

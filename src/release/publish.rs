@@ -1,7 +1,9 @@
 //! `shiprig release publish`: after a human merged the release pull request, the tag and the
-//! GitHub Release with the changelog, `done` on every issue the release shipped that the rig
-//! dispatched or a person linked (the in-flight labels removed), and Slack. A merged head other
-//! than the SHA the release pull request vouched for publishes nothing.
+//! GitHub Release with the changelog and a `<!-- shiprig:shipped … -->` marker listing every
+//! issue the release shipped that the rig dispatched or a person linked, and Slack. The issues
+//! turn `done` later, once production deployed and smoke-tested the release
+//! (`shiprig release shipped`). A merged head other than the SHA the release pull request
+//! vouched for publishes nothing.
 
 use std::collections::BTreeMap;
 
@@ -113,8 +115,28 @@ pub async fn find_release_pull(
     Ok(release_pull_for_push(&pulls, sha, config).cloned())
 }
 
+/// The marker `release publish` writes into the GitHub Release body: the issues to mark done
+/// once production is verified.
+pub fn shipped_marker(issues: &[u64]) -> String {
+    let list: Vec<String> = issues.iter().map(u64::to_string).collect();
+    format!("<!-- shiprig:shipped {} -->", list.join(" "))
+}
+
+/// The issues a release body's marker lists; `None` without a marker.
+pub fn parse_shipped_marker(body: &str) -> Option<Vec<u64>> {
+    let at = body.rfind("<!-- shiprig:shipped")?;
+    let rest = &body[at + "<!-- shiprig:shipped".len()..];
+    let end = rest.find("-->")?;
+    Some(
+        rest[..end]
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect(),
+    )
+}
+
 /// The labels that come off a shipped issue: in-flight ones and agent claims.
-fn in_flight<'a>(issue: &'a Issue, config: &Config) -> Vec<&'a String> {
+pub(super) fn in_flight<'a>(issue: &'a Issue, config: &Config) -> Vec<&'a String> {
     let l = &config.labels;
     issue
         .labels
@@ -206,7 +228,7 @@ async fn dispatched(
     }))
 }
 
-/// Tags, releases and marks the issues done; safe to rerun.
+/// Tags and releases, listing the shipped issues in the release body; safe to rerun.
 pub async fn publish(
     gh: &GitHub,
     repo: &Repo,
@@ -247,15 +269,17 @@ pub async fn publish(
         return Ok(published);
     }
     if existing.is_none() {
+        let body = format!(
+            "{}\n{}\n",
+            published.prepared.changelog.trim_end(),
+            shipped_marker(&issues)
+        );
         let release = gh
-            .create_release(repo, &tag, &target, &published.prepared.changelog)
+            .create_release(repo, &tag, &target, &body)
             .await
             .with_context(|| format!("creating release {tag}"))?;
         published.release_url = release.html_url;
         published.created = true;
-    }
-    for number in &issues {
-        mark_done(gh, repo, config, *number).await?;
     }
     if published.created {
         notifier
@@ -270,23 +294,32 @@ pub async fn publish(
     Ok(published)
 }
 
-async fn mark_done(gh: &GitHub, repo: &Repo, config: &Config, number: u64) -> anyhow::Result<()> {
+/// Labels `number` done and takes its in-flight labels off; true when it was not done before.
+pub(super) async fn mark_done(
+    gh: &GitHub,
+    repo: &Repo,
+    config: &Config,
+    number: u64,
+) -> anyhow::Result<bool> {
     let issue = gh
         .issue(repo, number)
         .await
         .with_context(|| format!("reading #{number}"))?;
     if issue.is_pull_request() {
-        return Ok(());
+        return Ok(false);
     }
+    let flying = in_flight(&issue, config);
+    // Not finished while any in-flight label is left: a rerun after a lost answer says so.
+    let newly = !issue.has_label(&config.labels.done) || !flying.is_empty();
     if !issue.has_label(&config.labels.done) {
         gh.add_labels(repo, number, std::slice::from_ref(&config.labels.done))
             .await
             .with_context(|| format!("labelling #{number} done"))?;
     }
-    for label in in_flight(&issue, config) {
+    for label in flying {
         gh.remove_label(repo, number, label)
             .await
             .with_context(|| format!("removing `{label}` from #{number}"))?;
     }
-    Ok(())
+    Ok(newly)
 }

@@ -47,6 +47,7 @@ mod pipeline_release;
 mod pipeline_slack;
 mod pipeline_smoke;
 mod pipeline_story;
+mod release_shipped;
 mod secrets;
 mod service;
 mod setup_action;

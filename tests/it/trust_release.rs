@@ -150,10 +150,12 @@ async fn case_45_an_agent_pull_request_naming_an_unrelated_issue_never_marks_it_
     };
     let message = format!("fix: footer (#{fix_pull})");
     let (_, pull) = released(&rig, &[("src/f.rs", "f\n")], &message).await;
-    rig.emu.model().merge_pull(REPO, pull, "mia");
+    let merged = rig.emu.model().merge_pull(REPO, pull, "mia");
     let number = pull.to_string();
     let out = ok(&rig, &["release", "publish", "--pr", &number], &[]).await;
     assert!(out.contains("published v0.1.0"), "{out}");
+    // Production deployed it (no production smoke checks here): the listed issues turn done.
+    let out = ok(&rig, &["release", "shipped"], &[("GITHUB_SHA", &merged)]).await;
     assert!(
         !rig.labels(unrelated).contains(&"done".to_string()),
         "{:?}: {out}",
