@@ -4,8 +4,8 @@
 //! file, `GITHUB_*`, a job token with the job's permissions, secrets and vars). A plan is
 //! applied → the Conductor dispatches the agent → the agent's PR touches auth → lifecycle and
 //! commit lint → the gate waits for a person → she approves → merge → staging deploy, smoke
-//! and the release PR → a person merges it → publish, production deploy, smoke → the issue is
-//! `done`, the milestone closed, and Slack heard each step once. A failing step names its
+//! and the release PR → a person merges it → publish, production deploy, smoke, and only then
+//! `release shipped`: the issue is `done`, the milestone closed, and Slack heard each step once. A failing step names its
 //! workflow, job and step. Every request shiprig sent is checked against GitHub's description.
 
 use std::sync::{Arc, Mutex};
@@ -352,8 +352,8 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         actions.settle(&rig.emu)
     } else {
         // The merge's own events carry on: the issue it closed starts a Conductor tick at
-        // once (it closes the finished milestone), the push to main deploys staging, smokes
-        // it and opens the release PR.
+        // once (the milestone stays open: merged is not shipped), the push to main deploys
+        // staging, smokes it and opens the release PR.
         assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
         assert!(
             actions.hops.iter().any(|h| h.event == "issues"
@@ -361,7 +361,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
                 && h.outcome == "shiprig-conductor.yml"),
             "the closed issue woke the Conductor"
         );
-        assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
+        assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(true));
         ran
     };
     let deployed: Vec<_> = commands(&ran)
@@ -395,18 +395,30 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         [
             "shiprig-release.yml: release publish",
             "shiprig-release.yml: deploy production",
-            "shiprig-release.yml: smoke production"
+            "shiprig-release.yml: smoke production",
+            "shiprig-release.yml: release shipped"
         ]
     );
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
+    // `done` came from the step after production smoke, not from publish: publish lists the
+    // issue in the release, `release shipped` marks it.
+    let result = |command: &str| -> Value {
+        let run = ran.iter().find(|r| r.command == command).unwrap();
+        serde_json::from_str(run.log.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.log))
+    };
+    assert_eq!(result("release publish")["issues"], json!([issue]));
+    let shipped = result("release shipped");
+    assert_eq!(shipped["newly_done"], json!([issue]), "{shipped}");
+    assert_eq!(shipped["held"], Value::Null, "{shipped}");
+    assert_eq!(shipped["queue_drained"], json!(true), "{shipped}");
     if identity == Identity::ActionsToken {
         finish(&rig, &actions, identity, started);
         return;
     }
     assert_eq!(rig.labels(issue), ["approved", "done"]);
 
-    // The next schedule: the tick finds nothing to do; the monitor finds production up, as
-    // it was, and says nothing. A second tick a minute later is dropped.
+    // The next schedule: the tick closes the milestone, its issue now `done`; the monitor
+    // finds production up, as it was, and says nothing. A second tick a minute later is dropped.
     let ran = actions.tick(&rig.emu, 5);
     assert_eq!(
         commands(&ran),
@@ -418,8 +430,8 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     assert!(actions.tick(&rig.emu, 6).is_empty());
     assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
 
-    // Slack heard each step once, in order (the milestone's end whenever the Conductor's
-    // tick on the closed issue ran, alongside the deploy).
+    // Slack heard each step once, in order, `done` only after the production smoke (the
+    // milestone's end from the Conductor's tick after it).
     let mut texts = rig.slack.texts();
     let milestone = texts.iter().filter(|t| t.contains("Milestone <")).count();
     assert_eq!(milestone, 1, "{texts:#?}");
@@ -433,6 +445,8 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         "released <",
         "to *production*",
         "Smoke tests passed on *production*",
+        "is live in production and smoke-tested — done: #1",
+        "The queue of acme/widgets is empty",
     ];
     assert_eq!(texts.len(), heard.len(), "{texts:#?}");
     for (text, want) in texts.iter().zip(heard) {
