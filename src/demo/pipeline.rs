@@ -157,7 +157,7 @@ fn seed(emu: &Emulator, config: &str) {
     for label in ["approved", "in-progress", "agent:agent-1"] {
         m.add_label(REPO, issue, label, RELEASER);
     }
-    // The Conductor's claim record: what lets `release publish` mark #1 done.
+    // The Conductor's claim record: what lets `release publish` list #1 as shipped.
     let claim = crate::conductor::claim::started_marker("agent-1", "demo", None);
     m.add_comment(
         REPO,
@@ -249,7 +249,8 @@ async fn to_staging(p: &mut Pipeline) {
         .await;
 }
 
-/// A person merges the release pull request; the push to production publishes and deploys.
+/// A person merges the release pull request; the push to production publishes, deploys,
+/// smoke-tests, and only then marks the shipped issues done.
 async fn to_production(p: &mut Pipeline, release: u64) -> anyhow::Result<()> {
     p.emu.model().merge_pull(REPO, release, RELEASER);
     p.person(
@@ -282,6 +283,13 @@ async fn to_production(p: &mut Pipeline, release: u64) -> anyhow::Result<()> {
         .await;
     p.run("production smoke", &["smoke", "production"], &push)
         .await;
+    let shipped = [push[0], push[1], push[2], ("SHIPRIG_JOB_STATUS", "success")];
+    p.run(
+        "shipped: done after the production smoke",
+        &["release", "shipped"],
+        &shipped,
+    )
+    .await;
     Ok(())
 }
 

@@ -135,6 +135,12 @@ fn demo_prints_rounds_and_json() {
             && shown.contains("#1 is labelled: approved, done"),
         "{shown}"
     );
+    // `done` prints only after the production smoke passed.
+    let smoked = shown.find("Smoke tests passed on production").unwrap();
+    let done = shown
+        .find("v0.1.0: done: #1")
+        .expect("release shipped marks #1 done");
+    assert!(smoked < done, "{shown}");
     let out = shiprig(&["--json", "demo"], &[]);
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let scenarios = value["scenarios"].as_array().unwrap();
@@ -160,7 +166,7 @@ fn demo_prints_rounds_and_json() {
         .enumerate()
         .all(|(i, (_, code))| i == 1 || *code == Some(0));
     assert!(others_ok, "{codes:?}");
-    assert_eq!(codes.len(), 12, "{codes:?}");
+    assert_eq!(codes.len(), 13, "{codes:?}");
 }
 
 const TOKEN: &str = "ghs_cli_test_secret_token_value";

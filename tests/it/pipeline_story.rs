@@ -207,7 +207,24 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
             .unwrap()
             .contains("chat UI")
     );
+    assert!(
+        !rig.labels(issue).contains(&"done".to_string()),
+        "published is not yet done: {:?}",
+        rig.labels(issue)
+    );
+    // Production deployed and smoke-tested it: the step after the smoke marks it done.
+    let push_env = [
+        actions[0],
+        ("GITHUB_EVENT_NAME", "push"),
+        ("GITHUB_EVENT_PATH", &event),
+        ("GITHUB_SHA", &pushed),
+        ("SHIPRIG_JOB_STATUS", "success"),
+    ];
+    let shipped = ok(&rig, &["release", "shipped"], &push_env).await;
+    assert!(shipped.contains(&format!("done: #{issue}")), "{shipped}");
     assert_eq!(rig.labels(issue), ["approved", "done"]);
+    let again = ok(&rig, &["release", "shipped"], &push_env).await;
+    assert!(again.contains("already done"), "{again}");
     // A rerun publishes nothing twice.
     ok(
         &rig,
@@ -225,6 +242,8 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
         format!("acme/widgets deployed `{short}` to *staging*"),
         format!("Smoke tests passed on *staging* in acme/widgets at `{short}`"),
         "acme/widgets released <".to_string(),
+        "is live in production and smoke-tested — done: #1".to_string(),
+        "The queue of acme/widgets is empty".to_string(),
     ];
     assert_eq!(texts.len(), expected.len(), "{texts:#?}");
     for (text, want) in texts.iter().zip(&expected) {

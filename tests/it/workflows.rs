@@ -183,7 +183,7 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
                 "production:deployments",
                 "production:statuses",
                 "publish:contents",
-                "publish:issues",
+                "shipped:issues",
             ],
         ),
         ("workflows-templates/monitor.yml", &["smoke:statuses"]),
