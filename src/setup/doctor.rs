@@ -273,6 +273,7 @@ fn needs(config: &Config) -> Vec<Need> {
             2,
         ));
         needs.push(need("deploy production", None, "shiprig-release.yml", 2));
+        needs.push(need("release shipped", None, "shiprig-release.yml", 2));
         needs.push(need(
             "smoke production",
             Some("schedule"),
