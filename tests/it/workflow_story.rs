@@ -347,8 +347,8 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         actions.settle(&rig.emu)
     } else {
         // The merge's own events carry on: the issue it closed starts a Conductor tick at
-        // once (it closes the finished milestone), the push to main deploys staging, smokes
-        // it and opens the release PR.
+        // once (the milestone stays open: merged is not shipped), the push to main deploys
+        // staging, smokes it and opens the release PR.
         assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
         assert!(
             actions.hops.iter().any(|h| h.event == "issues"
@@ -356,7 +356,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
                 && h.outcome == "shiprig-conductor.yml"),
             "the closed issue woke the Conductor"
         );
-        assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
+        assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(true));
         ran
     };
     let deployed: Vec<_> = commands(&ran)
@@ -400,8 +400,9 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     }
     assert_eq!(rig.labels(issue), ["approved", "done"]);
 
-    // The next schedule: the tick finds nothing to do; the monitor finds production up, as
-    // it was, and says nothing. A second tick a minute later is dropped.
+    // The next schedule: the tick finds the milestone's work `done` and closes it; the
+    // monitor finds production up, as it was, and says nothing. A second tick a minute later
+    // is dropped.
     let ran = actions.tick(&rig.emu, 5);
     assert_eq!(
         commands(&ran),
