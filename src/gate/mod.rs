@@ -22,7 +22,7 @@ use serde::Serialize;
 pub use event::GateEvent;
 pub use post::Posted;
 pub use rules::Rules;
-pub use verdict::{Evidence, Outcome, Verdict, verdict};
+pub use verdict::{Evidence, Outcome, Sibling, Verdict, verdict};
 
 use crate::config::Config;
 use crate::github::{GitHub, PullRequest, Repo, RequestStats};
@@ -71,32 +71,57 @@ pub struct GateReport {
     pub markdown: String,
 }
 
+/// What the gate read and decided about one pull request, pinned to the head and base it read.
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// The base branch's config the verdict was made by (the default when it could not be read).
+    pub config: Config,
+    /// The pull request as read after the verdict (head and base unchanged); `None` when not
+    /// even it could be read.
+    pub pull: Option<PullRequest>,
+    /// The reviews the verdict read.
+    pub reviews: Vec<approvals::Review>,
+}
+
+impl GateReport {
+    /// An empty report for `gate`'s run, before anything was read.
+    pub fn new(gate: &Gate<'_>) -> GateReport {
+        GateReport {
+            repository: gate.repo.to_string(),
+            event: gate.event.clone(),
+            ending: Ending::Outside,
+            verdict: None,
+            posted: Posted::default(),
+            dry_run: gate.dry_run,
+            notes: Vec::new(),
+            requests: RequestStats::default(),
+            markdown: String::new(),
+        }
+    }
+}
+
 /// `shiprig gate`: read, decide, act.
 pub async fn run(gate: Gate<'_>) -> GateReport {
-    let mut report = GateReport {
-        repository: gate.repo.to_string(),
-        event: gate.event.clone(),
-        ending: Ending::Outside,
-        verdict: None,
-        posted: Posted::default(),
-        dry_run: gate.dry_run,
-        notes: Vec::new(),
-        requests: RequestStats::default(),
-        markdown: String::new(),
-    };
-    let judged = judge(&gate, &mut report).await;
-    if let Some((verdict, config, labels)) = judged {
-        act(&gate, &mut report, &verdict, &config, &labels).await;
-        report.markdown = output::summary(&verdict, &config);
-        report.verdict = Some(verdict);
+    let mut report = GateReport::new(&gate);
+    if let Some(mut judged) = judge(&gate, &mut report).await {
+        if judged.verdict.passed() && !gate.event.merge_group {
+            siblings(&gate, &mut report, &mut judged.verdict).await;
+        }
+        let labels = judged.pull.as_ref().map(|p| p.labels.clone());
+        let labels = labels.unwrap_or_default();
+        act(&gate, &mut report, &judged.verdict, &judged.config, &labels).await;
+        report.markdown = output::summary(&judged.verdict, &judged.config);
+        report.verdict = Some(judged.verdict);
     }
     report.requests = gate.gh.stats();
     report
 }
 
-/// Reads and decides; `None` when nothing may be posted (the head moved, or not even the
-/// pull request could be read and no SHA is known).
-async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Config, Vec<String>)> {
+/// Reads and decides for the pull request `gate.event` names, pinned to the head SHA (the
+/// event's, else the first read's) and to the base it read: the one decision `shiprig gate`
+/// posts and `shiprig merge` merges on. `None` when nothing may be posted (the head or the
+/// base moved, or not even the pull request could be read and no SHA is known).
+pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement> {
     let (gh, repo) = (gate.gh, gate.repo);
     let pull = match gh.pull(repo, gate.event.number).await {
         Ok(pull) => pull,
@@ -105,8 +130,12 @@ async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Con
                 .notes
                 .push(format!("reading the pull request failed: {e}"));
             let verdict = Verdict::cannot_judge(&gate.event.head_sha, e.to_string());
-            return (!gate.event.head_sha.is_empty())
-                .then(|| (verdict, Config::default(), Vec::new()));
+            return (!gate.event.head_sha.is_empty()).then(|| Judgement {
+                verdict: pinned_to(verdict, gate.event.number, None),
+                config: Config::default(),
+                pull: None,
+                reviews: Vec::new(),
+            });
         }
     };
     if gate.event.head_sha.is_empty() {
@@ -117,56 +146,166 @@ async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Con
         superseded(report, &pinned, &pull.head.sha);
         return None;
     }
-    let labels = pull.labels.clone();
-    let config = match base_config(gate, &pull).await {
+    let (verdict, config, reviews, judged) = decide(gate, report, &pull, &pinned).await;
+    let mut judgement = Judgement {
+        verdict: pinned_to(verdict, pull.number, Some(&pull)),
+        config,
+        pull: None,
+        reviews,
+    };
+    // Pinning: neither the head nor the base may have moved while we read.
+    match gh.pull(repo, gate.event.number).await {
+        Ok(now) if now.head.sha != pull.head.sha => {
+            superseded(report, &pull.head.sha, &now.head.sha);
+            return None;
+        }
+        Ok(now) if (&now.base.name, &now.base.sha) != (&pull.base.name, &pull.base.sha) => {
+            rebased(report, &pull, &now);
+            return None;
+        }
+        Ok(now) => {
+            if judged {
+                report.ending = match judgement.verdict.outcome {
+                    Outcome::Pass => Ending::Pass,
+                    _ => Ending::NeedsHuman,
+                };
+            }
+            judgement.pull = Some(now);
+        }
+        Err(e) => {
+            report.ending = Ending::Outside;
+            let verdict =
+                Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
+            judgement.verdict = pinned_to(verdict, pull.number, Some(&pull));
+            judgement.pull = Some(pull);
+        }
+    }
+    if gate.event.merge_group {
+        judgement.verdict.head_sha = pinned;
+    }
+    Some(judgement)
+}
+
+/// The config, the rules, the evidence and the verdict for `pull` as read; sets the report's
+/// ending where the gate could not judge; `true` when the evidence was read.
+async fn decide(
+    gate: &Gate<'_>,
+    report: &mut GateReport,
+    pull: &PullRequest,
+    pinned: &str,
+) -> (Verdict, Config, Vec<approvals::Review>, bool) {
+    let config = match base_config(gate, pull).await {
         Ok(config) => config,
         Err((reason, ending)) => {
             report.ending = ending;
-            return Some((
-                Verdict::cannot_judge(&pinned, reason),
-                Config::default(),
-                labels,
-            ));
+            let verdict = Verdict::cannot_judge(pinned, reason);
+            return (verdict, Config::default(), Vec::new(), false);
         }
     };
     let rules = match Rules::compile(&config.gate) {
         Ok(rules) => rules,
         Err(e) => {
             report.ending = Ending::BadConfig;
-            let verdict = Verdict::cannot_judge(&pinned, format!("the gate rules: {e}"));
-            return Some((verdict, config, labels));
+            let verdict = Verdict::cannot_judge(pinned, format!("the gate rules: {e}"));
+            return (verdict, config, Vec::new(), false);
         }
     };
-    let evidence = read::evidence(gh, repo, &pull, &report.event, &rules, &config).await;
-    let mut verdict = match evidence {
-        Ok(evidence) => verdict::verdict(&evidence, &rules, &config),
+    let evidence = read::evidence(gate.gh, gate.repo, pull, &report.event, &rules, &config).await;
+    match evidence {
+        Ok(evidence) => {
+            let verdict = verdict::verdict(&evidence, &rules, &config);
+            (verdict, config, evidence.reviews, true)
+        }
         Err(e) => {
             report.ending = Ending::Outside;
             let reason = format!("GitHub failed while the gate was reading: {e}");
-            return Some((Verdict::cannot_judge(&pinned, reason), config, labels));
+            (
+                Verdict::cannot_judge(pinned, reason),
+                config,
+                Vec::new(),
+                false,
+            )
         }
+    }
+}
+
+/// The verdict names the pull request and the base it judged.
+fn pinned_to(mut verdict: Verdict, number: u64, pull: Option<&PullRequest>) -> Verdict {
+    verdict.pull = number;
+    if let Some(pull) = pull {
+        verdict.base_ref = pull.base.name.clone();
+        verdict.base_sha = pull.base.sha.clone();
+    }
+    verdict
+}
+
+/// The check on a head SHA speaks for every open pull request with that head: another open
+/// one that does not pass holds it (a decoy PR of the same commit into a branch its author
+/// owns must not lend its `success` to the real one). The list is GitHub's pull requests for
+/// the commit (`GET /commits/{sha}/pulls`), kept to open ones whose head is exactly the SHA:
+/// unlike `pulls?head=`, it finds siblings whatever branch or fork they come from. A list that
+/// cannot be read, or one that misses this pull request, holds the check too.
+async fn siblings(gate: &Gate<'_>, report: &mut GateReport, verdict: &mut Verdict) {
+    let sha = verdict.head_sha.clone();
+    let listed = gate.gh.pulls_for_commit(gate.repo, &sha).await;
+    let hold = |verdict: &mut Verdict, title: String| {
+        verdict.siblings.push(Sibling {
+            pull: verdict.pull,
+            base_ref: verdict.base_ref.clone(),
+            passed: false,
+            title,
+        });
     };
-    // Pinning: the head must not have moved while we read.
-    match gh.pull(repo, gate.event.number).await {
-        Ok(now) if now.head.sha != pull.head.sha => {
-            superseded(report, &pull.head.sha, &now.head.sha);
-            return None;
-        }
-        Ok(_) => {
-            report.ending = match verdict.outcome {
-                Outcome::Pass => Ending::Pass,
-                _ => Ending::NeedsHuman,
-            };
-        }
+    let pulls = match listed {
+        Ok(pulls) => pulls,
         Err(e) => {
             report.ending = Ending::Outside;
-            verdict = Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
+            return hold(
+                verdict,
+                format!("the open pull requests of this commit could not be listed: {e}"),
+            );
         }
+    };
+    let open: Vec<_> = pulls
+        .into_iter()
+        .filter(|p| p.state == "open" && p.head.sha == sha)
+        .collect();
+    if !open.iter().any(|p| p.number == verdict.pull) {
+        return hold(
+            verdict,
+            "GitHub's list of this commit's open pull requests misses this one".into(),
+        );
     }
-    if gate.event.merge_group {
-        verdict.head_sha = pinned;
+    for other in open.iter().filter(|p| p.number != verdict.pull) {
+        let sibling = Gate {
+            gh: gate.gh,
+            repo: gate.repo,
+            event: GateEvent::pinned(other.number, &sha),
+            dry_run: true,
+            local_config: gate.local_config.clone(),
+        };
+        let mut quiet = GateReport::new(&sibling);
+        let judged = judge(&sibling, &mut quiet).await;
+        let (passed, title) = match &judged {
+            Some(j) => (
+                j.verdict.outcome == Outcome::Pass,
+                output::title(&j.verdict),
+            ),
+            None => (
+                false,
+                "its head or base moved while the gate read it".into(),
+            ),
+        };
+        verdict.siblings.push(Sibling {
+            pull: other.number,
+            base_ref: other.base.name.clone(),
+            passed,
+            title,
+        });
     }
-    Some((verdict, config, labels))
+    if !verdict.passed() && report.ending == Ending::Pass {
+        report.ending = Ending::NeedsHuman;
+    }
 }
 
 fn superseded(report: &mut GateReport, judged: &str, now: &str) {
@@ -176,6 +315,17 @@ fn superseded(report: &mut GateReport, judged: &str, now: &str) {
         approvals::short(judged),
         approvals::short(now),
         approvals::short(now),
+    ));
+}
+
+fn rebased(report: &mut GateReport, judged: &PullRequest, now: &PullRequest) {
+    report.ending = Ending::Superseded;
+    report.notes.push(format!(
+        "the base moved from {} at {} to {} at {} while the gate ran; nothing posted (a verdict is only posted for the base it was judged against; the `edited` event judges the new base)",
+        crate::markdown::inline(&judged.base.name, 100),
+        approvals::short(&judged.base.sha),
+        crate::markdown::inline(&now.base.name, 100),
+        approvals::short(&now.base.sha),
     ));
 }
 
