@@ -6,6 +6,7 @@ use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
+use crate::github::PullRequest;
 use crate::markdown;
 
 #[derive(Debug, clap::Args)]
@@ -56,7 +57,7 @@ pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result
 async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let dry_run = args.dry.dry_run;
     let repo = context::repository(args.target.repo.repo.as_deref(), vars)?;
-    let event = event(&args)?;
+    let (event, pull) = event(&args)?;
     if let Some(refusal) = gate::event::fork_refusal(&event) {
         // Before any request: nothing is judged, nothing posted.
         eprintln!("error: {refusal}");
@@ -79,10 +80,11 @@ async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result
         event,
         dry_run,
         local_config,
+        pull,
     })
     .await;
     if !report.dry_run && !report.posted.labels_added.is_empty() {
-        gate::tell::human_needed(&gh, &repo, &report, vars).await;
+        gate::tell::human_needed(&repo, &report, vars).await;
     }
     if report.verdict.is_some() {
         args.summary
@@ -101,9 +103,10 @@ async fn run_gate(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result
     })
 }
 
-fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
+/// The event, and the pull request as its payload carries it (when it does).
+fn event(args: &RunArgs) -> anyhow::Result<(GateEvent, Option<PullRequest>)> {
     if let Some(number) = args.target.pr {
-        return Ok(GateEvent::local(number));
+        return Ok((GateEvent::local(number), None));
     }
     let (Some(name), Some(path)) = (&args.event_name, &args.event_path) else {
         return Err(UsageError(
@@ -120,7 +123,14 @@ fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
             };
             UsageError(format!("{}{place}: {}", path.display(), e.message))
         })?;
-    GateEvent::parse(name, &payload).map_err(|e| UsageError(e).into())
+    let event = GateEvent::parse(name, &payload).map_err(UsageError)?;
+    Ok((event, payload_pull(&payload)))
+}
+
+/// The payload's `pull_request`, read as the API's pull request object.
+fn payload_pull(payload: &str) -> Option<PullRequest> {
+    let mut doc: serde_json::Value = serde_json::from_str(payload).ok()?;
+    serde_json::from_value(doc.get_mut("pull_request")?.take()).ok()
 }
 
 /// The run as a person reads it; PR text only ever appears escaped, never at a line start.

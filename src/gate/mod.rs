@@ -25,7 +25,7 @@ pub use rules::Rules;
 pub use verdict::{Evidence, Outcome, Sibling, Verdict, verdict};
 
 use crate::config::Config;
-use crate::github::{GitHub, PullRequest, Repo, RequestStats};
+use crate::github::{GitHub, GitHubError, PullRequest, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
 pub use crate::context::CONFIG_PATH;
@@ -39,6 +39,9 @@ pub struct Gate<'a> {
     pub dry_run: bool,
     /// A local config instead of the base branch's (only with `dry_run`).
     pub local_config: Option<Config>,
+    /// The pull request as the event carries it (GitHub's payload): the first reading, used
+    /// when it is of the event's head; the re-read after the verdict pins head and base.
+    pub pull: Option<PullRequest>,
 }
 
 /// How a run ended; the command turns it into an exit code.
@@ -69,6 +72,12 @@ pub struct GateReport {
     /// The check summary, for the job summary.
     #[serde(skip)]
     pub markdown: String,
+    /// The pull request as last read and the base's config the verdict was made by: what
+    /// telling Slack needs, without reading either again.
+    #[serde(skip)]
+    pub pull: Option<PullRequest>,
+    #[serde(skip)]
+    pub config: Option<Config>,
 }
 
 /// What the gate read and decided about one pull request, pinned to the head and base it read.
@@ -81,6 +90,8 @@ pub struct Judgement {
     pub pull: Option<PullRequest>,
     /// The reviews the verdict read.
     pub reviews: Vec<approvals::Review>,
+    /// GitHub's pull requests of the head commit, when the re-read was that list.
+    listed: Option<Vec<PullRequest>>,
 }
 
 impl GateReport {
@@ -96,6 +107,8 @@ impl GateReport {
             notes: Vec::new(),
             requests: RequestStats::default(),
             markdown: String::new(),
+            pull: None,
+            config: None,
         }
     }
 }
@@ -103,15 +116,15 @@ impl GateReport {
 /// `shiprig gate`: read, decide, act.
 pub async fn run(gate: Gate<'_>) -> GateReport {
     let mut report = GateReport::new(&gate);
-    if let Some(mut judged) = judge(&gate, &mut report).await {
+    if let Some(mut judged) = judge_listing(&gate, &mut report, true).await {
         if judged.verdict.passed() && !gate.event.merge_group {
-            siblings(&gate, &mut report, &mut judged.verdict).await;
+            siblings(&gate, &mut report, &mut judged).await;
         }
-        let labels = judged.pull.as_ref().map(|p| p.labels.clone());
-        let labels = labels.unwrap_or_default();
-        act(&gate, &mut report, &judged.verdict, &judged.config, &labels).await;
+        act(&gate, &mut report, &judged).await;
         report.markdown = output::summary(&judged.verdict, &judged.config);
         report.verdict = Some(judged.verdict);
+        report.pull = judged.pull;
+        report.config = Some(judged.config);
     }
     report.requests = gate.gh.stats();
     report
@@ -122,8 +135,31 @@ pub async fn run(gate: Gate<'_>) -> GateReport {
 /// posts and `shiprig merge` merges on. `None` when nothing may be posted (the head or the
 /// base moved, or not even the pull request could be read and no SHA is known).
 pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement> {
-    let (gh, repo) = (gate.gh, gate.repo);
-    let pull = match gh.pull(repo, gate.event.number).await {
+    judge_listing(gate, report, false).await
+}
+
+/// [`judge`]; with `listing`, a passing verdict's re-read is the list of the head commit's
+/// pull requests, which the sibling check needs anyway. A first reading from the event whose
+/// base has moved since is judged once more from a fresh reading.
+async fn judge_listing(
+    gate: &Gate<'_>,
+    report: &mut GateReport,
+    listing: bool,
+) -> Option<Judgement> {
+    let from_event = gate.pull.as_ref().filter(|p| {
+        p.number == gate.event.number
+            && !gate.event.merge_group
+            && p.head.sha == gate.event.head_sha
+    });
+    if let Some(pull) = from_event {
+        let mut first = GateReport::new(gate);
+        first.event = report.event.clone();
+        if let Ok(judged) = judge_from(gate, &mut first, pull.clone(), listing).await {
+            *report = first;
+            return judged;
+        }
+    }
+    let pull = match gate.gh.pull(gate.repo, gate.event.number).await {
         Ok(pull) => pull,
         Err(e) => {
             report
@@ -135,16 +171,31 @@ pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement
                 config: Config::default(),
                 pull: None,
                 reviews: Vec::new(),
+                listed: None,
             });
         }
     };
+    judge_from(gate, report, pull, listing)
+        .await
+        .unwrap_or(None)
+}
+
+/// The base moved between the first reading and the re-read (the report says so).
+struct BaseMoved;
+
+async fn judge_from(
+    gate: &Gate<'_>,
+    report: &mut GateReport,
+    pull: PullRequest,
+    listing: bool,
+) -> Result<Option<Judgement>, BaseMoved> {
     if gate.event.head_sha.is_empty() {
         report.event.head_sha = pull.head.sha.clone();
     }
     let pinned = report.event.head_sha.clone();
     if !gate.event.merge_group && pull.head.sha != pinned {
         superseded(report, &pinned, &pull.head.sha);
-        return None;
+        return Ok(None);
     }
     let (verdict, config, reviews, judged) = decide(gate, report, &pull, &pinned).await;
     let mut judgement = Judgement {
@@ -152,16 +203,22 @@ pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement
         config,
         pull: None,
         reviews,
+        listed: None,
     };
     // Pinning: neither the head nor the base may have moved while we read.
-    match gh.pull(repo, gate.event.number).await {
+    let list = listing && judgement.verdict.passed() && !gate.event.merge_group;
+    let reread = match list {
+        true => reread_listed(gate, &pull, &mut judgement).await,
+        false => gate.gh.pull(gate.repo, gate.event.number).await,
+    };
+    match reread {
         Ok(now) if now.head.sha != pull.head.sha => {
             superseded(report, &pull.head.sha, &now.head.sha);
-            return None;
+            return Ok(None);
         }
         Ok(now) if (&now.base.name, &now.base.sha) != (&pull.base.name, &pull.base.sha) => {
             rebased(report, &pull, &now);
-            return None;
+            return Err(BaseMoved);
         }
         Ok(now) => {
             if judged {
@@ -183,7 +240,26 @@ pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement
     if gate.event.merge_group {
         judgement.verdict.head_sha = pinned;
     }
-    Some(judgement)
+    Ok(Some(judgement))
+}
+
+/// The re-read as the head commit's list of pull requests (kept for the sibling check); the
+/// pull request itself when the list does not hold it at this head.
+async fn reread_listed(
+    gate: &Gate<'_>,
+    pull: &PullRequest,
+    judgement: &mut Judgement,
+) -> Result<PullRequest, GitHubError> {
+    let pulls = gate.gh.pulls_for_commit(gate.repo, &pull.head.sha).await?;
+    let own = pulls
+        .iter()
+        .find(|p| p.number == pull.number && p.state == "open" && p.head.sha == pull.head.sha)
+        .cloned();
+    judgement.listed = Some(pulls);
+    match own {
+        Some(own) => Ok(own),
+        None => gate.gh.pull(gate.repo, gate.event.number).await,
+    }
 }
 
 /// The config, the rules, the evidence and the verdict for `pull` as read; sets the report's
@@ -245,9 +321,13 @@ fn pinned_to(mut verdict: Verdict, number: u64, pull: Option<&PullRequest>) -> V
 /// the commit (`GET /commits/{sha}/pulls`), kept to open ones whose head is exactly the SHA:
 /// unlike `pulls?head=`, it finds siblings whatever branch or fork they come from. A list that
 /// cannot be read, or one that misses this pull request, holds the check too.
-async fn siblings(gate: &Gate<'_>, report: &mut GateReport, verdict: &mut Verdict) {
+async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgement) {
+    let verdict = &mut judged.verdict;
     let sha = verdict.head_sha.clone();
-    let listed = gate.gh.pulls_for_commit(gate.repo, &sha).await;
+    let listed = match judged.listed.take() {
+        Some(pulls) => Ok(pulls),
+        None => gate.gh.pulls_for_commit(gate.repo, &sha).await,
+    };
     let hold = |verdict: &mut Verdict, title: String| {
         verdict.siblings.push(Sibling {
             pull: verdict.pull,
@@ -283,6 +363,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, verdict: &mut Verdic
             event: GateEvent::pinned(other.number, &sha),
             dry_run: true,
             local_config: gate.local_config.clone(),
+            pull: Some(other.clone()),
         };
         let mut quiet = GateReport::new(&sibling);
         let judged = judge(&sibling, &mut quiet).await;
@@ -356,13 +437,8 @@ async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (Str
     Config::from_yaml(&source, &text).map_err(|e| (e.to_string(), Ending::BadConfig))
 }
 
-async fn act(
-    gate: &Gate<'_>,
-    report: &mut GateReport,
-    verdict: &Verdict,
-    config: &Config,
-    labels: &[String],
-) {
+async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
+    let (verdict, config) = (&judged.verdict, &judged.config);
     if gate.dry_run {
         return;
     }
@@ -384,9 +460,13 @@ async fn act(
     if gate.event.merge_group {
         return;
     }
+    // The labels and the comment count as the pull request was last read.
+    let labels = judged.pull.as_ref().map(|p| p.labels.clone());
+    let labels = labels.unwrap_or_default();
+    let uncommented = judged.pull.as_ref().is_some_and(|p| p.comments == Some(0));
     let posted = &mut report.posted;
-    let labelled = post::labels(gh, repo, number, labels, verdict, config, posted).await;
-    let commented = post::comment(gh, repo, number, verdict, config).await;
+    let labelled = post::labels(gh, repo, number, &labels, verdict, config, posted).await;
+    let commented = post::comment(gh, repo, number, verdict, config, uncommented).await;
     let mut failed = false;
     match commented {
         Ok(state) => report.posted.comment = state,

@@ -95,16 +95,22 @@ pub async fn labels(
 }
 
 /// Creates or edits the one comment that starts with the marker; none is created for a
-/// change the gate has nothing to say about.
+/// change the gate has nothing to say about. `uncommented`: the pull request as just read has
+/// no comments at all, so the list is not read.
 pub async fn comment(
     gh: &GitHub,
     repo: &Repo,
     number: u64,
     verdict: &Verdict,
     config: &Config,
+    uncommented: bool,
 ) -> Result<Option<String>, GitHubError> {
     let body = output::comment(verdict, config);
-    let comments = gh.comments(repo, number).await?;
+    // A pull request without comments has no sticky comment to find.
+    let comments = match uncommented {
+        true => Vec::new(),
+        false => gh.comments(repo, number).await?,
+    };
     let marked = |c: &&crate::github::Comment| {
         c.body
             .as_deref()

@@ -235,6 +235,7 @@ pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Option<Facts>
         event: GateEvent::local(number),
         dry_run: true,
         local_config: None,
+        pull: None,
     };
     let mut report = GateReport::new(&gate);
     let Some(judged) = gate::judge(&gate, &mut report).await else {

@@ -216,6 +216,7 @@ impl Rig {
             event,
             dry_run: false,
             local_config: None,
+            pull: None,
         })
         .await;
         (report, clock)
