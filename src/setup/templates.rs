@@ -240,7 +240,8 @@ const CONFIG_CONDUCTOR: &str = r#"
 approvers: {min_permission: maintain}
 conductor:
   agents:
-    - {name: agent-1}
+    # `login`: the GitHub account the agent's token acts as; its approvals never count.
+    - {name: agent-1, login: acme-agent-1}
   dispatch:
     github_actions: {workflow: shiprig-agent.yml, ref: main}
   stale_after: 6h
