@@ -15,6 +15,12 @@ pub struct Workflow {
     /// The `uses:` of every step that uses the shiprig action (`owner/shiprig@<sha>`).
     pub pins: Vec<String>,
     pub has_schedule: bool,
+    /// The check name each job posts (its `name:`, else its id), for the jobs whose name is
+    /// known before they run.
+    pub checks: Vec<String>,
+    /// Jobs whose check names cannot be known statically (a matrix, or a name built from an
+    /// expression, or a call of a reusable workflow): GitHub names their checks at run time.
+    pub dynamic_jobs: Vec<String>,
 }
 
 /// Parses a workflow; `Err` says why it is not one.
@@ -38,11 +44,22 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
     let mut commands = Vec::new();
     let mut job_names = Vec::new();
     let mut pins = Vec::new();
+    let mut checks = Vec::new();
+    let mut dynamic_jobs = Vec::new();
     if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
         for (id, job) in jobs {
             job_names.push(id.clone());
             if let Some(name) = job.get("name").and_then(Value::as_str) {
                 job_names.push(name.to_string());
+            }
+            let check = job.get("name").and_then(Value::as_str).unwrap_or(id);
+            if job.pointer("/strategy/matrix").is_some()
+                || job.get("uses").is_some()
+                || check.contains("${{")
+            {
+                dynamic_jobs.push(id.clone());
+            } else {
+                checks.push(check.to_string());
             }
             commands.extend(shiprig_commands(job));
             pins.extend(shiprig_steps(job).filter_map(|s| s["uses"].as_str().map(str::to_string)));
@@ -55,6 +72,8 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         job_names,
         pins,
         has_schedule,
+        checks,
+        dynamic_jobs,
     })
 }
 
@@ -86,4 +105,27 @@ impl Workflow {
     pub fn on(&self, trigger: &str) -> bool {
         self.triggers.iter().any(|t| t == trigger)
     }
+
+    /// Whether it is the repository's own CI: run on `pull_request`, and not one of shiprig's
+    /// workflows (`shiprig-*.yml`).
+    pub fn is_ci(&self) -> bool {
+        self.on("pull_request") && !self.file.starts_with("shiprig-")
+    }
+}
+
+/// The check names of the repository's CI, and the jobs whose names cannot be known. A job
+/// named like the gate's check is never one: only shiprig posts that check.
+pub fn ci_checks(workflows: &[Workflow], gate: &str) -> (Vec<String>, Vec<String>) {
+    let ci: Vec<&Workflow> = workflows.iter().filter(|w| w.is_ci()).collect();
+    let mut checks: Vec<String> = ci
+        .iter()
+        .flat_map(|w| w.checks.iter().filter(|c| *c != gate).cloned())
+        .collect();
+    checks.sort();
+    checks.dedup();
+    let skipped = ci
+        .iter()
+        .flat_map(|w| w.dynamic_jobs.iter().map(|j| format!("{}: {j}", w.file)))
+        .collect();
+    (checks, skipped)
 }
