@@ -87,7 +87,7 @@ pub async fn run(
     let label_changes = labels::read_changes(gh, repo, config).await?;
     let current = gh.branch_protection(repo, branch).await?;
     let (workflows, _) = inspect::read_workflows(gh, repo).await?;
-    let (ci, ci_skipped) = workflows::ci_checks(&workflows, &config.gate.check_name);
+    let (ci, ci_skipped) = workflows::ci_checks(&workflows, &config.gate.check_name, branch);
     // With an App, the gate posts as it and the check is required from it alone.
     let app = gh.configured_app_id();
     let main = plan(current.as_ref(), config, app, &ci, false);
@@ -96,6 +96,8 @@ pub async fn run(
         None
     } else if inspect::branch_exists(gh, repo, production_branch).await? {
         let current = gh.branch_protection(repo, production_branch).await?;
+        let check = &config.gate.check_name;
+        let (ci, _) = workflows::ci_checks(&workflows, check, production_branch);
         let p = plan(current.as_ref(), config, app, &ci, true);
         Some(ProductionReport {
             branch: production_branch.clone(),

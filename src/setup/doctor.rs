@@ -99,7 +99,8 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
             "run `shiprig labels sync`",
         ));
     }
-    let (ci, _) = super::workflows::ci_checks(&facts.workflows, &config.gate.check_name);
+    let (ci, _) =
+        super::workflows::ci_checks(&facts.workflows, &config.gate.check_name, &facts.branch);
     found.extend(protection_findings(
         &facts.branch,
         &facts.protection,
@@ -109,7 +110,7 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
         false,
     ));
     found.extend(ci_findings(facts, config, &ci));
-    found.extend(production_findings(facts, config, &ci));
+    found.extend(production_findings(facts, config));
     found.extend(ruleset_findings(facts, config));
     found.extend(codeowners_findings(facts, config));
     found.extend(workflow_findings(facts, config));
@@ -151,11 +152,13 @@ fn codeowners_findings(facts: &Facts, config: &Config) -> Option<Finding> {
 
 /// The production branch: missing (when production is deployed), or protected less than the
 /// default branch, or open to direct pushes.
-fn production_findings(facts: &Facts, config: &Config, ci: &[String]) -> Vec<Finding> {
+fn production_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
     let Some(production) = &facts.production else {
         return Vec::new();
     };
     let branch = &production.branch;
+    let (ci, _) = super::workflows::ci_checks(&facts.workflows, &config.gate.check_name, branch);
+    let ci = &ci;
     match &production.protection {
         None if config.deploy.contains_key("production") => vec![finding(
             "protection",

@@ -519,12 +519,14 @@ async fn each_fix_doctor_names_closes_its_gap() {
 fn commit_ci(emu: &Emulator) {
     let ci = "name: ci\non: [pull_request, push]\njobs:\n  test:\n    name: build and test\n    runs-on: ubuntu-latest\n    steps: [{run: cargo test}]\n  lint:\n    runs-on: ubuntu-latest\n    steps: [{run: cargo clippy}]\n  os:\n    strategy: {matrix: {os: [ubuntu-latest, macos-latest]}}\n    runs-on: ${{ matrix.os }}\n    steps: [{run: cargo build}]\n";
     let nightly = "on: {push: {branches: [main]}}\njobs:\n  bench:\n    runs-on: ubuntu-latest\n    steps: [{run: cargo bench}]\n";
+    let docs = "on: {pull_request: {branches: [main, 'release/**']}}\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    steps: [{run: mdbook build}]\n";
     emu.model().set_files(
         REPO,
         "main",
         &[
             (".github/workflows/ci.yml", ci),
             (".github/workflows/nightly.yml", nightly),
+            (".github/workflows/docs.yml", docs),
         ],
         "ci: build and test pull requests",
     );
@@ -700,11 +702,12 @@ async fn bootstrap_requires_the_ci_jobs_from_github_actions_and_doctor_reports_n
     );
 
     commit_ci(&emu);
+    create_production(&emu).await;
     let out = shiprig(&emu, &["bootstrap"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("CI checks required from GitHub Actions: `build and test`, `lint`"),
+        stdout.contains("CI checks required from GitHub Actions: `build and test`, `docs`, `lint`"),
         "{stdout}"
     );
     assert!(
@@ -717,8 +720,19 @@ async fn bootstrap_requires_the_ci_jobs_from_github_actions_and_doctor_reports_n
         checks,
         json!([{"context": "shiprig/human-gate"},
                {"context": "build and test", "app_id": 15368},
+               {"context": "docs", "app_id": 15368},
                {"context": "lint", "app_id": 15368}]),
         "the CI jobs are required from GitHub Actions; the matrix and push-only jobs are not"
+    );
+    // docs.yml runs for pull requests into main only: production does not wait for it.
+    let production = emu.model().protection(REPO, "production").unwrap()["required_status_checks"]
+        ["checks"]
+        .clone();
+    assert_eq!(
+        production,
+        json!([{"context": "shiprig/human-gate"},
+               {"context": "build and test", "app_id": 15368},
+               {"context": "lint", "app_id": 15368}])
     );
     let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
     assert!(
