@@ -415,8 +415,9 @@ impl Actions {
         token
     }
 
-    /// `${{ secrets.X }}`, `${{ vars.X }}` and `${{ github.token }}`; anything else is empty.
-    fn expand(&self, value: &str, token: &str) -> String {
+    /// `${{ secrets.X }}`, `${{ vars.X }}`, `${{ inputs.X }}` (a dispatch's inputs) and
+    /// `${{ github.token }}`; anything else is empty.
+    fn expand(&self, value: &str, token: &str, payload: &Value) -> String {
         let Some(inner) = value
             .trim()
             .strip_prefix("${{")
@@ -434,6 +435,13 @@ impl Actions {
         if inner == "github.token" {
             return token.to_string();
         }
+        if let Some(name) = inner.strip_prefix("inputs.") {
+            return match &payload["inputs"][name] {
+                Value::String(v) => v.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
         String::new()
     }
 
@@ -448,7 +456,11 @@ impl Actions {
         event_path: &Path,
         payload: &Value,
     ) -> StepRun {
-        let with = |name: &str| step["with"][name].as_str().map(|v| self.expand(v, token));
+        let with = |name: &str| {
+            step["with"][name]
+                .as_str()
+                .map(|v| self.expand(v, token, payload))
+        };
         let command = with("command").unwrap_or_default();
         let output = self
             .work
@@ -485,7 +497,10 @@ impl Actions {
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary);
         for (name, value) in step["env"].as_object().into_iter().flatten() {
-            cmd.env(name, self.expand(value.as_str().unwrap_or_default(), token));
+            cmd.env(
+                name,
+                self.expand(value.as_str().unwrap_or_default(), token, payload),
+            );
         }
         let out = cmd.output().expect("bash runs");
         StepRun {
