@@ -39,6 +39,9 @@ pub struct PullRequest {
     pub merged_at: Option<String>,
     #[serde(default)]
     pub merge_commit_sha: Option<String>,
+    /// Who merged it; only the single pull request's read has it.
+    #[serde(default)]
+    pub merged_by: Option<User>,
 }
 
 impl PullRequest {

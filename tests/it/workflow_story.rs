@@ -411,8 +411,45 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             "shiprig-release.yml: smoke production"
         ]
     );
+    assert!(
+        ran[0].outputs.contains("deploy=true\n"),
+        "{}",
+        ran[0].outputs
+    );
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
     assert_eq!(rig.labels(issue), ["approved", "done"]);
+
+    // An agent pushes straight to the production branch (its token can write there): the
+    // release workflow runs, publishes nothing and deploys nothing.
+    let deployments = rig.emu.model().deployments(REPO).len();
+    let pushed = rig.emu.model().set_files_by(
+        REPO,
+        "production",
+        &[("src/auth/login.rs", "pub fn login() { backdoor() }\n")],
+        "fix: hotfix",
+        "rig-agent-1",
+    );
+    let ran = actions.by_hand(
+        &rig.emu,
+        "push",
+        "rig-agent-1",
+        json!({"ref": "refs/heads/production", "after": pushed}),
+    );
+    assert_eq!(commands(&ran), ["shiprig-release.yml: release publish"]);
+    assert!(
+        ran[0].outputs.contains("deploy=false\n"),
+        "{}",
+        ran[0].outputs
+    );
+    assert!(
+        ran[0]
+            .log
+            .contains("not made by merging a release pull request"),
+        "{}",
+        ran[0].log
+    );
+    assert_eq!(rig.emu.model().deployments(REPO).len(), deployments);
+    assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
     if identity == Identity::ActionsToken {
         finish(&rig, &actions, identity, started);
         return;

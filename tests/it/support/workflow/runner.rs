@@ -345,11 +345,22 @@ impl Actions {
         let event_path = self.work.path().join(format!("event-{}.json", self.runs));
         std::fs::write(&event_path, payload.to_string()).unwrap();
         let mut done: BTreeMap<String, bool> = BTreeMap::new();
+        // Each job's outputs, as its steps wrote them to GITHUB_OUTPUT (`key=value` lines).
+        let mut outputs: BTreeMap<String, String> = BTreeMap::new();
         let mut ran = Vec::new();
         let jobs = doc["jobs"].as_object().cloned().unwrap_or_default();
         for (id, job) in job_order(&jobs) {
             let needs = needs_of(job);
-            if !needs.iter().all(|n| done.get(*n) == Some(&true)) {
+            let always = job["if"].as_str() == Some("always()");
+            if !always && !needs.iter().all(|n| done.get(*n) == Some(&true)) {
+                done.insert(id.clone(), false);
+                continue;
+            }
+            if let Some(condition) = job["if"].as_str()
+                && !always
+                && !job_if(condition, &outputs)
+            {
+                // A job skipped by its `if` counts as not done: the jobs that need it skip too.
                 done.insert(id.clone(), false);
                 continue;
             }
@@ -389,6 +400,12 @@ impl Actions {
                 );
                 ok &= !failed;
             }
+            let written: String = ran
+                .iter()
+                .filter(|r: &&StepRun| r.workflow == file && &r.job == id)
+                .map(|r| r.outputs.clone())
+                .collect();
+            outputs.insert(id.clone(), written);
             done.insert(id.clone(), ok);
         }
         ran
@@ -586,6 +603,29 @@ fn beyond_permissions(
 }
 
 /// The one kind of step condition shiprig's workflows use: `github.event_name == 'NAME'`.
+/// A job's `if:` as the runner knows it (besides `always()`): `needs.JOB.outputs.NAME ==
+/// 'VALUE'`, read from what
+/// JOB's steps wrote to GITHUB_OUTPUT (the job's `outputs:` mapping is taken as passing the
+/// step output of the same name through).
+fn job_if(condition: &str, outputs: &BTreeMap<String, String>) -> bool {
+    let parsed = condition
+        .trim()
+        .strip_prefix("needs.")
+        .and_then(|rest| rest.split_once(".outputs."))
+        .and_then(|(job, rest)| {
+            let (name, value) = rest.split_once(" == '")?;
+            Some((job, name, value.strip_suffix('\'')?))
+        });
+    let (job, name, value) =
+        parsed.unwrap_or_else(|| panic!("a job condition the runner does not know: {condition}"));
+    let written = outputs.get(job).map(String::as_str).unwrap_or_default();
+    let found = written
+        .lines()
+        .filter_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+        .next_back();
+    found == Some(value)
+}
+
 fn step_if(condition: &str, event: &str) -> bool {
     let wanted = condition
         .trim()
