@@ -21,6 +21,8 @@ pub struct Workflow {
     pub follows: Vec<String>,
     /// The shiprig commands whose step acts as a GitHub App (`app-id` given).
     pub as_app: Vec<String>,
+    /// Each shiprig command's step and the environment variable names it passes.
+    pub env: Vec<(String, Vec<String>)>,
 }
 
 /// Parses a workflow; `Err` says why it is not one.
@@ -53,6 +55,7 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
     let mut job_names = Vec::new();
     let mut pins = Vec::new();
     let mut as_app = Vec::new();
+    let mut env = Vec::new();
     if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
         for (id, job) in jobs {
             job_names.push(id.clone());
@@ -70,6 +73,18 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
                     .filter_map(|s| s.pointer("/with/command").and_then(Value::as_str))
                     .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" ")),
             );
+            env.extend(shiprig_steps(job).filter_map(|s| {
+                let command = s.pointer("/with/command").and_then(Value::as_str)?;
+                let names = s
+                    .get("env")
+                    .and_then(Value::as_object)
+                    .map(|e| e.keys().cloned().collect())
+                    .unwrap_or_default();
+                Some((
+                    command.split_whitespace().collect::<Vec<_>>().join(" "),
+                    names,
+                ))
+            }));
             pins.extend(shiprig_steps(job).filter_map(|s| s["uses"].as_str().map(str::to_string)));
         }
     }
@@ -83,6 +98,7 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         name: doc.get("name").and_then(Value::as_str).map(str::to_string),
         follows,
         as_app,
+        env,
     })
 }
 
@@ -109,6 +125,13 @@ fn shiprig_commands(job: &Value) -> Vec<String> {
 impl Workflow {
     pub fn runs(&self, command: &str) -> bool {
         self.commands.iter().any(|c| c == command)
+    }
+
+    /// Whether some step running `command` passes the environment variable `name`.
+    pub fn passes(&self, command: &str, name: &str) -> bool {
+        self.env
+            .iter()
+            .any(|(c, names)| c == command && names.iter().any(|n| n == name))
     }
 
     pub fn on(&self, trigger: &str) -> bool {
