@@ -364,6 +364,30 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             merge_log.contains("merged with the Actions token: GitHub starts no workflow"),
             "{merge_log}"
         );
+        // The merge again, as after a lost answer: the runs dispatched since the merge are
+        // read back, and nothing starts twice.
+        let before = rig.emu.model().workflow_runs(REPO).len();
+        let number = pull.to_string();
+        let out = rig
+            .run(&["merge", "--pr", &number], &[("GITHUB_ACTIONS", "true")])
+            .await;
+        let printed = support::pipeline::printed(&out);
+        assert_eq!(out.status.code(), Some(0), "{printed}");
+        assert_eq!(
+            rig.emu.model().workflow_runs(REPO).len(),
+            before,
+            "{printed}"
+        );
+        for workflow in [
+            "shiprig-deploy.yml",
+            "shiprig-lifecycle.yml",
+            "shiprig-conductor.yml",
+        ] {
+            assert!(
+                printed.contains(&format!("#{pull}: {workflow}: already")),
+                "{printed}"
+            );
+        }
     } else {
         // The merge's own events carry on: the issue it closed starts a Conductor tick at
         // once (it closes the finished milestone), the push to main deploys staging, smokes
