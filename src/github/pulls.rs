@@ -42,6 +42,9 @@ pub struct PullRequest {
     /// How many issue comments it has (the full object only; lists leave it out).
     #[serde(default)]
     pub comments: Option<u64>,
+    /// Who merged it; only the single pull request's read has it.
+    #[serde(default)]
+    pub merged_by: Option<User>,
 }
 
 impl PullRequest {

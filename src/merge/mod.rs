@@ -14,6 +14,8 @@ use crate::gate::approvals::Review;
 use crate::gate::{self, Gate, GateEvent, GateReport, Verdict, output};
 use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
 
+pub mod follow;
+
 /// The gate's check run on the head SHA (`shiprig gate` posts it).
 pub const GATE_CHECK: &str = "shiprig/human-gate";
 /// The branch `release-pr` opens the release from; never merged by a bot.
@@ -274,6 +276,9 @@ pub struct Merged {
     pub decision: Decision,
     pub merged: bool,
     pub dry_run: bool,
+    /// When the pull request was merged (now, or before this run), as GitHub says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_at: Option<String>,
 }
 
 /// Decides for each pull request `--pr` or the event names, and (unless `dry_run`) merges
@@ -294,18 +299,25 @@ pub async fn run(
                 decision: moved(number),
                 merged: false,
                 dry_run,
+                merged_at: None,
             });
             continue;
         };
         let mut decision = decide(&facts, &ctx.config);
         let mut merged = false;
+        let mut merged_at = facts.pull.merged_at.clone();
         if decision.merge && !dry_run {
             match ctx
                 .gh
                 .merge_pull(&ctx.repo, number, &decision.sha, MERGE_METHOD)
                 .await
             {
-                Ok(()) => merged = true,
+                Ok(()) => {
+                    merged = true;
+                    // Read back; unread, the follow-ons wait for the next run.
+                    let read = ctx.gh.pull(&ctx.repo, number).await;
+                    merged_at = read.ok().and_then(|p| p.merged_at);
+                }
                 // 409: the head moved after the decision; the next event decides again.
                 Err(e) if matches!(e.status(), Some(405 | 409)) => {
                     decision
@@ -319,6 +331,7 @@ pub async fn run(
             decision,
             merged,
             dry_run,
+            merged_at,
         });
     }
     Ok(outcomes)
@@ -337,6 +350,21 @@ fn moved(number: u64) -> Decision {
         ],
         approved_by: Vec::new(),
     }
+}
+
+/// With the Actions token, GitHub starts nothing from a merge's events: starts the follow-on
+/// workflows of each merged pull request itself (see [`follow`]), on the main branch.
+pub async fn follow_on(ctx: &Ctx, outcomes: &[Merged]) -> Vec<(u64, Vec<follow::Started>)> {
+    let mut out = Vec::new();
+    for o in outcomes.iter().filter(|o| !o.dry_run) {
+        let Some(at) = o.merged_at.as_deref().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        let branch = &ctx.config.release.main_branch;
+        let started = follow::start(&ctx.gh, &ctx.repo, branch, o.decision.pull, at).await;
+        out.push((o.decision.pull, started));
+    }
+    out
 }
 
 /// `--pr`, else the pull requests the event names: `pull_request`/`pull_request_review`,

@@ -405,6 +405,39 @@ fn needs(config: &Config) -> Vec<Need> {
     needs
 }
 
+/// A product tool is configured: every workflow step that talks to it (`product pull`, and the
+/// Conductor's tick, which writes `done` back) must pass its token.
+pub fn product_token_findings(workflows: &[Workflow], config: &Config) -> Vec<Finding> {
+    let token = match (&config.product.clickup, &config.product.asana) {
+        (Some(c), _) => &c.token_env,
+        (None, Some(a)) => &a.token_env,
+        (None, None) => return Vec::new(),
+    };
+    let mut found = Vec::new();
+    for command in ["product pull", "conductor tick"] {
+        for w in workflows.iter().filter(|w| w.runs(command)) {
+            if !w.passes(command, token) {
+                found.push(finding(
+                    "workflows",
+                    format!(
+                        "{} runs `shiprig {command}` without `{token}`, the product tool's token",
+                        w.file
+                    ),
+                    format!("add `{token}: ${{{{ secrets.{token} }}}}` to that step's `env:`"),
+                ));
+            }
+        }
+    }
+    if !workflows.iter().any(|w| w.runs("product pull")) {
+        found.push(finding(
+            "workflows",
+            "a product tool is configured but no workflow runs `shiprig product pull`".to_string(),
+            "run `shiprig init --phase 4` and commit .github/workflows/shiprig-product.yml",
+        ));
+    }
+    found
+}
+
 fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
     let mut found: Vec<Finding> = facts
         .unreadable_workflows
@@ -461,6 +494,7 @@ fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
             "run `shiprig init --phase 3` and commit it (or point conductor.dispatch at yours)",
         ));
     }
+    found.extend(product_token_findings(&facts.workflows, config));
     let check = &config.gate.check_name;
     for w in &facts.workflows {
         if w.job_names.iter().any(|n| n == check) {

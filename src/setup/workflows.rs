@@ -30,6 +30,8 @@ pub struct Workflow {
     /// `on.pull_request.branches` and `branches-ignore`: the base branches it runs for.
     pub pr_branches: Option<Vec<String>>,
     pub pr_branches_ignore: Vec<String>,
+    /// Each shiprig command's step and the environment variable names it passes.
+    pub env: Vec<(String, Vec<String>)>,
 }
 
 /// Parses a workflow; `Err` says why it is not one.
@@ -76,6 +78,7 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
     let pr_branches_ignore = filter("branches-ignore").unwrap_or_default();
     let mut checks = Vec::new();
     let mut dynamic_jobs = Vec::new();
+    let mut env = Vec::new();
     if let Some(jobs) = doc.get("jobs").and_then(Value::as_object) {
         for (id, job) in jobs {
             job_names.push(id.clone());
@@ -102,6 +105,18 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
                     .filter_map(|s| s.pointer("/with/command").and_then(Value::as_str))
                     .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" ")),
             );
+            env.extend(shiprig_steps(job).filter_map(|s| {
+                let command = s.pointer("/with/command").and_then(Value::as_str)?;
+                let names = s
+                    .get("env")
+                    .and_then(Value::as_object)
+                    .map(|e| e.keys().cloned().collect())
+                    .unwrap_or_default();
+                Some((
+                    command.split_whitespace().collect::<Vec<_>>().join(" "),
+                    names,
+                ))
+            }));
             pins.extend(shiprig_steps(job).filter_map(|s| s["uses"].as_str().map(str::to_string)));
         }
     }
@@ -119,6 +134,7 @@ pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
         dynamic_jobs,
         pr_branches,
         pr_branches_ignore,
+        env,
     })
 }
 
@@ -145,6 +161,13 @@ fn shiprig_commands(job: &Value) -> Vec<String> {
 impl Workflow {
     pub fn runs(&self, command: &str) -> bool {
         self.commands.iter().any(|c| c == command)
+    }
+
+    /// Whether some step running `command` passes the environment variable `name`.
+    pub fn passes(&self, command: &str, name: &str) -> bool {
+        self.env
+            .iter()
+            .any(|(c, names)| c == command && names.iter().any(|n| n == name))
     }
 
     pub fn on(&self, trigger: &str) -> bool {

@@ -345,11 +345,22 @@ impl Actions {
         let event_path = self.work.path().join(format!("event-{}.json", self.runs));
         std::fs::write(&event_path, payload.to_string()).unwrap();
         let mut done: BTreeMap<String, bool> = BTreeMap::new();
+        // Each job's outputs, as its steps wrote them to GITHUB_OUTPUT (`key=value` lines).
+        let mut outputs: BTreeMap<String, String> = BTreeMap::new();
         let mut ran = Vec::new();
         let jobs = doc["jobs"].as_object().cloned().unwrap_or_default();
         for (id, job) in job_order(&jobs) {
             let needs = needs_of(job);
-            if !needs.iter().all(|n| done.get(*n) == Some(&true)) {
+            let always = job["if"].as_str() == Some("always()");
+            if !always && !needs.iter().all(|n| done.get(*n) == Some(&true)) {
+                done.insert(id.clone(), false);
+                continue;
+            }
+            if let Some(condition) = job["if"].as_str()
+                && !always
+                && !job_if(condition, &outputs)
+            {
+                // A job skipped by its `if` counts as not done: the jobs that need it skip too.
                 done.insert(id.clone(), false);
                 continue;
             }
@@ -389,6 +400,12 @@ impl Actions {
                 );
                 ok &= !failed;
             }
+            let written: String = ran
+                .iter()
+                .filter(|r: &&StepRun| r.workflow == file && &r.job == id)
+                .map(|r| r.outputs.clone())
+                .collect();
+            outputs.insert(id.clone(), written);
             done.insert(id.clone(), ok);
         }
         ran
@@ -415,8 +432,9 @@ impl Actions {
         token
     }
 
-    /// `${{ secrets.X }}`, `${{ vars.X }}` and `${{ github.token }}`; anything else is empty.
-    fn expand(&self, value: &str, token: &str) -> String {
+    /// `${{ secrets.X }}`, `${{ vars.X }}`, `${{ inputs.X }}` (a dispatch's inputs) and
+    /// `${{ github.token }}`; anything else is empty.
+    fn expand(&self, value: &str, token: &str, payload: &Value) -> String {
         let Some(inner) = value
             .trim()
             .strip_prefix("${{")
@@ -434,6 +452,13 @@ impl Actions {
         if inner == "github.token" {
             return token.to_string();
         }
+        if let Some(name) = inner.strip_prefix("inputs.") {
+            return match &payload["inputs"][name] {
+                Value::String(v) => v.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
         String::new()
     }
 
@@ -448,7 +473,11 @@ impl Actions {
         event_path: &Path,
         payload: &Value,
     ) -> StepRun {
-        let with = |name: &str| step["with"][name].as_str().map(|v| self.expand(v, token));
+        let with = |name: &str| {
+            step["with"][name]
+                .as_str()
+                .map(|v| self.expand(v, token, payload))
+        };
         let command = with("command").unwrap_or_default();
         let output = self
             .work
@@ -485,7 +514,10 @@ impl Actions {
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary);
         for (name, value) in step["env"].as_object().into_iter().flatten() {
-            cmd.env(name, self.expand(value.as_str().unwrap_or_default(), token));
+            cmd.env(
+                name,
+                self.expand(value.as_str().unwrap_or_default(), token, payload),
+            );
         }
         let out = cmd.output().expect("bash runs");
         StepRun {
@@ -571,6 +603,29 @@ fn beyond_permissions(
 }
 
 /// The one kind of step condition shiprig's workflows use: `github.event_name == 'NAME'`.
+/// A job's `if:` as the runner knows it (besides `always()`): `needs.JOB.outputs.NAME ==
+/// 'VALUE'`, read from what
+/// JOB's steps wrote to GITHUB_OUTPUT (the job's `outputs:` mapping is taken as passing the
+/// step output of the same name through).
+fn job_if(condition: &str, outputs: &BTreeMap<String, String>) -> bool {
+    let parsed = condition
+        .trim()
+        .strip_prefix("needs.")
+        .and_then(|rest| rest.split_once(".outputs."))
+        .and_then(|(job, rest)| {
+            let (name, value) = rest.split_once(" == '")?;
+            Some((job, name, value.strip_suffix('\'')?))
+        });
+    let (job, name, value) =
+        parsed.unwrap_or_else(|| panic!("a job condition the runner does not know: {condition}"));
+    let written = outputs.get(job).map(String::as_str).unwrap_or_default();
+    let found = written
+        .lines()
+        .filter_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+        .next_back();
+    found == Some(value)
+}
+
 fn step_if(condition: &str, event: &str) -> bool {
     let wanted = condition
         .trim()
