@@ -134,6 +134,7 @@ async fn bench_run() {
         event: GateEvent::local(pr),
         dry_run: false,
         local_config: None,
+        pull: None,
     })
     .await;
     let elapsed = start.elapsed();

@@ -22,3 +22,17 @@ pub fn escape_data(text: &str) -> String {
 pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
+
+/// Appends `name=value` to the step's `GITHUB_OUTPUT` file, when there is one; `value` is one
+/// line.
+pub fn step_output(file: Option<&str>, name: &str, value: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let Some(path) = file.filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    writeln!(f, "{name}={}", one_line(value))
+}

@@ -50,12 +50,25 @@ pub async fn run(args: BootstrapArgs, global: &Global, vars: &Vars) -> anyhow::R
             "labels": {"changes": labels.changes, "applied": labels.applied},
             "protection": {"gaps": report.gaps, "put": report.put.unwrap_or(Value::Null),
                 "unpinned": report.unpinned},
+            "ci": {"checks": report.ci_checks, "skipped": report.ci_skipped},
+            "production": report.production,
         }))?;
     } else {
         print!("{}", labels_cmd::render(&repo, &report.labels, dry_run));
         print!("{}", render(&repo, &branch, &report.gaps, dry_run));
         if let Some(note) = &report.unpinned {
             println!("note: {note}");
+        }
+        print!("{}", render_ci(&report.ci_checks, &report.ci_skipped));
+        if let Some(p) = &report.production {
+            if p.exists {
+                print!("{}", render(&repo, &p.branch, &p.gaps, dry_run));
+            } else {
+                println!(
+                    "note: the production branch `{}` does not exist, so nothing protects it; bootstrap creates no branch that deploys production: create it from `{branch}` (`git push origin {branch}:{}`) and run bootstrap again",
+                    p.branch, p.branch
+                );
+            }
         }
     }
     Ok(Exit::Ok)
@@ -73,6 +86,23 @@ fn render(repo: &Repo, branch: &str, gaps: &[ProtectionGap], dry_run: bool) -> S
     let mut out = format!("{repo}: {verb} `{branch}`, closing:\n");
     for gap in gaps {
         out.push_str(&format!("  - {}\n", gap.describe(branch)));
+    }
+    out
+}
+
+fn render_ci(checks: &[String], skipped: &[String]) -> String {
+    let mut out = String::new();
+    if checks.is_empty() {
+        out.push_str("note: no CI check found: no workflow other than shiprig's runs on `pull_request`, so pull requests merge on the gate and commit lint alone\n");
+    } else {
+        let names: Vec<String> = checks.iter().map(|c| format!("`{c}`")).collect();
+        out.push_str(&format!(
+            "CI checks required from GitHub Actions: {}\n",
+            names.join(", ")
+        ));
+    }
+    for job in skipped {
+        out.push_str(&format!("note: {job} names its checks at run time (matrix, expression or reusable workflow): not required; add them in the branch's settings\n"));
     }
     out
 }

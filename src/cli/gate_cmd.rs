@@ -8,6 +8,7 @@ use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
+use crate::github::PullRequest;
 use crate::markdown;
 
 #[derive(Debug, clap::Args)]
@@ -91,7 +92,7 @@ async fn run_woken(
         .with_context(|| format!("finding the pull requests of {sha}"))?;
     let mut exit = Exit::Ok;
     for pull in pulls.into_iter().filter(|p| p.state == "open") {
-        let ended = run_gate(args, GateEvent::local(pull.number), global, vars).await?;
+        let ended = run_gate(args, (GateEvent::local(pull.number), None), global, vars).await?;
         if exit == Exit::Ok {
             exit = ended;
         }
@@ -101,12 +102,13 @@ async fn run_woken(
 
 async fn run_gate(
     args: &RunArgs,
-    event: GateEvent,
+    event: (GateEvent, Option<PullRequest>),
     global: &Global,
     vars: &Vars,
 ) -> anyhow::Result<Exit> {
     let dry_run = args.dry.dry_run;
     let repo = context::repository(args.target.repo.repo.as_deref(), vars)?;
+    let (event, pull) = event;
     if let Some(refusal) = gate::event::fork_refusal(&event) {
         // Before any request: nothing is judged, nothing posted.
         eprintln!("error: {refusal}");
@@ -129,10 +131,11 @@ async fn run_gate(
         event,
         dry_run,
         local_config,
+        pull,
     })
     .await;
     if !report.dry_run && !report.posted.labels_added.is_empty() {
-        gate::tell::human_needed(&gh, &repo, &report, vars).await;
+        gate::tell::human_needed(&repo, &report, vars).await;
     }
     if report.verdict.is_some() {
         args.summary
@@ -151,9 +154,10 @@ async fn run_gate(
     })
 }
 
-fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
+/// The event, and the pull request as its payload carries it (when it does).
+fn event(args: &RunArgs) -> anyhow::Result<(GateEvent, Option<PullRequest>)> {
     if let Some(number) = args.target.pr {
-        return Ok(GateEvent::local(number));
+        return Ok((GateEvent::local(number), None));
     }
     let (Some(name), Some(path)) = (&args.event_name, &args.event_path) else {
         return Err(UsageError(
@@ -170,7 +174,14 @@ fn event(args: &RunArgs) -> anyhow::Result<GateEvent> {
             };
             UsageError(format!("{}{place}: {}", path.display(), e.message))
         })?;
-    GateEvent::parse(name, &payload).map_err(|e| UsageError(e).into())
+    let event = GateEvent::parse(name, &payload).map_err(UsageError)?;
+    Ok((event, payload_pull(&payload)))
+}
+
+/// The payload's `pull_request`, read as the API's pull request object.
+fn payload_pull(payload: &str) -> Option<PullRequest> {
+    let mut doc: serde_json::Value = serde_json::from_str(payload).ok()?;
+    serde_json::from_value(doc.get_mut("pull_request")?.take()).ok()
 }
 
 /// The run as a person reads it; PR text only ever appears escaped, never at a line start.

@@ -20,8 +20,15 @@ pub async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Resul
     let ctx = args.target.repo.load(global, vars).await?;
     let outcomes = merge::run(&ctx, args.target.pr, &event, args.dry.dry_run).await?;
     let in_actions = vars.get("GITHUB_ACTIONS").as_deref() == Some("true");
-    if in_actions && !vars.acts_as_app() && outcomes.iter().any(|o| o.merged) {
-        eprintln!("{}", stalled());
+    if in_actions && !vars.acts_as_app() {
+        for (pull, started) in merge::follow_on(&ctx, &outcomes).await {
+            for s in started {
+                eprintln!("#{pull}: {}: {}", s.workflow, one_line(&s.outcome));
+            }
+        }
+        if outcomes.iter().any(|o| o.merged) {
+            eprintln!("{}", stalled());
+        }
     }
     if global.json {
         print_json(&outcomes)?;
@@ -36,7 +43,7 @@ pub async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Resul
 /// What a merge made with the Actions token leaves undone: GitHub starts no workflow from its
 /// events (DESIGN.md section 9).
 fn stalled() -> &'static str {
-    "::warning title=shiprig merge::merged with the Actions token: GitHub starts no workflow from this merge's events (no deploy on the push, no lifecycle on the closed pull request, no Conductor tick on the closed issues). Set SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY so the merge acts as the App; until then, start the deploy with workflow_dispatch (`shiprig doctor` reports this)."
+    "::notice title=shiprig merge::merged with the Actions token: GitHub starts no workflow from this merge's events, so shiprig started the deploy, the lifecycle of the pull request and a Conductor tick by workflow_dispatch (needs `actions: write`). Set SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY so the merge acts as the App and its own events carry on (`shiprig doctor` reports this)."
 }
 
 fn render(o: &Merged) -> String {

@@ -216,23 +216,36 @@ async fn run_publish(args: PublishArgs, global: &Global, vars: &Vars) -> anyhow:
             match found {
                 Some(pull) => (ctx, pull),
                 None => {
-                    eprintln!(
-                        "release publish: {sha} was not made by merging a release pull request; nothing to publish"
+                    let why = format!(
+                        "{sha} was not made by merging a release pull request; nothing to publish, nothing to deploy"
                     );
+                    no_deploy(vars, &why)?;
                     return Ok(Exit::Ok);
                 }
             }
         }
     };
     if let Err(why) = release::publish::check_release_pull(&pull, &ctx.config) {
-        eprintln!("release publish: {why}; nothing to publish");
+        no_deploy(vars, &format!("{why}; nothing to publish"))?;
         return Ok(Exit::No);
     }
     if let Err(why) =
         release::publish::check_vouched(&ctx.gh, &ctx.repo, &ctx.config, &pull).await?
     {
-        eprintln!("release publish: refusing: {why}; no tag, no release, no labels");
+        no_deploy(
+            vars,
+            &format!("refusing: {why}; no tag, no release, no labels, nothing to deploy"),
+        )?;
         return Ok(Exit::No);
+    }
+    // Lists leave out who merged: read the pull request itself.
+    let merged = ctx.pull(pull.number).await?;
+    if let Err(why) = release::publish::merged_by_person(&merged, &ctx.config) {
+        no_deploy(
+            vars,
+            &format!("{why}; nothing to publish, nothing to deploy"),
+        )?;
+        return Ok(Exit::Ok);
     }
     let links = links(&ctx, vars);
     let dry_run = args.dry.dry_run;
@@ -246,6 +259,7 @@ async fn run_publish(args: PublishArgs, global: &Global, vars: &Vars) -> anyhow:
         dry_run,
     )
     .await?;
+    deploy_output(vars, !dry_run)?;
     if global.json {
         print_json(&published)?;
     } else {
@@ -266,6 +280,19 @@ async fn run_publish(args: PublishArgs, global: &Global, vars: &Vars) -> anyhow:
         );
     }
     Ok(Exit::Ok)
+}
+
+/// The release workflow's production job runs on `deploy=true` only (GITHUB_OUTPUT).
+fn deploy_output(vars: &Vars, deploy: bool) -> anyhow::Result<()> {
+    let file = vars.get("GITHUB_OUTPUT");
+    crate::actions_log::step_output(file.as_deref(), "deploy", &deploy.to_string())?;
+    Ok(())
+}
+
+/// Says why production is not deployed, and tells the workflow so.
+fn no_deploy(vars: &Vars, why: &str) -> anyhow::Result<()> {
+    eprintln!("release publish: {}", crate::actions_log::one_line(why));
+    deploy_output(vars, false)
 }
 
 /// The commit a push event brought (`after`), else `GITHUB_SHA`; exit 2 with neither.

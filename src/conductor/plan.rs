@@ -362,9 +362,12 @@ impl<'a> Judge<'a> {
                 actor: approval.actor.clone(),
             });
         }
+        // Strictly after: GitHub's times have whole seconds, and `plan apply` writes an issue's
+        // text and then approves it within one; an edit in the approval's own second is taken as
+        // the text that was approved.
         let edited = approval.text.as_ref().and_then(|t| t.edited_at);
         edited
-            .is_some_and(|at| at >= approval.at)
+            .is_some_and(|at| at > approval.at)
             .then(|| Standing::Unverified {
                 reason: format!(
                     "its title or body changed after {} approved it; it waits for a new approval",

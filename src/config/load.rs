@@ -72,8 +72,10 @@ impl Config {
             });
         }
         let options = serde_saphyr::options! { with_snippet: false };
-        serde_saphyr::from_str_with_options(text, options)
-            .map_err(|err| convert(source_name, text, &err))
+        let config: Config = serde_saphyr::from_str_with_options(text, options)
+            .map_err(|err| convert(source_name, text, &err))?;
+        agents_have_logins(source_name, text, &config)?;
+        Ok(config)
     }
 
     /// Reads and checks a config file. The only I/O in this module.
@@ -89,6 +91,48 @@ impl Config {
             })?;
         Config::from_yaml(&file, &text)
     }
+}
+
+/// With gate rules configured, every agent names its `login`: the gate and `merge` know an
+/// agent's approval by it, and an agent without one would count as a person reviewing another
+/// agent's pull request. The error points at the agent's entry.
+fn agents_have_logins(file: &str, text: &str, config: &Config) -> Result<(), ConfigError> {
+    if config.gate.rules.is_empty() {
+        return Ok(());
+    }
+    let agents = &config.conductor.agents;
+    let Some(index) = agents.iter().position(|a| a.login.is_none()) else {
+        return Ok(());
+    };
+    let (line, column) = agent_place(text, index).unwrap_or((0, 0));
+    Err(ConfigError {
+        file: file.to_owned(),
+        line,
+        column,
+        message: format!(
+            "agent `{}` has no `login`: with gate rules configured, every agent needs the GitHub login it works as, or its approval of another agent's pull request would count as a person's (add `login: <its GitHub login>`)",
+            agents[index].name
+        ),
+        snippet: (line > 0).then(|| snippet(text, line, column)).flatten(),
+    })
+}
+
+/// Where `conductor.agents[index]` is written, read again only to point at it.
+fn agent_place(text: &str, index: usize) -> Option<(usize, usize)> {
+    use serde::de::IgnoredAny;
+    use serde_saphyr::Spanned;
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        conductor: Option<Conductor>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Conductor {
+        #[serde(default)]
+        agents: Vec<Spanned<IgnoredAny>>,
+    }
+    let doc: Doc = serde_saphyr::from_str(text).ok()?;
+    let place = doc.conductor?.agents.get(index)?.referenced;
+    (place.line() > 0).then(|| (to_usize(place.line()), to_usize(place.column())))
 }
 
 /// The first explicit YAML tag (`!!binary`, `!custom`) in `text`, as `(line, column, message)`.

@@ -35,6 +35,14 @@ impl GateEvent {
         }
     }
 
+    /// A run for a PR number pinned to `head_sha` (a sibling of the pull request being judged).
+    pub fn pinned(number: u64, head_sha: &str) -> GateEvent {
+        GateEvent {
+            head_sha: head_sha.to_string(),
+            ..GateEvent::local(number)
+        }
+    }
+
     /// The login that pushed the head this event is about: the sender of `synchronize` (the
     /// push itself) or of `opened` (the head it was opened with). Any other event does not say.
     pub fn pusher(&self) -> Option<String> {

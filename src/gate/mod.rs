@@ -22,10 +22,10 @@ use serde::Serialize;
 pub use event::GateEvent;
 pub use post::Posted;
 pub use rules::Rules;
-pub use verdict::{Evidence, Outcome, Verdict, verdict};
+pub use verdict::{Evidence, Outcome, Sibling, Verdict, verdict};
 
 use crate::config::Config;
-use crate::github::{GitHub, PullRequest, Repo, RequestStats};
+use crate::github::{GitHub, GitHubError, PullRequest, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
 pub use crate::context::CONFIG_PATH;
@@ -39,6 +39,9 @@ pub struct Gate<'a> {
     pub dry_run: bool,
     /// A local config instead of the base branch's (only with `dry_run`).
     pub local_config: Option<Config>,
+    /// The pull request as the event carries it (GitHub's payload): the first reading, used
+    /// when it is of the event's head; the re-read after the verdict pins head and base.
+    pub pull: Option<PullRequest>,
 }
 
 /// How a run ended; the command turns it into an exit code.
@@ -69,104 +72,321 @@ pub struct GateReport {
     /// The check summary, for the job summary.
     #[serde(skip)]
     pub markdown: String,
+    /// The pull request as last read and the base's config the verdict was made by: what
+    /// telling Slack needs, without reading either again.
+    #[serde(skip)]
+    pub pull: Option<PullRequest>,
+    #[serde(skip)]
+    pub config: Option<Config>,
+}
+
+/// What the gate read and decided about one pull request, pinned to the head and base it read.
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// The base branch's config the verdict was made by (the default when it could not be read).
+    pub config: Config,
+    /// The pull request as read after the verdict (head and base unchanged); `None` when not
+    /// even it could be read.
+    pub pull: Option<PullRequest>,
+    /// The reviews the verdict read.
+    pub reviews: Vec<approvals::Review>,
+    /// GitHub's pull requests of the head commit, when the re-read was that list.
+    listed: Option<Vec<PullRequest>>,
+}
+
+impl GateReport {
+    /// An empty report for `gate`'s run, before anything was read.
+    pub fn new(gate: &Gate<'_>) -> GateReport {
+        GateReport {
+            repository: gate.repo.to_string(),
+            event: gate.event.clone(),
+            ending: Ending::Outside,
+            verdict: None,
+            posted: Posted::default(),
+            dry_run: gate.dry_run,
+            notes: Vec::new(),
+            requests: RequestStats::default(),
+            markdown: String::new(),
+            pull: None,
+            config: None,
+        }
+    }
 }
 
 /// `shiprig gate`: read, decide, act.
 pub async fn run(gate: Gate<'_>) -> GateReport {
-    let mut report = GateReport {
-        repository: gate.repo.to_string(),
-        event: gate.event.clone(),
-        ending: Ending::Outside,
-        verdict: None,
-        posted: Posted::default(),
-        dry_run: gate.dry_run,
-        notes: Vec::new(),
-        requests: RequestStats::default(),
-        markdown: String::new(),
-    };
-    let judged = judge(&gate, &mut report).await;
-    if let Some((verdict, config, labels)) = judged {
-        act(&gate, &mut report, &verdict, &config, &labels).await;
-        report.markdown = output::summary(&verdict, &config);
-        report.verdict = Some(verdict);
+    let mut report = GateReport::new(&gate);
+    if let Some(mut judged) = judge_listing(&gate, &mut report, true).await {
+        if judged.verdict.passed() && !gate.event.merge_group {
+            siblings(&gate, &mut report, &mut judged).await;
+        }
+        act(&gate, &mut report, &judged).await;
+        report.markdown = output::summary(&judged.verdict, &judged.config);
+        report.verdict = Some(judged.verdict);
+        report.pull = judged.pull;
+        report.config = Some(judged.config);
     }
     report.requests = gate.gh.stats();
     report
 }
 
-/// Reads and decides; `None` when nothing may be posted (the head moved, or not even the
-/// pull request could be read and no SHA is known).
-async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<(Verdict, Config, Vec<String>)> {
-    let (gh, repo) = (gate.gh, gate.repo);
-    let pull = match gh.pull(repo, gate.event.number).await {
+/// Reads and decides for the pull request `gate.event` names, pinned to the head SHA (the
+/// event's, else the first read's) and to the base it read: the one decision `shiprig gate`
+/// posts and `shiprig merge` merges on. `None` when nothing may be posted (the head or the
+/// base moved, or not even the pull request could be read and no SHA is known).
+pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement> {
+    judge_listing(gate, report, false).await
+}
+
+/// [`judge`]; with `listing`, a passing verdict's re-read is the list of the head commit's
+/// pull requests, which the sibling check needs anyway. A first reading from the event whose
+/// base has moved since is judged once more from a fresh reading.
+async fn judge_listing(
+    gate: &Gate<'_>,
+    report: &mut GateReport,
+    listing: bool,
+) -> Option<Judgement> {
+    let from_event = gate.pull.as_ref().filter(|p| {
+        p.number == gate.event.number
+            && !gate.event.merge_group
+            && p.head.sha == gate.event.head_sha
+    });
+    if let Some(pull) = from_event {
+        let mut first = GateReport::new(gate);
+        first.event = report.event.clone();
+        if let Ok(judged) = judge_from(gate, &mut first, pull.clone(), listing).await {
+            *report = first;
+            return judged;
+        }
+    }
+    let pull = match gate.gh.pull(gate.repo, gate.event.number).await {
         Ok(pull) => pull,
         Err(e) => {
             report
                 .notes
                 .push(format!("reading the pull request failed: {e}"));
             let verdict = Verdict::cannot_judge(&gate.event.head_sha, e.to_string());
-            return (!gate.event.head_sha.is_empty())
-                .then(|| (verdict, Config::default(), Vec::new()));
+            return (!gate.event.head_sha.is_empty()).then(|| Judgement {
+                verdict: pinned_to(verdict, gate.event.number, None),
+                config: Config::default(),
+                pull: None,
+                reviews: Vec::new(),
+                listed: None,
+            });
         }
     };
+    judge_from(gate, report, pull, listing)
+        .await
+        .unwrap_or(None)
+}
+
+/// The base moved between the first reading and the re-read (the report says so).
+struct BaseMoved;
+
+async fn judge_from(
+    gate: &Gate<'_>,
+    report: &mut GateReport,
+    pull: PullRequest,
+    listing: bool,
+) -> Result<Option<Judgement>, BaseMoved> {
     if gate.event.head_sha.is_empty() {
         report.event.head_sha = pull.head.sha.clone();
     }
     let pinned = report.event.head_sha.clone();
     if !gate.event.merge_group && pull.head.sha != pinned {
         superseded(report, &pinned, &pull.head.sha);
-        return None;
+        return Ok(None);
     }
-    let labels = pull.labels.clone();
-    let config = match base_config(gate, &pull).await {
+    let (verdict, config, reviews, judged) = decide(gate, report, &pull, &pinned).await;
+    let mut judgement = Judgement {
+        verdict: pinned_to(verdict, pull.number, Some(&pull)),
+        config,
+        pull: None,
+        reviews,
+        listed: None,
+    };
+    // Pinning: neither the head nor the base may have moved while we read.
+    let list = listing && judgement.verdict.passed() && !gate.event.merge_group;
+    let reread = match list {
+        true => reread_listed(gate, &pull, &mut judgement).await,
+        false => gate.gh.pull(gate.repo, gate.event.number).await,
+    };
+    match reread {
+        Ok(now) if now.head.sha != pull.head.sha => {
+            superseded(report, &pull.head.sha, &now.head.sha);
+            return Ok(None);
+        }
+        Ok(now) if (&now.base.name, &now.base.sha) != (&pull.base.name, &pull.base.sha) => {
+            rebased(report, &pull, &now);
+            return Err(BaseMoved);
+        }
+        Ok(now) => {
+            if judged {
+                report.ending = match judgement.verdict.outcome {
+                    Outcome::Pass => Ending::Pass,
+                    _ => Ending::NeedsHuman,
+                };
+            }
+            judgement.pull = Some(now);
+        }
+        Err(e) => {
+            report.ending = Ending::Outside;
+            let verdict =
+                Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
+            judgement.verdict = pinned_to(verdict, pull.number, Some(&pull));
+            judgement.pull = Some(pull);
+        }
+    }
+    if gate.event.merge_group {
+        judgement.verdict.head_sha = pinned;
+    }
+    Ok(Some(judgement))
+}
+
+/// The re-read as the head commit's list of pull requests (kept for the sibling check); the
+/// pull request itself when the list does not hold it at this head.
+async fn reread_listed(
+    gate: &Gate<'_>,
+    pull: &PullRequest,
+    judgement: &mut Judgement,
+) -> Result<PullRequest, GitHubError> {
+    let pulls = gate.gh.pulls_for_commit(gate.repo, &pull.head.sha).await?;
+    let own = pulls
+        .iter()
+        .find(|p| p.number == pull.number && p.state == "open" && p.head.sha == pull.head.sha)
+        .cloned();
+    judgement.listed = Some(pulls);
+    match own {
+        Some(own) => Ok(own),
+        None => gate.gh.pull(gate.repo, gate.event.number).await,
+    }
+}
+
+/// The config, the rules, the evidence and the verdict for `pull` as read; sets the report's
+/// ending where the gate could not judge; `true` when the evidence was read.
+async fn decide(
+    gate: &Gate<'_>,
+    report: &mut GateReport,
+    pull: &PullRequest,
+    pinned: &str,
+) -> (Verdict, Config, Vec<approvals::Review>, bool) {
+    let config = match base_config(gate, pull).await {
         Ok(config) => config,
         Err((reason, ending)) => {
             report.ending = ending;
-            return Some((
-                Verdict::cannot_judge(&pinned, reason),
-                Config::default(),
-                labels,
-            ));
+            let verdict = Verdict::cannot_judge(pinned, reason);
+            return (verdict, Config::default(), Vec::new(), false);
         }
     };
     let rules = match Rules::compile(&config.gate) {
         Ok(rules) => rules,
         Err(e) => {
             report.ending = Ending::BadConfig;
-            let verdict = Verdict::cannot_judge(&pinned, format!("the gate rules: {e}"));
-            return Some((verdict, config, labels));
+            let verdict = Verdict::cannot_judge(pinned, format!("the gate rules: {e}"));
+            return (verdict, config, Vec::new(), false);
         }
     };
-    let evidence = read::evidence(gh, repo, &pull, &report.event, &rules, &config).await;
-    let mut verdict = match evidence {
-        Ok(evidence) => verdict::verdict(&evidence, &rules, &config),
+    let evidence = read::evidence(gate.gh, gate.repo, pull, &report.event, &rules, &config).await;
+    match evidence {
+        Ok(evidence) => {
+            let verdict = verdict::verdict(&evidence, &rules, &config);
+            (verdict, config, evidence.reviews, true)
+        }
         Err(e) => {
             report.ending = Ending::Outside;
             let reason = format!("GitHub failed while the gate was reading: {e}");
-            return Some((Verdict::cannot_judge(&pinned, reason), config, labels));
+            (
+                Verdict::cannot_judge(pinned, reason),
+                config,
+                Vec::new(),
+                false,
+            )
         }
+    }
+}
+
+/// The verdict names the pull request and the base it judged.
+fn pinned_to(mut verdict: Verdict, number: u64, pull: Option<&PullRequest>) -> Verdict {
+    verdict.pull = number;
+    if let Some(pull) = pull {
+        verdict.base_ref = pull.base.name.clone();
+        verdict.base_sha = pull.base.sha.clone();
+    }
+    verdict
+}
+
+/// The check on a head SHA speaks for every open pull request with that head: another open
+/// one that does not pass holds it (a decoy PR of the same commit into a branch its author
+/// owns must not lend its `success` to the real one). The list is GitHub's pull requests for
+/// the commit (`GET /commits/{sha}/pulls`), kept to open ones whose head is exactly the SHA:
+/// unlike `pulls?head=`, it finds siblings whatever branch or fork they come from. A list that
+/// cannot be read, or one that misses this pull request, holds the check too.
+async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgement) {
+    let verdict = &mut judged.verdict;
+    let sha = verdict.head_sha.clone();
+    let listed = match judged.listed.take() {
+        Some(pulls) => Ok(pulls),
+        None => gate.gh.pulls_for_commit(gate.repo, &sha).await,
     };
-    // Pinning: the head must not have moved while we read.
-    match gh.pull(repo, gate.event.number).await {
-        Ok(now) if now.head.sha != pull.head.sha => {
-            superseded(report, &pull.head.sha, &now.head.sha);
-            return None;
-        }
-        Ok(_) => {
-            report.ending = match verdict.outcome {
-                Outcome::Pass => Ending::Pass,
-                _ => Ending::NeedsHuman,
-            };
-        }
+    let hold = |verdict: &mut Verdict, title: String| {
+        verdict.siblings.push(Sibling {
+            pull: verdict.pull,
+            base_ref: verdict.base_ref.clone(),
+            passed: false,
+            title,
+        });
+    };
+    let pulls = match listed {
+        Ok(pulls) => pulls,
         Err(e) => {
             report.ending = Ending::Outside;
-            verdict = Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
+            return hold(
+                verdict,
+                format!("the open pull requests of this commit could not be listed: {e}"),
+            );
         }
+    };
+    let open: Vec<_> = pulls
+        .into_iter()
+        .filter(|p| p.state == "open" && p.head.sha == sha)
+        .collect();
+    if !open.iter().any(|p| p.number == verdict.pull) {
+        return hold(
+            verdict,
+            "GitHub's list of this commit's open pull requests misses this one".into(),
+        );
     }
-    if gate.event.merge_group {
-        verdict.head_sha = pinned;
+    for other in open.iter().filter(|p| p.number != verdict.pull) {
+        let sibling = Gate {
+            gh: gate.gh,
+            repo: gate.repo,
+            event: GateEvent::pinned(other.number, &sha),
+            dry_run: true,
+            local_config: gate.local_config.clone(),
+            pull: Some(other.clone()),
+        };
+        let mut quiet = GateReport::new(&sibling);
+        let judged = judge(&sibling, &mut quiet).await;
+        let (passed, title) = match &judged {
+            Some(j) => (
+                j.verdict.outcome == Outcome::Pass,
+                output::title(&j.verdict),
+            ),
+            None => (
+                false,
+                "its head or base moved while the gate read it".into(),
+            ),
+        };
+        verdict.siblings.push(Sibling {
+            pull: other.number,
+            base_ref: other.base.name.clone(),
+            passed,
+            title,
+        });
     }
-    Some((verdict, config, labels))
+    if !verdict.passed() && report.ending == Ending::Pass {
+        report.ending = Ending::NeedsHuman;
+    }
 }
 
 fn superseded(report: &mut GateReport, judged: &str, now: &str) {
@@ -176,6 +396,17 @@ fn superseded(report: &mut GateReport, judged: &str, now: &str) {
         approvals::short(judged),
         approvals::short(now),
         approvals::short(now),
+    ));
+}
+
+fn rebased(report: &mut GateReport, judged: &PullRequest, now: &PullRequest) {
+    report.ending = Ending::Superseded;
+    report.notes.push(format!(
+        "the base moved from {} at {} to {} at {} while the gate ran; nothing posted (a verdict is only posted for the base it was judged against; the `edited` event judges the new base)",
+        crate::markdown::inline(&judged.base.name, 100),
+        approvals::short(&judged.base.sha),
+        crate::markdown::inline(&now.base.name, 100),
+        approvals::short(&now.base.sha),
     ));
 }
 
@@ -206,13 +437,8 @@ async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (Str
     Config::from_yaml(&source, &text).map_err(|e| (e.to_string(), Ending::BadConfig))
 }
 
-async fn act(
-    gate: &Gate<'_>,
-    report: &mut GateReport,
-    verdict: &Verdict,
-    config: &Config,
-    labels: &[String],
-) {
+async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
+    let (verdict, config) = (&judged.verdict, &judged.config);
     if gate.dry_run {
         return;
     }
@@ -234,9 +460,13 @@ async fn act(
     if gate.event.merge_group {
         return;
     }
+    // The labels and the comment count as the pull request was last read.
+    let labels = judged.pull.as_ref().map(|p| p.labels.clone());
+    let labels = labels.unwrap_or_default();
+    let uncommented = judged.pull.as_ref().is_some_and(|p| p.comments == Some(0));
     let posted = &mut report.posted;
-    let labelled = post::labels(gh, repo, number, labels, verdict, config, posted).await;
-    let commented = post::comment(gh, repo, number, verdict, config).await;
+    let labelled = post::labels(gh, repo, number, &labels, verdict, config, posted).await;
+    let commented = post::comment(gh, repo, number, verdict, config, uncommented).await;
     let mut failed = false;
     match commented {
         Ok(state) => report.posted.comment = state,

@@ -15,6 +15,13 @@ const SUMMARY_LIMIT: usize = 60_000;
 const TRIGGERS_SHOWN: usize = 25;
 
 pub fn title(verdict: &Verdict) -> String {
+    let held: Vec<String> = verdict.held_by().map(|s| format!("#{}", s.pull)).collect();
+    if verdict.outcome == Outcome::Pass && !held.is_empty() {
+        return format!(
+            "Held by another pull request of this commit: {}",
+            held.join(", ")
+        );
+    }
     match verdict.outcome {
         Outcome::Pass if verdict.gated.is_empty() => "No gated change".to_string(),
         Outcome::Pass => format!("Approved: {}", names(verdict.gated.iter())),
@@ -24,6 +31,27 @@ pub fn title(verdict: &Verdict) -> String {
         ),
         Outcome::CannotJudge => "The gate cannot judge this change".to_string(),
     }
+}
+
+/// Other open pull requests of the same head: the check on the SHA speaks for all of them.
+fn siblings(out: &mut String, verdict: &Verdict) {
+    if verdict.held_by().next().is_none() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "This commit is the head of other open pull requests, and the check on it speaks for all of them: it passes only when every one does.\n"
+    );
+    for s in verdict.held_by() {
+        let _ = writeln!(
+            out,
+            "- #{} into {}: {}",
+            s.pull,
+            code(&s.base_ref, 100),
+            inline(&s.title, 300)
+        );
+    }
+    out.push('\n');
 }
 
 fn names<'a>(gated: impl Iterator<Item = &'a Gated>) -> String {
@@ -45,6 +73,7 @@ pub fn summary(verdict: &Verdict, config: &Config) -> String {
     if let Some(reason) = &verdict.reason {
         let _ = writeln!(out, "The gate fails closed: {}\n", inline(reason, 500));
     }
+    siblings(&mut out, verdict);
     for gated in &verdict.gated {
         category(&mut out, gated, config);
     }

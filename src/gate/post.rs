@@ -95,17 +95,23 @@ pub async fn labels(
 }
 
 /// Creates or edits the one comment that starts with the marker; none is created for a
-/// change the gate has nothing to say about.
+/// change the gate has nothing to say about. `uncommented`: the pull request as just read has
+/// no comments at all, so the list is not read.
 pub async fn comment(
     gh: &GitHub,
     repo: &Repo,
     number: u64,
     verdict: &Verdict,
     config: &Config,
+    uncommented: bool,
 ) -> Result<Option<String>, GitHubError> {
     let body = output::comment(verdict, config);
-    // Anyone can paste the marker: only the comment shiprig itself wrote is the sticky one.
-    let comments = gh.own_comments(repo, number).await?;
+    // A pull request without comments has no sticky comment to find. Anyone can paste the
+    // marker: only the comment shiprig itself wrote is the sticky one.
+    let comments = match uncommented {
+        true => Vec::new(),
+        false => gh.own_comments(repo, number).await?,
+    };
     let existing = comments.iter().find(|c| {
         c.body
             .as_deref()

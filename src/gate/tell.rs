@@ -1,29 +1,21 @@
 //! "Human review needed", told once: by the gate run that added the `human-gate` label (a
 //! rerun finds it there and adds nothing). Slack trouble is logged, never fails the gate.
 
-use crate::config::Config;
-use crate::context::{self, CONFIG_PATH, Vars};
-use crate::github::{GitHub, Repo};
+use crate::context::{self, Vars};
+use crate::github::Repo;
 use crate::notify::Event;
 
 use super::GateReport;
 
 /// Tells Slack that the pull request waits for a person, when this run added the label.
-pub async fn human_needed(gh: &GitHub, repo: &Repo, report: &GateReport, vars: &Vars) {
+pub async fn human_needed(repo: &Repo, report: &GateReport, vars: &Vars) {
     let Some(verdict) = &report.verdict else {
         return;
     };
-    let Ok(pull) = gh.pull(repo, report.event.number).await else {
-        return tracing::warn!("no Slack message: the pull request could not be read");
-    };
-    // Slack's settings come from where the gate's rules came from: the base.
-    let config = match gh.file_text(repo, CONFIG_PATH, Some(&pull.base.sha)).await {
-        Ok(Some(text)) => match Config::from_yaml(CONFIG_PATH, &text) {
-            Ok(config) => config,
-            Err(e) => return tracing::warn!("no Slack message: {e}"),
-        },
-        Ok(None) => return,
-        Err(e) => return tracing::warn!("no Slack message: reading the config: {e}"),
+    // The pull request and the base's config as the gate read them: Slack's settings come
+    // from where the gate's rules came from.
+    let (Some(pull), Some(config)) = (&report.pull, &report.config) else {
+        return;
     };
     let label = &config.labels.human_gate;
     if !report
@@ -34,7 +26,7 @@ pub async fn human_needed(gh: &GitHub, repo: &Repo, report: &GateReport, vars: &
     {
         return;
     }
-    let notifier = match context::notifier(&config, vars) {
+    let notifier = match context::notifier(config, vars) {
         Ok(notifier) => notifier,
         Err(e) => return tracing::warn!("no Slack message: {e:#}"),
     };
@@ -46,8 +38,8 @@ pub async fn human_needed(gh: &GitHub, repo: &Repo, report: &GateReport, vars: &
         .tell(Event::HumanReviewNeeded {
             repo: repo.to_string(),
             number: report.event.number,
-            title: pull.title,
-            url: pull.html_url,
+            title: pull.title.clone(),
+            url: pull.html_url.clone(),
             categories: waiting.map(|g| g.category.clone()).collect(),
             approvers,
         })

@@ -83,8 +83,28 @@ pub enum Outcome {
     CannotJudge,
 }
 
+/// Another open pull request with the same head SHA, and how the gate judged it: the check
+/// on a SHA speaks for every open pull request with that head, so it passes only if all do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sibling {
+    pub pull: u64,
+    pub base_ref: String,
+    pub passed: bool,
+    /// Its verdict's title (`A human must approve: auth`).
+    pub title: String,
+}
+
+/// The gate's verdict on one pull request: the PR, the base SHA and the head SHA it judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// The pull request judged (0 only for `gate explain`, which judges paths).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pull: u64,
+    /// The base branch and its SHA the rules were read from.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub base_ref: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub base_sha: String,
     pub head_sha: String,
     pub outcome: Outcome,
     /// Why the gate could not judge, when it could not.
@@ -100,12 +120,26 @@ pub struct Verdict {
     /// What the gate could not see and how it ruled instead (unknown pusher, unlinked commits).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Approvals of the head that count at all (a human with the permission, not a writer of
+    /// the change, not a bot or agent): what `merge` asks for, the same ones the gate counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approved_by: Vec<String>,
+    /// Other open pull requests with this head SHA (see [`Sibling`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub siblings: Vec<Sibling>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Verdict {
     /// A verdict that fails closed without looking further.
     pub fn cannot_judge(head_sha: &str, reason: impl Into<String>) -> Verdict {
         Verdict {
+            pull: 0,
+            base_ref: String::new(),
+            base_sha: String::new(),
             head_sha: head_sha.to_string(),
             outcome: Outcome::CannotJudge,
             reason: Some(reason.into()),
@@ -114,11 +148,20 @@ impl Verdict {
             agent: None,
             pushers: Vec::new(),
             notes: Vec::new(),
+            approved_by: Vec::new(),
+            siblings: Vec::new(),
         }
     }
 
+    /// Whether the check on the head SHA may say `success`: this pull request passes and so
+    /// does every other open one with the same head.
     pub fn passed(&self) -> bool {
-        self.outcome == Outcome::Pass
+        self.outcome == Outcome::Pass && self.siblings.iter().all(|s| s.passed)
+    }
+
+    /// The open pull requests with this head that do not pass.
+    pub fn held_by(&self) -> impl Iterator<Item = &Sibling> {
+        self.siblings.iter().filter(|s| !s.passed)
     }
 }
 
@@ -190,6 +233,9 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
         Outcome::NeedsHuman
     };
     Verdict {
+        pull: 0,
+        base_ref: String::new(),
+        base_sha: String::new(),
         head_sha: evidence.head_sha.clone(),
         outcome,
         reason: None,
@@ -198,6 +244,8 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
         ignored,
         agent: by.agent.clone(),
         pushers: by.pushers.clone(),
+        approved_by: permitted.iter().map(|l| l.to_string()).collect(),
+        siblings: Vec::new(),
     }
 }
 

@@ -39,6 +39,12 @@ pub struct PullRequest {
     pub merged_at: Option<String>,
     #[serde(default)]
     pub merge_commit_sha: Option<String>,
+    /// How many issue comments it has (the full object only; lists leave it out).
+    #[serde(default)]
+    pub comments: Option<u64>,
+    /// Who merged it; only the single pull request's read has it.
+    #[serde(default)]
+    pub merged_by: Option<User>,
 }
 
 impl PullRequest {

@@ -1,13 +1,20 @@
-//! `shiprig merge`: a pull request that needs no human merges itself, with `sha` pinned to the
-//! head it evaluated, once every check is green, the human gate passes, and someone other than
-//! its author approved that head. The decision is [`decide`], pure; everything else reads.
+//! `shiprig merge`: a pull request merges itself when the human gate, computed here by the same
+//! reads and the same decision as `shiprig gate` ([`crate::gate::judge`]), passes; every other
+//! check is green; someone the gate counts approved that head; and the base has not moved
+//! since. The merge is pinned to the head it judged (`sha`). A check run or status named like
+//! the gate is never taken for the gate: anyone can post one. The decision is [`decide`], pure;
+//! everything else reads.
 
 use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::context::{self, Ctx};
-use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo, Review};
+use crate::gate::approvals::Review;
+use crate::gate::{self, Gate, GateEvent, GateReport, Verdict, output};
+use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
+
+pub mod follow;
 
 /// The gate's check run on the head SHA (`shiprig gate` posts it).
 pub const GATE_CHECK: &str = "shiprig/human-gate";
@@ -16,15 +23,22 @@ pub const RELEASE_BRANCH: &str = "shiprig/release";
 /// Squash keeps one conventional commit (the PR title) per change on the main branch.
 pub const MERGE_METHOD: &str = "squash";
 
-/// Everything the decision reads, all of it about one head SHA.
+/// Everything the decision reads, all of it about one head SHA and one base SHA.
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub pull: PullRequest,
+    /// The gate's verdict, computed by this run: it names the PR, base and head it judged.
+    pub verdict: Verdict,
+    /// The check's name in the base branch's config (`gate.check_name`).
+    pub gate_check: String,
     pub checks: Vec<CheckRun>,
     pub statuses: Vec<CommitStatus>,
     /// Contexts the base branch requires: its protection's and its rulesets'.
     pub required: Option<Vec<String>>,
+    /// The reviews the gate read.
     pub reviews: Vec<Review>,
+    /// The base branch's SHA, read last, right before the merge.
+    pub base_now: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,6 +46,8 @@ pub struct Decision {
     pub pull: u64,
     /// The head SHA the decision is about; the merge is pinned to it.
     pub sha: String,
+    /// The base SHA the gate judged against; the merge waits if the base moved.
+    pub base_sha: String,
     pub merge: bool,
     /// Why not, when `merge` is false.
     pub reasons: Vec<String>,
@@ -45,7 +61,7 @@ fn green(conclusion: Option<&str>) -> bool {
 
 /// Decides whether to merge; every reason not to is listed.
 pub fn decide(facts: &Facts, config: &Config) -> Decision {
-    let pull = &facts.pull;
+    let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
     if pull.state != "open" || pull.is_merged() {
         reasons.push(format!("the pull request is {}", pull.state));
@@ -62,26 +78,29 @@ pub fn decide(facts: &Facts, config: &Config) -> Decision {
     if pull.head.name == RELEASE_BRANCH {
         reasons.push("a release pull request is merged by a human".into());
     }
+    reasons.extend(pinning_reasons(facts));
+    if !verdict.passed() {
+        let mut why = format!("the human gate: {}", output::title(verdict));
+        if let Some(reason) = &verdict.reason {
+            why.push_str(&format!(" ({reason})"));
+        }
+        reasons.push(why);
+    }
     reasons.extend(check_reasons(facts));
-    let approved_by = approvals(facts, config);
-    if approved_by.is_empty() {
+    if verdict.approved_by.is_empty() {
         reasons.push(format!(
-            "no approving review of {} from someone other than its author{}",
-            short(&pull.head.sha),
-            if gated(pull, config) {
-                " (a human gate applies: agents and bots do not count)"
-            } else {
-                ""
-            }
+            "no approving review of {} that the gate counts (a person with the permission who did not write it; authors, committers, pushers, agents, bots and shiprig never count)",
+            short(&pull.head.sha)
         ));
     }
-    reasons.extend(changes_requested(facts));
+    reasons.extend(changes_requested(&facts.reviews));
     Decision {
         pull: pull.number,
-        sha: pull.head.sha.clone(),
+        sha: verdict.head_sha.clone(),
+        base_sha: verdict.base_sha.clone(),
         merge: reasons.is_empty(),
         reasons,
-        approved_by,
+        approved_by: verdict.approved_by.clone(),
     }
 }
 
@@ -89,10 +108,41 @@ fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
 
-/// Checks and statuses: all green, the gate among them, and every required context present.
-fn check_reasons(facts: &Facts) -> Vec<String> {
+/// The verdict must be this pull request's, on its head, against the base as it is now.
+fn pinning_reasons(facts: &Facts) -> Vec<String> {
+    let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
-    for check in &facts.checks {
+    if verdict.pull != pull.number || verdict.head_sha != pull.head.sha {
+        reasons.push(format!(
+            "the gate's verdict is for #{} at {}, not #{} at {}",
+            verdict.pull,
+            short(&verdict.head_sha),
+            pull.number,
+            short(&pull.head.sha)
+        ));
+    }
+    match &facts.base_now {
+        Some(now) if *now == verdict.base_sha => {}
+        Some(now) => reasons.push(format!(
+            "`{}` moved from {} to {} after the gate judged against it; the next event decides again",
+            pull.base.name,
+            short(&verdict.base_sha),
+            short(now)
+        )),
+        None => reasons.push(format!(
+            "the SHA of `{}` could not be read right before merging",
+            pull.base.name
+        )),
+    }
+    reasons
+}
+
+/// Checks and statuses other than the gate's name: all green, and every required context
+/// present. A required context named like the gate is the verdict computed here.
+fn check_reasons(facts: &Facts) -> Vec<String> {
+    let gate_named = |name: &str| name == facts.gate_check || name == GATE_CHECK;
+    let mut reasons = Vec::new();
+    for check in facts.checks.iter().filter(|c| !gate_named(&c.name)) {
         if check.status != "completed" {
             reasons.push(format!("check `{}` is {}", check.name, check.status));
         } else if !green(check.conclusion.as_deref()) {
@@ -100,7 +150,7 @@ fn check_reasons(facts: &Facts) -> Vec<String> {
             reasons.push(format!("check `{}` concluded {conclusion}", check.name));
         }
     }
-    for status in &facts.statuses {
+    for status in facts.statuses.iter().filter(|s| !gate_named(&s.context)) {
         if status.state != "success" {
             reasons.push(format!("status `{}` is {}", status.context, status.state));
         }
@@ -109,24 +159,12 @@ fn check_reasons(facts: &Facts) -> Vec<String> {
         facts.checks.iter().any(|c| c.name == name)
             || facts.statuses.iter().any(|s| s.context == name)
     };
-    if !present(GATE_CHECK) {
-        reasons.push(format!("the human gate (`{GATE_CHECK}`) has not reported"));
-    }
     for required in facts.required.iter().flatten() {
-        if !present(required) {
+        if !gate_named(required) && !present(required) {
             reasons.push(format!("required check `{required}` has not reported"));
         }
     }
     reasons
-}
-
-/// A human gate applies when the gate labelled the pull request.
-fn gated(pull: &PullRequest, config: &Config) -> bool {
-    pull.has_label(&config.labels.human_gate)
-}
-
-fn is_agent(login: &str, config: &Config) -> bool {
-    config.conductor.agent_with_login(login).is_some()
 }
 
 /// Each reviewer's latest deciding review (COMMENTED and PENDING decide nothing).
@@ -139,37 +177,17 @@ fn latest_reviews(reviews: &[Review]) -> Vec<&Review> {
         ) {
             continue;
         }
-        let login = review.user.as_ref().map(|u| u.login.as_str());
-        latest.retain(|r| r.user.as_ref().map(|u| u.login.as_str()) != login);
+        latest.retain(|r| !r.login.eq_ignore_ascii_case(&review.login));
         latest.push(review);
     }
     latest
 }
 
-/// Approvals of the head SHA that count: not the author; no agent or bot where a human gate
-/// applies.
-fn approvals(facts: &Facts, config: &Config) -> Vec<String> {
-    let pull = &facts.pull;
-    let gated = gated(pull, config);
-    latest_reviews(&facts.reviews)
-        .into_iter()
-        .filter(|r| r.state == "APPROVED")
-        .filter(|r| r.commit_id.as_deref() == Some(pull.head.sha.as_str()))
-        .filter_map(|r| r.user.as_ref())
-        .filter(|u| !u.login.eq_ignore_ascii_case(pull.author()))
-        .filter(|u| !gated || !(u.is_bot() || is_agent(&u.login, config)))
-        .map(|u| u.login.clone())
-        .collect()
-}
-
-fn changes_requested(facts: &Facts) -> Vec<String> {
-    latest_reviews(&facts.reviews)
+fn changes_requested(reviews: &[Review]) -> Vec<String> {
+    latest_reviews(reviews)
         .into_iter()
         .filter(|r| r.state == "CHANGES_REQUESTED")
-        .map(|r| {
-            let who = r.user.as_ref().map_or("someone", |u| u.login.as_str());
-            format!("{who} requested changes")
-        })
+        .map(|r| format!("{} requested changes", r.login))
         .collect()
 }
 
@@ -208,23 +226,47 @@ pub fn required_checks(branch: &serde_json::Value, rules: &[serde_json::Value]) 
     required
 }
 
-/// Reads the facts about a pull request's current head.
-pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Facts, GitHubError> {
-    let pull = gh.pull(repo, number).await?;
-    let sha = pull.head.sha.clone();
+/// Reads the facts about a pull request's current head: the gate's own verdict (the same
+/// reads and decision as `shiprig gate`, nothing posted), the other checks, and last the base
+/// branch (its required checks and its SHA, compared with the base the gate judged).
+/// `Ok(None)`: the head or base moved while the gate read; the next event decides.
+pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Option<Facts>, GitHubError> {
+    let gate = Gate {
+        gh,
+        repo,
+        event: GateEvent::local(number),
+        dry_run: true,
+        local_config: None,
+        pull: None,
+    };
+    let mut report = GateReport::new(&gate);
+    let Some(judged) = gate::judge(&gate, &mut report).await else {
+        return Ok(None);
+    };
+    let pull = match judged.pull {
+        Some(pull) => pull,
+        None => gh.pull(repo, number).await?,
+    };
+    let sha = judged.verdict.head_sha.clone();
     let checks = gh.check_runs(repo, &sha).await?;
     let statuses = gh.latest_statuses(repo, &sha).await?;
-    let branch = gh.branch(repo, &pull.base.name).await?;
     let rules = gh.branch_rules(repo, &pull.base.name).await?;
+    let branch = gh.branch(repo, &pull.base.name).await?;
     let required = Some(required_checks(&branch, &rules));
-    let reviews = gh.pull_reviews(repo, number).await?;
-    Ok(Facts {
+    let base_now = branch
+        .pointer("/commit/sha")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    Ok(Some(Facts {
         pull,
+        verdict: judged.verdict,
+        gate_check: judged.config.gate.check_name.clone(),
         checks,
         statuses,
         required,
-        reviews,
-    })
+        reviews: judged.reviews,
+        base_now,
+    }))
 }
 
 /// One pull request's decision and what came of it.
@@ -234,6 +276,9 @@ pub struct Merged {
     pub decision: Decision,
     pub merged: bool,
     pub dry_run: bool,
+    /// When the pull request was merged (now, or before this run), as GitHub says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_at: Option<String>,
 }
 
 /// Decides for each pull request `--pr` or the event names, and (unless `dry_run`) merges
@@ -249,15 +294,30 @@ pub async fn run(
         let facts = read(&ctx.gh, &ctx.repo, number)
             .await
             .with_context(|| format!("reading pull request #{number}"))?;
+        let Some(facts) = facts else {
+            outcomes.push(Merged {
+                decision: moved(number),
+                merged: false,
+                dry_run,
+                merged_at: None,
+            });
+            continue;
+        };
         let mut decision = decide(&facts, &ctx.config);
         let mut merged = false;
+        let mut merged_at = facts.pull.merged_at.clone();
         if decision.merge && !dry_run {
             match ctx
                 .gh
                 .merge_pull(&ctx.repo, number, &decision.sha, MERGE_METHOD)
                 .await
             {
-                Ok(()) => merged = true,
+                Ok(()) => {
+                    merged = true;
+                    // Read back; unread, the follow-ons wait for the next run.
+                    let read = ctx.gh.pull(&ctx.repo, number).await;
+                    merged_at = read.ok().and_then(|p| p.merged_at);
+                }
                 // 409: the head moved after the decision; the next event decides again.
                 Err(e) if matches!(e.status(), Some(405 | 409)) => {
                     decision
@@ -271,9 +331,40 @@ pub async fn run(
             decision,
             merged,
             dry_run,
+            merged_at,
         });
     }
     Ok(outcomes)
+}
+
+/// The head or base moved while the gate read: nothing to decide on.
+fn moved(number: u64) -> Decision {
+    Decision {
+        pull: number,
+        sha: String::new(),
+        base_sha: String::new(),
+        merge: false,
+        reasons: vec![
+            "the head or the base moved while the gate read it; the next event decides again"
+                .into(),
+        ],
+        approved_by: Vec::new(),
+    }
+}
+
+/// With the Actions token, GitHub starts nothing from a merge's events: starts the follow-on
+/// workflows of each merged pull request itself (see [`follow`]), on the main branch.
+pub async fn follow_on(ctx: &Ctx, outcomes: &[Merged]) -> Vec<(u64, Vec<follow::Started>)> {
+    let mut out = Vec::new();
+    for o in outcomes.iter().filter(|o| !o.dry_run) {
+        let Some(at) = o.merged_at.as_deref().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        let branch = &ctx.config.release.main_branch;
+        let started = follow::start(&ctx.gh, &ctx.repo, branch, o.decision.pull, at).await;
+        out.push((o.decision.pull, started));
+    }
+    out
 }
 
 /// `--pr`, else the pull requests the event names: `pull_request`/`pull_request_review`,

@@ -88,6 +88,31 @@ pub async fn check_vouched(
     Ok(Ok(()))
 }
 
+/// Production deploys only what a person released: the release pull request's merge by a
+/// person, not a bot, an App or an agent's account. `pull` must come from the single pull
+/// request's read (lists leave `merged_by` out).
+pub fn merged_by_person(pull: &PullRequest, config: &Config) -> Result<(), String> {
+    let Some(by) = &pull.merged_by else {
+        return Err(format!(
+            "#{} has no one recorded as merging it",
+            pull.number
+        ));
+    };
+    if by.is_bot() {
+        return Err(format!(
+            "#{} was merged by {}, a bot",
+            pull.number, by.login
+        ));
+    }
+    if config.conductor.agent_with_login(&by.login).is_some() {
+        return Err(format!(
+            "#{} was merged by {}, an agent's account",
+            pull.number, by.login
+        ));
+    }
+    Ok(())
+}
+
 /// The merged release pull request whose merge commit is `sha`, among the pull requests GitHub
 /// associates with that commit (`GET /repos/{o}/{r}/commits/{sha}/pulls`): what a push to the
 /// production branch published. `None` for a push that no release pull request made.

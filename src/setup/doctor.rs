@@ -40,6 +40,16 @@ pub struct Facts {
     pub app_id: Option<u64>,
     /// The branch's active ruleset rules (readable without admin rights).
     pub rules: Vec<serde_json::Value>,
+    /// The production branch (`release.production_branch`), unless it is `branch` itself.
+    pub production: Option<ProductionFact>,
+}
+
+/// The production branch as found.
+#[derive(Debug, Clone)]
+pub struct ProductionFact {
+    pub branch: String,
+    /// `None`: the branch does not exist.
+    pub protection: Option<Result<Option<BranchProtection>, String>>,
 }
 
 /// One gap and how to close it.
@@ -89,7 +99,18 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
             "run `shiprig labels sync`",
         ));
     }
-    found.extend(protection_findings(facts, config));
+    let (ci, _) =
+        super::workflows::ci_checks(&facts.workflows, &config.gate.check_name, &facts.branch);
+    found.extend(protection_findings(
+        &facts.branch,
+        &facts.protection,
+        facts,
+        config,
+        &ci,
+        false,
+    ));
+    found.extend(ci_findings(facts, config, &ci));
+    found.extend(production_findings(facts, config));
     found.extend(ruleset_findings(facts, config));
     found.extend(codeowners_findings(facts, config));
     found.extend(workflow_findings(facts, config));
@@ -134,9 +155,90 @@ fn codeowners_findings(facts: &Facts, config: &Config) -> Option<Finding> {
     })
 }
 
-fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
-    let branch = &facts.branch;
-    let current = match &facts.protection {
+/// The production branch: missing (when production is deployed), or protected less than the
+/// default branch, or open to direct pushes.
+fn production_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+    let Some(production) = &facts.production else {
+        return Vec::new();
+    };
+    let branch = &production.branch;
+    let (ci, _) = super::workflows::ci_checks(&facts.workflows, &config.gate.check_name, branch);
+    let ci = &ci;
+    match &production.protection {
+        None if config.deploy.contains_key("production") => vec![finding(
+            "protection",
+            format!("the production branch `{branch}` does not exist"),
+            format!(
+                "create it from `{}` (`git push origin {}:{branch}`), then run `shiprig bootstrap` to protect it",
+                facts.branch, facts.branch
+            ),
+        )],
+        None => Vec::new(),
+        Some(protection) => protection_findings(branch, protection, facts, config, ci, true),
+    }
+}
+
+/// Only shiprig's checks (or none) are required: a pull request merges on the gate and commit
+/// lint alone, whatever its build and tests say.
+fn ci_findings(facts: &Facts, config: &Config, ci: &[String]) -> Option<Finding> {
+    let Ok(current) = &facts.protection else {
+        return None;
+    };
+    let mut required: Vec<String> = current
+        .as_ref()
+        .and_then(|p| p.required_status_checks.as_ref())
+        .map(|c| c.names())
+        .unwrap_or_default();
+    for rule in facts
+        .rules
+        .iter()
+        .filter(|r| r["type"] == "required_status_checks")
+    {
+        let listed = rule.pointer("/parameters/required_status_checks");
+        for c in listed.and_then(|l| l.as_array()).into_iter().flatten() {
+            required.extend(c["context"].as_str().map(str::to_string));
+        }
+    }
+    let shiprigs: Vec<&String> = facts
+        .workflows
+        .iter()
+        .filter(|w| w.file.starts_with("shiprig-"))
+        .flat_map(|w| &w.checks)
+        .collect();
+    let ours = |name: &String| *name == config.gate.check_name || shiprigs.contains(&name);
+    if required.iter().any(|name| !ours(name)) {
+        return None;
+    }
+    let fix = if ci.is_empty() {
+        "add a CI workflow that builds and tests on `pull_request` (`shiprig init` writes one to adapt when there is none), commit it, then run `shiprig bootstrap` to require its checks".to_string()
+    } else {
+        format!(
+            "run `shiprig bootstrap`: it requires {} from GitHub Actions",
+            ci.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Some(finding(
+        "protection",
+        format!(
+            "no CI check is required on `{}`: PRs merge on the gate and commit lint alone",
+            facts.branch
+        ),
+        fix,
+    ))
+}
+
+fn protection_findings(
+    branch: &str,
+    protection: &Result<Option<BranchProtection>, String>,
+    facts: &Facts,
+    config: &Config,
+    ci: &[String],
+    production: bool,
+) -> Vec<Finding> {
+    let current = match protection {
         Ok(current) => current.as_ref(),
         Err(reason) => {
             return vec![finding(
@@ -149,8 +251,12 @@ fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
     let check = &config.gate.check_name;
     let min = config.gate.humans.min_approvals;
     let app = facts.app_id;
-    protection::gaps(current, check, min, app)
-        .into_iter()
+    let mut gaps = protection::gaps(current, check, min, app);
+    gaps.extend(protection::ci_gaps(current, ci));
+    if production {
+        gaps.extend(protection::production_gaps(current));
+    }
+    gaps.into_iter()
         .map(|gap| {
             let setting = match &gap {
                 ProtectionGap::Unprotected => "add a branch protection rule".to_string(),
@@ -178,6 +284,14 @@ fn protection_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
                 }
                 ProtectionGap::CodeOwnerReviewNotRequired => {
                     "tick \"Require review from Code Owners\"".to_string()
+                }
+                ProtectionGap::CiCheckNotRequired { check } => format!(
+                    "require the status check `{check}` from GitHub Actions"
+                ),
+                ProtectionGap::ForcePushesAllowed => "untick \"Allow force pushes\"".to_string(),
+                ProtectionGap::DeletionsAllowed => "untick \"Allow deletions\"".to_string(),
+                ProtectionGap::AdminsNotEnforced => {
+                    "tick \"Do not allow bypassing the above settings\"".to_string()
                 }
             };
             finding(
@@ -292,6 +406,39 @@ fn needs(config: &Config) -> Vec<Need> {
     needs
 }
 
+/// A product tool is configured: every workflow step that talks to it (`product pull`, and the
+/// Conductor's tick, which writes `done` back) must pass its token.
+pub fn product_token_findings(workflows: &[Workflow], config: &Config) -> Vec<Finding> {
+    let token = match (&config.product.clickup, &config.product.asana) {
+        (Some(c), _) => &c.token_env,
+        (None, Some(a)) => &a.token_env,
+        (None, None) => return Vec::new(),
+    };
+    let mut found = Vec::new();
+    for command in ["product pull", "conductor tick"] {
+        for w in workflows.iter().filter(|w| w.runs(command)) {
+            if !w.passes(command, token) {
+                found.push(finding(
+                    "workflows",
+                    format!(
+                        "{} runs `shiprig {command}` without `{token}`, the product tool's token",
+                        w.file
+                    ),
+                    format!("add `{token}: ${{{{ secrets.{token} }}}}` to that step's `env:`"),
+                ));
+            }
+        }
+    }
+    if !workflows.iter().any(|w| w.runs("product pull")) {
+        found.push(finding(
+            "workflows",
+            "a product tool is configured but no workflow runs `shiprig product pull`".to_string(),
+            "run `shiprig init --phase 4` and commit .github/workflows/shiprig-product.yml",
+        ));
+    }
+    found
+}
+
 fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
     let mut found: Vec<Finding> = facts
         .unreadable_workflows
@@ -348,6 +495,7 @@ fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
             "run `shiprig init --phase 3` and commit it (or point conductor.dispatch at yours)",
         ));
     }
+    found.extend(product_token_findings(&facts.workflows, config));
     let check = &config.gate.check_name;
     for w in &facts.workflows {
         if w.job_names.iter().any(|n| n == check) {

@@ -1,7 +1,7 @@
 //! Reading a repository's real shiprig setup: the [`Facts`] `doctor` diagnoses.
 
 use super::codeowners;
-use super::doctor::{ConfigFact, Facts};
+use super::doctor::{ConfigFact, Facts, ProductionFact};
 use super::workflows::{self, Workflow};
 use crate::config::{Config, ConfigError};
 use crate::context::CONFIG_PATH;
@@ -26,6 +26,7 @@ pub async fn read(
         },
     };
     let protection = protection(gh, repo, &branch).await?;
+    let production = production(gh, repo, &branch, &config).await?;
     let rules = gh.branch_rules(repo, &branch).await?;
     let (workflows, unreadable_workflows) = read_workflows(gh, repo).await?;
     let mut codeowners = None;
@@ -49,7 +50,33 @@ pub async fn read(
         unresolved_pins,
         app_id: gh.configured_app_id(),
         rules,
+        production,
     })
+}
+
+/// The production branch named by the config (the default's when it is not valid), unless it
+/// is the default branch.
+async fn production(
+    gh: &GitHub,
+    repo: &Repo,
+    default: &str,
+    config: &ConfigFact,
+) -> anyhow::Result<Option<ProductionFact>> {
+    let defaults = Config::default();
+    let config = match config {
+        ConfigFact::Valid(config) => config.as_ref(),
+        _ => &defaults,
+    };
+    let branch = config.release.production_branch.clone();
+    if branch == default {
+        return Ok(None);
+    }
+    let protection = if branch_exists(gh, repo, &branch).await? {
+        Some(protection(gh, repo, &branch).await?)
+    } else {
+        None
+    };
+    Ok(Some(ProductionFact { branch, protection }))
 }
 
 /// The branch's protection; `Err` with the reason when it could not be read.
@@ -70,7 +97,10 @@ async fn protection(
 }
 
 /// The workflow files, read; and the reasons of those that are not valid YAML.
-async fn read_workflows(gh: &GitHub, repo: &Repo) -> anyhow::Result<(Vec<Workflow>, Vec<String>)> {
+pub(super) async fn read_workflows(
+    gh: &GitHub,
+    repo: &Repo,
+) -> anyhow::Result<(Vec<Workflow>, Vec<String>)> {
     let mut read = Vec::new();
     let mut unreadable = Vec::new();
     for path in gh.folder_files(repo, WORKFLOWS_DIR, None).await? {
@@ -122,5 +152,14 @@ fn parsed(result: Result<Config, ConfigError>) -> ConfigFact {
     match result {
         Ok(config) => ConfigFact::Valid(Box::new(config)),
         Err(e) => ConfigFact::Invalid(e.to_string()),
+    }
+}
+
+/// Whether `branch` exists (`GET .../branches/{b}`, readable with read access).
+pub(super) async fn branch_exists(gh: &GitHub, repo: &Repo, branch: &str) -> anyhow::Result<bool> {
+    match gh.branch(repo, branch).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.status() == Some(404) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }

@@ -211,7 +211,7 @@ mod tests {
         let config = Config::from_yaml(
             "t.yml",
             "labels: {approved: ready}\ngate: {rules: {auth: {paths: [\"src/auth/**\"]}}}\n\
-             conductor: {agents: [{name: a1}]}\n",
+             conductor: {agents: [{name: a1, login: rig-a1}]}\n",
         )
         .unwrap();
         let names: Vec<String> = desired(&config).into_iter().map(|l| l.name).collect();

@@ -33,6 +33,17 @@ pub enum ProtectionGap {
     StaleApprovalsKept,
     LastPushApprovalNotRequired,
     CodeOwnerReviewNotRequired,
+    /// A check of the repository's CI (a `pull_request` workflow's job) is not required, or
+    /// not from GitHub Actions, which posts it.
+    CiCheckNotRequired {
+        check: String,
+    },
+    /// The branch accepts force pushes.
+    ForcePushesAllowed,
+    /// The branch can be deleted.
+    DeletionsAllowed,
+    /// Admins may push past the protection.
+    AdminsNotEnforced,
 }
 
 impl ProtectionGap {
@@ -57,6 +68,14 @@ impl ProtectionGap {
             ),
             ProtectionGap::CodeOwnerReviewNotRequired => {
                 format!("`{branch}` does not require review from code owners")
+            }
+            ProtectionGap::CiCheckNotRequired { check } => format!(
+                "the CI check `{check}` is not required on `{branch}` from GitHub Actions (App {ACTIONS_APP_ID})"
+            ),
+            ProtectionGap::ForcePushesAllowed => format!("`{branch}` accepts force pushes"),
+            ProtectionGap::DeletionsAllowed => format!("`{branch}` can be deleted"),
+            ProtectionGap::AdminsNotEnforced => {
+                format!("admins can push to `{branch}` past its protection")
             }
         }
     }
@@ -191,4 +210,69 @@ pub fn body(
         "block_creations": enabled(&current.block_creations),
         "required_conversation_resolution": enabled(&current.required_conversation_resolution),
     })
+}
+
+/// The CI checks (`ci`: the check names of the repository's `pull_request` workflows) the
+/// branch does not require from one App (GitHub Actions, which posts them, or another a
+/// person picked). On an unprotected branch, `Unprotected` says it all.
+pub fn ci_gaps(current: Option<&BranchProtection>, ci: &[String]) -> Vec<ProtectionGap> {
+    let Some(current) = current else {
+        return Vec::new();
+    };
+    let checks = current.required_status_checks.clone().unwrap_or_default();
+    ci.iter()
+        .filter(|name| {
+            !checks.checks.iter().any(|c| {
+                // One pinned to another App was a person's choice, and is kept.
+                &c.context == *name && c.app_id.is_some()
+            })
+        })
+        .map(|name| ProtectionGap::CiCheckNotRequired {
+            check: name.clone(),
+        })
+        .collect()
+}
+
+/// What the production branch lacks beyond the default branch's needs: it takes no force
+/// push, no deletion, and admins go through pull requests too.
+pub fn production_gaps(current: Option<&BranchProtection>) -> Vec<ProtectionGap> {
+    let Some(current) = current else {
+        return Vec::new();
+    };
+    let enabled = |e: &Option<Enabled>| e.as_ref().is_some_and(|e| e.enabled);
+    let mut gaps = Vec::new();
+    if enabled(&current.allow_force_pushes) {
+        gaps.push(ProtectionGap::ForcePushesAllowed);
+    }
+    if enabled(&current.allow_deletions) {
+        gaps.push(ProtectionGap::DeletionsAllowed);
+    }
+    if !enabled(&current.enforce_admins) {
+        gaps.push(ProtectionGap::AdminsNotEnforced);
+    }
+    gaps
+}
+
+/// `body` with the CI checks required from GitHub Actions (a check already listed keeps its
+/// place; one required from any source is pinned); for the production branch, no force
+/// pushes, no deletions, admins included.
+pub fn with_ci_and_production(mut body: Value, ci: &[String], production: bool) -> Value {
+    if let Some(list) = body
+        .pointer_mut("/required_status_checks/checks")
+        .and_then(Value::as_array_mut)
+    {
+        for name in ci {
+            match list.iter_mut().find(|c| c["context"] == name.as_str()) {
+                Some(c) if c.get("app_id").is_some() => {}
+                Some(c) => c["app_id"] = json!(ACTIONS_APP_ID),
+                None => list.push(json!({"context": name, "app_id": ACTIONS_APP_ID})),
+            }
+        }
+    }
+    if production {
+        body["allow_force_pushes"] = json!(false);
+        body["allow_deletions"] = json!(false);
+        body["enforce_admins"] = json!(true);
+    }
+    body
 }

@@ -46,6 +46,10 @@ pub const AGENT: (&str, &str) = (
     ".github/workflows/shiprig-agent.yml",
     include_str!("../../workflows-templates/agent.yml"),
 );
+pub const PRODUCT: (&str, &str) = (
+    ".github/workflows/shiprig-product.yml",
+    include_str!("../../workflows-templates/product.yml"),
+);
 pub const CODEOWNERS: (&str, &str) = (
     ".github/CODEOWNERS.template",
     include_str!("../../CODEOWNERS.template"),
@@ -70,7 +74,29 @@ pub const WORKFLOWS: &[(&str, &str)] = &[
     MONITOR,
     CONDUCTOR,
     AGENT,
+    PRODUCT,
 ];
+
+/// The environment variables the product tools' tokens come in by default.
+pub const PRODUCT_TOKENS: &[&str] = &["CLICKUP_TOKEN", "ASANA_TOKEN"];
+
+/// `template` passing only the product token `keep`, one of [`PRODUCT_TOKENS`] (the line
+/// `NAME: ${{ secrets.NAME }}` of each other one is dropped); with `None`, every one.
+pub fn with_product_token(template: &str, keep: Option<&str>) -> String {
+    let Some(keep) = keep else {
+        return template.to_string();
+    };
+    template
+        .lines()
+        .filter(|line| {
+            let t = line.trim_start();
+            !PRODUCT_TOKENS
+                .iter()
+                .any(|name| *name != keep && t.starts_with(&format!("{name}: ${{{{ secrets.")))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
 
 /// One file `init` wants in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,8 +217,17 @@ pub fn files_following(phase: u8, ci: &[String]) -> Vec<Wanted> {
     } else {
         files.push(Wanted::of(DEPLOY_STAGING));
     }
+    // The product token the config `init` writes names (phase 4), else every default one.
+    let token = (phase >= 4).then_some(PRODUCT_TOKENS[0]);
+    let tokens = |(path, text): (&str, &str)| Wanted {
+        path: path.to_string(),
+        content: pinned(&with_product_token(text, token)),
+    };
     if phase >= 3 {
-        files.extend([CONDUCTOR, AGENT].map(Wanted::of));
+        files.extend([tokens(CONDUCTOR), Wanted::of(AGENT)]);
+    }
+    if phase >= 4 {
+        files.push(tokens(PRODUCT));
     }
     files
 }
@@ -240,7 +275,8 @@ const CONFIG_CONDUCTOR: &str = r#"
 approvers: {min_permission: maintain}
 conductor:
   agents:
-    - {name: agent-1}
+    # `login`: the GitHub account the agent's token acts as; its approvals never count.
+    - {name: agent-1, login: acme-agent-1}
   dispatch:
     github_actions: {workflow: shiprig-agent.yml, ref: main}
   stale_after: 6h

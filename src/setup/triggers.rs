@@ -25,6 +25,16 @@ fn actions_ci(workflows: &[Workflow]) -> Vec<&Workflow> {
         .collect()
 }
 
+/// The name `workflow_run.workflows` matches: the workflow's `name:`, or, without one, its path
+/// from the repository root, as GitHub shows it.
+fn run_name(w: &Workflow) -> String {
+    match &w.name {
+        Some(name) => name.clone(),
+        None if w.file.contains('/') => w.file.clone(),
+        None => format!(".github/workflows/{}", w.file),
+    }
+}
+
 fn gap(gap: String, fix: String) -> Finding {
     Finding { gap, fix }
 }
@@ -33,17 +43,11 @@ fn gap(gap: String, fix: String) -> Finding {
 pub fn findings(workflows: &[Workflow]) -> Vec<Finding> {
     let mut found = Vec::new();
     let ci = actions_ci(workflows);
-    let names: Vec<&str> = workflows
-        .iter()
-        .map(|w| w.name.as_deref().unwrap_or(&w.file))
-        .collect();
+    let names: Vec<String> = workflows.iter().map(run_name).collect();
     for w in workflows.iter().filter(|w| is_shiprig(w)) {
         for trigger in ["check_suite", "check_run"] {
             if w.on(trigger) && !ci.is_empty() {
-                let ci_names: Vec<&str> = ci
-                    .iter()
-                    .map(|c| c.name.as_deref().unwrap_or(&c.file))
-                    .collect();
+                let ci_names: Vec<String> = ci.iter().map(|c| run_name(c)).collect();
                 found.push(gap(
                     format!(
                         "{} waits on `{trigger}`, which GitHub never fires for a check suite GitHub Actions created: the CI here ({}) runs on Actions",
@@ -58,7 +62,7 @@ pub fn findings(workflows: &[Workflow]) -> Vec<Finding> {
             }
         }
         for followed in &w.follows {
-            if !names.contains(&followed.as_str()) {
+            if !names.contains(followed) {
                 found.push(gap(
                     format!(
                         "{} follows the workflow `{followed}` (workflow_run), but no workflow here is named so: it never starts",
@@ -71,11 +75,9 @@ pub fn findings(workflows: &[Workflow]) -> Vec<Finding> {
         }
         if w.runs("merge")
             && !ci.is_empty()
-            && !ci.iter().any(|c| {
-                w.follows
-                    .iter()
-                    .any(|f| Some(f.as_str()) == c.name.as_deref() || *f == c.file)
-            })
+            && !ci
+                .iter()
+                .any(|c| w.follows.iter().any(|f| *f == run_name(c) || *f == c.file))
         {
             found.push(gap(
                 format!(

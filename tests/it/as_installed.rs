@@ -95,6 +95,7 @@ async fn merge_waits_for_checks_required_by_rulesets_and_protection_without_admi
         m.add_user("dev", UserKind::User);
         m.set_permission(REPO, "dev", Permission::Write);
         m.set_permission(REPO, BOT, Permission::Write);
+        m.set_file(REPO, "main", ".github/shiprig.yml", "version: 1\n");
         m.require_checks_by_ruleset(REPO, "main", &["ci/build"]);
         m.set_protection(
             REPO,

@@ -51,7 +51,7 @@ fn reference_config_conductor() {
     assert_eq!(agents[0].name, "agent-1");
     assert_eq!(agents[0].login.as_deref(), Some("rig-agent-1"));
     assert_eq!(agents[1].name, "agent-2");
-    assert_eq!(agents[1].login, None);
+    assert_eq!(agents[1].login.as_deref(), Some("rig-agent-2"));
     let gha = config.conductor.dispatch.github_actions.as_ref().unwrap();
     assert_eq!(gha.workflow, "shiprig-agent.yml");
     assert_eq!(gha.git_ref, "main");

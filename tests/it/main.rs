@@ -33,6 +33,7 @@ mod gate_event_props;
 mod gate_security;
 mod gate_story;
 mod gate_trust_records;
+mod gate_trust_verdict;
 mod gate_verdict;
 mod github_client;
 mod integrations_config;

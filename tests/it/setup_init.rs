@@ -37,7 +37,7 @@ fn files_under(root: &Path) -> Vec<String> {
 
 #[test]
 fn each_phase_writes_valid_config_and_safe_workflows() {
-    let expected_workflows = [0, 6, 8, 8, 8];
+    let expected_workflows = [0, 6, 8, 8, 9];
     for phase in 1..=4u8 {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_str().unwrap();

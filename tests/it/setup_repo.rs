@@ -138,6 +138,7 @@ async fn doctor_on_a_bare_repository_lists_every_gap_with_its_fix() {
             "config: no .github/shiprig.yml on `main`",
             "labels: missing labels: approved, blocked, in-progress, in-review, done, critical, high-priority, agent-failed, on-hold, human-gate",
             "protection: branch `main` is not protected",
+            "protection: no CI check is required on `main`: PRs merge on the gate and commit lint alone",
             "codeowners: no CODEOWNERS file, so code-owner review has nobody to ask",
             "workflows: no workflow runs `shiprig gate`",
             "workflows: no workflow runs `shiprig lifecycle`",
@@ -155,14 +156,14 @@ async fn doctor_on_a_bare_repository_lists_every_gap_with_its_fix() {
     assert!(fixes[1].contains("shiprig labels sync"));
     assert!(fixes[2].contains("shiprig bootstrap") && fixes[2].contains("Settings"));
     assert!(
-        fixes[4].contains("shiprig init --phase 1")
-            && fixes[4].contains(".github/workflows/shiprig-gate.yml")
+        fixes[5].contains("shiprig init --phase 1")
+            && fixes[5].contains(".github/workflows/shiprig-gate.yml")
     );
     assert!(emu.writes().is_empty(), "doctor only reads");
 
     let human = shiprig(&emu, &["doctor"]).await;
     let stdout = text(&human.stdout);
-    assert!(stdout.starts_with("acme/widgets: 8 gap(s)"), "{stdout}");
+    assert!(stdout.starts_with("acme/widgets: 9 gap(s)"), "{stdout}");
     assert!(
         stdout.contains("    fix: run `shiprig labels sync`"),
         "{stdout}"
@@ -278,23 +279,29 @@ async fn bootstrap_dry_run_writes_nothing_then_protects_keeping_a_humans_setting
 async fn after_init_and_bootstrap_doctor_finds_nothing_missing() {
     let emu = admin_seeded().await;
     commit_phase_3(&emu);
+    commit_ci(&emu);
+    create_production(&emu).await;
     let before = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
     assert_eq!(
         gaps(&before)
             .iter()
             .map(|g| g.split(':').next().unwrap())
             .collect::<Vec<_>>(),
-        vec!["labels", "protection"],
+        vec!["labels", "protection", "protection", "protection"],
         "{:#?}",
         gaps(&before)
     );
-    // With a token, the gate's check stays required from any source: doctor says so.
+    // With a token, the gate's check stays required from any source on main and production:
+    // doctor says so.
     let out = shiprig(&emu, &["bootstrap"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
     let left = gaps(&doctor);
-    assert_eq!(left.len(), 1, "{left:#?}");
-    assert!(left[0].contains("from any source"), "{left:#?}");
+    assert_eq!(left.len(), 2, "{left:#?}");
+    assert!(
+        left.iter().all(|g| g.contains("from any source")),
+        "{left:#?}"
+    );
     let again = shiprig(&emu, &["bootstrap"]).await;
     assert!(
         text(&again.stdout).contains("note: `shiprig/human-gate` is required"),
@@ -316,6 +323,8 @@ async fn after_init_and_bootstrap_doctor_finds_nothing_missing() {
 async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_schedule() {
     let emu = admin_seeded().await;
     commit_phase_3(&emu);
+    commit_ci(&emu);
+    create_production(&emu).await;
     let conductor = templates::pinned(templates::CONDUCTOR.1).replace(
         "  schedule:\n    - cron: \"2-59/5 * * * *\" # every 5 minutes, off the busy :00 minute\n",
         "",
@@ -344,8 +353,6 @@ async fn case_4_doctor_flags_a_job_named_like_the_gate_and_a_conductor_without_s
         vec![
             "workflows: the workflow running `shiprig conductor tick` has no `schedule` trigger",
             "workflows: sneaky.yml has a job named `shiprig/human-gate`, which could pass for the gate's check",
-            // It runs on pull_request, like CI, and the merge does not follow it.
-            "triggers: shiprig-merge.yml follows none of the CI workflows here: a pull request whose CI ends after its approval is never merged",
         ]
     );
 }
@@ -364,6 +371,7 @@ async fn doctor_says_when_it_cannot_read_the_protection_and_bootstrap_fails_as_o
         .unwrap()
         .iter()
         .filter(|f| f["area"] == "protection")
+        .filter(|f| f["gap"].as_str().unwrap().contains("`main`"))
         .collect();
     assert_eq!(protection.len(), 1, "{report:#}");
     let gap = protection[0]["gap"].as_str().unwrap();
@@ -439,6 +447,7 @@ async fn each_fix_doctor_names_closes_its_gap() {
             "config",
             "labels",
             "protection",
+            "protection",
             "codeowners",
             "workflows",
             "workflows",
@@ -460,7 +469,11 @@ async fn each_fix_doctor_names_closes_its_gap() {
     assert_eq!(local(&["codeowners", "--dir", root]).status.code(), Some(0));
     commit_dir(&emu, scratch.path(), "ci: set up shiprig");
     let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
-    assert_eq!(areas(&report), ["labels", "protection"], "{report:#}");
+    assert_eq!(
+        areas(&report),
+        ["labels", "protection", "protection"],
+        "{report:#}"
+    );
 
     // "run `shiprig labels sync`", then "run `shiprig bootstrap`".
     assert_eq!(
@@ -468,8 +481,10 @@ async fn each_fix_doctor_names_closes_its_gap() {
         Some(0)
     );
     let report = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
-    assert_eq!(areas(&report), ["protection"]);
-    // "run the gate as a GitHub App …, then `shiprig bootstrap`".
+    assert_eq!(areas(&report), ["protection", "protection"]);
+    // "add a CI workflow that builds and tests on `pull_request`", then "run the gate as a
+    // GitHub App …, then `shiprig bootstrap`".
+    commit_ci(&emu);
     assert_eq!(
         shiprig_as_app(&emu, &["bootstrap"]).await.status.code(),
         Some(0)
@@ -496,5 +511,248 @@ async fn each_fix_doctor_names_closes_its_gap() {
             .as_str()
             .unwrap()
             .contains("shiprig init")
+    );
+}
+
+/// A CI workflow on `pull_request`: a named job, a job known by its id, a matrix job; and a
+/// push-only workflow that is no pull request's CI.
+fn commit_ci(emu: &Emulator) {
+    let ci = "name: ci\non: [pull_request, push]\njobs:\n  test:\n    name: build and test\n    runs-on: ubuntu-latest\n    steps: [{run: cargo test}]\n  lint:\n    runs-on: ubuntu-latest\n    steps: [{run: cargo clippy}]\n  os:\n    strategy: {matrix: {os: [ubuntu-latest, macos-latest]}}\n    runs-on: ${{ matrix.os }}\n    steps: [{run: cargo build}]\n";
+    let nightly = "on: {push: {branches: [main]}}\njobs:\n  bench:\n    runs-on: ubuntu-latest\n    steps: [{run: cargo bench}]\n";
+    let docs = "on: {pull_request: {branches: [main, 'release/**']}}\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    steps: [{run: mdbook build}]\n";
+    let files = [
+        (".github/workflows/ci.yml", ci),
+        (".github/workflows/nightly.yml", nightly),
+        (".github/workflows/docs.yml", docs),
+    ];
+    emu.model()
+        .set_files(REPO, "main", &files, "ci: build and test pull requests");
+    // The merge follows the CI, as `shiprig init` would have written it beside these files.
+    let installed = emu
+        .model()
+        .file_at(REPO, "main", ".github/workflows/shiprig-merge.yml");
+    if installed.is_some() {
+        let owned: Vec<(String, String)> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        let follows = templates::merge_follows(&templates::ci_workflows(&owned));
+        let merge = templates::pinned(&templates::merge_with(&follows));
+        emu.model().set_files(
+            REPO,
+            "main",
+            &[(".github/workflows/shiprig-merge.yml", merge.as_str())],
+            "ci: the merge follows CI",
+        );
+    }
+}
+
+/// The production branch, made from main's head by the maintainer.
+async fn create_production(emu: &Emulator) {
+    let sha = emu.model().branch_sha(REPO, "main").unwrap();
+    let api = crate::support::emulator::Api::new(emu, Some(TOKEN));
+    let (status, body) = api
+        .json(
+            "POST",
+            "/repos/acme/widgets/git/refs",
+            Some(json!({"ref": "refs/heads/production", "sha": sha})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bootstrap_protects_production_so_an_agents_token_cannot_push_to_it() {
+    let emu = admin_seeded().await;
+    commit_phase_3(&emu);
+    create_production(&emu).await;
+    emu.model().add_token("ghp_agent", "rig-agent-1");
+    let agent = crate::support::emulator::Api::new(&emu, Some("ghp_agent"));
+    let main = emu.model().branch_sha(REPO, "main").unwrap();
+    // An agent's own commit, on its own branch.
+    emu.model()
+        .set_file(REPO, "agent/1", "deploy-me.txt", "unreviewed\n");
+    let pushed = emu.model().branch_sha(REPO, "agent/1").unwrap();
+    assert_ne!(main, pushed);
+
+    // Before bootstrap, doctor reports the production branch as unprotected.
+    let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert!(
+        gaps(&doctor).contains(&"protection: branch `production` is not protected".to_string()),
+        "{:#?}",
+        gaps(&doctor)
+    );
+
+    let out = shiprig_as_app(&emu, &["bootstrap"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("protected `production`, closing:"),
+        "{}",
+        text(&out.stdout)
+    );
+    let protection = emu.model().protection(REPO, "production").unwrap();
+    assert_eq!(protection["allow_force_pushes"], false);
+    assert_eq!(protection["allow_deletions"], false);
+    assert_eq!(protection["enforce_admins"], true);
+    let reviews = &protection["required_pull_request_reviews"];
+    assert_eq!(reviews["required_approving_review_count"], 1);
+    assert_eq!(
+        protection["required_status_checks"]["checks"],
+        emu.model().protection(REPO, "main").unwrap()["required_status_checks"]["checks"],
+        "production requires the same checks as main"
+    );
+
+    // The agent's token pushes to production: refused, as GitHub refuses it.
+    let (status, body) = agent
+        .json(
+            "PATCH",
+            "/repos/acme/widgets/git/refs/heads/production",
+            Some(json!({"sha": pushed, "force": true})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Protected branch update failed")
+    );
+    let (status, _) = agent
+        .json(
+            "PUT",
+            "/repos/acme/widgets/contents/deploy-me.txt",
+            Some(json!({"message": "x", "content": "eA==", "branch": "production"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = agent
+        .json(
+            "POST",
+            "/repos/acme/widgets/merges",
+            Some(json!({"base": "production", "head": "agent/1"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = agent
+        .json(
+            "DELETE",
+            "/repos/acme/widgets/git/refs/heads/production",
+            None,
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        emu.model().branch_sha(REPO, "production").unwrap(),
+        main,
+        "production did not move"
+    );
+
+    // A second bootstrap changes nothing; doctor no longer names production.
+    emu.clear_requests();
+    let again = shiprig_as_app(&emu, &["bootstrap"]).await;
+    assert!(
+        text(&again.stdout).contains("`production` protection already has what the gate needs"),
+        "{}",
+        text(&again.stdout)
+    );
+    let writes: Vec<_> = emu
+        .writes()
+        .into_iter()
+        .filter(|w| w.path.starts_with("/repos/"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    let doctor = json_of(&shiprig_as_app(&emu, &["--json", "doctor"]).await);
+    assert!(
+        !gaps(&doctor).iter().any(|g| g.contains("`production`")),
+        "{:#?}",
+        gaps(&doctor)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bootstrap_says_a_missing_production_branch_is_missing_and_creates_none() {
+    let emu = admin_seeded().await;
+    commit_phase_3(&emu);
+    let out = shiprig(&emu, &["bootstrap"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("the production branch `production` does not exist"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(emu.model().branch_sha(REPO, "production").is_none());
+    let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert!(
+        gaps(&doctor)
+            .contains(&"protection: the production branch `production` does not exist".to_string()),
+        "{:#?}",
+        gaps(&doctor)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bootstrap_requires_the_ci_jobs_from_github_actions_and_doctor_reports_no_ci() {
+    let emu = admin_seeded().await;
+    commit_phase_3(&emu);
+    let no_ci = "protection: no CI check is required on `main`: PRs merge on the gate and commit lint alone";
+    let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert!(
+        gaps(&doctor).contains(&no_ci.to_string()),
+        "{:#?}",
+        gaps(&doctor)
+    );
+
+    // Bootstrapped without CI, only shiprig's check is required: doctor still says so.
+    let out = shiprig(&emu, &["bootstrap"]).await;
+    assert!(
+        text(&out.stdout).contains("note: no CI check found"),
+        "{}",
+        text(&out.stdout)
+    );
+    let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert!(
+        gaps(&doctor).contains(&no_ci.to_string()),
+        "{:#?}",
+        gaps(&doctor)
+    );
+
+    commit_ci(&emu);
+    create_production(&emu).await;
+    let out = shiprig(&emu, &["bootstrap"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("CI checks required from GitHub Actions: `build and test`, `docs`, `lint`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("note: ci.yml: os names its checks at run time"),
+        "{stdout}"
+    );
+    let checks =
+        emu.model().protection(REPO, "main").unwrap()["required_status_checks"]["checks"].clone();
+    assert_eq!(
+        checks,
+        json!([{"context": "shiprig/human-gate"},
+               {"context": "build and test", "app_id": 15368},
+               {"context": "docs", "app_id": 15368},
+               {"context": "lint", "app_id": 15368}]),
+        "the CI jobs are required from GitHub Actions; the matrix and push-only jobs are not"
+    );
+    // docs.yml runs for pull requests into main only: production does not wait for it.
+    let production = emu.model().protection(REPO, "production").unwrap()["required_status_checks"]
+        ["checks"]
+        .clone();
+    assert_eq!(
+        production,
+        json!([{"context": "shiprig/human-gate"},
+               {"context": "build and test", "app_id": 15368},
+               {"context": "lint", "app_id": 15368}])
+    );
+    let doctor = json_of(&shiprig(&emu, &["--json", "doctor"]).await);
+    assert!(
+        !gaps(&doctor).iter().any(|g| g.contains("CI")),
+        "{:#?}",
+        gaps(&doctor)
     );
 }

@@ -143,10 +143,11 @@ async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
 }
 
 /// Without an App, every job acts with its Actions token, and GitHub starts nothing from the
-/// merge's events: the chain stops at the merge (the push starts no deploy), and the rig
-/// reaches production once a maintainer starts the deploy herself.
+/// merge's events (the push starts no deploy): `shiprig merge` dispatches the deploy, the
+/// lifecycle and a Conductor tick itself, and the rig reaches production with no maintainer's
+/// hand but the release PR's merge.
 #[tokio::test(flavor = "multi_thread")]
-async fn with_the_actions_token_alone_the_chain_stops_at_the_merge() {
+async fn with_the_actions_token_alone_the_merge_starts_the_rest_and_reaches_production() {
     story(None, Identity::ActionsToken).await;
 }
 
@@ -318,38 +319,80 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         ran.iter().map(|r| r.log.clone()).collect::<Vec<_>>()
     );
 
-    let ran = if identity == Identity::ActionsToken {
+    if identity == Identity::ActionsToken {
         // The merge acted with the Actions token: its push and its closed pull request start
-        // nothing. A maintainer starts the deploy (a person's workflow_dispatch).
-        assert!(
-            !commands(&ran)
-                .iter()
-                .any(|c| c.starts_with("shiprig-deploy.yml")
-                    || c.starts_with("shiprig-lifecycle.yml")),
-            "{:?}",
-            commands(&ran)
-        );
+        // nothing, so shiprig merge dispatched the follow-ons itself (the exception GitHub
+        // allows), each once: the deploy of main, the lifecycle of the pull request, a tick.
         assert!(
             actions.hops.iter().any(|h| h.event == "push"
                 && h.actor == ACTIONS_LOGIN
                 && h.outcome.contains("no run")),
             "the merge's push was raised, and started nothing"
         );
-        // shiprig says so where the chain stops.
+        let dispatched: Vec<_> = actions
+            .hops
+            .iter()
+            .filter(|h| h.event == "workflow_dispatch" && h.actor == ACTIONS_LOGIN)
+            .map(|h| h.outcome.clone())
+            .filter(|w| w != "shiprig-agent.yml")
+            .collect();
+        assert_eq!(
+            dispatched,
+            [
+                "shiprig-deploy.yml",
+                "shiprig-lifecycle.yml",
+                "shiprig-conductor.yml"
+            ]
+        );
+        for wanted in [
+            "shiprig-lifecycle.yml: lifecycle",
+            "shiprig-conductor.yml: conductor tick",
+        ] {
+            assert!(
+                commands(&ran).contains(&wanted.to_string()),
+                "{:?}",
+                commands(&ran)
+            );
+        }
+        let runs = rig.emu.model().workflow_runs(REPO);
+        let lifecycle = runs
+            .iter()
+            .find(|r| r.workflow == "shiprig-lifecycle.yml")
+            .unwrap();
+        assert_eq!(
+            lifecycle.display_title,
+            format!("shiprig lifecycle #{pull}")
+        );
+        assert_eq!(lifecycle.inputs["pull_request"], json!(pull.to_string()));
         let merge_log = &ran.iter().find(|r| r.command == "merge").unwrap().log;
         assert!(
             merge_log.contains("merged with the Actions token: GitHub starts no workflow"),
             "{merge_log}"
         );
-        as_user(
-            &rig,
-            support::pipeline::TOKEN,
-            "POST",
-            &format!("/repos/{REPO}/actions/workflows/shiprig-deploy.yml/dispatches"),
-            json!({"ref": "main"}),
-        )
-        .await;
-        actions.settle(&rig.emu)
+        // The merge again, as after a lost answer: the runs dispatched since the merge are
+        // read back, and nothing starts twice.
+        let before = rig.emu.model().workflow_runs(REPO).len();
+        let number = pull.to_string();
+        let out = rig
+            .run(&["merge", "--pr", &number], &[("GITHUB_ACTIONS", "true")])
+            .await;
+        let printed = support::pipeline::printed(&out);
+        assert_eq!(out.status.code(), Some(0), "{printed}");
+        assert_eq!(
+            rig.emu.model().workflow_runs(REPO).len(),
+            before,
+            "{printed}"
+        );
+        for workflow in [
+            "shiprig-deploy.yml",
+            "shiprig-lifecycle.yml",
+            "shiprig-conductor.yml",
+        ] {
+            assert!(
+                printed.contains(&format!("#{pull}: {workflow}: already")),
+                "{printed}"
+            );
+        }
     } else {
         // The merge's own events carry on: the issue it closed starts a Conductor tick at
         // once (the milestone stays open: merged is not shipped), the push to main deploys
@@ -362,8 +405,8 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             "the closed issue woke the Conductor"
         );
         assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(true));
-        ran
-    };
+    }
+    assert_eq!(rig.emu.model().issue(REPO, issue).unwrap().state, "closed");
     let deployed: Vec<_> = commands(&ran)
         .into_iter()
         .filter(|c| c.starts_with("shiprig-deploy.yml"))
@@ -399,7 +442,13 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             "shiprig-release.yml: release shipped"
         ]
     );
+    assert!(
+        ran[0].outputs.contains("deploy=true\n"),
+        "{}",
+        ran[0].outputs
+    );
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
+    assert_eq!(rig.labels(issue), ["approved", "done"]);
     // `done` came from the step after production smoke, not from publish: publish lists the
     // issue in the release, `release shipped` marks it.
     let result = |command: &str| -> Value {
@@ -411,14 +460,46 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     assert_eq!(shipped["newly_done"], json!([issue]), "{shipped}");
     assert_eq!(shipped["held"], Value::Null, "{shipped}");
     assert_eq!(shipped["queue_drained"], json!(true), "{shipped}");
+
+    // An agent pushes straight to the production branch (its token can write there): the
+    // release workflow runs, publishes nothing and deploys nothing.
+    let deployments = rig.emu.model().deployments(REPO).len();
+    let pushed = rig.emu.model().set_files_by(
+        REPO,
+        "production",
+        &[("src/auth/login.rs", "pub fn login() { backdoor() }\n")],
+        "fix: hotfix",
+        "rig-agent-1",
+    );
+    let ran = actions.by_hand(
+        &rig.emu,
+        "push",
+        "rig-agent-1",
+        json!({"ref": "refs/heads/production", "after": pushed}),
+    );
+    assert_eq!(commands(&ran), ["shiprig-release.yml: release publish"]);
+    assert!(
+        ran[0].outputs.contains("deploy=false\n"),
+        "{}",
+        ran[0].outputs
+    );
+    assert!(
+        ran[0]
+            .log
+            .contains("not made by merging a release pull request"),
+        "{}",
+        ran[0].log
+    );
+    assert_eq!(rig.emu.model().deployments(REPO).len(), deployments);
+    assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
     if identity == Identity::ActionsToken {
         finish(&rig, &actions, identity, started);
         return;
     }
-    assert_eq!(rig.labels(issue), ["approved", "done"]);
 
-    // The next schedule: the tick closes the milestone, its issue now `done`; the monitor
-    // finds production up, as it was, and says nothing. A second tick a minute later is dropped.
+    // The next schedule: the tick finds the milestone's work `done` and closes it; the
+    // monitor finds production up, as it was, and says nothing. A second tick a minute later
+    // is dropped.
     let ran = actions.tick(&rig.emu, 5);
     assert_eq!(
         commands(&ran),
@@ -550,7 +631,10 @@ async fn case_35_a_pull_request_that_edits_shiprig_merge_never_runs_its_edit() {
         .collect();
     assert_eq!(merge_runs, ["gate", "merge"], "main's copy ran, once");
     assert!(
-        actions.ran.iter().all(|r| r.command != "deploy staging"),
+        actions
+            .ran
+            .iter()
+            .all(|r| r.workflow != "shiprig-merge.yml" || r.command != "deploy staging"),
         "the edited copy ran"
     );
     let started: Vec<_> = actions

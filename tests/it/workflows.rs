@@ -187,6 +187,7 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
             ],
         ),
         ("workflows-templates/monitor.yml", &["smoke:statuses"]),
+        ("workflows-templates/product.yml", &["pull:issues"]),
         (
             "workflows-templates/agent.yml",
             &["agent:contents", "agent:pull-requests", "wake:actions"],

@@ -103,11 +103,18 @@ async fn contents(c: &mut Checker, api: &Api) {
     let root = c.get(api, &format!("{p}?ref=feature")).await;
     assert!(root.as_array().is_some_and(|items| !items.is_empty()));
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let add = json!({"message": "add", "content": b64("a\n")});
+    // main is protected by now (a pull request is required): write to a branch of its own.
+    let main = api.get(&format!("/repos/{REPO}/git/ref/heads/main")).await["object"]["sha"].clone();
+    let scratch = json!({"ref": "refs/heads/scratch", "sha": main});
+    let made = api
+        .json("POST", &format!("/repos/{REPO}/git/refs"), Some(scratch))
+        .await;
+    assert_eq!(made.0, 201, "{}", made.1);
+    let add = json!({"message": "add", "content": b64("a\n"), "branch": "scratch"});
     let created = c
         .call(api, "PUT", &format!("{p}/notes/a.md"), Some(add), 201)
         .await;
-    let edit = json!({"message": "edit", "content": b64("b\n"), "sha": created["content"]["sha"]});
+    let edit = json!({"message": "edit", "content": b64("b\n"), "sha": created["content"]["sha"], "branch": "scratch"});
     c.call(api, "PUT", &format!("{p}/notes/a.md"), Some(edit), 200)
         .await;
 }
@@ -141,7 +148,8 @@ async fn refs(c: &mut Checker, api: &Api) {
         201
     );
     c.get(api, &format!("{p}/tags")).await;
-    let merge = json!({"base": "main", "head": "other"});
+    // main takes no direct merge now that it is protected; an unprotected branch does.
+    let merge = json!({"base": "scratch", "head": "other"});
     c.call(api, "POST", &format!("{p}/merges"), Some(merge), 201)
         .await;
 }

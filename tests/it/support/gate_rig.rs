@@ -14,12 +14,14 @@ use shiprig::github::{ClientOptions, Credentials, FakeClock, GitHub, Repo, Secre
 pub const REPO: &str = "acme/rig";
 pub const TOKEN: &str = "gate-token";
 pub const CHECK: &str = "shiprig/human-gate";
+/// The write token an agent holds: it acts as `rig-agent-1`.
+pub const AGENT_TOKEN: &str = "agent-token";
 
 pub const CONFIG: &str = r#"version: 1
 conductor:
   agents:
     - {name: agent-1, login: rig-agent-1}
-    - {name: agent-2}
+    - {name: agent-2, login: rig-agent-2}
 gate:
   rules:
     auth:         {paths: ["src/auth/**", "**/session*"], owners: ["@alice", "@acme/security"]}
@@ -62,6 +64,7 @@ impl Rig {
             m.add_user("helper", UserKind::Bot);
             m.add_repo("acme", "rig", "main");
             m.add_token(TOKEN, "github-actions[bot]");
+            m.add_token(AGENT_TOKEN, "rig-agent-1");
             // The workflow's GITHUB_TOKEN may write checks and statuses on its repository.
             m.set_permission(REPO, "github-actions[bot]", Permission::Write);
             for (login, permission) in [
@@ -73,6 +76,7 @@ impl Rig {
                 ("pete", Permission::Write),
                 ("mallory", Permission::Read),
                 ("rig-agent-1", Permission::Write),
+                ("rig-agent-2", Permission::Write),
                 ("helper[bot]", Permission::Write),
                 ("helper", Permission::Write),
             ] {
@@ -156,6 +160,43 @@ impl Rig {
         }
     }
 
+    /// Runs the binary with `args` and the workflow's environment (no event).
+    pub async fn shiprig(&self, args: &[&str]) -> Run {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GITHUB_API_URL", self.emu.url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", REPO)
+            .output()
+            .await
+            .expect("the shiprig binary runs");
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// A request through the API with `token`: what an agent or another workflow does.
+    pub async fn api(&self, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", self.emu.url()),
+            )
+            .bearer_auth(token)
+            .header("accept", "application/vnd.github+json")
+            .header("user-agent", "shiprig-tests")
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// `pull_request_target` `synchronize` for the PR's current head.
     pub async fn gate_pr(&self, pr: u64) -> Run {
         let event = self.pull_event(pr, "synchronize", "dev");
@@ -175,6 +216,7 @@ impl Rig {
             event,
             dry_run: false,
             local_config: None,
+            pull: None,
         })
         .await;
         (report, clock)

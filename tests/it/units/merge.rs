@@ -1,9 +1,12 @@
-//! The auto-merge decision, without HTTP.
+//! The auto-merge decision, without HTTP: it merges on the gate's own verdict for this pull
+//! request, head and base, never on a check named like the gate.
 
 use serde_json::{Value, json};
 
 use shiprig::config::Config;
-use shiprig::github::{CheckRun, CommitStatus, PullRequest, Review};
+use shiprig::gate::approvals::Review;
+use shiprig::gate::{Outcome, Sibling, Verdict};
+use shiprig::github::{CheckRun, CommitStatus, PullRequest};
 use shiprig::merge::*;
 
 fn config() -> Config {
@@ -19,17 +22,20 @@ fn pull(labels: &[&str]) -> PullRequest {
     serde_json::from_value(json!({
         "id": 70, "number": 7, "title": "feat: x", "body": "", "state": "open", "draft": false,
         "merged_at": null, "head": {"ref": "agent/1", "sha": "head0001"},
-        "base": {"ref": "main", "sha": "b"}, "user": {"login": "rig-agent-1", "type": "User"},
+        "base": {"ref": "main", "sha": "base0001"}, "user": {"login": "rig-agent-1", "type": "User"},
         "labels": labels,
     }))
     .unwrap()
 }
 
-fn review(login: &str, kind: &str, state: &str, sha: &str) -> Review {
-    serde_json::from_value(
-        json!({"user": {"login": login, "type": kind}, "state": state, "commit_id": sha}),
-    )
-    .unwrap()
+fn review(login: &str, state: &str) -> Review {
+    Review {
+        login: login.into(),
+        bot: false,
+        state: state.into(),
+        commit_id: "head0001".into(),
+        body: String::new(),
+    }
 }
 
 fn check(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
@@ -42,25 +48,38 @@ fn check(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
     }
 }
 
+/// The gate's pass for #7 at head0001 against main at base0001, approved by mia.
+fn passed() -> Verdict {
+    let mut verdict = Verdict::cannot_judge("head0001", "");
+    verdict.outcome = Outcome::Pass;
+    verdict.reason = None;
+    verdict.pull = 7;
+    verdict.base_ref = "main".into();
+    verdict.base_sha = "base0001".into();
+    verdict.approved_by = vec!["mia".into()];
+    verdict
+}
+
 fn ready() -> Facts {
     Facts {
         pull: pull(&[]),
-        checks: vec![
-            check("ci", "completed", Some("success")),
-            check(GATE_CHECK, "completed", Some("success")),
-        ],
+        verdict: passed(),
+        gate_check: GATE_CHECK.into(),
+        checks: vec![check("ci", "completed", Some("success"))],
         statuses: vec![],
-        required: Some(vec!["ci".into()]),
-        reviews: vec![review("rig-reviewer", "User", "APPROVED", "head0001")],
+        required: Some(vec!["ci".into(), GATE_CHECK.into()]),
+        reviews: vec![review("mia", "APPROVED")],
+        base_now: Some("base0001".into()),
     }
 }
 
 #[test]
-fn green_gate_and_an_agent_review_merge_an_ungated_pull() {
+fn the_gates_own_pass_and_an_approval_it_counts_merge() {
     let d = decide(&ready(), &config());
     assert!(d.merge, "{:?}", d.reasons);
     assert_eq!(d.sha, "head0001");
-    assert_eq!(d.approved_by, ["rig-reviewer"]);
+    assert_eq!(d.base_sha, "base0001");
+    assert_eq!(d.approved_by, ["mia"]);
 }
 
 #[test]
@@ -71,12 +90,6 @@ fn each_missing_condition_is_a_reason() {
     assert_eq!(decide(&f, &c).reasons, ["check `ci` is in_progress"]);
     f.checks[0] = check("ci", "completed", Some("failure"));
     assert_eq!(decide(&f, &c).reasons, ["check `ci` concluded failure"]);
-    let mut f = ready();
-    f.checks.remove(1);
-    assert_eq!(
-        decide(&f, &c).reasons,
-        [format!("the human gate (`{GATE_CHECK}`) has not reported")]
-    );
     let mut f = ready();
     f.required = Some(vec!["ci".into(), "lint".into()]);
     assert_eq!(
@@ -93,48 +106,63 @@ fn each_missing_condition_is_a_reason() {
         decide(&f, &c).reasons,
         ["status `deploy-preview` is pending"]
     );
-}
-
-#[test]
-fn the_author_a_stale_approval_and_a_later_change_request_do_not_count() {
-    let c = config();
     let mut f = ready();
-    f.reviews = vec![review("rig-agent-1", "User", "APPROVED", "head0001")];
-    assert!(!decide(&f, &c).merge, "the author approving");
-    f.reviews = vec![review("mia", "User", "APPROVED", "old0000")];
-    assert!(!decide(&f, &c).merge, "an approval of an older head");
-    f.reviews = vec![
-        review("mia", "User", "APPROVED", "head0001"),
-        review("mia", "User", "COMMENTED", "head0001"),
-    ];
+    f.verdict.approved_by.clear();
+    let reasons = decide(&f, &c).reasons;
     assert!(
-        decide(&f, &c).merge,
-        "a later comment does not cancel an approval"
+        reasons.len() == 1 && reasons[0].starts_with("no approving review of head000"),
+        "{reasons:?}"
     );
-    f.reviews
-        .push(review("rex", "User", "CHANGES_REQUESTED", "head0001"));
+    let mut f = ready();
+    f.reviews.push(review("rex", "CHANGES_REQUESTED"));
     assert_eq!(decide(&f, &c).reasons, ["rex requested changes"]);
 }
 
 #[test]
-fn where_a_human_gate_applies_agents_and_bots_do_not_count() {
+fn a_check_or_status_named_like_the_gate_changes_nothing() {
     let c = config();
     let mut f = ready();
-    f.pull = pull(&["human-gate", "human-gate:auth"]);
-    f.reviews = vec![
-        review("rig-reviewer", "User", "APPROVED", "head0001"),
-        review("ci-bot[bot]", "Bot", "APPROVED", "head0001"),
-    ];
-    let d = decide(&f, &c);
-    assert!(!d.merge);
+    f.verdict.outcome = Outcome::NeedsHuman;
+    f.checks
+        .push(check(GATE_CHECK, "completed", Some("success")));
+    f.statuses.push(CommitStatus {
+        context: GATE_CHECK.into(),
+        state: "success".into(),
+        description: None,
+    });
+    let reasons = decide(&f, &c).reasons;
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].starts_with("the human gate: "), "{reasons:?}");
+    let mut f = ready();
+    f.checks
+        .push(check(GATE_CHECK, "completed", Some("failure")));
+    assert!(decide(&f, &c).merge, "the gate is what this run computed");
+}
+
+#[test]
+fn a_verdict_for_another_pull_head_or_base_never_merges() {
+    let c = config();
+    let mut f = ready();
+    f.verdict.pull = 8;
+    assert!(!decide(&f, &c).merge);
+    let mut f = ready();
+    f.verdict.head_sha = "head0002".into();
+    assert!(!decide(&f, &c).merge);
+    let mut f = ready();
+    f.base_now = Some("base0002".into());
+    let reasons = decide(&f, &c).reasons;
     assert!(
-        d.reasons[0].contains("a human gate applies"),
-        "{:?}",
-        d.reasons
+        reasons.len() == 1 && reasons[0].contains("moved from base000 to base000"),
+        "{reasons:?}"
     );
-    f.reviews
-        .push(review("mia", "User", "APPROVED", "head0001"));
-    assert!(decide(&f, &c).merge);
+    let mut f = ready();
+    f.verdict.siblings.push(Sibling {
+        pull: 9,
+        base_ref: "agent-owned".into(),
+        passed: false,
+        title: "A human must approve: auth".into(),
+    });
+    assert!(!decide(&f, &c).merge, "a failing sibling holds the SHA");
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod notify_critical;
 mod plan_diff;
 mod plan_marker;
 mod product_pull;
+mod release_merged_by;
 mod secrets;
 mod service;
 mod setup_codeowners;

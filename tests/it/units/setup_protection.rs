@@ -145,3 +145,68 @@ fn a_gate_check_pinned_to_github_actions_is_still_from_any_workflow() {
         })
     );
 }
+
+#[test]
+fn ci_checks_are_pinned_to_github_actions_and_a_persons_pin_is_kept() {
+    let current = BranchProtection {
+        required_status_checks: Some(RequiredChecks {
+            strict: true,
+            contexts: vec!["test".into(), "lint".into()],
+            checks: vec![
+                RequiredCheck {
+                    context: "test".into(),
+                    app_id: Some(777),
+                },
+                RequiredCheck {
+                    context: "lint".into(),
+                    app_id: None,
+                },
+            ],
+        }),
+        ..BranchProtection::default()
+    };
+    let ci = vec!["test".to_string(), "lint".to_string(), "build".to_string()];
+    assert_eq!(
+        ci_gaps(Some(&current), &ci),
+        vec![
+            ProtectionGap::CiCheckNotRequired {
+                check: "lint".into()
+            },
+            ProtectionGap::CiCheckNotRequired {
+                check: "build".into()
+            },
+        ]
+    );
+    assert!(ci_gaps(None, &ci).is_empty(), "Unprotected says it all");
+    let put = with_ci_and_production(body(Some(&current), CHECK, 1, None), &ci, false);
+    assert_eq!(
+        put["required_status_checks"]["checks"],
+        json!([{"context": "test", "app_id": 777}, {"context": "lint", "app_id": 15368},
+               {"context": CHECK}, {"context": "build", "app_id": 15368}])
+    );
+    assert_eq!(
+        put["enforce_admins"], false,
+        "the default branch keeps its own"
+    );
+}
+
+#[test]
+fn production_takes_no_force_push_no_deletion_and_binds_admins() {
+    let lax = BranchProtection {
+        allow_force_pushes: Some(Enabled { enabled: true }),
+        allow_deletions: Some(Enabled { enabled: true }),
+        ..BranchProtection::default()
+    };
+    assert_eq!(
+        production_gaps(Some(&lax)),
+        vec![
+            ProtectionGap::ForcePushesAllowed,
+            ProtectionGap::DeletionsAllowed,
+            ProtectionGap::AdminsNotEnforced
+        ]
+    );
+    let put = with_ci_and_production(body(Some(&lax), CHECK, 1, None), &[], true);
+    assert_eq!(put["allow_force_pushes"], false);
+    assert_eq!(put["allow_deletions"], false);
+    assert_eq!(put["enforce_admins"], true);
+}

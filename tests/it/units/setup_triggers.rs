@@ -94,3 +94,65 @@ fn the_shipped_templates_with_their_ci_are_clean() {
     }
     assert_eq!(findings(&all), Vec::new());
 }
+
+/// Issue 25: a product tool is configured, so `product pull` and the Conductor's tick need its
+/// token. The templates `init --phase 4` writes pass it; a Conductor passing only ClickUp's
+/// token to an Asana rig is reported, and so is a rig with no `product pull` at all.
+#[test]
+fn a_product_token_the_workflows_do_not_pass_is_reported() {
+    use shiprig::config::Config;
+    use shiprig::setup::doctor::product_token_findings;
+    let phase_4: Vec<Workflow> = templates::files_for(4)
+        .into_iter()
+        .filter(|w| w.path.starts_with(".github/workflows/"))
+        .map(|w| wf(&w.path, &w.content))
+        .collect();
+    let config = Config::from_yaml(".github/shiprig.yml", &templates::config_text(4)).unwrap();
+    assert!(config.product.clickup.is_some());
+    assert_eq!(product_token_findings(&phase_4, &config), []);
+    let product = phase_4
+        .iter()
+        .find(|w| w.file.ends_with("shiprig-product.yml"))
+        .unwrap();
+    assert!(product.passes("product pull", "CLICKUP_TOKEN"));
+    assert!(
+        !product.passes("product pull", "ASANA_TOKEN"),
+        "only the one the config names"
+    );
+
+    let asana = Config::from_yaml(
+        "t.yml",
+        "version: 1\nproduct:\n  asana: {project: \"1\", ready_section: Ready}\n",
+    )
+    .unwrap();
+    let gaps: Vec<String> = product_token_findings(&phase_4, &asana)
+        .into_iter()
+        .map(|f| f.gap)
+        .collect();
+    assert_eq!(gaps.len(), 2, "{gaps:#?}");
+    assert!(
+        gaps.iter().all(|g| g.contains("without `ASANA_TOKEN`")),
+        "{gaps:#?}"
+    );
+
+    let without_product: Vec<Workflow> = phase_4
+        .into_iter()
+        .filter(|w| !w.file.ends_with("shiprig-product.yml"))
+        .collect();
+    let gaps = product_token_findings(&without_product, &config);
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert!(
+        gaps[0]
+            .gap
+            .contains("no workflow runs `shiprig product pull`")
+    );
+    // With no product tool known, the Conductor passes both tokens.
+    let phase_3 = templates::files_for(3);
+    let conductor = phase_3
+        .iter()
+        .find(|w| w.path.ends_with("shiprig-conductor.yml"))
+        .unwrap();
+    let conductor = wf(&conductor.path, &conductor.content);
+    assert!(conductor.passes("conductor tick", "CLICKUP_TOKEN"));
+    assert!(conductor.passes("conductor tick", "ASANA_TOKEN"));
+}

@@ -155,4 +155,34 @@ impl Model {
             })
             .collect()
     }
+
+    /// Like GitHub, a branch whose protection requires pull request reviews takes no direct
+    /// push (ref update, deletion, contents commit, `POST /merges`): 422 "Protected branch
+    /// update failed". Admins pass unless the protection is enforced for them too.
+    pub(crate) fn direct_push_allowed(
+        &self,
+        ri: usize,
+        reference: &str,
+        actor: &str,
+    ) -> Result<(), crate::http::ApiError> {
+        let branch = reference.strip_prefix("refs/heads/").unwrap_or(reference);
+        let Some(protection) = self.repos[ri].protections.get(branch) else {
+            return Ok(());
+        };
+        let reviews = protection
+            .get("required_pull_request_reviews")
+            .is_some_and(|r| !r.is_null());
+        let enforced = |v: &Value| v.as_bool().or_else(|| v["enabled"].as_bool()) == Some(true);
+        let admins = protection.get("enforce_admins").is_some_and(enforced);
+        let admin = self.permission_of(ri, actor) == Some(super::Permission::Admin);
+        if reviews && (admins || !admin) {
+            return Err(crate::http::ApiError::new(
+                422,
+                &format!(
+                    "Protected branch update failed for refs/heads/{branch}: Changes must be made through a pull request."
+                ),
+            ));
+        }
+        Ok(())
+    }
 }

@@ -216,6 +216,7 @@ fn put_content(m: &mut Model, req: &Req) -> Res {
         .str("branch")
         .unwrap_or(&m.repos[ri].default_branch)
         .to_string();
+    m.direct_push_allowed(ri, &branch, &actor)?;
     let current = resolve(m, ri, &branch)?;
     let existing = m.repos[ri].git.commits[&current]
         .tree
@@ -309,6 +310,7 @@ fn update_ref(m: &mut Model, req: &Req) -> Res {
         .get("force")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    m.direct_push_allowed(ri, &full, req.actor()?)?;
     let g = &m.repos[ri].git;
     let old = g
         .refs
@@ -329,6 +331,7 @@ fn update_ref(m: &mut Model, req: &Req) -> Res {
 fn delete_ref(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
     let full = format!("refs/{}", req.param("ref"));
+    m.direct_push_allowed(ri, &full, req.actor()?)?;
     m.repos[ri]
         .git
         .refs
@@ -387,6 +390,7 @@ fn merge(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
     let actor = req.actor()?.to_string();
     let base_name = req.need("base", "Merge")?.to_string();
+    m.direct_push_allowed(ri, &base_name, &actor)?;
     let base = resolve(m, ri, &base_name).map_err(|_| ApiError::new(404, "Base does not exist"))?;
     let head = resolve(m, ri, req.need("head", "Merge")?)
         .map_err(|_| ApiError::new(404, "Head does not exist"))?;

@@ -98,6 +98,9 @@ pub struct Actions {
     runs: u64,
     seen: u64,
     last_schedule: Option<i64>,
+    /// The results (`success`, `skipped`) of the running workflow's finished jobs, for
+    /// `${{ needs.JOB.result }}`.
+    results: BTreeMap<String, String>,
 }
 
 impl Actions {
@@ -120,6 +123,7 @@ impl Actions {
             runs: 0,
             seen,
             last_schedule: None,
+            results: BTreeMap::new(),
         }
     }
 
@@ -344,13 +348,29 @@ impl Actions {
         self.runs += 1;
         let event_path = self.work.path().join(format!("event-{}.json", self.runs));
         std::fs::write(&event_path, payload.to_string()).unwrap();
-        let mut done: BTreeMap<String, bool> = BTreeMap::new();
+        self.results.clear();
+        // Each job's outputs, as its steps wrote them to GITHUB_OUTPUT (`key=value` lines).
+        let mut outputs: BTreeMap<String, String> = BTreeMap::new();
         let mut ran = Vec::new();
         let jobs = doc["jobs"].as_object().cloned().unwrap_or_default();
         for (id, job) in job_order(&jobs) {
             let needs = needs_of(job);
-            if !needs.iter().all(|n| done.get(*n) == Some(&true)) {
-                done.insert(id.clone(), false);
+            let condition = job["if"].as_str().map(unwrap_expression);
+            // Without a status function in its `if`, a job runs only when every job it needs
+            // succeeded (GitHub's implicit `success()`).
+            let status_function = condition.is_some_and(|c| {
+                ["always()", "cancelled()", "failure()", "success()"]
+                    .iter()
+                    .any(|f| c.contains(f))
+            });
+            let needs_ok = needs
+                .iter()
+                .all(|n| self.results.get(*n).map(String::as_str) == Some("success"));
+            let runs = (status_function || needs_ok)
+                && condition.is_none_or(|c| job_if(c, &outputs, &self.results));
+            if !runs {
+                // A skipped job: the jobs that need it skip too, unless their `if` says otherwise.
+                self.results.insert(id.clone(), "skipped".into());
                 continue;
             }
             let token = self.job_token(emu, job);
@@ -389,7 +409,14 @@ impl Actions {
                 );
                 ok &= !failed;
             }
-            done.insert(id.clone(), ok);
+            let written: String = ran
+                .iter()
+                .filter(|r: &&StepRun| r.workflow == file && &r.job == id)
+                .map(|r| r.outputs.clone())
+                .collect();
+            outputs.insert(id.clone(), written);
+            let result = if ok { "success" } else { "failure" };
+            self.results.insert(id.clone(), result.into());
         }
         ran
     }
@@ -415,8 +442,9 @@ impl Actions {
         token
     }
 
-    /// `${{ secrets.X }}`, `${{ vars.X }}` and `${{ github.token }}`; anything else is empty.
-    fn expand(&self, value: &str, token: &str) -> String {
+    /// `${{ secrets.X }}`, `${{ vars.X }}`, `${{ inputs.X }}` (a dispatch's inputs) and
+    /// `${{ github.token }}`; anything else is empty.
+    fn expand(&self, value: &str, token: &str, payload: &Value) -> String {
         let Some(inner) = value
             .trim()
             .strip_prefix("${{")
@@ -434,6 +462,19 @@ impl Actions {
         if inner == "github.token" {
             return token.to_string();
         }
+        if let Some(job) = inner
+            .strip_prefix("needs.")
+            .and_then(|r| r.strip_suffix(".result"))
+        {
+            return self.results.get(job).cloned().unwrap_or_default();
+        }
+        if let Some(name) = inner.strip_prefix("inputs.") {
+            return match &payload["inputs"][name] {
+                Value::String(v) => v.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
         String::new()
     }
 
@@ -448,7 +489,11 @@ impl Actions {
         event_path: &Path,
         payload: &Value,
     ) -> StepRun {
-        let with = |name: &str| step["with"][name].as_str().map(|v| self.expand(v, token));
+        let with = |name: &str| {
+            step["with"][name]
+                .as_str()
+                .map(|v| self.expand(v, token, payload))
+        };
         let command = with("command").unwrap_or_default();
         let output = self
             .work
@@ -485,7 +530,10 @@ impl Actions {
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary);
         for (name, value) in step["env"].as_object().into_iter().flatten() {
-            cmd.env(name, self.expand(value.as_str().unwrap_or_default(), token));
+            cmd.env(
+                name,
+                self.expand(value.as_str().unwrap_or_default(), token, payload),
+            );
         }
         let out = cmd.output().expect("bash runs");
         StepRun {
@@ -568,6 +616,60 @@ fn beyond_permissions(
         .collect();
     beyond.dedup();
     beyond
+}
+
+/// A job's `if:` as the runner knows it: clauses joined by `&&`, each `always()`,
+/// `!cancelled()` (nothing is ever cancelled here), `needs.JOB.result == 'R'` or `!= 'R'`, or
+/// `needs.JOB.outputs.NAME == 'VALUE'` (read from what JOB's steps wrote to GITHUB_OUTPUT; the
+/// job's `outputs:` mapping is taken as passing the step output of the same name through).
+fn job_if(
+    condition: &str,
+    outputs: &BTreeMap<String, String>,
+    results: &BTreeMap<String, String>,
+) -> bool {
+    condition
+        .split("&&")
+        .all(|clause| clause_holds(clause.trim(), outputs, results))
+}
+
+fn clause_holds(
+    clause: &str,
+    outputs: &BTreeMap<String, String>,
+    results: &BTreeMap<String, String>,
+) -> bool {
+    if clause == "always()" || clause == "!cancelled()" {
+        return true;
+    }
+    let unknown = || -> ! { panic!("a job condition the runner does not know: {clause}") };
+    let rest = clause.strip_prefix("needs.").unwrap_or_else(|| unknown());
+    let (left, equal, value) = if let Some((l, v)) = rest.split_once(" != '") {
+        (l, false, v)
+    } else if let Some((l, v)) = rest.split_once(" == '") {
+        (l, true, v)
+    } else {
+        unknown()
+    };
+    let value = value.strip_suffix('\'').unwrap_or_else(|| unknown());
+    let found = if let Some(job) = left.strip_suffix(".result") {
+        results.get(job).map(String::as_str)
+    } else {
+        let (job, name) = left.split_once(".outputs.").unwrap_or_else(|| unknown());
+        let written = outputs.get(job).map(String::as_str).unwrap_or_default();
+        written
+            .lines()
+            .filter_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+            .next_back()
+    };
+    (found == Some(value)) == equal
+}
+
+/// `${{ X }}` as X; anything else as it is.
+fn unwrap_expression(condition: &str) -> &str {
+    let trimmed = condition.trim();
+    trimmed
+        .strip_prefix("${{")
+        .and_then(|c| c.strip_suffix("}}"))
+        .map_or(trimmed, str::trim)
 }
 
 /// The one kind of step condition shiprig's workflows use: `github.event_name == 'NAME'`.
