@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::{DryRun, Global, print_json};
 use crate::error::{Exit, UsageError};
 use crate::setup::init::{self, FileAction};
-use crate::setup::templates::PHASES;
+use crate::setup::templates::{self, PHASES};
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -44,6 +44,15 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
         }))?;
     } else {
         print!("{}", render(&actions, args.dry.dry_run));
+        let starter = actions
+            .iter()
+            .any(|a| a.path() == templates::STARTER_CI_PATH && a.writes());
+        if starter {
+            println!(
+                "note: no CI workflow was found, so {} is a starting one for this repository's language: adapt its commands; `shiprig bootstrap` makes its check required",
+                templates::STARTER_CI_PATH
+            );
+        }
     }
     let refused = actions
         .iter()

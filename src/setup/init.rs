@@ -99,10 +99,20 @@ pub fn read_existing(root: &Path, path: &str) -> Option<String> {
     std::fs::read_to_string(root.join(path)).ok()
 }
 
-/// The files of `phase` and their plan against `root`.
+/// The files of `phase` and their plan against `root`. A repository without CI gets a starting
+/// one for the language its root shows (`Cargo.toml`, `go.mod`, `package.json`,
+/// `pyproject.toml` or `requirements.txt`), which the merge then follows.
 pub fn plan_dir(root: &Path, phase: u8, force: bool) -> (Vec<Wanted>, Vec<FileAction>) {
-    let ci = templates::ci_workflows(&workflow_files(root));
-    let wanted = templates::files_following(phase, &ci);
+    let mut ci = templates::ci_workflows(&workflow_files(root));
+    let starter = match ci.is_empty() {
+        true => templates::starter_ci(|file| root.join(file).is_file()),
+        false => None,
+    };
+    if starter.is_some() {
+        ci.push(templates::STARTER_CI_NAME.to_string());
+    }
+    let mut wanted = templates::files_following(phase, &ci);
+    wanted.extend(starter.map(|(_, file)| file));
     let actions = plan(&wanted, |p| read_existing(root, p), force);
     (wanted, actions)
 }

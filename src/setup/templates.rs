@@ -50,6 +50,55 @@ pub const PRODUCT: (&str, &str) = (
     ".github/workflows/shiprig-product.yml",
     include_str!("../../workflows-templates/product.yml"),
 );
+/// Where a starting CI goes when a repository has none.
+pub const STARTER_CI_PATH: &str = ".github/workflows/ci.yml";
+/// The starting CI's workflow name (what the merge's `workflow_run` follows).
+pub const STARTER_CI_NAME: &str = "ci";
+/// The starting CI per language, in the order they are looked for: a file at the repository's
+/// root that says the language, the language, the template.
+pub const STARTER_CI: &[(&str, &str, &str)] = &[
+    (
+        "Cargo.toml",
+        "Rust",
+        include_str!("../../workflows-templates/ci-rust.yml"),
+    ),
+    (
+        "go.mod",
+        "Go",
+        include_str!("../../workflows-templates/ci-go.yml"),
+    ),
+    (
+        "package.json",
+        "Node.js",
+        include_str!("../../workflows-templates/ci-node.yml"),
+    ),
+    (
+        "pyproject.toml",
+        "Python",
+        include_str!("../../workflows-templates/ci-python.yml"),
+    ),
+    (
+        "requirements.txt",
+        "Python",
+        include_str!("../../workflows-templates/ci-python.yml"),
+    ),
+];
+
+/// The starting CI for a repository whose root has `has(file)`: the language and the file to
+/// write; `None` when no language is recognised.
+pub fn starter_ci(has: impl Fn(&str) -> bool) -> Option<(&'static str, Wanted)> {
+    STARTER_CI
+        .iter()
+        .find(|(marker, _, _)| has(marker))
+        .map(|(_, language, text)| {
+            let file = Wanted {
+                path: STARTER_CI_PATH.to_string(),
+                content: text.to_string(),
+            };
+            (*language, file)
+        })
+}
+
 pub const CODEOWNERS: (&str, &str) = (
     ".github/CODEOWNERS.template",
     include_str!("../../CODEOWNERS.template"),

@@ -177,3 +177,75 @@ fn a_dry_run_writes_nothing_and_a_bad_phase_is_usage() {
     assert!(text(&bad.stderr).contains("expected 1, 2, 3 or 4"));
     assert!(files_under(dir.path()).is_empty());
 }
+
+fn merge_follows(root: &Path) -> Vec<String> {
+    let file = ".github/workflows/shiprig-merge.yml";
+    let text = std::fs::read_to_string(root.join(file)).unwrap();
+    let doc = parse(file, &text);
+    doc.pointer("/on/workflow_run/workflows")
+        .and_then(|w| w.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A repository without CI gets a starting one for its language, which keeps the workflow
+/// rules and which the merge follows; a second run changes nothing.
+#[test]
+fn a_repository_without_ci_gets_a_starting_one_the_merge_follows() {
+    for (marker, command) in [
+        ("Cargo.toml", "cargo test --locked"),
+        ("go.mod", "go test ./..."),
+        ("package.json", "npm test"),
+        ("requirements.txt", "python -m pytest"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        std::fs::write(dir.path().join(marker), "").unwrap();
+        let out = shiprig(&["init", "--phase", "1", "--dir", root]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let printed = text(&out.stdout);
+        assert!(
+            printed.contains("created: .github/workflows/ci.yml"),
+            "{printed}"
+        );
+        assert!(printed.contains("adapt its commands"), "{printed}");
+        let ci = std::fs::read_to_string(dir.path().join(".github/workflows/ci.yml")).unwrap();
+        assert!(ci.contains(command), "{marker}: {ci}");
+        let problems = workflow_problems("ci.yml", &parse("ci.yml", &ci));
+        assert!(problems.is_empty(), "{marker}: {problems:#?}");
+        assert_eq!(
+            merge_follows(dir.path()),
+            ["shiprig review", "ci"],
+            "{marker}"
+        );
+
+        let again = shiprig(&["init", "--phase", "1", "--dir", root]);
+        assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+        assert!(
+            !text(&again.stdout).contains("created"),
+            "{}",
+            text(&again.stdout)
+        );
+    }
+}
+
+/// A repository with CI keeps its own: nothing is added, and the merge follows it by name.
+#[test]
+fn a_repositorys_own_ci_is_followed_and_no_starter_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "").unwrap();
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    std::fs::write(
+        dir.path().join(".github/workflows/build.yml"),
+        "name: Build\non: [pull_request]\njobs:\n  b:\n    runs-on: ubuntu-24.04\n    steps: [{run: make}]\n",
+    )
+    .unwrap();
+    let out = shiprig(&["init", "--phase", "1", "--dir", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!dir.path().join(".github/workflows/ci.yml").exists());
+    assert!(!text(&out.stdout).contains("adapt its commands"));
+    assert_eq!(merge_follows(dir.path()), ["shiprig review", "Build"]);
+}

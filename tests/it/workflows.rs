@@ -163,6 +163,10 @@ fn case_31_each_job_asks_only_for_the_writes_it_needs() {
             ],
         ),
         ("workflows-templates/commits.yml", &[]),
+        ("workflows-templates/ci-rust.yml", &[]),
+        ("workflows-templates/ci-go.yml", &[]),
+        ("workflows-templates/ci-node.yml", &[]),
+        ("workflows-templates/ci-python.yml", &[]),
         ("workflows-templates/review.yml", &[]),
         (
             "workflows-templates/deploy-staging.yml",
