@@ -15,23 +15,9 @@ use tokio::runtime::Runtime;
 
 const TOKEN: &str = "gate-token";
 
-/// 100 rules: 80 path-only, 20 with a diff pattern too, plus the dependency rule.
-fn many_rules() -> String {
-    let mut yaml = String::from("version: 1\ngate:\n  rules:\n");
-    for i in 0..100 {
-        yaml.push_str(&format!(
-            "    r{i}: {{paths: [\"svc{i}/secure/**\", \"**/*.r{i}\"]"
-        ));
-        if i < 20 {
-            yaml.push_str(&format!(
-                ", diff_patterns: ['(?i)\\bDROP\\s+TABLE\\s+t{i}\\b']"
-            ));
-        }
-        yaml.push_str("}\n");
-    }
-    yaml.push_str("    dependencies: {new_dependencies: true}\n");
-    yaml
-}
+#[path = "support/gate_rules.rs"]
+mod gate_rules;
+use gate_rules::many_rules;
 
 const FEW_RULES: &str = "version: 1\nconductor:\n  agents: [{name: agent-1, login: rig-agent-1}]\ngate:\n  rules:\n    auth: {paths: [\"src/auth/**\"], owners: [\"@alice\"]}\n    deletion: {diff_patterns: ['(?i)\\bDELETE\\s+FROM\\b']}\n    dependencies: {new_dependencies: true}\n";
 

@@ -10,22 +10,12 @@ use shiprig::gate::changes::{ChangedFile, Changes};
 use shiprig::gate::{self, Evidence, Gate, GateEvent, Rules, verdict};
 use shiprig::github::{ClientOptions, Credentials, GitHub, Repo, Secret};
 
-/// 100 rules: 80 path-only, 20 with a diff pattern too, plus the dependency rule.
+#[path = "support/gate_rules.rs"]
+mod gate_rules;
+
+/// The benches' 100 rules as a config.
 fn config() -> Config {
-    let mut yaml = String::from("version: 1\ngate:\n  rules:\n");
-    for i in 0..100 {
-        yaml.push_str(&format!(
-            "    r{i}: {{paths: [\"svc{i}/secure/**\", \"**/*.r{i}\"]"
-        ));
-        if i < 20 {
-            yaml.push_str(&format!(
-                ", diff_patterns: ['(?i)\\bDROP\\s+TABLE\\s+t{i}\\b']"
-            ));
-        }
-        yaml.push_str("}\n");
-    }
-    yaml.push_str("    dependencies: {new_dependencies: true}\n");
-    Config::from_yaml("bench.yml", &yaml).expect("the bench config")
+    Config::from_yaml("bench.yml", &gate_rules::many_rules()).expect("the bench config")
 }
 
 fn files(count: usize) -> Vec<ChangedFile> {
