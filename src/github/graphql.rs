@@ -38,6 +38,43 @@ pub fn labelings_query(numbers: &[u64]) -> String {
     )
 }
 
+/// Issues asked about in one blocker-list request; with 50 blockers each (the fragment's
+/// `first: 50`), 2,500 nodes stay far inside GitHub's node limit. An issue with more blockers
+/// is read again over REST.
+pub const BLOCKER_ISSUES_PER_QUERY: usize = 50;
+
+/// An issue's native blockers (any repository), with each one's state and address.
+pub const BLOCKERS_FRAGMENT: &str = "fragment blockers on Issue { number \
+     blockedBy(first: 50) { totalCount nodes { number state url repository { nameWithOwner } } } }";
+
+/// The blocker lists of a batch of issues, one alias per issue.
+pub fn blockers_query(numbers: &[u64]) -> String {
+    let issues: String = numbers
+        .iter()
+        .map(|n| format!(" i{n}: issue(number: {n}) {{ ...blockers }}"))
+        .collect();
+    format!(
+        "query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{{issues} }} }} {BLOCKERS_FRAGMENT}"
+    )
+}
+
+/// One blocker as the batch read shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockerRef {
+    pub repo: Repo,
+    pub number: u64,
+    pub open: bool,
+    pub url: String,
+}
+
+/// The answer to [`GitHub::blocker_lists`]: each issue's complete blocker list, and the issues
+/// with more blockers than one request shows (read them over REST).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockerLists {
+    pub lists: BTreeMap<u64, Vec<BlockerRef>>,
+    pub truncated: Vec<u64>,
+}
+
 /// The query for the identity shiprig acts as.
 pub const VIEWER_QUERY: &str = "query { viewer { login } }";
 
@@ -128,6 +165,34 @@ struct Actor {
 }
 
 #[derive(Deserialize)]
+struct BlockedNode {
+    number: u64,
+    #[serde(rename = "blockedBy")]
+    blocked_by: BlockerConnection,
+}
+
+#[derive(Deserialize)]
+struct BlockerConnection {
+    #[serde(rename = "totalCount")]
+    total_count: usize,
+    nodes: Vec<Option<BlockerItem>>,
+}
+
+#[derive(Deserialize)]
+struct BlockerItem {
+    number: u64,
+    state: String,
+    url: String,
+    repository: NameWithOwner,
+}
+
+#[derive(Deserialize)]
+struct NameWithOwner {
+    #[serde(rename = "nameWithOwner")]
+    name_with_owner: String,
+}
+
+#[derive(Deserialize)]
 struct Login {
     login: String,
 }
@@ -206,6 +271,47 @@ impl GitHub {
                     })
                     .collect();
                 found.events.insert(issue.number, events);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The native blocker lists of `numbers`, in one request per
+    /// [`BLOCKER_ISSUES_PER_QUERY`] issues. An issue GitHub does not show is left out.
+    pub async fn blocker_lists(
+        &self,
+        repo: &Repo,
+        numbers: &[u64],
+    ) -> Result<BlockerLists, GitHubError> {
+        #[derive(Deserialize)]
+        struct Data {
+            repository: Option<BTreeMap<String, Option<BlockedNode>>>,
+        }
+        let mut found = BlockerLists::default();
+        for chunk in numbers.chunks(BLOCKER_ISSUES_PER_QUERY) {
+            let variables = json!({ "owner": repo.owner, "name": repo.name });
+            let data: Data = self.graphql(&blockers_query(chunk), variables).await?;
+            for issue in data.repository.unwrap_or_default().into_values().flatten() {
+                let nodes: Vec<BlockerItem> =
+                    issue.blocked_by.nodes.into_iter().flatten().collect();
+                if issue.blocked_by.total_count > nodes.len() {
+                    found.truncated.push(issue.number);
+                    continue;
+                }
+                let list = nodes
+                    .into_iter()
+                    .map(|b| BlockerRef {
+                        repo: b
+                            .repository
+                            .name_with_owner
+                            .parse()
+                            .unwrap_or_else(|_| repo.clone()),
+                        number: b.number,
+                        open: b.state == "OPEN",
+                        url: b.url,
+                    })
+                    .collect();
+                found.lists.insert(issue.number, list);
             }
         }
         Ok(found)

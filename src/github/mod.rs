@@ -37,7 +37,10 @@ pub use clock::{Clock, FakeClock, SystemClock};
 pub use deployments::{Deployment, ReleaseInfo};
 pub use error::GitHubError;
 pub use git::TagRef;
-pub use graphql::{IssueText, LABELINGS_FRAGMENT, Labeling, VIEWER_QUERY, labelings_query};
+pub use graphql::{
+    BLOCKERS_FRAGMENT, BlockerLists, BlockerRef, IssueText, LABELINGS_FRAGMENT, Labeling,
+    VIEWER_QUERY, blockers_query, labelings_query,
+};
 pub use identity::ACTIONS_APP_ID;
 pub use issues::{
     Comment, DependencySummary, EventLabel, Issue, IssueEvent, IssueUpdate, Milestone,

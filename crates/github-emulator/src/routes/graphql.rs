@@ -5,7 +5,9 @@
 //! issue's `number`, `title`, `body`, `state`, `lastEditedAt` and
 //! `timelineItems(itemTypes: [LABELED_EVENT] or [RENAMED_TITLE_EVENT], first|last)`
 //! with `LabeledEvent { createdAt actor { __typename login } label { name } }` (an App's
-//! account is a `Bot`). Any other field is answered
+//! account is a `Bot`), and an issue's `url`, `repository { nameWithOwner }` and
+//! `blockedBy(first|last) { totalCount nodes { … } }` (native dependencies, across
+//! repositories). Any other field is answered
 //! as GitHub answers an unknown one: status 200 with an `errors` entry and no `data`.
 
 use std::collections::BTreeMap;
@@ -74,6 +76,8 @@ enum Node {
     Repository(usize),
     Issue(usize, u64),
     Connection(Vec<Node>),
+    /// An issue's blockers as read, and how many it has in all.
+    Blockers(Vec<Node>, usize),
     Labeled(Event),
     Renamed(Event),
     Label(String),
@@ -87,6 +91,7 @@ impl Node {
             Node::Repository(_) => "Repository",
             Node::Issue(..) => "Issue",
             Node::Connection(_) => "IssueTimelineItemsConnection",
+            Node::Blockers(..) => "IssueConnection",
             Node::Labeled(_) => "LabeledEvent",
             Node::Renamed(_) => "RenamedTitleEvent",
             Node::Label(_) => "Label",
@@ -194,6 +199,15 @@ impl Exec<'_> {
                 }
             }
             (Node::Issue(_, number), "number") => leaf(json!(number)),
+            (Node::Issue(ri, number), "url") => leaf(json!(format!(
+                "{}/issues/{number}",
+                self.model.repo_html(ri)
+            ))),
+            (Node::Issue(ri, _), "repository") => Ok(Resolved::Object(Node::Repository(ri))),
+            (Node::Repository(ri), "nameWithOwner") => {
+                leaf(json!(self.model.repos[ri].full_name()))
+            }
+            (Node::Issue(ri, number), "blockedBy") => self.blocked_by(field, ri, number),
             (Node::Issue(ri, number), "title" | "state" | "body" | "lastEditedAt") => {
                 let issue = self.model.issue_ref(ri, number).map_err(|e| e.message)?;
                 leaf(match name {
@@ -206,6 +220,8 @@ impl Exec<'_> {
             (Node::Issue(ri, number), "timelineItems") => self.labeled_events(field, ri, number),
             (Node::Connection(items), "nodes") => Ok(Resolved::Objects(items.clone())),
             (Node::Connection(items), "totalCount") => leaf(json!(items.len())),
+            (Node::Blockers(items, _), "nodes") => Ok(Resolved::Objects(items.clone())),
+            (Node::Blockers(_, total), "totalCount") => leaf(json!(total)),
             (Node::Labeled(e) | Node::Renamed(e), "createdAt") => leaf(json!(ts(e.created_at))),
             (Node::Labeled(e), "actor") => match e.actor.as_str() {
                 "" => leaf(Value::Null),
@@ -220,6 +236,33 @@ impl Exec<'_> {
                 node.type_name()
             )),
         }
+    }
+
+    /// The issue's blockers in the order they were added, cut by `first` or `last` (at most
+    /// 100); `totalCount` counts them all.
+    fn blocked_by(&self, field: &ast::Field, ri: usize, number: u64) -> Result<Resolved, String> {
+        let id = self.model.issue_ref(ri, number).map_err(|e| e.message)?.id;
+        let mut blockers: Vec<Node> = self
+            .model
+            .deps
+            .iter()
+            .filter(|d| d.0 == id)
+            .filter_map(|d| self.model.issue_by_id(d.1))
+            .map(|(ri, n)| Node::Issue(ri, n))
+            .collect();
+        let first = self.int_arg(field, "first")?;
+        let last = self.int_arg(field, "last")?;
+        let total = blockers.len();
+        match (first, last) {
+            (Some(n), None) if (0..=100).contains(&n) => blockers.truncate(n as usize),
+            (None, Some(n)) if (0..=100).contains(&n) => {
+                blockers = blockers.split_off(total.saturating_sub(n as usize));
+            }
+            _ => {
+                return Err("You must provide a `first` or `last` value of at most 100 to properly paginate the `blockedBy` connection.".into());
+            }
+        }
+        Ok(Resolved::Object(Node::Blockers(blockers, total)))
     }
 
     /// The issue's `labeled` events, oldest first, cut by `first` or `last` (at most 100).
