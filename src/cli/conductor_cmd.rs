@@ -4,7 +4,7 @@ use clap::Subcommand;
 
 use super::args::{DryRun, Global, RepoArg, SummaryArg, print_json};
 use super::service_cmd;
-use crate::conductor::{self, render, summary};
+use crate::conductor::{self, explain as explanation, render, summary};
 use crate::context::Vars;
 use crate::error::Exit;
 
@@ -18,6 +18,18 @@ pub enum ConductorCommand {
     /// `--listen`, leader election over a Kubernetes Lease with `--lease`. SIGTERM finishes the
     /// tick in flight, then exits 0.
     Run(service_cmd::RunArgs),
+    /// Why one issue is or is not being worked on, read off the plan a tick makes (writes
+    /// nothing): whether its approval counts, its open blockers, its place in the queue, the
+    /// agents' capacity, its claim and run, and the one thing that would move it next.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub repo: RepoArg,
+    /// The issue's number.
+    pub issue: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +46,7 @@ pub async fn run(command: ConductorCommand, global: &Global, vars: &Vars) -> any
     let args = match command {
         ConductorCommand::Tick(args) => args,
         ConductorCommand::Run(args) => return service_cmd::run(args, global, vars).await,
+        ConductorCommand::Explain(args) => return explain(args, global, vars).await,
     };
     let ctx = args.repo.load(global, vars).await?;
     let with_graph = args.summary.summary.is_some();
@@ -46,4 +59,15 @@ pub async fn run(command: ConductorCommand, global: &Global, vars: &Vars) -> any
     }
     let failed = report.applied.as_ref().is_some_and(|a| !a.ok());
     Ok(if failed { Exit::Outside } else { Exit::Ok })
+}
+
+async fn explain(args: ExplainArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+    let ctx = args.repo.load(global, vars).await?;
+    let found = conductor::job::explain_issue(&ctx, vars, args.issue).await?;
+    if global.json {
+        print_json(&found)?;
+    } else {
+        print!("{}", explanation::render(&found));
+    }
+    Ok(Exit::Ok)
 }

@@ -2,7 +2,7 @@
 //! agents and product tool built from the config, and the "critical issue filed" message when
 //! the job was started by that issue.
 
-use super::{Tick, TickReport, read_graph, tick};
+use super::{Tick, TickReport, explain, read_graph, tick};
 use crate::agents::Backend;
 use crate::context::{self, Ctx, Vars};
 use crate::notify::ProductHook;
@@ -39,4 +39,22 @@ pub async fn run(
         read_graph(&job, &mut report).await?;
     }
     Ok(report)
+}
+
+/// `shiprig conductor explain ISSUE`: the tick's plan, read-only, told for one issue.
+pub async fn explain_issue(
+    ctx: &Ctx,
+    vars: &Vars,
+    issue: u64,
+) -> anyhow::Result<explain::Explanation> {
+    let backend = Backend::from_config(&ctx.config, vars.kubeconfig().as_deref()).await?;
+    let job = Tick {
+        gh: &ctx.gh,
+        repo: &ctx.repo,
+        config: &ctx.config,
+        notifier: &ctx.notifier,
+        product: None,
+        backend: Some(&backend),
+    };
+    super::explain(&job, issue, ctx.gh.clock().now()).await
 }

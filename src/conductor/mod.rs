@@ -5,6 +5,7 @@
 mod apply;
 pub mod claim;
 mod effect;
+pub mod explain;
 mod failure;
 mod fix;
 pub mod graph;
@@ -98,30 +99,51 @@ async fn decide_from(
     Ok((snapshot, current))
 }
 
-/// Most blocker lists read to draw the job summary's dependency graphs.
-const GRAPH_READ_LIMIT: usize = 30;
-
-/// Read the blocker lists the milestone graphs need, after a tick that changed something
-/// (a quiet tick stays cheap: its summary shows the queue and the nodes only).
-pub async fn read_graph(tick: &Tick<'_>, report: &mut TickReport) -> anyhow::Result<()> {
-    if report.plan.effects.is_empty() {
-        return Ok(());
+/// `explain`: the tick's plan with no writes, plus what the tick may not have needed to read
+/// about `issue` (who approved it, its blocker list), then the same plan made again with those
+/// facts. Read-only.
+pub async fn explain(
+    tick: &Tick<'_>,
+    issue: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<explain::Explanation> {
+    let (mut snapshot, mut current) = decide(tick, now).await?;
+    if let Some(state) = snapshot.issues.get(&issue) {
+        let mut needs = Needs::default();
+        let approval_read = snapshot.approvals.contains_key(&issue)
+            || snapshot.approvals_unknown.contains_key(&issue);
+        if state.has(&tick.config.labels.approved) && !approval_read {
+            needs.approvals.insert(issue);
+        }
+        if state.open_blockers > 0 && !snapshot.blockers.contains_key(&issue) {
+            needs.blockers.insert(issue);
+        }
+        if !needs.is_empty() {
+            read::needs(tick, &mut snapshot, &needs).await?;
+            current = plan(&snapshot, tick.config, now);
+        }
     }
-    let snapshot = &report.snapshot;
-    let open_milestones: Vec<u64> = snapshot.milestones.iter().map(|m| m.number).collect();
-    let wanted = snapshot
-        .issues
-        .values()
-        .filter(|i| i.milestone.is_some_and(|m| open_milestones.contains(&m)))
-        .filter(|i| i.open_blockers > 0 && !snapshot.blockers.contains_key(&i.number))
-        .map(|i| i.number)
-        .take(GRAPH_READ_LIMIT)
-        .collect();
-    let needs = Needs {
-        blockers: wanted,
-        ..Needs::default()
-    };
-    read::needs(tick, &mut report.snapshot, &needs).await
+    Ok(explain::explain(&snapshot, &current, tick.config, issue))
+}
+
+/// Most blocker lists read over REST (one request each) for the graphs, when an issue has more
+/// blockers than the batch read shows.
+const GRAPH_REST_LIMIT: usize = 10;
+
+/// Read the blocker lists the open milestones' graphs need, on every tick: the blocked issues
+/// of open milestones whose lists the tick did not read, in one GraphQL request per 50 issues.
+/// A quiet tick stays bounded: `ceil(blocked / 50)` requests, plus at most
+/// [`GRAPH_REST_LIMIT`] for issues with more than 50 blockers.
+pub async fn read_graph(tick: &Tick<'_>, report: &mut TickReport) -> anyhow::Result<()> {
+    let wanted = graph::wanted(&report.snapshot);
+    read::blocker_lists(
+        tick.gh,
+        tick.repo,
+        &wanted,
+        GRAPH_REST_LIMIT,
+        &mut report.snapshot,
+    )
+    .await
 }
 
 fn difference(before: RequestStats, after: RequestStats) -> RequestStats {

@@ -194,6 +194,40 @@ async fn blockers(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<B
         .collect())
 }
 
+/// Many issues' blocker lists at once: one GraphQL request per 50 issues, and REST for the few
+/// with more blockers than one request shows (at most `rest_limit` of them).
+pub async fn blocker_lists(
+    gh: &GitHub,
+    repo: &Repo,
+    numbers: &[u64],
+    rest_limit: usize,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<()> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let found = gh
+        .blocker_lists(repo, numbers)
+        .await
+        .with_context(|| format!("reading the blocker lists of {} issues", numbers.len()))?;
+    for (number, list) in found.lists {
+        let list = list
+            .into_iter()
+            .map(|b| Blocker {
+                repo: b.repo,
+                number: b.number,
+                open: b.open,
+            })
+            .collect();
+        snapshot.blockers.insert(number, list);
+    }
+    for number in found.truncated.into_iter().take(rest_limit) {
+        let list = blockers(gh, repo, number).await?;
+        snapshot.blockers.insert(number, list);
+    }
+    Ok(())
+}
+
 /// The issue's shiprig markers and claim records, from its comments.
 async fn comments(
     gh: &GitHub,
