@@ -24,7 +24,8 @@ pub struct RepoLabels {
     pub repository: String,
 }
 
-/// Every metric the service exports.
+/// Everything the service exports: the Prometheus metrics, and the last tick of every
+/// repository for the status page.
 pub struct Metrics {
     registry: Registry,
     pub ticks: Family<TickLabels, Counter>,
@@ -33,6 +34,7 @@ pub struct Metrics {
     pub rate_limit_remaining: Family<RepoLabels, Gauge>,
     pub last_success: Gauge<f64, AtomicU64>,
     pub leader: Gauge,
+    pub board: std::sync::Arc<super::status::Board>,
 }
 
 impl Default for Metrics {
@@ -82,6 +84,7 @@ impl Default for Metrics {
             rate_limit_remaining,
             last_success,
             leader,
+            board: Default::default(),
         }
     }
 }

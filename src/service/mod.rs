@@ -5,6 +5,7 @@
 pub mod leader;
 pub mod metrics;
 pub mod serve;
+pub mod status;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -99,7 +100,7 @@ impl Service<'_> {
             repository.gh.reset_budget();
             match conductor::read::base(&repository.gh, &repository.repo, self.config).await {
                 Ok(snapshot) => snapshots.push((repository, snapshot)),
-                Err(e) => self.defer(&mut report, repository, format!("{e:#}")),
+                Err(e) => self.defer(&mut report, repository, format!("{e:#}"), now),
             }
         }
         let mut busy: BTreeSet<String> = snapshots
@@ -118,7 +119,8 @@ impl Service<'_> {
                 backend: Some(self.backend),
             };
             match conductor::tick_from(&tick, snapshot, now, false).await {
-                Ok(done) => {
+                Ok(mut done) => {
+                    self.show(&tick, &mut done, now).await;
                     let applied = done.applied.unwrap_or_default();
                     for effect in &applied.done {
                         self.metrics.effects.get_or_create(&kind(effect)).inc();
@@ -135,7 +137,7 @@ impl Service<'_> {
                     self.count_tick(repository, result);
                     report.ticked.push(repository.repo.to_string());
                 }
-                Err(e) => self.defer(&mut report, repository, format!("{e:#}")),
+                Err(e) => self.defer(&mut report, repository, format!("{e:#}"), now),
             }
             self.count_requests(repository, &mut report);
         }
@@ -145,8 +147,27 @@ impl Service<'_> {
         report
     }
 
-    fn defer(&self, report: &mut LoopReport, repository: &Repository, reason: String) {
+    /// Put the tick on the status page, with every dependency edge of its open milestones (read
+    /// in batches; a failed read leaves the graph without the edges it could not read).
+    async fn show(&self, tick: &Tick<'_>, done: &mut conductor::TickReport, now: DateTime<Utc>) {
+        if let Err(e) = conductor::read_graph(tick, done).await {
+            tracing::warn!(repository = %tick.repo, "the milestone graphs lack edges: {e:#}");
+        }
+        let failed = done.applied.as_ref().is_some_and(|a| !a.ok());
+        let view = status::view::build(&done.snapshot, &done.plan, self.config, now, failed);
+        self.metrics.board.record(view);
+    }
+
+    fn defer(
+        &self,
+        report: &mut LoopReport,
+        repository: &Repository,
+        reason: String,
+        now: DateTime<Utc>,
+    ) {
         tracing::warn!(repository = %repository.repo, "deferred to the next loop: {reason}");
+        let name = repository.repo.to_string();
+        self.metrics.board.failed(&name, now, &reason);
         self.count_tick(repository, "deferred");
         report.deferred.push((repository.repo.to_string(), reason));
     }

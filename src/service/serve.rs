@@ -66,7 +66,7 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", options.listen))?;
     tracing::info!(
-        "serving /healthz and /metrics on {}",
+        "serving the status page, /healthz and /metrics on {}",
         listener.local_addr()?
     );
     let http = tokio::spawn(serve_http(listener, metrics.clone()));
@@ -129,10 +129,12 @@ async fn wait_for_signal() {
 }
 
 async fn serve_http(listener: tokio::net::TcpListener, metrics: Arc<Metrics>) {
+    let board = metrics.board.clone();
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(render))
-        .with_state(metrics);
+        .with_state(metrics)
+        .merge(super::status::routes(board));
     let _ = axum::serve(listener, app).await;
 }
 
