@@ -453,7 +453,15 @@ pub fn render(e: &Explanation) -> String {
         };
         out.push_str(&format!("  claim:     {}{since}{run}\n", claim.agent));
     }
-    out
+    printable(&out)
+}
+
+/// Titles, labels and logins are other people's text: on a terminal, a control character (an
+/// escape sequence) would be obeyed, so each one prints as a space.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
 }
 
 pub fn verdict_text(verdict: &Verdict) -> String {

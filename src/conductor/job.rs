@@ -56,5 +56,6 @@ pub async fn explain_issue(
         product: None,
         backend: Some(&backend),
     };
-    super::explain(&job, issue, ctx.gh.clock().now()).await
+    let (_, explained) = super::explain(&job, issue, ctx.gh.clock().now()).await?;
+    Ok(explained)
 }

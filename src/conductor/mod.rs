@@ -100,30 +100,39 @@ async fn decide_from(
 }
 
 /// `explain`: the tick's plan with no writes, plus what the tick may not have needed to read
-/// about `issue` (who approved it, its blocker list), then the same plan made again with those
-/// facts. Read-only.
+/// (who approved every queued issue, which decides the queue's true order, and the issue's
+/// blocker list), then the same plan made again with those facts. Read-only. Returns that
+/// plan with the explanation read off it.
 pub async fn explain(
     tick: &Tick<'_>,
     issue: u64,
     now: DateTime<Utc>,
-) -> anyhow::Result<explain::Explanation> {
+) -> anyhow::Result<(Plan, explain::Explanation)> {
     let (mut snapshot, mut current) = decide(tick, now).await?;
-    if let Some(state) = snapshot.issues.get(&issue) {
-        let mut needs = Needs::default();
-        let approval_read = snapshot.approvals.contains_key(&issue)
-            || snapshot.approvals_unknown.contains_key(&issue);
-        if state.has(&tick.config.labels.approved) && !approval_read {
-            needs.approvals.insert(issue);
-        }
-        if state.open_blockers > 0 && !snapshot.blockers.contains_key(&issue) {
-            needs.blockers.insert(issue);
-        }
-        if !needs.is_empty() {
-            read::needs(tick, &mut snapshot, &needs).await?;
-            current = plan(&snapshot, tick.config, now);
-        }
+    let approved = &tick.config.labels.approved;
+    let mut needs = Needs {
+        approvals: snapshot
+            .issues
+            .values()
+            .filter(|i| i.has(approved))
+            .map(|i| i.number)
+            .filter(|n| !snapshot.approvals.contains_key(n))
+            .filter(|n| !snapshot.approvals_unknown.contains_key(n))
+            .collect(),
+        ..Needs::default()
+    };
+    if let Some(state) = snapshot.issues.get(&issue)
+        && state.open_blockers > 0
+        && !snapshot.blockers.contains_key(&issue)
+    {
+        needs.blockers.insert(issue);
     }
-    Ok(explain::explain(&snapshot, &current, tick.config, issue))
+    if !needs.is_empty() {
+        read::needs(tick, &mut snapshot, &needs).await?;
+        current = plan(&snapshot, tick.config, now);
+    }
+    let explained = explain::explain(&snapshot, &current, tick.config, issue);
+    Ok((current, explained))
 }
 
 /// Most blocker lists read over REST (one request each) for the graphs, when an issue has more
