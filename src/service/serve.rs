@@ -62,6 +62,7 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
         None => None,
     };
     let metrics = Arc::new(Metrics::default());
+    metrics.board.expect(&names);
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("listening on {}", options.listen))?;

@@ -57,6 +57,8 @@ pub fn page(state: &StateView) -> String {
     );
     if state.repositories.is_empty() {
         out.push_str("<p>No tick has finished yet.</p>");
+    } else {
+        overview(&mut out, state);
     }
     for repo in &state.repositories {
         repository(&mut out, repo);
@@ -65,11 +67,39 @@ pub fn page(state: &StateView) -> String {
     out
 }
 
+/// One line per repository, like a pool table: how its last tick went and what waits.
+fn overview(out: &mut String, state: &StateView) {
+    out.push_str(
+        "<table class=\"overview\"><tr><th>repository</th><th>last tick</th><th>result</th>\
+         <th>queued</th><th>agents working</th><th>blocked</th><th>need a person</th></tr>",
+    );
+    for repo in &state.repositories {
+        let name = esc(&repo.repository);
+        let working = repo
+            .agents
+            .iter()
+            .filter(|a| a.state == "working" || a.state == "starting")
+            .count();
+        let _ = write!(
+            out,
+            "<tr data-repo=\"{name}\"><td><a href=\"#{name}\">{name}</a></td><td>{}</td>\
+             <td><span class=\"result {}\">{}</span></td><td>{}</td><td>{working}</td><td>{}</td><td>{}</td></tr>",
+            time(repo.at),
+            repo.result.class(),
+            esc(&repo.result.text()),
+            repo.queue.len(),
+            repo.blocked.len(),
+            repo.needs_person.len(),
+        );
+    }
+    out.push_str("</table>");
+}
+
 fn repository(out: &mut String, repo: &RepoView) {
     let name = esc(&repo.repository);
     let _ = write!(
         out,
-        "<section class=\"repository\" data-repo=\"{name}\"><h2>{name}</h2>\
+        "<section class=\"repository\" data-repo=\"{name}\" id=\"{name}\"><h2>{name}</h2>\
          <p>Last tick: {} — <span class=\"result {}\">{}</span></p>",
         time(repo.at),
         repo.result.class(),

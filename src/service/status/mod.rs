@@ -10,7 +10,6 @@ pub mod svg;
 pub mod text;
 pub mod view;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
@@ -21,36 +20,54 @@ use chrono::{DateTime, Utc};
 
 pub use view::{RepoView, StateView, TickResult};
 
-/// The last tick of every repository, as the page shows it. Written by the loop, read by the
-/// page; a repository keeps its last good view when a later tick fails.
+/// The last tick of every repository, as the page shows it, in the order the service ticks
+/// them. Written by the loop, read by the page; a repository keeps its last good view when a
+/// later tick fails.
 #[derive(Default)]
 pub struct Board {
-    repos: RwLock<BTreeMap<String, RepoView>>,
+    repos: RwLock<Vec<RepoView>>,
 }
 
 impl Board {
+    /// The repositories the service ticks, in its order, shown as not ticked yet.
+    pub fn expect(&self, names: &[String]) {
+        for name in names {
+            self.update(name, |_| {});
+        }
+    }
+
     /// A tick that read and decided: its view replaces the last one.
     pub fn record(&self, view: RepoView) {
-        let mut repos = self.repos.write().unwrap_or_else(|e| e.into_inner());
-        repos.insert(view.repository.clone(), view);
+        let name = view.repository.clone();
+        self.update(&name, |entry| *entry = view);
     }
 
     /// A tick that could not read GitHub: the result changes, the last view stays.
     pub fn failed(&self, repository: &str, at: DateTime<Utc>, reason: &str) {
-        let mut repos = self.repos.write().unwrap_or_else(|e| e.into_inner());
-        let entry = repos
-            .entry(repository.to_string())
-            .or_insert_with(|| RepoView::empty(repository));
-        entry.at = Some(at);
-        entry.result = TickResult::from_failure(reason);
+        self.update(repository, |entry| {
+            entry.at = Some(at);
+            entry.result = TickResult::from_failure(reason);
+        });
     }
 
-    /// Every repository's last view, by name.
+    fn update(&self, repository: &str, change: impl FnOnce(&mut RepoView)) {
+        let mut repos = self.repos.write().unwrap_or_else(|e| e.into_inner());
+        let at = match repos.iter().position(|r| r.repository == repository) {
+            Some(at) => at,
+            None => {
+                repos.push(RepoView::empty(repository));
+                repos.len() - 1
+            }
+        };
+        change(&mut repos[at]);
+    }
+
+    /// Every repository's last view.
     pub fn state(&self, now: DateTime<Utc>) -> StateView {
         let repos = self.repos.read().unwrap_or_else(|e| e.into_inner());
         StateView {
             generated_at: now,
-            repositories: repos.values().cloned().collect(),
+            repositories: repos.clone(),
         }
     }
 }
