@@ -352,3 +352,72 @@ async fn case_47_status_page_and_explain_escape_hostile_titles_and_labels_and_sh
         assert!(!shown.contains("ghs_"), "no token-looking value is shown");
     }
 }
+
+/// Edges at rest: on a tick that changes nothing, the job summary's milestone graph still has
+/// every dependency edge, read in one GraphQL request for the milestone's blocked issues.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tick_at_rest_draws_every_edge_of_the_milestone_in_one_request() {
+    use shiprig::conductor::{self, Tick, summary};
+    use shiprig::github::Repo;
+    use shiprig::notify::Notifier;
+
+    let (emulator, gh) = support::service::world(&["acme/web"], 6, |_| {}).await;
+    {
+        let mut m = emulator.model();
+        let milestone = m.create_milestone("acme/web", "Checkout v2");
+        for n in 1..=6 {
+            m.set_milestone("acme/web", n, milestone);
+        }
+        m.add_blocked_by("acme/web", 2, "acme/web", 1);
+        m.add_blocked_by("acme/web", 3, "acme/web", 1);
+        m.add_blocked_by("acme/web", 4, "acme/web", 2);
+        m.add_blocked_by("acme/web", 4, "acme/web", 3);
+        m.add_blocked_by("acme/web", 6, "acme/web", 5);
+    }
+    let yaml = "version: 1\napprovers: {min_permission: write}\nconductor:\n  \
+                agents: [{name: a1}, {name: a2}]\n  \
+                dispatch: {github_actions: {workflow: shiprig-agent.yml, ref: main}}\n";
+    let config = shiprig::config::Config::from_yaml("edges", yaml).unwrap();
+    let repo: Repo = "acme/web".parse().unwrap();
+    let notifier = Notifier::default();
+    let tick = Tick {
+        gh: &gh,
+        repo: &repo,
+        config: &config,
+        notifier: &notifier,
+        product: None,
+        backend: None,
+    };
+    let first = conductor::tick(&tick, gh.clock().now(), false)
+        .await
+        .unwrap();
+    assert!(
+        !first.plan.effects.is_empty(),
+        "the first tick starts agents"
+    );
+    let mut rest = conductor::tick(&tick, gh.clock().now(), false)
+        .await
+        .unwrap();
+    assert!(rest.plan.effects.is_empty(), "{:?}", rest.plan.effects);
+    let before = emulator.requests().len();
+    conductor::read_graph(&tick, &mut rest).await.unwrap();
+    let graph_reads: Vec<String> = emulator.requests()[before..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        graph_reads,
+        vec!["POST /graphql"],
+        "one batch for every list"
+    );
+    let markdown = summary::markdown(&rest);
+    for edge in [
+        "i1 --> i2",
+        "i1 --> i3",
+        "i2 --> i4",
+        "i3 --> i4",
+        "i5 --> i6",
+    ] {
+        assert!(markdown.contains(edge), "{edge} is missing:\n{markdown}");
+    }
+}

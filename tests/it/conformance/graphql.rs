@@ -3,7 +3,7 @@
 
 use apollo_compiler::{ExecutableDocument, Schema};
 use serde_json::json;
-use shiprig::github::{VIEWER_QUERY, labelings_query};
+use shiprig::github::{VIEWER_QUERY, blockers_query, labelings_query};
 
 use crate::support::emulator::{Api, REPO, TOKEN, seeded};
 
@@ -29,6 +29,7 @@ fn shiprigs_queries_validate_against_githubs_schema() {
         labelings_query(&[1]),
         labelings_query(&[1, 42, 5000]),
         VIEWER_QUERY.to_string(),
+        blockers_query(&[1, 42]),
     ] {
         ExecutableDocument::parse_and_validate(&schema, query.as_str(), "query.graphql")
             .unwrap_or_else(|e| panic!("{query}\n{}", e.errors));
@@ -96,4 +97,43 @@ pub async fn run(c: &mut crate::support::spec::Checker, api: &Api) {
     let body = json!({"query": query, "variables": {"owner": owner, "name": name}});
     let answer = c.call(api, "POST", "/graphql", Some(body), 200).await;
     assert!(answer["data"]["repository"].is_object(), "{answer}");
+}
+
+#[tokio::test]
+async fn the_emulator_answers_blocker_lists_across_repositories() {
+    let emu = seeded().await;
+    let (blocked, local, other) = {
+        let mut m = emu.model();
+        let blocked = m.create_issue(REPO, "Blocked", "", &[], "mia");
+        let local = m.create_issue(REPO, "Local blocker", "", &[], "mia");
+        let other = m.create_issue("acme/infra", "Infra blocker", "", &[], "mia");
+        m.add_blocked_by(REPO, blocked, REPO, local);
+        m.add_blocked_by(REPO, blocked, "acme/infra", other);
+        m.close_issue(REPO, local, "mia");
+        (blocked, local, other)
+    };
+    let (owner, name) = REPO.split_once('/').unwrap();
+    let api = Api::new(&emu, Some(TOKEN));
+    let body = json!({"query": blockers_query(&[blocked, local]), "variables": {"owner": owner, "name": name}});
+    let answer: serde_json::Value = api
+        .send("POST", "/graphql", Some(body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = &answer["data"]["repository"][format!("i{blocked}")]["blockedBy"];
+    assert_eq!(list["totalCount"], 2, "{answer}");
+    let nodes = list["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["number"], local);
+    assert_eq!(nodes[0]["state"], "CLOSED");
+    assert_eq!(nodes[0]["repository"]["nameWithOwner"], REPO);
+    assert_eq!(nodes[1]["number"], other);
+    assert_eq!(nodes[1]["state"], "OPEN");
+    assert_eq!(nodes[1]["repository"]["nameWithOwner"], "acme/infra");
+    assert_eq!(
+        nodes[1]["url"],
+        format!("https://github.com/acme/infra/issues/{other}")
+    );
+    let none = &answer["data"]["repository"][format!("i{local}")]["blockedBy"];
+    assert_eq!(none["totalCount"], 0);
 }
