@@ -421,3 +421,61 @@ async fn a_tick_at_rest_draws_every_edge_of_the_milestone_in_one_request() {
         assert!(markdown.contains(edge), "{edge} is missing:\n{markdown}");
     }
 }
+
+/// A repository whose tick failed keeps its last good view on the page, with the failure told
+/// apart: a rate limit (or a spent request budget) is not "could not read GitHub".
+#[test]
+fn a_failed_tick_keeps_the_last_view_and_says_how_it_failed() {
+    use shiprig::service::status::{Board, RepoView, TickResult, html};
+
+    let board = Board::default();
+    board.expect(&["acme/web".into(), "acme/api".into()]);
+    let now = chrono::Utc::now();
+    let mut view = RepoView::empty("acme/web");
+    view.result = TickResult::Ok;
+    view.at = Some(now);
+    view.queue.push(shiprig::service::status::view::QueueRow {
+        position: 1,
+        issue: shiprig::service::status::view::IssueRef {
+            number: 12,
+            title: "Keep me".into(),
+            url: "https://github.com/acme/web/issues/12".into(),
+        },
+        rank: "normal".into(),
+        approved_at: None,
+        state: "waiting".into(),
+        reason: "waiting for an agent".into(),
+    });
+    board.record(view);
+    board.failed(
+        "acme/web",
+        now,
+        "GET /repos/acme/web/issues answered 403: API rate limit exceeded",
+    );
+    board.failed(
+        "acme/api",
+        now,
+        "GET /repos/acme/api/issues failed: connection refused",
+    );
+    let state = board.state(now);
+    let names: Vec<&str> = state
+        .repositories
+        .iter()
+        .map(|r| r.repository.as_str())
+        .collect();
+    assert_eq!(names, vec!["acme/web", "acme/api"], "the service's order");
+    assert!(matches!(
+        state.repositories[0].result,
+        TickResult::RateLimited(_)
+    ));
+    assert_eq!(state.repositories[0].queue.len(), 1, "the last view stays");
+    assert!(matches!(
+        state.repositories[1].result,
+        TickResult::CouldNotRead(_)
+    ));
+    let page = html::page(&state);
+    assert!(page.contains("rate-limited: GET /repos/acme/web/issues answered 403"));
+    assert!(page.contains("could not read GitHub: GET /repos/acme/api/issues"));
+    assert!(page.contains("Keep me"));
+    assert!(page.contains("<meta http-equiv=\"refresh\" content=\"30\">"));
+}
