@@ -18,7 +18,7 @@ use shiprig::service::status::{self, Board, view};
 use conductor_support::{FIVE_AGENTS, Lcg};
 
 /// A repository of `issues` approved issues, `edges` blocker edges, and the first `in_milestone`
-/// issues in one milestone; ticked once (with the milestone graph's blocker lists read).
+/// issues in one milestone; ticked once (with the blocker lists the graphs and the page need).
 async fn ticked(issues: u64, edges: u64, in_milestone: u64) -> (World, TickReport) {
     let mut world = World::new().await.expect("emulator");
     world.config = shiprig::config::Config::from_yaml("bench", FIVE_AGENTS).expect("config");
@@ -67,7 +67,7 @@ async fn ticked(issues: u64, edges: u64, in_milestone: u64) -> (World, TickRepor
         .expect("graph");
     let reads = world.gh.stats().reads - before;
     println!(
-        "  {issues} issues: the milestone graph's blocker lists took {reads} request(s); \
+        "  {issues} issues: the blocker lists (graphs, page) took {reads} request(s); \
          {} edges drawn",
         view::build(&report.snapshot, &report.plan, &world.config, now, false)
             .milestones

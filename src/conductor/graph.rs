@@ -4,14 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::snapshot::Snapshot;
 
-/// The issues of open milestones whose open blockers are not read yet: the ones whose edges a
-/// milestone's graph would miss.
+/// The blocked issues whose blocker lists are not read yet: the ones whose edges a milestone's
+/// graph, or whose blockers the status page, would miss.
 pub fn wanted(snapshot: &Snapshot) -> Vec<u64> {
-    let open: BTreeSet<u64> = snapshot.milestones.iter().map(|m| m.number).collect();
     snapshot
         .issues
         .values()
-        .filter(|i| i.milestone.is_some_and(|m| open.contains(&m)))
         .filter(|i| i.open_blockers > 0 && !snapshot.blockers.contains_key(&i.number))
         .map(|i| i.number)
         .collect()

@@ -139,10 +139,10 @@ pub async fn explain(
 /// blockers than the batch read shows.
 const GRAPH_REST_LIMIT: usize = 10;
 
-/// Read the blocker lists the open milestones' graphs need, on every tick: the blocked issues
-/// of open milestones whose lists the tick did not read, in one GraphQL request per 50 issues.
-/// A quiet tick stays bounded: `ceil(blocked / 50)` requests, plus at most
-/// [`GRAPH_REST_LIMIT`] for issues with more than 50 blockers.
+/// Read the blocker lists the milestone graphs and the status page need, on every tick: every
+/// blocked issue whose list the tick did not read, in one GraphQL request per 50 issues. A
+/// quiet tick stays bounded: `ceil(blocked / 50)` requests, plus at most [`GRAPH_REST_LIMIT`]
+/// for issues with more than 50 blockers.
 pub async fn read_graph(tick: &Tick<'_>, report: &mut TickReport) -> anyhow::Result<()> {
     let wanted = graph::wanted(&report.snapshot);
     read::blocker_lists(

@@ -197,7 +197,9 @@ fn blocked(out: &mut String, repo: &RepoView) {
                 )
             })
             .collect();
-        if row.unseen > 0 {
+        if !row.read {
+            blockers.push("not read this tick".into());
+        } else if row.unseen > 0 {
             blockers.push(format!("{} the token cannot read", row.unseen));
         }
         let _ = write!(

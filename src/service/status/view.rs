@@ -111,6 +111,8 @@ pub struct QueueRow {
 pub struct BlockedRow {
     pub issue: IssueRef,
     pub blockers: Vec<BlockerRef>,
+    /// Whether the blocker list was read this tick.
+    pub read: bool,
     /// Open blockers GitHub counts that the list does not show (the token cannot read them).
     pub unseen: u32,
 }
@@ -313,6 +315,7 @@ fn blocked(snapshot: &Snapshot, plan: &Plan) -> Vec<BlockedRow> {
                 .get(&entry.issue)
                 .map_or(0, |i| i.open_blockers);
             BlockedRow {
+                read: snapshot.blockers.contains_key(&entry.issue),
                 unseen: counted.saturating_sub(blockers.len() as u32),
                 issue,
                 blockers,
