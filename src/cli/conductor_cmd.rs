@@ -1,4 +1,4 @@
-//! `shiprig conductor tick` and `shiprig conductor run`.
+//! `shiprig conductor tick`, `shiprig conductor run` and `shiprig conductor explain`.
 
 use clap::Subcommand;
 
@@ -14,8 +14,8 @@ pub enum ConductorCommand {
     /// finished milestones. Safe to run at any time, also twice at once.
     Tick(TickArgs),
     /// The same tick in a loop, as a long-lived service: every `--interval` (jittered), over
-    /// `conductor.repositories` with one shared agent pool, `/healthz` and `/metrics` on
-    /// `--listen`, leader election over a Kubernetes Lease with `--lease`. SIGTERM finishes the
+    /// `conductor.repositories` with one shared agent pool, a status page (`/`,
+    /// `/api/v1/state`), `/healthz` and `/metrics` on `--listen`, leader election over a Kubernetes Lease with `--lease`. SIGTERM finishes the
     /// tick in flight, then exits 0.
     Run(service_cmd::RunArgs),
     /// Why one issue is or is not being worked on, read off the plan a tick makes (writes

@@ -1,6 +1,7 @@
 //! `shiprig conductor run`: the stateless tick as a long-lived service. One loop ticks every
 //! repository with one shared agent pool, sleeps a jittered interval, and stops only between
-//! ticks (SIGTERM finishes the tick in flight). `/healthz` and `/metrics` are served alongside.
+//! ticks (SIGTERM finishes the tick in flight). The status page (`/`, `/api/v1/state`), `/healthz`
+//! and `/metrics` are served alongside.
 
 pub mod leader;
 pub mod metrics;

@@ -1,5 +1,6 @@
 //! `shiprig conductor run` as a process: the client with a short retry budget, the repositories
-//! to tick, the lease, `/healthz` and `/metrics`, and SIGTERM finishing the tick in flight.
+//! to tick, the lease, the status page, `/healthz` and `/metrics`, and SIGTERM finishing the tick
+//! in flight.
 
 use std::net::SocketAddr;
 use std::path::Path;
