@@ -35,6 +35,7 @@ mod gate_story;
 mod gate_trust_records;
 mod gate_trust_verdict;
 mod gate_verdict;
+mod github_cache;
 mod github_client;
 mod integrations_config;
 mod integrations_fakes;
