@@ -1,18 +1,21 @@
 //! `shiprig conductor run`: the stateless tick as a long-lived service. One loop ticks every
 //! repository with one shared agent pool, sleeps a jittered interval, and stops only between
-//! ticks (SIGTERM finishes the tick in flight). `/healthz` and `/metrics` are served alongside.
+//! ticks (SIGTERM finishes the tick in flight). `/healthz` and `/metrics` are served alongside,
+//! and `POST /webhook` turns GitHub's deliveries into prompt ticks of the repositories they name.
 
 pub mod leader;
 pub mod metrics;
 pub mod serve;
+pub mod webhook;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::agents::Backend;
 use crate::conductor::{self, Effect, Tick};
@@ -26,6 +29,9 @@ pub use metrics::Metrics;
 pub struct Repository {
     pub repo: Repo,
     pub gh: GitHub,
+    /// The agents its last tick saw busy here (or started here): a prompt tick of another
+    /// repository counts them without reading this one again.
+    busy: Mutex<BTreeSet<String>>,
 }
 
 impl Repository {
@@ -34,7 +40,16 @@ impl Repository {
         Repository {
             gh: gh.for_repo(&repo).with_budget(u64::from(budget)),
             repo,
+            busy: Mutex::default(),
         }
+    }
+
+    fn busy(&self) -> BTreeSet<String> {
+        self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remember_busy(&self, busy: BTreeSet<String>) {
+        *self.busy.lock().unwrap_or_else(|p| p.into_inner()) = busy;
     }
 }
 
@@ -70,6 +85,8 @@ pub struct LoopReport {
     pub deferred: Vec<(String, String)>,
     pub effects: usize,
     pub requests: u64,
+    /// Of the requests, the reads GitHub answered `304` (no rate-limit point).
+    pub not_modified: u64,
 }
 
 /// Everything the loop needs.
@@ -87,15 +104,39 @@ impl Service<'_> {
     /// assignment marking its agent busy for the ones after it. A repository that fails (its
     /// budget, its rate limit, GitHub) is deferred to the next loop; the others go on.
     pub async fn run_once(&self, now: DateTime<Utc>) -> LoopReport {
+        let all: Vec<&Repository> = self.repositories.iter().collect();
+        self.tick_some(&all, &all, now).await
+    }
+
+    /// A prompt tick of the served repositories among `prompted` (a webhook named them); the
+    /// agents busy elsewhere are the ones the other repositories' last ticks saw.
+    pub async fn run_prompted(&self, prompted: &BTreeSet<Repo>, now: DateTime<Utc>) -> LoopReport {
+        let all: Vec<&Repository> = self.repositories.iter().collect();
+        let chosen: Vec<&Repository> = all
+            .iter()
+            .copied()
+            .filter(|r| prompted.contains(&r.repo))
+            .collect();
+        self.tick_some(&chosen, &all, now).await
+    }
+
+    /// Ticks `chosen`, counting agents busy in the rest of `all` from memory.
+    async fn tick_some(
+        &self,
+        chosen: &[&Repository],
+        all: &[&Repository],
+        now: DateTime<Utc>,
+    ) -> LoopReport {
         let labels = &self.config.labels;
         let mut report = LoopReport {
             ticked: vec![],
             deferred: vec![],
             effects: 0,
             requests: 0,
+            not_modified: 0,
         };
         let mut snapshots = Vec::new();
-        for repository in &self.repositories {
+        for &repository in chosen {
             repository.gh.reset_budget();
             match conductor::read::base(&repository.gh, &repository.repo, self.config).await {
                 Ok(snapshot) => snapshots.push((repository, snapshot)),
@@ -106,6 +147,12 @@ impl Service<'_> {
             .iter()
             .flat_map(|(_, s)| s.busy_agents(&labels.agent_prefix, &labels.in_progress))
             .collect();
+        for other in all
+            .iter()
+            .filter(|r| !chosen.iter().any(|c| c.repo == r.repo))
+        {
+            busy.extend(other.busy());
+        }
         for (repository, mut snapshot) in snapshots {
             let own = snapshot.busy_agents(&labels.agent_prefix, &labels.in_progress);
             snapshot.busy_elsewhere = busy.difference(&own).cloned().collect();
@@ -117,6 +164,7 @@ impl Service<'_> {
                 product: None,
                 backend: Some(self.backend),
             };
+            let mut here = own;
             match conductor::tick_from(&tick, snapshot, now, false).await {
                 Ok(done) => {
                     let applied = done.applied.unwrap_or_default();
@@ -124,8 +172,10 @@ impl Service<'_> {
                         self.metrics.effects.get_or_create(&kind(effect)).inc();
                         if let Effect::Start { agent, .. } = effect {
                             busy.insert(agent.clone());
+                            here.insert(agent.clone());
                         }
                     }
+                    repository.remember_busy(here);
                     report.effects += applied.done.len();
                     let result = if applied.failed.is_empty() {
                         "ok"
@@ -143,6 +193,30 @@ impl Service<'_> {
             self.metrics.last_success.set(now.timestamp() as f64);
         }
         report
+    }
+
+    /// Each installation's budget in the JSON log and `/metrics`: the points spent and 304s so
+    /// far, the rate limit left, and the repositories it holds.
+    pub fn log_budget(&self) {
+        let mut held: BTreeMap<&str, i64> = BTreeMap::new();
+        for repository in &self.repositories {
+            *held.entry(repository.repo.owner.as_str()).or_default() += 1;
+        }
+        let budget = &self.metrics.webhook;
+        for (owner, repositories) in held {
+            let labels = metrics::InstallationLabels {
+                installation: owner.to_string(),
+            };
+            budget.repositories.get_or_create(&labels).set(repositories);
+            tracing::info!(
+                installation = owner,
+                repositories,
+                points = budget.points.get_or_create(&labels).get(),
+                not_modified = budget.not_modified.get_or_create(&labels).get(),
+                remaining = budget.remaining.get_or_create(&labels).get(),
+                "installation budget"
+            );
+        }
     }
 
     fn defer(&self, report: &mut LoopReport, repository: &Repository, reason: String) {
@@ -166,6 +240,7 @@ impl Service<'_> {
             ("read", stats.reads),
             ("write", stats.writes),
             ("retry", stats.retries),
+            ("not_modified", stats.not_modified),
         ] {
             self.metrics
                 .requests
@@ -173,6 +248,25 @@ impl Service<'_> {
                 .inc_by(value);
         }
         report.requests += stats.reads + stats.writes;
+        report.not_modified += stats.not_modified;
+        let installation = metrics::InstallationLabels {
+            installation: repository.repo.owner.clone(),
+        };
+        let budget = &self.metrics.webhook;
+        budget
+            .points
+            .get_or_create(&installation)
+            .inc_by(stats.points());
+        budget
+            .not_modified
+            .get_or_create(&installation)
+            .inc_by(stats.not_modified);
+        if let Some(remaining) = stats.rate_limit_remaining {
+            budget
+                .remaining
+                .get_or_create(&installation)
+                .set(remaining as i64);
+        }
         if let Some(remaining) = stats.rate_limit_remaining {
             let labels = metrics::RepoLabels {
                 repository: repository.repo.to_string(),
@@ -210,35 +304,145 @@ pub fn jittered(interval: Duration, seed: u64) -> Duration {
     interval - Duration::from_millis(tenth) + Duration::from_millis(offset)
 }
 
+/// A repository a delivery named is ticked at once, then at most once per this window while
+/// deliveries about it keep coming: a burst of events becomes one tick.
+pub const PROMPT_WINDOW: Duration = Duration::from_secs(1);
+
+/// Repositories waiting for a prompt tick, and when each was last prompt-ticked.
+#[derive(Debug, Default)]
+pub struct Prompts {
+    waiting: BTreeSet<Repo>,
+    last: BTreeMap<Repo, Instant>,
+}
+
+impl Prompts {
+    /// Adds what deliveries asked for, keeping only repositories in `served`.
+    pub fn add(&mut self, prompt: webhook::Prompt, served: &[Repository]) {
+        let served = |r: &Repo| served.iter().any(|s| &s.repo == r);
+        for repo in prompt.removed {
+            tracing::warn!(repository = %repo, "removed from the App installation; its ticks fail until it is added back or dropped from the config");
+        }
+        let asked = prompt.tick.into_iter().chain(prompt.added);
+        self.waiting.extend(asked.filter(served));
+    }
+
+    /// The waiting repositories whose window has passed at `now`.
+    pub fn due(&self, now: Instant) -> BTreeSet<Repo> {
+        self.waiting
+            .iter()
+            .filter(|r| self.last.get(*r).is_none_or(|t| now >= *t + PROMPT_WINDOW))
+            .cloned()
+            .collect()
+    }
+
+    /// When the next waiting repository falls due.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.waiting
+            .iter()
+            .map(|r| self.last.get(r).map(|t| *t + PROMPT_WINDOW))
+            .map(|due| due.unwrap_or_else(Instant::now))
+            .min()
+    }
+
+    /// `repos` were ticked at `at`; windows that have passed are forgotten.
+    pub fn ticked(&mut self, repos: &BTreeSet<Repo>, at: Instant) {
+        self.last.retain(|_, t| at < *t + PROMPT_WINDOW);
+        for repo in repos {
+            self.waiting.remove(repo);
+            self.last.insert(repo.clone(), at);
+        }
+    }
+
+    /// A full loop ticks everything that was waiting.
+    pub fn covered(&mut self) {
+        self.waiting.clear();
+    }
+}
+
 /// Run loops until `stop` turns true; a loop in flight always finishes first. With a leader,
 /// only the replica holding the lease ticks.
 pub async fn run(
     service: &Service<'_>,
     interval: Duration,
     clock: &dyn crate::github::Clock,
+    stop: watch::Receiver<bool>,
+    leader: Option<Leader>,
+) {
+    let inbox = webhook::Inbox::default();
+    run_with_inbox(service, interval, clock, stop, leader, &inbox).await;
+}
+
+/// [`run`], with the repositories `inbox`'s deliveries name ticked between loops.
+pub async fn run_with_inbox(
+    service: &Service<'_>,
+    interval: Duration,
+    clock: &dyn crate::github::Clock,
     mut stop: watch::Receiver<bool>,
     mut leader: Option<Leader>,
+    inbox: &webhook::Inbox,
 ) {
     let mut round: u64 = 0;
+    let mut next_loop = Instant::now();
+    let mut prompts = Prompts::default();
     while !*stop.borrow() {
-        round += 1;
         let leading = leader.as_ref().is_none_or(Leader::is_leader);
         service.metrics.leader.set(i64::from(leading));
-        if leading {
-            let report = service.run_once(clock.now()).await;
-            tracing::info!(
-                ticked = report.ticked.len(),
-                deferred = report.deferred.len(),
-                effects = report.effects,
-                requests = report.requests,
-                "loop done"
-            );
+        inbox.set_leading(leading);
+        prompts.add(inbox.take(), &service.repositories);
+        if !leading {
+            prompts = Prompts::default();
+        } else if Instant::now() >= next_loop {
+            round += 1;
+            prompts.covered();
+            full_loop(service, clock).await;
+            next_loop = Instant::now() + jittered(interval, round);
+        } else {
+            let due = prompts.due(Instant::now());
+            if !due.is_empty() {
+                prompt_tick(service, clock, &due).await;
+                prompts.ticked(&due, Instant::now());
+            }
         }
-        let wait = jittered(interval, round);
+        let wake = prompts
+            .next_due()
+            .map_or(next_loop, |due| due.min(next_loop));
+        let wait = wake.saturating_duration_since(Instant::now());
         tokio::select! {
             _ = stop.changed() => {}
             _ = tokio::time::sleep(wait) => {}
+            _ = inbox.posted() => {}
             _ = async { if let Some(l) = leader.as_mut() { l.changed(wait).await } else { std::future::pending().await } } => {}
         }
     }
+}
+
+async fn full_loop(service: &Service<'_>, clock: &dyn crate::github::Clock) {
+    let report = service.run_once(clock.now()).await;
+    service.log_budget();
+    tracing::info!(
+        ticked = report.ticked.len(),
+        deferred = report.deferred.len(),
+        effects = report.effects,
+        requests = report.requests,
+        not_modified = report.not_modified,
+        "loop done"
+    );
+}
+
+async fn prompt_tick(
+    service: &Service<'_>,
+    clock: &dyn crate::github::Clock,
+    due: &BTreeSet<Repo>,
+) {
+    let report = service.run_prompted(due, clock.now()).await;
+    let ticked = report.ticked.len() + report.deferred.len();
+    service.metrics.webhook.prompted_ticks.inc_by(ticked as u64);
+    tracing::info!(
+        ticked = report.ticked.len(),
+        deferred = report.deferred.len(),
+        effects = report.effects,
+        requests = report.requests,
+        not_modified = report.not_modified,
+        "prompt tick done"
+    );
 }

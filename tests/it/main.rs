@@ -52,6 +52,7 @@ mod pipeline_story;
 mod release_shipped;
 mod secrets;
 mod service;
+mod service_webhook;
 mod setup_action;
 mod setup_init;
 mod setup_repo;
