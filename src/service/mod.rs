@@ -3,12 +3,14 @@
 //! ticks (SIGTERM finishes the tick in flight). `/healthz` and `/metrics` are served alongside,
 //! and `POST /webhook` turns GitHub's deliveries into prompt ticks of the repositories they name.
 
+pub mod budget;
 pub mod leader;
 pub mod metrics;
 pub mod serve;
 pub mod webhook;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,6 +34,11 @@ pub struct Repository {
     /// The agents its last tick saw busy here (or started here): a prompt tick of another
     /// repository counts them without reading this one again.
     busy: Mutex<BTreeSet<String>>,
+    /// Rate-limit points its last tick spent, loops since one changed anything, and the
+    /// remaining rate limit GitHub last reported to it (-1: not yet).
+    points: AtomicU64,
+    quiet_loops: AtomicU64,
+    remaining: AtomicI64,
 }
 
 impl Repository {
@@ -41,6 +48,17 @@ impl Repository {
             gh: gh.for_repo(&repo).with_budget(u64::from(budget)),
             repo,
             busy: Mutex::default(),
+            points: AtomicU64::new(0),
+            quiet_loops: AtomicU64::new(0),
+            remaining: AtomicI64::new(-1),
+        }
+    }
+
+    fn candidate(&self, prompted: &BTreeSet<Repo>) -> budget::Candidate {
+        budget::Candidate {
+            cost: self.points.load(Ordering::Relaxed),
+            quiet_loops: self.quiet_loops.load(Ordering::Relaxed),
+            prompted: prompted.contains(&self.repo),
         }
     }
 
@@ -104,8 +122,47 @@ impl Service<'_> {
     /// assignment marking its agent busy for the ones after it. A repository that fails (its
     /// budget, its rate limit, GitHub) is deferred to the next loop; the others go on.
     pub async fn run_once(&self, now: DateTime<Utc>) -> LoopReport {
+        self.run_loop(&BTreeSet::new(), now).await
+    }
+
+    /// [`Service::run_once`] within each installation's remaining rate limit: when it cannot
+    /// cover what the repositories' last ticks cost, the quietest are deferred, never one in
+    /// `prompted` (a delivery named it).
+    pub async fn run_loop(&self, prompted: &BTreeSet<Repo>, now: DateTime<Utc>) -> LoopReport {
         let all: Vec<&Repository> = self.repositories.iter().collect();
-        self.tick_some(&all, &all, now).await
+        let mut chosen = Vec::new();
+        let mut over_budget = Vec::new();
+        let mut owners: BTreeMap<&str, Vec<&Repository>> = BTreeMap::new();
+        for &repository in &all {
+            owners
+                .entry(&repository.repo.owner)
+                .or_default()
+                .push(repository);
+        }
+        for held in owners.values() {
+            let remaining = held
+                .iter()
+                .filter_map(|r| u64::try_from(r.remaining.load(Ordering::Relaxed)).ok())
+                .min();
+            let candidates: Vec<budget::Candidate> =
+                held.iter().map(|r| r.candidate(prompted)).collect();
+            let deferred = budget::deferred(&candidates, remaining);
+            for (i, &repository) in held.iter().enumerate() {
+                if deferred.contains(&i) {
+                    over_budget.push(repository);
+                } else {
+                    chosen.push(repository);
+                }
+            }
+        }
+        let mut report = self.tick_some(&chosen, &all, now).await;
+        for repository in over_budget {
+            let reason = "the installation's rate limit left cannot cover this loop; \
+                          quieter repositories wait"
+                .to_string();
+            self.defer(&mut report, repository, reason);
+        }
+        report
     }
 
     /// A prompt tick of the served repositories among `prompted` (a webhook named them); the
@@ -168,6 +225,12 @@ impl Service<'_> {
             match conductor::tick_from(&tick, snapshot, now, false).await {
                 Ok(done) => {
                     let applied = done.applied.unwrap_or_default();
+                    let quiet = if applied.done.is_empty() {
+                        repository.quiet_loops.load(Ordering::Relaxed) + 1
+                    } else {
+                        0
+                    };
+                    repository.quiet_loops.store(quiet, Ordering::Relaxed);
                     for effect in &applied.done {
                         self.metrics.effects.get_or_create(&kind(effect)).inc();
                         if let Effect::Start { agent, .. } = effect {
@@ -249,6 +312,12 @@ impl Service<'_> {
         }
         report.requests += stats.reads + stats.writes;
         report.not_modified += stats.not_modified;
+        repository.points.store(stats.points(), Ordering::Relaxed);
+        if let Some(remaining) = stats.rate_limit_remaining {
+            repository
+                .remaining
+                .store(remaining as i64, Ordering::Relaxed);
+        }
         let installation = metrics::InstallationLabels {
             installation: repository.repo.owner.clone(),
         };
@@ -353,9 +422,9 @@ impl Prompts {
         }
     }
 
-    /// A full loop ticks everything that was waiting.
-    pub fn covered(&mut self) {
-        self.waiting.clear();
+    /// A full loop ticks everything that was waiting; returns what was.
+    pub fn covered(&mut self) -> BTreeSet<Repo> {
+        std::mem::take(&mut self.waiting)
     }
 }
 
@@ -393,8 +462,8 @@ pub async fn run_with_inbox(
             prompts = Prompts::default();
         } else if Instant::now() >= next_loop {
             round += 1;
-            prompts.covered();
-            full_loop(service, clock).await;
+            let prompted = prompts.covered();
+            full_loop(service, clock, &prompted).await;
             next_loop = Instant::now() + jittered(interval, round);
         } else {
             let due = prompts.due(Instant::now());
@@ -416,8 +485,12 @@ pub async fn run_with_inbox(
     }
 }
 
-async fn full_loop(service: &Service<'_>, clock: &dyn crate::github::Clock) {
-    let report = service.run_once(clock.now()).await;
+async fn full_loop(
+    service: &Service<'_>,
+    clock: &dyn crate::github::Clock,
+    prompted: &BTreeSet<Repo>,
+) {
+    let report = service.run_loop(prompted, clock.now()).await;
     service.log_budget();
     tracing::info!(
         ticked = report.ticked.len(),

@@ -443,3 +443,106 @@ async fn case_46_the_service_acts_on_a_signed_delivery_and_logs_no_body() {
     assert!(!logs.contains(marker), "a body was logged: {logs}");
     assert!(!logs.contains(SECRET), "a secret was logged");
 }
+
+/// Two repositories served with conditional requests, on the fake clock.
+async fn cached_service_world() -> (Emulator, shiprig::github::GitHub) {
+    let (emulator, gh) = support::service::world(&REPOS, 0, |_| {}).await;
+    for repo in REPOS {
+        emulator.model().create_issue(repo, "work", "", &[], "pm");
+    }
+    (emulator, gh.with_response_cache(1 << 20))
+}
+
+fn repositories(gh: &shiprig::github::GitHub) -> Vec<Repository> {
+    REPOS
+        .iter()
+        .map(|r| Repository::new(gh, r.parse().unwrap(), 60))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_loop_over_unchanged_repositories_spends_no_rate_limit_point() {
+    let (emulator, gh) = cached_service_world().await;
+    let (config, notifier, backend) = (config(), Notifier::default(), Backend::Labels);
+    let metrics = Arc::new(Metrics::default());
+    let service = Service {
+        repositories: repositories(&gh),
+        config: &config,
+        notifier: &notifier,
+        backend: &backend,
+        metrics: metrics.clone(),
+    };
+    let now = gh.clock().now();
+    let first = service.run_once(now).await;
+    assert_eq!(first.not_modified, 0);
+    let spent = emulator.model().rate_limit_used(TOKEN);
+    let idle = service.run_once(now).await;
+    assert!(idle.requests > 0);
+    assert_eq!(idle.not_modified, idle.requests, "every read answered 304");
+    assert_eq!(
+        emulator.model().rate_limit_used(TOKEN),
+        spent,
+        "no point spent"
+    );
+    let text = metrics.render();
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} in {text}"))
+            .to_string()
+    };
+    assert!(
+        line("shiprig_github_requests_total{kind=\"not_modified\"}")
+            .ends_with(&format!(" {}", idle.not_modified))
+    );
+    assert!(
+        line("shiprig_installation_points_total{installation=\"acme\"}")
+            .ends_with(&format!(" {}", first.requests))
+    );
+    service.log_budget();
+    assert!(
+        metrics
+            .render()
+            .contains("shiprig_installation_repositories{installation=\"acme\"} 2")
+    );
+}
+
+#[tokio::test]
+async fn over_budget_the_quietest_repository_waits_never_the_one_a_delivery_named() {
+    let (emulator, gh) = cached_service_world().await;
+    let (config, notifier, backend) = (config(), Notifier::default(), Backend::Labels);
+    let service = Service {
+        repositories: repositories(&gh),
+        config: &config,
+        notifier: &notifier,
+        backend: &backend,
+        metrics: Arc::new(Metrics::default()),
+    };
+    let now = gh.clock().now();
+    service.run_once(now).await;
+    // Each loop from now on changes both repositories' milestones: one point each.
+    let change = |n: usize| {
+        for repo in REPOS {
+            emulator.model().create_milestone(repo, &format!("m{n}"));
+        }
+    };
+    let spent = emulator.model().rate_limit_used(TOKEN);
+    let reserve = shiprig::service::budget::RESERVE;
+    emulator
+        .model()
+        .set_rate_limit(TOKEN, spent + 2 + reserve + 1);
+    change(1);
+    let second = service.run_once(now).await;
+    assert!(second.deferred.is_empty(), "{:?}", second.deferred);
+    change(2);
+    let prompted = std::collections::BTreeSet::from(["acme/web".parse().unwrap()]);
+    let third = service.run_loop(&prompted, now).await;
+    assert_eq!(third.ticked, vec!["acme/web".to_string()]);
+    assert_eq!(third.deferred.len(), 1);
+    assert_eq!(third.deferred[0].0, "acme/api");
+    assert!(
+        third.deferred[0].1.contains("rate limit"),
+        "{:?}",
+        third.deferred
+    );
+}
