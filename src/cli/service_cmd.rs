@@ -17,7 +17,9 @@ pub struct RunArgs {
     /// Time between loops (jittered by a tenth either way).
     #[arg(long, env = "SHIPRIG_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub interval: Duration,
-    /// Where the status page (`/`, `/api/v1/state`), `/healthz` and `/metrics` are served.
+    /// Where the status page (`/`, `/api/v1/state`), `/healthz`, `/readyz`, `/metrics` and (with
+    /// `SHIPRIG_WEBHOOK_SECRET`, several comma-separated while rotating) GitHub's webhooks on
+    /// `POST /webhook` are served.
     #[arg(long, env = "SHIPRIG_LISTEN", default_value = "127.0.0.1:9090")]
     pub listen: SocketAddr,
     /// Elect a leader over this Kubernetes Lease (in-cluster or `KUBECONFIG`); only the holder ticks.

@@ -160,6 +160,7 @@ fn difference(before: RequestStats, after: RequestStats) -> RequestStats {
         reads: after.reads - before.reads,
         writes: after.writes - before.writes,
         retries: after.retries - before.retries,
+        not_modified: after.not_modified - before.not_modified,
         rate_limit_remaining: after.rate_limit_remaining,
     }
 }

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::auth::{self, Credentials, Installation, Me, MintedToken, Secret, TokenCache};
+use super::cache::{self, ResponseCache};
 use super::clock::{Clock, SystemClock};
 use super::error::{GitHubError, describe, github_message};
 use super::retry::{Attempt, RetryPolicy};
@@ -30,6 +31,7 @@ struct Counters {
     reads: AtomicU64,
     writes: AtomicU64,
     retries: AtomicU64,
+    not_modified: AtomicU64,
     rate_limit_remaining: AtomicI64,
 }
 
@@ -48,6 +50,9 @@ pub struct RequestStats {
     pub reads: u64,
     pub writes: u64,
     pub retries: u64,
+    /// Reads GitHub answered `304 Not Modified` (no rate-limit point spent).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_modified: u64,
     /// The last `x-ratelimit-remaining` GitHub reported, if any.
     pub rate_limit_remaining: Option<u64>,
 }
@@ -56,6 +61,15 @@ impl RequestStats {
     pub fn total(&self) -> u64 {
         self.reads + self.writes
     }
+
+    /// Rate-limit points these requests spent: every request but a `304`.
+    pub fn points(&self) -> u64 {
+        self.total().saturating_sub(self.not_modified)
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What one HTTP exchange returned.
@@ -110,6 +124,8 @@ pub struct GitHub {
     budget: Option<Arc<Budget>>,
     /// The login shiprig writes as, once learned.
     me: Me,
+    /// Answers to GETs for conditional requests (`conductor run` only).
+    cache: Option<ResponseCache>,
 }
 
 /// Requests allowed and used; reset at the start of each loop.
@@ -162,6 +178,7 @@ impl GitHub {
             scope: None,
             budget: None,
             me: Me::default(),
+            cache: None,
         })
     }
 
@@ -188,6 +205,20 @@ impl GitHub {
         }
     }
 
+    /// The same client, making every REST GET conditional on the answer it last got (per
+    /// credential and URL, at most `bytes` held); clones made after this share the cache.
+    pub fn with_response_cache(&self, bytes: usize) -> GitHub {
+        GitHub {
+            cache: Some(ResponseCache::new(bytes)),
+            ..self.clone()
+        }
+    }
+
+    /// Bytes and entries the response cache holds now (zero without one).
+    pub fn response_cache_usage(&self) -> (usize, usize) {
+        self.cache.as_ref().map_or((0, 0), ResponseCache::usage)
+    }
+
     pub fn reset_budget(&self) {
         if let Some(budget) = &self.budget {
             budget.used.store(0, Ordering::Relaxed);
@@ -208,6 +239,7 @@ impl GitHub {
             reads: self.counters.reads.load(Ordering::Relaxed),
             writes: self.counters.writes.load(Ordering::Relaxed),
             retries: self.counters.retries.load(Ordering::Relaxed),
+            not_modified: self.counters.not_modified.load(Ordering::Relaxed),
             rate_limit_remaining: u64::try_from(remaining).ok(),
         }
     }
@@ -218,6 +250,7 @@ impl GitHub {
         self.counters.reads.store(0, Ordering::Relaxed);
         self.counters.writes.store(0, Ordering::Relaxed);
         self.counters.retries.store(0, Ordering::Relaxed);
+        self.counters.not_modified.store(0, Ordering::Relaxed);
         stats
     }
 
@@ -280,8 +313,46 @@ impl GitHub {
             });
         }
         let authorization = self.authorization().await?;
-        self.attempt_loop(method, path, body, authorization.as_ref())
-            .await
+        match &self.cache {
+            Some(cache) if method == Method::GET => {
+                self.conditional_get(cache, path, authorization.as_ref())
+                    .await
+            }
+            _ => {
+                self.attempt_loop(method, path, body, authorization.as_ref(), None)
+                    .await
+            }
+        }
+    }
+
+    /// A GET carrying the validator of the answer last stored for it: a `304` is answered
+    /// from the store, a fresh `200` replaces it, anything else forgets it.
+    async fn conditional_get(
+        &self,
+        cache: &ResponseCache,
+        path: &str,
+        authorization: Option<&Secret>,
+    ) -> Result<Answer, GitHubError> {
+        let key = cache::Key::new(authorization, path);
+        let validator = cache.validator(&key);
+        let answer = self
+            .attempt_loop(Method::GET, path, None, authorization, validator.as_deref())
+            .await?;
+        if answer.status == 304 {
+            if let Some(stored) = cache.revalidated(&key) {
+                self.counters.not_modified.fetch_add(1, Ordering::Relaxed);
+                return Ok(stored_answer(answer.headers, stored));
+            }
+            // Evicted between asking and answering: ask again without a validator.
+            return self
+                .attempt_loop(Method::GET, path, None, authorization, None)
+                .await;
+        }
+        match cache::Stored::from_answer(&answer.headers, &answer.body) {
+            Some(stored) if answer.status == 200 => cache.store(key, stored),
+            _ => cache.forget(&key),
+        }
+        Ok(answer)
     }
 
     async fn attempt_loop(
@@ -290,6 +361,7 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
         authorization: Option<&Secret>,
+        validator: Option<&str>,
     ) -> Result<Answer, GitHubError> {
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
@@ -302,9 +374,12 @@ impl GitHub {
         loop {
             attempt += 1;
             self.count(&kind, attempt);
-            let result = self.exchange(&method, path, body, authorization).await;
+            let result = self
+                .exchange(&method, path, body, authorization, validator)
+                .await;
             let failure = match result {
                 Ok(answer) if answer.status < 300 => return Ok(answer),
+                Ok(answer) if answer.status == 304 && validator.is_some() => return Ok(answer),
                 Ok(answer) => Failure::Answer(answer),
                 // A transport error names the URL; its userinfo never leaves shiprig.
                 Err(message) => {
@@ -392,9 +467,10 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
         authorization: Option<&Secret>,
+        validator: Option<&str>,
     ) -> Result<Answer, String> {
         let request = self
-            .build(method, path, body, authorization)
+            .build(method, path, body, authorization, validator)
             .map_err(|e| e.to_string())?;
         let failed = |e: &dyn std::error::Error| format!("{} ({})", describe(e), self.host());
         let response = self.octo.execute(request).await.map_err(|e| failed(&e))?;
@@ -428,6 +504,7 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
         authorization: Option<&Secret>,
+        validator: Option<&str>,
     ) -> Result<http::Request<String>, http::Error> {
         let mut builder = http::Request::builder()
             .method(method.clone())
@@ -436,6 +513,9 @@ impl GitHub {
             .header("x-github-api-version", API_VERSION);
         if let Some(secret) = authorization {
             builder = builder.header("authorization", format!("Bearer {}", secret.expose()));
+        }
+        if let Some(etag) = validator {
+            builder = builder.header("if-none-match", etag);
         }
         match body {
             Some(json) => builder
@@ -520,10 +600,26 @@ impl GitHub {
         jwt: &Secret,
     ) -> Result<T, GitHubError> {
         let answer = self
-            .attempt_loop(method.clone(), path, None, Some(jwt))
+            .attempt_loop(method.clone(), path, None, Some(jwt), None)
             .await
             .map_err(|e| GitHubError::AppAuth(e.to_string()))?;
         decode(&method, path, &answer.body)
+    }
+}
+
+/// The answer a `304` stands for: the stored body and link, with the `304`'s own headers
+/// (its rate-limit reading).
+fn stored_answer(mut headers: HeaderMap, stored: cache::Stored) -> Answer {
+    if let Some(link) = stored
+        .link
+        .and_then(|l| http::HeaderValue::from_str(&l).ok())
+    {
+        headers.insert(http::header::LINK, link);
+    }
+    Answer {
+        status: 200,
+        headers,
+        body: stored.body,
     }
 }
 

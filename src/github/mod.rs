@@ -11,6 +11,7 @@
 
 mod actions;
 pub mod auth;
+mod cache;
 mod checks;
 mod client;
 pub mod clock;
@@ -28,6 +29,7 @@ mod types;
 
 pub use actions::{DispatchedRun, WorkflowRun};
 pub use auth::{Credentials, Secret};
+pub use cache::DEFAULT_CACHE_BYTES;
 pub use checks::{CheckRun, CommitStatus};
 pub use client::{
     API_VERSION, ClientOptions, DEFAULT_API_URL, GRAPHQL_PATH, GitHub, RequestStats,

@@ -24,6 +24,17 @@ pub struct RepoLabels {
     pub repository: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabels {
+    pub result: String,
+}
+
+/// An App installation's budget is per account: the repository owner.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InstallationLabels {
+    pub installation: String,
+}
+
 /// Everything the service exports: the Prometheus metrics, and the last tick of every
 /// repository for the status page.
 pub struct Metrics {
@@ -35,6 +46,62 @@ pub struct Metrics {
     pub last_success: Gauge<f64, AtomicU64>,
     pub leader: Gauge,
     pub board: std::sync::Arc<super::status::Board>,
+    pub webhook: WebhookMetrics,
+}
+
+/// Deliveries, prompted ticks and the budget of each installation.
+pub struct WebhookMetrics {
+    pub deliveries: Family<ResultLabels, Counter>,
+    pub prompted_ticks: Counter,
+    pub points: Family<InstallationLabels, Counter>,
+    pub not_modified: Family<InstallationLabels, Counter>,
+    pub remaining: Family<InstallationLabels, Gauge>,
+    pub repositories: Family<InstallationLabels, Gauge>,
+}
+
+impl WebhookMetrics {
+    fn register(registry: &mut Registry) -> WebhookMetrics {
+        let metrics = WebhookMetrics {
+            deliveries: Family::default(),
+            prompted_ticks: Counter::default(),
+            points: Family::default(),
+            not_modified: Family::default(),
+            remaining: Family::default(),
+            repositories: Family::default(),
+        };
+        let m = &metrics;
+        registry.register(
+            "shiprig_webhook_deliveries",
+            "Webhook deliveries by result (accepted, ignored, replayed, unsigned, too_large, malformed, timeout, follower)",
+            m.deliveries.clone(),
+        );
+        registry.register(
+            "shiprig_prompted_ticks",
+            "Repository ticks started by a webhook delivery rather than the loop",
+            m.prompted_ticks.clone(),
+        );
+        registry.register(
+            "shiprig_installation_points",
+            "GitHub rate-limit points spent (every request but a 304), by installation",
+            m.points.clone(),
+        );
+        registry.register(
+            "shiprig_installation_not_modified",
+            "Reads answered 304 Not Modified (free), by installation",
+            m.not_modified.clone(),
+        );
+        registry.register(
+            "shiprig_installation_rate_limit_remaining",
+            "GitHub's x-ratelimit-remaining as last seen, by installation",
+            m.remaining.clone(),
+        );
+        registry.register(
+            "shiprig_installation_repositories",
+            "Repositories ticked, by installation",
+            m.repositories.clone(),
+        );
+        metrics
+    }
 }
 
 impl Default for Metrics {
@@ -76,7 +143,9 @@ impl Default for Metrics {
             "1 when this replica holds the lease",
             leader.clone(),
         );
+        let webhook = WebhookMetrics::register(&mut registry);
         Metrics {
+            webhook,
             registry,
             ticks,
             effects,

@@ -1,20 +1,25 @@
 //! `shiprig conductor run`: the stateless tick as a long-lived service. One loop ticks every
 //! repository with one shared agent pool, sleeps a jittered interval, and stops only between
 //! ticks (SIGTERM finishes the tick in flight). The status page (`/`, `/api/v1/state`), `/healthz`
-//! and `/metrics` are served alongside.
+//! and `/metrics` are served alongside, and `POST /webhook` turns GitHub's deliveries into prompt
+//! ticks of the repositories they name.
 
+pub mod budget;
 pub mod leader;
 pub mod metrics;
 pub mod serve;
 pub mod status;
+pub mod webhook;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::agents::Backend;
 use crate::conductor::{self, Effect, Tick};
@@ -28,6 +33,14 @@ pub use metrics::Metrics;
 pub struct Repository {
     pub repo: Repo,
     pub gh: GitHub,
+    /// The agents its last tick saw busy here (or started here): a prompt tick of another
+    /// repository counts them without reading this one again.
+    busy: Mutex<BTreeSet<String>>,
+    /// Rate-limit points its last tick spent, loops since one changed anything, and the
+    /// remaining rate limit GitHub last reported to it (-1: not yet).
+    points: AtomicU64,
+    quiet_loops: AtomicU64,
+    remaining: AtomicI64,
 }
 
 impl Repository {
@@ -36,7 +49,27 @@ impl Repository {
         Repository {
             gh: gh.for_repo(&repo).with_budget(u64::from(budget)),
             repo,
+            busy: Mutex::default(),
+            points: AtomicU64::new(0),
+            quiet_loops: AtomicU64::new(0),
+            remaining: AtomicI64::new(-1),
         }
+    }
+
+    fn candidate(&self, prompted: &BTreeSet<Repo>) -> budget::Candidate {
+        budget::Candidate {
+            cost: self.points.load(Ordering::Relaxed),
+            quiet_loops: self.quiet_loops.load(Ordering::Relaxed),
+            prompted: prompted.contains(&self.repo),
+        }
+    }
+
+    fn busy(&self) -> BTreeSet<String> {
+        self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remember_busy(&self, busy: BTreeSet<String>) {
+        *self.busy.lock().unwrap_or_else(|p| p.into_inner()) = busy;
     }
 }
 
@@ -72,6 +105,8 @@ pub struct LoopReport {
     pub deferred: Vec<(String, String)>,
     pub effects: usize,
     pub requests: u64,
+    /// Of the requests, the reads GitHub answered `304` (no rate-limit point).
+    pub not_modified: u64,
 }
 
 /// Everything the loop needs.
@@ -89,15 +124,78 @@ impl Service<'_> {
     /// assignment marking its agent busy for the ones after it. A repository that fails (its
     /// budget, its rate limit, GitHub) is deferred to the next loop; the others go on.
     pub async fn run_once(&self, now: DateTime<Utc>) -> LoopReport {
+        self.run_loop(&BTreeSet::new(), now).await
+    }
+
+    /// [`Service::run_once`] within each installation's remaining rate limit: when it cannot
+    /// cover what the repositories' last ticks cost, the quietest are deferred, never one in
+    /// `prompted` (a delivery named it).
+    pub async fn run_loop(&self, prompted: &BTreeSet<Repo>, now: DateTime<Utc>) -> LoopReport {
+        let all: Vec<&Repository> = self.repositories.iter().collect();
+        let mut chosen = Vec::new();
+        let mut over_budget = Vec::new();
+        let mut owners: BTreeMap<&str, Vec<&Repository>> = BTreeMap::new();
+        for &repository in &all {
+            owners
+                .entry(&repository.repo.owner)
+                .or_default()
+                .push(repository);
+        }
+        for held in owners.values() {
+            let remaining = held
+                .iter()
+                .filter_map(|r| u64::try_from(r.remaining.load(Ordering::Relaxed)).ok())
+                .min();
+            let candidates: Vec<budget::Candidate> =
+                held.iter().map(|r| r.candidate(prompted)).collect();
+            let deferred = budget::deferred(&candidates, remaining);
+            for (i, &repository) in held.iter().enumerate() {
+                if deferred.contains(&i) {
+                    over_budget.push(repository);
+                } else {
+                    chosen.push(repository);
+                }
+            }
+        }
+        let mut report = self.tick_some(&chosen, &all, now).await;
+        for repository in over_budget {
+            let reason = "the installation's rate limit left cannot cover this loop; \
+                          quieter repositories wait"
+                .to_string();
+            self.defer(&mut report, repository, reason, now);
+        }
+        report
+    }
+
+    /// A prompt tick of the served repositories among `prompted` (a webhook named them); the
+    /// agents busy elsewhere are the ones the other repositories' last ticks saw.
+    pub async fn run_prompted(&self, prompted: &BTreeSet<Repo>, now: DateTime<Utc>) -> LoopReport {
+        let all: Vec<&Repository> = self.repositories.iter().collect();
+        let chosen: Vec<&Repository> = all
+            .iter()
+            .copied()
+            .filter(|r| prompted.contains(&r.repo))
+            .collect();
+        self.tick_some(&chosen, &all, now).await
+    }
+
+    /// Ticks `chosen`, counting agents busy in the rest of `all` from memory.
+    async fn tick_some(
+        &self,
+        chosen: &[&Repository],
+        all: &[&Repository],
+        now: DateTime<Utc>,
+    ) -> LoopReport {
         let labels = &self.config.labels;
         let mut report = LoopReport {
             ticked: vec![],
             deferred: vec![],
             effects: 0,
             requests: 0,
+            not_modified: 0,
         };
         let mut snapshots = Vec::new();
-        for repository in &self.repositories {
+        for &repository in chosen {
             repository.gh.reset_budget();
             match conductor::read::base(&repository.gh, &repository.repo, self.config).await {
                 Ok(snapshot) => snapshots.push((repository, snapshot)),
@@ -108,6 +206,12 @@ impl Service<'_> {
             .iter()
             .flat_map(|(_, s)| s.busy_agents(&labels.agent_prefix, &labels.in_progress))
             .collect();
+        for other in all
+            .iter()
+            .filter(|r| !chosen.iter().any(|c| c.repo == r.repo))
+        {
+            busy.extend(other.busy());
+        }
         for (repository, mut snapshot) in snapshots {
             let own = snapshot.busy_agents(&labels.agent_prefix, &labels.in_progress);
             snapshot.busy_elsewhere = busy.difference(&own).cloned().collect();
@@ -119,16 +223,25 @@ impl Service<'_> {
                 product: None,
                 backend: Some(self.backend),
             };
+            let mut here = own;
             match conductor::tick_from(&tick, snapshot, now, false).await {
                 Ok(mut done) => {
                     self.show(&tick, &mut done, now).await;
                     let applied = done.applied.unwrap_or_default();
+                    let quiet = if applied.done.is_empty() {
+                        repository.quiet_loops.load(Ordering::Relaxed) + 1
+                    } else {
+                        0
+                    };
+                    repository.quiet_loops.store(quiet, Ordering::Relaxed);
                     for effect in &applied.done {
                         self.metrics.effects.get_or_create(&kind(effect)).inc();
                         if let Effect::Start { agent, .. } = effect {
                             busy.insert(agent.clone());
+                            here.insert(agent.clone());
                         }
                     }
+                    repository.remember_busy(here);
                     report.effects += applied.done.len();
                     let result = if applied.failed.is_empty() {
                         "ok"
@@ -157,6 +270,30 @@ impl Service<'_> {
         let failed = done.applied.as_ref().is_some_and(|a| !a.ok());
         let view = status::view::build(&done.snapshot, &done.plan, self.config, now, failed);
         self.metrics.board.record(view);
+    }
+
+    /// Each installation's budget in the JSON log and `/metrics`: the points spent and 304s so
+    /// far, the rate limit left, and the repositories it holds.
+    pub fn log_budget(&self) {
+        let mut held: BTreeMap<&str, i64> = BTreeMap::new();
+        for repository in &self.repositories {
+            *held.entry(repository.repo.owner.as_str()).or_default() += 1;
+        }
+        let budget = &self.metrics.webhook;
+        for (owner, repositories) in held {
+            let labels = metrics::InstallationLabels {
+                installation: owner.to_string(),
+            };
+            budget.repositories.get_or_create(&labels).set(repositories);
+            tracing::info!(
+                installation = owner,
+                repositories,
+                points = budget.points.get_or_create(&labels).get(),
+                not_modified = budget.not_modified.get_or_create(&labels).get(),
+                remaining = budget.remaining.get_or_create(&labels).get(),
+                "installation budget"
+            );
+        }
     }
 
     fn defer(
@@ -188,6 +325,7 @@ impl Service<'_> {
             ("read", stats.reads),
             ("write", stats.writes),
             ("retry", stats.retries),
+            ("not_modified", stats.not_modified),
         ] {
             self.metrics
                 .requests
@@ -195,6 +333,31 @@ impl Service<'_> {
                 .inc_by(value);
         }
         report.requests += stats.reads + stats.writes;
+        report.not_modified += stats.not_modified;
+        repository.points.store(stats.points(), Ordering::Relaxed);
+        if let Some(remaining) = stats.rate_limit_remaining {
+            repository
+                .remaining
+                .store(remaining as i64, Ordering::Relaxed);
+        }
+        let installation = metrics::InstallationLabels {
+            installation: repository.repo.owner.clone(),
+        };
+        let budget = &self.metrics.webhook;
+        budget
+            .points
+            .get_or_create(&installation)
+            .inc_by(stats.points());
+        budget
+            .not_modified
+            .get_or_create(&installation)
+            .inc_by(stats.not_modified);
+        if let Some(remaining) = stats.rate_limit_remaining {
+            budget
+                .remaining
+                .get_or_create(&installation)
+                .set(remaining as i64);
+        }
         if let Some(remaining) = stats.rate_limit_remaining {
             let labels = metrics::RepoLabels {
                 repository: repository.repo.to_string(),
@@ -232,35 +395,149 @@ pub fn jittered(interval: Duration, seed: u64) -> Duration {
     interval - Duration::from_millis(tenth) + Duration::from_millis(offset)
 }
 
+/// A repository a delivery named is ticked at once, then at most once per this window while
+/// deliveries about it keep coming: a burst of events becomes one tick.
+pub const PROMPT_WINDOW: Duration = Duration::from_secs(1);
+
+/// Repositories waiting for a prompt tick, and when each was last prompt-ticked.
+#[derive(Debug, Default)]
+pub struct Prompts {
+    waiting: BTreeSet<Repo>,
+    last: BTreeMap<Repo, Instant>,
+}
+
+impl Prompts {
+    /// Adds what deliveries asked for, keeping only repositories in `served`.
+    pub fn add(&mut self, prompt: webhook::Prompt, served: &[Repository]) {
+        let served = |r: &Repo| served.iter().any(|s| &s.repo == r);
+        for repo in prompt.removed {
+            tracing::warn!(repository = %repo, "removed from the App installation; its ticks fail until it is added back or dropped from the config");
+        }
+        let asked = prompt.tick.into_iter().chain(prompt.added);
+        self.waiting.extend(asked.filter(served));
+    }
+
+    /// The waiting repositories whose window has passed at `now`.
+    pub fn due(&self, now: Instant) -> BTreeSet<Repo> {
+        self.waiting
+            .iter()
+            .filter(|r| self.last.get(*r).is_none_or(|t| now >= *t + PROMPT_WINDOW))
+            .cloned()
+            .collect()
+    }
+
+    /// When the next waiting repository falls due.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.waiting
+            .iter()
+            .map(|r| self.last.get(r).map(|t| *t + PROMPT_WINDOW))
+            .map(|due| due.unwrap_or_else(Instant::now))
+            .min()
+    }
+
+    /// `repos` were ticked at `at`; windows that have passed are forgotten.
+    pub fn ticked(&mut self, repos: &BTreeSet<Repo>, at: Instant) {
+        self.last.retain(|_, t| at < *t + PROMPT_WINDOW);
+        for repo in repos {
+            self.waiting.remove(repo);
+            self.last.insert(repo.clone(), at);
+        }
+    }
+
+    /// A full loop ticks everything that was waiting; returns what was.
+    pub fn covered(&mut self) -> BTreeSet<Repo> {
+        std::mem::take(&mut self.waiting)
+    }
+}
+
 /// Run loops until `stop` turns true; a loop in flight always finishes first. With a leader,
 /// only the replica holding the lease ticks.
 pub async fn run(
     service: &Service<'_>,
     interval: Duration,
     clock: &dyn crate::github::Clock,
+    stop: watch::Receiver<bool>,
+    leader: Option<Leader>,
+) {
+    let inbox = webhook::Inbox::default();
+    run_with_inbox(service, interval, clock, stop, leader, &inbox).await;
+}
+
+/// [`run`], with the repositories `inbox`'s deliveries name ticked between loops.
+pub async fn run_with_inbox(
+    service: &Service<'_>,
+    interval: Duration,
+    clock: &dyn crate::github::Clock,
     mut stop: watch::Receiver<bool>,
     mut leader: Option<Leader>,
+    inbox: &webhook::Inbox,
 ) {
     let mut round: u64 = 0;
+    let mut next_loop = Instant::now();
+    let mut prompts = Prompts::default();
     while !*stop.borrow() {
-        round += 1;
         let leading = leader.as_ref().is_none_or(Leader::is_leader);
         service.metrics.leader.set(i64::from(leading));
-        if leading {
-            let report = service.run_once(clock.now()).await;
-            tracing::info!(
-                ticked = report.ticked.len(),
-                deferred = report.deferred.len(),
-                effects = report.effects,
-                requests = report.requests,
-                "loop done"
-            );
+        inbox.set_leading(leading);
+        prompts.add(inbox.take(), &service.repositories);
+        if !leading {
+            prompts = Prompts::default();
+        } else if Instant::now() >= next_loop {
+            round += 1;
+            let prompted = prompts.covered();
+            full_loop(service, clock, &prompted).await;
+            next_loop = Instant::now() + jittered(interval, round);
+        } else {
+            let due = prompts.due(Instant::now());
+            if !due.is_empty() {
+                prompt_tick(service, clock, &due).await;
+                prompts.ticked(&due, Instant::now());
+            }
         }
-        let wait = jittered(interval, round);
+        let wake = prompts
+            .next_due()
+            .map_or(next_loop, |due| due.min(next_loop));
+        let wait = wake.saturating_duration_since(Instant::now());
         tokio::select! {
             _ = stop.changed() => {}
             _ = tokio::time::sleep(wait) => {}
+            _ = inbox.posted() => {}
             _ = async { if let Some(l) = leader.as_mut() { l.changed(wait).await } else { std::future::pending().await } } => {}
         }
     }
+}
+
+async fn full_loop(
+    service: &Service<'_>,
+    clock: &dyn crate::github::Clock,
+    prompted: &BTreeSet<Repo>,
+) {
+    let report = service.run_loop(prompted, clock.now()).await;
+    service.log_budget();
+    tracing::info!(
+        ticked = report.ticked.len(),
+        deferred = report.deferred.len(),
+        effects = report.effects,
+        requests = report.requests,
+        not_modified = report.not_modified,
+        "loop done"
+    );
+}
+
+async fn prompt_tick(
+    service: &Service<'_>,
+    clock: &dyn crate::github::Clock,
+    due: &BTreeSet<Repo>,
+) {
+    let report = service.run_prompted(due, clock.now()).await;
+    let ticked = report.ticked.len() + report.deferred.len();
+    service.metrics.webhook.prompted_ticks.inc_by(ticked as u64);
+    tracing::info!(
+        ticked = report.ticked.len(),
+        deferred = report.deferred.len(),
+        effects = report.effects,
+        requests = report.requests,
+        not_modified = report.not_modified,
+        "prompt tick done"
+    );
 }

@@ -1,6 +1,6 @@
-//! `shiprig conductor run` as a process: the client with a short retry budget, the repositories
-//! to tick, the lease, the status page, `/healthz` and `/metrics`, and SIGTERM finishing the tick
-//! in flight.
+//! `shiprig conductor run` as a process: the client with a short retry budget and conditional
+//! requests, the repositories to tick, the lease, the status page, `/healthz`, `/readyz`,
+//! `/metrics` and `/webhook`, and SIGTERM finishing the tick in flight.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,10 +13,12 @@ use axum::extract::State;
 use axum::routing::get;
 use tokio::sync::watch;
 
-use super::{Leader, Metrics, Repository, Service, repositories, run};
+use super::webhook::{Inbox, READ_TIMEOUT, Webhook, WebhookSecrets};
+use super::{Leader, Metrics, Repository, Service, repositories, run_with_inbox};
 use crate::agents::Backend;
 use crate::context::{self, Vars};
-use crate::github::{GitHub, Repo, SystemClock};
+use crate::error::UsageError;
+use crate::github::{DEFAULT_CACHE_BYTES, GitHub, Repo, SystemClock};
 
 /// Retries in the service give up quickly, so a rate-limited repository is deferred to the
 /// next loop instead of holding up the others.
@@ -46,10 +48,11 @@ pub struct LeaseOptions {
 
 /// Serves until SIGTERM or Ctrl-C; the tick in flight finishes first.
 pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
+    let secrets = webhook_secrets(vars)?;
     let home = context::repository(options.home.as_deref(), vars)?;
     let mut client = vars.client_options()?;
     client.retry.budget = SERVICE_RETRY_BUDGET;
-    let gh = GitHub::new(client)?;
+    let gh = GitHub::new(client)?.with_response_cache(DEFAULT_CACHE_BYTES);
     let config =
         context::load_config(options.config.as_deref(), &gh.for_repo(&home), &home).await?;
     let repos = repositories(&gh.for_repo(&home), &config, &home).await?;
@@ -68,10 +71,21 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", options.listen))?;
     tracing::info!(
-        "serving the status page, /healthz and /metrics on {}",
+        webhook = secrets.is_some(),
+        "serving the status page, /healthz, /readyz, /metrics and /webhook on {}",
         listener.local_addr()?
     );
-    let http = tokio::spawn(serve_http(listener, metrics.clone()));
+    let inbox = Arc::new(Inbox::default());
+    let webhook = secrets.map(|secrets| {
+        Arc::new(Webhook {
+            secrets,
+            inbox: inbox.clone(),
+            metrics: metrics.clone(),
+            read_timeout: READ_TIMEOUT,
+        })
+    });
+    let hooks = super::webhook::routes(inbox.clone(), webhook);
+    let http = tokio::spawn(serve_http(listener, metrics.clone(), hooks));
     let repositories = repos
         .into_iter()
         .map(|r| Repository::new(&gh, r, config.conductor.request_budget))
@@ -89,9 +103,25 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
         tracing::info!("stopping after the tick in flight");
         let _ = stop_tx.send(true);
     });
-    run(&service, options.interval, &SystemClock, stop, leader).await;
+    run_with_inbox(
+        &service,
+        options.interval,
+        &SystemClock,
+        stop,
+        leader,
+        &inbox,
+    )
+    .await;
     http.abort();
     Ok(())
+}
+
+/// `SHIPRIG_WEBHOOK_SECRET`: unset leaves `/webhook` off; set but empty is bad usage.
+fn webhook_secrets(vars: &Vars) -> anyhow::Result<Option<WebhookSecrets>> {
+    let Some(value) = vars.get("SHIPRIG_WEBHOOK_SECRET") else {
+        return Ok(None);
+    };
+    Ok(Some(WebhookSecrets::parse(&value).map_err(UsageError)?))
 }
 
 async fn elect(lease: &LeaseOptions, kubeconfig: Option<&Path>) -> anyhow::Result<Leader> {
@@ -130,13 +160,14 @@ async fn wait_for_signal() {
     }
 }
 
-async fn serve_http(listener: tokio::net::TcpListener, metrics: Arc<Metrics>) {
+async fn serve_http(listener: tokio::net::TcpListener, metrics: Arc<Metrics>, hooks: Router) {
     let board = metrics.board.clone();
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(render))
         .with_state(metrics)
-        .merge(super::status::routes(board));
+        .merge(super::status::routes(board))
+        .merge(hooks);
     let _ = axum::serve(listener, app).await;
 }
 

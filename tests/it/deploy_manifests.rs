@@ -3,7 +3,7 @@
 //! the Lease, and a config that shiprig accepts.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 
 fn load<T: serde::de::DeserializeOwned>(name: &str) -> T {
@@ -47,8 +47,15 @@ fn the_deployment_runs_two_replicas_that_elect_a_leader() {
             .unwrap()
             .path
             .as_deref(),
-        Some("/healthz")
+        Some("/readyz"),
+        "readiness follows leadership: only the leader takes deliveries"
     );
+    assert_eq!(
+        spec.strategy.unwrap().type_.as_deref(),
+        Some("Recreate"),
+        "a new pod cannot become ready while an old one leads"
+    );
+    assert!(from_secret("SHIPRIG_WEBHOOK_SECRET"), "the webhook secret");
     assert_eq!(
         pod.service_account_name.as_deref(),
         Some("shiprig-conductor")
@@ -90,4 +97,34 @@ fn the_configmap_holds_a_valid_config_and_job_template() {
     let job: k8s_openapi::api::batch::v1::Job =
         serde_saphyr::from_str(&data["agent-job.yml"]).unwrap();
     assert_eq!(job.spec.unwrap().template.spec.unwrap().containers.len(), 1);
+}
+
+#[test]
+fn a_service_exposes_the_webhook_on_the_pods_port() {
+    let service: Service = load("service.yml");
+    let deployment: Deployment = load("deployment.yml");
+    let spec = service.spec.unwrap();
+    let template = deployment.spec.unwrap().template;
+    let labels = template.metadata.unwrap().labels.unwrap();
+    for (key, value) in spec.selector.unwrap() {
+        assert_eq!(
+            labels.get(&key),
+            Some(&value),
+            "the Service selects the pods"
+        );
+    }
+    let port = &spec.ports.unwrap()[0];
+    let target = match port.target_port.as_ref().unwrap() {
+        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(name) => name.clone(),
+        other => panic!("a named port, got {other:?}"),
+    };
+    let container = &template.spec.unwrap().containers[0];
+    let ports = container.ports.clone().unwrap();
+    assert!(
+        ports
+            .iter()
+            .any(|p| p.name.as_deref() == Some(target.as_str()))
+    );
+    let secret: Secret = load("secret.yml");
+    assert!(secret.string_data.unwrap().contains_key("webhook-secret"));
 }

@@ -37,6 +37,7 @@
 pub mod asana;
 mod auth;
 pub mod clickup;
+mod etag;
 mod fault;
 mod http;
 pub mod kubernetes;

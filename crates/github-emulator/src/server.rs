@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::fault::{self, FaultAction, Lost};
 use super::http::{ApiError, Reply, default_message, parse_query};
-use super::{LoggedRequest, Shared, auth, lock, routes};
+use super::{LoggedRequest, Shared, auth, etag, lock, routes};
 
 /// Accepts connections until the task is aborted; connections die with it.
 pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
@@ -53,6 +53,7 @@ struct Inbound {
     path: String,
     query: String,
     auth: Option<String>,
+    if_none_match: Option<String>,
     body: Option<Value>,
     raw: Bytes,
 }
@@ -158,6 +159,11 @@ async fn read(req: Request<Incoming>) -> Inbound {
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        if_none_match: parts
+            .headers
+            .get(http::header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
         body: serde_json::from_slice(&bytes).ok(),
         raw: bytes,
     }
@@ -183,8 +189,10 @@ fn dispatch(shared: &Shared, inc: &Inbound) -> (Reply, Option<String>) {
         }
     };
     let actor = caller.login();
-    let counts = inc.path != "/rate_limit";
-    let (allowed, headers) = auth::rate_limit(&mut model, &caller.budget_key(), counts);
+    // A conditional GET is charged only once it is known not to answer 304.
+    let conditional = etag::applies(&inc.method, &inc.path) && inc.if_none_match.is_some();
+    let counts = inc.path != "/rate_limit" && !conditional;
+    let (allowed, mut headers) = auth::rate_limit(&mut model, &caller.budget_key(), counts);
     if let Err(e) = allowed {
         return (with_headers(error_reply(&e), headers), actor);
     }
@@ -201,10 +209,21 @@ fn dispatch(shared: &Shared, inc: &Inbound) -> (Reply, Option<String>) {
             _ => None,
         },
     };
-    let reply = match routes::route(&mut model, req) {
+    let mut reply = match routes::route(&mut model, req) {
         Ok(r) => r,
         Err(e) => error_reply(&e),
     };
+    if etag::tagged(&inc.path) {
+        let validator = inc.if_none_match.as_deref().filter(|_| conditional);
+        reply = etag::answer(reply, inc.auth.as_deref(), validator);
+    }
+    if conditional && reply.status != 304 {
+        let (allowed, charged) = auth::rate_limit(&mut model, &caller.budget_key(), true);
+        headers = charged;
+        if let Err(e) = allowed {
+            return (with_headers(error_reply(&e), headers), actor);
+        }
+    }
     (with_headers(reply, headers), actor)
 }
 

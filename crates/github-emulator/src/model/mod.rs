@@ -253,6 +253,12 @@ impl Model {
         self.limits.insert(key, limit);
     }
 
+    /// Rate-limit points a token or a login has spent this hour (a 304 spends none).
+    pub fn rate_limit_used(&mut self, token_or_login: &str) -> u64 {
+        let key = self.budget_key(token_or_login);
+        self.budget(&key).used
+    }
+
     fn budget_key(&self, token_or_login: &str) -> String {
         match self.tokens.get(token_or_login) {
             Some(t) => t.login.clone(),
