@@ -4,6 +4,7 @@
 
 use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
 use super::failure::Failure;
+use super::handoff::HandOff;
 use super::plan::CYCLE_MARKER;
 use super::settle;
 use super::start::{Ending, Start, withdraw_labels};
@@ -33,6 +34,7 @@ fn phase(effect: &Effect) -> u8 {
         Effect::AddLabel { .. } | Effect::RemoveLabel { .. } | Effect::Assign { .. } => 0,
         Effect::ReportCycle { .. }
         | Effect::AgentFailed { .. }
+        | Effect::HandOff { .. }
         | Effect::WithdrawClaim { .. }
         | Effect::Fix { .. }
         | Effect::Review { .. } => 1,
@@ -62,6 +64,7 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             send(tick, &PullTask::try_from(effect)?, applied).await
         }
         Effect::AgentFailed { .. } => Failure::try_from(effect)?.mark(tick, applied).await,
+        Effect::HandOff { .. } => HandOff::try_from(effect)?.run(tick).await,
         Effect::CloseMilestone {
             number,
             title,

@@ -3,11 +3,14 @@
 //! dependencies); `plan` decides, `apply` acts.
 
 mod apply;
+mod attempt;
 pub mod claim;
 mod effect;
 mod failure;
+pub mod fallback;
 mod fix;
 pub mod graph;
+mod handoff;
 pub mod job;
 pub mod plan;
 pub mod read;

@@ -211,6 +211,9 @@ async fn comments(
         .flat_map(markers)
         .collect();
     snapshot.markers.insert(number, markers);
+    snapshot
+        .handoffs
+        .insert(number, super::fallback::chain(&comments));
     snapshot.claims.insert(number, claim::records(&comments));
     Ok(())
 }

@@ -34,6 +34,8 @@ pub struct Start<'a> {
     pub url: &'a str,
     pub agent: &'a str,
     pub login: Option<&'a str>,
+    /// Earlier attempts of the fallback chain, handed to the agent as data.
+    pub handoff: &'a str,
 }
 
 /// The claim an `Effect::Start` names, or the one an `Effect::FinishClaim` finishes (its
@@ -50,6 +52,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 agent,
                 login,
                 body,
+                handoff,
             } => Ok(Start {
                 issue: *issue,
                 title,
@@ -57,6 +60,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 url,
                 agent,
                 login: login.as_deref(),
+                handoff,
             }),
             Effect::FinishClaim {
                 issue,
@@ -64,6 +68,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 url,
                 agent,
                 body,
+                handoff,
                 ..
             } => Ok(Start {
                 issue: *issue,
@@ -72,6 +77,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 url,
                 agent,
                 login: None,
+                handoff,
             }),
             other => anyhow::bail!("not a start: {other:?}"),
         }
@@ -133,6 +139,7 @@ impl Start<'_> {
             body: self.body,
             url: self.url,
             task: Task::Implement,
+            handoff: self.handoff,
             claim: mine.comment_id,
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
@@ -147,6 +154,9 @@ impl Start<'_> {
                     self.agent
                 );
                 settle::edit(tick, mine.comment_id, &body).await;
+                if !self.handoff.is_empty() {
+                    self.taken_over(tick).await;
+                }
                 Ok(Ending::Dispatched)
             }
             Dispatch::NotStarted(e) => {
@@ -163,6 +173,15 @@ impl Start<'_> {
                     .context("dispatching: the claim stays; a later tick finishes or withdraws it"))
             }
             Dispatch::AgentFailed(reason) => Ok(Ending::Failed(reason)),
+        }
+    }
+
+    /// The next agent of the chain has it: the issue no longer waits (best effort; a label
+    /// left behind is harmless on a claimed issue, and a later handoff adds it anyway).
+    async fn taken_over(&self, tick: &Tick<'_>) {
+        let label = &tick.config.labels.handed_off;
+        if let Err(e) = tick.gh.remove_label(tick.repo, self.issue, label).await {
+            tracing::warn!("#{}: removing `{label}`: {e}", self.issue);
         }
     }
 

@@ -16,6 +16,7 @@ mod as_installed;
 mod bounded_inputs;
 mod cli;
 mod conductor_emulator;
+mod conductor_fallback;
 mod conductor_lost_answers;
 mod conductor_plan;
 mod config_duration;
