@@ -4,6 +4,7 @@
 
 use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
 use super::failure::Failure;
+use super::fallback::Attempt;
 use super::handoff::HandOff;
 use super::plan::CYCLE_MARKER;
 use super::settle;
@@ -127,6 +128,22 @@ async fn start_agent(
                 agent: start.agent.to_string(),
             };
             applied.notified.extend(tick.notifier.tell(event).await);
+        }
+        Ending::Failed(reason) if start.fallback.is_some() => {
+            let attempt = Attempt {
+                agent: start.agent.to_string(),
+                run: start.url.to_string(),
+                pull_request: None,
+                failing: Vec::new(),
+                reported: reason,
+            };
+            let handoff = HandOff {
+                issue: start.issue,
+                login: start.login,
+                next: start.fallback.unwrap_or_default(),
+                attempt: &attempt,
+            };
+            handoff.run(tick).await?;
         }
         Ending::Failed(reason) => {
             let failure = Failure {

@@ -40,6 +40,9 @@ pub enum Effect {
         /// Earlier agents' attempts of the fallback chain (data); empty for a first start.
         #[serde(skip)]
         handoff: String,
+        /// Who takes the issue on if this agent fails at once (a command that exits non-zero):
+        /// the next agent of the fallback chain; none hands the issue to a person.
+        fallback: Option<String>,
     },
     /// Dispatch a verified claim that a tick left without a dispatch (it stopped, or lost an
     /// answer it could not settle), then record the run and notify, as a start would.

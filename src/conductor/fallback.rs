@@ -15,7 +15,7 @@ use super::claim::{self, FAILED_MARKER};
 use super::effect::{Effect, Plan, Standing};
 use super::snapshot::{IssueState, Snapshot};
 use crate::config::Config;
-use crate::github::Comment;
+use crate::github::{Comment, Review};
 use crate::markdown::inline;
 
 /// The marker kind of a handoff comment: `<!-- shiprig:handoff agent=A next=B tick=T -->`.
@@ -29,9 +29,9 @@ pub fn marker(agent: &str, next: &str, tick: &str) -> String {
     format!("<!-- shiprig:{KIND} agent={agent} next={next} tick={tick} -->")
 }
 
-/// The handoff comment: which agent tried, its run, its pull request, the failing checks and
-/// what it reported. Every value from outside is escaped inline.
-pub fn comment(attempt: &Attempt, next: &str, tick: &str) -> String {
+/// The handoff comment: which agent tried, its run, its pull request, the failing checks or its
+/// last review, and what it reported. Every value from outside is escaped inline.
+pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review>) -> String {
     let mut lines = vec![
         marker(&attempt.agent, next, tick),
         format!(
@@ -54,11 +54,30 @@ pub fn comment(attempt: &Attempt, next: &str, tick: &str) -> String {
             .collect();
         lines.push(format!("- Failing checks: {}", checks.join(", ")));
     }
+    if let Some(review) = review {
+        let who = review.user.as_ref().map_or("someone", |u| u.login.as_str());
+        lines.push(format!(
+            "- Last review: {} by {}: {}",
+            inline(&review.state.to_ascii_lowercase().replace('_', " "), 40),
+            inline(who, 100),
+            inline(review.body.as_deref().unwrap_or_default(), REPORT_CHARS)
+        ));
+    }
     lines.push(format!(
         "- Reported: {}",
         inline(&attempt.reported, REPORT_CHARS)
     ));
     lines.join("\n")
+}
+
+/// The latest submitted review of a pull request (approval, changes requested or comment).
+pub fn last_review(reviews: &[Review]) -> Option<&Review> {
+    reviews.iter().rfind(|r| {
+        matches!(
+            r.state.as_str(),
+            "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"
+        )
+    })
 }
 
 /// The handoffs of the issue's current chain, oldest first: those after the latest
@@ -77,11 +96,8 @@ pub fn chain(comments: &[Comment]) -> Vec<Handoff> {
         .filter_map(|c| {
             let text = body(c);
             let fields = claim::marker_fields(&text, KIND).into_iter().next()?;
-            let rest = text
-                .lines()
-                .filter(|l| !l.contains("<!-- shiprig:"))
-                .collect::<Vec<_>>()
-                .join("\n");
+            // The marker is the first line; the rest was written escaped.
+            let rest = text.lines().skip(1).collect::<Vec<_>>().join("\n");
             Some(Handoff {
                 comment_id: c.id,
                 agent: fields.get("agent")?.clone(),
@@ -110,6 +126,13 @@ fn next_agent<'c>(config: &'c Config, tried: &BTreeSet<&str>) -> Option<&'c str>
         .iter()
         .map(String::as_str)
         .find(|a| !tried.contains(a))
+}
+
+/// The agent a start of `agent` falls back to, when `tried` already had the issue.
+pub fn after(config: &Config, tried: &[&str], agent: &str) -> Option<String> {
+    let mut tried: BTreeSet<&str> = tried.iter().copied().collect();
+    tried.insert(agent);
+    next_agent(config, &tried).map(str::to_string)
 }
 
 /// Turn each `agent-failed` the plan holds into a handoff where the chain has an agent left.
@@ -265,6 +288,7 @@ pub fn take_over(
             login: config.conductor.agent_login(next),
             body: text.map_or_else(|| issue.body.clone(), |t| t.body.clone()),
             handoff: data(handoffs),
+            fallback: after(config, &tried.iter().copied().collect::<Vec<_>>(), next),
         });
     }
     plan.effects.extend(starts);

@@ -58,7 +58,9 @@ impl HandOff<'_> {
     /// Post the handoff; a later one of two concurrent ticks takes its marker back.
     async fn comment(&self, tick: &Tick<'_>) -> anyhow::Result<()> {
         let token = claim::tick_token();
-        let body = fallback::comment(self.attempt, self.next, &token);
+        let reviews = self.reviews(tick).await;
+        let review = fallback::last_review(&reviews);
+        let body = fallback::comment(self.attempt, self.next, &token, review);
         let mine = settle::post_marked(tick, self.issue, &self.attempt.agent, &body, &token)
             .await
             .context("posting the handoff")?;
@@ -75,6 +77,21 @@ impl HandOff<'_> {
             settle::edit(tick, mine.comment_id, &note).await;
         }
         Ok(())
+    }
+
+    /// The reviews of the failed agent's pull request, for the handoff's last review (best
+    /// effort: the handoff goes out without it when they cannot be read).
+    async fn reviews(&self, tick: &Tick<'_>) -> Vec<crate::github::Review> {
+        let Some((number, _)) = &self.attempt.pull_request else {
+            return Vec::new();
+        };
+        match tick.gh.pull_reviews(tick.repo, *number).await {
+            Ok(reviews) => reviews,
+            Err(e) => {
+                tracing::warn!("#{number}: reading the reviews for the handoff: {e}");
+                Vec::new()
+            }
+        }
     }
 
     /// An earlier handoff from the same agent with no claim between it and `mine`.

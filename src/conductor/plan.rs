@@ -463,6 +463,7 @@ impl<'a> Judge<'a> {
                 login,
                 body: approved.map_or_else(|| issue.body.clone(), |t| t.body.clone()),
                 handoff: String::new(),
+                fallback: fallback::after(self.config, &[], agent_name),
             });
         }
         if plan.needs.blockers.is_empty() {

@@ -36,6 +36,8 @@ pub struct Start<'a> {
     pub login: Option<&'a str>,
     /// Earlier attempts of the fallback chain, handed to the agent as data.
     pub handoff: &'a str,
+    /// The next agent of the fallback chain, should this one fail at once.
+    pub fallback: Option<&'a str>,
 }
 
 /// The claim an `Effect::Start` names, or the one an `Effect::FinishClaim` finishes (its
@@ -53,6 +55,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 login,
                 body,
                 handoff,
+                fallback,
             } => Ok(Start {
                 issue: *issue,
                 title,
@@ -61,6 +64,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 agent,
                 login: login.as_deref(),
                 handoff,
+                fallback: fallback.as_deref(),
             }),
             Effect::FinishClaim {
                 issue,
@@ -78,6 +82,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 agent,
                 login: None,
                 handoff,
+                fallback: None,
             }),
             other => anyhow::bail!("not a start: {other:?}"),
         }
