@@ -58,6 +58,7 @@ pub enum Effect {
         body: String,
         #[serde(skip)]
         handoff: String,
+        fallback: Option<String>,
     },
     /// Take back claim labels shiprig added that no claim or run stands behind, so the issue
     /// goes back to the queue.

@@ -135,6 +135,23 @@ pub fn after(config: &Config, tried: &[&str], agent: &str) -> Option<String> {
     next_agent(config, &tried).map(str::to_string)
 }
 
+/// What a start of `agent` on an issue carries: the chain's handoffs (where they were read) and
+/// the agent it falls back to.
+pub fn carried(
+    snapshot: &Snapshot,
+    config: &Config,
+    issue: u64,
+    agent: &str,
+) -> (String, Option<String>) {
+    let handoffs = snapshot
+        .handoffs
+        .get(&issue)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let tried: Vec<&str> = handoffs.iter().map(|h| h.agent.as_str()).collect();
+    (data(handoffs), after(config, &tried, agent))
+}
+
 /// Turn each `agent-failed` the plan holds into a handoff where the chain has an agent left.
 /// A failure waits (no effect this round) until the issue's comments and the agents' pull
 /// requests are read.

@@ -199,6 +199,8 @@ impl<'a> Judge<'a> {
                         "#{}: {agent}'s claim was never dispatched; this tick dispatches it",
                         issue.number
                     ));
+                    let (handoff, fallback) =
+                        fallback::carried(self.snapshot, self.config, issue.number, &agent);
                     plan.effects.push(Effect::FinishClaim {
                         issue: issue.number,
                         title: issue.title.clone(),
@@ -207,12 +209,8 @@ impl<'a> Judge<'a> {
                         claim: claim.comment_id,
                         tick: claim.tick.clone(),
                         body: issue.body.clone(),
-                        handoff: self
-                            .snapshot
-                            .handoffs
-                            .get(&issue.number)
-                            .map(|h| fallback::data(h))
-                            .unwrap_or_default(),
+                        handoff,
+                        fallback,
                     });
                 }
                 watch::Verdict::Withdraw { reason } => {

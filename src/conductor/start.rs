@@ -73,6 +73,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 agent,
                 body,
                 handoff,
+                fallback,
                 ..
             } => Ok(Start {
                 issue: *issue,
@@ -82,7 +83,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 agent,
                 login: None,
                 handoff,
-                fallback: None,
+                fallback: fallback.as_deref(),
             }),
             other => anyhow::bail!("not a start: {other:?}"),
         }
