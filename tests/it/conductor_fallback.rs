@@ -615,6 +615,16 @@ async fn a_handoff_names_the_pull_request_its_failing_checks_and_its_last_review
             later.plan.effects
         );
     }
+    // Nor does it stand in for agent-2's own pull request: agent-2 stalls like any agent.
+    world.pass(6 * 60);
+    tick(&world).await;
+    let now = labels(&world, number);
+    assert!(now.contains("agent-failed"), "{now:?}");
+    let failed = comments(&world, number)
+        .into_iter()
+        .find(|c| c.contains("<!-- shiprig:agent-failed -->"))
+        .unwrap();
+    assert!(failed.contains("no pull request 6h"), "{failed}");
 }
 
 /// CI reports a red check on `sha`, as a CI app would through the API.
