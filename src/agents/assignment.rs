@@ -20,6 +20,9 @@ pub struct Assignment<'a> {
     pub url: &'a str,
     /// What the agent is asked to do.
     pub task: Task<'a>,
+    /// Earlier agents' attempts at the issue (the fallback chain's handoffs), as data; empty
+    /// for a first attempt.
+    pub handoff: &'a str,
     /// The claim (or request) comment this dispatch settles: names the Kubernetes Job, so a
     /// lost answer is settled by reading the Job back.
     pub claim: u64,
@@ -67,6 +70,9 @@ impl Assignment<'_> {
             Task::Review { .. } => "review",
         };
         data.insert("task".into(), task.into());
+        if !self.handoff.is_empty() {
+            data.insert("handoff".into(), truncate(self.handoff, 20_000));
+        }
         if let Task::Review { pull_request } = self.task {
             data.insert("pull_request".into(), pull_request.to_string());
         }

@@ -4,6 +4,8 @@
 
 use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
 use super::failure::Failure;
+use super::fallback::Attempt;
+use super::handoff::HandOff;
 use super::plan::CYCLE_MARKER;
 use super::settle;
 use super::start::{Ending, Start, withdraw_labels};
@@ -33,6 +35,7 @@ fn phase(effect: &Effect) -> u8 {
         Effect::AddLabel { .. } | Effect::RemoveLabel { .. } | Effect::Assign { .. } => 0,
         Effect::ReportCycle { .. }
         | Effect::AgentFailed { .. }
+        | Effect::HandOff { .. }
         | Effect::WithdrawClaim { .. }
         | Effect::Fix { .. }
         | Effect::Review { .. } => 1,
@@ -62,6 +65,7 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             send(tick, &PullTask::try_from(effect)?, applied).await
         }
         Effect::AgentFailed { .. } => Failure::try_from(effect)?.mark(tick, applied).await,
+        Effect::HandOff { .. } => HandOff::try_from(effect)?.run(tick).await,
         Effect::CloseMilestone {
             number,
             title,
@@ -124,6 +128,22 @@ async fn start_agent(
                 agent: start.agent.to_string(),
             };
             applied.notified.extend(tick.notifier.tell(event).await);
+        }
+        Ending::Failed(reason) if start.fallback.is_some() => {
+            let attempt = Attempt {
+                agent: start.agent.to_string(),
+                run: start.url.to_string(),
+                pull_request: None,
+                failing: Vec::new(),
+                reported: reason,
+            };
+            let handoff = HandOff {
+                issue: start.issue,
+                login: start.login,
+                next: start.fallback.unwrap_or_default(),
+                attempt: &attempt,
+            };
+            handoff.run(tick).await?;
         }
         Ending::Failed(reason) => {
             let failure = Failure {

@@ -15,6 +15,15 @@ use crate::github::Comment;
 /// the issue's round, so claims before it never count again.
 pub const FAILED_MARKER: &str = "<!-- shiprig:agent-failed -->";
 
+/// The marker kind of a handoff to the next agent of the fallback chain; a handoff also closes
+/// the issue's round, as an `agent-failed` report does.
+pub const HANDOFF_KIND: &str = "handoff";
+
+/// Whether a comment closes the issue's round: an `agent-failed` report or a handoff.
+fn closes_round(body: &str) -> bool {
+    body.contains(FAILED_MARKER) || !marker_fields(body, HANDOFF_KIND).is_empty()
+}
+
 /// Claims older than this (counted from one's own) belong to an earlier round of the issue;
 /// a claim with no dispatch after this long is a half-claim a later tick finishes or withdraws.
 pub const CLAIM_WINDOW_MINUTES: i64 = 10;
@@ -121,12 +130,12 @@ pub fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
 }
 
 /// The claim comments of the current round, oldest first: claims posted before the last
-/// `agent-failed` report belong to an earlier round and never count again (requeue means
-/// requeue).
+/// `agent-failed` report or handoff belong to an earlier round and never count again (requeue
+/// means requeue).
 pub fn records(comments: &[Comment]) -> Vec<ClaimRecord> {
     let boundary = comments
         .iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| b.contains(FAILED_MARKER)))
+        .filter(|c| c.body.as_deref().is_some_and(closes_round))
         .map(|c| c.id)
         .max()
         .unwrap_or(0);

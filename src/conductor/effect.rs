@@ -37,6 +37,12 @@ pub enum Effect {
         /// The issue's text for the agent (data, never script); left out of `--json`.
         #[serde(skip)]
         body: String,
+        /// Earlier agents' attempts of the fallback chain (data); empty for a first start.
+        #[serde(skip)]
+        handoff: String,
+        /// Who takes the issue on if this agent fails at once (a command that exits non-zero):
+        /// the next agent of the fallback chain; none hands the issue to a person.
+        fallback: Option<String>,
     },
     /// Dispatch a verified claim that a tick left without a dispatch (it stopped, or lost an
     /// answer it could not settle), then record the run and notify, as a start would.
@@ -50,6 +56,9 @@ pub enum Effect {
         tick: String,
         #[serde(skip)]
         body: String,
+        #[serde(skip)]
+        handoff: String,
+        fallback: Option<String>,
     },
     /// Take back claim labels shiprig added that no claim or run stands behind, so the issue
     /// goes back to the queue.
@@ -88,6 +97,17 @@ pub enum Effect {
         reviewer: String,
         author: String,
         head_sha: String,
+    },
+    /// The agent failed for good and the fallback chain names a next agent: label the issue
+    /// `handed-off`, comment once who tried and how it ended, free the failed agent. The next
+    /// agent takes it on a later tick.
+    HandOff {
+        issue: u64,
+        title: String,
+        /// The failed agent's login, taken off the issue.
+        login: Option<String>,
+        next: String,
+        attempt: super::attempt::Attempt,
     },
     /// The agent's run failed or stalled: label `agent-failed`, free the agent, comment once
     /// with the run's link and the reason, tell Slack.
@@ -136,6 +156,11 @@ pub enum Standing {
     InReview,
     Held {
         label: String,
+    },
+    /// Its agent failed; it waits for the next agent of the fallback chain (`None`: unknown
+    /// until the handoffs are read, or none left).
+    HandedOff {
+        next: Option<String>,
     },
     Untrusted {
         actor: String,

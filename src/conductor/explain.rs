@@ -106,6 +106,10 @@ pub enum Verdict {
         reason: String,
     },
     AgentFailed,
+    /// Its agent failed; the fallback chain's `next` agent takes it when it comes free.
+    HandedOff {
+        next: Option<String>,
+    },
     Held {
         label: String,
     },
@@ -215,6 +219,7 @@ fn verdict(
             agent: agent.clone(),
         },
         Standing::InReview => Verdict::InReview,
+        Standing::HandedOff { next } => Verdict::HandedOff { next: next.clone() },
         Standing::Held { label } if label.eq_ignore_ascii_case(&config.labels.agent_failed) => {
             Verdict::AgentFailed
         }
@@ -263,6 +268,12 @@ fn next_move(verdict: &Verdict, config: &Config) -> String {
             "a person looking at the failed run, then removing `{}`",
             labels.agent_failed
         ),
+        Verdict::HandedOff { next: Some(next) } => {
+            format!("{next} coming free: the fallback chain hands it the issue next")
+        }
+        Verdict::HandedOff { next: None } => {
+            "the next tick reading the handoffs and starting the chain's next agent".into()
+        }
         Verdict::Held { label } if label == "assigned to a person" => {
             "its assignee finishing it, or unassigning themselves".into()
         }
@@ -477,6 +488,10 @@ pub fn verdict_text(verdict: &Verdict) -> String {
         Verdict::InCycle { cycle } => format!("on a dependency cycle ({cycle:?})"),
         Verdict::ApprovalNotHonoured { reason } => format!("approval not honoured: {reason}"),
         Verdict::AgentFailed => "agent failed".into(),
+        Verdict::HandedOff { next } => format!(
+            "handed off (next: {})",
+            next.as_deref().unwrap_or("?")
+        ),
         Verdict::Held { label } => format!("held ({label})"),
         Verdict::NotApproved => "not approved".into(),
         Verdict::NotOpen => "not open".into(),

@@ -44,7 +44,10 @@ fn give_up(snapshot: &Snapshot, config: &Config, pull: &AgentPull, attempts: u32
     let Some(issue) = pull.issue.and_then(|n| snapshot.issues.get(&n)) else {
         return;
     };
-    if issue.has(&config.labels.agent_failed) {
+    // Only while the issue is still this agent's: a pull request left by an agent that was
+    // handed off never fails the agent working on the issue now.
+    let holds = format!("{}{}", config.labels.agent_prefix, pull.agent);
+    if issue.has(&config.labels.agent_failed) || !issue.has(&holds) {
         return;
     }
     let names: Vec<&str> = pull.failing.iter().map(|c| c.name.as_str()).collect();

@@ -3,12 +3,15 @@
 //! dependencies); `plan` decides, `apply` acts.
 
 mod apply;
+mod attempt;
 pub mod claim;
 mod effect;
 pub mod explain;
 mod failure;
+pub mod fallback;
 mod fix;
 pub mod graph;
+mod handoff;
 pub mod job;
 pub mod plan;
 pub mod read;

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::effect::{Effect, Needs, Plan, QueueEntry, Rank, Standing};
+use super::fallback;
 use super::fix;
 use super::graph;
 use super::snapshot::{Approval, IssueState, Snapshot};
@@ -32,6 +33,8 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     plan.idle_agents = judge.idle_agents();
     fix::send_back(snapshot, config, &mut plan);
     fix::request_reviews(snapshot, config, &mut plan);
+    fallback::hand_on(snapshot, config, &mut plan);
+    fallback::take_over(snapshot, config, &mut plan, |i| judge.untrusted(i));
     judge.assign(&mut plan);
     judge.close_milestones(&mut plan);
     plan.queue = judge.queue(&plan);
@@ -204,6 +207,8 @@ impl<'a> Judge<'a> {
                         "#{}: {agent}'s claim was never dispatched; this tick dispatches it",
                         issue.number
                     ));
+                    let (handoff, fallback) =
+                        fallback::carried(self.snapshot, self.config, issue.number, &agent);
                     plan.effects.push(Effect::FinishClaim {
                         issue: issue.number,
                         title: issue.title.clone(),
@@ -212,6 +217,8 @@ impl<'a> Judge<'a> {
                         claim: claim.comment_id,
                         tick: claim.tick.clone(),
                         body: issue.body.clone(),
+                        handoff,
+                        fallback,
                     });
                 }
                 watch::Verdict::Withdraw { reason } => {
@@ -319,6 +326,9 @@ impl<'a> Judge<'a> {
                 });
             }
         }
+        if fallback::waiting(issue, self.config) {
+            return Some(fallback::standing(self.snapshot, self.config, issue));
+        }
         if let Some(agent) = self.agent_of(issue) {
             return Some(Standing::Held {
                 label: format!("{}{agent}", labels.agent_prefix),
@@ -400,11 +410,19 @@ impl<'a> Judge<'a> {
         approval.bot || actor.to_ascii_lowercase().ends_with("[bot]") || agent || own
     }
 
-    /// Rank, then the oldest approval, then the lower number; an issue whose approval time is
-    /// unknown comes after the known ones of its rank.
-    fn order_key(&self, issue: &IssueState) -> (Rank, bool, Option<DateTime<Utc>>, u64) {
+    /// Handed-off issues first (they wait for their next agent), then rank, then the oldest
+    /// approval, then the lower number; an issue whose approval time is unknown comes after
+    /// the known ones of its rank.
+    fn order_key(&self, issue: &IssueState) -> (bool, Rank, bool, Option<DateTime<Utc>>, u64) {
         let at = self.snapshot.approvals.get(&issue.number).map(|a| a.at);
-        (self.rank(issue), at.is_none(), at, issue.number)
+        let handed_off = fallback::waiting(issue, self.config);
+        (
+            !handed_off,
+            self.rank(issue),
+            at.is_none(),
+            at,
+            issue.number,
+        )
     }
 
     /// Give each idle agent the next assignable issue, once every fact that decides who is
@@ -450,6 +468,8 @@ impl<'a> Judge<'a> {
                 agent: agent_name.clone(),
                 login,
                 body: approved.map_or_else(|| issue.body.clone(), |t| t.body.clone()),
+                handoff: String::new(),
+                fallback: fallback::after(self.config, &[], agent_name),
             });
         }
         if plan.needs.blockers.is_empty() {

@@ -105,6 +105,16 @@ pub fn describe(effect: &Effect) -> String {
                 names.join(", ")
             )
         }
+        Effect::HandOff {
+            issue,
+            next,
+            attempt,
+            ..
+        } => format!(
+            "hand #{issue} from {} on to {next} (fallback: {})",
+            attempt.agent,
+            crate::markdown::inline(&attempt.reported, 200)
+        ),
         Effect::AgentFailed {
             issue,
             agent,

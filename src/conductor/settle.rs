@@ -73,11 +73,13 @@ pub async fn post_marked(
 }
 
 fn has_token(body: &str, token: &str) -> bool {
-    ["claim", "fix", "review"].iter().any(|kind| {
-        claim::marker_fields(body, kind)
-            .iter()
-            .any(|f| f.get("tick").map(String::as_str) == Some(token))
-    })
+    ["claim", "fix", "review", claim::HANDOFF_KIND]
+        .iter()
+        .any(|kind| {
+            claim::marker_fields(body, kind)
+                .iter()
+                .any(|f| f.get("tick").map(String::as_str) == Some(token))
+        })
 }
 
 /// Dispatch, and after an unclear answer look for the run it would have started (created at

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::attempt::Handoff;
 use super::claim::ClaimRecord;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::Permission;
@@ -95,6 +96,8 @@ pub struct Snapshot {
     pub viewer: Option<Option<String>>,
     /// Full blocker lists, for the issues where the summary was not enough.
     pub blockers: BTreeMap<u64, Vec<Blocker>>,
+    /// The current fallback chain's handoffs, for the issues whose comments were read.
+    pub handoffs: BTreeMap<u64, Vec<Handoff>>,
     /// Issues whose comments were read, with the shiprig markers found in them.
     pub markers: BTreeMap<u64, BTreeSet<String>>,
     /// Agent runs the backend could find, when they were read.

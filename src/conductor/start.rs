@@ -34,6 +34,10 @@ pub struct Start<'a> {
     pub url: &'a str,
     pub agent: &'a str,
     pub login: Option<&'a str>,
+    /// Earlier attempts of the fallback chain, handed to the agent as data.
+    pub handoff: &'a str,
+    /// The next agent of the fallback chain, should this one fail at once.
+    pub fallback: Option<&'a str>,
 }
 
 /// The claim an `Effect::Start` names, or the one an `Effect::FinishClaim` finishes (its
@@ -50,6 +54,8 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 agent,
                 login,
                 body,
+                handoff,
+                fallback,
             } => Ok(Start {
                 issue: *issue,
                 title,
@@ -57,6 +63,8 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 url,
                 agent,
                 login: login.as_deref(),
+                handoff,
+                fallback: fallback.as_deref(),
             }),
             Effect::FinishClaim {
                 issue,
@@ -64,6 +72,8 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 url,
                 agent,
                 body,
+                handoff,
+                fallback,
                 ..
             } => Ok(Start {
                 issue: *issue,
@@ -72,6 +82,8 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
                 url,
                 agent,
                 login: None,
+                handoff,
+                fallback: fallback.as_deref(),
             }),
             other => anyhow::bail!("not a start: {other:?}"),
         }
@@ -133,6 +145,7 @@ impl Start<'_> {
             body: self.body,
             url: self.url,
             task: Task::Implement,
+            handoff: self.handoff,
             claim: mine.comment_id,
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
@@ -147,6 +160,9 @@ impl Start<'_> {
                     self.agent
                 );
                 settle::edit(tick, mine.comment_id, &body).await;
+                if !self.handoff.is_empty() {
+                    self.taken_over(tick).await;
+                }
                 Ok(Ending::Dispatched)
             }
             Dispatch::NotStarted(e) => {
@@ -163,6 +179,15 @@ impl Start<'_> {
                     .context("dispatching: the claim stays; a later tick finishes or withdraws it"))
             }
             Dispatch::AgentFailed(reason) => Ok(Ending::Failed(reason)),
+        }
+    }
+
+    /// The next agent of the chain has it: the issue no longer waits (best effort; a label
+    /// left behind is harmless on a claimed issue, and a later handoff adds it anyway).
+    async fn taken_over(&self, tick: &Tick<'_>) {
+        let label = &tick.config.labels.handed_off;
+        if let Err(e) = tick.gh.remove_label(tick.repo, self.issue, label).await {
+            tracing::warn!("#{}: removing `{label}`: {e}", self.issue);
         }
     }
 

@@ -86,6 +86,8 @@ pub fn describe(standing: &Standing) -> String {
         }
         Standing::InReview => "in review".into(),
         Standing::Held { label } => format!("held ({label})"),
+        Standing::HandedOff { next: Some(next) } => format!("handed off: next for {next}"),
+        Standing::HandedOff { next: None } => "handed off".into(),
         Standing::Untrusted { actor } => format!("approval by {actor} not honoured"),
         Standing::Unverified { reason } => format!("held: {reason}"),
     }

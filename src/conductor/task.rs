@@ -155,6 +155,7 @@ impl PullTask<'_> {
             body: "",
             url: self.url,
             task,
+            handoff: "",
             claim: mine.comment_id,
         };
         match settle::dispatch(tick, &assignment, mine.at).await {

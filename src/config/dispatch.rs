@@ -120,7 +120,11 @@ fn main() -> String {
 pub struct KubernetesDispatch {
     #[serde(default = "default_namespace")]
     pub namespace: String,
-    /// Path of the Job template in the repository.
+    /// Path of the Job template (a `batch/v1` Job in YAML), read from the Conductor's own
+    /// file system once, when it starts: a relative path from its working directory (in the
+    /// Actions workflow, the repository's checkout), or where the service mounts it (the
+    /// shipped ConfigMap puts `deploy/kubernetes/agent-job.yml` at `/etc/shiprig/agent-job.yml`).
+    /// Never read from a pull request or an issue.
     pub job_template: String,
     #[serde(default = "six_hours")]
     pub active_deadline: Duration,

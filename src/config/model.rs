@@ -99,6 +99,10 @@ pub struct Labels {
     pub agent_prefix: String,
     #[serde(deserialize_with = "de::non_empty")]
     pub human_gate: String,
+    /// An issue whose agent failed for good, handed on to the next agent of
+    /// `conductor.fallback`: it waits for that agent, first in line.
+    #[serde(deserialize_with = "de::non_empty")]
+    pub handed_off: String,
 }
 
 impl Default for Labels {
@@ -115,6 +119,7 @@ impl Default for Labels {
             hold: "on-hold".into(),
             agent_prefix: "agent:".into(),
             human_gate: "human-gate".into(),
+            handed_off: "handed-off".into(),
         }
     }
 }
@@ -147,6 +152,9 @@ pub struct ConductorConfig {
     pub max_fix_attempts: u32,
     /// The agent asked to review other agents' pull requests; one of `agents`.
     pub review_agent: Option<String>,
+    /// Agents, in order, that take on an issue whose agent failed for good: the first one
+    /// that has not tried the issue gets it, with a handoff; past the last, `agent-failed`.
+    pub fallback: Vec<String>,
     /// Repositories one `conductor run` process ticks with one shared agent pool
     /// (`OWNER/NAME`); empty means the repository it runs for.
     pub repositories: Vec<RepositoryName>,
@@ -184,6 +192,7 @@ impl Default for ConductorConfig {
             stale_after: Duration::from_secs(6 * 3600),
             max_fix_attempts: 2,
             review_agent: None,
+            fallback: Vec::new(),
             repositories: Vec::new(),
             repositories_from: None,
             request_budget: 200,
@@ -231,6 +240,8 @@ struct ConductorSpec {
     max_fix_attempts: u32,
     #[schemars(with = "Option<String>")]
     review_agent: Option<Spanned<String>>,
+    #[schemars(with = "Vec<String>")]
+    fallback: Vec<Spanned<String>>,
     repositories: Vec<RepositoryName>,
     repositories_from: Option<RepositorySource>,
     request_budget: u32,
@@ -245,6 +256,7 @@ impl Default for ConductorSpec {
             stale_after: d.stale_after,
             max_fix_attempts: d.max_fix_attempts,
             review_agent: None,
+            fallback: Vec::new(),
             repositories: d.repositories,
             repositories_from: None,
             request_budget: d.request_budget,
@@ -256,20 +268,15 @@ impl TryFrom<ConductorSpec> for ConductorConfig {
     type Error = String;
 
     fn try_from(spec: ConductorSpec) -> Result<Self, String> {
-        if let Some(review) = &spec.review_agent
-            && !spec.agents.iter().any(|a| a.name == review.value)
-        {
-            let names: Vec<&str> = spec.agents.iter().map(|a| a.name.as_str()).collect();
-            let message = format!(
-                "review_agent `{}` is not a configured agent; expected one of: {}",
-                review.value,
-                if names.is_empty() {
-                    "(no agents configured)".into()
-                } else {
-                    names.join(", ")
-                }
-            );
-            return Err(de::located_message(review.referenced, message));
+        if let Some(review) = &spec.review_agent {
+            known_agent(&spec.agents, "review_agent", review)?;
+        }
+        for (at, name) in spec.fallback.iter().enumerate() {
+            known_agent(&spec.agents, "fallback", name)?;
+            if spec.fallback[..at].iter().any(|n| n.value == name.value) {
+                let message = format!("fallback names `{}` twice", name.value);
+                return Err(de::located_message(name.referenced, message));
+            }
         }
         Ok(Self {
             agents: spec.agents,
@@ -277,11 +284,30 @@ impl TryFrom<ConductorSpec> for ConductorConfig {
             stale_after: spec.stale_after,
             max_fix_attempts: spec.max_fix_attempts,
             review_agent: spec.review_agent.map(|r| r.value),
+            fallback: spec.fallback.into_iter().map(|n| n.value).collect(),
             repositories: spec.repositories,
             repositories_from: spec.repositories_from,
             request_budget: spec.request_budget,
         })
     }
+}
+
+/// A name that must be one of the configured agents (`key` says where it was written).
+fn known_agent(agents: &[Agent], key: &str, name: &Spanned<String>) -> Result<(), String> {
+    if agents.iter().any(|a| a.name == name.value) {
+        return Ok(());
+    }
+    let names: Vec<&str> = agents.iter().map(|a| a.name.as_str()).collect();
+    let message = format!(
+        "{key} `{}` is not a configured agent; expected one of: {}",
+        name.value,
+        if names.is_empty() {
+            "(no agents configured)".into()
+        } else {
+            names.join(", ")
+        }
+    );
+    Err(de::located_message(name.referenced, message))
 }
 
 /// One agent slot.

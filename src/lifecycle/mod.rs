@@ -112,7 +112,11 @@ pub fn plan(
                     effects.push(Effect::Close { issue: at.clone() });
                 }
             }
-            PullState::ClosedUnmerged if issue.is_open() && (in_progress || in_review) => {
+            PullState::ClosedUnmerged
+                if issue.is_open()
+                    && (in_progress || in_review)
+                    && !handed_on(pull, issue, config) =>
+            {
                 effects.extend(release_claim(at, issue, config));
                 effects.push(Effect::Tell {
                     event: Event::IssueReturned {
@@ -127,6 +131,16 @@ pub fn plan(
         }
     }
     effects
+}
+
+/// The pull request carries an agent's label and the issue is held by another agent: it was
+/// left behind when the issue was handed on, and closing it never takes the issue from the
+/// agent working on it now.
+fn handed_on(pull: &PullRequest, issue: &Issue, config: &Config) -> bool {
+    let prefix = config.labels.agent_prefix.as_str();
+    let holder = issue.labels.iter().find_map(|l| l.strip_prefix(prefix));
+    let author = pull.labels.iter().find_map(|l| l.strip_prefix(prefix));
+    matches!((holder, author), (Some(h), Some(a)) if h != a)
 }
 
 /// "Pull request opened", for the issue it moves to review and the agent that claimed it.

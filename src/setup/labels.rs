@@ -54,6 +54,13 @@ pub fn desired(config: &Config) -> Vec<LabelSpec> {
             "Needs a human's approval (shiprig gate)",
         ),
     ];
+    if !config.conductor.fallback.is_empty() {
+        labels.push(spec(
+            &l.handed_off,
+            "f9d0c4",
+            "Its agent failed: the next fallback agent takes it",
+        ));
+    }
     for category in config.gate.rules.keys() {
         labels.push(spec(
             &format!("{}:{category}", l.human_gate),

@@ -268,6 +268,44 @@ fn review_agent_must_be_configured() {
 }
 
 #[test]
+fn fallback_names_configured_agents_once_each() {
+    assert_err(
+        "conductor:\n  agents: [{name: agent-1}, {name: agent-2}]\n  fallback: [agent-2, agent-9]\n",
+        3,
+        23,
+        &[
+            "fallback `agent-9` is not a configured agent",
+            "agent-1, agent-2",
+        ],
+    );
+    assert_err(
+        "conductor:\n  agents: [{name: agent-1}, {name: agent-2}]\n  fallback:\n    - agent-1\n    - agent-1\n",
+        5,
+        7,
+        &["fallback names `agent-1` twice"],
+    );
+}
+
+#[test]
+fn config_validate_exits_2_on_a_fallback_naming_an_unknown_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shiprig.yml");
+    std::fs::write(
+        &path,
+        "version: 1\nconductor:\n  agents: [{name: agent-1}]\n  fallback: [agent-1, ghost]\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        .args(["config", "validate", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shiprig.yml:4:23"), "{err}");
+    assert!(err.contains("fallback `ghost`"), "{err}");
+}
+
+#[test]
 fn other_value_checks() {
     assert_err(
         "gate:\n  humans: {min_approvals: 0}\n",

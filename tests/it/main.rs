@@ -17,6 +17,7 @@ mod bounded_inputs;
 mod cli;
 mod conductor_emulator;
 mod conductor_explain;
+mod conductor_fallback;
 mod conductor_lost_answers;
 mod conductor_plan;
 mod config_duration;

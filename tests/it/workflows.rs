@@ -355,6 +355,44 @@ fn an_agents_run_ends_with_a_conductor_tick() {
     assert!(conductor["on"].get("workflow_dispatch").is_some());
 }
 
+/// Every value the Conductor may dispatch is an input of the shipped agent workflow: GitHub
+/// refuses a dispatch that carries an input the workflow does not declare.
+#[test]
+fn the_agent_workflow_declares_every_input_the_conductor_sends() {
+    use shiprig::agents::{Assignment, FailingCheck, Fix, Task};
+    let workflows = all_workflows();
+    let inputs = &workflows["workflows-templates/agent.yml"]["on"]["workflow_dispatch"]["inputs"];
+    let repo = shiprig::github::Repo::new("acme", "widget");
+    let fix = Fix {
+        pull_request: 7,
+        head_sha: "abc".into(),
+        failing: vec![FailingCheck {
+            name: "test".into(),
+            url: "https://ci".into(),
+        }],
+    };
+    for task in [
+        Task::Implement,
+        Task::Fix(&fix),
+        Task::Review { pull_request: 7 },
+    ] {
+        let assignment = Assignment {
+            repo: &repo,
+            issue: 1,
+            agent: "agent-1",
+            title: "t",
+            body: "b",
+            url: "u",
+            task,
+            handoff: "agent-0 did not finish",
+            claim: 9,
+        };
+        for key in assignment.data().keys() {
+            assert!(inputs.get(key).is_some(), "input {key} is not declared");
+        }
+    }
+}
+
 /// GitHub's trigger rules the workflow runner applies (support/workflow/rules.rs), each with
 /// the documentation it follows.
 mod trigger_rules {

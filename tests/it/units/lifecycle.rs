@@ -181,3 +181,22 @@ fn closed_unmerged_returns_the_issue_and_frees_the_agent() {
         .is_empty()
     );
 }
+
+/// A pull request an agent left when its issue was handed on to another agent: closing it
+/// leaves the new agent's claim alone; the new agent's own pull request still returns it.
+#[test]
+fn closing_a_pull_request_left_behind_by_a_handoff_keeps_the_new_agents_claim() {
+    let c = config();
+    let held = [issue(
+        1,
+        "open",
+        &["approved", "in-progress", "agent:agent-2"],
+        &[],
+    )];
+    let mut left = pull("closed", false, "main");
+    left.labels = vec!["agent:agent-1".into()];
+    assert_eq!(plan(&repo(), &left, &held, &c, "main"), vec![]);
+    let mut own = pull("closed", false, "main");
+    own.labels = vec!["agent:agent-2".into()];
+    assert!(!plan(&repo(), &own, &held, &c, "main").is_empty());
+}

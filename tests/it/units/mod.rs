@@ -5,6 +5,7 @@ mod actions_log;
 mod bounded;
 mod commits;
 mod conductor_claim;
+mod conductor_fallback;
 mod conductor_graph;
 mod gate_approvals;
 mod gate_changes;
