@@ -49,6 +49,7 @@ mod pipeline_slack;
 mod pipeline_smoke;
 mod pipeline_story;
 mod release_shipped;
+mod review_agent;
 mod secrets;
 mod service;
 mod setup_action;
