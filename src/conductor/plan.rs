@@ -31,6 +31,7 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     judge.report_cycles(&mut plan);
     plan.idle_agents = judge.idle_agents();
     fix::send_back(snapshot, config, &mut plan);
+    fix::respond(snapshot, config, &mut plan);
     fix::request_reviews(snapshot, config, &mut plan);
     judge.assign(&mut plan);
     judge.close_milestones(&mut plan);

@@ -73,7 +73,7 @@ pub async fn post_marked(
 }
 
 fn has_token(body: &str, token: &str) -> bool {
-    ["claim", "fix", "review"].iter().any(|kind| {
+    ["claim", "fix", "review", "respond"].iter().any(|kind| {
         claim::marker_fields(body, kind)
             .iter()
             .any(|f| f.get("tick").map(String::as_str) == Some(token))

@@ -50,6 +50,7 @@ mod pipeline_smoke;
 mod pipeline_story;
 mod release_shipped;
 mod review_agent;
+mod review_rounds;
 mod secrets;
 mod service;
 mod setup_action;
