@@ -23,6 +23,10 @@ pub struct Assignment<'a> {
     /// The claim (or request) comment this dispatch settles: names the Kubernetes Job, so a
     /// lost answer is settled by reading the Job back.
     pub claim: u64,
+    /// The secret holding the agent's own token, where its config names one.
+    pub token_secret: Option<&'a str>,
+    /// The project's test command the agent runs (`conductor.test_command`).
+    pub test_command: Option<&'a str>,
 }
 
 /// The kind of work a dispatch asks for; agent workflows read it from the `task` input.
@@ -79,6 +83,12 @@ impl Assignment<'_> {
             Task::Respond(_) => "respond",
         };
         data.insert("task".into(), task.into());
+        if let Some(secret) = self.token_secret {
+            data.insert("token_secret".into(), secret.into());
+        }
+        if let Some(command) = self.test_command {
+            data.insert("test_command".into(), command.into());
+        }
         if let Task::Review { pull_request } = self.task {
             data.insert("pull_request".into(), pull_request.to_string());
         }

@@ -234,6 +234,8 @@ impl PullTask<'_> {
             url: self.url,
             task,
             claim: mine.comment_id,
+            token_secret: tick.config.conductor.token_secret(self.agent),
+            test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
             Dispatch::Started(_) => Ok(Ending::Dispatched),

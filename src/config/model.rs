@@ -174,6 +174,14 @@ impl ConductorConfig {
             .and_then(|a| a.login.clone())
     }
 
+    /// The secret an agent's config names for its own token, if it names one.
+    pub fn token_secret(&self, agent: &str) -> Option<&str> {
+        self.agents
+            .iter()
+            .find(|a| a.name == agent)
+            .and_then(|a| a.token_secret.as_deref())
+    }
+
     /// The agent that works as `login` (GitHub logins ignore case), if any.
     pub fn agent_with_login(&self, login: &str) -> Option<&Agent> {
         self.agents.iter().find(|a| {
