@@ -742,12 +742,14 @@ async fn review_agent(rig: &Rig, actions: &Actions, inputs: &serde_json::Map<Str
     .await;
 }
 
-/// As installed, with a review agent of its own identity: agent-1's pull request touches no
-/// gated path; the Conductor sends the review agent, which requests changes; the Conductor
-/// sends agent-1 back with the review's text; agent-1 pushes a test; the review agent approves
-/// the new head, and the merge workflow merges it with no person's review.
-#[tokio::test(flavor = "multi_thread")]
-async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_with_no_person() {
+/// The rig as installed with a review agent of its own identity (`rig-reviewer`, its token in
+/// SHIPRIG_AGENT_TOKEN_REVIEWER) and a test command; the plan applied, agent-1 dispatched.
+async fn review_rig() -> (
+    Rig,
+    Actions,
+    serde_json::Map<String, Value>,
+    tempfile::TempDir,
+) {
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
     let config = config(&app).replace(
         "    - {name: agent-1, login: rig-agent-1}\n",
@@ -771,7 +773,7 @@ async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_wi
         m.register_app(APP_ID, &public);
         m.add_installation(APP_ID, "acme");
     }
-    let _installed = install(&rig, &config, None);
+    let installed = install(&rig, &config, None);
     let mut actions = Actions::new(REPO, &rig.emu, rig.dir.path());
     for (name, value) in [
         (
@@ -808,15 +810,29 @@ async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_wi
     assert_eq!(implement.len(), 1);
     assert_eq!(implement[0]["test_command"], "cargo test");
 
-    // agent-1's work, with its own token: a branch, a pull request and its agent label.
-    let token = token_of(&actions, &implement[0]);
+    (
+        rig,
+        actions,
+        implement.into_iter().next().unwrap(),
+        installed,
+    )
+}
+
+/// agent-1's work, with its own token: a branch with `path`, a pull request and its label.
+async fn agent_opens(
+    rig: &Rig,
+    actions: &mut Actions,
+    implement: &serde_json::Map<String, Value>,
+    path: &str,
+) -> u64 {
+    let token = token_of(actions, implement);
     rig.commit(
         "agent/1-login-page",
-        &[("src/pages/login.rs", "pub fn login() {}\n")],
+        &[(path, "pub fn login() {}\n")],
         "feat(pages): login page",
     );
     let opened = as_user(
-        &rig,
+        rig,
         &token,
         "POST",
         &format!("/repos/{REPO}/pulls"),
@@ -826,13 +842,25 @@ async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_wi
     .await;
     let pull = opened["number"].as_u64().unwrap();
     as_user(
-        &rig,
+        rig,
         &token,
         "POST",
         &format!("/repos/{REPO}/issues/{pull}/labels"),
         json!({"labels": ["agent:agent-1"]}),
     )
     .await;
+    pull
+}
+
+/// As installed, with a review agent of its own identity: agent-1's pull request touches no
+/// gated path; the Conductor sends the review agent, which requests changes; the Conductor
+/// sends agent-1 back with the review's text; agent-1 pushes a test; the review agent approves
+/// the new head, and the merge workflow merges it with no person's review.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_with_no_person() {
+    let (rig, mut actions, implement, _installed) = review_rig().await;
+    assert_eq!(implement["test_command"], "cargo test");
+    let pull = agent_opens(&rig, &mut actions, &implement, "src/pages/login.rs").await;
     let ran = actions.settle(&rig.emu);
     let gate = ran
         .iter()
@@ -927,4 +955,56 @@ async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_wi
     let sent = rig.emu.requests();
     let problems = support::requests::check_log(&support::spec::Spec::load(), &sent);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// As installed, with a review agent: agent-1's pull request touches auth. The review agent
+/// reviews and approves it; the merge workflow runs and does not merge (the gate counts only
+/// people); alice, the auth owner, approves, and it merges.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gated_agent_pull_request_gets_the_agents_review_and_still_waits_for_a_person() {
+    let (rig, mut actions, implement, _installed) = review_rig().await;
+    rig.emu.model().add_token(ALICE_TOKEN, "alice");
+    rig.emu.model().add_user("alice", UserKind::User);
+    rig.emu
+        .model()
+        .set_permission(REPO, "alice", Permission::Write);
+    rig.commit(
+        "agent/1-login-page",
+        &[("tests/login.rs", "#[test]\nfn logs_in() {}\n")],
+        "test(auth): login",
+    );
+    let pull = agent_opens(&rig, &mut actions, &implement, "src/auth/login.rs").await;
+    let ran = actions.settle(&rig.emu);
+    let gate = ran
+        .iter()
+        .find(|r| r.workflow == "shiprig-gate.yml")
+        .expect("the gate ran");
+    assert!(gate.outputs.contains("verdict=no\n"), "{}", gate.outputs);
+
+    wake(&rig, &mut actions).await;
+    let reviews = dispatched(&rig, "review");
+    assert_eq!(reviews.len(), 1);
+    review_agent(&rig, &actions, &reviews[0]).await;
+    let ran = actions.settle(&rig.emu);
+    let merge = ran
+        .iter()
+        .find(|r| r.workflow == "shiprig-merge.yml" && r.command == "merge")
+        .expect("the merge workflow ran");
+    assert!(
+        merge.log.contains("auth") && !rig.emu.model().pull(REPO, pull).unwrap().merged,
+        "{}",
+        merge.log
+    );
+
+    let head = rig.emu.model().pull(REPO, pull).unwrap().head_sha;
+    as_user(
+        &rig,
+        ALICE_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls/{pull}/reviews"),
+        json!({"commit_id": head, "event": "APPROVE", "body": "Auth looks right."}),
+    )
+    .await;
+    actions.settle(&rig.emu);
+    assert!(rig.emu.model().pull(REPO, pull).unwrap().merged);
 }
