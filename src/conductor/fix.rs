@@ -60,18 +60,15 @@ pub fn respond(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
             .issue
             .and_then(|n| snapshot.issues.get(&n))
             .is_some_and(|i| i.has(&config.labels.agent_failed));
-        let Some(review) = pull
+        let unanswered = pull
             .changes_requested
             .iter()
             .filter(|r| !pull.responses.contains(&r.id))
-            .find(|r| counts(r, pull, config))
-        else {
+            .find(|r| counts(r, pull, config));
+        let Some(review) = unanswered.filter(|_| !failed) else {
             continue;
         };
         let rounds = pull.responses.len() as u32;
-        if failed {
-            continue;
-        }
         if rounds >= config.conductor.max_review_rounds {
             let reason = format!(
                 "{} still requests changes after {rounds} review round(s) ({})",
