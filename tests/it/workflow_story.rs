@@ -715,15 +715,17 @@ async fn review_agent(rig: &Rig, actions: &Actions, inputs: &serde_json::Map<Str
         .iter()
         .any(|f| f["filename"].as_str().unwrap().starts_with("tests/"));
     let command = inputs["test_command"].as_str().unwrap();
-    let (event, body) = if tested {
+    let (event, body, comments) = if tested {
         (
             "APPROVE",
             format!("`{command}` passes, and the change is tested."),
+            json!([]),
         )
     } else {
         (
             "REQUEST_CHANGES",
             format!("`{command}` passes, but no test covers src/pages/login.rs: add one."),
+            json!([{"path": "src/pages/login.rs", "line": 1, "body": "Test an empty password."}]),
         )
     };
     let head = rig
@@ -737,7 +739,7 @@ async fn review_agent(rig: &Rig, actions: &Actions, inputs: &serde_json::Map<Str
         &token,
         "POST",
         &format!("/repos/{REPO}/pulls/{pull}/reviews"),
-        json!({"commit_id": head, "event": event, "body": body}),
+        json!({"commit_id": head, "event": event, "body": body, "comments": comments}),
     )
     .await;
 }
@@ -912,9 +914,35 @@ async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_wi
         "the same head: no new review"
     );
 
-    // agent-1 pushes a test to the same branch (a git push, which the emulator does not see
-    // as an event; the merge judges the gate itself) and says so on the pull request.
+    // agent-1 reads the review's line comments, which belong to it, with its own token.
     let token = token_of(&actions, &responds[0]);
+    let review_id: u64 = responds[0]["review_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lines = as_user(
+        &rig,
+        &token,
+        "GET",
+        &format!("/repos/{REPO}/pulls/{pull}/comments"),
+        Value::Null,
+    )
+    .await;
+    let mine: Vec<&Value> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pull_request_review_id"] == review_id)
+        .collect();
+    assert_eq!(mine.len(), 1, "{lines}");
+    assert_eq!(mine[0]["body"], "Test an empty password.");
+
+    // It pushes a test to the same branch (a git push, which the emulator does not see as an
+    // event; the merge judges the gate itself) and says so on the pull request.
     rig.commit(
         "agent/1-login-page",
         &[("tests/login.rs", "#[test]\nfn logs_in() {}\n")],
