@@ -85,6 +85,7 @@ PATHS = [
     "/repos/{owner}/{repo}/milestones/{milestone_number}",
     "/repos/{owner}/{repo}/pulls",
     "/repos/{owner}/{repo}/pulls/{pull_number}",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
     "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
     "/repos/{owner}/{repo}/pulls/{pull_number}/files",
     "/repos/{owner}/{repo}/pulls/{pull_number}/merge",

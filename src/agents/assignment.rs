@@ -26,6 +26,10 @@ pub struct Assignment<'a> {
     /// The claim (or request) comment this dispatch settles: names the Kubernetes Job, so a
     /// lost answer is settled by reading the Job back.
     pub claim: u64,
+    /// The secret holding the agent's own token, where its config names one.
+    pub token_secret: Option<&'a str>,
+    /// The project's test command the agent runs (`conductor.test_command`).
+    pub test_command: Option<&'a str>,
 }
 
 /// The kind of work a dispatch asks for; agent workflows read it from the `task` input.
@@ -37,6 +41,17 @@ pub enum Task<'a> {
     Fix(&'a Fix),
     /// Review another agent's pull request (never one's own).
     Review { pull_request: u64 },
+    /// Answer a review that requests changes on the agent's own pull request.
+    Respond(&'a Respond),
+}
+
+/// A review an agent is sent back to answer: its link and text reach the agent as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Respond {
+    pub pull_request: u64,
+    pub review_url: String,
+    pub reviewer: String,
+    pub text: String,
 }
 
 /// Failing checks an agent is sent back to fix.
@@ -68,13 +83,26 @@ impl Assignment<'_> {
             Task::Implement => "implement",
             Task::Fix(_) => "fix",
             Task::Review { .. } => "review",
+            Task::Respond(_) => "respond",
         };
         data.insert("task".into(), task.into());
         if !self.handoff.is_empty() {
             data.insert("handoff".into(), truncate(self.handoff, 20_000));
         }
+        if let Some(secret) = self.token_secret {
+            data.insert("token_secret".into(), secret.into());
+        }
+        if let Some(command) = self.test_command {
+            data.insert("test_command".into(), command.into());
+        }
         if let Task::Review { pull_request } = self.task {
             data.insert("pull_request".into(), pull_request.to_string());
+        }
+        if let Task::Respond(respond) = self.task {
+            data.insert("pull_request".into(), respond.pull_request.to_string());
+            data.insert("review_url".into(), respond.review_url.clone());
+            data.insert("reviewer".into(), respond.reviewer.clone());
+            data.insert("review".into(), truncate(&respond.text, 20_000));
         }
         if let Task::Fix(fix) = self.task {
             data.insert("pull_request".into(), fix.pull_request.to_string());

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Backend as Configured, Config};
 use crate::github::{GitHub, Repo};
 pub use assignment::{
-    Assignment, DispatchError, FailingCheck, Fix, Observation, RunState, Started, Task,
+    Assignment, DispatchError, FailingCheck, Fix, Observation, Respond, RunState, Started, Task,
 };
 
 /// The configured backend, ready to use.

@@ -19,7 +19,8 @@ pub struct DoctorArgs {
 
 pub async fn run(args: DoctorArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let (repo, gh, branch) = args.target.resolve(vars).await?;
-    let facts = inspect::read(&gh, &repo, branch, global.config.as_deref()).await?;
+    let mut facts = inspect::read(&gh, &repo, branch, global.config.as_deref()).await?;
+    facts.agent_identities = inspect::agent_identities(&gh, &facts.config, |n| vars.get(n)).await;
     let findings = doctor::diagnose(&facts);
     if global.json {
         print_json(&json!({

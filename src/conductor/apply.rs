@@ -38,6 +38,7 @@ fn phase(effect: &Effect) -> u8 {
         | Effect::HandOff { .. }
         | Effect::WithdrawClaim { .. }
         | Effect::Fix { .. }
+        | Effect::Respond { .. }
         | Effect::Review { .. } => 1,
         Effect::Start { .. } | Effect::FinishClaim { .. } => 2,
         Effect::CloseMilestone { .. } => 3,
@@ -61,7 +62,7 @@ async fn perform(tick: &Tick<'_>, effect: &Effect, applied: &mut Applied) -> any
             login,
             ..
         } => withdraw_claim(tick, *issue, agent, login.as_deref()).await,
-        Effect::Fix { .. } | Effect::Review { .. } => {
+        Effect::Fix { .. } | Effect::Respond { .. } | Effect::Review { .. } => {
             send(tick, &PullTask::try_from(effect)?, applied).await
         }
         Effect::AgentFailed { .. } => Failure::try_from(effect)?.mark(tick, applied).await,
@@ -228,6 +229,18 @@ fn requested(tick: &Tick<'_>, task: &PullTask<'_>) -> Event {
             url,
             agent: task.agent.to_string(),
             checks: failing.iter().map(|c| c.name.clone()).collect(),
+        },
+        PullWork::Respond {
+            reviewer, round, ..
+        } => Event::ChangesRequested {
+            repo,
+            pull_request: task.pull_request,
+            title,
+            url,
+            agent: task.agent.to_string(),
+            reviewer: reviewer.to_string(),
+            round: *round,
+            max_rounds: tick.config.conductor.max_review_rounds,
         },
         PullWork::Review { author } => Event::ReviewRequested {
             repo,

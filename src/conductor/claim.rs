@@ -109,15 +109,25 @@ pub fn marker_fields(body: &str, kind: &str) -> Vec<std::collections::BTreeMap<S
         .collect()
 }
 
+/// The marker of a request to answer review `review` (on the head `sha`).
+pub fn respond_marker(agent: &str, sha: &str, review: u64, tick: &str) -> String {
+    format!("<!-- shiprig:respond agent={agent} sha={sha} review={review} tick={tick} -->")
+}
+
 /// Requests of one kind in a list of comments, as claims (the `agent` is who was sent) per sha.
 pub fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
+    task_claims_by(comments, kind, "sha", sha)
+}
+
+/// Requests of one kind whose marker field `field` is `value` (a review's id, a head's sha).
+pub fn task_claims_by(comments: &[Comment], kind: &str, field: &str, value: &str) -> Vec<Claim> {
     comments
         .iter()
         .flat_map(|c| {
             let body = c.body.as_deref().unwrap_or_default();
             marker_fields(body, kind)
                 .into_iter()
-                .filter(|f| f.get("sha").map(String::as_str) == Some(sha))
+                .filter(|f| f.get(field).map(String::as_str) == Some(value))
                 .filter_map(|f| f.get("agent").cloned())
                 .map(|agent| Claim {
                     comment_id: c.id,

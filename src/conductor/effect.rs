@@ -89,6 +89,22 @@ pub enum Effect {
         failing: Vec<crate::agents::FailingCheck>,
         attempt: u32,
     },
+    /// Send the author agent back to answer a review that requests changes (round `round`).
+    Respond {
+        pull_request: u64,
+        issue: Option<u64>,
+        title: String,
+        url: String,
+        agent: String,
+        head_sha: String,
+        review: u64,
+        review_url: String,
+        reviewer: String,
+        /// The review's text, as data for the agent; left out of `--json`.
+        #[serde(skip)]
+        text: String,
+        round: u32,
+    },
     /// Ask the review agent to review another agent's pull request at `head_sha`.
     Review {
         pull_request: u64,

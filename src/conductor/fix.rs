@@ -1,9 +1,10 @@
 //! Agents' pull requests: on red CI the same agent is sent back with the failing checks' names
-//! and links, up to `max_fix_attempts`, then the issue is marked `agent-failed`; with a
-//! `review_agent` configured, a different agent reviews each head. Pure.
+//! and links, up to `max_fix_attempts`, then the issue is marked `agent-failed`; a review that
+//! requests changes sends the author agent back to answer it, up to `max_review_rounds`; with
+//! a `review_agent` configured, a different agent reviews each head. Pure.
 
 use super::effect::{Effect, Plan};
-use super::snapshot::{AgentPull, Snapshot};
+use super::snapshot::{AgentPull, ChangeRequest, Snapshot};
 use crate::config::Config;
 
 /// Decide fixes for every agent pull request with failing checks. A fix needs its agent idle
@@ -23,7 +24,12 @@ pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
     {
         let attempts = pull.fixes.len() as u32;
         if attempts >= config.conductor.max_fix_attempts {
-            give_up(snapshot, config, pull, attempts, plan);
+            let names: Vec<&str> = pull.failing.iter().map(|c| c.name.as_str()).collect();
+            let reason = format!(
+                "checks still failing after {attempts} fix attempt(s): {}",
+                names.join(", ")
+            );
+            give_up(snapshot, config, pull, reason, plan);
         } else if let Some(slot) = plan.idle_agents.iter().position(|a| *a == pull.agent) {
             plan.idle_agents.remove(slot);
             plan.effects.push(Effect::Fix {
@@ -40,7 +46,76 @@ pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
     }
 }
 
-fn give_up(snapshot: &Snapshot, config: &Config, pull: &AgentPull, attempts: u32, plan: &mut Plan) {
+/// Send each agent pull request's author back to answer the first review that requests
+/// changes and was not answered yet: one dispatch per review, the agent's slot for this tick.
+/// A review counts when the review agent wrote it, or a person with the gate's approver
+/// permission (never another agent, a bot, or someone who may not approve). Past
+/// `max_review_rounds` answered reviews, the issue is `agent-failed`.
+pub fn respond(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
+    let Some(pulls) = &snapshot.agent_pulls else {
+        return;
+    };
+    for pull in pulls {
+        let failed = pull
+            .issue
+            .and_then(|n| snapshot.issues.get(&n))
+            .is_some_and(|i| i.has(&config.labels.agent_failed));
+        let unanswered = pull
+            .changes_requested
+            .iter()
+            .filter(|r| !pull.responses.contains(&r.id))
+            .find(|r| counts(r, pull, config));
+        let Some(review) = unanswered.filter(|_| !failed) else {
+            continue;
+        };
+        let rounds = pull.responses.len() as u32;
+        if rounds >= config.conductor.max_review_rounds {
+            let reason = format!(
+                "{} still requests changes after {rounds} review round(s) ({})",
+                review.reviewer, review.url
+            );
+            give_up(snapshot, config, pull, reason, plan);
+        } else if let Some(slot) = plan.idle_agents.iter().position(|a| *a == pull.agent) {
+            plan.idle_agents.remove(slot);
+            plan.effects.push(Effect::Respond {
+                pull_request: pull.number,
+                issue: pull.issue,
+                title: pull.title.clone(),
+                url: pull.url.clone(),
+                agent: pull.agent.clone(),
+                head_sha: pull.head_sha.clone(),
+                review: review.id,
+                review_url: review.url.clone(),
+                reviewer: review.reviewer.clone(),
+                text: review.body.clone(),
+                round: rounds + 1,
+            });
+        }
+    }
+}
+
+/// Whether a review's request for changes sends the author back.
+fn counts(review: &ChangeRequest, pull: &AgentPull, config: &Config) -> bool {
+    let conductor = &config.conductor;
+    let agent = conductor.agent_with_login(&review.reviewer);
+    let by_reviewer = agent.is_some_and(|a| {
+        conductor.review_agent.as_deref() == Some(a.name.as_str()) && a.name != pull.agent
+    });
+    if by_reviewer {
+        return true;
+    }
+    let permitted =
+        matches!(review.permission, Some(Some(p)) if p >= config.gate.humans.min_permission);
+    agent.is_none() && !review.bot && permitted
+}
+
+fn give_up(
+    snapshot: &Snapshot,
+    config: &Config,
+    pull: &AgentPull,
+    reason: String,
+    plan: &mut Plan,
+) {
     let Some(issue) = pull.issue.and_then(|n| snapshot.issues.get(&n)) else {
         return;
     };
@@ -50,11 +125,6 @@ fn give_up(snapshot: &Snapshot, config: &Config, pull: &AgentPull, attempts: u32
     if issue.has(&config.labels.agent_failed) || !issue.has(&holds) {
         return;
     }
-    let names: Vec<&str> = pull.failing.iter().map(|c| c.name.as_str()).collect();
-    let reason = format!(
-        "checks still failing after {attempts} fix attempt(s): {}",
-        names.join(", ")
-    );
     plan.effects.push(super::watch::failed(
         issue,
         &pull.agent,

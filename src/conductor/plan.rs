@@ -32,6 +32,7 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
     judge.report_cycles(&mut plan);
     plan.idle_agents = judge.idle_agents();
     fix::send_back(snapshot, config, &mut plan);
+    fix::respond(snapshot, config, &mut plan);
     fix::request_reviews(snapshot, config, &mut plan);
     fallback::hand_on(snapshot, config, &mut plan);
     fallback::take_over(snapshot, config, &mut plan, |i| judge.untrusted(i));

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::claim;
 use super::effect::Needs;
-use super::snapshot::{AgentPull, Approval, Blocker, IssueState, MilestoneState, Snapshot};
+use super::snapshot::{
+    AgentPull, Approval, Blocker, ChangeRequest, IssueState, MilestoneState, Snapshot,
+};
 use super::tick::Tick;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::{Config, Permission};
@@ -276,6 +278,7 @@ async fn agent_pulls(
     let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
     let prefix = &config.labels.agent_prefix;
     let mut found = Vec::new();
+    let mut roles: BTreeMap<String, Option<Permission>> = BTreeMap::new();
     for pull in pulls {
         let issue = pull
             .linked_issues()
@@ -306,7 +309,14 @@ async fn agent_pulls(
                 url: c.html_url.clone().unwrap_or_default(),
             })
             .collect();
-        let wants_markers = !failing.is_empty() || config.conductor.review_agent.is_some();
+        let reviews = gh
+            .pull_reviews(repo, pull.number)
+            .await
+            .with_context(|| format!("reading the reviews of #{}", pull.number))?;
+        let mut changes_requested = change_requests(&reviews);
+        let wants_markers = !failing.is_empty()
+            || config.conductor.review_agent.is_some()
+            || !changes_requested.is_empty();
         let comments = if wants_markers {
             gh.own_comments(repo, pull.number).await?
         } else {
@@ -320,6 +330,25 @@ async fn agent_pulls(
                 .collect()
         };
         let (fixes, reviews) = (shas("fix"), shas("review"));
+        let responses: Vec<u64> = comments
+            .iter()
+            .flat_map(|c| claim::marker_fields(c.body.as_deref().unwrap_or_default(), "respond"))
+            .filter_map(|f| f.get("review").and_then(|id| id.parse().ok()))
+            .collect();
+        for request in changes_requested
+            .iter_mut()
+            .filter(|r| !responses.contains(&r.id) && !r.bot)
+        {
+            if !roles.contains_key(&request.reviewer) {
+                let role = gh
+                    .permission(repo, &request.reviewer)
+                    .await
+                    .with_context(|| format!("reading {}'s permission", request.reviewer))?;
+                let role = role.as_deref().and_then(Permission::from_github);
+                roles.insert(request.reviewer.clone(), role);
+            }
+            request.permission = Some(roles[&request.reviewer]);
+        }
         found.push(AgentPull {
             number: pull.number,
             title: pull.title.clone(),
@@ -330,9 +359,42 @@ async fn agent_pulls(
             failing,
             fixes,
             reviews,
+            changes_requested,
+            responses,
         });
     }
     Ok(found)
+}
+
+/// Each reviewer's latest deciding review, where it requests changes (a review's line comments
+/// belong to it: the agent reads them with the review).
+fn change_requests(reviews: &[crate::github::Review]) -> Vec<ChangeRequest> {
+    let mut latest: BTreeMap<String, &crate::github::Review> = BTreeMap::new();
+    for review in reviews {
+        let Some(user) = &review.user else { continue };
+        if matches!(
+            review.state.as_str(),
+            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
+        ) {
+            latest.insert(user.login.to_lowercase(), review);
+        }
+    }
+    latest
+        .into_values()
+        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .filter_map(|r| {
+            let user = r.user.as_ref()?;
+            Some(ChangeRequest {
+                id: r.id,
+                reviewer: user.login.clone(),
+                url: r.html_url.clone().unwrap_or_default(),
+                body: r.body.clone().unwrap_or_default(),
+                commit_id: r.commit_id.clone().unwrap_or_default(),
+                bot: user.is_bot(),
+                permission: None,
+            })
+        })
+        .collect()
 }
 
 /// The `<!-- shiprig:… -->` markers in a comment body.

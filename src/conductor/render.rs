@@ -92,6 +92,15 @@ pub fn describe(effect: &Effect) -> String {
         } => {
             format!("ask {reviewer} to review #{pull_request} by {author}")
         }
+        Effect::Respond {
+            pull_request,
+            agent,
+            reviewer,
+            round,
+            ..
+        } => format!(
+            "send {agent} back to answer {reviewer}'s requested changes on #{pull_request} (round {round})"
+        ),
         Effect::Fix {
             pull_request,
             agent,

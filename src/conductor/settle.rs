@@ -73,7 +73,7 @@ pub async fn post_marked(
 }
 
 fn has_token(body: &str, token: &str) -> bool {
-    ["claim", "fix", "review", claim::HANDOFF_KIND]
+    ["claim", "fix", "review", "respond", claim::HANDOFF_KIND]
         .iter()
         .any(|kind| {
             claim::marker_fields(body, kind)

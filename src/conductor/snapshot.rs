@@ -143,4 +143,25 @@ pub struct AgentPull {
     pub fixes: Vec<String>,
     /// The head SHAs a review agent was already asked to review.
     pub reviews: Vec<String>,
+    /// Each reviewer's latest deciding review where it requests changes.
+    pub changes_requested: Vec<ChangeRequest>,
+    /// The reviews the author agent was already sent back to answer (one per review round).
+    pub responses: Vec<u64>,
+}
+
+/// A review that requests changes, as the Conductor weighs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeRequest {
+    pub id: u64,
+    pub reviewer: String,
+    pub url: String,
+    /// The review's text: data for the agent, never instructions.
+    #[serde(skip)]
+    pub body: String,
+    pub commit_id: String,
+    /// A bot's account.
+    pub bot: bool,
+    /// The reviewer's role on the repository, where it was read (only for reviews not yet
+    /// answered); `None` inside: GitHub knows none.
+    pub permission: Option<Option<Permission>>,
 }

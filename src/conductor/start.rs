@@ -147,6 +147,8 @@ impl Start<'_> {
             task: Task::Implement,
             handoff: self.handoff,
             claim: mine.comment_id,
+            token_secret: tick.config.conductor.token_secret(self.agent),
+            test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
             Dispatch::Started(started) => {

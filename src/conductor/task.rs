@@ -1,6 +1,7 @@
-//! Sending an agent to a pull request, to fix its checks or to review it. The marker comment
-//! comes first, so a crash can never send an agent twice for one head; then the same lowest-id
-//! check as a claim settles two ticks at once; unclear answers are read back as for a claim.
+//! Sending an agent to a pull request, to fix its checks, to answer a review that requests
+//! changes, or to review it. The marker comment comes first, so a crash can never send an agent
+//! twice for one head (one review); then the same lowest-id check as a claim settles two ticks
+//! at once; unclear answers are read back as for a claim.
 
 use anyhow::Context as _;
 
@@ -9,7 +10,7 @@ use super::effect::Effect;
 use super::settle::{self, Dispatch};
 use super::start::Ending;
 use super::tick::Tick;
-use crate::agents::{Assignment, FailingCheck, Fix, Task};
+use crate::agents::{Assignment, FailingCheck, Fix, Respond, Task};
 use crate::markdown::inline;
 
 /// What an agent is sent to do on a pull request.
@@ -17,6 +18,14 @@ pub enum PullWork<'a> {
     Fix {
         failing: &'a [FailingCheck],
         attempt: u32,
+    },
+    /// Answer review `review`, which requests changes (round `round` of the pull request).
+    Respond {
+        review: u64,
+        review_url: &'a str,
+        reviewer: &'a str,
+        text: &'a str,
+        round: u32,
     },
     /// Review the pull request `author` wrote.
     Review { author: &'a str },
@@ -59,6 +68,33 @@ impl<'a> TryFrom<&'a Effect> for PullTask<'a> {
                     attempt: *attempt,
                 },
             }),
+            Effect::Respond {
+                pull_request,
+                issue,
+                title,
+                url,
+                agent,
+                head_sha,
+                review,
+                review_url,
+                reviewer,
+                text,
+                round,
+            } => Ok(PullTask {
+                pull_request: *pull_request,
+                issue: *issue,
+                title,
+                url,
+                agent,
+                head_sha,
+                work: PullWork::Respond {
+                    review: *review,
+                    review_url,
+                    reviewer,
+                    text,
+                    round: *round,
+                },
+            }),
             Effect::Review {
                 pull_request,
                 title,
@@ -84,13 +120,39 @@ impl PullTask<'_> {
     fn kind(&self) -> &'static str {
         match self.work {
             PullWork::Fix { .. } => "fix",
+            PullWork::Respond { .. } => "respond",
             PullWork::Review { .. } => "review",
         }
     }
 
-    fn comment(&self, max_attempts: u32, token: &str) -> String {
-        let marker = claim::task_marker(self.kind(), self.agent, self.head_sha, token);
+    /// The marker field that names what this request is for: the head, or the review answered.
+    fn key(&self) -> (&'static str, String) {
         match &self.work {
+            PullWork::Respond { review, .. } => ("review", review.to_string()),
+            PullWork::Fix { .. } | PullWork::Review { .. } => ("sha", self.head_sha.to_string()),
+        }
+    }
+
+    fn comment(&self, config: &crate::config::ConductorConfig, token: &str) -> String {
+        let marker = match &self.work {
+            PullWork::Respond { review, .. } => {
+                claim::respond_marker(self.agent, self.head_sha, *review, token)
+            }
+            _ => claim::task_marker(self.kind(), self.agent, self.head_sha, token),
+        };
+        let max_attempts = config.max_fix_attempts;
+        match &self.work {
+            PullWork::Respond {
+                review_url,
+                reviewer,
+                round,
+                ..
+            } => format!(
+                "{marker}\n:memo: **{}** is sent back to answer the changes **{}** requested ([review]({review_url})), round {round} of {}.",
+                self.agent,
+                inline(reviewer, 100),
+                config.max_review_rounds
+            ),
             PullWork::Fix { failing, attempt } => {
                 let checks: Vec<String> = failing
                     .iter()
@@ -112,7 +174,7 @@ impl PullTask<'_> {
     pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Ending> {
         let (gh, repo) = (tick.gh, tick.repo);
         let token = claim::tick_token();
-        let body = self.comment(tick.config.conductor.max_fix_attempts, &token);
+        let body = self.comment(&tick.config.conductor, &token);
         let mine = settle::post_marked(tick, self.pull_request, self.agent, &body, &token)
             .await
             .context("recording the request")?;
@@ -120,7 +182,8 @@ impl PullTask<'_> {
             .own_comments(repo, self.pull_request)
             .await
             .context("verifying the request")?;
-        let rivals = claim::task_claims(&comments, self.kind(), self.head_sha);
+        let (field, value) = self.key();
+        let rivals = claim::task_claims_by(&comments, self.kind(), field, &value);
         if let Some(rival) = claim::loses(&mine, &rivals, |_| true) {
             let note = ":information_source: Another Conductor tick sent an agent first.";
             settle::edit(tick, mine.comment_id, note).await;
@@ -134,7 +197,22 @@ impl PullTask<'_> {
 
     async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Ending> {
         let fix;
+        let respond;
         let task = match &self.work {
+            PullWork::Respond {
+                review_url,
+                reviewer,
+                text,
+                ..
+            } => {
+                respond = Respond {
+                    pull_request: self.pull_request,
+                    review_url: review_url.to_string(),
+                    reviewer: reviewer.to_string(),
+                    text: text.to_string(),
+                };
+                Task::Respond(&respond)
+            }
             PullWork::Fix { failing, .. } => {
                 fix = Fix {
                     pull_request: self.pull_request,
@@ -157,6 +235,8 @@ impl PullTask<'_> {
             task,
             handoff: "",
             claim: mine.comment_id,
+            token_secret: tick.config.conductor.token_secret(self.agent),
+            test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
             Dispatch::Started(_) => Ok(Ending::Dispatched),

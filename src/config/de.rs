@@ -86,6 +86,34 @@ pub(crate) fn env_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Str
     Ok(name)
 }
 
+/// An optional text that is not blank when given.
+pub(crate) fn optional_non_empty<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(D::Error::custom("empty value: leave the key out instead"));
+    }
+    Ok(text)
+}
+
+/// An agent's token secret: an environment variable name starting with `SHIPRIG_AGENT_TOKEN`,
+/// the only secrets the agent workflow hands an agent as its token.
+pub(crate) fn agent_token_secret<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let name = Option::<String>::deserialize(deserializer)?;
+    if let Some(name) = &name {
+        check_env_name(name).map_err(D::Error::custom)?;
+        if !name.starts_with("SHIPRIG_AGENT_TOKEN") {
+            return Err(D::Error::custom(format!(
+                "token_secret `{name}` must start with `SHIPRIG_AGENT_TOKEN` (e.g. `SHIPRIG_AGENT_TOKEN_REVIEWER`): the agent workflow hands an agent no other secret as its token"
+            )));
+        }
+    }
+    Ok(name)
+}
+
 /// [`env_name`] for an optional key; `null` is allowed.
 pub(crate) fn optional_env_name<'de, D: Deserializer<'de>>(
     deserializer: D,

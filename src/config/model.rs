@@ -150,11 +150,19 @@ pub struct ConductorConfig {
     /// No pull request by this long after dispatch: the run has stalled.
     pub stale_after: Duration,
     pub max_fix_attempts: u32,
-    /// The agent asked to review other agents' pull requests; one of `agents`.
+    /// The agent asked to review other agents' pull requests; one of `agents`. It needs its
+    /// own `login` and its own `token_secret`: GitHub never lets an author approve its own
+    /// pull request, and its approval is what lets an ungated pull request merge.
     pub review_agent: Option<String>,
     /// Agents, in order, that take on an issue whose agent failed for good: the first one
     /// that has not tried the issue gets it, with a handoff; past the last, `agent-failed`.
     pub fallback: Vec<String>,
+    /// Review rounds an agent's pull request may take (changes requested, the author agent sent
+    /// back); past it the issue is marked `agent-failed` and a person is told.
+    pub max_review_rounds: u32,
+    /// The project's test command (`cargo test`, `npm test`): every agent task is told to
+    /// write or update tests and run it, and the agent workflow may run it.
+    pub test_command: Option<String>,
     /// Repositories one `conductor run` process ticks with one shared agent pool
     /// (`OWNER/NAME`); empty means the repository it runs for.
     pub repositories: Vec<RepositoryName>,
@@ -172,6 +180,14 @@ impl ConductorConfig {
             .iter()
             .find(|a| a.name == agent)
             .and_then(|a| a.login.clone())
+    }
+
+    /// The secret an agent's config names for its own token, if it names one.
+    pub fn token_secret(&self, agent: &str) -> Option<&str> {
+        self.agents
+            .iter()
+            .find(|a| a.name == agent)
+            .and_then(|a| a.token_secret.as_deref())
     }
 
     /// The agent that works as `login` (GitHub logins ignore case), if any.
@@ -193,6 +209,8 @@ impl Default for ConductorConfig {
             max_fix_attempts: 2,
             review_agent: None,
             fallback: Vec::new(),
+            max_review_rounds: 3,
+            test_command: None,
             repositories: Vec::new(),
             repositories_from: None,
             request_budget: 200,
@@ -242,6 +260,9 @@ struct ConductorSpec {
     review_agent: Option<Spanned<String>>,
     #[schemars(with = "Vec<String>")]
     fallback: Vec<Spanned<String>>,
+    max_review_rounds: u32,
+    #[serde(deserialize_with = "de::optional_non_empty")]
+    test_command: Option<String>,
     repositories: Vec<RepositoryName>,
     repositories_from: Option<RepositorySource>,
     request_budget: u32,
@@ -257,6 +278,8 @@ impl Default for ConductorSpec {
             max_fix_attempts: d.max_fix_attempts,
             review_agent: None,
             fallback: Vec::new(),
+            max_review_rounds: d.max_review_rounds,
+            test_command: None,
             repositories: d.repositories,
             repositories_from: None,
             request_budget: d.request_budget,
@@ -278,6 +301,11 @@ impl TryFrom<ConductorSpec> for ConductorConfig {
                 return Err(de::located_message(name.referenced, message));
             }
         }
+        if let Some(review) = &spec.review_agent
+            && let Some(message) = own_identity(&spec.agents, &review.value)
+        {
+            return Err(de::located_message(review.referenced, message));
+        }
         Ok(Self {
             agents: spec.agents,
             dispatch: spec.dispatch,
@@ -285,6 +313,8 @@ impl TryFrom<ConductorSpec> for ConductorConfig {
             max_fix_attempts: spec.max_fix_attempts,
             review_agent: spec.review_agent.map(|r| r.value),
             fallback: spec.fallback.into_iter().map(|n| n.value).collect(),
+            max_review_rounds: spec.max_review_rounds,
+            test_command: spec.test_command,
             repositories: spec.repositories,
             repositories_from: spec.repositories_from,
             request_budget: spec.request_budget,
@@ -310,6 +340,43 @@ fn known_agent(agents: &[Agent], key: &str, name: &Spanned<String>) -> Result<()
     Err(de::located_message(name.referenced, message))
 }
 
+/// Why the review agent would act as another agent's GitHub identity, if it would: it needs
+/// its own `login` and a `token_secret` no other agent uses, or its approval would be its
+/// author's (which GitHub refuses) or nobody could tell them apart.
+fn own_identity(agents: &[Agent], reviewer: &str) -> Option<String> {
+    let review = agents.iter().find(|a| a.name == reviewer)?;
+    let Some(login) = review.login.as_deref() else {
+        return Some(format!(
+            "review_agent `{reviewer}` has no `login`: the reviewer acts as its own GitHub user (add `login:` and `token_secret:` to its agent entry)"
+        ));
+    };
+    let others = agents.iter().filter(|a| a.name != reviewer);
+    for other in others {
+        if other
+            .login
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(login))
+        {
+            return Some(format!(
+                "review_agent `{reviewer}` has the login `{login}` of agent `{}`: GitHub never lets an author approve its own pull request, so the reviewer needs its own GitHub user",
+                other.name
+            ));
+        }
+        if other.token() == review.token() {
+            return Some(format!(
+                "review_agent `{reviewer}` uses the token secret `{}` of agent `{}`: the reviewer needs its own token (set `token_secret:` on its agent entry, e.g. `SHIPRIG_AGENT_TOKEN_{}`)",
+                review.token(),
+                other.name,
+                reviewer.to_ascii_uppercase().replace('-', "_")
+            ));
+        }
+    }
+    None
+}
+
+/// The secret that holds an agent's token when its entry names none.
+pub const AGENT_TOKEN_SECRET: &str = "SHIPRIG_AGENT_TOKEN";
+
 /// One agent slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -321,6 +388,20 @@ pub struct Agent {
     /// The GitHub login the agent works as; assigned on claim, never counted as a human.
     #[serde(default)]
     pub login: Option<String>,
+    /// The Actions secret (or, for `shiprig doctor`, the environment variable) that holds this
+    /// agent's own GitHub token, the identity of `login`; default `SHIPRIG_AGENT_TOKEN`. Names
+    /// start with `SHIPRIG_AGENT_TOKEN` (`SHIPRIG_AGENT_TOKEN_REVIEWER`): the agent workflow
+    /// uses no other secret as a token.
+    #[serde(default, deserialize_with = "de::agent_token_secret")]
+    #[schemars(regex(pattern = r"^SHIPRIG_AGENT_TOKEN[A-Z0-9_]*$"))]
+    pub token_secret: Option<String>,
+}
+
+impl Agent {
+    /// The secret that holds this agent's token.
+    pub fn token(&self) -> &str {
+        self.token_secret.as_deref().unwrap_or(AGENT_TOKEN_SECRET)
+    }
 }
 
 impl Named for Agent {

@@ -144,6 +144,33 @@ pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Co
     out
 }
 
+/// The review agent's login when its latest decisive review approves `head_sha` and it is
+/// none of the change's writers (author, committer, pusher, the agent behind it, an unlinked
+/// commit's name). Never counted as a person's approval.
+pub fn agent_review(
+    reviews: &[Review],
+    head_sha: &str,
+    by: &Authorship,
+    config: &Config,
+) -> Option<String> {
+    let name = config.conductor.review_agent.as_deref()?;
+    let login = config.conductor.agent_login(name)?;
+    let same = |other: &str| other.eq_ignore_ascii_case(&login);
+    let latest = reviews.iter().rev().find(|r| {
+        same(&r.login)
+            && matches!(
+                r.state.as_str(),
+                "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
+            )
+    })?;
+    let wrote = same(&by.author)
+        || by.agent.as_deref() == Some(name)
+        || by.commit_authors.iter().any(|a| same(a))
+        || by.pushers.iter().any(|p| same(p))
+        || by.identities.iter().any(|i| i.matches(&login));
+    (latest.state == "APPROVED" && latest.commit_id == head_sha && !wrote).then_some(login)
+}
+
 fn disqualified(
     review: &Review,
     head_sha: &str,

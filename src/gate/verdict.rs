@@ -124,6 +124,11 @@ pub struct Verdict {
     /// the change, not a bot or agent): what `merge` asks for, the same ones the gate counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approved_by: Vec<String>,
+    /// The review agent's login, when its latest review approves the head and it wrote none
+    /// of the change: never a person's approval, but what lets a change no category gates
+    /// merge with no person (`merge` reads it only when nothing is gated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_by_agent: Option<String>,
     /// Other open pull requests with this head SHA (see [`Sibling`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub siblings: Vec<Sibling>,
@@ -149,6 +154,7 @@ impl Verdict {
             pushers: Vec::new(),
             notes: Vec::new(),
             approved_by: Vec::new(),
+            reviewed_by_agent: None,
             siblings: Vec::new(),
         }
     }
@@ -245,6 +251,12 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
         agent: by.agent.clone(),
         pushers: by.pushers.clone(),
         approved_by: permitted.iter().map(|l| l.to_string()).collect(),
+        reviewed_by_agent: approvals::agent_review(
+            &evidence.reviews,
+            &evidence.head_sha,
+            by,
+            config,
+        ),
         siblings: Vec::new(),
     }
 }

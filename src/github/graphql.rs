@@ -317,6 +317,16 @@ impl GitHub {
         Ok(found)
     }
 
+    /// The login another token acts as, asked on this client's API (`doctor` checks each agent's
+    /// token against the login its config names).
+    pub async fn login_of_token(&self, token: &str) -> Result<String, GitHubError> {
+        let credentials = super::Credentials::Token(super::Secret::new(token));
+        let options = super::ClientOptions::new(self.api_url(), credentials);
+        GitHub::with_clock(options, self.clock().clone())?
+            .viewer_login()
+            .await
+    }
+
     /// The login this client acts as (`viewer`), for telling shiprig's own writes from people's.
     pub async fn viewer_login(&self) -> Result<String, GitHubError> {
         #[derive(Deserialize)]

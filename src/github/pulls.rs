@@ -126,8 +126,12 @@ pub struct PullFile {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Review {
+    #[serde(default)]
+    pub id: u64,
     pub user: Option<User>,
     pub state: String,
+    #[serde(default)]
+    pub html_url: Option<String>,
     #[serde(default)]
     pub commit_id: Option<String>,
     #[serde(default)]

@@ -87,9 +87,10 @@ pub fn decide(facts: &Facts, config: &Config) -> Decision {
         reasons.push(why);
     }
     reasons.extend(check_reasons(facts));
-    if verdict.approved_by.is_empty() {
+    let agent_reviewed = verdict.gated.is_empty() && verdict.reviewed_by_agent.is_some();
+    if verdict.approved_by.is_empty() && !agent_reviewed {
         reasons.push(format!(
-            "no approving review of {} that the gate counts (a person with the permission who did not write it; authors, committers, pushers, agents, bots and shiprig never count)",
+            "no approving review of {} that the gate counts (a person with the permission who did not write it; authors, committers, pushers, agents, bots and shiprig never count; with nothing gated, the review agent's approval is enough)",
             short(&pull.head.sha)
         ));
     }
@@ -100,7 +101,11 @@ pub fn decide(facts: &Facts, config: &Config) -> Decision {
         base_sha: verdict.base_sha.clone(),
         merge: reasons.is_empty(),
         reasons,
-        approved_by: verdict.approved_by.clone(),
+        approved_by: if verdict.approved_by.is_empty() && agent_reviewed {
+            verdict.reviewed_by_agent.iter().cloned().collect()
+        } else {
+            verdict.approved_by.clone()
+        },
     }
 }
 

@@ -39,6 +39,17 @@ pub enum Event {
         agent: String,
         checks: Vec<String>,
     },
+    /// The author agent is sent back to answer a review that requests changes.
+    ChangesRequested {
+        repo: String,
+        pull_request: u64,
+        title: String,
+        url: String,
+        agent: String,
+        reviewer: String,
+        round: u32,
+        max_rounds: u32,
+    },
     ReviewRequested {
         repo: String,
         pull_request: u64,

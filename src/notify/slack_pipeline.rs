@@ -79,6 +79,7 @@ pub(crate) fn text(event: &Event) -> String {
         | Event::CycleFound { .. }
         | Event::AgentFailed { .. }
         | Event::FixRequested { .. }
+        | Event::ChangesRequested { .. }
         | Event::ReviewRequested { .. }
         | Event::PullRequestOpened { .. }
         | Event::HumanReviewNeeded { .. }

@@ -60,6 +60,22 @@ pub fn text(event: &Event) -> String {
             agent,
             checks,
         } => fix_requested(repo, *pull_request, title, url, agent, checks),
+        Event::ChangesRequested {
+            repo,
+            pull_request,
+            title,
+            url,
+            agent,
+            reviewer,
+            round,
+            max_rounds,
+        } => format!(
+            ":memo: *{}* is sent back to answer the changes {} requested on {} #{pull_request} {} (round {round} of {max_rounds})",
+            data(agent),
+            data(reviewer),
+            escape(repo),
+            link(url, title),
+        ),
         Event::ReviewRequested {
             repo,
             pull_request,
@@ -88,6 +104,7 @@ pub fn links(event: &Event) -> Vec<(String, &'static str)> {
         Event::MilestoneComplete { url, .. } => (url, "milestone"),
         Event::PullRequestOpened { url, .. }
         | Event::FixRequested { url, .. }
+        | Event::ChangesRequested { url, .. }
         | Event::ReviewRequested { url, .. } => (url, "pull request"),
         Event::HumanReviewNeeded { url, .. } => (url, "review it"),
         Event::DeployFinished { url, .. } => {

@@ -42,6 +42,18 @@ pub struct Facts {
     pub rules: Vec<serde_json::Value>,
     /// The production branch (`release.production_branch`), unless it is `branch` itself.
     pub production: Option<ProductionFact>,
+    /// Who each agent's token acts as, for the agents whose token `doctor` could see.
+    pub agent_identities: Vec<AgentIdentity>,
+}
+
+/// The GitHub user behind an agent's token.
+#[derive(Debug, Clone)]
+pub struct AgentIdentity {
+    pub agent: String,
+    /// The environment variable (the Actions secret's name) the token was read from.
+    pub secret: String,
+    /// The login the token acts as, or why GitHub could not say.
+    pub login: Result<String, String>,
 }
 
 /// The production branch as found.
@@ -114,6 +126,7 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
     found.extend(ruleset_findings(facts, config));
     found.extend(codeowners_findings(facts, config));
     found.extend(workflow_findings(facts, config));
+    found.extend(identity_findings(facts, config));
     found.extend(
         super::triggers::findings(&facts.workflows)
             .into_iter()
@@ -129,6 +142,68 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
             ),
         )
     }));
+    found
+}
+
+/// Each agent's token acts as the login its config names, and the review agent is a GitHub user
+/// of its own: the gate and the Conductor know agents by login, and GitHub refuses an author's
+/// approval of its own pull request.
+fn identity_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let conductor = &config.conductor;
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    for id in &facts.agent_identities {
+        let configured = conductor.agent_login(&id.agent);
+        match (&id.login, configured.as_deref()) {
+            (Err(why), _) => found.push(finding(
+                "agents",
+                format!("agent `{}`'s token (`{}`) could not be checked: {why}", id.agent, id.secret),
+                format!("store a working token of the agent's own GitHub user in `{}`", id.secret),
+            )),
+            (Ok(login), Some(wanted)) if same(login, wanted) => {}
+            (Ok(login), wanted) => found.push(finding(
+                "agents",
+                format!(
+                    "agent `{}`'s token (`{}`) acts as `{login}`, but its config names {}: the gate and the Conductor know an agent by its login, so that user's approvals could count as a person's",
+                    id.agent,
+                    id.secret,
+                    wanted.map_or("no login".to_string(), |w| format!("`{w}`"))
+                ),
+                format!(
+                    "set `login: {login}` on agent `{}`, or store the token of its own user in `{}`",
+                    id.agent, id.secret
+                ),
+            )),
+        }
+    }
+    let Some(reviewer) = conductor.review_agent.as_deref() else {
+        return found;
+    };
+    let acts_as = |agent: &str| -> Option<String> {
+        facts
+            .agent_identities
+            .iter()
+            .find(|i| i.agent == agent)
+            .and_then(|i| i.login.clone().ok())
+            .or_else(|| conductor.agent_login(agent))
+    };
+    let Some(review_login) = acts_as(reviewer) else {
+        return found;
+    };
+    for other in conductor.agents.iter().filter(|a| a.name != reviewer) {
+        if acts_as(&other.name).is_some_and(|l| same(&l, &review_login)) {
+            found.push(finding(
+                "agents",
+                format!(
+                    "the review agent `{reviewer}` acts as `{review_login}`, the same GitHub user as agent `{}`: GitHub refuses an author's approval of its own pull request, so it can never approve that agent's work",
+                    other.name
+                ),
+                format!(
+                    "give `{reviewer}` a GitHub user of its own: its `login`, and its token in the secret its `token_secret` names"
+                ),
+            ));
+        }
+    }
     found
 }
 

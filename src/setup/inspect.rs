@@ -51,7 +51,37 @@ pub async fn read(
         app_id: gh.configured_app_id(),
         rules,
         production,
+        agent_identities: Vec::new(),
     })
+}
+
+/// Who each agent's token acts as, for the agents whose token `env` holds (the variable named
+/// by the agent's `token_secret`). Never prints or keeps a token.
+pub async fn agent_identities(
+    gh: &GitHub,
+    config: &ConfigFact,
+    env: impl Fn(&str) -> Option<String>,
+) -> Vec<super::doctor::AgentIdentity> {
+    let ConfigFact::Valid(config) = config else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for agent in &config.conductor.agents {
+        let secret = agent.token().to_string();
+        let Some(token) = env(&secret) else {
+            continue;
+        };
+        let login = gh
+            .login_of_token(&token)
+            .await
+            .map_err(|e| crate::secrets::redact_urls(&e.to_string()).into_owned());
+        found.push(super::doctor::AgentIdentity {
+            agent: agent.name.clone(),
+            secret,
+            login,
+        });
+    }
+    found
 }
 
 /// The production branch named by the config (the default's when it is not valid), unless it

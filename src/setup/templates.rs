@@ -324,8 +324,18 @@ const CONFIG_CONDUCTOR: &str = r#"
 approvers: {min_permission: maintain}
 conductor:
   agents:
-    # `login`: the GitHub account the agent's token acts as; its approvals never count.
+    # Each agent acts as its own GitHub account: `login` is that account, `token_secret` the
+    # Actions secret holding its token (default SHIPRIG_AGENT_TOKEN). No agent's approval
+    # counts as a person's.
     - {name: agent-1, login: acme-agent-1}
+    # The reviewer needs an account and a token of its own: GitHub never lets an author
+    # approve its own pull request. Its approval merges a change no gate rule touches.
+    - {name: reviewer, login: acme-reviewer, token_secret: SHIPRIG_AGENT_TOKEN_REVIEWER}
+  review_agent: reviewer
+  # Every agent writes or updates tests and runs this command; the pull request says what ran.
+  # test_command: cargo test
+  # A review that requests changes sends the author agent back, this many times at most.
+  max_review_rounds: 3
   dispatch:
     github_actions: {workflow: shiprig-agent.yml, ref: main}
   stale_after: 6h

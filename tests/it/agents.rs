@@ -517,8 +517,12 @@ async fn red_ci_sends_the_same_agent_back_up_to_the_limit_then_agent_failed() {
 #[tokio::test]
 async fn a_review_agent_reviews_other_agents_pull_requests_never_its_own() {
     let mut world = World::new().await.unwrap();
-    let yaml =
-        shiprig::demo::world::CONFIG.replace("  dispatch:", "  review_agent: agent-2\n  dispatch:");
+    let yaml = shiprig::demo::world::CONFIG
+        .replace("  dispatch:", "  review_agent: agent-2\n  dispatch:")
+        .replace(
+            "login: rig-agent-2}",
+            "login: rig-agent-2, token_secret: SHIPRIG_AGENT_TOKEN_2}",
+        );
     world.config = Config::from_yaml("test", &yaml).unwrap();
     let full = world.full_name();
     world.approved_issue("Feature 1", &[]);

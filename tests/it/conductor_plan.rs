@@ -477,3 +477,87 @@ proptest! {
         }
     }
 }
+
+/// Review rounds, decided by `plan` alone: an answer needs its author idle (it waits, nothing
+/// fails); a person's review counts only with a permission that was read and is enough; the
+/// round after the last allowed one marks the issue `agent-failed` instead.
+#[test]
+fn a_review_answer_waits_for_its_author_and_counts_only_reviews_that_may_count() {
+    use shiprig::conductor::snapshot::{AgentPull, ChangeRequest};
+    let yaml = "version: 1\nconductor:\n  agents:\n    - {name: agent-1, login: bot-1}\n    - {name: agent-2, login: bot-2, token_secret: SHIPRIG_AGENT_TOKEN_2}\n  review_agent: agent-2\n  max_review_rounds: 2\n";
+    let config = Config::from_yaml("test", yaml).unwrap();
+    let request = |id: u64, reviewer: &str, permission: Option<Option<Permission>>| ChangeRequest {
+        id,
+        reviewer: reviewer.into(),
+        url: format!("https://github.com/acme/rig/pull/9#pullrequestreview-{id}"),
+        body: "Add a test.".into(),
+        commit_id: "abc".into(),
+        bot: false,
+        permission,
+    };
+    let pull = |requests: Vec<ChangeRequest>, responses: Vec<u64>| AgentPull {
+        number: 9,
+        title: "issue 1".into(),
+        url: "https://github.com/acme/rig/pull/9".into(),
+        head_sha: "abc".into(),
+        agent: "agent-1".into(),
+        issue: Some(1),
+        failing: Vec::new(),
+        fixes: Vec::new(),
+        reviews: vec!["abc".into()],
+        changes_requested: requests,
+        responses,
+    };
+    let answers = |snap: &Snapshot| -> Vec<(u64, u32)> {
+        plan(snap, &config, t0())
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Respond { review, round, .. } => Some((*review, *round)),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut snap = snapshot(vec![issue(1, &["in-review"])]);
+
+    // Unread or short permissions, another agent: nothing.
+    snap.agent_pulls = Some(vec![pull(
+        vec![
+            request(3, "carol", None),
+            request(4, "rita", Some(Some(Permission::Read))),
+            request(5, "bot-1", Some(Some(Permission::Write))),
+        ],
+        Vec::new(),
+    )]);
+    assert!(answers(&snap).is_empty());
+
+    // The review agent's request: round 1, unless agent-1 is busy (then it waits).
+    snap.agent_pulls = Some(vec![pull(vec![request(7, "bot-2", None)], Vec::new())]);
+    assert_eq!(answers(&snap), [(7, 1)]);
+    let mut busy = snap.clone();
+    busy.issues
+        .insert(5, issue(5, &["in-progress", "agent:agent-1"]));
+    let waiting = plan(&busy, &config, t0());
+    assert!(
+        !waiting
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Respond { .. } | Effect::AgentFailed { .. })),
+        "{:?}",
+        waiting.effects
+    );
+
+    // A person with the permission, after two answered rounds: past the bound.
+    snap.agent_pulls = Some(vec![pull(
+        vec![request(8, "carol", Some(Some(Permission::Write)))],
+        vec![6, 7],
+    )]);
+    let over = plan(&snap, &config, t0());
+    assert!(answers(&snap).is_empty());
+    assert!(
+        over.effects.iter().any(|e| matches!(e,
+            Effect::AgentFailed { issue: 1, reason, .. } if reason.contains("after 2 review round(s)"))),
+        "{:?}",
+        over.effects
+    );
+}

@@ -267,6 +267,54 @@ fn review_agent_must_be_configured() {
     );
 }
 
+/// The reviewer acts as its own GitHub user: GitHub refuses an author's approval of its own
+/// pull request, so a reviewer sharing the author's login or token could never approve.
+#[test]
+fn review_agent_needs_its_own_identity() {
+    assert_err(
+        "conductor:\n  agents: [{name: agent-1, login: rig-1}, {name: reviewer}]\n  review_agent: reviewer\n",
+        3,
+        17,
+        &["review_agent `reviewer` has no `login`"],
+    );
+    assert_err(
+        "conductor:\n  agents: [{name: agent-1, login: rig-1}, {name: reviewer, login: RIG-1}]\n  review_agent: reviewer\n",
+        3,
+        17,
+        &["the login `RIG-1` of agent `agent-1`"],
+    );
+    assert_err(
+        "conductor:\n  agents: [{name: agent-1, login: rig-1}, {name: reviewer, login: rig-r}]\n  review_agent: reviewer\n",
+        3,
+        17,
+        &[
+            "uses the token secret `SHIPRIG_AGENT_TOKEN` of agent `agent-1`",
+            "SHIPRIG_AGENT_TOKEN_REVIEWER",
+        ],
+    );
+    assert_err(
+        "conductor:\n  agents: [{name: agent-1, login: rig-1, token_secret: GH_PAT}]\n",
+        2,
+        56,
+        &["token_secret `GH_PAT` must start with `SHIPRIG_AGENT_TOKEN`"],
+    );
+    assert_err(
+        "conductor:\n  test_command: \"  \"\n",
+        2,
+        17,
+        &["empty value"],
+    );
+    let ok = "conductor:\n  agents:\n    - {name: agent-1, login: rig-1}\n    - {name: reviewer, login: rig-r, token_secret: SHIPRIG_AGENT_TOKEN_REVIEWER}\n  review_agent: reviewer\n  max_review_rounds: 2\n  test_command: cargo test\n";
+    let config = shiprig::config::Config::from_yaml("shiprig.yml", ok).unwrap();
+    assert_eq!(config.conductor.max_review_rounds, 2);
+    assert_eq!(config.conductor.test_command.as_deref(), Some("cargo test"));
+    assert_eq!(config.conductor.agents[0].token(), "SHIPRIG_AGENT_TOKEN");
+    assert_eq!(
+        config.conductor.agents[1].token(),
+        "SHIPRIG_AGENT_TOKEN_REVIEWER"
+    );
+}
+
 #[test]
 fn fallback_names_configured_agents_once_each() {
     assert_err(

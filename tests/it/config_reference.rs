@@ -162,6 +162,9 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(config.approvers.min_permission, Permission::Maintain);
     assert_eq!(config.conductor.stale_after.to_string(), "6h");
     assert_eq!(config.conductor.max_fix_attempts, 2);
+    assert_eq!(config.conductor.max_review_rounds, 3);
+    assert_eq!(config.conductor.test_command, None);
+    assert_eq!(config.conductor.review_agent, None);
     assert!(config.conductor.dispatch.backend().is_none());
     assert_eq!(config.gate.check_name, "shiprig/human-gate");
     assert_eq!(config.gate.humans.min_approvals, 1);

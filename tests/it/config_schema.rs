@@ -53,6 +53,14 @@ fn schema_rejects_bad_values_it_can_describe() {
         "github_actions": {"workflow": "a.yml"}, "command": {"argv": ["x"]}}}})));
     assert!(!validator().is_valid(&json!({"deploy": {"s": {"command": []}}})));
     assert!(!validator().is_valid(&json!({"conductor": {"stale_after": 6}})));
+    assert!(!validator().is_valid(&json!({"conductor": {"agents": [
+        {"name": "a", "login": "a", "token_secret": "GH_PAT"}]}})));
+    assert!(!validator().is_valid(&json!({"conductor": {"max_review_rounds": -1}})));
+    assert!(
+        validator().is_valid(&json!({"conductor": {"max_review_rounds": 2,
+        "test_command": "cargo test", "agents": [
+        {"name": "a", "login": "a", "token_secret": "SHIPRIG_AGENT_TOKEN_A"}]}}))
+    );
 }
 
 #[test]

@@ -52,6 +52,8 @@ mod pipeline_slack;
 mod pipeline_smoke;
 mod pipeline_story;
 mod release_shipped;
+mod review_agent;
+mod review_rounds;
 mod secrets;
 mod service;
 mod service_webhook;

@@ -21,7 +21,7 @@ fn config(app: &str) -> String {
 conductor:
   agents:
     - {{name: agent-1, login: rig-agent-1}}
-    - {{name: reviewer, login: rig-reviewer}}
+    - {{name: reviewer, login: rig-reviewer, token_secret: SHIPRIG_AGENT_TOKEN_REVIEWER}}
   dispatch:
     github_actions: {{workflow: shiprig-agent.yml, ref: main}}
   review_agent: reviewer

@@ -31,6 +31,11 @@ async fn shiprig(emu: &Emulator, args: &[&str]) -> Output {
 /// Installs shiprig's GitHub App (id 5150, an admin of the repository) and runs the binary as
 /// it: the setup shiprig recommends, where the gate's check can be required from that App.
 async fn shiprig_as_app(emu: &Emulator, args: &[&str]) -> Output {
+    shiprig_as_app_with(emu, args, &[]).await
+}
+
+/// [`shiprig_as_app`] with more environment variables (`doctor` reads agents' tokens there).
+async fn shiprig_as_app_with(emu: &Emulator, args: &[&str], env: &[(&str, &str)]) -> Output {
     let pem = {
         let mut m = emu.model();
         let (private, public) = crate::support::emulator::rsa_pair();
@@ -51,6 +56,7 @@ async fn shiprig_as_app(emu: &Emulator, args: &[&str]) -> Output {
         .env("SHIPRIG_APP_ID", "5150")
         .env("SHIPRIG_APP_PRIVATE_KEY", &pem)
         .env("GITHUB_REPOSITORY", REPO)
+        .envs(env.iter().copied())
         .output()
         .await
         .expect("the shiprig binary runs");
@@ -204,7 +210,7 @@ async fn labels_sync_owns_its_labels_and_leaves_everyone_elses() {
         .unwrap();
     assert_eq!(approved.name, "Approved", "never renamed");
     assert_eq!(approved.color, "0e8a16");
-    assert_eq!(labels.len(), 2 + 9 + 5 + 1, "{labels:?}");
+    assert_eq!(labels.len(), 2 + 9 + 5 + 2, "{labels:?}");
     let writes = emu.writes();
     assert!(writes.iter().all(|w| w.method != "DELETE"), "never deletes");
     assert!(
@@ -317,6 +323,53 @@ async fn after_init_and_bootstrap_doctor_finds_nothing_missing() {
         text(&doctor.stdout),
         "acme/widgets: shiprig is set up; nothing is missing\n"
     );
+}
+
+/// `init --phase 3` names agent-1 (`acme-agent-1`) and a reviewer of its own (`acme-reviewer`,
+/// token in SHIPRIG_AGENT_TOKEN_REVIEWER). `doctor` asks GitHub who each token it can see acts
+/// as: the author's token stored as the reviewer's is found, as the login mismatch and as a
+/// reviewer sharing the author's identity; the reviewer's own token is fine; no token leaks.
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_finds_an_agent_token_that_is_not_its_login_and_a_reviewer_sharing_the_authors_identity()
+ {
+    let emu = admin_seeded().await;
+    commit_phase_3(&emu);
+    commit_ci(&emu);
+    create_production(&emu).await;
+    {
+        let mut m = emu.model();
+        for (login, token) in [
+            ("acme-agent-1", "ghp_agent_one"),
+            ("acme-reviewer", "ghp_the_reviewer"),
+        ] {
+            m.add_user(login, shiprig::emulator::UserKind::User);
+            m.add_token(token, login);
+        }
+    }
+    assert_eq!(
+        shiprig_as_app(&emu, &["bootstrap"]).await.status.code(),
+        Some(0)
+    );
+    let shared = [
+        ("SHIPRIG_AGENT_TOKEN", "ghp_agent_one"),
+        ("SHIPRIG_AGENT_TOKEN_REVIEWER", "ghp_agent_one"),
+    ];
+    let out = shiprig_as_app_with(&emu, &["--json", "doctor"], &shared).await;
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("ghp_agent_one"), "a token leaked: {all}");
+    assert_eq!(
+        gaps(&json_of(&out)),
+        vec![
+            "agents: agent `reviewer`'s token (`SHIPRIG_AGENT_TOKEN_REVIEWER`) acts as `acme-agent-1`, but its config names `acme-reviewer`: the gate and the Conductor know an agent by its login, so that user's approvals could count as a person's",
+            "agents: the review agent `reviewer` acts as `acme-agent-1`, the same GitHub user as agent `agent-1`: GitHub refuses an author's approval of its own pull request, so it can never approve that agent's work",
+        ]
+    );
+    let own = [
+        ("SHIPRIG_AGENT_TOKEN", "ghp_agent_one"),
+        ("SHIPRIG_AGENT_TOKEN_REVIEWER", "ghp_the_reviewer"),
+    ];
+    let out = shiprig_as_app_with(&emu, &["doctor"], &own).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
 #[tokio::test(flavor = "multi_thread")]

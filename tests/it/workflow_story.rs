@@ -108,15 +108,15 @@ fn install(rig: &Rig, config: &str, workflows: Option<&std::path::Path>) -> temp
 async fn as_user(rig: &Rig, token: &str, method: &str, path: &str, body: Value) -> Value {
     let url = format!("{}{path}", rig.emu.url());
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let resp = reqwest::Client::new()
+    let mut request = reqwest::Client::new()
         .request(method, url)
         .bearer_auth(token)
         .header("accept", "application/vnd.github+json")
-        .header("user-agent", "shiprig-tests")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .header("user-agent", "shiprig-tests");
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    let resp = request.send().await.unwrap();
     let status = resp.status();
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     assert!(status.is_success(), "{status}: {body}");
@@ -644,4 +644,395 @@ async fn case_35_a_pull_request_that_edits_shiprig_merge_never_runs_its_edit() {
         .map(|h| h.event.clone())
         .collect();
     assert_eq!(started, ["workflow_run"]);
+}
+
+const REVIEWER_TOKEN: &str = "ghp_reviewer_own_token";
+
+/// The token an agent's run acts with: the secret its dispatch names (`token_secret`), as the
+/// agent workflow takes it.
+fn token_of(actions: &Actions, inputs: &serde_json::Map<String, Value>) -> String {
+    let secret = inputs
+        .get("token_secret")
+        .and_then(Value::as_str)
+        .unwrap_or("SHIPRIG_AGENT_TOKEN");
+    actions.secrets[secret].clone()
+}
+
+/// The agent workflow's `wake` job after an agent's run: it starts a Conductor tick with the
+/// job's Actions token (workflow_dispatch, which that token may cause).
+async fn wake(rig: &Rig, actions: &mut Actions) -> Vec<support::workflow::runner::StepRun> {
+    let token = "ghs_agent_wake_job";
+    {
+        let mut m = rig.emu.model();
+        m.add_token(token, ACTIONS_LOGIN);
+        m.set_permission(REPO, ACTIONS_LOGIN, Permission::Write);
+    }
+    as_user(
+        rig,
+        token,
+        "POST",
+        &format!("/repos/{REPO}/actions/workflows/shiprig-conductor.yml/dispatches"),
+        json!({"ref": "main"}),
+    )
+    .await;
+    let ran = actions.settle(&rig.emu);
+    assert!(
+        commands(&ran).contains(&"shiprig-conductor.yml: conductor tick".to_string()),
+        "{:?}",
+        commands(&ran)
+    );
+    ran
+}
+
+/// The runs of the agent workflow the Conductor dispatched for `task`, oldest first.
+fn dispatched(rig: &Rig, task: &str) -> Vec<serde_json::Map<String, Value>> {
+    let mut runs = rig.emu.model().workflow_runs(REPO);
+    runs.sort_by_key(|r| r.id);
+    runs.into_iter()
+        .map(|r| r.inputs)
+        .filter(|i| i.get("task").and_then(Value::as_str).unwrap_or("implement") == task)
+        .collect()
+}
+
+/// The review agent at work, as the agent workflow's review task does it with its own token:
+/// it reads the pull request through the API, "runs the tests" (here: looks for a test of the
+/// change among the files), and submits APPROVE or REQUEST_CHANGES with its reasons.
+async fn review_agent(rig: &Rig, actions: &Actions, inputs: &serde_json::Map<String, Value>) {
+    assert_eq!(inputs["task"], "review");
+    let token = token_of(actions, inputs);
+    let pull = inputs["pull_request"].as_str().unwrap();
+    let files = as_user(
+        rig,
+        &token,
+        "GET",
+        &format!("/repos/{REPO}/pulls/{pull}/files"),
+        Value::Null,
+    )
+    .await;
+    let tested = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["filename"].as_str().unwrap().starts_with("tests/"));
+    let command = inputs["test_command"].as_str().unwrap();
+    let (event, body, comments) = if tested {
+        (
+            "APPROVE",
+            format!("`{command}` passes, and the change is tested."),
+            json!([]),
+        )
+    } else {
+        (
+            "REQUEST_CHANGES",
+            format!("`{command}` passes, but no test covers src/pages/login.rs: add one."),
+            json!([{"path": "src/pages/login.rs", "line": 1, "body": "Test an empty password."}]),
+        )
+    };
+    let head = rig
+        .emu
+        .model()
+        .pull(REPO, pull.parse().unwrap())
+        .unwrap()
+        .head_sha;
+    as_user(
+        rig,
+        &token,
+        "POST",
+        &format!("/repos/{REPO}/pulls/{pull}/reviews"),
+        json!({"commit_id": head, "event": event, "body": body, "comments": comments}),
+    )
+    .await;
+}
+
+/// The rig as installed with a review agent of its own identity (`rig-reviewer`, its token in
+/// SHIPRIG_AGENT_TOKEN_REVIEWER) and a test command; the plan applied, agent-1 dispatched.
+async fn review_rig() -> (
+    Rig,
+    Actions,
+    serde_json::Map<String, Value>,
+    tempfile::TempDir,
+) {
+    let app = start_app(Arc::new(Mutex::new(String::new()))).await;
+    let config = config(&app).replace(
+        "    - {name: agent-1, login: rig-agent-1}\n",
+        "    - {name: agent-1, login: rig-agent-1}\n    - {name: reviewer, login: rig-reviewer, token_secret: SHIPRIG_AGENT_TOKEN_REVIEWER}\n  review_agent: reviewer\n  test_command: cargo test\n",
+    );
+    assert!(config.contains("review_agent"));
+    let rig = Rig::new(&config).await;
+    let (private, public) = support::emulator::rsa_pair();
+    {
+        let mut m = rig.emu.model();
+        for (login, token) in [
+            ("rig-agent-1", AGENT_TOKEN),
+            ("rig-reviewer", REVIEWER_TOKEN),
+            ("mia", "ghp_mia_maintainer"),
+        ] {
+            m.add_user(login, UserKind::User);
+            m.set_permission(REPO, login, Permission::Write);
+            m.add_token(token, login);
+        }
+        m.set_permission(REPO, "mia", Permission::Maintain);
+        m.register_app(APP_ID, &public);
+        m.add_installation(APP_ID, "acme");
+    }
+    let installed = install(&rig, &config, None);
+    let mut actions = Actions::new(REPO, &rig.emu, rig.dir.path());
+    for (name, value) in [
+        (
+            "SLACK_WEBHOOK_URL",
+            format!("{}?{HOOK_SECRET}", rig.slack.url()),
+        ),
+        ("SHIPRIG_APP_PRIVATE_KEY", private),
+        ("SHIPRIG_AGENT_TOKEN", AGENT_TOKEN.to_string()),
+        ("SHIPRIG_AGENT_TOKEN_REVIEWER", REVIEWER_TOKEN.to_string()),
+    ] {
+        actions.secrets.insert(name.into(), value);
+    }
+    actions
+        .vars
+        .insert("SHIPRIG_APP_ID".into(), APP_ID.to_string());
+
+    // The plan is applied; its `labeled` event starts a tick, which sends agent-1.
+    let plan = rig.dir.path().join("plan.yml");
+    std::fs::write(&plan, PLAN).unwrap();
+    let out = rig
+        .run(
+            &["plan", "apply", plan.to_str().unwrap()],
+            &[("GITHUB_TOKEN", "ghp_mia_maintainer")],
+        )
+        .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        support::pipeline::printed(&out)
+    );
+    actions.settle(&rig.emu);
+    let implement = dispatched(&rig, "implement");
+    assert_eq!(implement.len(), 1);
+    assert_eq!(implement[0]["test_command"], "cargo test");
+
+    (
+        rig,
+        actions,
+        implement.into_iter().next().unwrap(),
+        installed,
+    )
+}
+
+/// agent-1's work, with its own token: a branch with `path`, a pull request and its label.
+async fn agent_opens(
+    rig: &Rig,
+    actions: &mut Actions,
+    implement: &serde_json::Map<String, Value>,
+    path: &str,
+) -> u64 {
+    let token = token_of(actions, implement);
+    rig.commit(
+        "agent/1-login-page",
+        &[(path, "pub fn login() {}\n")],
+        "feat(pages): login page",
+    );
+    let opened = as_user(
+        rig,
+        &token,
+        "POST",
+        &format!("/repos/{REPO}/pulls"),
+        json!({"title": "feat(pages): login page", "head": "agent/1-login-page", "base": "main",
+            "body": "Closes #1\n\nTests: `cargo test` passed.\n\nShiprig-Agent: agent-1\n"}),
+    )
+    .await;
+    let pull = opened["number"].as_u64().unwrap();
+    as_user(
+        rig,
+        &token,
+        "POST",
+        &format!("/repos/{REPO}/issues/{pull}/labels"),
+        json!({"labels": ["agent:agent-1"]}),
+    )
+    .await;
+    pull
+}
+
+/// As installed, with a review agent of its own identity: agent-1's pull request touches no
+/// gated path; the Conductor sends the review agent, which requests changes; the Conductor
+/// sends agent-1 back with the review's text; agent-1 pushes a test; the review agent approves
+/// the new head, and the merge workflow merges it with no person's review.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_with_no_person() {
+    let (rig, mut actions, implement, _installed) = review_rig().await;
+    assert_eq!(implement["test_command"], "cargo test");
+    let pull = agent_opens(&rig, &mut actions, &implement, "src/pages/login.rs").await;
+    let ran = actions.settle(&rig.emu);
+    let gate = ran
+        .iter()
+        .find(|r| r.workflow == "shiprig-gate.yml")
+        .expect("the gate ran");
+    assert!(gate.outputs.contains("verdict=ok\n"), "{}", gate.outputs);
+    assert!(!rig.emu.model().pull(REPO, pull).unwrap().merged);
+
+    // The next tick sends the review agent, with its own token's secret.
+    wake(&rig, &mut actions).await;
+    let reviews = dispatched(&rig, "review");
+    assert_eq!(
+        reviews.len(),
+        1,
+        "{:?}",
+        rig.emu.model().workflow_runs(REPO)
+    );
+    assert_eq!(reviews[0]["agent"], "reviewer");
+    assert_eq!(reviews[0]["token_secret"], "SHIPRIG_AGENT_TOKEN_REVIEWER");
+    assert_eq!(reviews[0]["pull_request"], pull.to_string());
+
+    // It requests changes: the merge workflow runs and does not merge.
+    review_agent(&rig, &actions, &reviews[0]).await;
+    let ran = actions.settle(&rig.emu);
+    assert!(
+        commands(&ran).contains(&"shiprig-merge.yml: merge".to_string()),
+        "{:?}",
+        commands(&ran)
+    );
+    assert!(!rig.emu.model().pull(REPO, pull).unwrap().merged);
+
+    // The next tick sends agent-1 back with the review's text, once.
+    wake(&rig, &mut actions).await;
+    let responds = dispatched(&rig, "respond");
+    assert_eq!(responds.len(), 1);
+    assert_eq!(responds[0]["agent"], "agent-1");
+    assert_eq!(responds[0]["reviewer"], "rig-reviewer");
+    assert!(
+        responds[0]["review"]
+            .as_str()
+            .unwrap()
+            .contains("no test covers src/pages/login.rs"),
+        "{:?}",
+        responds[0]
+    );
+    assert_eq!(
+        dispatched(&rig, "review").len(),
+        1,
+        "the same head: no new review"
+    );
+
+    // agent-1 reads the review's line comments, which belong to it, with its own token.
+    let token = token_of(&actions, &responds[0]);
+    let review_id: u64 = responds[0]["review_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lines = as_user(
+        &rig,
+        &token,
+        "GET",
+        &format!("/repos/{REPO}/pulls/{pull}/comments"),
+        Value::Null,
+    )
+    .await;
+    let mine: Vec<&Value> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pull_request_review_id"] == review_id)
+        .collect();
+    assert_eq!(mine.len(), 1, "{lines}");
+    assert_eq!(mine[0]["body"], "Test an empty password.");
+
+    // It pushes a test to the same branch (a git push, which the emulator does not see as an
+    // event; the merge judges the gate itself) and says so on the pull request.
+    rig.commit(
+        "agent/1-login-page",
+        &[("tests/login.rs", "#[test]\nfn logs_in() {}\n")],
+        "test(pages): login page",
+    );
+    as_user(
+        &rig,
+        &token,
+        "POST",
+        &format!("/repos/{REPO}/issues/{pull}/comments"),
+        json!({"body": "respond: pushed to `agent/1-login-page`. Tests: `cargo test` passed."}),
+    )
+    .await;
+
+    // The next tick asks for a review of the new head; the review agent approves; the merge
+    // workflow merges with no person.
+    wake(&rig, &mut actions).await;
+    let reviews = dispatched(&rig, "review");
+    assert_eq!(reviews.len(), 2);
+    assert_eq!(dispatched(&rig, "respond").len(), 1, "answered once");
+    review_agent(&rig, &actions, &reviews[1]).await;
+    let ran = actions.settle(&rig.emu);
+    let merged = rig.emu.model().pull(REPO, pull).unwrap();
+    assert!(
+        merged.merged,
+        "{:#?}",
+        ran.iter().map(|r| r.log.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        merged
+            .reviews
+            .iter()
+            .all(|(who, _, _)| who == "rig-reviewer"),
+        "{:?}",
+        merged.reviews
+    );
+    assert_eq!(rig.emu.model().issue(REPO, 1).unwrap().state, "closed");
+    let sent = rig.emu.requests();
+    let problems = support::requests::check_log(&support::spec::Spec::load(), &sent);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// As installed, with a review agent: agent-1's pull request touches auth. The review agent
+/// reviews and approves it; the merge workflow runs and does not merge (the gate counts only
+/// people); alice, the auth owner, approves, and it merges.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gated_agent_pull_request_gets_the_agents_review_and_still_waits_for_a_person() {
+    let (rig, mut actions, implement, _installed) = review_rig().await;
+    rig.emu.model().add_token(ALICE_TOKEN, "alice");
+    rig.emu.model().add_user("alice", UserKind::User);
+    rig.emu
+        .model()
+        .set_permission(REPO, "alice", Permission::Write);
+    rig.commit(
+        "agent/1-login-page",
+        &[("tests/login.rs", "#[test]\nfn logs_in() {}\n")],
+        "test(auth): login",
+    );
+    let pull = agent_opens(&rig, &mut actions, &implement, "src/auth/login.rs").await;
+    let ran = actions.settle(&rig.emu);
+    let gate = ran
+        .iter()
+        .find(|r| r.workflow == "shiprig-gate.yml")
+        .expect("the gate ran");
+    assert!(gate.outputs.contains("verdict=no\n"), "{}", gate.outputs);
+
+    wake(&rig, &mut actions).await;
+    let reviews = dispatched(&rig, "review");
+    assert_eq!(reviews.len(), 1);
+    review_agent(&rig, &actions, &reviews[0]).await;
+    let ran = actions.settle(&rig.emu);
+    let merge = ran
+        .iter()
+        .find(|r| r.workflow == "shiprig-merge.yml" && r.command == "merge")
+        .expect("the merge workflow ran");
+    assert!(
+        merge.log.contains("auth") && !rig.emu.model().pull(REPO, pull).unwrap().merged,
+        "{}",
+        merge.log
+    );
+
+    let head = rig.emu.model().pull(REPO, pull).unwrap().head_sha;
+    as_user(
+        &rig,
+        ALICE_TOKEN,
+        "POST",
+        &format!("/repos/{REPO}/pulls/{pull}/reviews"),
+        json!({"commit_id": head, "event": "APPROVE", "body": "Auth looks right."}),
+    )
+    .await;
+    actions.settle(&rig.emu);
+    assert!(rig.emu.model().pull(REPO, pull).unwrap().merged);
 }

@@ -371,10 +371,17 @@ fn the_agent_workflow_declares_every_input_the_conductor_sends() {
             url: "https://ci".into(),
         }],
     };
+    let respond = shiprig::agents::Respond {
+        pull_request: 7,
+        review_url: "https://review".into(),
+        reviewer: "alice".into(),
+        text: "add a test".into(),
+    };
     for task in [
         Task::Implement,
         Task::Fix(&fix),
         Task::Review { pull_request: 7 },
+        Task::Respond(&respond),
     ] {
         let assignment = Assignment {
             repo: &repo,
@@ -385,6 +392,8 @@ fn the_agent_workflow_declares_every_input_the_conductor_sends() {
             url: "u",
             task,
             handoff: "agent-0 did not finish",
+            token_secret: Some("SHIPRIG_AGENT_TOKEN_REVIEWER"),
+            test_command: Some("cargo test"),
             claim: 9,
         };
         for key in assignment.data().keys() {

@@ -43,11 +43,17 @@ pub async fn run(c: &mut Checker, api: &Api, rita: &Api) {
             rita,
             "POST",
             &format!("{pr}/reviews"),
-            Some(json!({"event": "APPROVE"})),
+            Some(json!({"event": "APPROVE", "comments": [
+                {"path": "src/auth/session.rs", "line": 1, "body": "Check the expiry here."}]})),
             200,
         )
         .await;
     c.get(api, &format!("{pr}/reviews")).await;
+    let comments = c.get(api, &format!("{pr}/comments")).await;
+    assert_eq!(
+        comments[0]["pull_request_review_id"], review["id"],
+        "{comments}"
+    );
     let dismiss = format!("{pr}/reviews/{}/dismissals", review["id"]);
     c.call(api, "PUT", &dismiss, Some(json!({"message": "stale"})), 200)
         .await;

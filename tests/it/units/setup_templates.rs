@@ -10,7 +10,13 @@ fn every_phase_config_is_valid_and_grows() {
         let config = shiprig::config::Config::from_yaml("init.yml", &text)
             .unwrap_or_else(|e| panic!("phase {phase}: {e}"));
         assert_eq!(config.deploy.contains_key("production"), phase >= 2);
-        assert_eq!(config.conductor.agents.len(), usize::from(phase >= 3));
+        // Phase 3: an author agent and a review agent, each its own GitHub user.
+        assert_eq!(config.conductor.agents.len(), 2 * usize::from(phase >= 3));
+        assert_eq!(
+            config.conductor.review_agent.as_deref(),
+            (phase >= 3).then_some("reviewer")
+        );
+        assert!(config.conductor.agents.iter().all(|a| a.login.is_some()));
         assert_eq!(config.product.clickup.is_some(), phase >= 4);
         assert!(files_for(phase).len() >= previous);
         previous = files_for(phase).len();

@@ -27,7 +27,7 @@ pub use events::{ACTIONS_LOGIN, RaisedEvent, Writer};
 pub(crate) use git::Git;
 pub use issues::IssueView;
 pub(crate) use issues::{Comment, Event, Issue, Label, Milestone};
-pub(crate) use pulls::{Pull, Review};
+pub(crate) use pulls::{Pull, Review, ReviewComment};
 pub use pulls::{PullView, ReviewState};
 pub use setup::LabelView;
 
@@ -164,6 +164,7 @@ fn id_base(kind: &str) -> u64 {
         "run" => 12_000_000,
         "installation" => 13_000_000,
         "asset" => 14_000_000,
+        "review_comment" => 15_000_000,
         _ => 20_000_000,
     }
 }

@@ -48,6 +48,17 @@ pub(crate) struct Review {
     pub state: ReviewState,
     pub commit_id: String,
     pub submitted_at: DateTime<Utc>,
+    /// Line comments submitted with the review: on GitHub they belong to it.
+    pub comments: Vec<ReviewComment>,
+}
+
+/// A line comment of a review.
+#[derive(Debug, Clone)]
+pub(crate) struct ReviewComment {
+    pub id: u64,
+    pub path: String,
+    pub line: Option<u64>,
+    pub body: String,
 }
 
 #[derive(Debug, Clone)]
@@ -272,9 +283,40 @@ impl Model {
             state,
             commit_id,
             submitted_at: now,
+            comments: Vec::new(),
         });
         self.touch(ri, number);
         Ok(id)
+    }
+
+    /// Attaches line comments (`path`, `line`, `body`) to review `id`, as GitHub takes them
+    /// with the review.
+    pub(crate) fn review_comments_inner(
+        &mut self,
+        ri: usize,
+        number: u64,
+        id: u64,
+        comments: Vec<(String, Option<u64>, String)>,
+    ) -> Result<(), ApiError> {
+        let ids: Vec<u64> = comments
+            .iter()
+            .map(|_| self.next_id("review_comment"))
+            .collect();
+        let p = self.pull_mut(ri, number)?;
+        let review = p
+            .reviews
+            .iter_mut()
+            .find(|r| r.id == id)
+            .ok_or_else(ApiError::not_found)?;
+        for (id, (path, line, body)) in ids.into_iter().zip(comments) {
+            review.comments.push(ReviewComment {
+                id,
+                path,
+                line,
+                body,
+            });
+        }
+        Ok(())
     }
 
     // ---- seeding helpers ----

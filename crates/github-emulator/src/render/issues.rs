@@ -227,6 +227,29 @@ impl Model {
             "author_association": self.author_association(ri, &r.user),
         })
     }
+
+    /// A line comment of a review, as `GET …/pulls/{n}/comments` lists it.
+    pub(crate) fn review_comment_json(
+        &self,
+        ri: usize,
+        number: u64,
+        r: &crate::model::Review,
+        c: &crate::model::ReviewComment,
+    ) -> Value {
+        let purl = format!("{}/pulls/{number}", self.repo_api(ri));
+        let url = format!("{}/pulls/comments/{}", self.repo_api(ri), c.id);
+        let html = format!("{}/pull/{number}#discussion_r{}", self.repo_html(ri), c.id);
+        json!({
+            "id": c.id, "node_id": node_id("PRRC", c.id), "url": url,
+            "pull_request_review_id": r.id, "diff_hunk": "", "path": c.path, "line": c.line,
+            "commit_id": r.commit_id, "original_commit_id": r.commit_id,
+            "user": self.user_json(&r.user), "body": c.body,
+            "created_at": ts(r.submitted_at), "updated_at": ts(r.submitted_at),
+            "html_url": html, "pull_request_url": purl,
+            "author_association": self.author_association(ri, &r.user),
+            "_links": {"self": {"href": url}, "html": {"href": html}, "pull_request": {"href": purl}},
+        })
+    }
 }
 
 /// Copies the fields of object `b` into object `a` (json! macros have a recursion limit).

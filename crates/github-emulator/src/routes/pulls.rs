@@ -58,6 +58,11 @@ pub(crate) const ROUTES: &[Route] = &[
         dismiss,
     ),
     r(
+        "GET",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+        review_comments,
+    ),
+    r(
         "PUT",
         "/repos/{owner}/{repo}/pulls/{pull_number}/update-branch",
         update_branch,
@@ -292,8 +297,46 @@ fn create_review(m: &mut Model, req: &Req) -> Res {
     {
         return Err(ApiError::missing_field("PullRequestReview", "body"));
     }
+    let comments = line_comments(req)?;
     let id = m.review_inner(ri, n, &actor, state, body, req.str("commit_id"))?;
+    m.review_comments_inner(ri, n, id, comments)?;
     review_reply(m, ri, n, id)
+}
+
+/// A review's `comments` (`path`, `body`, and `line` or `position`): each needs a path and a
+/// body, as on GitHub, and belongs to the review.
+fn line_comments(req: &Req) -> Result<Vec<(String, Option<u64>, String)>, ApiError> {
+    let Some(list) = req.body.get("comments").and_then(Value::as_array) else {
+        return Ok(Vec::new());
+    };
+    list.iter()
+        .map(|c| {
+            let field = |k: &str| c.get(k).and_then(Value::as_str).map(str::to_string);
+            let path = field("path")
+                .ok_or_else(|| ApiError::missing_field("PullRequestReviewComment", "path"))?;
+            let body = field("body")
+                .ok_or_else(|| ApiError::missing_field("PullRequestReviewComment", "body"))?;
+            let line = c
+                .get("line")
+                .or_else(|| c.get("position"))
+                .and_then(Value::as_u64);
+            Ok((path, line, body))
+        })
+        .collect()
+}
+
+/// `GET …/pulls/{n}/comments`: every review's line comments, each naming its review.
+fn review_comments(m: &mut Model, req: &Req) -> Res {
+    let ri = repo_of(m, req)?;
+    let n = req.num("pull_number")?;
+    let p = m.pull_ref(ri, n)?;
+    let items = p
+        .reviews
+        .iter()
+        .flat_map(|r| r.comments.iter().map(move |c| (r, c)))
+        .map(|(r, c)| m.review_comment_json(ri, n, r, c))
+        .collect();
+    Ok(paginate(req, &m.base_url, items))
 }
 
 fn review_reply(m: &Model, ri: usize, n: u64, id: u64) -> Res {
