@@ -380,7 +380,8 @@ fn burst(rt: &Runtime, emulator: &Emulator, client: &reqwest::Client, url: &str,
             sending.spawn(async move {
                 tokio::time::sleep_until(at.into()).await;
                 let sent = Instant::now();
-                let status = post_signed(&client, &url, &format!("burst-{n}"), body, signature).await;
+                let status =
+                    post_signed(&client, &url, &format!("burst-{n}"), body, signature).await;
                 (status, sent.elapsed())
             });
         }

@@ -52,6 +52,10 @@ struct Endpoint {
 }
 
 async fn endpoint(secrets: &str, leading: bool) -> Endpoint {
+    endpoint_timing_out(secrets, leading, Duration::from_millis(300)).await
+}
+
+async fn endpoint_timing_out(secrets: &str, leading: bool, read_timeout: Duration) -> Endpoint {
     let inbox = Arc::new(Inbox::default());
     inbox.set_leading(leading);
     let metrics = Arc::new(Metrics::default());
@@ -59,7 +63,7 @@ async fn endpoint(secrets: &str, leading: bool) -> Endpoint {
         secrets: WebhookSecrets::parse(secrets).unwrap(),
         inbox: inbox.clone(),
         metrics: metrics.clone(),
-        read_timeout: Duration::from_millis(300),
+        read_timeout,
     };
     let app = shiprig::service::webhook::routes(inbox.clone(), Some(Arc::new(webhook)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -170,7 +174,8 @@ async fn case_46_malformed_json_and_missing_event_headers_get_400() {
 
 #[tokio::test]
 async fn case_46_a_body_over_25_mib_gets_413_declared_or_streamed() {
-    let hook = endpoint(SECRET, true).await;
+    // Time enough to send 25 MiB on a loaded machine: the size, not the time, is under test.
+    let hook = endpoint_timing_out(SECRET, true, Duration::from_secs(60)).await;
     let body = vec![b' '; MAX_BODY + 1];
     let signature = sign(SECRET, &body);
     assert_eq!(deliver(&hook.url, "big", Some(signature), body).await, 413);
@@ -310,7 +315,9 @@ async fn a_signed_labeled_delivery_dispatches_at_once_and_a_burst_is_one_tick() 
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let took = sent.elapsed();
-        assert!(took < Duration::from_secs(1), "dispatched after {took:?}");
+        // The loop is an hour away; the bench measures the latency, this bounds it loosely
+        // so a loaded machine does not fail it.
+        assert!(took < Duration::from_secs(5), "dispatched after {took:?}");
         assert_eq!(dispatched(emu, "acme/api"), 0, "only the named repository");
         // A burst about one repository: ticked once now and at most once more.
         approve(emu, "acme/api");
