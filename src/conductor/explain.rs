@@ -488,10 +488,9 @@ pub fn verdict_text(verdict: &Verdict) -> String {
         Verdict::InCycle { cycle } => format!("on a dependency cycle ({cycle:?})"),
         Verdict::ApprovalNotHonoured { reason } => format!("approval not honoured: {reason}"),
         Verdict::AgentFailed => "agent failed".into(),
-        Verdict::HandedOff { next } => format!(
-            "handed off (next: {})",
-            next.as_deref().unwrap_or("?")
-        ),
+        Verdict::HandedOff { next } => {
+            format!("handed off (next: {})", next.as_deref().unwrap_or("?"))
+        }
         Verdict::Held { label } => format!("held ({label})"),
         Verdict::NotApproved => "not approved".into(),
         Verdict::NotOpen => "not open".into(),

@@ -119,10 +119,13 @@ fn give_up(
     let Some(issue) = pull.issue.and_then(|n| snapshot.issues.get(&n)) else {
         return;
     };
-    // Only while the issue is still this agent's: a pull request left by an agent that was
+    // Never while another agent holds the issue: a pull request left by an agent that was
     // handed off never fails the agent working on the issue now.
-    let holds = format!("{}{}", config.labels.agent_prefix, pull.agent);
-    if issue.has(&config.labels.agent_failed) || !issue.has(&holds) {
+    let holder = issue
+        .labels
+        .iter()
+        .find_map(|l| l.strip_prefix(config.labels.agent_prefix.as_str()));
+    if issue.has(&config.labels.agent_failed) || holder.is_some_and(|h| h != pull.agent) {
         return;
     }
     plan.effects.push(super::watch::failed(
