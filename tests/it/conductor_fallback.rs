@@ -331,6 +331,34 @@ async fn a_busy_next_agent_is_waited_for_with_the_issue_at_the_head_of_the_queue
     );
     assert_eq!(runs(&world, first).len(), 1, "agent-2 is busy: it waits");
     let _ = third;
+    // `explain` reads the same standing off the same plan, and says what moves it.
+    {
+        let notifier = Notifier::default();
+        let at = Tick {
+            gh: &world.gh,
+            repo: &world.repo,
+            config: &world.config,
+            notifier: &notifier,
+            product: None,
+            backend: None,
+        };
+        let (plan, explained) = conductor::explain(&at, first, world.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(plan.queue[0].issue, first);
+        assert_eq!(explained.position, Some(1));
+        assert_eq!(
+            explained.verdict,
+            conductor::explain::Verdict::HandedOff {
+                next: Some("agent-2".into())
+            }
+        );
+        assert!(
+            explained.next.starts_with("agent-2 coming free"),
+            "{}",
+            explained.next
+        );
+    }
 
     // agent-2 opens its pull request for the second issue: it is free again.
     {
