@@ -54,6 +54,7 @@ mod service;
 mod setup_action;
 mod setup_init;
 mod setup_repo;
+mod tls_roots;
 mod trust_conductor;
 mod trust_release;
 mod units;
