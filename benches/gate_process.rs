@@ -3,7 +3,8 @@
 //! emulator, for a 3-file pull request and a 3,000-file one with 100 rules, both needing a
 //! human (check run, labels, sticky comment). Prints wall time and CPU time (the child's user + system
 //! time, from `getrusage(RUSAGE_CHILDREN)`), medians over several runs, and the requests one
-//! run makes. Run with `cargo bench --bench gate_process`.
+//! run makes. Run with `cargo bench --bench gate_process`; `SHIPRIG_BENCH_BIN=PATH` measures
+//! another build of the binary instead (to compare two builds on the same machine).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -83,6 +84,11 @@ fn open(
     path
 }
 
+/// The binary measured: the one this bench was built with, or `SHIPRIG_BENCH_BIN`.
+fn binary() -> String {
+    std::env::var("SHIPRIG_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_shiprig").into())
+}
+
 fn children_cpu() -> Duration {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage fills the struct it is given.
@@ -112,6 +118,7 @@ fn measure(
     runs: usize,
 ) {
     let dir = tempfile::tempdir().expect("a temp dir");
+    let binary = binary();
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
     let mut requests = Vec::new();
@@ -121,7 +128,7 @@ fn measure(
         let before = emu.requests().len();
         let cpu = children_cpu();
         let start = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        let out = Command::new(&binary)
             .arg("gate")
             .env_clear()
             .env("GITHUB_API_URL", emu.url())

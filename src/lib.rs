@@ -5,7 +5,7 @@
 //! `context` reads what a command runs with; the features (`conductor`, `gate`, `merge`,
 //! `lifecycle`, `deploy`, `smoke`, `release`, `plan_file`, `product`, `setup`, `service`) each
 //! decide purely and act through `github` (the one door to GitHub), `agents` and `notify`;
-//! `config`, `error`, `markdown` and `actions_log` are leaves every room may use.
+//! `config`, `error`, `markdown`, `actions_log` and `tls` are leaves every room may use.
 
 pub mod actions_log;
 pub mod agents;
@@ -36,3 +36,4 @@ pub mod secrets;
 pub mod service;
 pub mod setup;
 pub mod smoke;
+pub mod tls;

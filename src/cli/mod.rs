@@ -108,10 +108,15 @@ pub fn main() -> i32 {
         verbose,
         service && !std::io::IsTerminal::is_terminal(&std::io::stdout()),
     );
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A one-shot command waits on a few exchanges at a time: one thread drives them, and
+    // starting a worker per core would cost more than it saves. The service, and the demo
+    // (which serves its emulator while its commands run), get the workers.
+    let mut builder = if service || serves_while_running(&cli.command) {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -128,6 +133,16 @@ pub fn main() -> i32 {
             exit as i32
         }
     }
+}
+
+/// Commands that serve something in-process while they work.
+fn serves_while_running(command: &Command) -> bool {
+    #[cfg(feature = "demo")]
+    if matches!(command, Command::Demo(_)) {
+        return true;
+    }
+    let _ = command;
+    false
 }
 
 async fn run(cli: Cli, vars: &Vars) -> anyhow::Result<Exit> {

@@ -158,7 +158,7 @@ impl GitHub {
             path: crate::secrets::redact_urls(&options.api_url).into_owned(),
             message,
         };
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .user_agent(concat!("shiprig/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(options.timeout)

@@ -49,7 +49,7 @@ struct ApiAnswer {
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
+    crate::tls::client_builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .context("building the Slack HTTP client")

@@ -29,7 +29,7 @@ impl Api {
         base: &str,
         authorization: String,
     ) -> anyhow::Result<Api> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .timeout(Duration::from_secs(20))
             .build()
             .context("building the product tool's HTTP client")?;

@@ -37,7 +37,7 @@ pub async fn run(
     checks: &[SmokeCheck],
     options: &RunOptions,
 ) -> anyhow::Result<SmokeReport> {
-    let client = reqwest::Client::builder()
+    let client = crate::tls::client_builder()
         .user_agent(concat!("shiprig-smoke/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::limited(5))
         .build()

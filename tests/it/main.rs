@@ -61,6 +61,7 @@ mod setup_action;
 mod setup_init;
 mod setup_repo;
 mod status_page;
+mod tls_roots;
 mod trust_conductor;
 mod trust_release;
 mod units;

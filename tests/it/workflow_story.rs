@@ -5,9 +5,12 @@
 //! applied → the Conductor dispatches the agent → the agent's PR touches auth → lifecycle and
 //! commit lint → the gate waits for a person → she approves → merge → staging deploy, smoke
 //! and the release PR → a person merges it → publish, production deploy, smoke, and only then
-//! `release shipped`: the issue is `done`, the milestone closed, and Slack heard each step once. A failing step names its
+//! `release shipped`: the issue is `done`, the milestone closed, and Slack heard each step once
+//! (when production's smoke fails, the issue stays `in-review` until a rerun of the failed jobs
+//! ships it; a direct push to production deploys nothing). A failing step names its
 //! workflow, job and step. Every request shiprig sent is checked against GitHub's description.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -21,6 +24,11 @@ use crate::support::workflow::runner::Actions;
 const APP_ID: u64 = 77;
 
 fn config(app: &str) -> String {
+    config_with(app, app)
+}
+
+/// The story's config with staging and production served from their own URLs.
+fn config_with(staging: &str, production: &str) -> String {
     format!(
         r#"version: 1
 conductor:
@@ -36,16 +44,16 @@ gate:
 deploy:
   staging:
     command: ["true"]
-    url: {app}
+    url: {staging}
     smoke_deadline: 5s
     smoke:
-      - {{name: health, url: "{app}/healthz", expect_body: ok}}
+      - {{name: health, url: "{staging}/healthz", expect_body: ok}}
   production:
     command: ["true"]
-    url: {app}
+    url: {production}
     smoke_deadline: 5s
     smoke:
-      - {{name: health, url: "{app}/healthz", expect_body: ok}}
+      - {{name: health, url: "{production}/healthz", expect_body: ok}}
 release: {{production_branch: production, tag_prefix: v}}
 "#
     )
@@ -139,7 +147,18 @@ enum Identity {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
-    story(None, Identity::App).await;
+    story(None, Identity::App, Production::Up).await;
+}
+
+/// Production's smoke test fails after the release PR's merge (its health check answers 500):
+/// the production job fails, `release shipped` still runs, and the issue stays `in-review`;
+/// Slack hears that the release is not verified, and the next tick leaves the milestone open.
+/// Production recovers and a person re-runs the failed jobs: the same run's next attempt
+/// deploys and smokes again, the issue turns `done` once, and the milestone completes on the
+/// tick after, each told once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_production_smoke_holds_the_issues_in_review_until_the_rerun_ships_them() {
+    story(None, Identity::App, Production::DownAtFirst).await;
 }
 
 /// Without an App, every job acts with its Actions token, and GitHub starts nothing from the
@@ -148,7 +167,7 @@ async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
 /// hand but the release PR's merge.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_actions_token_alone_the_merge_starts_the_rest_and_reaches_production() {
-    story(None, Identity::ActionsToken).await;
+    story(None, Identity::ActionsToken, Production::Up).await;
 }
 
 /// The same story through `workflows-templates/` as written (under the names `init` gives
@@ -172,20 +191,53 @@ async fn the_templates_as_written_take_a_plan_to_production() {
         let name = path.rsplit('/').next().unwrap();
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    story(Some(dir.path()), Identity::App).await;
+    story(Some(dir.path()), Identity::App, Production::Up).await;
 }
 
 const ALICE_TOKEN: &str = "ghp_alice_reviews";
 const AGENT_TOKEN: &str = "ghp_agent_1_own_token";
 
+/// How production answers its smoke test when the release reaches it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Production {
+    Up,
+    /// Its health check answers 500 until the story brings it back.
+    DownAtFirst,
+}
+
+/// A production web app whose `/healthz` answers `ok`, or 500 while `up` is false.
+async fn start_production(up: Arc<AtomicBool>) -> String {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/healthz",
+        get(move || {
+            let up = up.load(Ordering::SeqCst);
+            async move {
+                if up {
+                    (StatusCode::OK, "ok")
+                } else {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "down")
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
 /// The story, with the workflows `init --phase 3` wrote, or the ones in `workflows`. Nothing
 /// is handed to a workflow but people's acts the emulator cannot see and schedule ticks:
 /// every other event is raised by the emulator from the write that caused it and delivered
 /// under GitHub's rules (support/workflow/rules.rs).
-async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
+async fn story(workflows: Option<&std::path::Path>, identity: Identity, production: Production) {
     let started = std::time::Instant::now();
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
-    let config = config(&app);
+    let production_up = Arc::new(AtomicBool::new(production == Production::Up));
+    let production_app = start_production(production_up.clone()).await;
+    let config = config_with(&app, &production_app);
     let rig = Rig::new(&config).await;
     let (private, public) = support::emulator::rsa_pair();
     {
@@ -203,6 +255,13 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     }
     let _installed = install(&rig, &config, workflows);
     let mut actions = Actions::new(REPO, &rig.emu, rig.dir.path());
+    if production == Production::DownAtFirst {
+        // Failures the story causes at the wire: production's health check answers 500.
+        actions.may_fail.extend([
+            "shiprig-release.yml: smoke production".to_string(),
+            "shiprig-release.yml: release shipped".to_string(),
+        ]);
+    }
     actions.secrets.insert(
         "SLACK_WEBHOOK_URL".into(),
         format!("{}?{HOOK_SECRET}", rig.slack.url()),
@@ -427,12 +486,17 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     // the push to production publishes and deploys.
     rig.emu.model().merge_pull(REPO, release_pr, "mia");
     let sha = rig.emu.model().branch_sha(REPO, "production").unwrap();
-    let ran = actions.by_hand(
+    let mut ran = actions.by_hand(
         &rig.emu,
         "push",
         "mia",
         json!({"ref": "refs/heads/production", "after": sha}),
     );
+    let mut minute = 5;
+    if production == Production::DownAtFirst {
+        ran = held_then_rerun(&rig, &mut actions, issue, &production_up, ran);
+        minute = 15;
+    }
     assert_eq!(
         commands(&ran),
         [
@@ -500,7 +564,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     // The next schedule: the tick finds the milestone's work `done` and closes it; the
     // monitor finds production up, as it was, and says nothing. A second tick a minute later
     // is dropped.
-    let ran = actions.tick(&rig.emu, 5);
+    let ran = actions.tick(&rig.emu, minute);
     assert_eq!(
         commands(&ran),
         [
@@ -508,7 +572,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
             "shiprig-monitor.yml: smoke production"
         ]
     );
-    assert!(actions.tick(&rig.emu, 6).is_empty());
+    assert!(actions.tick(&rig.emu, minute + 1).is_empty());
     assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(false));
 
     // Slack heard each step once, in order, `done` only after the production smoke (the
@@ -517,7 +581,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     let milestone = texts.iter().filter(|t| t.contains("Milestone <")).count();
     assert_eq!(milestone, 1, "{texts:#?}");
     texts.retain(|t| !t.contains("Milestone <"));
-    let heard = [
+    let mut heard = vec![
         "*agent-1* started on acme/widgets #1",
         "Pull request acme/widgets #2",
         "needs a human review: `auth`. Who may approve: `@alice`",
@@ -529,6 +593,17 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
         "is live in production and smoke-tested — done: #1",
         "The queue of acme/widgets is empty",
     ];
+    if production == Production::DownAtFirst {
+        // The first attempt: deployed, smoke failed, held; the rerun deploys again.
+        heard.splice(
+            7..7,
+            [
+                "Smoke tests FAILED on *production*",
+                "is not verified in production",
+                "to *production*",
+            ],
+        );
+    }
     assert_eq!(texts.len(), heard.len(), "{texts:#?}");
     for (text, want) in texts.iter().zip(heard) {
         assert!(text.contains(want), "{text:?} should contain {want:?}");
@@ -536,6 +611,94 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity) {
     assert!(texts[3].contains("to *staging*"), "{}", texts[3]);
 
     finish(&rig, &actions, identity, started);
+}
+
+/// The release run's first attempt, with production down: the production job fails at its
+/// smoke test, `release shipped` runs after it and holds the issue `in-review` (failing its
+/// job too), and the milestone stays open on the next tick. Production comes back; a person
+/// re-runs the failed jobs. Returns the rerun's steps.
+fn held_then_rerun(
+    rig: &Rig,
+    actions: &mut Actions,
+    issue: u64,
+    production_up: &AtomicBool,
+    first: Vec<support::workflow::runner::StepRun>,
+) -> Vec<support::workflow::runner::StepRun> {
+    assert_eq!(
+        commands(&first),
+        [
+            "shiprig-release.yml: release publish",
+            "shiprig-release.yml: deploy production",
+            "shiprig-release.yml: smoke production",
+            "shiprig-release.yml: release shipped"
+        ]
+    );
+    assert_eq!(
+        commands(&actions.failed),
+        [
+            "shiprig-release.yml: smoke production",
+            "shiprig-release.yml: release shipped"
+        ]
+    );
+    let shipped = first.last().unwrap();
+    assert!(
+        shipped.log.contains("\"held\""),
+        "release shipped says why the issue waits: {}",
+        shipped.log
+    );
+    assert_eq!(
+        rig.labels(issue),
+        ["agent:agent-1", "approved", "in-review"]
+    );
+    assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
+    let heard = |what: &str| {
+        let texts = rig.slack.texts();
+        texts.iter().filter(|t| t.contains(what)).count()
+    };
+    assert_eq!(heard("is not verified in production"), 1);
+    assert_eq!(heard("is live in production"), 0);
+    let comments = rig.emu.model().issue(REPO, issue).unwrap().comments;
+
+    // Production recovers. The next tick finds nothing `done`: the milestone stays open, and
+    // the monitor finds production up.
+    production_up.store(true, Ordering::SeqCst);
+    let ran = actions.tick(&rig.emu, 5);
+    assert_eq!(
+        commands(&ran),
+        [
+            "shiprig-conductor.yml: conductor tick",
+            "shiprig-monitor.yml: smoke production"
+        ]
+    );
+    assert_eq!(rig.emu.model().milestone_open(REPO, 1), Some(true));
+    assert_eq!(heard("Milestone <"), 0);
+
+    // A person re-runs the failed jobs: publish keeps its result and output, the production
+    // job and `release shipped` run again.
+    let failed_before = actions.failed.len();
+    let ran = actions.rerun_failed(&rig.emu, "shiprig-release.yml");
+    assert_eq!(
+        commands(&ran),
+        [
+            "shiprig-release.yml: deploy production",
+            "shiprig-release.yml: smoke production",
+            "shiprig-release.yml: release shipped"
+        ]
+    );
+    assert_eq!(actions.failed.len(), failed_before, "nothing failed again");
+    assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
+    let after = rig.emu.model().issue(REPO, issue).unwrap().comments;
+    assert!(after.starts_with(&comments), "{after:#?}");
+    let unique: std::collections::BTreeSet<_> = after.iter().collect();
+    assert_eq!(
+        unique.len(),
+        after.len(),
+        "a comment written twice: {after:#?}"
+    );
+    // The run as its last attempt shows it: publish from the first, the rest from the rerun.
+    let mut ran = ran;
+    ran.insert(0, first[0].clone());
+    ran
 }
 
 /// What every run of the story ends with: only people's acts and schedule ticks delivered by
