@@ -143,7 +143,14 @@ pub struct Model {
     pub(crate) raised: Vec<events::RaisedEvent>,
     /// Whether writes raise events (off unless a test asks: payloads cost a render each).
     pub(crate) recording: bool,
+    /// Changed files between two commits, by (base SHA, head SHA): commits never change, and a
+    /// 3,000-file pull request is read page by page (and rendered with every pull request).
+    pub(crate) diffs: DiffMemo,
 }
+
+/// A few recent tree diffs; cleared when full.
+pub(crate) type DiffMemo =
+    std::sync::Mutex<HashMap<(String, String), std::sync::Arc<Vec<git::FileChange>>>>;
 
 /// Where counters of each kind start, so ids of different kinds never collide.
 fn id_base(kind: &str) -> u64 {
@@ -186,6 +193,7 @@ impl Model {
             installations: Vec::new(),
             raised: Vec::new(),
             recording: false,
+            diffs: Default::default(),
         }
     }
 

@@ -168,7 +168,11 @@ impl Model {
     }
 
     /// Files changed by a pull request: the head tree against the merge base's tree.
-    pub(crate) fn pull_files(&self, ri: usize, number: u64) -> Result<Vec<FileChange>, ApiError> {
+    pub(crate) fn pull_files(
+        &self,
+        ri: usize,
+        number: u64,
+    ) -> Result<std::sync::Arc<Vec<FileChange>>, ApiError> {
         let p = self.pull_ref(ri, number)?;
         let g = &self.repos[ri].git;
         let base_sha = match &p.merge_commit_sha {
@@ -185,7 +189,17 @@ impl Model {
             .get(&p.head_sha)
             .ok_or_else(ApiError::not_found)?
             .tree;
-        Ok(diff_trees(base_tree, head_tree))
+        let key = (base_sha.clone(), p.head_sha.clone());
+        let mut memo = self.diffs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(files) = memo.get(&key) {
+            return Ok(files.clone());
+        }
+        if memo.len() >= 64 {
+            memo.clear();
+        }
+        let files = std::sync::Arc::new(diff_trees(base_tree, head_tree));
+        memo.insert(key, files.clone());
+        Ok(files)
     }
 
     /// Merges: 405 when not mergeable, 409 when `sha` is not the head. Returns the merge SHA.

@@ -185,12 +185,13 @@ fn files(m: &mut Model, req: &Req) -> Res {
     let ri = repo_of(m, req)?;
     let n = req.num("pull_number")?;
     let head = m.pull_ref(ri, n)?.head_sha.clone();
-    let items = m
-        .pull_files(ri, n)?
-        .iter()
+    let files = m.pull_files(ri, n)?;
+    // Cut the page first: a page of a long list renders only its own files.
+    let (page, headers) = page_with_cap(req, &m.base_url, files.iter().collect(), 3000);
+    let page = page
+        .into_iter()
         .map(|f| m.file_json(ri, f, &head))
         .collect();
-    let (page, headers) = page_with_cap(req, &m.base_url, items, 3000);
     let mut reply = Reply::ok(Value::Array(page));
     reply.headers = headers;
     Ok(reply)
