@@ -633,3 +633,42 @@ async fn prompt_tick(
         "prompt tick done"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repos(names: &[&str]) -> BTreeSet<Repo> {
+        names.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    fn config(yaml: &str) -> Config {
+        let text = format!("version: 1\nconductor:\n{yaml}");
+        Config::from_yaml("membership test", &text).unwrap()
+    }
+
+    #[test]
+    fn only_the_topic_source_follows_the_installation() {
+        let prompt = webhook::Prompt {
+            added: repos(&["acme/new", "acme/web", "other/x", "acme/listed"]),
+            removed: repos(&["acme/old", "acme/gone", "acme/listed"]),
+            ..Default::default()
+        };
+        let served: Vec<Repo> = repos(&["acme/web", "acme/old", "acme/listed"])
+            .into_iter()
+            .collect();
+        let following = config(
+            "  repositories: [acme/listed]\n  repositories_from: {owner: acme, topic: shiprig}\n",
+        );
+        assert_eq!(
+            membership(&prompt, &served, &following),
+            Membership {
+                check: vec!["acme/new".parse().unwrap()],
+                drop: vec!["acme/old".parse().unwrap()],
+            },
+            "new ones of the owner are read back; listed ones and other owners stay as they are"
+        );
+        let listed = config("  repositories: [acme/web, acme/old]\n");
+        assert_eq!(membership(&prompt, &served, &listed), Membership::default());
+    }
+}
