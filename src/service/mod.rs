@@ -308,6 +308,7 @@ impl Service<'_> {
         };
         self.repositories.retain(|r| !change.drop.contains(&r.repo));
         for repo in &change.drop {
+            self.metrics.board.forget(&repo.to_string());
             tracing::info!(repository = %repo, "removed from the App installation; no longer ticked");
         }
         for repo in change.check {

@@ -788,6 +788,13 @@ async fn a_repository_removed_from_the_installation_is_no_longer_ticked() {
             "the loop goes on"
         );
         assert_eq!(requests_about(emu, "acme/old"), Vec::<String>::new());
+        let page = hook.metrics.board.state(chrono::Utc::now());
+        let shown: Vec<&str> = page
+            .repositories
+            .iter()
+            .map(|r| r.repository.as_str())
+            .collect();
+        assert_eq!(shown, vec!["acme/web"], "it leaves the status page");
         assert_eq!(dispatched(emu, "acme/old"), 0);
         let _ = stop_tx.send(true);
     };
