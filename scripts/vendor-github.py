@@ -104,10 +104,12 @@ PATHS = [
     "/repos/{owner}/{repo}/topics",
 ]
 
-# Events the shipped workflows run on, and the ones the gate and merge read.
+# Events the shipped workflows run on, the ones the gate and merge read, and the ones
+# `conductor run` takes as webhooks.
 EVENTS = [
-    "check_run", "check_suite", "issue_comment", "issues", "merge_group", "pull_request",
-    "pull_request_review", "push", "release", "status", "workflow_dispatch", "workflow_run",
+    "check_run", "check_suite", "installation_repositories", "issue_comment", "issues",
+    "merge_group", "pull_request", "pull_request_review", "push", "release", "status",
+    "workflow_dispatch", "workflow_run",
 ]
 
 

@@ -229,6 +229,15 @@ impl GitHub {
             .await
     }
 
+    /// One repository with its topics, read afresh; `None` when GitHub does not show it (gone,
+    /// or no longer reachable with these credentials).
+    pub async fn repository_summary(
+        &self,
+        repo: &Repo,
+    ) -> Result<Option<RepositorySummary>, GitHubError> {
+        self.get_optional(&format!("/repos/{repo}")).await
+    }
+
     /// The role of `login` on `repo`; `None` when GitHub does not know the user.
     pub async fn permission(
         &self,

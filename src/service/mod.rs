@@ -98,6 +98,41 @@ pub async fn repositories(gh: &GitHub, config: &Config, home: &Repo) -> anyhow::
     Ok(repos)
 }
 
+/// What an `installation_repositories` delivery changes in the served set. Only
+/// `conductor.repositories_from` follows the installation: an added repository of its owner not
+/// served yet is to be read back (`check`) before it is served, and a removed one it brought
+/// stops being ticked (`drop`). A repository the config lists by name stays as it is.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Membership {
+    pub check: Vec<Repo>,
+    pub drop: Vec<Repo>,
+}
+
+/// [`Membership`] of `prompt`, from the config and the served repositories alone.
+pub fn membership(prompt: &webhook::Prompt, served: &[Repo], config: &Config) -> Membership {
+    let Some(source) = &config.conductor.repositories_from else {
+        return Membership::default();
+    };
+    let listed = |repo: &Repo| {
+        config
+            .conductor
+            .repositories
+            .iter()
+            .any(|name| name.0.parse::<Repo>().is_ok_and(|r| &r == repo))
+    };
+    let from_source = |repo: &&Repo| repo.owner == source.owner && !listed(repo);
+    Membership {
+        check: (prompt.added.iter().filter(from_source))
+            .filter(|r| !served.contains(r))
+            .cloned()
+            .collect(),
+        drop: (prompt.removed.iter().filter(from_source))
+            .filter(|r| served.contains(r))
+            .cloned()
+            .collect(),
+    }
+}
+
 /// What one loop did, per repository.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoopReport {
@@ -261,6 +296,57 @@ impl Service<'_> {
         report
     }
 
+    /// Follows an `installation_repositories` delivery (see [`membership`]): a removed
+    /// repository stops being ticked at once; an added one is served only when GitHub, read
+    /// afresh through `base`, shows it unarchived with the source's topic (the delivery is a
+    /// hint, never state). A read that fails leaves it to the next delivery or restart.
+    pub async fn follow_installation(&mut self, prompt: &webhook::Prompt, base: &GitHub) {
+        let served: Vec<Repo> = self.repositories.iter().map(|r| r.repo.clone()).collect();
+        let change = membership(prompt, &served, self.config);
+        let Some(source) = &self.config.conductor.repositories_from else {
+            return;
+        };
+        self.repositories.retain(|r| !change.drop.contains(&r.repo));
+        for repo in &change.drop {
+            self.metrics.board.forget(&repo.to_string());
+            tracing::info!(repository = %repo, "removed from the App installation; no longer ticked");
+        }
+        for repo in change.check {
+            match base.for_repo(&repo).repository_summary(&repo).await {
+                Ok(Some(found)) if !found.archived && found.topics.contains(&source.topic) => {
+                    tracing::info!(repository = %repo, "added to the App installation; ticked from now on");
+                    let budget = self.config.conductor.request_budget;
+                    self.repositories.push(Repository::new(base, repo, budget));
+                }
+                Ok(_) => tracing::info!(
+                    repository = %repo,
+                    topic = %source.topic,
+                    "added to the App installation without the topic; not served"
+                ),
+                Err(e) => {
+                    tracing::warn!(repository = %repo, "added to the App installation, but reading it failed: {e:#}")
+                }
+            }
+        }
+        self.count_held(prompt.added.iter().chain(&prompt.removed));
+    }
+
+    /// `shiprig_installation_repositories` of `owners` as the set holds now (an installation
+    /// that lost its last repository is no longer shown).
+    fn count_held<'r>(&self, owners: impl IntoIterator<Item = &'r Repo>) {
+        let budget = &self.metrics.webhook;
+        for owner in owners.into_iter().map(|r| &r.owner) {
+            let labels = metrics::InstallationLabels {
+                installation: owner.clone(),
+            };
+            let held = self.repositories.iter().filter(|r| &r.repo.owner == owner);
+            match held.count() {
+                0 => drop(budget.repositories.remove(&labels)),
+                n => drop(budget.repositories.get_or_create(&labels).set(n as i64)),
+            }
+        }
+    }
+
     /// Put the tick on the status page, with every dependency edge of its open milestones (read
     /// in batches; a failed read leaves the graph without the edges it could not read).
     async fn show(&self, tick: &Tick<'_>, done: &mut conductor::TickReport, now: DateTime<Utc>) {
@@ -410,7 +496,7 @@ impl Prompts {
     /// Adds what deliveries asked for, keeping only repositories in `served`.
     pub fn add(&mut self, prompt: webhook::Prompt, served: &[Repository]) {
         let served = |r: &Repo| served.iter().any(|s| &s.repo == r);
-        for repo in prompt.removed {
+        for repo in prompt.removed.into_iter().filter(served) {
             tracing::warn!(repository = %repo, "removed from the App installation; its ticks fail until it is added back or dropped from the config");
         }
         let asked = prompt.tick.into_iter().chain(prompt.added);
@@ -453,7 +539,7 @@ impl Prompts {
 /// Run loops until `stop` turns true; a loop in flight always finishes first. With a leader,
 /// only the replica holding the lease ticks.
 pub async fn run(
-    service: &Service<'_>,
+    service: &mut Service<'_>,
     interval: Duration,
     clock: &dyn crate::github::Clock,
     stop: watch::Receiver<bool>,
@@ -463,9 +549,10 @@ pub async fn run(
     run_with_inbox(service, interval, clock, stop, leader, &inbox).await;
 }
 
-/// [`run`], with the repositories `inbox`'s deliveries name ticked between loops.
+/// [`run`], with the repositories `inbox`'s deliveries name ticked between loops, and the
+/// repositories an App installation gains or loses followed (see [`Service::follow_installation`]).
 pub async fn run_with_inbox(
-    service: &Service<'_>,
+    service: &mut Service<'_>,
     interval: Duration,
     clock: &dyn crate::github::Clock,
     mut stop: watch::Receiver<bool>,
@@ -475,11 +562,17 @@ pub async fn run_with_inbox(
     let mut round: u64 = 0;
     let mut next_loop = Instant::now();
     let mut prompts = Prompts::default();
+    // The client new repositories are served with (each one scopes and caps its own copy).
+    let base = service.repositories.first().map(|r| r.gh.clone());
     while !*stop.borrow() {
         let leading = leader.as_ref().is_none_or(Leader::is_leader);
         service.metrics.leader.set(i64::from(leading));
         inbox.set_leading(leading);
-        prompts.add(inbox.take(), &service.repositories);
+        let prompt = inbox.take();
+        if let Some(base) = &base {
+            service.follow_installation(&prompt, base).await;
+        }
+        prompts.add(prompt, &service.repositories);
         if !leading {
             prompts = Prompts::default();
         } else if Instant::now() >= next_loop {
@@ -540,4 +633,43 @@ async fn prompt_tick(
         not_modified = report.not_modified,
         "prompt tick done"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repos(names: &[&str]) -> BTreeSet<Repo> {
+        names.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    fn config(yaml: &str) -> Config {
+        let text = format!("version: 1\nconductor:\n{yaml}");
+        Config::from_yaml("membership test", &text).unwrap()
+    }
+
+    #[test]
+    fn only_the_topic_source_follows_the_installation() {
+        let prompt = webhook::Prompt {
+            added: repos(&["acme/new", "acme/web", "other/x", "acme/listed"]),
+            removed: repos(&["acme/old", "acme/gone", "acme/listed"]),
+            ..Default::default()
+        };
+        let served: Vec<Repo> = repos(&["acme/web", "acme/old", "acme/listed"])
+            .into_iter()
+            .collect();
+        let following = config(
+            "  repositories: [acme/listed]\n  repositories_from: {owner: acme, topic: shiprig}\n",
+        );
+        assert_eq!(
+            membership(&prompt, &served, &following),
+            Membership {
+                check: vec!["acme/new".parse().unwrap()],
+                drop: vec!["acme/old".parse().unwrap()],
+            },
+            "new ones of the owner are read back; listed ones and other owners stay as they are"
+        );
+        let listed = config("  repositories: [acme/web, acme/old]\n");
+        assert_eq!(membership(&prompt, &served, &listed), Membership::default());
+    }
 }

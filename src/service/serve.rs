@@ -90,7 +90,7 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
         .into_iter()
         .map(|r| Repository::new(&gh, r, config.conductor.request_budget))
         .collect();
-    let service = Service {
+    let mut service = Service {
         repositories,
         config: &config,
         notifier: &notifier,
@@ -104,7 +104,7 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     run_with_inbox(
-        &service,
+        &mut service,
         options.interval,
         &SystemClock,
         stop,

@@ -80,9 +80,19 @@ async fn endpoint_timing_out(secrets: &str, leading: bool, read_timeout: Duratio
 }
 
 async fn deliver(url: &str, delivery: &str, signature: Option<String>, body: Vec<u8>) -> u16 {
+    deliver_event(url, "issues", delivery, signature, body).await
+}
+
+async fn deliver_event(
+    url: &str,
+    event: &str,
+    delivery: &str,
+    signature: Option<String>,
+    body: Vec<u8>,
+) -> u16 {
     let mut request = reqwest::Client::new()
         .post(format!("{url}/webhook"))
-        .header("x-github-event", "issues")
+        .header("x-github-event", event)
         .header("x-github-delivery", delivery)
         .header("content-type", "application/json")
         .body(body);
@@ -284,7 +294,7 @@ async fn a_signed_labeled_delivery_dispatches_at_once_and_a_burst_is_one_tick() 
     let hook = endpoint(SECRET, true).await;
     let (config, notifier) = (config(), Notifier::default());
     let backend = Backend::from_config(&config, None).await.unwrap();
-    let service = Service {
+    let mut service = Service {
         repositories: REPOS
             .iter()
             .map(|r| Repository::new(&gh, r.parse().unwrap(), 60))
@@ -346,7 +356,7 @@ async fn a_signed_labeled_delivery_dispatches_at_once_and_a_burst_is_one_tick() 
     };
     let clock = gh.clock().clone();
     let run = run_with_inbox(
-        &service,
+        &mut service,
         Duration::from_secs(3600),
         clock.as_ref(),
         stop,
@@ -552,4 +562,250 @@ async fn over_budget_the_quietest_repository_waits_never_the_one_a_delivery_name
         "{:?}",
         third.deferred
     );
+}
+
+/// GitHub's own `installation_repositories` example, with `added` and `removed` as the
+/// repositories that came and went.
+fn installation_repositories(added: &[&str], removed: &[&str]) -> Vec<u8> {
+    let action = if removed.is_empty() {
+        "added"
+    } else {
+        "removed"
+    };
+    let mut payload = support::workflow::runner::example("installation_repositories", Some(action));
+    let shown = |names: &[&str]| -> serde_json::Value {
+        let template = payload["repositories_added"]
+            .get(0)
+            .or_else(|| payload["repositories_removed"].get(0))
+            .cloned()
+            .unwrap();
+        names
+            .iter()
+            .map(|full| {
+                let mut repo = template.clone();
+                repo["full_name"] = (*full).into();
+                repo["name"] = full.split_once('/').unwrap().1.into();
+                repo
+            })
+            .collect()
+    };
+    let (added, removed) = (shown(added), shown(removed));
+    payload["repositories_added"] = added;
+    payload["repositories_removed"] = removed;
+    serde_json::to_vec(&payload).unwrap()
+}
+
+async fn signed_installation(url: &str, delivery: &str, body: Vec<u8>) -> u16 {
+    let signature = sign(SECRET, &body);
+    let event = "installation_repositories";
+    deliver_event(url, event, delivery, Some(signature), body).await
+}
+
+/// The service follows the owner's repositories with the `shiprig` topic.
+fn following_config() -> Config {
+    let yaml = "version: 1\napprovers: {min_permission: write}\nconductor:\n  \
+                agents: [{name: a1}, {name: a2}, {name: a3}]\n  \
+                dispatch: {github_actions: {workflow: shiprig-agent.yml, ref: main}}\n  \
+                repositories_from: {owner: acme, topic: shiprig}\n  request_budget: 60\n";
+    Config::from_yaml("webhook test", yaml).unwrap()
+}
+
+/// How many requests named `repo` in their path or GraphQL body.
+fn requests_about(emulator: &Emulator, repo: &str) -> Vec<String> {
+    let (owner, name) = repo.split_once('/').unwrap();
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            let body = r.body.as_ref().map(|b| b.to_string()).unwrap_or_default();
+            r.path.starts_with(&format!("/repos/{repo}/"))
+                || r.path == format!("/repos/{repo}")
+                || (body.contains(&format!("\"{owner}\"")) && body.contains(&format!("\"{name}\"")))
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn held(metrics: &Metrics) -> String {
+    metrics
+        .render()
+        .lines()
+        .find(|l| l.starts_with("shiprig_installation_repositories{installation=\"acme\"}"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repository_added_to_the_installation_with_the_topic_is_ticked_at_once_and_one_without_is_not_served()
+ {
+    let repos = ["acme/web", "acme/new", "acme/plain"];
+    let (emulator, gh) = support::service::world(&repos, 1, |_| {}).await;
+    emulator.model().set_topics("acme/web", &["shiprig"]);
+    let gh = gh.with_response_cache(1 << 20);
+    let hook = endpoint(SECRET, true).await;
+    let (config, notifier) = (following_config(), Notifier::default());
+    let backend = Backend::from_config(&config, None).await.unwrap();
+    let home: shiprig::github::Repo = "acme/web".parse().unwrap();
+    let served = shiprig::service::repositories(&gh.for_repo(&home), &config, &home)
+        .await
+        .unwrap();
+    assert_eq!(
+        served,
+        vec![home.clone()],
+        "only the repository with the topic"
+    );
+    let mut service = Service {
+        repositories: served
+            .into_iter()
+            .map(|r| Repository::new(&gh, r, 60))
+            .collect(),
+        config: &config,
+        notifier: &notifier,
+        backend: &backend,
+        metrics: hook.metrics.clone(),
+    };
+    let (stop_tx, stop) = watch::channel(false);
+    let inbox = hook.inbox.clone();
+    let url = hook.url.clone();
+    let emu = &emulator;
+    let story = async move {
+        // The first loop dispatches acme/web's issue; the next one is an hour away.
+        while dispatched(emu, "acme/web") == 0 || service_ticks(&hook.metrics) < 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            held(&hook.metrics),
+            "shiprig_installation_repositories{installation=\"acme\"} 1"
+        );
+        // acme/new gains the topic and joins the installation; acme/plain joins without it.
+        emu.model().set_topics("acme/new", &["shiprig"]);
+        let before = prompted(&hook.metrics);
+        let sent = Instant::now();
+        let body = installation_repositories(&["acme/new", "acme/plain"], &[]);
+        assert_eq!(signed_installation(&url, "i-1", body).await, 202);
+        // Dispatched by a prompt tick (counted once it ends), not by the loop an hour away.
+        while dispatched(emu, "acme/new") == 0 || prompted(&hook.metrics) == before {
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "acme/new not dispatched by a prompt tick: {}",
+                hook.metrics.render()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(service_ticks(&hook.metrics), 2, "one loop, one prompt tick");
+        assert_eq!(
+            held(&hook.metrics),
+            "shiprig_installation_repositories{installation=\"acme\"} 2"
+        );
+        // A delivery about acme/plain prompts nothing: it is not served.
+        assert_eq!(signed(&url, "i-2", labeled("acme/plain", "x")).await, 202);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            dispatched(emu, "acme/plain"),
+            0,
+            "not served without the topic"
+        );
+        assert_eq!(
+            requests_about(emu, "acme/plain"),
+            vec!["GET /repos/acme/plain".to_string()],
+            "read once to learn its topics, never ticked"
+        );
+        let _ = stop_tx.send(true);
+    };
+    let clock = gh.clock().clone();
+    let run = run_with_inbox(
+        &mut service,
+        Duration::from_secs(3600),
+        clock.as_ref(),
+        stop,
+        None,
+        &inbox,
+    );
+    tokio::join!(run, story);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repository_removed_from_the_installation_is_no_longer_ticked() {
+    let repos = ["acme/web", "acme/old"];
+    let (emulator, gh) = support::service::world(&repos, 0, |_| {}).await;
+    for repo in repos {
+        emulator.model().set_topics(repo, &["shiprig"]);
+        emulator.model().create_issue(repo, "work", "", &[], "pm");
+    }
+    let gh = gh.with_response_cache(1 << 20);
+    let hook = endpoint(SECRET, true).await;
+    let (config, notifier) = (following_config(), Notifier::default());
+    let backend = Backend::from_config(&config, None).await.unwrap();
+    let home: shiprig::github::Repo = "acme/web".parse().unwrap();
+    let served = shiprig::service::repositories(&gh.for_repo(&home), &config, &home)
+        .await
+        .unwrap();
+    assert_eq!(served.len(), 2);
+    let mut service = Service {
+        repositories: served
+            .into_iter()
+            .map(|r| Repository::new(&gh, r, 60))
+            .collect(),
+        config: &config,
+        notifier: &notifier,
+        backend: &backend,
+        metrics: hook.metrics.clone(),
+    };
+    let (stop_tx, stop) = watch::channel(false);
+    let inbox = hook.inbox.clone();
+    let url = hook.url.clone();
+    let emu = &emulator;
+    let story = async move {
+        while service_ticks(&hook.metrics) < 4 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let body = installation_repositories(&[], &["acme/old"]);
+        assert_eq!(signed_installation(&url, "r-1", body).await, 202);
+        let sent = Instant::now();
+        while held(&hook.metrics) != "shiprig_installation_repositories{installation=\"acme\"} 1" {
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "acme/old still held: {}",
+                hook.metrics.render()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Whatever was in flight when the delivery came has finished by the next loop.
+        let ticks = service_ticks(&hook.metrics);
+        while service_ticks(&hook.metrics) < ticks + 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        emu.clear_requests();
+        // Work appears there and a delivery names it: still nothing.
+        approve(emu, "acme/old");
+        assert_eq!(signed(&url, "r-2", labeled("acme/old", "x")).await, 202);
+        let ticks = service_ticks(&hook.metrics);
+        while service_ticks(&hook.metrics) < ticks + 3 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            !requests_about(emu, "acme/web").is_empty(),
+            "the loop goes on"
+        );
+        assert_eq!(requests_about(emu, "acme/old"), Vec::<String>::new());
+        let page = hook.metrics.board.state(chrono::Utc::now());
+        let shown: Vec<&str> = page
+            .repositories
+            .iter()
+            .map(|r| r.repository.as_str())
+            .collect();
+        assert_eq!(shown, vec!["acme/web"], "it leaves the status page");
+        assert_eq!(dispatched(emu, "acme/old"), 0);
+        let _ = stop_tx.send(true);
+    };
+    let clock = gh.clock().clone();
+    let run = run_with_inbox(
+        &mut service,
+        Duration::from_millis(100),
+        clock.as_ref(),
+        stop,
+        None,
+        &inbox,
+    );
+    tokio::join!(run, story);
 }

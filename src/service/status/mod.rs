@@ -50,6 +50,12 @@ impl Board {
         });
     }
 
+    /// A repository the service no longer ticks leaves the page.
+    pub fn forget(&self, repository: &str) {
+        let mut repos = self.repos.write().unwrap_or_else(|e| e.into_inner());
+        repos.retain(|r| r.repository != repository);
+    }
+
     fn update(&self, repository: &str, change: impl FnOnce(&mut RepoView)) {
         let mut repos = self.repos.write().unwrap_or_else(|e| e.into_inner());
         let at = match repos.iter().position(|r| r.repository == repository) {
