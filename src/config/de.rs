@@ -97,17 +97,29 @@ pub(crate) fn optional_non_empty<'de, D: Deserializer<'de>>(
     Ok(text)
 }
 
-/// An agent's token secret: an environment variable name starting with `SHIPRIG_AGENT_TOKEN`,
-/// the only secrets the agent workflow hands an agent as its token.
+/// Whether `name` is a secret the agent workflow hands an agent as its token:
+/// `SHIPRIG_AGENT_TOKEN`, `SHIPRIG_AGENT_TOKEN_REVIEWER` or `SHIPRIG_AGENT_TOKEN_1` to `_9`. The
+/// workflow names each one (indexing `secrets` with an input would send every secret to the
+/// runner).
+pub fn agent_token_slot(name: &str) -> bool {
+    match name.strip_prefix("SHIPRIG_AGENT_TOKEN") {
+        Some("") | Some("_REVIEWER") => true,
+        Some(rest) => matches!(rest.as_bytes(), [b'_', b'1'..=b'9']),
+        None => false,
+    }
+}
+
+/// An agent's token secret: one of the names the agent workflow hands an agent as its token
+/// ([`agent_token_slot`]).
 pub(crate) fn agent_token_secret<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     let name = Option::<String>::deserialize(deserializer)?;
     if let Some(name) = &name {
         check_env_name(name).map_err(D::Error::custom)?;
-        if !name.starts_with("SHIPRIG_AGENT_TOKEN") {
+        if !agent_token_slot(name) {
             return Err(D::Error::custom(format!(
-                "token_secret `{name}` must start with `SHIPRIG_AGENT_TOKEN` (e.g. `SHIPRIG_AGENT_TOKEN_REVIEWER`): the agent workflow hands an agent no other secret as its token"
+                "token_secret `{name}` must be `SHIPRIG_AGENT_TOKEN`, `SHIPRIG_AGENT_TOKEN_REVIEWER` or `SHIPRIG_AGENT_TOKEN_1` to `SHIPRIG_AGENT_TOKEN_9`: the agent workflow names each of these secrets and hands an agent no other as its token"
             )));
         }
     }

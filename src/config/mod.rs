@@ -14,6 +14,7 @@ mod permission;
 mod schema;
 mod values;
 
+pub use de::agent_token_slot;
 pub use dispatch::Backend;
 pub use gate::{diff_set, path_glob};
 pub use load::ConfigError;

@@ -389,11 +389,11 @@ pub struct Agent {
     #[serde(default)]
     pub login: Option<String>,
     /// The Actions secret (or, for `shiprig doctor`, the environment variable) that holds this
-    /// agent's own GitHub token, the identity of `login`; default `SHIPRIG_AGENT_TOKEN`. Names
-    /// start with `SHIPRIG_AGENT_TOKEN` (`SHIPRIG_AGENT_TOKEN_REVIEWER`): the agent workflow
-    /// uses no other secret as a token.
+    /// agent's own GitHub token, the identity of `login`; default `SHIPRIG_AGENT_TOKEN`. One of
+    /// `SHIPRIG_AGENT_TOKEN`, `SHIPRIG_AGENT_TOKEN_REVIEWER`, `SHIPRIG_AGENT_TOKEN_1` to `_9`: the
+    /// agent workflow names each and uses no other secret as a token.
     #[serde(default, deserialize_with = "de::agent_token_secret")]
-    #[schemars(regex(pattern = r"^SHIPRIG_AGENT_TOKEN[A-Z0-9_]*$"))]
+    #[schemars(regex(pattern = r"^SHIPRIG_AGENT_TOKEN(_REVIEWER|_[1-9])?$"))]
     pub token_secret: Option<String>,
 }
 

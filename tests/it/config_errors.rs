@@ -296,7 +296,7 @@ fn review_agent_needs_its_own_identity() {
         "conductor:\n  agents: [{name: agent-1, login: rig-1, token_secret: GH_PAT}]\n",
         2,
         56,
-        &["token_secret `GH_PAT` must start with `SHIPRIG_AGENT_TOKEN`"],
+        &["token_secret `GH_PAT` must be `SHIPRIG_AGENT_TOKEN`"],
     );
     assert_err(
         "conductor:\n  test_command: \"  \"\n",

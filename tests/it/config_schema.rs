@@ -59,8 +59,10 @@ fn schema_rejects_bad_values_it_can_describe() {
     assert!(
         validator().is_valid(&json!({"conductor": {"max_review_rounds": 2,
         "test_command": "cargo test", "agents": [
-        {"name": "a", "login": "a", "token_secret": "SHIPRIG_AGENT_TOKEN_A"}]}}))
+        {"name": "a", "login": "a", "token_secret": "SHIPRIG_AGENT_TOKEN_1"}]}}))
     );
+    assert!(!validator().is_valid(&json!({"conductor": {"agents": [
+        {"name": "a", "login": "a", "token_secret": "SHIPRIG_AGENT_TOKEN_A"}]}})));
 }
 
 #[test]

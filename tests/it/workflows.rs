@@ -35,6 +35,42 @@ fn all_workflows() -> BTreeMap<String, Value> {
     all
 }
 
+/// No workflow indexes `secrets` with an expression: GitHub then sends every secret of the
+/// repository to the runner, where the agent's code runs. Each agent token is named, and the
+/// agent workflow knows every name `config validate` accepts.
+#[test]
+fn no_workflow_hands_a_runner_every_secret_and_the_agent_workflow_names_each_token() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["workflows-templates", ".github/workflows"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            let compact: String = text.split_whitespace().collect();
+            assert!(
+                !compact.contains("secrets["),
+                "{} indexes secrets",
+                entry.path().display()
+            );
+        }
+    }
+    let agent = std::fs::read_to_string(root.join("workflows-templates/agent.yml")).unwrap();
+    let slots = ["SHIPRIG_AGENT_TOKEN", "SHIPRIG_AGENT_TOKEN_REVIEWER"]
+        .into_iter()
+        .map(String::from)
+        .chain((1..=9).map(|i| format!("SHIPRIG_AGENT_TOKEN_{i}")));
+    for slot in slots {
+        assert!(shiprig::config::agent_token_slot(&slot), "{slot}");
+        assert!(
+            agent.contains(&format!(
+                "inputs.token_secret == '{slot}' && secrets.{slot}"
+            )),
+            "agent.yml hands out {slot}"
+        );
+    }
+    for refused in ["SHIPRIG_AGENT_TOKEN_10", "SHIPRIG_AGENT_TOKENX", "GH_PAT"] {
+        assert!(!shiprig::config::agent_token_slot(refused), "{refused}");
+    }
+}
+
 /// Every `workflow_run` carries its reason inline, where zizmor flags it.
 #[test]
 fn case_31_every_workflow_run_is_justified_inline() {
