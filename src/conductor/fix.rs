@@ -121,10 +121,7 @@ fn give_up(
     };
     // Never while another agent holds the issue: a pull request left by an agent that was
     // handed off never fails the agent working on the issue now.
-    let holder = issue
-        .labels
-        .iter()
-        .find_map(|l| l.strip_prefix(config.labels.agent_prefix.as_str()));
+    let holder = config.labels.agent_in(&issue.labels);
     if issue.has(&config.labels.agent_failed) || holder.is_some_and(|h| h != pull.agent) {
         return;
     }

@@ -140,25 +140,18 @@ async fn pulls(tick: &Tick<'_>, snapshot: &mut Snapshot, agents: bool) -> anyhow
         .open_pulls(repo)
         .await
         .context("reading the open pull requests")?;
-    let prefix = &tick.config.labels.agent_prefix;
+    let labels = &tick.config.labels;
     let linked = pulls.iter().flat_map(|p| {
-        p.linked_issues()
-            .into_iter()
-            .filter(|&n| !left_behind(p, snapshot.issues.get(&n), prefix))
+        p.linked_issues().into_iter().filter(|n| {
+            let issue = snapshot.issues.get(n).map(|i| &i.labels);
+            !labels.left_behind(issue.into_iter().flatten(), &p.labels)
+        })
     });
     snapshot.linked_pulls = Some(linked.collect());
     if agents {
         snapshot.agent_pulls = Some(agent_pulls(tick, snapshot, &pulls).await?);
     }
     Ok(())
-}
-
-/// A pull request an agent left behind when its issue was handed on: it carries an agent's
-/// label and the issue is held by another agent now. It is not the issue's pull request.
-fn left_behind(pull: &PullRequest, issue: Option<&IssueState>, prefix: &str) -> bool {
-    let holder = issue.and_then(|i| i.labels.iter().find_map(|l| l.strip_prefix(prefix)));
-    let author = pull.labels.iter().find_map(|l| l.strip_prefix(prefix));
-    matches!((holder, author), (Some(h), Some(a)) if h != a)
 }
 
 /// Who shiprig acts as; `None` when GitHub does not say.

@@ -105,6 +105,25 @@ pub struct Labels {
     pub handed_off: String,
 }
 
+impl Labels {
+    /// The agent an `agent:<name>` label among `labels` names, if any.
+    pub fn agent_in<'a>(&self, labels: impl IntoIterator<Item = &'a String>) -> Option<&'a str> {
+        labels
+            .into_iter()
+            .find_map(|l| l.strip_prefix(self.agent_prefix.as_str()))
+    }
+
+    /// A pull request labelled for one agent on an issue another agent holds now: it was left
+    /// behind when the issue was handed on, and is no longer the issue's pull request.
+    pub fn left_behind<'a>(
+        &self,
+        issue: impl IntoIterator<Item = &'a String>,
+        pull: impl IntoIterator<Item = &'a String>,
+    ) -> bool {
+        matches!((self.agent_in(issue), self.agent_in(pull)), (Some(h), Some(a)) if h != a)
+    }
+}
+
 impl Default for Labels {
     fn default() -> Self {
         Self {

@@ -115,7 +115,7 @@ pub fn plan(
             PullState::ClosedUnmerged
                 if issue.is_open()
                     && (in_progress || in_review)
-                    && !handed_on(pull, issue, config) =>
+                    && !labels.left_behind(&issue.labels, &pull.labels) =>
             {
                 effects.extend(release_claim(at, issue, config));
                 effects.push(Effect::Tell {
@@ -133,23 +133,9 @@ pub fn plan(
     effects
 }
 
-/// The pull request carries an agent's label and the issue is held by another agent: it was
-/// left behind when the issue was handed on, and closing it never takes the issue from the
-/// agent working on it now.
-fn handed_on(pull: &PullRequest, issue: &Issue, config: &Config) -> bool {
-    let prefix = config.labels.agent_prefix.as_str();
-    let holder = issue.labels.iter().find_map(|l| l.strip_prefix(prefix));
-    let author = pull.labels.iter().find_map(|l| l.strip_prefix(prefix));
-    matches!((holder, author), (Some(h), Some(a)) if h != a)
-}
-
 /// "Pull request opened", for the issue it moves to review and the agent that claimed it.
 fn opened(repo: &Repo, pull: &PullRequest, at: &IssueRef, issue: &Issue, config: &Config) -> Event {
-    let agent = issue
-        .labels
-        .iter()
-        .find_map(|l| l.strip_prefix(config.labels.agent_prefix.as_str()))
-        .map(str::to_string);
+    let agent = config.labels.agent_in(&issue.labels).map(str::to_string);
     Event::PullRequestOpened {
         repo: repo.to_string(),
         number: pull.number,
