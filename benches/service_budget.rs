@@ -21,6 +21,9 @@ use sha2::Sha256;
 use shiprig::emulator::{Emulator, Permission, UserKind};
 use tokio::runtime::Runtime;
 
+#[path = "support/proc_cpu.rs"]
+mod proc_cpu;
+
 const TOKEN: &str = "ghs_budget_bench";
 const SECRET: &str = "bench webhook secret";
 const ISSUES: u64 = 20;
@@ -122,20 +125,7 @@ fn stop(mut child: Child) {
 
 /// The process's CPU time (user + system) and its peak resident memory.
 fn usage(pid: u32) -> (Duration, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    let cpu = Duration::from_millis((ticks(11) + ticks(12)) * 10);
+    let cpu = proc_cpu::cpu_in(&format!("/proc/{pid}/stat"));
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let peak = status
         .lines()

@@ -13,26 +13,16 @@ use shiprig::github::{ClientOptions, Credentials, GitHub, Secret, SystemClock};
 use shiprig::notify::Notifier;
 use shiprig::service::{Metrics, Repository, Service};
 
+#[path = "support/proc_cpu.rs"]
+mod proc_cpu;
+
 const REPOS: usize = 20;
 const ISSUES: u64 = 200;
 const TOKEN: &str = "ghs_bench";
 
 /// CPU time of the calling thread (user + system), from /proc.
 fn thread_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    proc_cpu::cpu_in("/proc/thread-self/stat")
 }
 
 fn seed(emulator: &Emulator) -> Vec<String> {
