@@ -279,10 +279,16 @@ fn codeowners_follows_the_gate_rules_and_check_shows_the_drift() {
     );
 }
 
-/// Every `shiprig …` command the README and doctor's advice name exists.
+/// Every `shiprig …` command the README, the docs and doctor's advice name exists.
 #[test]
 fn every_command_the_readme_and_doctor_suggest_exists() {
     let mut sources = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    for page in std::fs::read_dir(format!("{ROOT}/docs")).unwrap() {
+        let path = page.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            sources.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
     sources.push_str(&std::fs::read_to_string(format!("{ROOT}/src/setup/doctor.rs")).unwrap());
     // Inline code (`shiprig …`) and command lines in code blocks (`$ shiprig …`, `shiprig …`).
     let inline = sources
