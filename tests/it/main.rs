@@ -27,6 +27,7 @@ mod config_schema;
 mod config_snapshots;
 mod conformance;
 mod deploy_manifests;
+mod docs;
 mod emulator_faults;
 mod emulator_issues;
 mod emulator_pulls;

@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod gate_rig;
 pub mod integrations;
 pub mod pipeline;
+pub mod reference_doc;
 pub mod requests;
 pub mod service;
 pub mod spec;
