@@ -110,6 +110,7 @@ impl<'a> Doc<'a> {
         let text = description(prop)
             .or_else(|| node.def.and_then(description))
             .or_else(|| description(schema))
+            .or_else(|| items.as_ref().and_then(|i| i.def).and_then(description))
             .unwrap_or_default();
         let _ = writeln!(
             self.out,
@@ -238,7 +239,11 @@ impl<'a> Doc<'a> {
         if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
             let _ = write!(text, ", matching `{pattern}`");
         }
-        if let Some(examples) = schema.get("examples").and_then(Value::as_array) {
+        let examples = schema
+            .get("examples")
+            .filter(|_| schema.get("format").is_none())
+            .and_then(Value::as_array);
+        if let Some(examples) = examples {
             let shown: Vec<String> = examples.iter().map(show).collect();
             let _ = write!(text, ", e.g. {}", shown.join(", "));
         }
