@@ -1,7 +1,7 @@
 //! Keeping shiprig's secrets to shiprig: userinfo in URLs is blanked before anything is
 //! printed, and the programs shiprig starts (deploy commands, the `command` agent backend)
 //! start from an empty environment plus a short allow-list and the names the config lists
-//! under `env:` (SECURITY.md case 44).
+//! under `env:` (docs/security.md#case-44).
 
 use std::borrow::Cow;
 

@@ -41,7 +41,7 @@ pub async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Resul
 }
 
 /// What a merge made with the Actions token leaves undone: GitHub starts no workflow from its
-/// events (DESIGN.md section 9).
+/// events (docs/architecture.md, "GitHub facts that decide the design").
 fn stalled() -> &'static str {
     "::notice title=shiprig merge::merged with the Actions token: GitHub starts no workflow from this merge's events, so shiprig started the deploy, the lifecycle of the pull request and a Conductor tick by workflow_dispatch (needs `actions: write`). Set SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY so the merge acts as the App and its own events carry on (`shiprig doctor` reports this)."
 }

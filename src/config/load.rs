@@ -27,7 +27,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// The exit code of a command stopped by a bad config (design brief, section 7).
+    /// The exit code of a command stopped by a bad config (docs/getting-started.md#exit-codes).
     pub const EXIT_CODE: i32 = 2;
 }
 

@@ -1,8 +1,9 @@
-//! What a merge made with the Actions token must start itself: GitHub starts no workflow from
-//! that token's events (DESIGN.md section 9) but `workflow_dispatch`. So the deploy of the main
-//! branch, the lifecycle of the merged pull request and a Conductor tick are dispatched, each
-//! once: the runs already dispatched since the merge are read back first, so a run after a lost
-//! answer starts nothing twice. [`plan`] decides; [`start`] reads and writes.
+//! What a merge made with the Actions token must start itself: GitHub starts no workflow from that
+//! token's events but `workflow_dispatch` (docs/architecture.md, "GitHub facts that decide the
+//! design"). So the deploy of the main branch, the lifecycle of the merged pull request and a
+//! Conductor tick are dispatched, each once: the runs already dispatched since the merge are read
+//! back first, so a run after a lost answer starts nothing twice. [`plan`] decides; [`start`] reads
+//! and writes.
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! (size, time, `X-Hub-Signature-256` over the raw body in constant time, a delivery id not
 //! seen before, JSON) and answered at once; the repositories it names are ticked by the loop,
 //! which reads everything afresh. `GET /readyz` answers 200 only while this replica leads, so
-//! with `--lease` only the leader is sent deliveries (SECURITY.md case 46).
+//! with `--lease` only the leader is sent deliveries (docs/security.md#case-46).
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,7 @@
 //! `doctor`'s trigger report: every trigger in the repository's shiprig workflows that GitHub
 //! would never fire for it, and a merge that acts with a token whose events start nothing
-//! (DESIGN.md section 9). Pure: it reads only the workflow files.
+//! (docs/architecture.md, "GitHub facts that decide the design"). Pure: it reads only the
+//! workflow files.
 
 use super::workflows::Workflow;
 

@@ -1,4 +1,5 @@
-//! The reference config of the design brief loads and means what it says; defaults fill the rest.
+//! The full example config (docs/configuration.md#a-full-example) loads and means what it says;
+//! defaults fill the rest.
 
 use std::path::Path;
 use std::time::Duration as StdDuration;
@@ -15,8 +16,9 @@ fn reference() -> Config {
     Config::load(&fixture("reference.yml")).unwrap_or_else(|err| panic!("{err}"))
 }
 
-/// The fixture is the design brief's reference config, kept in the repository so a fresh clone
-/// needs nothing beside it: every top-level section the brief sets is there, in its order.
+/// The fixture is the full example of docs/configuration.md, kept in the repository so a fresh
+/// clone needs nothing beside it: every top-level section the example sets is there, in its
+/// order.
 #[test]
 fn reference_config_has_every_section_of_the_design_brief() {
     let fixture = std::fs::read_to_string(fixture("reference.yml")).unwrap();

@@ -1,6 +1,7 @@
-//! The holes a reviewer could slip through, closed: writers the gate could not see (SECURITY
-//! cases 10 and 12), inputs it could not read that used to pass (cases 8, 16, 17), and events
-//! it must refuse before judging. Each drives the real binary against the emulator.
+//! The holes a reviewer could slip through, closed: writers the gate could not see
+//! (docs/security.md #case-10 and #case-12), inputs it could not read that used to pass (cases 8,
+//! 16, 17), and events it must refuse before judging. Each drives the real binary against the
+//! emulator.
 
 use serde_json::json;
 use shiprig::emulator::{Fault, ReviewState};

@@ -1,6 +1,6 @@
-//! SECURITY.md cases 1–20: a pull request written to get past the gate. Each test drives the
-//! real gate (the binary with an event file, or the library entry point on a fake clock where
-//! retries would wait) against the emulator and asserts the check run, labels and comment.
+//! docs/security.md#case-1 to #case-20: a pull request written to get past the gate. Each test
+//! drives the real gate (the binary with an event file, or the library entry point on a fake clock
+//! where retries would wait) against the emulator and asserts the check run, labels and comment.
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
-//! SECURITY.md cases 36, 37 and 39: what the gate reads back from GitHub counts only when it is
-//! what it says it is. A file GitHub lists without a patch is read, not taken as unchanged;
-//! records on GitHub count only when shiprig's own identity wrote them; the required check is
-//! pinned to the App that posts the verdict. Each test is the attacker's steps against the
+//! docs/security.md#case-36, #case-37 and #case-39: what the gate reads back from GitHub counts
+//! only when it is what it says it is. A file GitHub lists without a patch is read, not taken as
+//! unchanged; records on GitHub count only when shiprig's own identity wrote them; the required
+//! check is pinned to the App that posts the verdict. Each test is the attacker's steps against the
 //! emulator, which keeps the GitHub facts they rely on.
 
 use serde_json::{Value, json};

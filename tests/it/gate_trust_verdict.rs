@@ -1,6 +1,6 @@
-//! SECURITY.md cases 33, 34, 38 and 41 (the gate's side): a verdict belongs to one pull
-//! request, its base SHA and its head SHA, and `merge` decides from its own reading of the gate.
-//! Each test is the attacker's steps against the emulator, with the real binary (or the
+//! docs/security.md#case-33, #case-34, #case-38 and #case-41 (the gate's side): a verdict belongs
+//! to one pull request, its base SHA and its head SHA, and `merge` decides from its own reading of
+//! the gate. Each test is the attacker's steps against the emulator, with the real binary (or the
 //! library entry point where the test must act while the gate reads).
 
 use std::time::Duration;

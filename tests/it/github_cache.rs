@@ -1,6 +1,6 @@
 //! Conditional requests through the one door to GitHub: an unchanged read is a free `304`, a
 //! changed one is never served from the cache, and the cache keeps to its credential, to GETs
-//! and to its byte bound (SECURITY.md case 48).
+//! and to its byte bound (docs/security.md#case-48).
 
 use std::sync::Arc;
 use std::time::Duration;

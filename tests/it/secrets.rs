@@ -1,6 +1,6 @@
-//! SECURITY case 32: shiprig's secrets stay with shiprig. A `GITHUB_API_URL` with a password
-//! in it is never printed, and deploy commands inherit no token, key or webhook URL unless the
-//! environment's `env:` lists it.
+//! docs/security.md#case-32: shiprig's secrets stay with shiprig. A `GITHUB_API_URL` with a
+//! password in it is never printed, and deploy commands inherit no token, key or webhook URL unless
+//! the environment's `env:` lists it.
 
 use crate::support::pipeline::{REPO, Rig, printed};
 

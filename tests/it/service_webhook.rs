@@ -1,6 +1,6 @@
 //! `POST /webhook` of `conductor run`: GitHub's signed deliveries prompt a tick of the
 //! repository they name; everything else gets a clear 4xx and is never acted on or logged with
-//! its body (SECURITY.md case 46).
+//! its body (docs/security.md#case-46).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,5 +1,5 @@
 //! `shiprig init` through the binary: each phase into an empty folder gives files that keep
-//! the workflow rules (SECURITY.md case 31) and a config `shiprig config validate` accepts;
+//! the workflow rules (docs/security.md#case-31) and a config `shiprig config validate` accepts;
 //! a user's file is never overwritten without `--force`, and a diff shows what would change.
 
 use std::path::Path;

@@ -272,7 +272,7 @@ async fn the_status_page_in_a_headless_browser_shows_queue_reasons_blockers_and_
     }
 }
 
-/// SECURITY.md case 47, as an attacker with triage rights tries it: an issue title and a label
+/// docs/security.md#case-47, as an attacker with triage rights tries it: an issue title and a label
 /// written as markup (and a terminal escape), on an issue a maintainer approved. The page shows
 /// them as text, `explain` prints them without the escape, and neither shows the token.
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,6 @@
-//! SECURITY cases 40 and 41: approvals that mean what they say. Each test is the attacker's
-//! steps against the emulator (a triage user, a GraphQL outage, an agent approving its own
-//! issue), then one Conductor tick.
+//! docs/security.md#case-40 and #case-41: approvals that mean what they say. Each test is the
+//! attacker's steps against the emulator (a triage user, a GraphQL outage, an agent approving its
+//! own issue), then one Conductor tick.
 
 use shiprig::conductor::{self, Effect, Standing, Tick};
 use shiprig::demo::World;

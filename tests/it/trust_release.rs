@@ -1,6 +1,6 @@
-//! SECURITY cases 43 and 45: the release ships what staging tested, and `done` goes only to
-//! issues the rig dispatched or a person linked. The attacker is an agent with a write token:
-//! it pushes onto `shiprig/release`, or names an unrelated issue in its pull request's body.
+//! docs/security.md#case-43 and #case-45: the release ships what staging tested, and `done` goes
+//! only to issues the rig dispatched or a person linked. The attacker is an agent with a write
+//! token: it pushes onto `shiprig/release`, or names an unrelated issue in its pull request's body.
 
 use std::sync::{Arc, Mutex};
 

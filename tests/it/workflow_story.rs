@@ -730,7 +730,7 @@ fn finish(rig: &Rig, actions: &Actions, identity: Identity, started: std::time::
     );
 }
 
-/// SECURITY.md case 35, as an agent would try it: its pull request edits shiprig-merge.yml (a
+/// docs/security.md#case-35, as an agent would try it: its pull request edits shiprig-merge.yml (a
 /// deploy instead of the gate). A person reviews; the merge that runs is main's copy, started
 /// by workflow_run, and no step of the edited copy ever runs. (An edit that also adds a trigger
 /// running the pull request's copy, such as `pull_request_review`, would run: GitHub runs that

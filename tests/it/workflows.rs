@@ -1,4 +1,4 @@
-//! SECURITY.md case 31: every workflow template, this repository's own workflows and
+//! docs/security.md#case-31: every workflow template, this repository's own workflows and
 //! `action.yml` keep the rules (top-level `permissions: {}`, least privilege per job, every
 //! `uses:` pinned to a commit SHA, `timeout-minutes` everywhere, `concurrency` where runs must
 //! not overlap, no expressions inside `run:`, `workflow_run` only where justified, a gate job
@@ -98,7 +98,7 @@ fn case_31_every_workflow_run_is_justified_inline() {
     );
 }
 
-/// SECURITY.md case 35: no workflow that posts the verdict or merges runs on an event whose
+/// docs/security.md#case-35: no workflow that posts the verdict or merges runs on an event whose
 /// run uses the pull request's copy of the file (`pull_request`, `pull_request_review`,
 /// `pull_request_review_comment`) with a write permission or a secret.
 #[test]
@@ -504,8 +504,8 @@ mod trigger_rules {
         ));
     }
 
-    /// DESIGN.md section 9: "A `pull_request` opened or synchronized by that token creates
-    /// runs that wait for a person's approval."
+    /// docs/architecture.md, "GitHub facts that decide the design": "A `pull_request` opened or
+    /// synchronized by that token creates runs that wait for a person's approval."
     #[test]
     fn a_pull_request_the_actions_token_opens_waits_for_approval() {
         for action in ["opened", "synchronize", "reopened"] {

@@ -1,4 +1,4 @@
-//! The rules every shipped workflow and `action.yml` must keep (SECURITY.md case 31), as a
+//! The rules every shipped workflow and `action.yml` must keep (docs/security.md#case-31), as a
 //! function the workflow tests and the `init` tests share.
 #![allow(dead_code)]
 
@@ -101,7 +101,7 @@ pub fn workflow_problems(file: &str, doc: &Value) -> Vec<String> {
     problems
 }
 
-/// SECURITY.md case 31: `workflow_run` only where a privileged step must follow an untrusted
+/// docs/security.md#case-31: `workflow_run` only where a privileged step must follow an untrusted
 /// trigger or CI: it names the workflows it follows, only on `completed`, and no job checks
 /// out code or runs a script of its own (it runs shiprig, which reads through the API). The
 /// inline justification is [`workflow_run_unjustified`]'s part (it needs the text).

@@ -37,8 +37,8 @@ pub fn start(
     if writer == Writer::ActionsToken
         && !matches!(event, "workflow_dispatch" | "repository_dispatch")
     {
-        // DESIGN.md section 9: "A `pull_request` opened or synchronized by that token creates
-        // runs that wait for a person's approval."
+        // docs/architecture.md, "GitHub facts that decide the design": "A `pull_request` opened or
+        // synchronized by that token creates runs that wait for a person's approval."
         let opened = matches!(
             payload["action"].as_str(),
             Some("opened" | "synchronize" | "reopened")
