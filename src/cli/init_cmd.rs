@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::args::{DryRun, Global, print_json};
 use crate::error::{Exit, UsageError};
-use crate::setup::init::{self, FileAction};
+use crate::setup::init::{self, FileAction, NextStep};
 use crate::setup::templates::{self, PHASES};
 
 #[derive(Debug, clap::Args)]
@@ -38,9 +38,20 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
     if !args.dry.dry_run {
         init::apply(&args.dir, &wanted, &actions)?;
     }
+    let refused = actions
+        .iter()
+        .any(|a| matches!(a, FileAction::Refuse { .. }));
+    // What is left to do, once the files are (or would be) in place; a run that changed
+    // nothing, or kept a file, leaves nothing new.
+    let next_steps = if !refused && actions.iter().any(FileAction::writes) {
+        init::next_steps(args.phase, &args.dir)
+    } else {
+        Vec::new()
+    };
     if global.json {
         print_json(&json!({
             "phase": args.phase, "dir": args.dir, "dry_run": args.dry.dry_run, "files": actions,
+            "next_steps": next_steps,
         }))?;
     } else {
         print!("{}", render(&actions, args.dry.dry_run));
@@ -53,11 +64,24 @@ pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
                 templates::STARTER_CI_PATH
             );
         }
+        print!("{}", render_next_steps(&next_steps));
     }
-    let refused = actions
-        .iter()
-        .any(|a| matches!(a, FileAction::Refuse { .. }));
     Ok(if refused { Exit::No } else { Exit::Ok })
+}
+
+/// The steps left, numbered, each with its details beneath it.
+fn render_next_steps(steps: &[NextStep]) -> String {
+    if steps.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nnext steps:\n");
+    for (n, step) in steps.iter().enumerate() {
+        out.push_str(&format!("  {}. {}\n", n + 1, step.step));
+        for line in &step.details {
+            out.push_str(&format!("     {line}\n"));
+        }
+    }
+    out
 }
 
 fn render(actions: &[FileAction], dry_run: bool) -> String {

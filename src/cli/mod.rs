@@ -94,7 +94,7 @@ pub enum Command {
 /// Parse, run, and turn the result into an exit code.
 pub fn main() -> i32 {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
+    let cli = parse();
     let service = matches!(
         &cli.command,
         Command::Conductor(conductor_cmd::ConductorCommand::Run(_))
@@ -133,6 +133,45 @@ pub fn main() -> i32 {
             exit as i32
         }
     }
+}
+
+/// The commands in the order of the flow, as `--help` lists them: setting a repository up,
+/// the work that fills the queue, the Conductor, a pull request's way to production, then the
+/// demo. A command missing here is listed after them.
+const FLOW: [&str; 18] = [
+    "init",
+    "codeowners",
+    "bootstrap",
+    "doctor",
+    "labels",
+    "config",
+    "product",
+    "plan",
+    "conductor",
+    "gate",
+    "commits",
+    "merge",
+    "deploy",
+    "smoke",
+    "release-pr",
+    "release",
+    "lifecycle",
+    "demo",
+];
+
+/// The command line, its commands listed in the order of the flow.
+fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command().mut_subcommands(|sub| {
+        let place = FLOW.iter().position(|name| *name == sub.get_name());
+        sub.display_order(place.unwrap_or(FLOW.len()))
+    })
+}
+
+/// `Cli::parse`, with `--help` in the order of the flow.
+fn parse() -> Cli {
+    let mut matches = command().get_matches();
+    <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|e| e.format(&mut command()).exit())
 }
 
 /// Commands that serve something in-process while they work.

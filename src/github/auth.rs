@@ -40,12 +40,15 @@ pub enum Credentials {
         app_id: u64,
         private_key_pem: Secret,
     },
-    /// No credentials: public reads only.
+    /// No credentials: public reads only. Never read from the environment, where no
+    /// credentials stop a command before its first request.
     Anonymous,
 }
 
 impl Credentials {
-    /// Read the environment as GitHub Actions sets it. App auth wins when both are present.
+    /// Read the environment as GitHub Actions sets it. App auth wins when both are present;
+    /// neither present is an error, said before any request is made (anonymous requests would
+    /// only be refused or rate-limited, after retries).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
         let app_id = env("SHIPRIG_APP_ID").filter(|v| !v.trim().is_empty());
         let key = env("SHIPRIG_APP_PRIVATE_KEY").filter(|v| !v.trim().is_empty());
@@ -68,13 +71,16 @@ impl Credentials {
             (None, Some(_)) => {
                 Err("SHIPRIG_APP_PRIVATE_KEY is set but SHIPRIG_APP_ID is not".into())
             }
-            (None, None) => Ok(match env("GITHUB_TOKEN").filter(|t| !t.trim().is_empty()) {
-                Some(token) => Credentials::Token(Secret::new(token.trim())),
-                None => Credentials::Anonymous,
-            }),
+            (None, None) => match env("GITHUB_TOKEN").filter(|t| !t.trim().is_empty()) {
+                Some(token) => Ok(Credentials::Token(Secret::new(token.trim()))),
+                None => Err(NO_CREDENTIALS.into()),
+            },
         }
     }
 }
+
+/// What a command that talks to GitHub says when it finds no credentials.
+const NO_CREDENTIALS: &str = "no GitHub credentials: set GITHUB_TOKEN (a token that may act on the repository), or SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY to act as shiprig's GitHub App";
 
 #[derive(Serialize)]
 struct AppClaims {

@@ -134,3 +134,100 @@ fn workflow_files(root: &Path) -> Vec<(String, String)> {
     files.sort();
     files
 }
+
+/// One thing left to do after `init` writes a phase's files: a command to run or a setting to
+/// make, and a line or two on what it is for and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    pub step: String,
+    pub details: Vec<String>,
+}
+
+fn step(step: impl Into<String>, details: &[&str]) -> NextStep {
+    NextStep {
+        step: step.into(),
+        details: details.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// What is left after `init` wrote `phase`'s files into `dir`, in order: CODEOWNERS, the
+/// commit, the production branch (phase 2 and up), `bootstrap`, `doctor`, then the GitHub App
+/// shiprig acts as, where its id and key go, and the other secrets the phase's workflows read.
+pub fn next_steps(phase: u8, dir: &Path) -> Vec<NextStep> {
+    let mut steps = Vec::new();
+    if dir != Path::new(".") {
+        let dir = dir.display().to_string();
+        let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:@".contains(c);
+        let dir = if dir.chars().all(plain) {
+            dir
+        } else {
+            format!("'{}'", dir.replace('\'', "'\\''"))
+        };
+        steps.push(step(
+            format!("cd {dir}"),
+            &["the repository's folder, where the steps below run"],
+        ));
+    }
+    steps.extend([
+        step(
+            "shiprig codeowners",
+            &["writes .github/CODEOWNERS from the gate's rules and .github/CODEOWNERS.template"],
+        ),
+        step(
+            "git add .github && git commit -m \"ci: set up shiprig\" && git push",
+            &["the workflows run as the default branch has them"],
+        ),
+    ]);
+    if phase >= 2 {
+        steps.push(step(
+            "git push origin HEAD:production",
+            &["the branch production deploys from: bootstrap protects it but never creates it"],
+        ));
+    }
+    steps.extend([
+        step(
+            "shiprig bootstrap --repo OWNER/NAME",
+            &[
+                "shiprig's labels, and branch protection that makes the gate count",
+                "needs an admin's token in GITHUB_TOKEN; --dry-run first shows what it would change",
+            ],
+        ),
+        step(
+            "shiprig doctor --repo OWNER/NAME",
+            &["every gap left in the setup, with its fix; exit 0 when none"],
+        ),
+        step(
+            "create a GitHub App and install it on the repository",
+            &[
+                "GitHub: Settings > Developer settings > GitHub Apps > New GitHub App",
+                "repository permissions: Actions, Checks, Contents, Issues, Pull requests: read and write; Commit statuses: read",
+                "what shiprig does as the App starts workflows; the Actions token's merges and pull requests start none",
+            ],
+        ),
+        step(
+            "set the App's id as the variable SHIPRIG_APP_ID and a private key of it as the secret SHIPRIG_APP_PRIVATE_KEY",
+            &[
+                "the repository's Settings > Secrets and variables > Actions",
+                "the workflows pass them to shiprig as `app-id` and `app-private-key`",
+            ],
+        ),
+    ]);
+    let mut secrets = vec!["SLACK_WEBHOOK_URL"];
+    let mut details = vec!["Slack stays quiet without its webhook URL"];
+    if phase >= 3 {
+        secrets.extend([
+            "ANTHROPIC_API_KEY",
+            "SHIPRIG_AGENT_TOKEN",
+            "SHIPRIG_AGENT_TOKEN_REVIEWER",
+        ]);
+        details.push("each agent's token is its own account's, without the `workflows` permission");
+    }
+    if phase >= 4 {
+        secrets.push("CLICKUP_TOKEN");
+    }
+    steps.push(step(
+        format!("set the secrets {}", secrets.join(", ")),
+        &details,
+    ));
+    steps
+}

@@ -113,6 +113,47 @@ fn every_command_has_help() {
     }
 }
 
+/// `--help` lists the commands in the order a repository meets them: set-up, the queue, the
+/// Conductor, a pull request's way to production, then the demo.
+#[test]
+fn help_lists_the_commands_in_the_order_of_the_flow() {
+    let out = shiprig(&["--help"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    let listed: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "init",
+            "codeowners",
+            "bootstrap",
+            "doctor",
+            "labels",
+            "config",
+            "product",
+            "plan",
+            "conductor",
+            "gate",
+            "commits",
+            "merge",
+            "deploy",
+            "smoke",
+            "release-pr",
+            "release",
+            "lifecycle",
+            "demo",
+            "help",
+        ],
+        "{help}"
+    );
+}
+
 #[test]
 fn demo_prints_rounds_and_json() {
     let out = shiprig(&["demo"], &[]);

@@ -15,6 +15,7 @@ mod agents;
 mod as_installed;
 mod bounded_inputs;
 mod cli;
+mod cli_credentials;
 mod conductor_emulator;
 mod conductor_explain;
 mod conductor_fallback;

@@ -249,3 +249,141 @@ fn a_repositorys_own_ci_is_followed_and_no_starter_is_written() {
     assert!(!text(&out.stdout).contains("adapt its commands"));
     assert_eq!(merge_follows(dir.path()), ["shiprig review", "Build"]);
 }
+
+/// The lines from "next steps:" on.
+fn next_steps_block(stdout: &str) -> String {
+    match stdout.find("next steps:") {
+        Some(at) => stdout[at..].to_string(),
+        None => String::new(),
+    }
+}
+
+/// `init` ends with the next steps, in order: CODEOWNERS, the commit, bootstrap, doctor, then
+/// the GitHub App, its permissions and where its id and key go.
+#[test]
+fn init_ends_with_the_next_steps_in_order() {
+    for phase in [1u8, 3] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        let out = shiprig(&["init", "--phase", &phase.to_string(), "--dir", root]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let steps = next_steps_block(&stdout);
+        assert!(stdout.ends_with(&steps) && !steps.is_empty(), "{stdout}");
+        // Run elsewhere, the steps start in the repository's folder.
+        let steps = steps.replace(root, "DIR");
+        let at = |needle: &str| {
+            steps
+                .find(needle)
+                .unwrap_or_else(|| panic!("phase {phase}: no {needle:?} in\n{steps}"))
+        };
+        let order = [
+            at("1. cd DIR"),
+            at("2. shiprig codeowners"),
+            at("git commit"),
+            at("shiprig bootstrap"),
+            at("shiprig doctor"),
+            at("create a GitHub App"),
+            at("Pull requests: read and write"),
+            at("SHIPRIG_APP_ID"),
+            at("SHIPRIG_APP_PRIVATE_KEY"),
+        ];
+        assert!(order.is_sorted(), "phase {phase}: {order:?}\n{steps}");
+        insta::assert_snapshot!(format!("next_steps_phase_{phase}"), steps);
+    }
+}
+
+/// Each `shiprig` command the steps name exists with the flags they give it; each secret and
+/// variable they name is one the written workflows read.
+#[test]
+fn the_next_steps_name_real_commands_and_the_secrets_the_workflows_read() {
+    for phase in 1..=4u8 {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        let out = shiprig(&["init", "--phase", &phase.to_string(), "--dir", root]);
+        let steps = next_steps_block(&text(&out.stdout));
+        let commands: Vec<&str> = steps
+            .lines()
+            .filter_map(|l| l.trim_start().split_once(". shiprig ").map(|(_, c)| c))
+            .collect();
+        assert!(commands.len() >= 3, "phase {phase}: {commands:?}");
+        for command in commands {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let (path, flags): (Vec<&str>, Vec<&str>) =
+                words.iter().partition(|w| !w.starts_with('-'));
+            let path: Vec<&str> = path.into_iter().take_while(|w| !w.contains('/')).collect();
+            let mut args = path.clone();
+            args.push("--help");
+            let help = shiprig(&args);
+            assert_eq!(help.status.code(), Some(0), "`shiprig {command}`");
+            for flag in flags {
+                assert!(
+                    text(&help.stdout).contains(flag),
+                    "`shiprig {command}`: no {flag}"
+                );
+            }
+        }
+        let workflows: String = files_under(dir.path())
+            .iter()
+            .filter(|f| f.starts_with(".github/workflows/"))
+            .map(|f| std::fs::read_to_string(dir.path().join(f)).unwrap())
+            .collect();
+        let secrets = steps
+            .lines()
+            .find_map(|l| l.split_once("set the secrets ").map(|(_, s)| s.to_string()))
+            .unwrap_or_else(|| panic!("phase {phase}: no secrets step\n{steps}"));
+        for name in secrets.split(", ").chain(["SHIPRIG_APP_PRIVATE_KEY"]) {
+            assert!(
+                workflows.contains(&format!("secrets.{name} ")),
+                "phase {phase}: no workflow reads the secret {name}"
+            );
+        }
+        assert!(workflows.contains("vars.SHIPRIG_APP_ID "));
+    }
+}
+
+/// `--json` keeps stdout one JSON document and carries the steps as a field.
+#[test]
+fn init_json_carries_the_next_steps_as_a_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let out = shiprig(&["--json", "init", "--dir", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps: Vec<&str> = value["next_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps[..2], [&format!("cd {root}"), "shiprig codeowners"]);
+    assert!(
+        value["next_steps"][0]["details"][0].is_string(),
+        "{value:#}"
+    );
+    let again = shiprig(&["--json", "init", "--dir", root]);
+    let value: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        value["next_steps"],
+        serde_json::json!([]),
+        "nothing changed"
+    );
+}
+
+/// Run in the repository's folder, the steps start with CODEOWNERS.
+#[test]
+fn in_the_repositorys_folder_the_steps_start_with_codeowners() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shiprig"))
+        .arg("init")
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let steps = next_steps_block(&text(&out.stdout));
+    assert!(
+        steps.starts_with("next steps:\n  1. shiprig codeowners\n"),
+        "{steps}"
+    );
+}
