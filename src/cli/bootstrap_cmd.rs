@@ -24,7 +24,7 @@ impl RepoBranch {
     /// The repository, a client acting for it, and the branch.
     pub async fn resolve(&self, vars: &Vars) -> anyhow::Result<(Repo, GitHub, String)> {
         let repo = context::repository(self.repo.repo.as_deref(), vars)?;
-        let gh = vars.github()?.for_repo(&repo);
+        let gh = context::client(&repo, vars)?;
         let branch = context::branch_or_default(&gh, &repo, self.branch.as_deref()).await?;
         Ok((repo, gh, branch))
     }

@@ -4,9 +4,8 @@ use clap::Subcommand;
 
 use super::args::{DryRun, Global, RepoArg, print_json};
 use super::plan_cmd;
-use crate::context::Vars;
+use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
-use crate::product::ProductTool;
 use crate::product::pull::{self, Ending};
 
 #[derive(Debug, Subcommand)]
@@ -27,13 +26,9 @@ pub struct PullArgs {
 pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ProductCommand::Pull(args) = command;
     let ctx = args.repo.load(global, vars).await?;
-    let tool = ProductTool::from_config(&ctx.config.product, |name| vars.get(name))
-        .map_err(|e| UsageError(format!("{e:#}")))?
-        .ok_or_else(|| {
-            UsageError(
-                "no product tool configured: add `product.clickup` or `product.asana`".into(),
-            )
-        })?;
+    let tool = context::product_tool(&ctx.config, vars)?.ok_or_else(|| {
+        UsageError("no product tool configured: add `product.clickup` or `product.asana`".into())
+    })?;
     let labels = &ctx.config.labels;
     let report = pull::pull(&ctx.gh, &ctx.repo, &tool, labels, args.dry.dry_run).await?;
     if global.json {

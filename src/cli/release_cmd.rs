@@ -4,6 +4,7 @@
 use clap::Subcommand;
 
 use super::args::{DryRun, Global, PullArgs, RepoArg, SummaryArg, print_json};
+use crate::actions_event::{self, ActionsEvent};
 use crate::context::{self, Ctx, Vars};
 use crate::error::{Exit, UsageError};
 use crate::release::{self, Links, pull::Ending};
@@ -206,7 +207,7 @@ fn shipped_summary(s: &release::Shipped) -> String {
 
 async fn run_publish(args: PublishArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let event = vars.event()?;
-    let (ctx, pull) = match context::pull_number(args.target.pr, &event) {
+    let (ctx, pull) = match actions_event::pull_number(args.target.pr, &event) {
         Ok(_) => args.target.load(global, vars).await?,
         Err(_) => {
             let ctx = args.target.repo.load(global, vars).await?;
@@ -296,12 +297,8 @@ fn no_deploy(vars: &Vars, why: &str) -> anyhow::Result<()> {
 }
 
 /// The commit a push event brought (`after`), else `GITHUB_SHA`; exit 2 with neither.
-fn pushed_sha(event: &serde_json::Value, vars: &Vars) -> anyhow::Result<String> {
-    let after = event
-        .get("after")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string);
-    context::sha(after.or_else(|| vars.get("GITHUB_SHA"))).map_err(|_| {
+fn pushed_sha(event: &ActionsEvent, vars: &Vars) -> anyhow::Result<String> {
+    context::sha(event.pushed_sha().or_else(|| vars.get("GITHUB_SHA"))).map_err(|_| {
         UsageError(
             "no pull request and no pushed commit: pass --pr N, or run on the push to the production branch"
                 .into(),

@@ -3,8 +3,7 @@
 use super::codeowners;
 use super::doctor::{ConfigFact, Facts, ProductionFact};
 use super::workflows::{self, Workflow};
-use crate::config::{Config, ConfigError};
-use crate::context::CONFIG_PATH;
+use crate::config::{CONFIG_PATH, Config, ConfigError};
 use crate::github::{GitHub, Repo};
 
 const WORKFLOWS_DIR: &str = ".github/workflows";
