@@ -6,7 +6,7 @@ use super::args::{DryRun, Global, RepoArg, print_json};
 use super::plan_cmd;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
-use crate::product::pull::{self, Ending};
+use crate::product::pull::{self, Ending, ProductRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
@@ -29,8 +29,12 @@ pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyho
     let tool = context::product_tool(&ctx.config, vars)?.ok_or_else(|| {
         UsageError("no product tool configured: add `product.clickup` or `product.asana`".into())
     })?;
-    let labels = &ctx.config.labels;
-    let report = pull::pull(&ctx.gh, &ctx.repo, &tool, labels, args.dry.dry_run).await?;
+    let request = ProductRequest {
+        repo: ctx.repo,
+        labels: ctx.config.labels,
+        dry_run: args.dry.dry_run,
+    };
+    let report = pull::pull(&ctx.gh, &tool, &request).await?;
     if global.json {
         print_json(&report)?;
     } else if report.features.is_empty() {

@@ -349,9 +349,13 @@ async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_chec
     );
 
     let config = shiprig::config::Config::from_yaml("shiprig.yml", CONFIG).unwrap();
-    bootstrap::run(&gh, &repo, "main", &config, false)
-        .await
-        .unwrap();
+    let request = bootstrap::BootstrapRequest {
+        repo: repo.clone(),
+        branch: "main".into(),
+        config,
+        dry_run: false,
+    };
+    bootstrap::run(&gh, &request).await.unwrap();
     let protection = rig.emu.model().protection(REPO, "main").unwrap();
     let checks = &protection["required_status_checks"]["checks"];
     assert_eq!(
