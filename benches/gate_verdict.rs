@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use shiprig::config::Config;
 use shiprig::emulator::{Emulator, Permission, UserKind};
 use shiprig::gate::changes::{ChangedFile, Changes};
-use shiprig::gate::{self, Evidence, Gate, GateEvent, Rules, verdict};
+use shiprig::gate::{self, Evidence, GateEvent, GateRequest, Rules, verdict};
 use shiprig::github::{ClientOptions, Credentials, GitHub, Repo, Secret};
 
 #[path = "support/gate_rules.rs"]
@@ -118,14 +118,16 @@ async fn bench_run() {
     .unwrap()
     .for_repo(&repo);
     let start = Instant::now();
-    let report = gate::run(Gate {
-        gh: &gh,
-        repo: &repo,
-        event: GateEvent::local(pr),
-        dry_run: false,
-        local_config: None,
-        pull: None,
-    })
+    let report = gate::run(
+        &gh,
+        &GateRequest {
+            repo: repo.clone(),
+            event: GateEvent::local(pr),
+            dry_run: false,
+            local_config: None,
+            pull: None,
+        },
+    )
     .await;
     let elapsed = start.elapsed();
     let r = report.requests;

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use crate::actions_event::ActionsEvent;
 use crate::config::{Config, ConfigError};
 use crate::error::UsageError;
-use crate::github::{ClientOptions, Credentials, GitHub, PullRequest, Repo};
+use crate::github::{ClientOptions, Credentials, DEFAULT_CACHE_BYTES, GitHub, PullRequest, Repo};
 use crate::notify::{Notifier, Slack};
 use crate::product::ProductTool;
 
-/// Where a repository keeps its shiprig config.
-pub const CONFIG_PATH: &str = ".github/shiprig.yml";
+pub use crate::config::CONFIG_PATH;
 
 /// The process's variables (the Actions environment), read once; an empty value counts as unset.
 #[derive(Debug, Clone, Default)]
@@ -57,15 +57,11 @@ impl Vars {
         self.get("KUBECONFIG").map(PathBuf::from)
     }
 
-    /// The Actions event payload (`GITHUB_EVENT_PATH`), or `Null` outside Actions.
-    pub fn event(&self) -> anyhow::Result<serde_json::Value> {
-        let Some(path) = self.get("GITHUB_EVENT_PATH") else {
-            return Ok(serde_json::Value::Null);
-        };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading the event payload {path}"))?;
-        serde_json::from_str(&text)
-            .map_err(|e| UsageError(format!("the event payload {path} is not JSON: {e}")).into())
+    /// The Actions event (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`) through its one reader;
+    /// empty outside Actions.
+    pub fn event(&self) -> Result<ActionsEvent, UsageError> {
+        let path = self.get("GITHUB_EVENT_PATH").map(PathBuf::from);
+        ActionsEvent::read(self.get("GITHUB_EVENT_NAME").as_deref(), path.as_deref())
     }
 }
 
@@ -78,6 +74,11 @@ pub fn repository(flag: Option<&str>, vars: &Vars) -> anyhow::Result<Repo> {
             UsageError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY".into())
         })?;
     text.parse::<Repo>().map_err(|e| UsageError(e).into())
+}
+
+/// A client acting for `repo`, from `GITHUB_API_URL` and the token or App credentials.
+pub fn client(repo: &Repo, vars: &Vars) -> anyhow::Result<GitHub> {
+    Ok(vars.github()?.for_repo(repo))
 }
 
 /// `--config PATH` if given, else `.github/shiprig.yml` from the repository's default branch
@@ -154,13 +155,20 @@ pub fn notifier(config: &Config, vars: &Vars) -> anyhow::Result<Notifier> {
 /// The configured product tool; one that cannot be built (its token unset) is reported and
 /// left out, like an unset Slack: telling people never stops a tick.
 pub fn product_hook(config: &Config, vars: &Vars) -> Option<ProductTool> {
-    match ProductTool::from_config(&config.product, |name| vars.get(name)) {
+    match product_tool(config, vars) {
         Ok(tool) => tool,
         Err(e) => {
             tracing::warn!("the product tool stays uninformed: {e:#}");
             None
         }
     }
+}
+
+/// The configured product tool (none configured: `None`); one that cannot be built (its
+/// token unset) is bad usage.
+pub fn product_tool(config: &Config, vars: &Vars) -> Result<Option<ProductTool>, UsageError> {
+    ProductTool::from_config(&config.product, |name| vars.get(name))
+        .map_err(|e| UsageError(format!("{e:#}")))
 }
 
 /// What every repository command (the Conductor's tick, lifecycle, merge, deploy, smoke,
@@ -180,8 +188,31 @@ impl Ctx {
         vars: &Vars,
     ) -> anyhow::Result<Ctx> {
         let repo = repository(repo, vars)?;
-        let gh = vars.github()?.for_repo(&repo);
+        let gh = client(&repo, vars)?;
         let config = load_config(config, &gh, &repo).await?;
+        let notifier = notifier(&config, vars)?;
+        Ok(Ctx {
+            repo,
+            gh,
+            config,
+            notifier,
+        })
+    }
+
+    /// What the long-lived service runs with: the home repository (`--repo`), a client for
+    /// the whole installation whose retries give up after `retry_budget` and which keeps
+    /// answers for conditional requests, the home repository's config, and Slack.
+    pub async fn load_service(
+        repo: Option<&str>,
+        config: Option<&Path>,
+        vars: &Vars,
+        retry_budget: std::time::Duration,
+    ) -> anyhow::Result<Ctx> {
+        let repo = repository(repo, vars)?;
+        let mut options = vars.client_options()?;
+        options.retry.budget = retry_budget;
+        let gh = GitHub::new(options)?.with_response_cache(DEFAULT_CACHE_BYTES);
+        let config = load_config(config, &gh.for_repo(&repo), &repo).await?;
         let notifier = notifier(&config, vars)?;
         Ok(Ctx {
             repo,
@@ -198,15 +229,6 @@ impl Ctx {
             .await
             .with_context(|| format!("reading pull request #{number}"))
     }
-}
-
-/// `--pr`, else the pull request the event names; exit 2 when there is none.
-pub fn pull_number(flag: Option<u64>, event: &serde_json::Value) -> anyhow::Result<u64> {
-    flag.or_else(|| event.pointer("/pull_request/number")?.as_u64())
-        .or_else(|| event.pointer("/number")?.as_u64())
-        .ok_or_else(|| {
-            UsageError("no pull request: pass --pr N or run on a pull_request event".into()).into()
-        })
 }
 
 /// The SHA to act on: `--sha`, else `GITHUB_SHA`; exit 2 when neither is set.

@@ -1,12 +1,14 @@
 //! shiprig: turns a GitHub repository into an automated engineering rig.
 //!
 //! The binary (`src/main.rs`) is a thin dispatcher over this library. Each folder is one room
-//! and the layers only point down: `cli` translates flags into one call of a feature;
-//! `context` reads what a command runs with; the features (`conductor`, `gate`, `merge`,
+//! and the layers only point down: `cli` translates flags into one typed request of a feature;
+//! `context` reads what a command runs with (only commands use it); the features (`conductor`, `gate`, `merge`,
 //! `lifecycle`, `deploy`, `smoke`, `release`, `plan_file`, `product`, `setup`, `service`) each
 //! decide purely and act through `github` (the one door to GitHub), `agents` and `notify`;
-//! `config`, `error`, `markdown`, `actions_log` and `tls` are leaves every room may use.
+//! `config`, `error`, `markdown`, `actions_log`, `actions_event` (the one reader of the event
+//! payload) and `tls` are leaves every room may use. `tests/it/layers.rs` checks these layers.
 
+pub mod actions_event;
 pub mod actions_log;
 pub mod agents;
 pub mod bounded;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::actions_event;
 use crate::context::{self, Ctx, Vars};
 use crate::github::PullRequest;
 
@@ -59,7 +60,7 @@ pub struct PullArgs {
 impl PullArgs {
     /// The context and the pull request `--pr` (or the event) names, read fresh from the API.
     pub async fn load(&self, global: &Global, vars: &Vars) -> anyhow::Result<(Ctx, PullRequest)> {
-        let number = context::pull_number(self.pr, &vars.event()?)?;
+        let number = actions_event::pull_number(self.pr, &vars.event()?)?;
         let ctx = self.repo.load(global, vars).await?;
         let pull = ctx.pull(number).await?;
         Ok((ctx, pull))

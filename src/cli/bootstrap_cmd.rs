@@ -7,7 +7,7 @@ use super::labels_cmd;
 use crate::context::{self, Vars};
 use crate::error::Exit;
 use crate::github::{GitHub, Repo};
-use crate::setup::bootstrap;
+use crate::setup::bootstrap::{self, BootstrapRequest};
 use crate::setup::protection::ProtectionGap;
 
 /// The repository and the branch whose protection a command reads or writes.
@@ -24,7 +24,7 @@ impl RepoBranch {
     /// The repository, a client acting for it, and the branch.
     pub async fn resolve(&self, vars: &Vars) -> anyhow::Result<(Repo, GitHub, String)> {
         let repo = context::repository(self.repo.repo.as_deref(), vars)?;
-        let gh = vars.github()?.for_repo(&repo);
+        let gh = context::client(&repo, vars)?;
         let branch = context::branch_or_default(&gh, &repo, self.branch.as_deref()).await?;
         Ok((repo, gh, branch))
     }
@@ -42,7 +42,13 @@ pub async fn run(args: BootstrapArgs, global: &Global, vars: &Vars) -> anyhow::R
     let dry_run = args.dry.dry_run;
     let (repo, gh, branch) = args.target.resolve(vars).await?;
     let config = context::load_config(global.config.as_deref(), &gh, &repo).await?;
-    let report = bootstrap::run(&gh, &repo, &branch, &config, dry_run).await?;
+    let request = BootstrapRequest {
+        repo: repo.clone(),
+        branch: branch.clone(),
+        config,
+        dry_run,
+    };
+    let report = bootstrap::run(&gh, &request).await?;
     if global.json {
         let labels = &report.labels;
         print_json(&json!({

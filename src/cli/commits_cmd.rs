@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use super::args::{Global, PullArgs, print_json};
-use crate::commits;
+use crate::commits::{self, LintRequest};
 use crate::context::Vars;
 use crate::error::Exit;
 
@@ -22,7 +22,11 @@ pub struct LintArgs {
 pub async fn run(command: CommitsCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let CommitsCommand::Lint(args) = command;
     let (ctx, pull) = args.target.load(global, vars).await?;
-    let report = commits::lint_pull(&ctx.gh, &ctx.repo, &pull).await?;
+    let request = LintRequest {
+        repo: ctx.repo,
+        pull,
+    };
+    let report = commits::lint_pull(&ctx.gh, &request).await?;
     if global.json {
         print_json(&report)?;
     } else {

@@ -4,9 +4,11 @@ use clap::Subcommand;
 
 use super::args::{DryRun, Global, RepoArg, SummaryArg, print_json};
 use super::service_cmd;
-use crate::conductor::{self, explain as explanation, render, summary};
-use crate::context::Vars;
+use crate::conductor::job::{self, ExplainRequest, TickRequest};
+use crate::conductor::{explain as explanation, render, summary};
+use crate::context::{self, Vars};
 use crate::error::Exit;
+use crate::notify::ProductHook;
 
 #[derive(Debug, Subcommand)]
 pub enum ConductorCommand {
@@ -49,8 +51,17 @@ pub async fn run(command: ConductorCommand, global: &Global, vars: &Vars) -> any
         ConductorCommand::Explain(args) => return explain(args, global, vars).await,
     };
     let ctx = args.repo.load(global, vars).await?;
-    let with_graph = args.summary.summary.is_some();
-    let report = conductor::job::run(&ctx, vars, args.dry.dry_run, with_graph).await?;
+    let product = context::product_hook(&ctx.config, vars);
+    let request = TickRequest {
+        repo: ctx.repo,
+        config: ctx.config,
+        event: vars.event()?,
+        kubeconfig: vars.kubeconfig(),
+        dry_run: args.dry.dry_run,
+        with_graph: args.summary.summary.is_some(),
+    };
+    let product = product.as_ref().map(|p| p as &dyn ProductHook);
+    let report = job::run(&ctx.gh, &ctx.notifier, product, &request).await?;
     args.summary.write(|| summary::markdown(&report))?;
     if global.json {
         print_json(&report)?;
@@ -63,7 +74,13 @@ pub async fn run(command: ConductorCommand, global: &Global, vars: &Vars) -> any
 
 async fn explain(args: ExplainArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ctx = args.repo.load(global, vars).await?;
-    let found = conductor::job::explain_issue(&ctx, vars, args.issue).await?;
+    let request = ExplainRequest {
+        repo: ctx.repo,
+        config: ctx.config,
+        issue: args.issue,
+        kubeconfig: vars.kubeconfig(),
+    };
+    let found = job::explain_issue(&ctx.gh, &ctx.notifier, &request).await?;
     if global.json {
         print_json(&found)?;
     } else {

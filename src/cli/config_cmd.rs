@@ -42,7 +42,7 @@ pub async fn run(command: ConfigCommand, global: &Global, vars: &Vars) -> anyhow
             let (source, result) = match git_ref {
                 Some(git_ref) => {
                     let repo = context::repository(repo.repo.as_deref(), vars)?;
-                    let gh = vars.github()?.for_repo(&repo);
+                    let gh = context::client(&repo, vars)?;
                     context::config_at(&gh, &repo, &git_ref).await?
                 }
                 None => {

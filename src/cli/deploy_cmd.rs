@@ -2,7 +2,7 @@
 
 use super::args::{DryRun, Global, RepoArg, print_json};
 use crate::context::{self, Vars};
-use crate::deploy::{self, Deploy, DeployReport};
+use crate::deploy::{self, DeployReport, DeployRequest};
 use crate::error::{Exit, UsageError};
 
 #[derive(Debug, clap::Args)]
@@ -39,16 +39,15 @@ pub async fn run(args: DeployArgs, global: &Global, vars: &Vars) -> anyhow::Resu
         &ctx.repo,
         vars.get("GITHUB_RUN_ID"),
     );
-    let d = Deploy {
-        gh: &ctx.gh,
-        repo: &ctx.repo,
-        name: &args.environment,
-        environment,
-        sha: &sha,
+    let request = DeployRequest {
+        environment: environment.clone(),
+        repo: ctx.repo,
+        name: args.environment,
+        sha,
         log_url,
-        notifier: &ctx.notifier,
+        dry_run: args.dry.dry_run,
     };
-    let report = deploy::run(&d, args.dry.dry_run).await?;
+    let report = deploy::run(&ctx.gh, &ctx.notifier, &request).await?;
     if global.json {
         print_json(&report)?;
     } else {

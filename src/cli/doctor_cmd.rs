@@ -9,7 +9,7 @@ use crate::context::Vars;
 use crate::error::Exit;
 use crate::github::Repo;
 use crate::setup::doctor::{self, Finding};
-use crate::setup::inspect;
+use crate::setup::inspect::{self, DoctorRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
@@ -19,7 +19,12 @@ pub struct DoctorArgs {
 
 pub async fn run(args: DoctorArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let (repo, gh, branch) = args.target.resolve(vars).await?;
-    let mut facts = inspect::read(&gh, &repo, branch, global.config.as_deref()).await?;
+    let request = DoctorRequest {
+        repo: repo.clone(),
+        branch,
+        local_config: global.config.clone(),
+    };
+    let mut facts = inspect::read(&gh, &request).await?;
     facts.agent_identities = inspect::agent_identities(&gh, &facts.config, |n| vars.get(n)).await;
     let findings = doctor::diagnose(&facts);
     if global.json {

@@ -1,13 +1,12 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
 use super::args::{DryRun, Global, PullArgs, SummaryArg, print_json};
-use anyhow::Context as _;
-
+use crate::actions_event::ActionsEvent;
 use crate::config::Config;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
-use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
+use crate::gate::{self, Ending, Evidence, GateEvent, GateReport, GateRequest, Rules, output};
 use crate::github::PullRequest;
 use crate::markdown;
 
@@ -50,31 +49,46 @@ pub struct ExplainArgs {
 }
 
 pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
-    match args.command {
-        Some(GateCommand::Explain(explain)) => run_explain(explain, global),
-        None => match woken_sha(&args.run) {
-            Some(sha) => run_woken(&args.run, &sha, global, vars).await,
-            None => run_gate(&args.run, event(&args.run)?, global, vars).await,
-        },
+    let run = match args.command {
+        Some(GateCommand::Explain(explain)) => return run_explain(explain, global),
+        None => args.run,
+    };
+    let event = actions_event(&run)?;
+    // A run that only says "something finished on this commit" (`workflow_run` after a review
+    // or CI, `status`): the gate judges every open pull request of that SHA, found through the
+    // API, never from the payload's own list.
+    match event.as_ref().and_then(ActionsEvent::finished_sha) {
+        Some(sha) => run_woken(&run, &sha, global, vars).await,
+        None => run_gate(&run, gate_event(run.target.pr, event)?, global, vars).await,
     }
 }
 
-/// The head SHA of a run that only says "something finished on this commit" (`workflow_run`
-/// after a review or CI, `status`): the gate judges every open pull request of that SHA, found
-/// through the API, never from the payload's own list.
-fn woken_sha(args: &RunArgs) -> Option<String> {
+/// The Actions event, unless `--pr` names the pull request.
+fn actions_event(args: &RunArgs) -> anyhow::Result<Option<ActionsEvent>> {
     if args.target.pr.is_some() {
-        return None;
+        return Ok(None);
     }
-    let pointer = match args.event_name.as_deref()? {
-        "workflow_run" => "/workflow_run/head_sha",
-        "status" => "/sha",
-        _ => return None,
+    let (Some(name), Some(path)) = (&args.event_name, &args.event_path) else {
+        return Err(UsageError(
+            "no event: run from Actions (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH) or pass --pr NUMBER"
+                .into(),
+        )
+        .into());
     };
-    let path = args.event_path.as_ref()?;
-    let text = crate::bounded::read_text(path, crate::bounded::EVENT_LIMIT, "event").ok()?;
-    let payload: serde_json::Value = serde_json::from_str(&text).ok()?;
-    payload.pointer(pointer)?.as_str().map(str::to_string)
+    Ok(Some(ActionsEvent::read(Some(name), Some(path))?))
+}
+
+/// The gate's event (`--pr`'s when there is no Actions event), and the pull request as the
+/// payload carries it (when it does).
+fn gate_event(
+    pr: Option<u64>,
+    event: Option<ActionsEvent>,
+) -> anyhow::Result<(GateEvent, Option<PullRequest>)> {
+    let Some(event) = event else {
+        return Ok((GateEvent::local(pr.unwrap_or_default()), None));
+    };
+    let gate_event = GateEvent::from_payload(event.name(), event.payload()).map_err(UsageError)?;
+    Ok((gate_event, event.pull_request()))
 }
 
 /// The gate for each open pull request whose head is `sha`; the first exit that is not `Ok`.
@@ -85,14 +99,10 @@ async fn run_woken(
     vars: &Vars,
 ) -> anyhow::Result<Exit> {
     let repo = context::repository(args.target.repo.repo.as_deref(), vars)?;
-    let gh = vars.github()?.for_repo(&repo);
-    let pulls = gh
-        .pulls_for_commit(&repo, sha)
-        .await
-        .with_context(|| format!("finding the pull requests of {sha}"))?;
+    let gh = context::client(&repo, vars)?;
     let mut exit = Exit::Ok;
-    for pull in pulls.into_iter().filter(|p| p.state == "open") {
-        let ended = run_gate(args, (GateEvent::local(pull.number), None), global, vars).await?;
+    for number in gate::open_pulls_at(&gh, &repo, sha).await? {
+        let ended = run_gate(args, (GateEvent::local(number), None), global, vars).await?;
         if exit == Exit::Ok {
             exit = ended;
         }
@@ -124,18 +134,18 @@ async fn run_gate(
         Some(path) => Some(Config::load(path)?),
         None => None,
     };
-    let gh = vars.github()?.for_repo(&repo);
-    let report = gate::run(Gate {
-        gh: &gh,
-        repo: &repo,
+    let gh = context::client(&repo, vars)?;
+    let request = GateRequest {
+        repo,
         event,
         dry_run,
         local_config,
         pull,
-    })
-    .await;
+    };
+    let report = gate::run(&gh, &request).await;
     if !report.dry_run && !report.posted.labels_added.is_empty() {
-        gate::tell::human_needed(&repo, &report, vars).await;
+        let notifier = |config: &Config| context::notifier(config, vars);
+        gate::tell::human_needed(&request.repo, &report, notifier).await;
     }
     if report.verdict.is_some() {
         args.summary
@@ -152,36 +162,6 @@ async fn run_gate(
         Ending::BadConfig => Exit::Usage,
         Ending::Outside => Exit::Outside,
     })
-}
-
-/// The event, and the pull request as its payload carries it (when it does).
-fn event(args: &RunArgs) -> anyhow::Result<(GateEvent, Option<PullRequest>)> {
-    if let Some(number) = args.target.pr {
-        return Ok((GateEvent::local(number), None));
-    }
-    let (Some(name), Some(path)) = (&args.event_name, &args.event_path) else {
-        return Err(UsageError(
-            "no event: run from Actions (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH) or pass --pr NUMBER"
-                .into(),
-        )
-        .into());
-    };
-    let payload =
-        crate::bounded::read_text(path, crate::bounded::EVENT_LIMIT, "event").map_err(|e| {
-            let place = match e.line {
-                0 => String::new(),
-                line => format!(":{line}:{}", e.column),
-            };
-            UsageError(format!("{}{place}: {}", path.display(), e.message))
-        })?;
-    let event = GateEvent::parse(name, &payload).map_err(UsageError)?;
-    Ok((event, payload_pull(&payload)))
-}
-
-/// The payload's `pull_request`, read as the API's pull request object.
-fn payload_pull(payload: &str) -> Option<PullRequest> {
-    let mut doc: serde_json::Value = serde_json::from_str(payload).ok()?;
-    serde_json::from_value(doc.get_mut("pull_request")?.take()).ok()
 }
 
 /// The run as a person reads it; PR text only ever appears escaped, never at a line start.

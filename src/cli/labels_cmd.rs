@@ -6,7 +6,7 @@ use super::args::{DryRun, Global, RepoArg, print_json};
 use crate::context::Vars;
 use crate::error::Exit;
 use crate::github::Repo;
-use crate::setup::labels::{self, LabelsReport};
+use crate::setup::labels::{self, LabelsReport, LabelsRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum LabelsCommand {
@@ -26,7 +26,12 @@ pub async fn run(command: LabelsCommand, global: &Global, vars: &Vars) -> anyhow
     let LabelsCommand::Sync(args) = command;
     let dry_run = args.dry.dry_run;
     let ctx = args.repo.load(global, vars).await?;
-    let report = labels::sync(&ctx.gh, &ctx.repo, &ctx.config, dry_run).await?;
+    let request = LabelsRequest {
+        repo: ctx.repo.clone(),
+        config: ctx.config,
+        dry_run,
+    };
+    let report = labels::sync(&ctx.gh, &request).await?;
     if global.json {
         print_json(&serde_json::json!({
             "repository": ctx.repo.to_string(), "dry_run": dry_run,

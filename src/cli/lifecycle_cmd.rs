@@ -4,7 +4,7 @@ use super::args::{DryRun, Global, PullArgs, print_json};
 use crate::actions_log::one_line;
 use crate::context::Vars;
 use crate::error::Exit;
-use crate::lifecycle;
+use crate::lifecycle::{self, LifecycleRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct LifecycleArgs {
@@ -17,7 +17,13 @@ pub struct LifecycleArgs {
 pub async fn run(args: LifecycleArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     // Always the current state from the API, never the event's copy.
     let (ctx, pull) = args.target.load(global, vars).await?;
-    let report = lifecycle::run(&ctx, &pull, args.dry.dry_run).await?;
+    let request = LifecycleRequest {
+        repo: ctx.repo,
+        config: ctx.config,
+        pull,
+        dry_run: args.dry.dry_run,
+    };
+    let report = lifecycle::run(&ctx.gh, &ctx.notifier, &request).await?;
     if global.json {
         print_json(&report)?;
     } else {

@@ -4,7 +4,7 @@ use super::args::{DryRun, Global, PullArgs, print_json};
 use crate::actions_log::one_line;
 use crate::context::Vars;
 use crate::error::Exit;
-use crate::merge::{self, Merged};
+use crate::merge::{self, MergeRequest, Merged};
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
@@ -18,10 +18,17 @@ pub struct MergeArgs {
 pub async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let event = vars.event()?;
     let ctx = args.target.repo.load(global, vars).await?;
-    let outcomes = merge::run(&ctx, args.target.pr, &event, args.dry.dry_run).await?;
+    let request = MergeRequest {
+        repo: ctx.repo,
+        config: ctx.config,
+        pr: args.target.pr,
+        event,
+        dry_run: args.dry.dry_run,
+    };
+    let outcomes = merge::run(&ctx.gh, &request).await?;
     let in_actions = vars.get("GITHUB_ACTIONS").as_deref() == Some("true");
     if in_actions && !vars.acts_as_app() {
-        for (pull, started) in merge::follow_on(&ctx, &outcomes).await {
+        for (pull, started) in merge::follow_on(&ctx.gh, &request, &outcomes).await {
             for s in started {
                 eprintln!("#{pull}: {}: {}", s.workflow, one_line(&s.outcome));
             }

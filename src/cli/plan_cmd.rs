@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::args::{DryRun, Global, RepoArg, print_json};
 use crate::context::Vars;
 use crate::error::Exit;
-use crate::plan_file::{self, PlanFile, PlanReport};
+use crate::plan_file::{self, PlanFile, PlanFileRequest, PlanReport};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -31,8 +31,13 @@ pub async fn run(command: PlanCommand, global: &Global, vars: &Vars) -> anyhow::
     let PlanCommand::Apply(args) = command;
     let plan = PlanFile::load(&args.file)?;
     let ctx = args.repo.load(global, vars).await?;
-    let labels = &ctx.config.labels;
-    let report = plan_file::run(&ctx.gh, &ctx.repo, &plan, labels, args.dry.dry_run).await?;
+    let request = PlanFileRequest {
+        repo: ctx.repo,
+        plan,
+        labels: ctx.config.labels,
+        dry_run: args.dry.dry_run,
+    };
+    let report = plan_file::run(&ctx.gh, &request).await?;
     if global.json {
         print_json(&report)?;
     } else {

@@ -4,10 +4,9 @@ use clap::Subcommand;
 
 use super::args::{DryRun, Global, RepoArg, print_json};
 use super::plan_cmd;
-use crate::context::Vars;
+use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
-use crate::product::ProductTool;
-use crate::product::pull::{self, Ending};
+use crate::product::pull::{self, Ending, ProductRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
@@ -27,15 +26,15 @@ pub struct PullArgs {
 pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ProductCommand::Pull(args) = command;
     let ctx = args.repo.load(global, vars).await?;
-    let tool = ProductTool::from_config(&ctx.config.product, |name| vars.get(name))
-        .map_err(|e| UsageError(format!("{e:#}")))?
-        .ok_or_else(|| {
-            UsageError(
-                "no product tool configured: add `product.clickup` or `product.asana`".into(),
-            )
-        })?;
-    let labels = &ctx.config.labels;
-    let report = pull::pull(&ctx.gh, &ctx.repo, &tool, labels, args.dry.dry_run).await?;
+    let tool = context::product_tool(&ctx.config, vars)?.ok_or_else(|| {
+        UsageError("no product tool configured: add `product.clickup` or `product.asana`".into())
+    })?;
+    let request = ProductRequest {
+        repo: ctx.repo,
+        labels: ctx.config.labels,
+        dry_run: args.dry.dry_run,
+    };
+    let report = pull::pull(&ctx.gh, &tool, &request).await?;
     if global.json {
         print_json(&report)?;
     } else if report.features.is_empty() {

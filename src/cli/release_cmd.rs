@@ -4,9 +4,13 @@
 use clap::Subcommand;
 
 use super::args::{DryRun, Global, PullArgs, RepoArg, SummaryArg, print_json};
+use crate::actions_event::{self, ActionsEvent};
 use crate::context::{self, Ctx, Vars};
 use crate::error::{Exit, UsageError};
-use crate::release::{self, Links, pull::Ending};
+use crate::release::{
+    self, Links, PublishRequest, PublishRun, ReleasePrRequest, ReleasePull, ShippedRequest,
+    pull::Ending,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct ReleasePrArgs {
@@ -71,9 +75,14 @@ pub async fn run_pr(args: ReleasePrArgs, global: &Global, vars: &Vars) -> anyhow
              Set SHIPRIG_APP_ID and SHIPRIG_APP_PRIVATE_KEY so CI runs on the release."
         );
     }
-    let links = links(&ctx, vars);
-    let result =
-        release::release_pr(&ctx.gh, &ctx.repo, &ctx.config, &sha, &links, dry_run).await?;
+    let request = ReleasePrRequest {
+        links: links(&ctx, vars),
+        repo: ctx.repo,
+        config: ctx.config,
+        sha: sha.clone(),
+        dry_run,
+    };
+    let result = release::release_pr(&ctx.gh, &request).await?;
     if global.json {
         print_json(&result)?;
     } else {
@@ -134,17 +143,14 @@ async fn run_shipped(args: ShippedArgs, global: &Global, vars: &Vars) -> anyhow:
         None => pushed_sha(&vars.event()?, vars)?,
     };
     let ctx = args.repo.load(global, vars).await?;
-    let dry_run = args.dry.dry_run;
-    let found = release::shipped(
-        &ctx.gh,
-        &ctx.repo,
-        &ctx.config,
-        &sha,
-        args.job_status.as_deref().filter(|s| !s.is_empty()),
-        &ctx.notifier,
-        dry_run,
-    )
-    .await?;
+    let request = ShippedRequest {
+        repo: ctx.repo,
+        config: ctx.config,
+        sha: sha.clone(),
+        job_status: args.job_status.filter(|s| !s.is_empty()),
+        dry_run: args.dry.dry_run,
+    };
+    let found = release::shipped(&ctx.gh, &ctx.notifier, &request).await?;
     let Some(shipped) = found else {
         eprintln!("release shipped: shiprig published no release at {sha}; nothing to mark done");
         return Ok(Exit::Ok);
@@ -206,59 +212,26 @@ fn shipped_summary(s: &release::Shipped) -> String {
 
 async fn run_publish(args: PublishArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let event = vars.event()?;
-    let (ctx, pull) = match context::pull_number(args.target.pr, &event) {
-        Ok(_) => args.target.load(global, vars).await?,
-        Err(_) => {
-            let ctx = args.target.repo.load(global, vars).await?;
-            let sha = pushed_sha(&event, vars)?;
-            let found =
-                release::publish::find_release_pull(&ctx.gh, &ctx.repo, &ctx.config, &sha).await?;
-            match found {
-                Some(pull) => (ctx, pull),
-                None => {
-                    let why = format!(
-                        "{sha} was not made by merging a release pull request; nothing to publish, nothing to deploy"
-                    );
-                    no_deploy(vars, &why)?;
-                    return Ok(Exit::Ok);
-                }
-            }
+    let ctx = args.target.repo.load(global, vars).await?;
+    let pull = match actions_event::pull_number(args.target.pr, &event) {
+        Ok(number) => ReleasePull::Number(number),
+        Err(_) => ReleasePull::MergedAs(pushed_sha(&event, vars)?),
+    };
+    let dry_run = args.dry.dry_run;
+    let request = PublishRequest {
+        links: links(&ctx, vars),
+        repo: ctx.repo,
+        config: ctx.config,
+        pull,
+        dry_run,
+    };
+    let published = match release::publish::run(&ctx.gh, &ctx.notifier, &request).await? {
+        PublishRun::Published(published) => published,
+        PublishRun::Nothing { why, refused } => {
+            no_deploy(vars, &why)?;
+            return Ok(if refused { Exit::No } else { Exit::Ok });
         }
     };
-    if let Err(why) = release::publish::check_release_pull(&pull, &ctx.config) {
-        no_deploy(vars, &format!("{why}; nothing to publish"))?;
-        return Ok(Exit::No);
-    }
-    if let Err(why) =
-        release::publish::check_vouched(&ctx.gh, &ctx.repo, &ctx.config, &pull).await?
-    {
-        no_deploy(
-            vars,
-            &format!("refusing: {why}; no tag, no release, no labels, nothing to deploy"),
-        )?;
-        return Ok(Exit::No);
-    }
-    // Lists leave out who merged: read the pull request itself.
-    let merged = ctx.pull(pull.number).await?;
-    if let Err(why) = release::publish::merged_by_person(&merged, &ctx.config) {
-        no_deploy(
-            vars,
-            &format!("{why}; nothing to publish, nothing to deploy"),
-        )?;
-        return Ok(Exit::Ok);
-    }
-    let links = links(&ctx, vars);
-    let dry_run = args.dry.dry_run;
-    let published = release::publish(
-        &ctx.gh,
-        &ctx.repo,
-        &ctx.config,
-        &pull,
-        &links,
-        &ctx.notifier,
-        dry_run,
-    )
-    .await?;
     deploy_output(vars, !dry_run)?;
     if global.json {
         print_json(&published)?;
@@ -296,12 +269,8 @@ fn no_deploy(vars: &Vars, why: &str) -> anyhow::Result<()> {
 }
 
 /// The commit a push event brought (`after`), else `GITHUB_SHA`; exit 2 with neither.
-fn pushed_sha(event: &serde_json::Value, vars: &Vars) -> anyhow::Result<String> {
-    let after = event
-        .get("after")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string);
-    context::sha(after.or_else(|| vars.get("GITHUB_SHA"))).map_err(|_| {
+fn pushed_sha(event: &ActionsEvent, vars: &Vars) -> anyhow::Result<String> {
+    context::sha(event.pushed_sha().or_else(|| vars.get("GITHUB_SHA"))).map_err(|_| {
         UsageError(
             "no pull request and no pushed commit: pass --pr N, or run on the push to the production branch"
                 .into(),

@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::args::{Global, RepoArg};
-use crate::context::Vars;
-use crate::error::Exit;
-use crate::service::serve::{self, LeaseOptions, ServeOptions};
+use crate::context::{Ctx, Vars};
+use crate::error::{Exit, UsageError};
+use crate::service::serve::{self, LeaseOptions, ServeRequest};
+use crate::service::webhook::WebhookSecrets;
 
 #[derive(Debug, clap::Args)]
 /// `--repo` names the repository whose config is read, and which is ticked when
@@ -37,9 +38,21 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
-    let options = ServeOptions {
-        home: args.repo.repo,
-        config: global.config.clone(),
+    // `SHIPRIG_WEBHOOK_SECRET`: unset leaves `/webhook` off; set but empty is bad usage.
+    let webhook_secrets = match vars.get("SHIPRIG_WEBHOOK_SECRET") {
+        Some(value) => Some(WebhookSecrets::parse(&value).map_err(UsageError)?),
+        None => None,
+    };
+    let ctx = Ctx::load_service(
+        args.repo.repo.as_deref(),
+        global.config.as_deref(),
+        vars,
+        serve::SERVICE_RETRY_BUDGET,
+    )
+    .await?;
+    let request = ServeRequest {
+        home: ctx.repo,
+        config: ctx.config,
         interval: args.interval,
         listen: args.listen,
         lease: args.lease.map(|name| LeaseOptions {
@@ -48,7 +61,9 @@ pub async fn run(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<
             duration: args.lease_duration,
             identity: args.identity,
         }),
+        webhook_secrets,
+        kubeconfig: vars.kubeconfig(),
     };
-    serve::serve(&options, vars).await?;
+    serve::serve(&ctx.gh, &ctx.notifier, &request).await?;
     Ok(Exit::Ok)
 }

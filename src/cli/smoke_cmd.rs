@@ -26,12 +26,14 @@ pub struct SmokeArgs {
 pub async fn run(args: SmokeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ctx = args.repo.load(global, vars).await?;
     let request = SmokeRequest {
+        repo: ctx.repo,
+        environments: ctx.config.deploy,
         environment: args.environment,
         sha: args.sha,
         alert: args.alert,
         dry_run: args.dry.dry_run,
     };
-    let run = smoke::check_environment(&ctx, &request).await?;
+    let run = smoke::check_environment(&ctx.gh, &ctx.notifier, &request).await?;
     args.summary
         .write(|| smoke::summary_markdown(&run.report))?;
     if global.json {

@@ -82,8 +82,17 @@ pub struct LintReport {
     pub problems: Vec<Problem>,
 }
 
+/// What `shiprig commits lint` asks for: one pull request's title and commits.
+#[derive(Debug, Clone)]
+pub struct LintRequest {
+    pub repo: Repo,
+    /// The pull request as the API has it now.
+    pub pull: PullRequest,
+}
+
 /// Lints the pull request's title and each of its commits (merge commits excepted).
-pub async fn lint_pull(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> anyhow::Result<LintReport> {
+pub async fn lint_pull(gh: &GitHub, request: &LintRequest) -> anyhow::Result<LintReport> {
+    let (repo, pull) = (&request.repo, &request.pull);
     let number = pull.number;
     let commits = gh
         .pull_commits(repo, number)

@@ -1,41 +1,68 @@
 //! The Conductor as one Actions job runs it (`shiprig conductor tick`): the tick with its
-//! agents and product tool built from the config, and the "critical issue filed" message when
-//! the job was started by that issue.
+//! agents built from the config, and the "critical issue filed" message when the job was
+//! started by that issue.
+
+use std::path::PathBuf;
 
 use super::{Tick, TickReport, explain, read_graph, tick};
+use crate::actions_event::ActionsEvent;
 use crate::agents::Backend;
-use crate::context::{self, Ctx, Vars};
-use crate::notify::ProductHook;
+use crate::config::Config;
+use crate::github::{GitHub, Repo};
+use crate::notify::{Notifier, ProductHook};
 
-/// Reads, decides, and (unless `dry_run`) acts; `with_graph` also reads what the job summary's
-/// dependency graph needs.
+/// What `shiprig conductor tick` asks for: one pass over one repository.
+#[derive(Debug, Clone)]
+pub struct TickRequest {
+    pub repo: Repo,
+    pub config: Config,
+    /// The event that started the job (empty outside Actions).
+    pub event: ActionsEvent,
+    /// `KUBECONFIG`: where the agents' cluster is described outside a cluster.
+    pub kubeconfig: Option<PathBuf>,
+    /// Decide and report, write nothing.
+    pub dry_run: bool,
+    /// Also read what the job summary's dependency graph needs.
+    pub with_graph: bool,
+}
+
+/// What `shiprig conductor explain ISSUE` asks for.
+#[derive(Debug, Clone)]
+pub struct ExplainRequest {
+    pub repo: Repo,
+    pub config: Config,
+    pub issue: u64,
+    /// `KUBECONFIG`: where the agents' cluster is described outside a cluster.
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// Reads, decides, and (unless `dry_run`) acts, telling the product tool when there is one.
 pub async fn run(
-    ctx: &Ctx,
-    vars: &Vars,
-    dry_run: bool,
-    with_graph: bool,
+    gh: &GitHub,
+    notifier: &Notifier,
+    product: Option<&dyn ProductHook>,
+    request: &TickRequest,
 ) -> anyhow::Result<TickReport> {
-    let product = context::product_hook(&ctx.config, vars);
-    let backend = Backend::from_config(&ctx.config, vars.kubeconfig().as_deref()).await?;
+    let config = &request.config;
+    let backend = Backend::from_config(config, request.kubeconfig.as_deref()).await?;
     let job = Tick {
-        gh: &ctx.gh,
-        repo: &ctx.repo,
-        config: &ctx.config,
-        notifier: &ctx.notifier,
-        product: product.as_ref().map(|p| p as &dyn ProductHook),
+        gh,
+        repo: &request.repo,
+        config,
+        notifier,
+        product,
         backend: Some(&backend),
     };
-    let event = vars.event()?;
-    let event_name = vars.get("GITHUB_EVENT_NAME").unwrap_or_default();
-    let repo = ctx.repo.to_string();
-    if !dry_run
+    let event = &request.event;
+    let repo = request.repo.to_string();
+    if !request.dry_run
         && let Some(filed) =
-            crate::notify::critical::filed(&event_name, &event, &ctx.config.labels, &repo)
+            crate::notify::critical::filed(event.name(), event.payload(), &config.labels, &repo)
     {
-        ctx.notifier.tell(filed).await;
+        notifier.tell(filed).await;
     }
-    let mut report = tick(&job, ctx.gh.clock().now(), dry_run).await?;
-    if with_graph {
+    let mut report = tick(&job, gh.clock().now(), request.dry_run).await?;
+    if request.with_graph {
         read_graph(&job, &mut report).await?;
     }
     Ok(report)
@@ -43,19 +70,19 @@ pub async fn run(
 
 /// `shiprig conductor explain ISSUE`: the tick's plan, read-only, told for one issue.
 pub async fn explain_issue(
-    ctx: &Ctx,
-    vars: &Vars,
-    issue: u64,
+    gh: &GitHub,
+    notifier: &Notifier,
+    request: &ExplainRequest,
 ) -> anyhow::Result<explain::Explanation> {
-    let backend = Backend::from_config(&ctx.config, vars.kubeconfig().as_deref()).await?;
+    let backend = Backend::from_config(&request.config, request.kubeconfig.as_deref()).await?;
     let job = Tick {
-        gh: &ctx.gh,
-        repo: &ctx.repo,
-        config: &ctx.config,
-        notifier: &ctx.notifier,
+        gh,
+        repo: &request.repo,
+        config: &request.config,
+        notifier,
         product: None,
         backend: Some(&backend),
     };
-    let (_, explained) = super::explain(&job, issue, ctx.gh.clock().now()).await?;
+    let (_, explained) = super::explain(&job, request.issue, gh.clock().now()).await?;
     Ok(explained)
 }

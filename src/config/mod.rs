@@ -28,3 +28,6 @@ pub use model::{
 pub use permission::Permission;
 pub use schema::{SCHEMA_ID, json_schema};
 pub use values::{Duration, Glob, Pattern, REGEX_BUDGET};
+
+/// Where a repository keeps its shiprig config.
+pub const CONFIG_PATH: &str = ".github/shiprig.yml";

@@ -16,8 +16,22 @@ use crate::notify::{Event, Notifier};
 
 pub use command::Ended;
 
-/// Everything one deploy needs, read at the edge.
-pub struct Deploy<'a> {
+/// What `shiprig deploy` asks for: one environment at one SHA.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    pub repo: Repo,
+    /// The environment's name under `deploy:`.
+    pub name: String,
+    pub environment: Environment,
+    pub sha: String,
+    /// The Actions run that holds the log, when there is one.
+    pub log_url: Option<String>,
+    /// Only list the commands.
+    pub dry_run: bool,
+}
+
+/// One deploy's request with the handles it acts through.
+struct Deploy<'a> {
     pub gh: &'a GitHub,
     pub repo: &'a Repo,
     pub name: &'a str,
@@ -70,7 +84,24 @@ pub fn plan(environment: &Environment) -> Vec<Vec<String>> {
 
 /// Runs the deploy; `dry_run` only lists the commands. Each command must succeed before the
 /// next starts; the timeout covers all of them together.
-pub async fn run(d: &Deploy<'_>, dry_run: bool) -> anyhow::Result<DeployReport> {
+pub async fn run(
+    gh: &GitHub,
+    notifier: &Notifier,
+    request: &DeployRequest,
+) -> anyhow::Result<DeployReport> {
+    let d = Deploy {
+        gh,
+        repo: &request.repo,
+        name: &request.name,
+        environment: &request.environment,
+        sha: &request.sha,
+        log_url: request.log_url.clone(),
+        notifier,
+    };
+    deploy(&d, request.dry_run).await
+}
+
+async fn deploy(d: &Deploy<'_>, dry_run: bool) -> anyhow::Result<DeployReport> {
     let mut report = DeployReport {
         environment: d.name.to_string(),
         sha: d.sha.to_string(),

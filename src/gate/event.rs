@@ -57,13 +57,18 @@ impl GateEvent {
     pub fn parse(name: &str, payload: &str) -> Result<GateEvent, String> {
         let doc: Value = serde_json::from_str(payload)
             .map_err(|e| format!("the event payload is not JSON: {e}"))?;
+        GateEvent::from_payload(name, &doc)
+    }
+
+    /// An event payload already read as JSON; an event the gate does not handle is an error.
+    pub fn from_payload(name: &str, doc: &Value) -> Result<GateEvent, String> {
         let text = |v: &Value, pointer: &str| {
             v.pointer(pointer)
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
-        let action = text(&doc, "/action").unwrap_or_default();
-        let sender = text(&doc, "/sender/login");
+        let action = text(doc, "/action").unwrap_or_default();
+        let sender = text(doc, "/sender/login");
         match name {
             "pull_request_target" | "pull_request" | "pull_request_review" => {
                 let pr = doc

@@ -28,9 +28,22 @@ use crate::config::Config;
 use crate::github::{GitHub, GitHubError, PullRequest, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
-pub use crate::context::CONFIG_PATH;
+pub use crate::config::CONFIG_PATH;
 
-/// One gate run's inputs.
+/// What `shiprig gate` asks of the gate for one pull request.
+#[derive(Debug, Clone)]
+pub struct GateRequest {
+    pub repo: Repo,
+    pub event: GateEvent,
+    /// Print the verdict, write nothing.
+    pub dry_run: bool,
+    /// A local config instead of the base branch's (only with `dry_run`).
+    pub local_config: Option<Config>,
+    /// The pull request as the event carries it (GitHub's payload), when it does.
+    pub pull: Option<PullRequest>,
+}
+
+/// One gate run's inputs, with the client it reads and posts through.
 pub struct Gate<'a> {
     pub gh: &'a GitHub,
     pub repo: &'a Repo,
@@ -114,7 +127,15 @@ impl GateReport {
 }
 
 /// `shiprig gate`: read, decide, act.
-pub async fn run(gate: Gate<'_>) -> GateReport {
+pub async fn run(gh: &GitHub, request: &GateRequest) -> GateReport {
+    let gate = Gate {
+        gh,
+        repo: &request.repo,
+        event: request.event.clone(),
+        dry_run: request.dry_run,
+        local_config: request.local_config.clone(),
+        pull: request.pull.clone(),
+    };
     let mut report = GateReport::new(&gate);
     if let Some(mut judged) = judge_listing(&gate, &mut report, true).await {
         if judged.verdict.passed() && !gate.event.merge_group {
@@ -128,6 +149,21 @@ pub async fn run(gate: Gate<'_>) -> GateReport {
     }
     report.requests = gate.gh.stats();
     report
+}
+
+/// The open pull requests whose head is `sha`, found through the API (never from an event's
+/// own list): the ones a run that only says "something finished on this commit" judges.
+pub async fn open_pulls_at(gh: &GitHub, repo: &Repo, sha: &str) -> anyhow::Result<Vec<u64>> {
+    use anyhow::Context as _;
+    let pulls = gh
+        .pulls_for_commit(repo, sha)
+        .await
+        .with_context(|| format!("finding the pull requests of {sha}"))?;
+    Ok(pulls
+        .into_iter()
+        .filter(|p| p.state == "open")
+        .map(|p| p.number)
+        .collect())
 }
 
 /// Reads and decides for the pull request `gate.event` names, pinned to the head SHA (the

@@ -1,14 +1,19 @@
 //! "Human review needed", told once: by the gate run that added the `human-gate` label (a
 //! rerun finds it there and adds nothing). Slack trouble is logged, never fails the gate.
 
-use crate::context::{self, Vars};
+use crate::config::Config;
 use crate::github::Repo;
-use crate::notify::Event;
+use crate::notify::{Event, Notifier};
 
 use super::GateReport;
 
-/// Tells Slack that the pull request waits for a person, when this run added the label.
-pub async fn human_needed(repo: &Repo, report: &GateReport, vars: &Vars) {
+/// Tells Slack that the pull request waits for a person, when this run added the label;
+/// `notifier` makes the notifier the base branch's config names, only when there is news.
+pub async fn human_needed(
+    repo: &Repo,
+    report: &GateReport,
+    notifier: impl FnOnce(&Config) -> anyhow::Result<Notifier>,
+) {
     let Some(verdict) = &report.verdict else {
         return;
     };
@@ -26,7 +31,7 @@ pub async fn human_needed(repo: &Repo, report: &GateReport, vars: &Vars) {
     {
         return;
     }
-    let notifier = match context::notifier(config, vars) {
+    let notifier = match notifier(config) {
         Ok(notifier) => notifier,
         Err(e) => return tracing::warn!("no Slack message: {e:#}"),
     };

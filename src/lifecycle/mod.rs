@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::context::Ctx;
 use crate::github::{GitHub, GitHubError, Issue, PullRequest, Repo};
 use crate::notify::{Event, Notifier};
 
@@ -238,13 +237,33 @@ pub struct LifecycleReport {
     pub effects: Vec<Effect>,
 }
 
+/// What `shiprig lifecycle` asks for: move the issues one pull request closes along.
+#[derive(Debug, Clone)]
+pub struct LifecycleRequest {
+    pub repo: Repo,
+    pub config: Config,
+    /// The pull request as the API has it now (never an event's copy).
+    pub pull: PullRequest,
+    pub dry_run: bool,
+}
+
 /// Reads the linked issues, decides, and (unless `dry_run`) makes the changes.
-pub async fn run(ctx: &Ctx, pull: &PullRequest, dry_run: bool) -> anyhow::Result<LifecycleReport> {
-    let linked = read_linked(&ctx.gh, &ctx.repo, pull).await;
-    let main = &ctx.config.release.main_branch;
-    let effects = plan(&ctx.repo, pull, &linked, &ctx.config, main);
+pub async fn run(
+    gh: &GitHub,
+    notifier: &Notifier,
+    request: &LifecycleRequest,
+) -> anyhow::Result<LifecycleReport> {
+    let (repo, config, pull, dry_run) = (
+        &request.repo,
+        &request.config,
+        &request.pull,
+        request.dry_run,
+    );
+    let linked = read_linked(gh, repo, pull).await;
+    let main = &config.release.main_branch;
+    let effects = plan(repo, pull, &linked, config, main);
     if !dry_run {
-        apply(&ctx.gh, &ctx.notifier, &effects)
+        apply(gh, notifier, &effects)
             .await
             .with_context(|| format!("updating the issues of #{}", pull.number))?;
     }

@@ -8,8 +8,8 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::actions_event::{self, ActionsEvent};
 use crate::config::Config;
-use crate::context::{self, Ctx};
 use crate::gate::approvals::Review;
 use crate::gate::{self, Gate, GateEvent, GateReport, Verdict, output};
 use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
@@ -286,17 +286,25 @@ pub struct Merged {
     pub merged_at: Option<String>,
 }
 
+/// What `shiprig merge` asks for: the pull request `--pr` names, else those the event names.
+#[derive(Debug, Clone)]
+pub struct MergeRequest {
+    pub repo: Repo,
+    pub config: Config,
+    /// `--pr`.
+    pub pr: Option<u64>,
+    /// The event that started the run (empty outside Actions).
+    pub event: ActionsEvent,
+    pub dry_run: bool,
+}
+
 /// Decides for each pull request `--pr` or the event names, and (unless `dry_run`) merges
 /// those that may merge, pinned to the head that was judged.
-pub async fn run(
-    ctx: &Ctx,
-    flag: Option<u64>,
-    event: &serde_json::Value,
-    dry_run: bool,
-) -> anyhow::Result<Vec<Merged>> {
+pub async fn run(gh: &GitHub, request: &MergeRequest) -> anyhow::Result<Vec<Merged>> {
+    let (repo, dry_run) = (&request.repo, request.dry_run);
     let mut outcomes = Vec::new();
-    for number in pull_numbers(ctx, flag, event).await? {
-        let facts = read(&ctx.gh, &ctx.repo, number)
+    for number in pull_numbers(gh, request).await? {
+        let facts = read(gh, repo, number)
             .await
             .with_context(|| format!("reading pull request #{number}"))?;
         let Some(facts) = facts else {
@@ -308,19 +316,18 @@ pub async fn run(
             });
             continue;
         };
-        let mut decision = decide(&facts, &ctx.config);
+        let mut decision = decide(&facts, &request.config);
         let mut merged = false;
         let mut merged_at = facts.pull.merged_at.clone();
         if decision.merge && !dry_run {
-            match ctx
-                .gh
-                .merge_pull(&ctx.repo, number, &decision.sha, MERGE_METHOD)
+            match gh
+                .merge_pull(repo, number, &decision.sha, MERGE_METHOD)
                 .await
             {
                 Ok(()) => {
                     merged = true;
                     // Read back; unread, the follow-ons wait for the next run.
-                    let read = ctx.gh.pull(&ctx.repo, number).await;
+                    let read = gh.pull(repo, number).await;
                     merged_at = read.ok().and_then(|p| p.merged_at);
                 }
                 // 409: the head moved after the decision; the next event decides again.
@@ -359,14 +366,18 @@ fn moved(number: u64) -> Decision {
 
 /// With the Actions token, GitHub starts nothing from a merge's events: starts the follow-on
 /// workflows of each merged pull request itself (see [`follow`]), on the main branch.
-pub async fn follow_on(ctx: &Ctx, outcomes: &[Merged]) -> Vec<(u64, Vec<follow::Started>)> {
+pub async fn follow_on(
+    gh: &GitHub,
+    request: &MergeRequest,
+    outcomes: &[Merged],
+) -> Vec<(u64, Vec<follow::Started>)> {
     let mut out = Vec::new();
     for o in outcomes.iter().filter(|o| !o.dry_run) {
         let Some(at) = o.merged_at.as_deref().and_then(|t| t.parse().ok()) else {
             continue;
         };
-        let branch = &ctx.config.release.main_branch;
-        let started = follow::start(&ctx.gh, &ctx.repo, branch, o.decision.pull, at).await;
+        let branch = &request.config.release.main_branch;
+        let started = follow::start(gh, &request.repo, branch, o.decision.pull, at).await;
         out.push((o.decision.pull, started));
     }
     out
@@ -374,39 +385,19 @@ pub async fn follow_on(ctx: &Ctx, outcomes: &[Merged]) -> Vec<(u64, Vec<follow::
 
 /// `--pr`, else the pull requests the event names: `pull_request`/`pull_request_review`,
 /// `check_suite`/`check_run` (their `pull_requests`), or `status` (open PRs whose head is the SHA).
-async fn pull_numbers(
-    ctx: &Ctx,
-    flag: Option<u64>,
-    event: &serde_json::Value,
-) -> anyhow::Result<Vec<u64>> {
-    let named = context::pull_number(flag, event);
+async fn pull_numbers(gh: &GitHub, request: &MergeRequest) -> anyhow::Result<Vec<u64>> {
+    let event = &request.event;
+    let named = actions_event::pull_number(request.pr, event);
     if let Ok(number) = named {
         return Ok(vec![number]);
     }
-    let listed = event
-        .pointer("/check_suite/pull_requests")
-        .or_else(|| event.pointer("/check_run/check_suite/pull_requests"))
-        .or_else(|| event.pointer("/check_run/pull_requests"))
-        .and_then(|v| v.as_array());
-    if let Some(listed) = listed {
-        return Ok(listed.iter().filter_map(|p| p["number"].as_u64()).collect());
+    if let Some(listed) = event.listed_pulls() {
+        return Ok(listed);
     }
     // `workflow_run` (a review or CI finished): the pull requests of its head SHA, read
     // through the API; the payload's own `pull_requests` list is not trusted.
-    let sha = event
-        .pointer("/sha")
-        .or_else(|| event.pointer("/workflow_run/head_sha"));
-    if let Some(sha) = sha.and_then(|v| v.as_str()) {
-        let pulls = ctx
-            .gh
-            .pulls_for_commit(&ctx.repo, sha)
-            .await
-            .with_context(|| format!("finding the pull requests of {sha}"))?;
-        return Ok(pulls
-            .into_iter()
-            .filter(|p| p.state == "open")
-            .map(|p| p.number)
-            .collect());
+    if let Some(sha) = event.commit_sha() {
+        return gate::open_pulls_at(gh, &request.repo, &sha).await;
     }
-    named.map(|n| vec![n])
+    Ok(named.map(|n| vec![n])?)
 }

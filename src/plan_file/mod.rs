@@ -33,14 +33,25 @@ impl PlanReport {
     }
 }
 
+/// What `shiprig plan apply` (and the product tool's pull, per feature) asks for: make the
+/// repository hold `plan`.
+#[derive(Debug, Clone)]
+pub struct PlanFileRequest {
+    pub repo: Repo,
+    pub plan: PlanFile,
+    /// shiprig's labels, as the config names them.
+    pub labels: Labels,
+    pub dry_run: bool,
+}
+
 /// Read, decide, and (unless `dry_run`) act.
-pub async fn run(
-    gh: &GitHub,
-    repo: &Repo,
-    plan: &PlanFile,
-    labels: &Labels,
-    dry_run: bool,
-) -> anyhow::Result<PlanReport> {
+pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanReport> {
+    let (repo, plan, labels, dry_run) = (
+        &request.repo,
+        &request.plan,
+        &request.labels,
+        request.dry_run,
+    );
     let existing = apply::read(gh, repo, plan).await?;
     let changes = diff(plan, &existing, labels);
     let applied = if dry_run {

@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::{Feature, ProductTool};
 use crate::config::{Labels, ProductPriorities};
 use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
-use crate::plan_file::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
+use crate::plan_file::{
+    self, PlanFile, PlanFileRequest, PlanReport, PlannedIssue, Priority, marker,
+};
 
 /// Longest milestone title shiprig writes.
 const MAX_TITLE: usize = 200;
@@ -55,14 +57,22 @@ impl PullReport {
     }
 }
 
+/// What `shiprig product pull` asks for: the ready queue as milestones in `repo`.
+#[derive(Debug, Clone)]
+pub struct ProductRequest {
+    pub repo: Repo,
+    /// shiprig's labels, as the config names them.
+    pub labels: Labels,
+    pub dry_run: bool,
+}
+
 /// Reads the ready queue and applies one plan per feature.
 pub async fn pull(
     gh: &GitHub,
-    repo: &Repo,
     tool: &ProductTool,
-    labels: &Labels,
-    dry_run: bool,
+    request: &ProductRequest,
 ) -> anyhow::Result<PullReport> {
+    let (repo, labels, dry_run) = (&request.repo, &request.labels, request.dry_run);
     let features = tool.ready().await?;
     let milestones = gh.milestones(repo, MilestoneFilter::All).await?;
     let mut report = PullReport {
@@ -83,7 +93,13 @@ pub async fn pull(
             },
             None => {
                 let plan = plan_for(tool.tool(), feature, &milestones, tool.priorities());
-                let applied = plan_file::run(gh, repo, &plan, labels, dry_run).await?;
+                let request = PlanFileRequest {
+                    repo: repo.clone(),
+                    plan,
+                    labels: labels.clone(),
+                    dry_run,
+                };
+                let applied = plan_file::run(gh, &request).await?;
                 Ending::Planned {
                     plan: Box::new(applied),
                 }

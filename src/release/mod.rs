@@ -15,9 +15,9 @@ pub mod shipped;
 pub use changelog::Links;
 pub use history::{Bump, Change, History, Kind, RawCommit};
 pub use prepare::{Prepared, decide, prepare};
-pub use publish::{Published, publish};
-pub use pull::{ReleasePr, release_pr};
-pub use shipped::{Shipped, shipped};
+pub use publish::{PublishRequest, PublishRun, Published, ReleasePull, publish};
+pub use pull::{ReleasePr, ReleasePrRequest, release_pr};
+pub use shipped::{Shipped, ShippedRequest, shipped};
 
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,84 @@ use crate::lifecycle::closing_refs;
 use crate::merge::RELEASE_BRANCH;
 use crate::notify::{Event, Notifier};
 
+/// What `shiprig release publish` asks for: publish the release pull request it names.
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    pub repo: Repo,
+    pub config: Config,
+    pub pull: ReleasePull,
+    pub links: Links,
+    pub dry_run: bool,
+}
+
+/// Which pull request a publish run is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleasePull {
+    /// `--pr`, or the pull request the event names.
+    Number(u64),
+    /// The one whose merge pushed this commit to the production branch.
+    MergedAs(String),
+}
+
+/// How a publish run ended.
+#[derive(Debug)]
+pub enum PublishRun {
+    Published(Box<Published>),
+    /// Nothing published, and production is not deployed: why, and whether a check refused
+    /// (a policy said no) rather than there being nothing to publish.
+    Nothing {
+        why: String,
+        refused: bool,
+    },
+}
+
+/// After the release pull request merged: finds it, checks it is the release shiprig vouched
+/// for and that a person merged it, then publishes. Refusals publish nothing.
+pub async fn run(
+    gh: &GitHub,
+    notifier: &Notifier,
+    request: &PublishRequest,
+) -> anyhow::Result<PublishRun> {
+    let (repo, config) = (&request.repo, &request.config);
+    let nothing = |why: String, refused: bool| Ok(PublishRun::Nothing { why, refused });
+    let pull = match &request.pull {
+        ReleasePull::Number(number) => read_pull(gh, repo, *number).await?,
+        ReleasePull::MergedAs(sha) => match find_release_pull(gh, repo, config, sha).await? {
+            Some(pull) => pull,
+            None => {
+                let why = format!(
+                    "{sha} was not made by merging a release pull request; nothing to publish, nothing to deploy"
+                );
+                return nothing(why, false);
+            }
+        },
+    };
+    if let Err(why) = check_release_pull(&pull, config) {
+        return nothing(format!("{why}; nothing to publish"), true);
+    }
+    if let Err(why) = check_vouched(gh, repo, config, &pull).await? {
+        let why = format!("refusing: {why}; no tag, no release, no labels, nothing to deploy");
+        return nothing(why, true);
+    }
+    // Lists leave out who merged: read the pull request itself.
+    let merged = read_pull(gh, repo, pull.number).await?;
+    if let Err(why) = merged_by_person(&merged, config) {
+        return nothing(
+            format!("{why}; nothing to publish, nothing to deploy"),
+            false,
+        );
+    }
+    let published = publish(gh, notifier, request, &pull).await?;
+    Ok(PublishRun::Published(Box::new(published)))
+}
+
+/// A pull request as the API has it now.
+async fn read_pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<PullRequest> {
+    gh.pull(repo, number)
+        .await
+        .with_context(|| format!("reading pull request #{number}"))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Published {
     pub tag: String,
@@ -256,13 +334,16 @@ async fn dispatched(
 /// Tags and releases, listing the shipped issues in the release body; safe to rerun.
 pub async fn publish(
     gh: &GitHub,
-    repo: &Repo,
-    config: &Config,
-    pull: &PullRequest,
-    links: &Links,
     notifier: &Notifier,
-    dry_run: bool,
+    request: &PublishRequest,
+    pull: &PullRequest,
 ) -> anyhow::Result<Published> {
+    let (repo, config, links, dry_run) = (
+        &request.repo,
+        &request.config,
+        &request.links,
+        request.dry_run,
+    );
     let target = pull
         .merge_commit_sha
         .clone()

@@ -153,15 +153,26 @@ pub async fn sha_to_release(
         .ok_or_else(|| UsageError(format!("no branch `{main}`")).into())
 }
 
+/// What `shiprig release-pr` asks for: the one release pull request for `sha`.
+#[derive(Debug, Clone)]
+pub struct ReleasePrRequest {
+    pub repo: Repo,
+    pub config: Config,
+    /// The main-branch commit to release ([`sha_to_release`]).
+    pub sha: String,
+    pub links: Links,
+    pub dry_run: bool,
+}
+
 /// Creates or updates the release pull request for `sha`.
-pub async fn release_pr(
-    gh: &GitHub,
-    repo: &Repo,
-    config: &Config,
-    sha: &str,
-    links: &Links,
-    dry_run: bool,
-) -> anyhow::Result<ReleasePr> {
+pub async fn release_pr(gh: &GitHub, request: &ReleasePrRequest) -> anyhow::Result<ReleasePr> {
+    let (repo, config, sha, links, dry_run) = (
+        &request.repo,
+        &request.config,
+        request.sha.as_str(),
+        &request.links,
+        request.dry_run,
+    );
     if let Some(outcome) = smoke_gate(gh, repo, config, sha).await? {
         return Ok(ReleasePr {
             outcome,

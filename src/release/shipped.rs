@@ -71,18 +71,31 @@ pub fn release_for<'a>(
     })
 }
 
+/// What `shiprig release shipped` asks for: the release production runs at `sha`.
+#[derive(Debug, Clone)]
+pub struct ShippedRequest {
+    pub repo: Repo,
+    pub config: Config,
+    pub sha: String,
+    /// The production job's status so far: anything but `success` holds the issues in review.
+    pub job_status: Option<String>,
+    pub dry_run: bool,
+}
+
 /// Marks the issues of the release published at `sha` done when production is verified, else
 /// reports them held. `Ok(None)` when shiprig published no release at `sha`.
-#[allow(clippy::too_many_arguments)]
 pub async fn shipped(
     gh: &GitHub,
-    repo: &Repo,
-    config: &Config,
-    sha: &str,
-    job_status: Option<&str>,
     notifier: &Notifier,
-    dry_run: bool,
+    request: &ShippedRequest,
 ) -> anyhow::Result<Option<Shipped>> {
+    let (repo, config, sha, dry_run) = (
+        &request.repo,
+        &request.config,
+        request.sha.as_str(),
+        request.dry_run,
+    );
+    let job_status = request.job_status.as_deref();
     let releases = gh
         .recent_releases(repo)
         .await

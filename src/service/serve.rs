@@ -3,7 +3,7 @@
 //! `/metrics` and `/webhook`, and SIGTERM finishing the tick in flight.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,24 +16,27 @@ use tokio::sync::watch;
 use super::webhook::{Inbox, READ_TIMEOUT, Webhook, WebhookSecrets};
 use super::{Leader, Metrics, Repository, Service, repositories, run_with_inbox};
 use crate::agents::Backend;
-use crate::context::{self, Vars};
-use crate::error::UsageError;
-use crate::github::{DEFAULT_CACHE_BYTES, GitHub, Repo, SystemClock};
+use crate::config::Config;
+use crate::github::{GitHub, Repo, SystemClock};
+use crate::notify::Notifier;
 
 /// Retries in the service give up quickly, so a rate-limited repository is deferred to the
-/// next loop instead of holding up the others.
-const SERVICE_RETRY_BUDGET: Duration = Duration::from_secs(20);
+/// next loop instead of holding up the others: the budget its client is built with.
+pub const SERVICE_RETRY_BUDGET: Duration = Duration::from_secs(20);
 
-/// How the service runs.
-#[derive(Debug, Clone)]
-pub struct ServeOptions {
-    /// The repository whose config is read, and ticked when `conductor.repositories` is empty.
-    pub home: Option<String>,
-    /// A local config instead of the home repository's.
-    pub config: Option<std::path::PathBuf>,
+/// What `shiprig conductor run` asks for: how the service runs.
+#[derive(Clone)]
+pub struct ServeRequest {
+    /// The repository whose config this is, ticked when `conductor.repositories` is empty.
+    pub home: Repo,
+    pub config: Config,
     pub interval: Duration,
     pub listen: SocketAddr,
     pub lease: Option<LeaseOptions>,
+    /// `SHIPRIG_WEBHOOK_SECRET`: none leaves `/webhook` off.
+    pub webhook_secrets: Option<WebhookSecrets>,
+    /// `KUBECONFIG`: where the agents' and the lease's cluster is described outside a cluster.
+    pub kubeconfig: Option<PathBuf>,
 }
 
 /// Leader election over a Kubernetes Lease: only the holder ticks.
@@ -46,21 +49,16 @@ pub struct LeaseOptions {
     pub identity: Option<String>,
 }
 
-/// Serves until SIGTERM or Ctrl-C; the tick in flight finishes first.
-pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
-    let secrets = webhook_secrets(vars)?;
-    let home = context::repository(options.home.as_deref(), vars)?;
-    let mut client = vars.client_options()?;
-    client.retry.budget = SERVICE_RETRY_BUDGET;
-    let gh = GitHub::new(client)?.with_response_cache(DEFAULT_CACHE_BYTES);
-    let config =
-        context::load_config(options.config.as_deref(), &gh.for_repo(&home), &home).await?;
-    let repos = repositories(&gh.for_repo(&home), &config, &home).await?;
+/// Serves until SIGTERM or Ctrl-C; the tick in flight finishes first. `gh` acts for the whole
+/// installation (each repository's client is made from it), with [`SERVICE_RETRY_BUDGET`].
+pub async fn serve(gh: &GitHub, notifier: &Notifier, options: &ServeRequest) -> anyhow::Result<()> {
+    let (home, config) = (&options.home, &options.config);
+    let secrets = options.webhook_secrets.clone();
+    let repos = repositories(&gh.for_repo(home), config, home).await?;
     let names: Vec<String> = repos.iter().map(Repo::to_string).collect();
     tracing::info!(count = repos.len(), "ticking {}", names.join(", "));
-    let notifier = context::notifier(&config, vars)?;
-    let kubeconfig = vars.kubeconfig();
-    let backend = Backend::from_config(&config, kubeconfig.as_deref()).await?;
+    let kubeconfig = options.kubeconfig.clone();
+    let backend = Backend::from_config(config, kubeconfig.as_deref()).await?;
     let leader = match &options.lease {
         Some(lease) => Some(elect(lease, kubeconfig.as_deref()).await?),
         None => None,
@@ -88,12 +86,12 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
     let http = tokio::spawn(serve_http(listener, metrics.clone(), hooks));
     let repositories = repos
         .into_iter()
-        .map(|r| Repository::new(&gh, r, config.conductor.request_budget))
+        .map(|r| Repository::new(gh, r, config.conductor.request_budget))
         .collect();
     let mut service = Service {
         repositories,
-        config: &config,
-        notifier: &notifier,
+        config,
+        notifier,
         backend: &backend,
         metrics,
     };
@@ -114,14 +112,6 @@ pub async fn serve(options: &ServeOptions, vars: &Vars) -> anyhow::Result<()> {
     .await;
     http.abort();
     Ok(())
-}
-
-/// `SHIPRIG_WEBHOOK_SECRET`: unset leaves `/webhook` off; set but empty is bad usage.
-fn webhook_secrets(vars: &Vars) -> anyhow::Result<Option<WebhookSecrets>> {
-    let Some(value) = vars.get("SHIPRIG_WEBHOOK_SECRET") else {
-        return Ok(None);
-    };
-    Ok(Some(WebhookSecrets::parse(&value).map_err(UsageError)?))
 }
 
 async fn elect(lease: &LeaseOptions, kubeconfig: Option<&Path>) -> anyhow::Result<Leader> {

@@ -75,15 +75,25 @@ fn plan(
     Plan { gaps, open, put }
 }
 
+/// What `shiprig bootstrap` asks for: labels, and protection for `branch` (and production).
+#[derive(Debug, Clone)]
+pub struct BootstrapRequest {
+    pub repo: Repo,
+    /// The protected branch (the default branch unless named).
+    pub branch: String,
+    pub config: Config,
+    pub dry_run: bool,
+}
+
 /// Reads and decides everything first, so a failed read leaves the repository untouched; then
 /// (unless `dry_run`) creates the labels and puts the protections.
-pub async fn run(
-    gh: &GitHub,
-    repo: &Repo,
-    branch: &str,
-    config: &Config,
-    dry_run: bool,
-) -> anyhow::Result<BootstrapReport> {
+pub async fn run(gh: &GitHub, request: &BootstrapRequest) -> anyhow::Result<BootstrapReport> {
+    let (repo, branch, config, dry_run) = (
+        &request.repo,
+        request.branch.as_str(),
+        &request.config,
+        request.dry_run,
+    );
     let label_changes = labels::read_changes(gh, repo, config).await?;
     let current = gh.branch_protection(repo, branch).await?;
     let (workflows, _) = inspect::read_workflows(gh, repo).await?;

@@ -1,24 +1,30 @@
 //! Reading a repository's real shiprig setup: the [`Facts`] `doctor` diagnoses.
 
+use std::path::PathBuf;
+
 use super::codeowners;
 use super::doctor::{ConfigFact, Facts, ProductionFact};
 use super::workflows::{self, Workflow};
-use crate::config::{Config, ConfigError};
-use crate::context::CONFIG_PATH;
+use crate::config::{CONFIG_PATH, Config, ConfigError};
 use crate::github::{GitHub, Repo};
 
 const WORKFLOWS_DIR: &str = ".github/workflows";
 const CODEOWNERS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
-/// Everything `doctor` needs, read from `repo` at its default branch; `local_config` replaces
-/// the repository's config file.
-pub async fn read(
-    gh: &GitHub,
-    repo: &Repo,
-    branch: String,
-    local_config: Option<&std::path::Path>,
-) -> anyhow::Result<Facts> {
-    let config = match local_config {
+/// What `shiprig doctor` asks for: the setup of `repo` around `branch`.
+#[derive(Debug, Clone)]
+pub struct DoctorRequest {
+    pub repo: Repo,
+    /// The protected branch (the default branch unless named).
+    pub branch: String,
+    /// A local config instead of the repository's config file.
+    pub local_config: Option<PathBuf>,
+}
+
+/// Everything `doctor` needs, read from the repository at the request's branch.
+pub async fn read(gh: &GitHub, request: &DoctorRequest) -> anyhow::Result<Facts> {
+    let (repo, branch) = (&request.repo, request.branch.clone());
+    let config = match &request.local_config {
         Some(path) => parsed(Config::load(path)),
         None => match gh.file_text(repo, CONFIG_PATH, None).await? {
             None => ConfigFact::Missing,

@@ -142,14 +142,17 @@ pub struct LabelsReport {
 }
 
 /// Reads the labels, decides, and (unless `dry_run`) makes each change.
-pub async fn sync(
-    gh: &GitHub,
-    repo: &Repo,
-    config: &Config,
-    dry_run: bool,
-) -> anyhow::Result<LabelsReport> {
-    let changes = read_changes(gh, repo, config).await?;
-    apply(gh, repo, changes, dry_run).await
+pub async fn sync(gh: &GitHub, request: &LabelsRequest) -> anyhow::Result<LabelsReport> {
+    let changes = read_changes(gh, &request.repo, &request.config).await?;
+    apply(gh, &request.repo, changes, request.dry_run).await
+}
+
+/// What `shiprig labels sync` asks for: shiprig's labels, named by the config.
+#[derive(Debug, Clone)]
+pub struct LabelsRequest {
+    pub repo: Repo,
+    pub config: Config,
+    pub dry_run: bool,
 }
 
 /// The label changes `config` asks of the repository (reads only).

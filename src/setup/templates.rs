@@ -104,7 +104,7 @@ pub const CODEOWNERS: (&str, &str) = (
     include_str!("../../CODEOWNERS.template"),
 );
 
-pub use crate::context::CONFIG_PATH;
+pub use crate::config::CONFIG_PATH;
 
 /// How the templates in this repository pin the action. `init` writes this build's own pin
 /// instead ([`crate::build_info::action_ref`]): the repository and commit it was built from.

@@ -10,10 +10,14 @@ mod probe;
 mod record;
 mod report;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::context::Ctx;
+use crate::config::Environment;
 use crate::error::UsageError;
+use crate::github::{GitHub, Repo};
+use crate::notify::Notifier;
 
 pub use judge::{
     CheckResult, Health, Observed, SmokeReport, judge, smoke_context, transition, uptime_context,
@@ -24,6 +28,9 @@ pub use report::{summary_markdown, table};
 /// What a smoke run is asked to do.
 #[derive(Debug, Clone)]
 pub struct SmokeRequest {
+    pub repo: Repo,
+    /// The environments the config names under `deploy:`.
+    pub environments: BTreeMap<String, Environment>,
     /// The environment, as named under `deploy:`.
     pub environment: String,
     /// The SHA under test (monitor mode prefers the deployed one).
@@ -46,25 +53,29 @@ pub struct SmokeRun {
 }
 
 /// Runs an environment's checks and (unless `dry_run`) records the result and tells people.
-pub async fn check_environment(ctx: &Ctx, request: &SmokeRequest) -> anyhow::Result<SmokeRun> {
+pub async fn check_environment(
+    gh: &GitHub,
+    notifier: &Notifier,
+    request: &SmokeRequest,
+) -> anyhow::Result<SmokeRun> {
     let name = &request.environment;
-    let environment = ctx
-        .config
-        .deploy
+    let repo = &request.repo;
+    let environment = request
+        .environments
         .get(name)
         .ok_or_else(|| UsageError(format!("no environment `{name}` under `deploy:`")))?;
     if environment.smoke.is_empty() {
         return Err(UsageError(format!("environment `{name}` has no smoke checks")).into());
     }
     let sha = if request.alert {
-        record::deployed_sha(ctx, name)
+        record::deployed_sha(gh, repo, name)
             .await?
             .or(request.sha.clone())
     } else {
         request.sha.clone()
     };
     let previous = match (&sha, request.alert) {
-        (Some(sha), true) => Some(record::recorded_health(ctx, name, sha).await?),
+        (Some(sha), true) => Some(record::recorded_health(gh, repo, name, sha).await?),
         (None, true) => {
             return Err(UsageError(format!(
                 "monitor mode keeps its state on the deployed SHA: `{name}` has no deployment; pass --sha"
@@ -78,7 +89,10 @@ pub async fn check_environment(ctx: &Ctx, request: &SmokeRequest) -> anyhow::Res
     let changed = previous.is_some_and(|p| transition(p, Health::of(&report)).is_some());
     if !request.dry_run {
         let alert = request.alert;
-        record::record(ctx, name, alert, &report, sha.as_deref(), changed).await?;
+        let told = record::record(gh, repo, name, alert, &report, sha.as_deref(), changed).await?;
+        if let Some(event) = told {
+            notifier.tell(event).await;
+        }
     }
     Ok(SmokeRun {
         report,

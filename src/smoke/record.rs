@@ -4,15 +4,17 @@
 use anyhow::Context as _;
 
 use super::judge::{Health, SmokeReport, smoke_context, uptime_context};
-use crate::context::Ctx;
-use crate::github::CommitStatus;
+use crate::github::{CommitStatus, GitHub, Repo};
 use crate::notify::Event;
 
 /// Monitor mode watches what is deployed: the SHA of the environment's newest deployment.
-pub async fn deployed_sha(ctx: &Ctx, environment: &str) -> anyhow::Result<Option<String>> {
-    let deployment = ctx
-        .gh
-        .latest_deployment(&ctx.repo, environment)
+pub async fn deployed_sha(
+    gh: &GitHub,
+    repo: &Repo,
+    environment: &str,
+) -> anyhow::Result<Option<String>> {
+    let deployment = gh
+        .latest_deployment(repo, environment)
         .await
         .with_context(|| format!("reading the newest {environment} deployment"))?;
     Ok(deployment.map(|d| d.sha))
@@ -20,14 +22,14 @@ pub async fn deployed_sha(ctx: &Ctx, environment: &str) -> anyhow::Result<Option
 
 /// The health monitor mode recorded on `sha` last time, if any.
 pub async fn recorded_health(
-    ctx: &Ctx,
+    gh: &GitHub,
+    repo: &Repo,
     environment: &str,
     sha: &str,
 ) -> anyhow::Result<Option<Health>> {
     let context = uptime_context(environment);
-    let statuses = ctx
-        .gh
-        .latest_statuses(&ctx.repo, sha)
+    let statuses = gh
+        .latest_statuses(repo, sha)
         .await
         .with_context(|| format!("reading the last {context} state"))?;
     Ok(statuses
@@ -36,16 +38,17 @@ pub async fn recorded_health(
         .and_then(|s| Health::from_status(&s.state)))
 }
 
-/// After a deploy: the commit status `release-pr` relies on, and a Slack message. In monitor
-/// mode (`alert`): a status and a message only when the state changed.
+/// After a deploy: the commit status `release-pr` relies on, and the Slack message to send. In
+/// monitor mode (`alert`): a status and a message only when the state changed.
 pub async fn record(
-    ctx: &Ctx,
+    gh: &GitHub,
+    repo: &Repo,
     environment: &str,
     alert: bool,
     report: &SmokeReport,
     sha: Option<&str>,
     changed: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Event>> {
     let context = if alert {
         uptime_context(environment)
     } else {
@@ -55,31 +58,27 @@ pub async fn record(
         && (!alert || changed)
     {
         let status = status(context.clone(), report);
-        ctx.gh
-            .create_status(&ctx.repo, sha, &status)
+        gh.create_status(repo, sha, &status)
             .await
             .with_context(|| format!("recording {context} on {sha}"))?;
     }
     let event = if alert {
         changed.then(|| Event::HealthChanged {
-            repo: ctx.repo.to_string(),
+            repo: repo.to_string(),
             environment: environment.to_string(),
             up: report.passed,
             failures: report.failures(),
         })
     } else {
         Some(Event::SmokeFinished {
-            repo: ctx.repo.to_string(),
+            repo: repo.to_string(),
             environment: environment.to_string(),
             sha: sha.map(str::to_string),
             passed: report.passed,
             failures: report.failures(),
         })
     };
-    if let Some(event) = event {
-        ctx.notifier.tell(event).await;
-    }
-    Ok(())
+    Ok(event)
 }
 
 fn status(context: String, report: &SmokeReport) -> CommitStatus {

@@ -1,5 +1,5 @@
-//! Hostile inputs to `config validate`, `plan apply --dry-run` and `gate --dry-run`: huge
-//! files, `/dev/zero`, a regex set past the budget, YAML tags, invalid UTF-8, alias bombs.
+//! Hostile inputs to `config validate`, `plan apply --dry-run`, `gate --dry-run` and the other
+//! commands that read the Actions event: huge files, `/dev/zero`, a regex set past the budget, YAML tags, invalid UTF-8, alias bombs.
 //! Each run of the real binary must exit 2 within 2 s, peak under 200 MB of memory (the
 //! child's own `getrusage`, through `wait4`), and make no request (GitHub's URL points at a
 //! closed port, so a request would end in exit 3, not 2).
@@ -205,6 +205,22 @@ fn plan_apply_dry_run_refuses_hostile_plans_before_any_request() {
     for (what, path, says) in plans {
         let cost = run(&["plan", "apply", "--dry-run", path.to_str().unwrap()], &[]);
         assert_bounded(what, &cost, says);
+    }
+}
+
+#[test]
+fn every_command_reads_the_event_within_the_same_bound() {
+    let commands: [&[&str]; 5] = [
+        &["merge", "--dry-run"],
+        &["lifecycle", "--dry-run"],
+        &["commits", "lint"],
+        &["release", "publish", "--dry-run"],
+        &["release", "shipped", "--dry-run"],
+    ];
+    for args in commands {
+        let env = [("GITHUB_EVENT_PATH", Path::new("/dev/zero"))];
+        let cost = run(args, &env);
+        assert_bounded(&format!("{args:?}"), &cost, "larger than 25 MiB");
     }
 }
 

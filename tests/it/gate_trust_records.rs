@@ -329,14 +329,17 @@ async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_chec
         private_key_pem: Secret::new(private),
     };
     let repo: Repo = REPO.parse().unwrap();
+    let doctor_request = inspect::DoctorRequest {
+        repo: repo.clone(),
+        branch: "main".into(),
+        local_config: None,
+    };
     let gh = GitHub::new(ClientOptions::new(rig.emu.url(), credentials))
         .unwrap()
         .for_repo(&repo);
 
     // doctor: a required check anyone can satisfy is named, with why and how.
-    let facts = inspect::read(&gh, &repo, "main".into(), None)
-        .await
-        .unwrap();
+    let facts = inspect::read(&gh, &doctor_request).await.unwrap();
     let found = doctor::diagnose(&facts);
     let any = found
         .iter()
@@ -349,9 +352,13 @@ async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_chec
     );
 
     let config = shiprig::config::Config::from_yaml("shiprig.yml", CONFIG).unwrap();
-    bootstrap::run(&gh, &repo, "main", &config, false)
-        .await
-        .unwrap();
+    let request = bootstrap::BootstrapRequest {
+        repo: repo.clone(),
+        branch: "main".into(),
+        config,
+        dry_run: false,
+    };
+    bootstrap::run(&gh, &request).await.unwrap();
     let protection = rig.emu.model().protection(REPO, "main").unwrap();
     let checks = &protection["required_status_checks"]["checks"];
     assert_eq!(
@@ -359,9 +366,7 @@ async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_chec
         &json!([{"context": "ci/build", "app_id": 4321}, {"context": CHECK, "app_id": 5150}]),
         "the gate's check is pinned to shiprig's App and CI keeps its pin"
     );
-    let facts = inspect::read(&gh, &repo, "main".into(), None)
-        .await
-        .unwrap();
+    let facts = inspect::read(&gh, &doctor_request).await.unwrap();
     let found = doctor::diagnose(&facts);
     assert!(
         !found.iter().any(|f| f.gap.contains("from any source")),
@@ -395,9 +400,7 @@ async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_chec
     rig.emu
         .model()
         .require_checks_by_ruleset(REPO, "main", &[CHECK]);
-    let facts = inspect::read(&gh, &repo, "main".into(), None)
-        .await
-        .unwrap();
+    let facts = inspect::read(&gh, &doctor_request).await.unwrap();
     let found = doctor::diagnose(&facts);
     assert!(
         found

@@ -47,6 +47,7 @@ mod integrations_plan;
 mod integrations_plan_props;
 mod integrations_product;
 mod integrations_slack;
+mod layers;
 mod pipeline_deploy;
 mod pipeline_lifecycle;
 mod pipeline_release;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use shiprig::emulator::{CheckRunView, Emulator, Permission, ReviewState, UserKind};
-use shiprig::gate::{self, Gate, GateEvent, GateReport};
+use shiprig::gate::{self, GateEvent, GateReport, GateRequest};
 use shiprig::github::{ClientOptions, Credentials, FakeClock, GitHub, Repo, Secret};
 
 pub const REPO: &str = "acme/rig";
@@ -210,14 +210,16 @@ impl Rig {
         let gh = GitHub::with_clock(options, clock.clone()).unwrap();
         let repo: Repo = REPO.parse().unwrap();
         let gh = gh.for_repo(&repo);
-        let report = gate::run(Gate {
-            gh: &gh,
-            repo: &repo,
-            event,
-            dry_run: false,
-            local_config: None,
-            pull: None,
-        })
+        let report = gate::run(
+            &gh,
+            &GateRequest {
+                repo: repo.clone(),
+                event,
+                dry_run: false,
+                local_config: None,
+                pull: None,
+            },
+        )
         .await;
         (report, clock)
     }
