@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
-use crate::gate::{self, Ending, Evidence, Gate, GateEvent, GateReport, Rules, output};
+use crate::gate::{self, Evidence, Gate, GateEnding, GateEvent, GateReport, Rules, output};
 use crate::github::PullRequest;
 use crate::markdown;
 
@@ -147,10 +147,10 @@ async fn run_gate(
         print!("{}", render(&report));
     }
     Ok(match report.ending {
-        Ending::Pass | Ending::Superseded => Exit::Ok,
-        Ending::NeedsHuman => Exit::No,
-        Ending::BadConfig => Exit::Usage,
-        Ending::Outside => Exit::Outside,
+        GateEnding::Pass | GateEnding::Superseded => Exit::Ok,
+        GateEnding::NeedsHuman => Exit::No,
+        GateEnding::BadConfig => Exit::Usage,
+        GateEnding::Outside => Exit::Outside,
     })
 }
 

@@ -7,7 +7,7 @@ use super::plan_cmd;
 use crate::context::Vars;
 use crate::error::{Exit, UsageError};
 use crate::product::ProductTool;
-use crate::product::pull::{self, Ending};
+use crate::product::pull::{self, FeaturePullOutcome};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
@@ -47,14 +47,14 @@ pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyho
                 report.tool, feature.feature, feature.name
             );
             match &feature.outcome {
-                Ending::Planned { plan } => print!("{}", plan_cmd::render(plan)),
-                Ending::Completed {
+                FeaturePullOutcome::Planned { plan } => print!("{}", plan_cmd::render(plan)),
+                FeaturePullOutcome::Completed {
                     milestone,
                     error: None,
                 } => {
                     println!("  milestone {milestone:?} is closed: marked done")
                 }
-                Ending::Completed {
+                FeaturePullOutcome::Completed {
                     milestone,
                     error: Some(e),
                 } => {

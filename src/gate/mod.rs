@@ -47,7 +47,7 @@ pub struct Gate<'a> {
 /// How a run ended; the command turns it into an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Ending {
+pub enum GateEnding {
     Pass,
     NeedsHuman,
     /// The base branch's config is missing or invalid: the check failed with the reason.
@@ -63,7 +63,7 @@ pub enum Ending {
 pub struct GateReport {
     pub repository: String,
     pub event: GateEvent,
-    pub ending: Ending,
+    pub ending: GateEnding,
     pub verdict: Option<Verdict>,
     pub posted: Posted,
     pub dry_run: bool,
@@ -100,7 +100,7 @@ impl GateReport {
         GateReport {
             repository: gate.repo.to_string(),
             event: gate.event.clone(),
-            ending: Ending::Outside,
+            ending: GateEnding::Outside,
             verdict: None,
             posted: Posted::default(),
             dry_run: gate.dry_run,
@@ -223,14 +223,14 @@ async fn judge_from(
         Ok(now) => {
             if judged {
                 report.ending = match judgement.verdict.outcome {
-                    Outcome::Pass => Ending::Pass,
-                    _ => Ending::NeedsHuman,
+                    Outcome::Pass => GateEnding::Pass,
+                    _ => GateEnding::NeedsHuman,
                 };
             }
             judgement.pull = Some(now);
         }
         Err(e) => {
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             let verdict =
                 Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
             judgement.verdict = pinned_to(verdict, pull.number, Some(&pull));
@@ -281,7 +281,7 @@ async fn decide(
     let rules = match Rules::compile(&config.gate) {
         Ok(rules) => rules,
         Err(e) => {
-            report.ending = Ending::BadConfig;
+            report.ending = GateEnding::BadConfig;
             let verdict = Verdict::cannot_judge(pinned, format!("the gate rules: {e}"));
             return (verdict, config, Vec::new(), false);
         }
@@ -293,7 +293,7 @@ async fn decide(
             (verdict, config, evidence.reviews, true)
         }
         Err(e) => {
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             let reason = format!("GitHub failed while the gate was reading: {e}");
             (
                 Verdict::cannot_judge(pinned, reason),
@@ -339,7 +339,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
     let pulls = match listed {
         Ok(pulls) => pulls,
         Err(e) => {
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             return hold(
                 verdict,
                 format!("the open pull requests of this commit could not be listed: {e}"),
@@ -384,13 +384,13 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
             title,
         });
     }
-    if !verdict.passed() && report.ending == Ending::Pass {
-        report.ending = Ending::NeedsHuman;
+    if !verdict.passed() && report.ending == GateEnding::Pass {
+        report.ending = GateEnding::NeedsHuman;
     }
 }
 
 fn superseded(report: &mut GateReport, judged: &str, now: &str) {
-    report.ending = Ending::Superseded;
+    report.ending = GateEnding::Superseded;
     report.notes.push(format!(
         "the head moved from {} to {} while the gate ran; nothing posted (a result is only posted for the SHA it was computed on; the push's own event judges {})",
         approvals::short(judged),
@@ -400,7 +400,7 @@ fn superseded(report: &mut GateReport, judged: &str, now: &str) {
 }
 
 fn rebased(report: &mut GateReport, judged: &PullRequest, now: &PullRequest) {
-    report.ending = Ending::Superseded;
+    report.ending = GateEnding::Superseded;
     report.notes.push(format!(
         "the base moved from {} at {} to {} at {} while the gate ran; nothing posted (a verdict is only posted for the base it was judged against; the `edited` event judges the new base)",
         crate::markdown::inline(&judged.base.name, 100),
@@ -411,7 +411,7 @@ fn rebased(report: &mut GateReport, judged: &PullRequest, now: &PullRequest) {
 }
 
 /// The config from the base branch at the base SHA, through the API; never from the head.
-async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (String, Ending)> {
+async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (String, GateEnding)> {
     if let Some(config) = &gate.local_config {
         return Ok(config.clone());
     }
@@ -422,7 +422,7 @@ async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (Str
         .map_err(|e| {
             (
                 format!("reading {CONFIG_PATH} failed: {e}"),
-                Ending::Outside,
+                GateEnding::Outside,
             )
         })?;
     let source = format!("{CONFIG_PATH}@{}", pull.base.name);
@@ -431,10 +431,10 @@ async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (Str
             format!(
                 "{source} does not exist, so there are no rules to judge by (add it to the base branch)"
             ),
-            Ending::BadConfig,
+            GateEnding::BadConfig,
         ));
     };
-    Config::from_yaml(&source, &text).map_err(|e| (e.to_string(), Ending::BadConfig))
+    Config::from_yaml(&source, &text).map_err(|e| (e.to_string(), GateEnding::BadConfig))
 }
 
 async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
@@ -453,7 +453,7 @@ async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
         Ok(how) => report.posted.check = Some(how),
         Err(e) => {
             report.notes.push(e);
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             return;
         }
     }
@@ -480,6 +480,6 @@ async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
         report.notes.push(format!("the labels: {e}"));
     }
     if failed {
-        report.ending = Ending::Outside;
+        report.ending = GateEnding::Outside;
     }
 }

@@ -29,13 +29,13 @@ pub struct FeaturePull {
     pub feature: String,
     pub name: String,
     #[serde(flatten)]
-    pub outcome: Ending,
+    pub outcome: FeaturePullOutcome,
 }
 
 /// What a pull did for one feature.
 #[derive(Debug, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Ending {
+pub enum FeaturePullOutcome {
     /// Its milestone and starting issues, created or found.
     Planned { plan: Box<PlanReport> },
     /// Its milestone had closed but the tool was never told (it was down at the time): told
@@ -49,8 +49,8 @@ pub enum Ending {
 impl PullReport {
     pub fn ok(&self) -> bool {
         self.features.iter().all(|f| match &f.outcome {
-            Ending::Planned { plan } => plan.ok(),
-            Ending::Completed { error, .. } => error.is_none(),
+            FeaturePullOutcome::Planned { plan } => plan.ok(),
+            FeaturePullOutcome::Completed { error, .. } => error.is_none(),
         })
     }
 }
@@ -72,7 +72,7 @@ pub async fn pull(
     };
     for feature in &features {
         let outcome = match closed_milestone(tool.tool(), feature, &milestones) {
-            Some(closed) => Ending::Completed {
+            Some(closed) => FeaturePullOutcome::Completed {
                 milestone: closed.title.clone(),
                 error: if dry_run {
                     None
@@ -84,7 +84,7 @@ pub async fn pull(
             None => {
                 let plan = plan_for(tool.tool(), feature, &milestones, tool.priorities());
                 let applied = plan_file::run(gh, repo, &plan, labels, dry_run).await?;
-                Ending::Planned {
+                FeaturePullOutcome::Planned {
                     plan: Box::new(applied),
                 }
             }

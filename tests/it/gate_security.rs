@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use shiprig::emulator::{Fault, ReviewState};
-use shiprig::gate::{Ending, GateEvent};
+use shiprig::gate::{GateEnding, GateEvent};
 
 use crate::support::gate_rig::{CHECK, CONFIG, REPO, Rig};
 
@@ -211,7 +211,7 @@ async fn case_08_three_thousand_files_or_a_failing_page_fail_closed() {
     rig.emu
         .inject(Fault::status(Some("GET"), &path, 502).from_nth(2));
     let (report, _) = rig.gate_in_process(GateEvent::local(pr)).await;
-    assert_eq!(report.ending, Ending::NeedsHuman);
+    assert_eq!(report.ending, GateEnding::NeedsHuman);
     let summary = failing(&rig, &rig.head(pr));
     assert!(summary.contains("could not be read in full"), "{summary}");
 }
@@ -376,7 +376,12 @@ async fn case_14_a_moved_head_gets_nothing_posted() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         rig.push(pr, "src/billing/a.rs", "z\n")
     });
-    assert_eq!(report.0.ending, Ending::Superseded, "{:?}", report.0.notes);
+    assert_eq!(
+        report.0.ending,
+        GateEnding::Superseded,
+        "{:?}",
+        report.0.notes
+    );
     assert!(rig.emu.writes().is_empty());
     for sha in [&old, &new, &newest] {
         assert!(rig.check(sha).is_none());
@@ -559,7 +564,7 @@ async fn case_20_github_failing_mid_evaluation_never_passes() {
     let reviews = format!("/repos/{REPO}/pulls/{pr}/reviews");
     rig.emu.inject(Fault::status(Some("GET"), &reviews, 502));
     let (report, clock) = rig.gate_in_process(GateEvent::local(pr)).await;
-    assert_eq!(report.ending, Ending::Outside);
+    assert_eq!(report.ending, GateEnding::Outside);
     let summary = failing(&rig, &rig.head(pr));
     assert!(
         summary.contains("GitHub failed while the gate was reading"),
@@ -574,7 +579,7 @@ async fn case_20_github_failing_mid_evaluation_never_passes() {
             .with_header("retry-after", "60"),
     );
     let (report, clock) = rig.gate_in_process(GateEvent::local(pr)).await;
-    assert_eq!(report.ending, Ending::Outside);
+    assert_eq!(report.ending, GateEnding::Outside);
     assert!(clock.slept() >= Duration::from_secs(60));
     assert_eq!(rig.conclusion(&rig.head(pr)).as_deref(), Some("failure"));
     let head = rig.head(pr);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shiprig::emulator::{Fault, ReviewState};
-use shiprig::gate::{Ending, GateEvent};
+use shiprig::gate::{GateEnding, GateEvent};
 
 use crate::support::gate_rig::{AGENT_TOKEN, CHECK, CONFIG, REPO, Rig, Run};
 
@@ -203,7 +203,7 @@ async fn case_38_a_pr_retargeted_while_the_gate_reads_gets_nothing_for_the_old_b
         rig.api(AGENT_TOKEN, "PATCH", &path, retarget).await.0
     });
     assert_eq!(status, 200);
-    assert_eq!(report.ending, Ending::Superseded, "{:?}", report.notes);
+    assert_eq!(report.ending, GateEnding::Superseded, "{:?}", report.notes);
     assert!(
         report.notes.iter().any(|n| n.contains("the base moved")),
         "{:?}",
