@@ -189,21 +189,21 @@ impl<'a> Judge<'a> {
                 now,
             };
             match watch.judge() {
-                watch::Verdict::Fine => {}
-                watch::Verdict::NeedsPulls => plan.needs.pulls = true,
-                watch::Verdict::NeedsClaim => {
+                watch::WatchDecision::Fine => {}
+                watch::WatchDecision::NeedsPulls => plan.needs.pulls = true,
+                watch::WatchDecision::NeedsClaim => {
                     plan.needs.comments.insert(issue.number);
                 }
-                watch::Verdict::NeedsLabels => {
+                watch::WatchDecision::NeedsLabels => {
                     plan.needs.label_events.insert(issue.number);
                     plan.needs.viewer |= self.snapshot.viewer.is_none();
                 }
-                watch::Verdict::Failed { reason, url } => {
+                watch::WatchDecision::Failed { reason, url } => {
                     plan.effects
                         .push(watch::failed(issue, &agent, self.config, reason, url));
                     failed.insert(issue.number);
                 }
-                watch::Verdict::Finish { claim } => {
+                watch::WatchDecision::Finish { claim } => {
                     plan.notes.push(format!(
                         "#{}: {agent}'s claim was never dispatched; this tick dispatches it",
                         issue.number
@@ -222,7 +222,7 @@ impl<'a> Judge<'a> {
                         fallback,
                     });
                 }
-                watch::Verdict::Withdraw { reason } => {
+                watch::WatchDecision::Withdraw { reason } => {
                     plan.notes.push(format!(
                         "#{}: {agent}'s claim labels are withdrawn: {reason}",
                         issue.number

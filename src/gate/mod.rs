@@ -22,7 +22,7 @@ use serde::Serialize;
 pub use event::GateEvent;
 pub use post::Posted;
 pub use rules::Rules;
-pub use verdict::{Evidence, Outcome, Sibling, Verdict, verdict};
+pub use verdict::{Evidence, GateVerdict, Outcome, Sibling, verdict};
 
 use crate::config::Config;
 use crate::github::{GitHub, GitHubError, PullRequest, Repo, RequestStats};
@@ -64,7 +64,7 @@ pub struct GateReport {
     pub repository: String,
     pub event: GateEvent,
     pub ending: GateEnding,
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<GateVerdict>,
     pub posted: Posted,
     pub dry_run: bool,
     pub notes: Vec<String>,
@@ -82,7 +82,7 @@ pub struct GateReport {
 
 /// What the gate read and decided about one pull request, pinned to the head and base it read.
 pub struct Judgement {
-    pub verdict: Verdict,
+    pub verdict: GateVerdict,
     /// The base branch's config the verdict was made by (the default when it could not be read).
     pub config: Config,
     /// The pull request as read after the verdict (head and base unchanged); `None` when not
@@ -165,7 +165,7 @@ async fn judge_listing(
             report
                 .notes
                 .push(format!("reading the pull request failed: {e}"));
-            let verdict = Verdict::cannot_judge(&gate.event.head_sha, e.to_string());
+            let verdict = GateVerdict::cannot_judge(&gate.event.head_sha, e.to_string());
             return (!gate.event.head_sha.is_empty()).then(|| Judgement {
                 verdict: pinned_to(verdict, gate.event.number, None),
                 config: Config::default(),
@@ -232,7 +232,7 @@ async fn judge_from(
         Err(e) => {
             report.ending = GateEnding::Outside;
             let verdict =
-                Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
+                GateVerdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
             judgement.verdict = pinned_to(verdict, pull.number, Some(&pull));
             judgement.pull = Some(pull);
         }
@@ -269,12 +269,12 @@ async fn decide(
     report: &mut GateReport,
     pull: &PullRequest,
     pinned: &str,
-) -> (Verdict, Config, Vec<approvals::Review>, bool) {
+) -> (GateVerdict, Config, Vec<approvals::Review>, bool) {
     let config = match base_config(gate, pull).await {
         Ok(config) => config,
         Err((reason, ending)) => {
             report.ending = ending;
-            let verdict = Verdict::cannot_judge(pinned, reason);
+            let verdict = GateVerdict::cannot_judge(pinned, reason);
             return (verdict, Config::default(), Vec::new(), false);
         }
     };
@@ -282,7 +282,7 @@ async fn decide(
         Ok(rules) => rules,
         Err(e) => {
             report.ending = GateEnding::BadConfig;
-            let verdict = Verdict::cannot_judge(pinned, format!("the gate rules: {e}"));
+            let verdict = GateVerdict::cannot_judge(pinned, format!("the gate rules: {e}"));
             return (verdict, config, Vec::new(), false);
         }
     };
@@ -296,7 +296,7 @@ async fn decide(
             report.ending = GateEnding::Outside;
             let reason = format!("GitHub failed while the gate was reading: {e}");
             (
-                Verdict::cannot_judge(pinned, reason),
+                GateVerdict::cannot_judge(pinned, reason),
                 config,
                 Vec::new(),
                 false,
@@ -306,7 +306,7 @@ async fn decide(
 }
 
 /// The verdict names the pull request and the base it judged.
-fn pinned_to(mut verdict: Verdict, number: u64, pull: Option<&PullRequest>) -> Verdict {
+fn pinned_to(mut verdict: GateVerdict, number: u64, pull: Option<&PullRequest>) -> GateVerdict {
     verdict.pull = number;
     if let Some(pull) = pull {
         verdict.base_ref = pull.base.name.clone();
@@ -328,7 +328,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
         Some(pulls) => Ok(pulls),
         None => gate.gh.pulls_for_commit(gate.repo, &sha).await,
     };
-    let hold = |verdict: &mut Verdict, title: String| {
+    let hold = |verdict: &mut GateVerdict, title: String| {
         verdict.siblings.push(Sibling {
             pull: verdict.pull,
             base_ref: verdict.base_ref.clone(),

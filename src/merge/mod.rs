@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::context::{self, Ctx};
 use crate::gate::approvals::Review;
-use crate::gate::{self, Gate, GateEvent, GateReport, Verdict, output};
+use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
 use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
 
 pub mod follow;
@@ -28,7 +28,7 @@ pub const MERGE_METHOD: &str = "squash";
 pub struct Facts {
     pub pull: PullRequest,
     /// The gate's verdict, computed by this run: it names the PR, base and head it judged.
-    pub verdict: Verdict,
+    pub verdict: GateVerdict,
     /// The check's name in the base branch's config (`gate.check_name`).
     pub gate_check: String,
     pub checks: Vec<CheckRun>,

@@ -60,7 +60,7 @@ fn approve(e: &mut Evidence, login: &str, permission: Permission) {
     e.permissions.insert(login.to_lowercase(), Some(permission));
 }
 
-fn judge(e: &Evidence) -> shiprig::gate::Verdict {
+fn judge(e: &Evidence) -> shiprig::gate::GateVerdict {
     let config = config();
     verdict(e, &Rules::compile(&config.gate).unwrap(), &config)
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use shiprig::config::Config;
 use shiprig::gate::approvals::Review;
-use shiprig::gate::{Outcome, Sibling, Verdict};
+use shiprig::gate::{GateVerdict, Outcome, Sibling};
 use shiprig::github::{CheckRun, CommitStatus, PullRequest};
 use shiprig::merge::*;
 
@@ -49,8 +49,8 @@ fn check(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
 }
 
 /// The gate's pass for #7 at head0001 against main at base0001, approved by mia.
-fn passed() -> Verdict {
-    let mut verdict = Verdict::cannot_judge("head0001", "");
+fn passed() -> GateVerdict {
+    let mut verdict = GateVerdict::cannot_judge("head0001", "");
     verdict.outcome = Outcome::Pass;
     verdict.reason = None;
     verdict.pull = 7;
