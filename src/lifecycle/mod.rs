@@ -18,7 +18,7 @@ pub use refs::{IssueRef, closing_refs};
 /// One change the lifecycle makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
-pub enum Effect {
+pub enum LifecycleEffect {
     AddLabel {
         issue: IssueRef,
         label: String,
@@ -72,7 +72,7 @@ pub fn plan(
     linked: &[Linked],
     config: &Config,
     default_branch: &str,
-) -> Vec<Effect> {
+) -> Vec<LifecycleEffect> {
     let state = PullState::of(pull);
     let labels = &config.labels;
     let mut effects = Vec::new();
@@ -81,11 +81,11 @@ pub fn plan(
         if issue.is_pull_request() {
             continue;
         }
-        let add = |label: &str| Effect::AddLabel {
+        let add = |label: &str| LifecycleEffect::AddLabel {
             issue: at.clone(),
             label: label.to_string(),
         };
-        let remove = |label: &str| Effect::RemoveLabel {
+        let remove = |label: &str| LifecycleEffect::RemoveLabel {
             issue: at.clone(),
             label: label.to_string(),
         };
@@ -98,7 +98,7 @@ pub fn plan(
                 // Told once: this move happens once per issue, and one message per pull request.
                 if !opened_told {
                     opened_told = true;
-                    effects.push(Effect::Tell {
+                    effects.push(LifecycleEffect::Tell {
                         event: opened(repo, pull, at, issue, config),
                     });
                 }
@@ -109,7 +109,7 @@ pub fn plan(
                     effects.push(remove(&labels.in_progress));
                 }
                 if issue.is_open() {
-                    effects.push(Effect::Close { issue: at.clone() });
+                    effects.push(LifecycleEffect::Close { issue: at.clone() });
                 }
             }
             PullState::ClosedUnmerged
@@ -118,7 +118,7 @@ pub fn plan(
                     && !labels.left_behind(&issue.labels, &pull.labels) =>
             {
                 effects.extend(release_claim(at, issue, config));
-                effects.push(Effect::Tell {
+                effects.push(LifecycleEffect::Tell {
                     event: Event::IssueReturned {
                         repo: repo.to_string(),
                         issue: at.number,
@@ -147,9 +147,9 @@ fn opened(repo: &Repo, pull: &PullRequest, at: &IssueRef, issue: &Issue, config:
 }
 
 /// The in-flight labels, every `agent:*` label and the agents' assignments come off.
-fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
+fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<LifecycleEffect> {
     let labels = &config.labels;
-    let mut effects: Vec<Effect> = issue
+    let mut effects: Vec<LifecycleEffect> = issue
         .labels
         .iter()
         .filter(|l| {
@@ -157,7 +157,7 @@ fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
                 || l.eq_ignore_ascii_case(&labels.in_review)
                 || l.starts_with(&labels.agent_prefix)
         })
-        .map(|l| Effect::RemoveLabel {
+        .map(|l| LifecycleEffect::RemoveLabel {
             issue: at.clone(),
             label: l.clone(),
         })
@@ -175,7 +175,7 @@ fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
         .map(|a| a.login.clone())
         .collect();
     if !agent_logins.is_empty() {
-        effects.push(Effect::Unassign {
+        effects.push(LifecycleEffect::Unassign {
             issue: at.clone(),
             logins: agent_logins,
         });
@@ -199,29 +199,29 @@ pub async fn read_linked(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> Vec<Li
 pub async fn apply(
     gh: &GitHub,
     notifier: &Notifier,
-    effects: &[Effect],
+    effects: &[LifecycleEffect],
 ) -> Result<(), GitHubError> {
     for effect in effects {
         match effect {
-            Effect::AddLabel { issue, label } => {
+            LifecycleEffect::AddLabel { issue, label } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.add_labels(&issue.repo, issue.number, std::slice::from_ref(label))
                     .await?
             }
-            Effect::RemoveLabel { issue, label } => {
+            LifecycleEffect::RemoveLabel { issue, label } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.remove_label(&issue.repo, issue.number, label).await?
             }
-            Effect::Unassign { issue, logins } => {
+            LifecycleEffect::Unassign { issue, logins } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.remove_assignees(&issue.repo, issue.number, logins)
                     .await?
             }
-            Effect::Close { issue } => {
+            LifecycleEffect::Close { issue } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.close_issue(&issue.repo, issue.number).await?
             }
-            Effect::Tell { event } => {
+            LifecycleEffect::Tell { event } => {
                 notifier.tell(event.clone()).await;
             }
         }
@@ -235,7 +235,7 @@ pub struct LifecycleReport {
     pub pull: u64,
     pub state: PullState,
     pub dry_run: bool,
-    pub effects: Vec<Effect>,
+    pub effects: Vec<LifecycleEffect>,
 }
 
 /// Reads the linked issues, decides, and (unless `dry_run`) makes the changes.
@@ -257,15 +257,15 @@ pub async fn run(ctx: &Ctx, pull: &PullRequest, dry_run: bool) -> anyhow::Result
 }
 
 /// One line per effect, for people.
-pub fn describe(effect: &Effect) -> String {
+pub fn describe(effect: &LifecycleEffect) -> String {
     match effect {
-        Effect::AddLabel { issue, label } => format!("label {issue} `{label}`"),
-        Effect::RemoveLabel { issue, label } => format!("unlabel {issue} `{label}`"),
-        Effect::Unassign { issue, logins } => {
+        LifecycleEffect::AddLabel { issue, label } => format!("label {issue} `{label}`"),
+        LifecycleEffect::RemoveLabel { issue, label } => format!("unlabel {issue} `{label}`"),
+        LifecycleEffect::Unassign { issue, logins } => {
             format!("unassign {} from {issue}", logins.join(", "))
         }
-        Effect::Close { issue } => format!("close {issue}"),
-        Effect::Tell { event } => format!(
+        LifecycleEffect::Close { issue } => format!("close {issue}"),
+        LifecycleEffect::Tell { event } => format!(
             "tell Slack: {}",
             crate::notify::slack::render(event)["text"]
                 .as_str()
