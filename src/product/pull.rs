@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Feature, ProductTool};
 use crate::config::{Labels, ProductPriorities};
 use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
-use crate::plan_file::{self, PlanFile, PlanReport, PlannedIssue, Priority, marker};
+use crate::plan_file::{self, PlanFile, PlanFileReport, PlannedIssue, Priority, marker};
 
 /// Longest milestone title shiprig writes.
 const MAX_TITLE: usize = 200;
@@ -37,7 +37,7 @@ pub struct FeaturePull {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum FeaturePullOutcome {
     /// Its milestone and starting issues, created or found.
-    Planned { plan: Box<PlanReport> },
+    Planned { plan: Box<PlanFileReport> },
     /// Its milestone had closed but the tool was never told (it was down at the time): told
     /// now, or (`error`) still not.
     Completed {
