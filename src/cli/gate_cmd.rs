@@ -1,6 +1,6 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
-use super::args::{DryRun, Global, PullArgs, SummaryArg, print_json};
+use super::args::{DryRun, Global, PrArg, SummaryArg, print_json};
 use anyhow::Context as _;
 
 use crate::config::Config;
@@ -17,20 +17,20 @@ pub struct GateArgs {
     #[command(subcommand)]
     pub command: Option<GateCommand>,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub run: GateRunArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum GateCommand {
     /// The verdict for a list of changed paths, locally, without GitHub: debug your rules.
-    Explain(ExplainArgs),
+    Explain(GateExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct GateRunArgs {
     /// `--pr` judges that pull request at its current head instead of an event's.
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
     /// The event that started the run (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_NAME")]
     pub event_name: Option<String>,
@@ -44,7 +44,7 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
+pub struct GateExplainArgs {
     /// Changed paths; `-` or none reads them from stdin, one a line.
     pub paths: Vec<String>,
 }
@@ -62,7 +62,7 @@ pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result
 /// The head SHA of a run that only says "something finished on this commit" (`workflow_run`
 /// after a review or CI, `status`): the gate judges every open pull request of that SHA, found
 /// through the API, never from the payload's own list.
-fn woken_sha(args: &RunArgs) -> Option<String> {
+fn woken_sha(args: &GateRunArgs) -> Option<String> {
     if args.target.pr.is_some() {
         return None;
     }
@@ -79,7 +79,7 @@ fn woken_sha(args: &RunArgs) -> Option<String> {
 
 /// The gate for each open pull request whose head is `sha`; the first exit that is not `Ok`.
 async fn run_woken(
-    args: &RunArgs,
+    args: &GateRunArgs,
     sha: &str,
     global: &Global,
     vars: &Vars,
@@ -101,7 +101,7 @@ async fn run_woken(
 }
 
 async fn run_gate(
-    args: &RunArgs,
+    args: &GateRunArgs,
     event: (GateEvent, Option<PullRequest>),
     global: &Global,
     vars: &Vars,
@@ -155,7 +155,7 @@ async fn run_gate(
 }
 
 /// The event, and the pull request as its payload carries it (when it does).
-fn event(args: &RunArgs) -> anyhow::Result<(GateEvent, Option<PullRequest>)> {
+fn event(args: &GateRunArgs) -> anyhow::Result<(GateEvent, Option<PullRequest>)> {
     if let Some(number) = args.target.pr {
         return Ok((GateEvent::local(number), None));
     }
@@ -248,7 +248,7 @@ pub fn render(report: &GateReport) -> String {
     out
 }
 
-fn run_explain(args: ExplainArgs, global: &Global) -> anyhow::Result<Exit> {
+fn run_explain(args: GateExplainArgs, global: &Global) -> anyhow::Result<Exit> {
     let config = match &global.config {
         Some(path) => Config::load(path)?,
         None => Config::load(std::path::Path::new(gate::CONFIG_PATH))?,

@@ -13,11 +13,11 @@ use crate::product::pull::{self, FeaturePullOutcome};
 pub enum ProductCommand {
     /// Read the product tool's "ready to build" queue and create one milestone per feature,
     /// with a starting issue per user story. Idempotent by a marker in each milestone.
-    Pull(PullArgs),
+    Pull(ProductPullArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct PullArgs {
+pub struct ProductPullArgs {
     #[command(flatten)]
     pub repo: RepoArg,
     #[command(flatten)]

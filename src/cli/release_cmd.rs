@@ -3,7 +3,7 @@
 
 use clap::Subcommand;
 
-use super::args::{DryRun, Global, PullArgs, RepoArg, SummaryArg, print_json};
+use super::args::{DryRun, Global, PrArg, RepoArg, SummaryArg, print_json};
 use crate::context::{self, Ctx, Vars};
 use crate::error::{Exit, UsageError};
 use crate::release::{self, Links, pull::ReleasePrOutcome};
@@ -47,7 +47,7 @@ pub struct ShippedArgs {
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
     #[command(flatten)]
     pub dry: DryRun,
 }

@@ -11,7 +11,7 @@ use crate::service::serve::{self, LeaseOptions, ServeOptions};
 #[derive(Debug, clap::Args)]
 /// `--repo` names the repository whose config is read, and which is ticked when
 /// `conductor.repositories` is empty.
-pub struct RunArgs {
+pub struct ServiceRunArgs {
     #[command(flatten)]
     pub repo: RepoArg,
     /// Time between loops (jittered by a tenth either way).
@@ -36,7 +36,7 @@ pub struct RunArgs {
     pub identity: Option<String>,
 }
 
-pub async fn run(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub async fn run(args: ServiceRunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let options = ServeOptions {
         home: args.repo.repo,
         config: global.config.clone(),
