@@ -2,7 +2,7 @@
 //! Apply decides nothing the plan did not name; a failed effect is reported and the next
 //! tick, reading GitHub afresh, converges.
 
-use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
+use super::effect::{Applied, Effect, Failed, TickPlan, Withdrawn};
 use super::failure::Failure;
 use super::fallback::Attempt;
 use super::handoff::HandOff;
@@ -13,7 +13,7 @@ use super::task::{PullTask, PullWork};
 use super::tick::Tick;
 use crate::notify::Event;
 
-pub async fn apply(tick: &Tick<'_>, plan: &Plan) -> Applied {
+pub async fn apply(tick: &Tick<'_>, plan: &TickPlan) -> Applied {
     let mut applied = Applied::default();
     let mut effects: Vec<&Effect> = plan.effects.iter().collect();
     effects.sort_by_key(|e| phase(e));

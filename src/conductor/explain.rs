@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::effect::{Plan, Rank, Standing};
+use super::effect::{Rank, Standing, TickPlan};
 use super::plan;
 use super::snapshot::Snapshot;
 use crate::config::Config;
@@ -119,7 +119,7 @@ pub enum IssueVerdict {
 }
 
 /// Explain `issue` from the plan `plan` made of `snapshot`.
-pub fn explain(snapshot: &Snapshot, plan: &Plan, config: &Config, issue: u64) -> Explanation {
+pub fn explain(snapshot: &Snapshot, plan: &TickPlan, config: &Config, issue: u64) -> Explanation {
     let repository = snapshot
         .repo
         .as_ref()
@@ -181,7 +181,7 @@ pub fn explain(snapshot: &Snapshot, plan: &Plan, config: &Config, issue: u64) ->
 #[allow(clippy::too_many_arguments)]
 fn verdict(
     snapshot: &Snapshot,
-    plan: &Plan,
+    plan: &TickPlan,
     config: &Config,
     issue: u64,
     standing: Option<&Standing>,

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 pub use super::attempt::{Attempt, Handoff};
 use super::claim::{self, FAILED_MARKER};
-use super::effect::{Effect, Plan, Standing};
+use super::effect::{Effect, Standing, TickPlan};
 use super::snapshot::{IssueState, Snapshot};
 use crate::config::Config;
 use crate::github::{Comment, Review};
@@ -155,7 +155,7 @@ pub fn carried(
 /// Turn each `agent-failed` the plan holds into a handoff where the chain has an agent left.
 /// A failure waits (no effect this round) until the issue's comments and the agents' pull
 /// requests are read.
-pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
+pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     if config.conductor.fallback.is_empty() {
         return;
     }
@@ -243,7 +243,7 @@ pub fn standing(snapshot: &Snapshot, config: &Config, issue: &IssueState) -> Sta
 pub fn take_over(
     snapshot: &Snapshot,
     config: &Config,
-    plan: &mut Plan,
+    plan: &mut TickPlan,
     untrusted: impl Fn(&IssueState) -> Option<Standing>,
 ) {
     let waiting: Vec<&IssueState> = snapshot

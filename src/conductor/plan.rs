@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::effect::{Effect, Needs, Plan, QueueEntry, Rank, Standing};
+use super::effect::{Effect, Needs, QueueEntry, Rank, Standing, TickPlan};
 use super::fallback;
 use super::fix;
 use super::graph;
@@ -20,11 +20,11 @@ use chrono::{DateTime, Utc};
 pub const CYCLE_MARKER: &str = "<!-- shiprig:cycle -->";
 
 /// Decide the tick. Pure: no I/O, the same answer for the same input; `now` judges stalls.
-pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
+pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> TickPlan {
     let judge = Judge::new(snapshot, config);
-    let mut plan = Plan {
+    let mut plan = TickPlan {
         cycles: judge.cycles.clone(),
-        ..Plan::default()
+        ..TickPlan::default()
     };
     judge.blocked_labels(&mut plan);
     let failed = judge.watch_agents(&mut plan, now);
@@ -57,7 +57,7 @@ pub fn standing(snapshot: &Snapshot, config: &Config, issue: u64) -> Option<Stan
 
 /// Whether a milestone's work has shipped.
 #[derive(Debug, PartialEq, Eq)]
-enum Shipped {
+enum MilestoneShipped {
     Yes,
     /// These closed issues of the rig's are not `done` yet.
     Waiting(Vec<u64>),
@@ -66,7 +66,7 @@ enum Shipped {
 }
 
 /// Judges a milestone by its issues: the rig's are the ones that carry one of its flow labels.
-fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> Shipped {
+fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> MilestoneShipped {
     let flow = [
         &labels.approved,
         &labels.in_progress,
@@ -78,7 +78,7 @@ fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> Shipped {
         .filter(|i| flow.iter().any(|l| i.has(l)))
         .collect();
     if ours.is_empty() {
-        return Shipped::NotOurs;
+        return MilestoneShipped::NotOurs;
     }
     let waiting: Vec<u64> = ours
         .iter()
@@ -86,9 +86,9 @@ fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> Shipped {
         .map(|i| i.number)
         .collect();
     if waiting.is_empty() {
-        Shipped::Yes
+        MilestoneShipped::Yes
     } else {
-        Shipped::Waiting(waiting)
+        MilestoneShipped::Waiting(waiting)
     }
 }
 
@@ -128,7 +128,7 @@ impl<'a> Judge<'a> {
         issue.open_blockers > 0 || listed_open.unwrap_or(0) > 0
     }
 
-    fn blocked_labels(&self, plan: &mut Plan) {
+    fn blocked_labels(&self, plan: &mut TickPlan) {
         let label = &self.config.labels.blocked;
         for issue in self.issues().filter(|i| self.approved(i)) {
             let blocked = self.is_blocked(issue);
@@ -166,7 +166,7 @@ impl<'a> Judge<'a> {
 
     /// Claimed issues whose agent failed or stalled, and half-claims; returns the issues
     /// marked failed.
-    fn watch_agents(&self, plan: &mut Plan, now: DateTime<Utc>) -> BTreeSet<u64> {
+    fn watch_agents(&self, plan: &mut TickPlan, now: DateTime<Utc>) -> BTreeSet<u64> {
         let claimed: Vec<(&IssueState, String)> = self
             .issues()
             .filter(|i| self.is_claimed(i))
@@ -240,7 +240,7 @@ impl<'a> Judge<'a> {
         failed
     }
 
-    fn repair_assignees(&self, plan: &mut Plan, failed: &BTreeSet<u64>) {
+    fn repair_assignees(&self, plan: &mut TickPlan, failed: &BTreeSet<u64>) {
         for issue in self
             .issues()
             .filter(|i| self.is_claimed(i) && !failed.contains(&i.number))
@@ -258,7 +258,7 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn report_cycles(&self, plan: &mut Plan) {
+    fn report_cycles(&self, plan: &mut TickPlan) {
         for (&number, cycle) in &self.cycles {
             let Some(issue) = self
                 .snapshot
@@ -428,7 +428,7 @@ impl<'a> Judge<'a> {
 
     /// Give each idle agent the next assignable issue, once every fact that decides who is
     /// next has been read.
-    fn assign(&self, plan: &mut Plan) {
+    fn assign(&self, plan: &mut TickPlan) {
         if plan.idle_agents.is_empty() {
             return;
         }
@@ -529,7 +529,7 @@ impl<'a> Judge<'a> {
     /// A milestone is complete when its work has shipped: no issue open, and every closed issue
     /// the rig worked on `done` (merged but not yet released is not done). A milestone holding
     /// no issue the rig worked on is left to people.
-    fn close_milestones(&self, plan: &mut Plan) {
+    fn close_milestones(&self, plan: &mut TickPlan) {
         for milestone in &self.snapshot.milestones {
             if milestone.open_issues > 0 || milestone.closed_issues == 0 {
                 continue;
@@ -539,13 +539,13 @@ impl<'a> Judge<'a> {
                 continue;
             };
             match shipped(issues, &self.config.labels) {
-                Shipped::Yes => plan.effects.push(Effect::CloseMilestone {
+                MilestoneShipped::Yes => plan.effects.push(Effect::CloseMilestone {
                     number: milestone.number,
                     title: milestone.title.clone(),
                     url: milestone.url.clone(),
                     description: milestone.description.clone(),
                 }),
-                Shipped::Waiting(numbers) => plan.notes.push(format!(
+                MilestoneShipped::Waiting(numbers) => plan.notes.push(format!(
                     "milestone {:?} stays open until {} ship{} (merged, not yet `{}`)",
                     milestone.title,
                     numbers
@@ -556,13 +556,13 @@ impl<'a> Judge<'a> {
                     if numbers.len() == 1 { "s" } else { "" },
                     self.config.labels.done,
                 )),
-                Shipped::NotOurs => {}
+                MilestoneShipped::NotOurs => {}
             }
         }
     }
 
     /// Every approved issue in queue order with where it stands.
-    fn queue(&self, plan: &Plan) -> Vec<QueueEntry> {
+    fn queue(&self, plan: &TickPlan) -> Vec<QueueEntry> {
         let starting: BTreeMap<u64, &str> = plan
             .effects
             .iter()

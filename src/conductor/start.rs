@@ -11,7 +11,7 @@ use anyhow::Context as _;
 
 use super::claim::{self, Claim};
 use super::effect::Effect;
-use super::settle::{self, Dispatch};
+use super::settle::{self, SettledDispatch};
 use super::tick::Tick;
 use crate::agents::{Assignment, Task};
 use crate::config::Config;
@@ -156,7 +156,7 @@ impl Start<'_> {
             test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
-            Dispatch::Started(started) => {
+            SettledDispatch::Started(started) => {
                 let run = started
                     .url
                     .as_deref()
@@ -172,7 +172,7 @@ impl Start<'_> {
                 }
                 Ok(StartOutcome::Dispatched)
             }
-            Dispatch::NotStarted(e) => {
+            SettledDispatch::NotStarted(e) => {
                 self.withdraw(tick, None).await;
                 let note = format!(
                     ":warning: Dispatching **{}** failed; the next Conductor tick tries again.",
@@ -181,11 +181,11 @@ impl Start<'_> {
                 settle::edit(tick, mine.comment_id, &note).await;
                 Err(e.context("dispatching"))
             }
-            Dispatch::Unknown(e) => {
+            SettledDispatch::Unknown(e) => {
                 Err(e
                     .context("dispatching: the claim stays; a later tick finishes or withdraws it"))
             }
-            Dispatch::AgentFailed(reason) => Ok(StartOutcome::Failed(reason)),
+            SettledDispatch::AgentFailed(reason) => Ok(StartOutcome::Failed(reason)),
         }
     }
 

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use super::claim::{self, Claim};
 use super::effect::Effect;
-use super::settle::{self, Dispatch};
+use super::settle::{self, SettledDispatch};
 use super::start::StartOutcome;
 use super::tick::Tick;
 use crate::agents::{Assignment, FailingCheck, Fix, Respond, Task};
@@ -239,8 +239,8 @@ impl PullTask<'_> {
             test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
-            Dispatch::Started(_) => Ok(StartOutcome::Dispatched),
-            Dispatch::NotStarted(e) => {
+            SettledDispatch::Started(_) => Ok(StartOutcome::Dispatched),
+            SettledDispatch::NotStarted(e) => {
                 let note = format!(
                     ":warning: Sending **{}** failed; the next tick tries again.",
                     self.agent
@@ -248,8 +248,8 @@ impl PullTask<'_> {
                 settle::edit(tick, mine.comment_id, &note).await;
                 Err(e.context("dispatching"))
             }
-            Dispatch::Unknown(e) => Err(e.context("dispatching")),
-            Dispatch::AgentFailed(reason) => Ok(StartOutcome::Failed(reason)),
+            SettledDispatch::Unknown(e) => Err(e.context("dispatching")),
+            SettledDispatch::AgentFailed(reason) => Ok(StartOutcome::Failed(reason)),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::claim::{CLAIM_WINDOW_MINUTES, ClaimRecord};
 use super::effect::Effect;
 use super::snapshot::{IssueState, Snapshot};
 use crate::agents::{Observation, RunState};
-use crate::config::{Backend, Config};
+use crate::config::{Config, ConfiguredBackend};
 
 /// What watching decided for one claimed issue.
 #[derive(Debug)]
@@ -69,7 +69,7 @@ impl Watch<'_> {
         let claim = self.claim();
         let keeps_runs = matches!(
             self.config.conductor.dispatch.backend(),
-            Some(Backend::GithubActions(_) | Backend::Kubernetes(_))
+            Some(ConfiguredBackend::GithubActions(_) | ConfiguredBackend::Kubernetes(_))
         );
         let run = self.run(claim.flatten());
         match (keeps_runs, run) {
@@ -111,7 +111,7 @@ impl Watch<'_> {
     fn without_runs(&self, claim: Option<Option<&ClaimRecord>>) -> WatchDecision {
         let is_command = matches!(
             self.config.conductor.dispatch.backend(),
-            Some(Backend::Command(_))
+            Some(ConfiguredBackend::Command(_))
         );
         if !is_command || !self.past_window(self.issue.updated_at) {
             return self.stale_or_failed(self.issue.updated_at, None);

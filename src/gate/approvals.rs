@@ -9,7 +9,7 @@ use crate::config::{Config, Permission};
 
 /// A review as the gate reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Review {
+pub struct GateReview {
     pub login: String,
     /// `type: Bot` on the review's user.
     pub bot: bool,
@@ -109,7 +109,7 @@ pub struct Ignored {
 
 /// Approvals by people who may approve something, before permission and ownership.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Standing {
+pub struct ApprovalStanding {
     /// Lowercased logins whose latest decisive review approves the head SHA.
     pub approvers: Vec<String>,
     pub ignored: Vec<Ignored>,
@@ -118,8 +118,13 @@ pub struct Standing {
 const AGENT_TRAILER: &str = "shiprig-agent:";
 
 /// The latest decisive review per reviewer, then who of them may count at all.
-pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Config) -> Standing {
-    let mut latest: BTreeMap<String, &Review> = BTreeMap::new();
+pub fn standing(
+    reviews: &[GateReview],
+    head_sha: &str,
+    by: &Authorship,
+    config: &Config,
+) -> ApprovalStanding {
+    let mut latest: BTreeMap<String, &GateReview> = BTreeMap::new();
     for review in reviews {
         if matches!(
             review.state.as_str(),
@@ -128,7 +133,7 @@ pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Co
             latest.insert(review.login.to_lowercase(), review);
         }
     }
-    let mut out = Standing::default();
+    let mut out = ApprovalStanding::default();
     for (login, review) in latest {
         if review.state != "APPROVED" {
             continue;
@@ -148,7 +153,7 @@ pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Co
 /// none of the change's writers (author, committer, pusher, the agent behind it, an unlinked
 /// commit's name). Never counted as a person's approval.
 pub fn agent_review(
-    reviews: &[Review],
+    reviews: &[GateReview],
     head_sha: &str,
     by: &Authorship,
     config: &Config,
@@ -172,7 +177,7 @@ pub fn agent_review(
 }
 
 fn disqualified(
-    review: &Review,
+    review: &GateReview,
     head_sha: &str,
     by: &Authorship,
     config: &Config,

@@ -89,7 +89,7 @@ pub struct Judgement {
     /// even it could be read.
     pub pull: Option<PullRequest>,
     /// The reviews the verdict read.
-    pub reviews: Vec<approvals::Review>,
+    pub reviews: Vec<approvals::GateReview>,
     /// GitHub's pull requests of the head commit, when the re-read was that list.
     listed: Option<Vec<PullRequest>>,
 }
@@ -269,7 +269,7 @@ async fn decide(
     report: &mut GateReport,
     pull: &PullRequest,
     pinned: &str,
-) -> (GateVerdict, Config, Vec<approvals::Review>, bool) {
+) -> (GateVerdict, Config, Vec<approvals::GateReview>, bool) {
     let config = match base_config(gate, pull).await {
         Ok(config) => config,
         Err((reason, ending)) => {

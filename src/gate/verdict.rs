@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::approvals::{self, Authorship, Ignored, Review};
+use super::approvals::{self, Authorship, GateReview, Ignored};
 use super::changes::Changes;
 use super::deps::{self, DependencyChange};
 use super::rules::Rules;
@@ -29,7 +29,7 @@ pub struct Evidence {
     pub head_sha: String,
     pub changes: Changes,
     pub manifests: Vec<Manifest>,
-    pub reviews: Vec<Review>,
+    pub reviews: Vec<GateReview>,
     /// Lowercased login → the permission GitHub reported (`None`: none).
     pub permissions: BTreeMap<String, Option<Permission>>,
     pub authorship: Authorship,

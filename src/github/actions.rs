@@ -59,13 +59,15 @@ impl GitHub {
         workflow: &str,
     ) -> Result<Vec<WorkflowRun>, GitHubError> {
         #[derive(Deserialize)]
-        struct Runs {
+        struct WorkflowRuns {
             workflow_runs: Vec<WorkflowRun>,
         }
         let path = format!(
             "/repos/{repo}/actions/workflows/{}/runs?event=workflow_dispatch&per_page=100",
             escape(workflow)
         );
-        self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
+        self.get::<WorkflowRuns>(&path)
+            .await
+            .map(|r| r.workflow_runs)
     }
 }

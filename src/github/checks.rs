@@ -105,7 +105,7 @@ impl GitHub {
         external_id: Option<&str>,
     ) -> Result<(), GitHubError> {
         #[derive(Deserialize)]
-        struct Created {
+        struct CreatedCheck {
             #[serde(default)]
             app: Option<CheckApp>,
         }
@@ -116,7 +116,7 @@ impl GitHub {
         if let Some(id) = external_id {
             body["external_id"] = json!(id);
         }
-        let created: Created = self
+        let created: CreatedCheck = self
             .send(Method::POST, &format!("/repos/{repo}/check-runs"), &body)
             .await?;
         self.learn_check_app(created.app.as_ref());
@@ -151,12 +151,12 @@ impl GitHub {
             ..status.clone()
         };
         #[derive(Deserialize)]
-        struct Created {
+        struct CreatedStatus {
             #[serde(default)]
             creator: Option<super::types::User>,
         }
         let path = format!("/repos/{repo}/statuses/{}", escape(sha));
-        let created: Created = self.send(Method::POST, &path, &status).await?;
+        let created: CreatedStatus = self.send(Method::POST, &path, &status).await?;
         if let Some(creator) = created.creator {
             self.learn_login(&creator.login);
         }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::context::{self, Ctx};
-use crate::gate::approvals::Review;
+use crate::gate::approvals::GateReview;
 use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
 use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
 
@@ -25,7 +25,7 @@ pub const MERGE_METHOD: &str = "squash";
 
 /// Everything the decision reads, all of it about one head SHA and one base SHA.
 #[derive(Debug, Clone)]
-pub struct Facts {
+pub struct MergeFacts {
     pub pull: PullRequest,
     /// The gate's verdict, computed by this run: it names the PR, base and head it judged.
     pub verdict: GateVerdict,
@@ -36,7 +36,7 @@ pub struct Facts {
     /// Contexts the base branch requires: its protection's and its rulesets'.
     pub required: Option<Vec<String>>,
     /// The reviews the gate read.
-    pub reviews: Vec<Review>,
+    pub reviews: Vec<GateReview>,
     /// The base branch's SHA, read last, right before the merge.
     pub base_now: Option<String>,
 }
@@ -60,7 +60,7 @@ fn green(conclusion: Option<&str>) -> bool {
 }
 
 /// Decides whether to merge; every reason not to is listed.
-pub fn decide(facts: &Facts, config: &Config) -> Decision {
+pub fn decide(facts: &MergeFacts, config: &Config) -> Decision {
     let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
     if pull.state != "open" || pull.is_merged() {
@@ -114,7 +114,7 @@ fn short(sha: &str) -> &str {
 }
 
 /// The verdict must be this pull request's, on its head, against the base as it is now.
-fn pinning_reasons(facts: &Facts) -> Vec<String> {
+fn pinning_reasons(facts: &MergeFacts) -> Vec<String> {
     let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
     if verdict.pull != pull.number || verdict.head_sha != pull.head.sha {
@@ -144,7 +144,7 @@ fn pinning_reasons(facts: &Facts) -> Vec<String> {
 
 /// Checks and statuses other than the gate's name: all green, and every required context
 /// present. A required context named like the gate is the verdict computed here.
-fn check_reasons(facts: &Facts) -> Vec<String> {
+fn check_reasons(facts: &MergeFacts) -> Vec<String> {
     let gate_named = |name: &str| name == facts.gate_check || name == GATE_CHECK;
     let mut reasons = Vec::new();
     for check in facts.checks.iter().filter(|c| !gate_named(&c.name)) {
@@ -173,8 +173,8 @@ fn check_reasons(facts: &Facts) -> Vec<String> {
 }
 
 /// Each reviewer's latest deciding review (COMMENTED and PENDING decide nothing).
-fn latest_reviews(reviews: &[Review]) -> Vec<&Review> {
-    let mut latest: Vec<&Review> = Vec::new();
+fn latest_reviews(reviews: &[GateReview]) -> Vec<&GateReview> {
+    let mut latest: Vec<&GateReview> = Vec::new();
     for review in reviews {
         if !matches!(
             review.state.as_str(),
@@ -188,7 +188,7 @@ fn latest_reviews(reviews: &[Review]) -> Vec<&Review> {
     latest
 }
 
-fn changes_requested(reviews: &[Review]) -> Vec<String> {
+fn changes_requested(reviews: &[GateReview]) -> Vec<String> {
     latest_reviews(reviews)
         .into_iter()
         .filter(|r| r.state == "CHANGES_REQUESTED")
@@ -235,7 +235,11 @@ pub fn required_checks(branch: &serde_json::Value, rules: &[serde_json::Value]) 
 /// reads and decision as `shiprig gate`, nothing posted), the other checks, and last the base
 /// branch (its required checks and its SHA, compared with the base the gate judged).
 /// `Ok(None)`: the head or base moved while the gate read; the next event decides.
-pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Option<Facts>, GitHubError> {
+pub async fn read(
+    gh: &GitHub,
+    repo: &Repo,
+    number: u64,
+) -> Result<Option<MergeFacts>, GitHubError> {
     let gate = Gate {
         gh,
         repo,
@@ -262,7 +266,7 @@ pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Option<Facts>
         .pointer("/commit/sha")
         .and_then(|v| v.as_str())
         .map(str::to_string);
-    Ok(Some(Facts {
+    Ok(Some(MergeFacts {
         pull,
         verdict: judged.verdict,
         gate_check: judged.config.gate.check_name.clone(),
@@ -359,7 +363,7 @@ fn moved(number: u64) -> Decision {
 
 /// With the Actions token, GitHub starts nothing from a merge's events: starts the follow-on
 /// workflows of each merged pull request itself (see [`follow`]), on the main branch.
-pub async fn follow_on(ctx: &Ctx, outcomes: &[Merged]) -> Vec<(u64, Vec<follow::Started>)> {
+pub async fn follow_on(ctx: &Ctx, outcomes: &[Merged]) -> Vec<(u64, Vec<follow::FollowOnResult>)> {
     let mut out = Vec::new();
     for o in outcomes.iter().filter(|o| !o.dry_run) {
         let Some(at) = o.merged_at.as_deref().and_then(|t| t.parse().ok()) else {

@@ -1,7 +1,7 @@
-//! Reading a repository's real shiprig setup: the [`Facts`] `doctor` diagnoses.
+//! Reading a repository's real shiprig setup: the [`DoctorFacts`] `doctor` diagnoses.
 
 use super::codeowners;
-use super::doctor::{ConfigFact, Facts, ProductionFact};
+use super::doctor::{ConfigFact, DoctorFacts, ProductionFact};
 use super::workflows::{self, Workflow};
 use crate::config::{Config, ConfigError};
 use crate::context::CONFIG_PATH;
@@ -17,7 +17,7 @@ pub async fn read(
     repo: &Repo,
     branch: String,
     local_config: Option<&std::path::Path>,
-) -> anyhow::Result<Facts> {
+) -> anyhow::Result<DoctorFacts> {
     let config = match local_config {
         Some(path) => parsed(Config::load(path)),
         None => match gh.file_text(repo, CONFIG_PATH, None).await? {
@@ -38,7 +38,7 @@ pub async fn read(
     }
     let unresolved_pins = unresolved_pins(gh, &workflows).await?;
     let codeowners_template = gh.file_text(repo, codeowners::TEMPLATE_PATH, None).await?;
-    Ok(Facts {
+    Ok(DoctorFacts {
         branch,
         config,
         labels: gh.repo_labels(repo).await?,

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use shiprig::conductor::explain::{ApprovalView, Explanation, IssueVerdict};
-use shiprig::conductor::{self, Plan, Tick};
+use shiprig::conductor::{self, Tick, TickPlan};
 use shiprig::config::Config;
 use shiprig::emulator::{Emulator, Permission, UserKind};
 use shiprig::github::{GitHub, Repo};
@@ -34,7 +34,7 @@ async fn world(issues: u64) -> (Emulator, GitHub) {
 /// `explain`'s answer for `issue` and the plan it read it from (the tick's plan, made with
 /// every queued issue's approval read); the standing is also checked against the plan a plain
 /// read-only tick makes.
-async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (Plan, Explanation) {
+async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (TickPlan, Explanation) {
     let repo: Repo = REPO.parse().unwrap();
     let notifier = Notifier::default();
     let tick = Tick {
@@ -48,7 +48,7 @@ async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (Plan, Explanation
     let now = gh.clock().now();
     let (_, ticked) = conductor::decide(&tick, now).await.unwrap();
     let (plan, explained) = conductor::explain(&tick, issue, now).await.unwrap();
-    let standing = |plan: &Plan| {
+    let standing = |plan: &TickPlan| {
         plan.queue
             .iter()
             .find(|e| e.issue == issue)
@@ -63,7 +63,7 @@ async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (Plan, Explanation
 }
 
 /// The explanation agrees with the plan's own queue: same place, same standing.
-fn agrees_with_the_queue(plan: &Plan, explained: &Explanation) {
+fn agrees_with_the_queue(plan: &TickPlan, explained: &Explanation) {
     let at = plan
         .queue
         .iter()

@@ -311,7 +311,7 @@ fn finished_milestones_close() {
         milestone(4, 0, 2),
         milestone(5, 0, 1),
     ];
-    let closed = |planned: &shiprig::conductor::Plan| -> Vec<u64> {
+    let closed = |planned: &shiprig::conductor::TickPlan| -> Vec<u64> {
         planned
             .effects
             .iter()
@@ -438,7 +438,7 @@ proptest! {
         let a = plan(&build(&gens, &numbers), &cfg, t0());
         let b = plan(&build(&gens, &permuted), &cfg, t0());
         // Same decisions up to renumbering: compare by the generated fact each issue came from.
-        let key = |p: &shiprig::conductor::Plan, nums: &[u64]| -> Vec<(usize, String)> {
+        let key = |p: &shiprig::conductor::TickPlan, nums: &[u64]| -> Vec<(usize, String)> {
             starts(&p.effects).into_iter().map(|(n, agent)| (nums.iter().position(|x| *x == n).unwrap(), agent)).collect::<Vec<_>>()
         };
         let (ka, kb) = (key(&a, &numbers), key(&b, &permuted));

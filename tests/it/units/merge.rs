@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use shiprig::config::Config;
-use shiprig::gate::approvals::Review;
+use shiprig::gate::approvals::GateReview;
 use shiprig::gate::{GateVerdict, Outcome, Sibling};
 use shiprig::github::{CheckRun, CommitStatus, PullRequest};
 use shiprig::merge::*;
@@ -28,8 +28,8 @@ fn pull(labels: &[&str]) -> PullRequest {
     .unwrap()
 }
 
-fn review(login: &str, state: &str) -> Review {
-    Review {
+fn review(login: &str, state: &str) -> GateReview {
+    GateReview {
         login: login.into(),
         bot: false,
         state: state.into(),
@@ -60,8 +60,8 @@ fn passed() -> GateVerdict {
     verdict
 }
 
-fn ready() -> Facts {
-    Facts {
+fn ready() -> MergeFacts {
+    MergeFacts {
         pull: pull(&[]),
         verdict: passed(),
         gate_check: GATE_CHECK.into(),
