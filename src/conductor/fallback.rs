@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 pub use super::attempt::{Attempt, Handoff};
 use super::claim::{self, FAILED_MARKER};
 use super::effect::{Effect, Standing, TickPlan};
-use super::snapshot::{IssueState, Snapshot};
+use super::snapshot::{Snapshot, TrackedIssue};
 use crate::config::Config;
 use crate::github::{Comment, Review};
 use crate::markdown::inline;
@@ -217,7 +217,7 @@ pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
 }
 
 /// Whether the issue waits for the next agent of its chain (not claimed, not held by a person).
-pub fn waiting(issue: &IssueState, config: &Config) -> bool {
+pub fn waiting(issue: &TrackedIssue, config: &Config) -> bool {
     let labels = &config.labels;
     issue.has(&labels.handed_off)
         && !issue.has(&labels.in_progress)
@@ -228,7 +228,7 @@ pub fn waiting(issue: &IssueState, config: &Config) -> bool {
 }
 
 /// Where a handed-off issue stands: waiting for its next agent.
-pub fn standing(snapshot: &Snapshot, config: &Config, issue: &IssueState) -> Standing {
+pub fn standing(snapshot: &Snapshot, config: &Config, issue: &TrackedIssue) -> Standing {
     let next = snapshot.handoffs.get(&issue.number).and_then(|handoffs| {
         let tried: BTreeSet<&str> = handoffs.iter().map(|h| h.agent.as_str()).collect();
         next_agent(config, &tried).map(str::to_string)
@@ -244,9 +244,9 @@ pub fn take_over(
     snapshot: &Snapshot,
     config: &Config,
     plan: &mut TickPlan,
-    untrusted: impl Fn(&IssueState) -> Option<Standing>,
+    untrusted: impl Fn(&TrackedIssue) -> Option<Standing>,
 ) {
-    let waiting: Vec<&IssueState> = snapshot
+    let waiting: Vec<&TrackedIssue> = snapshot
         .issues
         .values()
         .filter(|i| i.has(&config.labels.approved) && waiting(i, config))

@@ -11,7 +11,7 @@ use super::effect::{Effect, Needs, QueueEntry, Rank, Standing, TickPlan};
 use super::fallback;
 use super::fix;
 use super::graph;
-use super::snapshot::{Approval, IssueState, Snapshot};
+use super::snapshot::{Approval, Snapshot, TrackedIssue};
 use super::watch;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
@@ -66,14 +66,14 @@ enum MilestoneShipped {
 }
 
 /// Judges a milestone by its issues: the rig's are the ones that carry one of its flow labels.
-fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> MilestoneShipped {
+fn shipped(issues: &[TrackedIssue], labels: &crate::config::Labels) -> MilestoneShipped {
     let flow = [
         &labels.approved,
         &labels.in_progress,
         &labels.in_review,
         &labels.done,
     ];
-    let ours: Vec<&IssueState> = issues
+    let ours: Vec<&TrackedIssue> = issues
         .iter()
         .filter(|i| flow.iter().any(|l| i.has(l)))
         .collect();
@@ -109,17 +109,17 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn issues(&self) -> impl Iterator<Item = &'a IssueState> + 'a {
+    fn issues(&self) -> impl Iterator<Item = &'a TrackedIssue> + 'a {
         self.snapshot.issues.values()
     }
 
-    fn approved(&self, issue: &IssueState) -> bool {
+    fn approved(&self, issue: &TrackedIssue) -> bool {
         issue.has(&self.config.labels.approved)
     }
 
     /// An open blocker by the summary, by a read blocker list, or by a blocker the list could
     /// not show (the summary counts blockers the token cannot read).
-    fn is_blocked(&self, issue: &IssueState) -> bool {
+    fn is_blocked(&self, issue: &TrackedIssue) -> bool {
         let listed_open = self
             .snapshot
             .blockers
@@ -152,7 +152,7 @@ impl<'a> Judge<'a> {
     }
 
     /// The agent named by a claim label on the issue, if any.
-    fn agent_of(&self, issue: &IssueState) -> Option<String> {
+    fn agent_of(&self, issue: &TrackedIssue) -> Option<String> {
         let prefix = &self.config.labels.agent_prefix;
         issue
             .labels
@@ -160,14 +160,14 @@ impl<'a> Judge<'a> {
             .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
     }
 
-    fn is_claimed(&self, issue: &IssueState) -> bool {
+    fn is_claimed(&self, issue: &TrackedIssue) -> bool {
         issue.has(&self.config.labels.in_progress)
     }
 
     /// Claimed issues whose agent failed or stalled, and half-claims; returns the issues
     /// marked failed.
     fn watch_agents(&self, plan: &mut TickPlan, now: DateTime<Utc>) -> BTreeSet<u64> {
-        let claimed: Vec<(&IssueState, String)> = self
+        let claimed: Vec<(&TrackedIssue, String)> = self
             .issues()
             .filter(|i| self.is_claimed(i))
             .filter_map(|i| self.agent_of(i).map(|a| (i, a)))
@@ -298,7 +298,7 @@ impl<'a> Judge<'a> {
             .collect()
     }
 
-    fn rank(&self, issue: &IssueState) -> Rank {
+    fn rank(&self, issue: &TrackedIssue) -> Rank {
         let labels = &self.config.labels;
         if issue.has(&labels.critical) {
             Rank::Critical
@@ -310,7 +310,7 @@ impl<'a> Judge<'a> {
     }
 
     /// Why an approved issue cannot be given to an agent now, if it cannot.
-    fn standing(&self, issue: &IssueState) -> Option<Standing> {
+    fn standing(&self, issue: &TrackedIssue) -> Option<Standing> {
         let labels = &self.config.labels;
         if self.is_claimed(issue) {
             return Some(Standing::InProgress {
@@ -350,7 +350,7 @@ impl<'a> Judge<'a> {
     }
 
     /// A human assignee means a person is on it; shiprig does not take it from them.
-    fn assigned_to_a_person(&self, issue: &IssueState) -> bool {
+    fn assigned_to_a_person(&self, issue: &TrackedIssue) -> bool {
         let agent_logins: BTreeSet<&str> = self
             .config
             .conductor
@@ -366,7 +366,7 @@ impl<'a> Judge<'a> {
 
     /// An approval that does not count: unreadable, by a bot, an agent or shiprig itself, or
     /// by someone below the configured permission.
-    fn untrusted(&self, issue: &IssueState) -> Option<Standing> {
+    fn untrusted(&self, issue: &TrackedIssue) -> Option<Standing> {
         if let Some(reason) = self.snapshot.approvals_unknown.get(&issue.number) {
             return Some(Standing::Unverified {
                 reason: reason.clone(),
@@ -414,7 +414,7 @@ impl<'a> Judge<'a> {
     /// Handed-off issues first (they wait for their next agent), then rank, then the oldest
     /// approval, then the lower number; an issue whose approval time is unknown comes after
     /// the known ones of its rank.
-    fn order_key(&self, issue: &IssueState) -> (bool, Rank, bool, Option<DateTime<Utc>>, u64) {
+    fn order_key(&self, issue: &TrackedIssue) -> (bool, Rank, bool, Option<DateTime<Utc>>, u64) {
         let at = self.snapshot.approvals.get(&issue.number).map(|a| a.at);
         let handed_off = fallback::waiting(issue, self.config);
         (
@@ -437,7 +437,7 @@ impl<'a> Judge<'a> {
                 .push("the issue list was read only in part: no agent is started this tick".into());
             return;
         }
-        let open: Vec<&IssueState> = self
+        let open: Vec<&TrackedIssue> = self
             .issues()
             .filter(|i| self.approved(i) && self.standing(i).is_none())
             .collect();
@@ -495,16 +495,16 @@ impl<'a> Judge<'a> {
     /// Only the ranks needed to fill `slots` are asked about.
     fn ordered_candidates<'b>(
         &self,
-        open: &[&'b IssueState],
+        open: &[&'b TrackedIssue],
         slots: usize,
         needs: &mut Needs,
-    ) -> Option<Vec<&'b IssueState>> {
-        let mut chosen: Vec<&IssueState> = Vec::new();
+    ) -> Option<Vec<&'b TrackedIssue>> {
+        let mut chosen: Vec<&TrackedIssue> = Vec::new();
         for rank in [Rank::Critical, Rank::HighPriority, Rank::Normal] {
             if chosen.len() >= slots {
                 break;
             }
-            let in_rank: Vec<&IssueState> = open
+            let in_rank: Vec<&TrackedIssue> = open
                 .iter()
                 .copied()
                 .filter(|i| self.rank(i) == rank)

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::claim;
 use super::effect::Needs;
 use super::snapshot::{
-    AgentPull, Approval, Blocker, ChangeRequest, IssueState, MilestoneState, Snapshot,
+    AgentPull, Approval, Blocker, ChangeRequest, Snapshot, TrackedIssue, TrackedMilestone,
 };
 use super::tick::Tick;
 use crate::agents::{FailingCheck, Observation};
@@ -47,9 +47,9 @@ pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<S
     })
 }
 
-fn issue_state(issue: Issue) -> IssueState {
+fn issue_state(issue: Issue) -> TrackedIssue {
     let summary = issue.issue_dependencies_summary.unwrap_or_default();
-    IssueState {
+    TrackedIssue {
         number: issue.number,
         id: issue.id,
         title: issue.title,
@@ -65,8 +65,8 @@ fn issue_state(issue: Issue) -> IssueState {
     }
 }
 
-fn milestone_state(m: crate::github::Milestone) -> MilestoneState {
-    MilestoneState {
+fn milestone_state(m: crate::github::Milestone) -> TrackedMilestone {
+    TrackedMilestone {
         number: m.number,
         title: m.title,
         url: m.html_url,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::claim::{CLAIM_WINDOW_MINUTES, ClaimRecord};
 use super::effect::Effect;
-use super::snapshot::{IssueState, Snapshot};
+use super::snapshot::{Snapshot, TrackedIssue};
 use crate::agents::{Observation, RunState};
 use crate::config::{Config, ConfiguredBackend};
 
@@ -37,7 +37,7 @@ pub enum WatchDecision {
 
 /// One claimed issue and what the snapshot knows about it.
 pub struct Watch<'a> {
-    pub issue: &'a IssueState,
+    pub issue: &'a TrackedIssue,
     pub agent: &'a str,
     pub snapshot: &'a Snapshot,
     pub config: &'a Config,
@@ -197,7 +197,7 @@ fn of_claim(run: &Observation, claim: &ClaimRecord) -> bool {
 
 /// The effect that frees an agent whose run failed or stalled.
 pub fn failed(
-    issue: &IssueState,
+    issue: &TrackedIssue,
     agent: &str,
     config: &Config,
     reason: String,

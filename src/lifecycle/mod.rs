@@ -42,18 +42,18 @@ pub enum LifecycleEffect {
 /// Where a pull request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PullState {
+pub enum PullStanding {
     Open,
     Merged,
     ClosedUnmerged,
 }
 
-impl PullState {
-    pub fn of(pull: &PullRequest) -> PullState {
+impl PullStanding {
+    pub fn of(pull: &PullRequest) -> PullStanding {
         match (pull.is_merged(), pull.state.as_str()) {
-            (true, _) => PullState::Merged,
-            (false, "closed") => PullState::ClosedUnmerged,
-            _ => PullState::Open,
+            (true, _) => PullStanding::Merged,
+            (false, "closed") => PullStanding::ClosedUnmerged,
+            _ => PullStanding::Open,
         }
     }
 }
@@ -73,7 +73,7 @@ pub fn plan(
     config: &Config,
     default_branch: &str,
 ) -> Vec<LifecycleEffect> {
-    let state = PullState::of(pull);
+    let state = PullStanding::of(pull);
     let labels = &config.labels;
     let mut effects = Vec::new();
     let mut opened_told = false;
@@ -92,7 +92,7 @@ pub fn plan(
         let in_progress = issue.has_label(&labels.in_progress);
         let in_review = issue.has_label(&labels.in_review);
         match state {
-            PullState::Open if issue.is_open() && in_progress => {
+            PullStanding::Open if issue.is_open() && in_progress => {
                 effects.push(add(&labels.in_review));
                 effects.push(remove(&labels.in_progress));
                 // Told once: this move happens once per issue, and one message per pull request.
@@ -103,7 +103,7 @@ pub fn plan(
                     });
                 }
             }
-            PullState::Merged if pull.base.name == default_branch => {
+            PullStanding::Merged if pull.base.name == default_branch => {
                 if in_progress {
                     effects.push(add(&labels.in_review));
                     effects.push(remove(&labels.in_progress));
@@ -112,7 +112,7 @@ pub fn plan(
                     effects.push(LifecycleEffect::Close { issue: at.clone() });
                 }
             }
-            PullState::ClosedUnmerged
+            PullStanding::ClosedUnmerged
                 if issue.is_open()
                     && (in_progress || in_review)
                     && !labels.left_behind(&issue.labels, &pull.labels) =>
@@ -233,7 +233,7 @@ pub async fn apply(
 #[derive(Debug, Serialize)]
 pub struct LifecycleReport {
     pub pull: u64,
-    pub state: PullState,
+    pub state: PullStanding,
     pub dry_run: bool,
     pub effects: Vec<LifecycleEffect>,
 }
@@ -250,7 +250,7 @@ pub async fn run(ctx: &Ctx, pull: &PullRequest, dry_run: bool) -> anyhow::Result
     }
     Ok(LifecycleReport {
         pull: pull.number,
-        state: PullState::of(pull),
+        state: PullStanding::of(pull),
         dry_run,
         effects,
     })

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
-use shiprig::conductor::snapshot::{Approval, Blocker, IssueState, MilestoneState};
+use shiprig::conductor::snapshot::{Approval, Blocker, TrackedIssue, TrackedMilestone};
 use shiprig::conductor::{Effect, Snapshot, Standing, plan};
 use shiprig::config::{Config, Permission};
 use shiprig::github::Repo;
@@ -31,8 +31,8 @@ fn repo() -> Repo {
     Repo::new("acme", "rig")
 }
 
-fn issue(number: u64, labels: &[&str]) -> IssueState {
-    IssueState {
+fn issue(number: u64, labels: &[&str]) -> TrackedIssue {
+    TrackedIssue {
         number,
         id: 1000 + number,
         title: format!("issue {number}"),
@@ -63,7 +63,7 @@ fn approval(minutes: i64, permission: Permission) -> Approval {
 }
 
 /// A snapshot with every fact read: approvals by `pm` (write) and empty blocker lists.
-fn snapshot(issues: Vec<IssueState>) -> Snapshot {
+fn snapshot(issues: Vec<TrackedIssue>) -> Snapshot {
     let mut snap = Snapshot {
         repo: Some(repo()),
         complete: true,
@@ -296,7 +296,7 @@ fn a_quiet_repository_plans_nothing() {
 #[test]
 fn finished_milestones_close() {
     let mut snap = snapshot(vec![]);
-    let milestone = |number, open, closed| MilestoneState {
+    let milestone = |number, open, closed| TrackedMilestone {
         number,
         title: format!("m{number}"),
         url: String::new(),
