@@ -1,6 +1,6 @@
 //! `shiprig product pull`: each ready feature becomes a milestone (found again by the marker
 //! in its description) with a starting issue per user story. Each feature is turned into a
-//! plan ([`plan_for`], pure) and applied by the same code as `shiprig plan apply`, so a second
+//! plan ([`plan_file_for`], pure) and applied by the same code as `shiprig plan apply`, so a second
 //! pull writes nothing.
 
 use std::collections::BTreeSet;
@@ -18,7 +18,7 @@ const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 2000;
 
 #[derive(Debug, Serialize)]
-pub struct PullReport {
+pub struct ProductPullReport {
     pub tool: String,
     pub dry_run: bool,
     pub features: Vec<FeaturePull>,
@@ -46,7 +46,7 @@ pub enum FeaturePullOutcome {
     },
 }
 
-impl PullReport {
+impl ProductPullReport {
     pub fn ok(&self) -> bool {
         self.features.iter().all(|f| match &f.outcome {
             FeaturePullOutcome::Planned { plan } => plan.ok(),
@@ -62,10 +62,10 @@ pub async fn pull(
     tool: &ProductTool,
     labels: &Labels,
     dry_run: bool,
-) -> anyhow::Result<PullReport> {
+) -> anyhow::Result<ProductPullReport> {
     let features = tool.ready().await?;
     let milestones = gh.milestones(repo, MilestoneFilter::All).await?;
-    let mut report = PullReport {
+    let mut report = ProductPullReport {
         tool: tool.tool().to_string(),
         dry_run,
         features: Vec::new(),
@@ -82,7 +82,7 @@ pub async fn pull(
                 },
             },
             None => {
-                let plan = plan_for(tool.tool(), feature, &milestones, tool.priorities());
+                let plan = plan_file_for(tool.tool(), feature, &milestones, tool.priorities());
                 let applied = plan_file::run(gh, repo, &plan, labels, dry_run).await?;
                 FeaturePullOutcome::Planned {
                     plan: Box::new(applied),
@@ -116,7 +116,7 @@ fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Opt
 }
 
 /// The plan that makes one feature's milestone and starting issues exist.
-pub fn plan_for(
+pub fn plan_file_for(
     tool: &str,
     feature: &Feature,
     milestones: &[Milestone],
