@@ -8,7 +8,7 @@ use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
 use crate::gate::{self, Evidence, Gate, GateEnding, GateEvent, GateReport, Rules, output};
-use crate::github::PullRequest;
+use crate::github::{PullRequest, PullState};
 use crate::markdown;
 
 #[derive(Debug, clap::Args)]
@@ -91,7 +91,7 @@ async fn run_woken(
         .await
         .with_context(|| format!("finding the pull requests of {sha}"))?;
     let mut exit = Exit::Ok;
-    for pull in pulls.into_iter().filter(|p| p.state == "open") {
+    for pull in pulls.into_iter().filter(|p| p.state == PullState::Open) {
         let ended = run_gate(args, (GateEvent::local(pull.number), None), global, vars).await?;
         if exit == Exit::Ok {
             exit = ended;

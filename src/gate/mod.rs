@@ -25,7 +25,7 @@ pub use rules::Rules;
 pub use verdict::{Evidence, GateVerdict, Outcome, Sibling, verdict};
 
 use crate::config::Config;
-use crate::github::{GitHub, GitHubError, PullRequest, Repo, RequestStats};
+use crate::github::{GitHub, GitHubError, PullRequest, PullState, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
 pub use crate::context::CONFIG_PATH;
@@ -253,7 +253,9 @@ async fn reread_listed(
     let pulls = gate.gh.pulls_for_commit(gate.repo, &pull.head.sha).await?;
     let own = pulls
         .iter()
-        .find(|p| p.number == pull.number && p.state == "open" && p.head.sha == pull.head.sha)
+        .find(|p| {
+            p.number == pull.number && p.state == PullState::Open && p.head.sha == pull.head.sha
+        })
         .cloned();
     judgement.listed = Some(pulls);
     match own {
@@ -348,7 +350,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
     };
     let open: Vec<_> = pulls
         .into_iter()
-        .filter(|p| p.state == "open" && p.head.sha == sha)
+        .filter(|p| p.state == PullState::Open && p.head.sha == sha)
         .collect();
     if !open.iter().any(|p| p.number == verdict.pull) {
         return hold(

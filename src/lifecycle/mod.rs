@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::context::Ctx;
-use crate::github::{GitHub, GitHubError, Issue, PullRequest, Repo};
+use crate::github::{GitHub, GitHubError, Issue, PullRequest, PullState, Repo};
 use crate::notify::{Event, Notifier};
 
 pub use refs::{IssueRef, closing_refs};
@@ -50,9 +50,9 @@ pub enum PullStanding {
 
 impl PullStanding {
     pub fn of(pull: &PullRequest) -> PullStanding {
-        match (pull.is_merged(), pull.state.as_str()) {
+        match (pull.is_merged(), &pull.state) {
             (true, _) => PullStanding::Merged,
-            (false, "closed") => PullStanding::ClosedUnmerged,
+            (false, PullState::Closed) => PullStanding::ClosedUnmerged,
             _ => PullStanding::Open,
         }
     }

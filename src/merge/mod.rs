@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::context::{self, Ctx};
 use crate::gate::approvals::GateReview;
 use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
-use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
+use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, PullState, Repo};
 
 pub mod follow;
 
@@ -63,7 +63,7 @@ fn green(conclusion: Option<&str>) -> bool {
 pub fn decide(facts: &MergeFacts, config: &Config) -> Decision {
     let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
-    if pull.state != "open" || pull.is_merged() {
+    if !pull.is_open() {
         reasons.push(format!("the pull request is {}", pull.state));
     }
     if pull.draft {
@@ -408,7 +408,7 @@ async fn pull_numbers(
             .with_context(|| format!("finding the pull requests of {sha}"))?;
         return Ok(pulls
             .into_iter()
-            .filter(|p| p.state == "open")
+            .filter(|p| p.state == PullState::Open)
             .map(|p| p.number)
             .collect());
     }

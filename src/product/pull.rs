@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Feature, ProductTool};
 use crate::config::{Labels, ProductPriorities};
-use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
+use crate::github::{GitHub, Milestone, MilestoneFilter, MilestoneState, Repo};
 use crate::plan_file::{self, PlanFile, PlanFileReport, PlannedIssue, Priority, marker};
 
 /// Longest milestone title shiprig writes.
@@ -105,7 +105,7 @@ fn closed_milestone<'a>(
     feature: &Feature,
     milestones: &'a [Milestone],
 ) -> Option<&'a Milestone> {
-    linked(tool, feature, milestones).filter(|m| m.state == "closed")
+    linked(tool, feature, milestones).filter(|m| m.state == MilestoneState::Closed)
 }
 
 fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Option<&'a Milestone> {
