@@ -7,6 +7,7 @@ use serde_json::json;
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::identity::CheckApp;
+use super::states::{RunConclusion, RunStatus};
 use super::types::Repo;
 
 /// A check run on a commit.
@@ -14,9 +15,9 @@ use super::types::Repo;
 pub struct CheckRun {
     pub id: u64,
     pub name: String,
-    pub status: String,
+    pub status: RunStatus,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<RunConclusion>,
     #[serde(default)]
     pub html_url: Option<String>,
 }
@@ -24,11 +25,8 @@ pub struct CheckRun {
 impl CheckRun {
     /// Finished and red.
     pub fn failed(&self) -> bool {
-        self.status == "completed"
-            && matches!(
-                self.conclusion.as_deref(),
-                Some("failure" | "timed_out" | "cancelled" | "action_required" | "startup_failure")
-            )
+        self.status == RunStatus::Completed
+            && self.conclusion.as_ref().is_some_and(RunConclusion::is_red)
     }
 }
 

@@ -95,6 +95,55 @@ github_state! {
     }
 }
 
+github_state! {
+    /// Where a check run or a workflow run is (`status`).
+    RunStatus {
+        Queued = "queued",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Waiting = "waiting",
+        Requested = "requested",
+        Pending = "pending",
+    }
+}
+
+github_state! {
+    /// How a completed check run or workflow run ended (`conclusion`).
+    RunConclusion {
+        Success = "success",
+        Failure = "failure",
+        Neutral = "neutral",
+        Cancelled = "cancelled",
+        Skipped = "skipped",
+        TimedOut = "timed_out",
+        ActionRequired = "action_required",
+        StartupFailure = "startup_failure",
+        Stale = "stale",
+    }
+}
+
+impl RunConclusion {
+    /// Green: success, or a run that chose not to judge (neutral, skipped).
+    pub fn is_green(&self) -> bool {
+        matches!(
+            self,
+            RunConclusion::Success | RunConclusion::Neutral | RunConclusion::Skipped
+        )
+    }
+
+    /// Red: an ending that means the work did not pass.
+    pub fn is_red(&self) -> bool {
+        matches!(
+            self,
+            RunConclusion::Failure
+                | RunConclusion::TimedOut
+                | RunConclusion::Cancelled
+                | RunConclusion::ActionRequired
+                | RunConclusion::StartupFailure
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +156,16 @@ mod tests {
         assert_eq!(IssueState::Closed.to_string(), "closed");
         assert_eq!(MilestoneState::parse("open"), MilestoneState::Open);
         assert_eq!(IssueState::parse("OPEN"), IssueState::Other("OPEN".into()));
+    }
+
+    #[test]
+    fn unknown_conclusions_are_kept_and_never_pass() {
+        assert_eq!(RunConclusion::parse("timed_out"), RunConclusion::TimedOut);
+        assert!(RunConclusion::TimedOut.is_red());
+        let conclusion: RunConclusion = serde_json::from_str("\"brand_new\"").unwrap();
+        assert_eq!(conclusion, RunConclusion::Other("brand_new".into()));
+        assert!(!conclusion.is_green());
+        assert_eq!(serde_json::to_string(&conclusion).unwrap(), "\"brand_new\"");
+        assert_eq!(RunStatus::parse("in_progress"), RunStatus::InProgress);
     }
 }

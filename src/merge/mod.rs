@@ -12,7 +12,10 @@ use crate::config::Config;
 use crate::context::{self, Ctx};
 use crate::gate::approvals::GateReview;
 use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
-use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, PullState, Repo};
+use crate::github::{
+    CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, PullState, Repo, RunConclusion,
+    RunStatus,
+};
 
 pub mod follow;
 
@@ -53,10 +56,6 @@ pub struct Decision {
     pub reasons: Vec<String>,
     /// The approvals that counted.
     pub approved_by: Vec<String>,
-}
-
-fn green(conclusion: Option<&str>) -> bool {
-    matches!(conclusion, Some("success" | "neutral" | "skipped"))
 }
 
 /// Decides whether to merge; every reason not to is listed.
@@ -148,10 +147,11 @@ fn check_reasons(facts: &MergeFacts) -> Vec<String> {
     let gate_named = |name: &str| name == facts.gate_check || name == GATE_CHECK;
     let mut reasons = Vec::new();
     for check in facts.checks.iter().filter(|c| !gate_named(&c.name)) {
-        if check.status != "completed" {
+        let conclusion = check.conclusion.as_ref();
+        if check.status != RunStatus::Completed {
             reasons.push(format!("check `{}` is {}", check.name, check.status));
-        } else if !green(check.conclusion.as_deref()) {
-            let conclusion = check.conclusion.as_deref().unwrap_or("unknown");
+        } else if !conclusion.is_some_and(RunConclusion::is_green) {
+            let conclusion = conclusion.map_or("unknown", RunConclusion::as_str);
             reasons.push(format!("check `{}` concluded {conclusion}", check.name));
         }
     }

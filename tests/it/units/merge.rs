@@ -44,7 +44,7 @@ fn check(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
         html_url: None,
         name: name.into(),
         status: status.into(),
-        conclusion: conclusion.map(str::to_string),
+        conclusion: conclusion.map(Into::into),
     }
 }
 
