@@ -119,7 +119,7 @@ fn describe(outcome: &ReleasePrOutcome, tag: &str) -> String {
         ReleasePrOutcome::NothingToRelease => "nothing to release since the last tag".into(),
         ReleasePrOutcome::SmokeNotPassed { state } => format!(
             "not releasing: staging smoke tests have not passed on this SHA (status: {})",
-            state.as_deref().unwrap_or("none")
+            state.as_ref().map_or("none", |s| s.as_str())
         ),
         ReleasePrOutcome::Stale { branch_sha } => {
             format!("not releasing: the release branch already holds the newer {branch_sha}")

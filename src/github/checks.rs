@@ -7,7 +7,7 @@ use serde_json::json;
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::identity::CheckApp;
-use super::states::{RunConclusion, RunStatus};
+use super::states::{CommitState, RunConclusion, RunStatus};
 use super::types::Repo;
 
 /// A check run on a commit.
@@ -33,7 +33,7 @@ impl CheckRun {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CommitStatus {
     pub context: String,
-    pub state: String,
+    pub state: CommitState,
     #[serde(default)]
     pub description: Option<String>,
 }

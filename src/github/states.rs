@@ -144,6 +144,16 @@ impl RunConclusion {
     }
 }
 
+github_state! {
+    /// A commit status's `state`.
+    CommitState {
+        Success = "success",
+        Failure = "failure",
+        Error = "error",
+        Pending = "pending",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +177,11 @@ mod tests {
         assert!(!conclusion.is_green());
         assert_eq!(serde_json::to_string(&conclusion).unwrap(), "\"brand_new\"");
         assert_eq!(RunStatus::parse("in_progress"), RunStatus::InProgress);
+    }
+
+    #[test]
+    fn commit_states_are_read_exactly() {
+        assert_eq!(CommitState::parse("success"), CommitState::Success);
+        assert_ne!(CommitState::parse("SUCCESS"), CommitState::Success);
     }
 }

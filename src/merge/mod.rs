@@ -13,8 +13,8 @@ use crate::context::{self, Ctx};
 use crate::gate::approvals::GateReview;
 use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
 use crate::github::{
-    CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, PullState, Repo, RunConclusion,
-    RunStatus,
+    CheckRun, CommitState, CommitStatus, GitHub, GitHubError, PullRequest, PullState, Repo,
+    RunConclusion, RunStatus,
 };
 
 pub mod follow;
@@ -156,7 +156,7 @@ fn check_reasons(facts: &MergeFacts) -> Vec<String> {
         }
     }
     for status in facts.statuses.iter().filter(|s| !gate_named(&s.context)) {
-        if status.state != "success" {
+        if status.state != CommitState::Success {
             reasons.push(format!("status `{}` is {}", status.context, status.state));
         }
     }

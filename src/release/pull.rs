@@ -8,7 +8,7 @@ use super::changelog::Links;
 use super::prepare::{Prepared, prepare};
 use crate::config::Config;
 use crate::error::UsageError;
-use crate::github::{GitHub, PullText, Repo};
+use crate::github::{CommitState, GitHub, PullText, Repo};
 use crate::merge::RELEASE_BRANCH;
 use crate::smoke::smoke_context;
 
@@ -34,7 +34,7 @@ pub enum ReleasePrOutcome {
     NothingToRelease,
     /// Staging smoke tests have not passed on the SHA (`state`: what the status says).
     SmokeNotPassed {
-        state: Option<String>,
+        state: Option<CommitState>,
     },
     /// The release branch already holds a newer SHA: a later run released further.
     Stale {
@@ -112,7 +112,7 @@ async fn smoke_gate(
         .into_iter()
         .find(|s| s.context == context)
         .map(|s| s.state);
-    Ok((state.as_deref() != Some("success")).then_some(ReleasePrOutcome::SmokeNotPassed { state }))
+    Ok((state != Some(CommitState::Success)).then_some(ReleasePrOutcome::SmokeNotPassed { state }))
 }
 
 /// Whether `sha` is a commit of the main branch (only merged, gated work reaches it).
