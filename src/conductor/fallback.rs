@@ -15,7 +15,7 @@ use super::claim::{self, FAILED_MARKER};
 use super::effect::{Effect, Standing, TickPlan};
 use super::snapshot::{Snapshot, TrackedIssue};
 use crate::config::Config;
-use crate::github::{Comment, Review};
+use crate::github::{Comment, Review, ReviewState};
 use crate::markdown::inline;
 
 /// The marker kind of a handoff comment: `<!-- shiprig:handoff agent=A next=B tick=T -->`.
@@ -58,7 +58,10 @@ pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review
         let who = review.user.as_ref().map_or("someone", |u| u.login.as_str());
         lines.push(format!(
             "- Last review: {} by {}: {}",
-            inline(&review.state.to_ascii_lowercase().replace('_', " "), 40),
+            inline(
+                &review.state.as_str().to_ascii_lowercase().replace('_', " "),
+                40
+            ),
             inline(who, 100),
             inline(review.body.as_deref().unwrap_or_default(), REPORT_CHARS)
         ));
@@ -74,8 +77,8 @@ pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review
 pub fn last_review(reviews: &[Review]) -> Option<&Review> {
     reviews.iter().rfind(|r| {
         matches!(
-            r.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"
+            r.state,
+            ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Commented
         )
     })
 }

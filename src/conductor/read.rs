@@ -13,7 +13,7 @@ use super::snapshot::{
 use super::tick::Tick;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::{Config, Permission};
-use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo};
+use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo, ReviewState};
 
 /// The every-tick read: approved and in-progress open issues, and the open milestones.
 pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
@@ -365,16 +365,13 @@ fn change_requests(reviews: &[crate::github::Review]) -> Vec<ChangeRequest> {
     let mut latest: BTreeMap<String, &crate::github::Review> = BTreeMap::new();
     for review in reviews {
         let Some(user) = &review.user else { continue };
-        if matches!(
-            review.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
+        if review.state.is_decisive() {
             latest.insert(user.login.to_lowercase(), review);
         }
     }
     latest
         .into_values()
-        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .filter(|r| r.state == ReviewState::ChangesRequested)
         .filter_map(|r| {
             let user = r.user.as_ref()?;
             Some(ChangeRequest {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Permission};
+use crate::github::ReviewState;
 
 /// A review as the gate reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,8 +14,7 @@ pub struct GateReview {
     pub login: String,
     /// `type: Bot` on the review's user.
     pub bot: bool,
-    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, `PENDING`.
-    pub state: String,
+    pub state: ReviewState,
     pub commit_id: String,
     #[serde(default)]
     pub body: String,
@@ -126,16 +126,13 @@ pub fn standing(
 ) -> ApprovalStanding {
     let mut latest: BTreeMap<String, &GateReview> = BTreeMap::new();
     for review in reviews {
-        if matches!(
-            review.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
+        if review.state.is_decisive() {
             latest.insert(review.login.to_lowercase(), review);
         }
     }
     let mut out = ApprovalStanding::default();
     for (login, review) in latest {
-        if review.state != "APPROVED" {
+        if review.state != ReviewState::Approved {
             continue;
         }
         match disqualified(review, head_sha, by, config) {
@@ -161,19 +158,17 @@ pub fn agent_review(
     let name = config.conductor.review_agent.as_deref()?;
     let login = config.conductor.agent_login(name)?;
     let same = |other: &str| other.eq_ignore_ascii_case(&login);
-    let latest = reviews.iter().rev().find(|r| {
-        same(&r.login)
-            && matches!(
-                r.state.as_str(),
-                "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-            )
-    })?;
+    let latest = reviews
+        .iter()
+        .rev()
+        .find(|r| same(&r.login) && r.state.is_decisive())?;
     let wrote = same(&by.author)
         || by.agent.as_deref() == Some(name)
         || by.commit_authors.iter().any(|a| same(a))
         || by.pushers.iter().any(|p| same(p))
         || by.identities.iter().any(|i| i.matches(&login));
-    (latest.state == "APPROVED" && latest.commit_id == head_sha && !wrote).then_some(login)
+    (latest.state == ReviewState::Approved && latest.commit_id == head_sha && !wrote)
+        .then_some(login)
 }
 
 fn disqualified(

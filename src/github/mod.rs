@@ -58,5 +58,7 @@ pub use repos::{
     Slug,
 };
 pub use retry::RetryPolicy;
-pub use states::{CommitState, IssueState, MilestoneState, PullState, RunConclusion, RunStatus};
+pub use states::{
+    CommitState, IssueState, MilestoneState, PullState, ReviewState, RunConclusion, RunStatus,
+};
 pub use types::{CommitInfo, CommitMessage, GitIdentity, ParentRef, Repo, User};

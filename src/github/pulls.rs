@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::page::Listing;
-use super::states::PullState;
+use super::states::{PullState, ReviewState};
 use super::types::{CommitInfo, Repo, User, label_names};
 
 /// A branch end of a pull request.
@@ -135,7 +135,7 @@ pub struct Review {
     #[serde(default)]
     pub id: u64,
     pub user: Option<User>,
-    pub state: String,
+    pub state: ReviewState,
     #[serde(default)]
     pub html_url: Option<String>,
     #[serde(default)]

@@ -154,6 +154,28 @@ github_state! {
     }
 }
 
+github_state! {
+    /// A pull request review's `state`.
+    ReviewState {
+        Approved = "APPROVED",
+        ChangesRequested = "CHANGES_REQUESTED",
+        Commented = "COMMENTED",
+        Dismissed = "DISMISSED",
+        Pending = "PENDING",
+    }
+}
+
+impl ReviewState {
+    /// A review that decides (approves, requests changes, or withdraws a decision by being
+    /// dismissed); comments and pending reviews leave the reviewer's last decision standing.
+    pub fn is_decisive(&self) -> bool {
+        matches!(
+            self,
+            ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Dismissed
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +205,17 @@ mod tests {
     fn commit_states_are_read_exactly() {
         assert_eq!(CommitState::parse("success"), CommitState::Success);
         assert_ne!(CommitState::parse("SUCCESS"), CommitState::Success);
+    }
+
+    #[test]
+    fn review_states_round_trip_and_unknown_ones_decide_nothing() {
+        let state: ReviewState = serde_json::from_str("\"CHANGES_REQUESTED\"").unwrap();
+        assert_eq!(state, ReviewState::ChangesRequested);
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            "\"CHANGES_REQUESTED\""
+        );
+        assert_ne!(ReviewState::parse("approved"), ReviewState::Approved);
+        assert!(!ReviewState::parse("RETRACTED").is_decisive());
     }
 }

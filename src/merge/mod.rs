@@ -14,7 +14,7 @@ use crate::gate::approvals::GateReview;
 use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
 use crate::github::{
     CheckRun, CommitState, CommitStatus, GitHub, GitHubError, PullRequest, PullState, Repo,
-    RunConclusion, RunStatus,
+    ReviewState, RunConclusion, RunStatus,
 };
 
 pub mod follow;
@@ -176,10 +176,7 @@ fn check_reasons(facts: &MergeFacts) -> Vec<String> {
 fn latest_reviews(reviews: &[GateReview]) -> Vec<&GateReview> {
     let mut latest: Vec<&GateReview> = Vec::new();
     for review in reviews {
-        if !matches!(
-            review.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
+        if !review.state.is_decisive() {
             continue;
         }
         latest.retain(|r| !r.login.eq_ignore_ascii_case(&review.login));
@@ -191,7 +188,7 @@ fn latest_reviews(reviews: &[GateReview]) -> Vec<&GateReview> {
 fn changes_requested(reviews: &[GateReview]) -> Vec<String> {
     latest_reviews(reviews)
         .into_iter()
-        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .filter(|r| r.state == ReviewState::ChangesRequested)
         .map(|r| format!("{} requested changes", r.login))
         .collect()
 }
