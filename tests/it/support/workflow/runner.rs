@@ -290,7 +290,7 @@ impl Actions {
                 outcome,
             };
             let reference = match verdict {
-                rules::Start::Runs { reference } => reference,
+                rules::RunStart::Runs { reference } => reference,
                 other => {
                     // Only worth a line when some workflow listens for it.
                     let default = format!("refs/heads/{}", self.default_branch);
@@ -302,9 +302,11 @@ impl Actions {
                         .collect();
                     if !listening.is_empty() {
                         let why = match other {
-                            rules::Start::AwaitsApproval => "waits for a person's approval".into(),
-                            rules::Start::Never(why) => format!("no run: {why}"),
-                            rules::Start::Runs { .. } => unreachable!(),
+                            rules::RunStart::AwaitsApproval => {
+                                "waits for a person's approval".into()
+                            }
+                            rules::RunStart::Never(why) => format!("no run: {why}"),
+                            rules::RunStart::Runs { .. } => unreachable!(),
                         };
                         self.hops
                             .push(hop(format!("{} {why}", listening.join(", "))));
