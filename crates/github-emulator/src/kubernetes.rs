@@ -317,7 +317,7 @@ mod lease {
 
     use super::{SharedCluster, lock, status};
 
-    type Key = (String, String);
+    type LeaseKey = (String, String);
 
     fn stamp(cluster: &mut super::Cluster, mut lease: Value, ns: &str, name: &str) -> Value {
         cluster.next_uid += 1;
@@ -349,7 +349,7 @@ mod lease {
             "POST".into(),
             format!("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases"),
         ));
-        let key: Key = (ns.clone(), name.clone());
+        let key: LeaseKey = (ns.clone(), name.clone());
         if cluster.leases.contains_key(&key) {
             return status(
                 StatusCode::CONFLICT,
@@ -417,7 +417,7 @@ mod lease {
             .unwrap_or_else(|| "unknown".into());
         let force = query.get("force").is_some_and(|f| f == "true");
         let mut cluster = lock(&cluster);
-        let key: Key = (ns.clone(), name.clone());
+        let key: LeaseKey = (ns.clone(), name.clone());
         if !cluster.leases.contains_key(&key) {
             if !apply {
                 return status(

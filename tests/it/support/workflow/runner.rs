@@ -480,7 +480,7 @@ impl Actions {
                     continue;
                 }
                 let seen = emu.requests().len();
-                let step_run = Step {
+                let step_run = WorkflowStep {
                     file,
                     job: id,
                     token: &token,
@@ -579,8 +579,8 @@ impl Actions {
         String::new()
     }
 
-    fn run_step(&self, step: &Value, at: &Step) -> StepRun {
-        let Step {
+    fn run_step(&self, step: &Value, at: &WorkflowStep) -> StepRun {
+        let WorkflowStep {
             file,
             job,
             token,
@@ -655,7 +655,7 @@ impl Actions {
 /// Where a step runs: its workflow file and job, the job's token, the event, and the run's
 /// id and attempt.
 #[derive(Clone, Copy)]
-struct Step<'a> {
+struct WorkflowStep<'a> {
     file: &'a str,
     job: &'a str,
     token: &'a str,
