@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::assignment::{Assignment, DispatchError, Observation, RunState, Started};
 use crate::config::GithubActionsDispatch;
-use crate::github::{GitHub, Repo, WorkflowRun};
+use crate::github::{GitHub, Repo, RunConclusion, RunStatus, WorkflowRun};
 
 /// `workflow_dispatch` with `return_run_details`: GitHub answers with the run it started.
 pub async fn dispatch(
@@ -82,12 +82,15 @@ pub fn observation(run: &WorkflowRun, agents: &[String]) -> Option<Observation> 
         .split(|c: char| c.is_whitespace() || c == ',')
         .collect();
     let agent = agents.iter().find(|a| words.contains(&a.as_str()))?;
-    let state = match (run.status.as_deref(), run.conclusion.as_deref()) {
-        (Some("completed"), Some("success")) => RunState::Succeeded,
-        (Some("completed"), Some("skipped" | "neutral")) => RunState::Succeeded,
-        (Some("completed"), conclusion) => RunState::Failed(format!(
+    let state = match (&run.status, &run.conclusion) {
+        (Some(RunStatus::Completed), Some(conclusion)) if conclusion.is_green() => {
+            RunState::Succeeded
+        }
+        (Some(RunStatus::Completed), conclusion) => RunState::Failed(format!(
             "the workflow run ended {}",
-            conclusion.unwrap_or("without a conclusion")
+            conclusion
+                .as_ref()
+                .map_or("without a conclusion", RunConclusion::as_str)
         )),
         _ => RunState::Running,
     };
@@ -122,7 +125,7 @@ mod tests {
             id: 1,
             display_title: title.into(),
             status: Some(status.into()),
-            conclusion: conclusion.map(str::to_string),
+            conclusion: conclusion.map(RunConclusion::parse),
             event: "workflow_dispatch".into(),
             html_url: "https://github.com/acme/rig/actions/runs/1".into(),
             created_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),

@@ -11,7 +11,7 @@ pub mod kubernetes;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Backend as Configured, Config};
+use crate::config::{Config, ConfiguredBackend};
 use crate::github::{GitHub, Repo};
 pub use assignment::{
     Assignment, DispatchError, FailingCheck, Fix, Observation, Respond, RunState, Started, Task,
@@ -34,9 +34,9 @@ impl Backend {
     /// cluster connection made at the edge ([`Backend::from_config`]) and is unavailable here.
     pub fn from_dispatch(dispatch: &crate::config::Dispatch) -> Backend {
         match dispatch.backend() {
-            Some(Configured::GithubActions(actions)) => Backend::Actions(actions.clone()),
-            Some(Configured::Command(command)) => Backend::Command(command.clone()),
-            Some(Configured::Kubernetes(_)) => {
+            Some(ConfiguredBackend::GithubActions(actions)) => Backend::Actions(actions.clone()),
+            Some(ConfiguredBackend::Command(command)) => Backend::Command(command.clone()),
+            Some(ConfiguredBackend::Kubernetes(_)) => {
                 Backend::Unavailable("Kubernetes dispatch needs a cluster connection")
             }
             None => Backend::Labels,
@@ -50,7 +50,7 @@ impl Backend {
         kubeconfig: Option<&std::path::Path>,
     ) -> anyhow::Result<Backend> {
         Ok(match config.conductor.dispatch.backend() {
-            Some(Configured::Kubernetes(settings)) => Backend::Kubernetes(Box::new(
+            Some(ConfiguredBackend::Kubernetes(settings)) => Backend::Kubernetes(Box::new(
                 kubernetes::Jobs::connect(settings, kubeconfig).await?,
             )),
             _ => Backend::from_dispatch(&config.conductor.dispatch),

@@ -49,7 +49,7 @@ impl SummaryArg {
 
 /// `--pr` and `--repo`: the pull request a command acts on and its repository.
 #[derive(Debug, Clone, clap::Args)]
-pub struct PullArgs {
+pub struct PrArg {
     /// The pull request (default: the one the event names).
     #[arg(long, env = "SHIPRIG_PR")]
     pub pr: Option<u64>,
@@ -57,7 +57,7 @@ pub struct PullArgs {
     pub repo: RepoArg,
 }
 
-impl PullArgs {
+impl PrArg {
     /// The context and the pull request `--pr` (or the event) names, read fresh from the API.
     pub async fn load(&self, global: &Global, vars: &Vars) -> anyhow::Result<(Ctx, PullRequest)> {
         let number = actions_event::pull_number(self.pr, &vars.event()?)?;

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::args::{Global, PullArgs, print_json};
+use super::args::{Global, PrArg, print_json};
 use crate::commits::{self, LintRequest};
 use crate::context::Vars;
 use crate::error::Exit;
@@ -16,7 +16,7 @@ pub enum CommitsCommand {
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
 }
 
 pub async fn run(command: CommitsCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {

@@ -19,15 +19,15 @@ pub enum ConductorCommand {
     /// `conductor.repositories` with one shared agent pool, a status page (`/`,
     /// `/api/v1/state`), `/healthz` and `/metrics` on `--listen`, leader election over a Kubernetes Lease with `--lease`. SIGTERM finishes the
     /// tick in flight, then exits 0.
-    Run(service_cmd::RunArgs),
+    Run(service_cmd::ServiceRunArgs),
     /// Why one issue is or is not being worked on, read off the plan a tick makes (writes
     /// nothing): whether its approval counts, its open blockers, its place in the queue, the
     /// agents' capacity, its claim and run, and the one thing that would move it next.
-    Explain(ExplainArgs),
+    Explain(ConductorExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
+pub struct ConductorExplainArgs {
     #[command(flatten)]
     pub repo: RepoArg,
     /// The issue's number.
@@ -72,7 +72,7 @@ pub async fn run(command: ConductorCommand, global: &Global, vars: &Vars) -> any
     Ok(if failed { Exit::Outside } else { Exit::Ok })
 }
 
-async fn explain(args: ExplainArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+async fn explain(args: ConductorExplainArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ctx = args.repo.load(global, vars).await?;
     let request = ExplainRequest {
         repo: ctx.repo,

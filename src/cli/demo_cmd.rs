@@ -47,7 +47,7 @@ pub fn render(scenarios: &[Scenario]) -> String {
     out
 }
 
-fn render_step(out: &mut String, step: &demo::pipeline::Step) {
+fn render_step(out: &mut String, step: &demo::pipeline::DemoStep) {
     let _ = writeln!(out, "\n{}", step.title);
     if step.command.is_empty() {
         let _ = writeln!(out, "  person    {}", step.outcome);

@@ -1,12 +1,12 @@
 //! `shiprig gate` (the required check on pull requests) and `shiprig gate explain`.
 
-use super::args::{DryRun, Global, PullArgs, SummaryArg, print_json};
+use super::args::{DryRun, Global, PrArg, SummaryArg, print_json};
 use crate::actions_event::ActionsEvent;
 use crate::config::Config;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
 use crate::gate::changes::{ChangedFile, Changes};
-use crate::gate::{self, Ending, Evidence, GateEvent, GateReport, GateRequest, Rules, output};
+use crate::gate::{self, Evidence, GateEnding, GateEvent, GateReport, GateRequest, Rules, output};
 use crate::github::PullRequest;
 use crate::markdown;
 
@@ -16,20 +16,20 @@ pub struct GateArgs {
     #[command(subcommand)]
     pub command: Option<GateCommand>,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub run: GateRunArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum GateCommand {
     /// The verdict for a list of changed paths, locally, without GitHub: debug your rules.
-    Explain(ExplainArgs),
+    Explain(GateExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct GateRunArgs {
     /// `--pr` judges that pull request at its current head instead of an event's.
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
     /// The event that started the run (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_NAME")]
     pub event_name: Option<String>,
@@ -43,7 +43,7 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
+pub struct GateExplainArgs {
     /// Changed paths; `-` or none reads them from stdin, one a line.
     pub paths: Vec<String>,
 }
@@ -64,7 +64,7 @@ pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result
 }
 
 /// The Actions event, unless `--pr` names the pull request.
-fn actions_event(args: &RunArgs) -> anyhow::Result<Option<ActionsEvent>> {
+fn actions_event(args: &GateRunArgs) -> anyhow::Result<Option<ActionsEvent>> {
     if args.target.pr.is_some() {
         return Ok(None);
     }
@@ -93,7 +93,7 @@ fn gate_event(
 
 /// The gate for each open pull request whose head is `sha`; the first exit that is not `Ok`.
 async fn run_woken(
-    args: &RunArgs,
+    args: &GateRunArgs,
     sha: &str,
     global: &Global,
     vars: &Vars,
@@ -111,7 +111,7 @@ async fn run_woken(
 }
 
 async fn run_gate(
-    args: &RunArgs,
+    args: &GateRunArgs,
     event: (GateEvent, Option<PullRequest>),
     global: &Global,
     vars: &Vars,
@@ -157,10 +157,10 @@ async fn run_gate(
         print!("{}", render(&report));
     }
     Ok(match report.ending {
-        Ending::Pass | Ending::Superseded => Exit::Ok,
-        Ending::NeedsHuman => Exit::No,
-        Ending::BadConfig => Exit::Usage,
-        Ending::Outside => Exit::Outside,
+        GateEnding::Pass | GateEnding::Superseded => Exit::Ok,
+        GateEnding::NeedsHuman => Exit::No,
+        GateEnding::BadConfig => Exit::Usage,
+        GateEnding::Outside => Exit::Outside,
     })
 }
 
@@ -228,7 +228,7 @@ pub fn render(report: &GateReport) -> String {
     out
 }
 
-fn run_explain(args: ExplainArgs, global: &Global) -> anyhow::Result<Exit> {
+fn run_explain(args: GateExplainArgs, global: &Global) -> anyhow::Result<Exit> {
     let config = match &global.config {
         Some(path) => Config::load(path)?,
         None => Config::load(std::path::Path::new(gate::CONFIG_PATH))?,

@@ -1,6 +1,6 @@
 //! `shiprig lifecycle`: on `pull_request` opened, closed (and reopened, edited).
 
-use super::args::{DryRun, Global, PullArgs, print_json};
+use super::args::{DryRun, Global, PrArg, print_json};
 use crate::actions_log::one_line;
 use crate::context::Vars;
 use crate::error::Exit;
@@ -9,7 +9,7 @@ use crate::lifecycle::{self, LifecycleRequest};
 #[derive(Debug, clap::Args)]
 pub struct LifecycleArgs {
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
     #[command(flatten)]
     pub dry: DryRun,
 }

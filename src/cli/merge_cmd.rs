@@ -1,6 +1,6 @@
 //! `shiprig merge`: on check suite, check run, status and review events.
 
-use super::args::{DryRun, Global, PullArgs, print_json};
+use super::args::{DryRun, Global, PrArg, print_json};
 use crate::actions_log::one_line;
 use crate::context::Vars;
 use crate::error::Exit;
@@ -10,7 +10,7 @@ use crate::merge::{self, MergeRequest, Merged};
 pub struct MergeArgs {
     /// `--pr`, else the pull requests the event names.
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
     #[command(flatten)]
     pub dry: DryRun,
 }

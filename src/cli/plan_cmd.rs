@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::args::{DryRun, Global, RepoArg, print_json};
 use crate::context::Vars;
 use crate::error::Exit;
-use crate::plan_file::{self, PlanFile, PlanFileRequest, PlanReport};
+use crate::plan_file::{self, PlanFile, PlanFileReport, PlanFileRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
@@ -47,7 +47,7 @@ pub async fn run(command: PlanCommand, global: &Global, vars: &Vars) -> anyhow::
 }
 
 /// The plan run as a person reads it.
-pub fn render(report: &PlanReport) -> String {
+pub fn render(report: &PlanFileReport) -> String {
     let verb = if report.dry_run { "would" } else { "did" };
     let mut out = String::new();
     if report.changes.is_empty() {

@@ -6,17 +6,17 @@ use super::args::{DryRun, Global, RepoArg, print_json};
 use super::plan_cmd;
 use crate::context::{self, Vars};
 use crate::error::{Exit, UsageError};
-use crate::product::pull::{self, Ending, ProductRequest};
+use crate::product::pull::{self, FeaturePullOutcome, ProductRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
     /// Read the product tool's "ready to build" queue and create one milestone per feature,
     /// with a starting issue per user story. Idempotent by a marker in each milestone.
-    Pull(PullArgs),
+    Pull(ProductPullArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct PullArgs {
+pub struct ProductPullArgs {
     #[command(flatten)]
     pub repo: RepoArg,
     #[command(flatten)]
@@ -46,14 +46,14 @@ pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyho
                 report.tool, feature.feature, feature.name
             );
             match &feature.outcome {
-                Ending::Planned { plan } => print!("{}", plan_cmd::render(plan)),
-                Ending::Completed {
+                FeaturePullOutcome::Planned { plan } => print!("{}", plan_cmd::render(plan)),
+                FeaturePullOutcome::Completed {
                     milestone,
                     error: None,
                 } => {
                     println!("  milestone {milestone:?} is closed: marked done")
                 }
-                Ending::Completed {
+                FeaturePullOutcome::Completed {
                     milestone,
                     error: Some(e),
                 } => {

@@ -3,13 +3,13 @@
 
 use clap::Subcommand;
 
-use super::args::{DryRun, Global, PullArgs, RepoArg, SummaryArg, print_json};
+use super::args::{DryRun, Global, PrArg, RepoArg, SummaryArg, print_json};
 use crate::actions_event::{self, ActionsEvent};
 use crate::context::{self, Ctx, Vars};
 use crate::error::{Exit, UsageError};
 use crate::release::{
     self, Links, PublishRequest, PublishRun, ReleasePrRequest, ReleasePull, ShippedRequest,
-    pull::Ending,
+    pull::ReleasePrOutcome,
 };
 
 #[derive(Debug, clap::Args)]
@@ -51,7 +51,7 @@ pub struct ShippedArgs {
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
     #[command(flatten)]
-    pub target: PullArgs,
+    pub target: PrArg,
     #[command(flatten)]
     pub dry: DryRun,
 }
@@ -103,28 +103,34 @@ pub async fn run_pr(args: ReleasePrArgs, global: &Global, vars: &Vars) -> anyhow
         }
     }
     Ok(match result.outcome {
-        Ending::SmokeNotPassed { .. } => Exit::No,
+        ReleasePrOutcome::SmokeNotPassed { .. } => Exit::No,
         _ => Exit::Ok,
     })
 }
 
-fn describe(outcome: &Ending, tag: &str) -> String {
+fn describe(outcome: &ReleasePrOutcome, tag: &str) -> String {
     match outcome {
-        Ending::Created { pull } => format!("opened release pull request #{pull} for {tag}"),
-        Ending::Updated { pull } => format!("updated release pull request #{pull} for {tag}"),
-        Ending::Unchanged { pull } => {
+        ReleasePrOutcome::Created { pull } => {
+            format!("opened release pull request #{pull} for {tag}")
+        }
+        ReleasePrOutcome::Updated { pull } => {
+            format!("updated release pull request #{pull} for {tag}")
+        }
+        ReleasePrOutcome::Unchanged { pull } => {
             format!("release pull request #{pull} for {tag} is up to date")
         }
-        Ending::WouldWrite { pull: Some(pull) } => format!("would update #{pull} for {tag}"),
-        Ending::WouldWrite { pull: None } => {
+        ReleasePrOutcome::WouldWrite { pull: Some(pull) } => {
+            format!("would update #{pull} for {tag}")
+        }
+        ReleasePrOutcome::WouldWrite { pull: None } => {
             format!("would open a release pull request for {tag}")
         }
-        Ending::NothingToRelease => "nothing to release since the last tag".into(),
-        Ending::SmokeNotPassed { state } => format!(
+        ReleasePrOutcome::NothingToRelease => "nothing to release since the last tag".into(),
+        ReleasePrOutcome::SmokeNotPassed { state } => format!(
             "not releasing: staging smoke tests have not passed on this SHA (status: {})",
-            state.as_deref().unwrap_or("none")
+            state.as_ref().map_or("none", |s| s.as_str())
         ),
-        Ending::Stale { branch_sha } => {
+        ReleasePrOutcome::Stale { branch_sha } => {
             format!("not releasing: the release branch already holds the newer {branch_sha}")
         }
     }

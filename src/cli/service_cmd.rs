@@ -12,7 +12,7 @@ use crate::service::webhook::WebhookSecrets;
 #[derive(Debug, clap::Args)]
 /// `--repo` names the repository whose config is read, and which is ticked when
 /// `conductor.repositories` is empty.
-pub struct RunArgs {
+pub struct ServiceRunArgs {
     #[command(flatten)]
     pub repo: RepoArg,
     /// Time between loops (jittered by a tenth either way).
@@ -37,7 +37,7 @@ pub struct RunArgs {
     pub identity: Option<String>,
 }
 
-pub async fn run(args: RunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub async fn run(args: ServiceRunArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     // `SHIPRIG_WEBHOOK_SECRET`: unset leaves `/webhook` off; set but empty is bad usage.
     let webhook_secrets = match vars.get("SHIPRIG_WEBHOOK_SECRET") {
         Some(value) => Some(WebhookSecrets::parse(&value).map_err(UsageError)?),

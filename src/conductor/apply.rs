@@ -2,18 +2,18 @@
 //! Apply decides nothing the plan did not name; a failed effect is reported and the next
 //! tick, reading GitHub afresh, converges.
 
-use super::effect::{Applied, Effect, Failed, Plan, Withdrawn};
+use super::effect::{Applied, Effect, Failed, TickPlan, Withdrawn};
 use super::failure::Failure;
 use super::fallback::Attempt;
 use super::handoff::HandOff;
 use super::plan::CYCLE_MARKER;
 use super::settle;
-use super::start::{Ending, Start, withdraw_labels};
+use super::start::{Start, StartOutcome, withdraw_labels};
 use super::task::{PullTask, PullWork};
 use super::tick::Tick;
 use crate::notify::Event;
 
-pub async fn apply(tick: &Tick<'_>, plan: &Plan) -> Applied {
+pub async fn apply(tick: &Tick<'_>, plan: &TickPlan) -> Applied {
     let mut applied = Applied::default();
     let mut effects: Vec<&Effect> = plan.effects.iter().collect();
     effects.sort_by_key(|e| phase(e));
@@ -115,12 +115,12 @@ async fn start_agent(
     applied: &mut Applied,
 ) -> anyhow::Result<()> {
     match start.run(tick).await? {
-        Ending::Lost(reason) => applied.withdrawn.push(Withdrawn {
+        StartOutcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
             issue: start.issue,
             agent: start.agent.to_string(),
             reason,
         }),
-        Ending::Dispatched => {
+        StartOutcome::Dispatched => {
             let event = Event::AgentStarted {
                 repo: tick.repo.to_string(),
                 issue: start.issue,
@@ -130,7 +130,7 @@ async fn start_agent(
             };
             applied.notified.extend(tick.notifier.tell(event).await);
         }
-        Ending::Failed(reason) if start.fallback.is_some() => {
+        StartOutcome::Failed(reason) if start.fallback.is_some() => {
             let attempt = Attempt {
                 agent: start.agent.to_string(),
                 run: start.url.to_string(),
@@ -146,7 +146,7 @@ async fn start_agent(
             };
             handoff.run(tick).await?;
         }
-        Ending::Failed(reason) => {
+        StartOutcome::Failed(reason) => {
             let failure = Failure {
                 issue: start.issue,
                 title: start.title,
@@ -196,16 +196,16 @@ async fn withdraw_claim(
 /// A fix or review request; Slack hears of it only when the agent was sent.
 async fn send(tick: &Tick<'_>, task: &PullTask<'_>, applied: &mut Applied) -> anyhow::Result<()> {
     match task.run(tick).await? {
-        Ending::Dispatched => {
+        StartOutcome::Dispatched => {
             let event = requested(tick, task);
             applied.notified.extend(tick.notifier.tell(event).await)
         }
-        Ending::Lost(reason) => applied.withdrawn.push(Withdrawn {
+        StartOutcome::Lost(reason) => applied.withdrawn.push(Withdrawn {
             issue: task.issue.unwrap_or(task.pull_request),
             agent: task.agent.to_string(),
             reason,
         }),
-        Ending::Failed(reason) => tracing::warn!(
+        StartOutcome::Failed(reason) => tracing::warn!(
             "#{}: sending {} failed: {reason}",
             task.pull_request,
             task.agent

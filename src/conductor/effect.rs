@@ -232,7 +232,7 @@ impl Needs {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Plan {
+pub struct TickPlan {
     pub effects: Vec<Effect>,
     pub queue: Vec<QueueEntry>,
     pub cycles: BTreeMap<u64, Vec<u64>>,
@@ -276,7 +276,7 @@ impl Applied {
 pub struct TickReport {
     pub repository: String,
     pub dry_run: bool,
-    pub plan: Plan,
+    pub plan: TickPlan,
     pub applied: Option<Applied>,
     pub requests: RequestStats,
     #[serde(skip)]

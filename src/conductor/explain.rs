@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::effect::{Plan, Rank, Standing};
+use super::effect::{Rank, Standing, TickPlan};
 use super::plan;
 use super::snapshot::Snapshot;
 use crate::config::Config;
@@ -31,7 +31,7 @@ pub struct Explanation {
     pub standing: Option<Standing>,
     pub agents: Capacity,
     pub claim: Option<ClaimView>,
-    pub verdict: Verdict,
+    pub verdict: IssueVerdict,
     /// The one thing that would move it next.
     pub next: String,
 }
@@ -79,7 +79,7 @@ pub struct ClaimView {
 /// Where the issue stands, in the words a person asks about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
-pub enum Verdict {
+pub enum IssueVerdict {
     /// This tick gives it to `agent`.
     Dispatched {
         agent: String,
@@ -119,7 +119,7 @@ pub enum Verdict {
 }
 
 /// Explain `issue` from the plan `plan` made of `snapshot`.
-pub fn explain(snapshot: &Snapshot, plan: &Plan, config: &Config, issue: u64) -> Explanation {
+pub fn explain(snapshot: &Snapshot, plan: &TickPlan, config: &Config, issue: u64) -> Explanation {
     let repository = snapshot
         .repo
         .as_ref()
@@ -181,109 +181,115 @@ pub fn explain(snapshot: &Snapshot, plan: &Plan, config: &Config, issue: u64) ->
 #[allow(clippy::too_many_arguments)]
 fn verdict(
     snapshot: &Snapshot,
-    plan: &Plan,
+    plan: &TickPlan,
     config: &Config,
     issue: u64,
     standing: Option<&Standing>,
     approved: bool,
     ahead: usize,
     blockers: &[BlockerView],
-) -> Verdict {
+) -> IssueVerdict {
     if !snapshot.issues.contains_key(&issue) {
-        return Verdict::NotOpen;
+        return IssueVerdict::NotOpen;
     }
     let Some(standing) = standing else {
         return if approved {
-            Verdict::QueuedBehind { ahead }
+            IssueVerdict::QueuedBehind { ahead }
         } else {
-            Verdict::NotApproved
+            IssueVerdict::NotApproved
         };
     };
     match standing {
-        Standing::Next { agent } => Verdict::Dispatched {
+        Standing::Next { agent } => IssueVerdict::Dispatched {
             agent: agent.clone(),
         },
-        Standing::Waiting if plan.idle_agents.is_empty() => Verdict::NoAgentFree { ahead },
-        Standing::Waiting => Verdict::QueuedBehind { ahead },
-        Standing::Blocked => Verdict::BlockedBy {
+        Standing::Waiting if plan.idle_agents.is_empty() => IssueVerdict::NoAgentFree { ahead },
+        Standing::Waiting => IssueVerdict::QueuedBehind { ahead },
+        Standing::Blocked => IssueVerdict::BlockedBy {
             blockers: blockers
                 .iter()
                 .filter(|b| b.open)
                 .map(|b| format!("{}#{}", b.repository, b.number))
                 .collect(),
         },
-        Standing::InCycle => Verdict::InCycle {
+        Standing::InCycle => IssueVerdict::InCycle {
             cycle: plan.cycles.get(&issue).cloned().unwrap_or_default(),
         },
-        Standing::InProgress { agent } => Verdict::InProgress {
+        Standing::InProgress { agent } => IssueVerdict::InProgress {
             agent: agent.clone(),
         },
-        Standing::InReview => Verdict::InReview,
-        Standing::HandedOff { next } => Verdict::HandedOff { next: next.clone() },
+        Standing::InReview => IssueVerdict::InReview,
+        Standing::HandedOff { next } => IssueVerdict::HandedOff { next: next.clone() },
         Standing::Held { label } if label.eq_ignore_ascii_case(&config.labels.agent_failed) => {
-            Verdict::AgentFailed
+            IssueVerdict::AgentFailed
         }
-        Standing::Held { label } => Verdict::Held {
+        Standing::Held { label } => IssueVerdict::Held {
             label: label.clone(),
         },
-        Standing::Untrusted { .. } | Standing::Unverified { .. } => Verdict::ApprovalNotHonoured {
-            reason: not_honoured(Some(standing), config).unwrap_or_default(),
-        },
+        Standing::Untrusted { .. } | Standing::Unverified { .. } => {
+            IssueVerdict::ApprovalNotHonoured {
+                reason: not_honoured(Some(standing), config).unwrap_or_default(),
+            }
+        }
     }
 }
 
 /// The one thing that would move the issue next.
-fn next_move(verdict: &Verdict, config: &Config) -> String {
+fn next_move(verdict: &IssueVerdict, config: &Config) -> String {
     let labels = &config.labels;
     match verdict {
-        Verdict::Dispatched { agent } => format!("nothing: this tick starts {agent} on it"),
-        Verdict::InProgress { agent } => format!(
+        IssueVerdict::Dispatched { agent } => format!("nothing: this tick starts {agent} on it"),
+        IssueVerdict::InProgress { agent } => format!(
             "{} opening a pull request that closes it",
             agent.as_deref().unwrap_or("its agent")
         ),
-        Verdict::InReview => "a person's review and merge of its pull request".into(),
-        Verdict::QueuedBehind { ahead } => format!(
+        IssueVerdict::InReview => "a person's review and merge of its pull request".into(),
+        IssueVerdict::QueuedBehind { ahead } => format!(
             "{ahead} issue{} ahead of it being taken, or a higher priority label (`{}`, `{}`)",
             if *ahead == 1 { "" } else { "s" },
             labels.critical,
             labels.high_priority
         ),
-        Verdict::NoAgentFree { ahead: 0 } => "an agent coming free: it is next in the queue".into(),
-        Verdict::NoAgentFree { ahead } => format!(
+        IssueVerdict::NoAgentFree { ahead: 0 } => {
+            "an agent coming free: it is next in the queue".into()
+        }
+        IssueVerdict::NoAgentFree { ahead } => format!(
             "agents coming free for the {ahead} issue{} ahead of it, then for it",
             if *ahead == 1 { "" } else { "s" }
         ),
-        Verdict::BlockedBy { blockers } if blockers.is_empty() => {
+        IssueVerdict::BlockedBy { blockers } if blockers.is_empty() => {
             "its open blockers closing (the token cannot read them all)".into()
         }
-        Verdict::BlockedBy { blockers } => format!("{} closing", blockers.join(", ")),
-        Verdict::InCycle { .. } => {
+        IssueVerdict::BlockedBy { blockers } => format!("{} closing", blockers.join(", ")),
+        IssueVerdict::InCycle { .. } => {
             "a person removing one dependency of the cycle it sits on".into()
         }
-        Verdict::ApprovalNotHonoured { .. } => format!(
+        IssueVerdict::ApprovalNotHonoured { .. } => format!(
             "a person with `{}` permission or more adding `{}` again",
             config.approvers.min_permission, labels.approved
         ),
-        Verdict::AgentFailed => format!(
+        IssueVerdict::AgentFailed => format!(
             "a person looking at the failed run, then removing `{}`",
             labels.agent_failed
         ),
-        Verdict::HandedOff { next: Some(next) } => {
+        IssueVerdict::HandedOff { next: Some(next) } => {
             format!("{next} coming free: the fallback chain hands it the issue next")
         }
-        Verdict::HandedOff { next: None } => {
+        IssueVerdict::HandedOff { next: None } => {
             "the next tick reading the handoffs and starting the chain's next agent".into()
         }
-        Verdict::Held { label } if label == "assigned to a person" => {
+        IssueVerdict::Held { label } if label == "assigned to a person" => {
             "its assignee finishing it, or unassigning themselves".into()
         }
-        Verdict::Held { label } if *label == labels.done => "nothing: it shipped".into(),
-        Verdict::Held { label } => format!("a person removing `{label}`"),
-        Verdict::NotApproved => format!(
+        IssueVerdict::Held { label } if *label == labels.done => "nothing: it shipped".into(),
+        IssueVerdict::Held { label } => format!("a person removing `{label}`"),
+        IssueVerdict::NotApproved => format!(
             "a person with `{}` permission or more adding `{}`",
             config.approvers.min_permission, labels.approved
         ),
-        Verdict::NotOpen => "nothing: it is closed, or carries no label the Conductor reads".into(),
+        IssueVerdict::NotOpen => {
+            "nothing: it is closed, or carries no label the Conductor reads".into()
+        }
     }
 }
 
@@ -475,25 +481,25 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-pub fn verdict_text(verdict: &Verdict) -> String {
+pub fn verdict_text(verdict: &IssueVerdict) -> String {
     match verdict {
-        Verdict::Dispatched { agent } => format!("dispatched: this tick starts {agent}"),
-        Verdict::InProgress { agent } => {
+        IssueVerdict::Dispatched { agent } => format!("dispatched: this tick starts {agent}"),
+        IssueVerdict::InProgress { agent } => {
             format!("in progress ({})", agent.as_deref().unwrap_or("?"))
         }
-        Verdict::InReview => "in review".into(),
-        Verdict::QueuedBehind { ahead } => format!("queued behind {ahead}"),
-        Verdict::NoAgentFree { ahead } => format!("no agent free ({ahead} ahead)"),
-        Verdict::BlockedBy { blockers } => format!("blocked by {}", blockers.join(", ")),
-        Verdict::InCycle { cycle } => format!("on a dependency cycle ({cycle:?})"),
-        Verdict::ApprovalNotHonoured { reason } => format!("approval not honoured: {reason}"),
-        Verdict::AgentFailed => "agent failed".into(),
-        Verdict::HandedOff { next } => {
+        IssueVerdict::InReview => "in review".into(),
+        IssueVerdict::QueuedBehind { ahead } => format!("queued behind {ahead}"),
+        IssueVerdict::NoAgentFree { ahead } => format!("no agent free ({ahead} ahead)"),
+        IssueVerdict::BlockedBy { blockers } => format!("blocked by {}", blockers.join(", ")),
+        IssueVerdict::InCycle { cycle } => format!("on a dependency cycle ({cycle:?})"),
+        IssueVerdict::ApprovalNotHonoured { reason } => format!("approval not honoured: {reason}"),
+        IssueVerdict::AgentFailed => "agent failed".into(),
+        IssueVerdict::HandedOff { next } => {
             format!("handed off (next: {})", next.as_deref().unwrap_or("?"))
         }
-        Verdict::Held { label } => format!("held ({label})"),
-        Verdict::NotApproved => "not approved".into(),
-        Verdict::NotOpen => "not open".into(),
+        IssueVerdict::Held { label } => format!("held ({label})"),
+        IssueVerdict::NotApproved => "not approved".into(),
+        IssueVerdict::NotOpen => "not open".into(),
     }
 }
 

@@ -12,10 +12,10 @@ use std::collections::BTreeSet;
 
 pub use super::attempt::{Attempt, Handoff};
 use super::claim::{self, FAILED_MARKER};
-use super::effect::{Effect, Plan, Standing};
-use super::snapshot::{IssueState, Snapshot};
+use super::effect::{Effect, Standing, TickPlan};
+use super::snapshot::{Snapshot, TrackedIssue};
 use crate::config::Config;
-use crate::github::{Comment, Review};
+use crate::github::{Comment, Review, ReviewState};
 use crate::markdown::inline;
 
 /// The marker kind of a handoff comment: `<!-- shiprig:handoff agent=A next=B tick=T -->`.
@@ -58,7 +58,10 @@ pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review
         let who = review.user.as_ref().map_or("someone", |u| u.login.as_str());
         lines.push(format!(
             "- Last review: {} by {}: {}",
-            inline(&review.state.to_ascii_lowercase().replace('_', " "), 40),
+            inline(
+                &review.state.as_str().to_ascii_lowercase().replace('_', " "),
+                40
+            ),
             inline(who, 100),
             inline(review.body.as_deref().unwrap_or_default(), REPORT_CHARS)
         ));
@@ -74,8 +77,8 @@ pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review
 pub fn last_review(reviews: &[Review]) -> Option<&Review> {
     reviews.iter().rfind(|r| {
         matches!(
-            r.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED"
+            r.state,
+            ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Commented
         )
     })
 }
@@ -155,7 +158,7 @@ pub fn carried(
 /// Turn each `agent-failed` the plan holds into a handoff where the chain has an agent left.
 /// A failure waits (no effect this round) until the issue's comments and the agents' pull
 /// requests are read.
-pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
+pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     if config.conductor.fallback.is_empty() {
         return;
     }
@@ -217,7 +220,7 @@ pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
 }
 
 /// Whether the issue waits for the next agent of its chain (not claimed, not held by a person).
-pub fn waiting(issue: &IssueState, config: &Config) -> bool {
+pub fn waiting(issue: &TrackedIssue, config: &Config) -> bool {
     let labels = &config.labels;
     issue.has(&labels.handed_off)
         && !issue.has(&labels.in_progress)
@@ -228,7 +231,7 @@ pub fn waiting(issue: &IssueState, config: &Config) -> bool {
 }
 
 /// Where a handed-off issue stands: waiting for its next agent.
-pub fn standing(snapshot: &Snapshot, config: &Config, issue: &IssueState) -> Standing {
+pub fn standing(snapshot: &Snapshot, config: &Config, issue: &TrackedIssue) -> Standing {
     let next = snapshot.handoffs.get(&issue.number).and_then(|handoffs| {
         let tried: BTreeSet<&str> = handoffs.iter().map(|h| h.agent.as_str()).collect();
         next_agent(config, &tried).map(str::to_string)
@@ -243,10 +246,10 @@ pub fn standing(snapshot: &Snapshot, config: &Config, issue: &IssueState) -> Sta
 pub fn take_over(
     snapshot: &Snapshot,
     config: &Config,
-    plan: &mut Plan,
-    untrusted: impl Fn(&IssueState) -> Option<Standing>,
+    plan: &mut TickPlan,
+    untrusted: impl Fn(&TrackedIssue) -> Option<Standing>,
 ) {
-    let waiting: Vec<&IssueState> = snapshot
+    let waiting: Vec<&TrackedIssue> = snapshot
         .issues
         .values()
         .filter(|i| i.has(&config.labels.approved) && waiting(i, config))

@@ -3,13 +3,13 @@
 //! requests changes sends the author agent back to answer it, up to `max_review_rounds`; with
 //! a `review_agent` configured, a different agent reviews each head. Pure.
 
-use super::effect::{Effect, Plan};
+use super::effect::{Effect, TickPlan};
 use super::snapshot::{AgentPull, ChangeRequest, Snapshot};
 use crate::config::Config;
 
 /// Decide fixes for every agent pull request with failing checks. A fix needs its agent idle
 /// (it takes the agent's slot for this tick); otherwise it waits for a later tick.
-pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
+pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     let wants_pulls = snapshot
         .issues
         .values()
@@ -51,7 +51,7 @@ pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
 /// A review counts when the review agent wrote it, or a person with the gate's approver
 /// permission (never another agent, a bot, or someone who may not approve). Past
 /// `max_review_rounds` answered reviews, the issue is `agent-failed`.
-pub fn respond(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
+pub fn respond(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     let Some(pulls) = &snapshot.agent_pulls else {
         return;
     };
@@ -114,7 +114,7 @@ fn give_up(
     config: &Config,
     pull: &AgentPull,
     reason: String,
-    plan: &mut Plan,
+    plan: &mut TickPlan,
 ) {
     let Some(issue) = pull.issue.and_then(|n| snapshot.issues.get(&n)) else {
         return;
@@ -135,7 +135,7 @@ fn give_up(
 }
 
 /// Ask the review agent to review each agent pull request's head once; never its own.
-pub fn request_reviews(snapshot: &Snapshot, config: &Config, plan: &mut Plan) {
+pub fn request_reviews(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     let (Some(reviewer), Some(pulls)) = (&config.conductor.review_agent, &snapshot.agent_pulls)
     else {
         return;

@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 
 pub use apply::apply;
 pub use effect::{
-    Applied, Effect, Failed, Needs, Plan, QueueEntry, Rank, Standing, TickReport, Withdrawn,
+    Applied, Effect, Failed, Needs, QueueEntry, Rank, Standing, TickPlan, TickReport, Withdrawn,
 };
 pub use plan::plan;
 pub use snapshot::Snapshot;
@@ -81,7 +81,7 @@ pub async fn tick_from(
 }
 
 /// The read rounds and the final plan, with no writes.
-pub async fn decide(tick: &Tick<'_>, now: DateTime<Utc>) -> anyhow::Result<(Snapshot, Plan)> {
+pub async fn decide(tick: &Tick<'_>, now: DateTime<Utc>) -> anyhow::Result<(Snapshot, TickPlan)> {
     let snapshot = read::base(tick.gh, tick.repo, tick.config).await?;
     decide_from(tick, snapshot, now).await
 }
@@ -90,7 +90,7 @@ async fn decide_from(
     tick: &Tick<'_>,
     mut snapshot: Snapshot,
     now: DateTime<Utc>,
-) -> anyhow::Result<(Snapshot, Plan)> {
+) -> anyhow::Result<(Snapshot, TickPlan)> {
     let mut current = plan(&snapshot, tick.config, now);
     for _ in 0..MAX_READ_ROUNDS {
         if current.needs.is_empty() {
@@ -110,7 +110,7 @@ pub async fn explain(
     tick: &Tick<'_>,
     issue: u64,
     now: DateTime<Utc>,
-) -> anyhow::Result<(Plan, explain::Explanation)> {
+) -> anyhow::Result<(TickPlan, explain::Explanation)> {
     let (mut snapshot, mut current) = decide(tick, now).await?;
     let approved = &tick.config.labels.approved;
     let mut needs = Needs {

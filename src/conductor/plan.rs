@@ -7,11 +7,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::effect::{Effect, Needs, Plan, QueueEntry, Rank, Standing};
+use super::effect::{Effect, Needs, QueueEntry, Rank, Standing, TickPlan};
 use super::fallback;
 use super::fix;
 use super::graph;
-use super::snapshot::{Approval, IssueState, Snapshot};
+use super::snapshot::{Approval, Snapshot, TrackedIssue};
 use super::watch;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
@@ -20,11 +20,11 @@ use chrono::{DateTime, Utc};
 pub const CYCLE_MARKER: &str = "<!-- shiprig:cycle -->";
 
 /// Decide the tick. Pure: no I/O, the same answer for the same input; `now` judges stalls.
-pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> Plan {
+pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> TickPlan {
     let judge = Judge::new(snapshot, config);
-    let mut plan = Plan {
+    let mut plan = TickPlan {
         cycles: judge.cycles.clone(),
-        ..Plan::default()
+        ..TickPlan::default()
     };
     judge.blocked_labels(&mut plan);
     let failed = judge.watch_agents(&mut plan, now);
@@ -57,7 +57,7 @@ pub fn standing(snapshot: &Snapshot, config: &Config, issue: u64) -> Option<Stan
 
 /// Whether a milestone's work has shipped.
 #[derive(Debug, PartialEq, Eq)]
-enum Shipped {
+enum MilestoneShipped {
     Yes,
     /// These closed issues of the rig's are not `done` yet.
     Waiting(Vec<u64>),
@@ -66,19 +66,19 @@ enum Shipped {
 }
 
 /// Judges a milestone by its issues: the rig's are the ones that carry one of its flow labels.
-fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> Shipped {
+fn shipped(issues: &[TrackedIssue], labels: &crate::config::Labels) -> MilestoneShipped {
     let flow = [
         &labels.approved,
         &labels.in_progress,
         &labels.in_review,
         &labels.done,
     ];
-    let ours: Vec<&IssueState> = issues
+    let ours: Vec<&TrackedIssue> = issues
         .iter()
         .filter(|i| flow.iter().any(|l| i.has(l)))
         .collect();
     if ours.is_empty() {
-        return Shipped::NotOurs;
+        return MilestoneShipped::NotOurs;
     }
     let waiting: Vec<u64> = ours
         .iter()
@@ -86,9 +86,9 @@ fn shipped(issues: &[IssueState], labels: &crate::config::Labels) -> Shipped {
         .map(|i| i.number)
         .collect();
     if waiting.is_empty() {
-        Shipped::Yes
+        MilestoneShipped::Yes
     } else {
-        Shipped::Waiting(waiting)
+        MilestoneShipped::Waiting(waiting)
     }
 }
 
@@ -109,17 +109,17 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn issues(&self) -> impl Iterator<Item = &'a IssueState> + 'a {
+    fn issues(&self) -> impl Iterator<Item = &'a TrackedIssue> + 'a {
         self.snapshot.issues.values()
     }
 
-    fn approved(&self, issue: &IssueState) -> bool {
+    fn approved(&self, issue: &TrackedIssue) -> bool {
         issue.has(&self.config.labels.approved)
     }
 
     /// An open blocker by the summary, by a read blocker list, or by a blocker the list could
     /// not show (the summary counts blockers the token cannot read).
-    fn is_blocked(&self, issue: &IssueState) -> bool {
+    fn is_blocked(&self, issue: &TrackedIssue) -> bool {
         let listed_open = self
             .snapshot
             .blockers
@@ -128,7 +128,7 @@ impl<'a> Judge<'a> {
         issue.open_blockers > 0 || listed_open.unwrap_or(0) > 0
     }
 
-    fn blocked_labels(&self, plan: &mut Plan) {
+    fn blocked_labels(&self, plan: &mut TickPlan) {
         let label = &self.config.labels.blocked;
         for issue in self.issues().filter(|i| self.approved(i)) {
             let blocked = self.is_blocked(issue);
@@ -152,7 +152,7 @@ impl<'a> Judge<'a> {
     }
 
     /// The agent named by a claim label on the issue, if any.
-    fn agent_of(&self, issue: &IssueState) -> Option<String> {
+    fn agent_of(&self, issue: &TrackedIssue) -> Option<String> {
         let prefix = &self.config.labels.agent_prefix;
         issue
             .labels
@@ -160,14 +160,14 @@ impl<'a> Judge<'a> {
             .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string))
     }
 
-    fn is_claimed(&self, issue: &IssueState) -> bool {
+    fn is_claimed(&self, issue: &TrackedIssue) -> bool {
         issue.has(&self.config.labels.in_progress)
     }
 
     /// Claimed issues whose agent failed or stalled, and half-claims; returns the issues
     /// marked failed.
-    fn watch_agents(&self, plan: &mut Plan, now: DateTime<Utc>) -> BTreeSet<u64> {
-        let claimed: Vec<(&IssueState, String)> = self
+    fn watch_agents(&self, plan: &mut TickPlan, now: DateTime<Utc>) -> BTreeSet<u64> {
+        let claimed: Vec<(&TrackedIssue, String)> = self
             .issues()
             .filter(|i| self.is_claimed(i))
             .filter_map(|i| self.agent_of(i).map(|a| (i, a)))
@@ -189,21 +189,21 @@ impl<'a> Judge<'a> {
                 now,
             };
             match watch.judge() {
-                watch::Verdict::Fine => {}
-                watch::Verdict::NeedsPulls => plan.needs.pulls = true,
-                watch::Verdict::NeedsClaim => {
+                watch::WatchDecision::Fine => {}
+                watch::WatchDecision::NeedsPulls => plan.needs.pulls = true,
+                watch::WatchDecision::NeedsClaim => {
                     plan.needs.comments.insert(issue.number);
                 }
-                watch::Verdict::NeedsLabels => {
+                watch::WatchDecision::NeedsLabels => {
                     plan.needs.label_events.insert(issue.number);
                     plan.needs.viewer |= self.snapshot.viewer.is_none();
                 }
-                watch::Verdict::Failed { reason, url } => {
+                watch::WatchDecision::Failed { reason, url } => {
                     plan.effects
                         .push(watch::failed(issue, &agent, self.config, reason, url));
                     failed.insert(issue.number);
                 }
-                watch::Verdict::Finish { claim } => {
+                watch::WatchDecision::Finish { claim } => {
                     plan.notes.push(format!(
                         "#{}: {agent}'s claim was never dispatched; this tick dispatches it",
                         issue.number
@@ -222,7 +222,7 @@ impl<'a> Judge<'a> {
                         fallback,
                     });
                 }
-                watch::Verdict::Withdraw { reason } => {
+                watch::WatchDecision::Withdraw { reason } => {
                     plan.notes.push(format!(
                         "#{}: {agent}'s claim labels are withdrawn: {reason}",
                         issue.number
@@ -240,7 +240,7 @@ impl<'a> Judge<'a> {
         failed
     }
 
-    fn repair_assignees(&self, plan: &mut Plan, failed: &BTreeSet<u64>) {
+    fn repair_assignees(&self, plan: &mut TickPlan, failed: &BTreeSet<u64>) {
         for issue in self
             .issues()
             .filter(|i| self.is_claimed(i) && !failed.contains(&i.number))
@@ -258,7 +258,7 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn report_cycles(&self, plan: &mut Plan) {
+    fn report_cycles(&self, plan: &mut TickPlan) {
         for (&number, cycle) in &self.cycles {
             let Some(issue) = self
                 .snapshot
@@ -298,7 +298,7 @@ impl<'a> Judge<'a> {
             .collect()
     }
 
-    fn rank(&self, issue: &IssueState) -> Rank {
+    fn rank(&self, issue: &TrackedIssue) -> Rank {
         let labels = &self.config.labels;
         if issue.has(&labels.critical) {
             Rank::Critical
@@ -310,7 +310,7 @@ impl<'a> Judge<'a> {
     }
 
     /// Why an approved issue cannot be given to an agent now, if it cannot.
-    fn standing(&self, issue: &IssueState) -> Option<Standing> {
+    fn standing(&self, issue: &TrackedIssue) -> Option<Standing> {
         let labels = &self.config.labels;
         if self.is_claimed(issue) {
             return Some(Standing::InProgress {
@@ -350,7 +350,7 @@ impl<'a> Judge<'a> {
     }
 
     /// A human assignee means a person is on it; shiprig does not take it from them.
-    fn assigned_to_a_person(&self, issue: &IssueState) -> bool {
+    fn assigned_to_a_person(&self, issue: &TrackedIssue) -> bool {
         let agent_logins: BTreeSet<&str> = self
             .config
             .conductor
@@ -366,7 +366,7 @@ impl<'a> Judge<'a> {
 
     /// An approval that does not count: unreadable, by a bot, an agent or shiprig itself, or
     /// by someone below the configured permission.
-    fn untrusted(&self, issue: &IssueState) -> Option<Standing> {
+    fn untrusted(&self, issue: &TrackedIssue) -> Option<Standing> {
         if let Some(reason) = self.snapshot.approvals_unknown.get(&issue.number) {
             return Some(Standing::Unverified {
                 reason: reason.clone(),
@@ -414,7 +414,7 @@ impl<'a> Judge<'a> {
     /// Handed-off issues first (they wait for their next agent), then rank, then the oldest
     /// approval, then the lower number; an issue whose approval time is unknown comes after
     /// the known ones of its rank.
-    fn order_key(&self, issue: &IssueState) -> (bool, Rank, bool, Option<DateTime<Utc>>, u64) {
+    fn order_key(&self, issue: &TrackedIssue) -> (bool, Rank, bool, Option<DateTime<Utc>>, u64) {
         let at = self.snapshot.approvals.get(&issue.number).map(|a| a.at);
         let handed_off = fallback::waiting(issue, self.config);
         (
@@ -428,7 +428,7 @@ impl<'a> Judge<'a> {
 
     /// Give each idle agent the next assignable issue, once every fact that decides who is
     /// next has been read.
-    fn assign(&self, plan: &mut Plan) {
+    fn assign(&self, plan: &mut TickPlan) {
         if plan.idle_agents.is_empty() {
             return;
         }
@@ -437,7 +437,7 @@ impl<'a> Judge<'a> {
                 .push("the issue list was read only in part: no agent is started this tick".into());
             return;
         }
-        let open: Vec<&IssueState> = self
+        let open: Vec<&TrackedIssue> = self
             .issues()
             .filter(|i| self.approved(i) && self.standing(i).is_none())
             .collect();
@@ -495,16 +495,16 @@ impl<'a> Judge<'a> {
     /// Only the ranks needed to fill `slots` are asked about.
     fn ordered_candidates<'b>(
         &self,
-        open: &[&'b IssueState],
+        open: &[&'b TrackedIssue],
         slots: usize,
         needs: &mut Needs,
-    ) -> Option<Vec<&'b IssueState>> {
-        let mut chosen: Vec<&IssueState> = Vec::new();
+    ) -> Option<Vec<&'b TrackedIssue>> {
+        let mut chosen: Vec<&TrackedIssue> = Vec::new();
         for rank in [Rank::Critical, Rank::HighPriority, Rank::Normal] {
             if chosen.len() >= slots {
                 break;
             }
-            let in_rank: Vec<&IssueState> = open
+            let in_rank: Vec<&TrackedIssue> = open
                 .iter()
                 .copied()
                 .filter(|i| self.rank(i) == rank)
@@ -529,7 +529,7 @@ impl<'a> Judge<'a> {
     /// A milestone is complete when its work has shipped: no issue open, and every closed issue
     /// the rig worked on `done` (merged but not yet released is not done). A milestone holding
     /// no issue the rig worked on is left to people.
-    fn close_milestones(&self, plan: &mut Plan) {
+    fn close_milestones(&self, plan: &mut TickPlan) {
         for milestone in &self.snapshot.milestones {
             if milestone.open_issues > 0 || milestone.closed_issues == 0 {
                 continue;
@@ -539,13 +539,13 @@ impl<'a> Judge<'a> {
                 continue;
             };
             match shipped(issues, &self.config.labels) {
-                Shipped::Yes => plan.effects.push(Effect::CloseMilestone {
+                MilestoneShipped::Yes => plan.effects.push(Effect::CloseMilestone {
                     number: milestone.number,
                     title: milestone.title.clone(),
                     url: milestone.url.clone(),
                     description: milestone.description.clone(),
                 }),
-                Shipped::Waiting(numbers) => plan.notes.push(format!(
+                MilestoneShipped::Waiting(numbers) => plan.notes.push(format!(
                     "milestone {:?} stays open until {} ship{} (merged, not yet `{}`)",
                     milestone.title,
                     numbers
@@ -556,13 +556,13 @@ impl<'a> Judge<'a> {
                     if numbers.len() == 1 { "s" } else { "" },
                     self.config.labels.done,
                 )),
-                Shipped::NotOurs => {}
+                MilestoneShipped::NotOurs => {}
             }
         }
     }
 
     /// Every approved issue in queue order with where it stands.
-    fn queue(&self, plan: &Plan) -> Vec<QueueEntry> {
+    fn queue(&self, plan: &TickPlan) -> Vec<QueueEntry> {
         let starting: BTreeMap<u64, &str> = plan
             .effects
             .iter()

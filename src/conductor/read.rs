@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use super::claim;
 use super::effect::Needs;
 use super::snapshot::{
-    AgentPull, Approval, Blocker, ChangeRequest, IssueState, MilestoneState, Snapshot,
+    AgentPull, Approval, Blocker, ChangeRequest, Snapshot, TrackedIssue, TrackedMilestone,
 };
 use super::tick::Tick;
 use crate::agents::{FailingCheck, Observation};
 use crate::config::{Config, Permission};
-use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo};
+use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo, ReviewState};
 
 /// The every-tick read: approved and in-progress open issues, and the open milestones.
 pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
@@ -47,9 +47,9 @@ pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<S
     })
 }
 
-fn issue_state(issue: Issue) -> IssueState {
+fn issue_state(issue: Issue) -> TrackedIssue {
     let summary = issue.issue_dependencies_summary.unwrap_or_default();
-    IssueState {
+    TrackedIssue {
         number: issue.number,
         id: issue.id,
         title: issue.title,
@@ -65,8 +65,8 @@ fn issue_state(issue: Issue) -> IssueState {
     }
 }
 
-fn milestone_state(m: crate::github::Milestone) -> MilestoneState {
-    MilestoneState {
+fn milestone_state(m: crate::github::Milestone) -> TrackedMilestone {
+    TrackedMilestone {
         number: m.number,
         title: m.title,
         url: m.html_url,
@@ -365,16 +365,13 @@ fn change_requests(reviews: &[crate::github::Review]) -> Vec<ChangeRequest> {
     let mut latest: BTreeMap<String, &crate::github::Review> = BTreeMap::new();
     for review in reviews {
         let Some(user) = &review.user else { continue };
-        if matches!(
-            review.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
+        if review.state.is_decisive() {
             latest.insert(user.login.to_lowercase(), review);
         }
     }
     latest
         .into_values()
-        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .filter(|r| r.state == ReviewState::ChangesRequested)
         .filter_map(|r| {
             let user = r.user.as_ref()?;
             Some(ChangeRequest {

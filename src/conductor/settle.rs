@@ -11,7 +11,7 @@ use crate::agents::{Assignment, DispatchError, Started};
 use crate::github::GitHubError;
 
 /// How a dispatch ended, once every unclear answer is settled.
-pub enum Dispatch {
+pub enum SettledDispatch {
     Started(Started),
     /// Known not started: the caller withdraws its claim.
     NotStarted(anyhow::Error),
@@ -88,16 +88,18 @@ pub async fn dispatch(
     tick: &Tick<'_>,
     assignment: &Assignment<'_>,
     since: DateTime<Utc>,
-) -> Dispatch {
+) -> SettledDispatch {
     let backend = tick.backend();
     match backend.dispatch(tick.gh, assignment).await {
-        Ok(started) => Dispatch::Started(started),
-        Err(DispatchError::Transient(e)) => Dispatch::NotStarted(e),
-        Err(DispatchError::AgentFailed(reason)) => Dispatch::AgentFailed(reason),
+        Ok(started) => SettledDispatch::Started(started),
+        Err(DispatchError::Transient(e)) => SettledDispatch::NotStarted(e),
+        Err(DispatchError::AgentFailed(reason)) => SettledDispatch::AgentFailed(reason),
         Err(DispatchError::Unclear(e)) => match backend.find(tick.gh, assignment, since).await {
-            Ok(Some(started)) => Dispatch::Started(started),
-            Ok(None) => Dispatch::NotStarted(e.context("and no run was started")),
-            Err(look) => Dispatch::Unknown(e.context(format!("looking for the run: {look:#}"))),
+            Ok(Some(started)) => SettledDispatch::Started(started),
+            Ok(None) => SettledDispatch::NotStarted(e.context("and no run was started")),
+            Err(look) => {
+                SettledDispatch::Unknown(e.context(format!("looking for the run: {look:#}")))
+            }
         },
     }
 }

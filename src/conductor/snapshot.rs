@@ -13,7 +13,7 @@ use crate::github::{IssueText, Repo};
 
 /// An open issue the Conductor looks after (approved, or carrying an in-flight label).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IssueState {
+pub struct TrackedIssue {
     pub number: u64,
     /// Database id (dependencies are keyed by it).
     pub id: u64,
@@ -33,7 +33,7 @@ pub struct IssueState {
     pub body: String,
 }
 
-impl IssueState {
+impl TrackedIssue {
     pub fn has(&self, label: &str) -> bool {
         self.labels.iter().any(|l| l.eq_ignore_ascii_case(label))
     }
@@ -62,7 +62,7 @@ pub struct Approval {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MilestoneState {
+pub struct TrackedMilestone {
     pub number: u64,
     pub title: String,
     pub url: String,
@@ -77,11 +77,11 @@ pub struct MilestoneState {
 pub struct Snapshot {
     pub repo: Option<Repo>,
     /// Approved and in-flight open issues, by number.
-    pub issues: BTreeMap<u64, IssueState>,
+    pub issues: BTreeMap<u64, TrackedIssue>,
     /// False when a page of the issue list could not be read: only additive, local
     /// decisions are safe then (nothing is started, nothing is removed for being missing).
     pub complete: bool,
-    pub milestones: Vec<MilestoneState>,
+    pub milestones: Vec<TrackedMilestone>,
     /// Approval facts, for the issues whose order mattered.
     pub approvals: BTreeMap<u64, Approval>,
     /// Issues whose approval was looked up and could not be read, with why: they are held
@@ -107,7 +107,7 @@ pub struct Snapshot {
     /// Agents' open pull requests with their failing checks, when they were read.
     pub agent_pulls: Option<Vec<AgentPull>>,
     /// The issues (any state) of milestones that have no open issue left, where they were read.
-    pub milestone_issues: BTreeMap<u64, Vec<IssueState>>,
+    pub milestone_issues: BTreeMap<u64, Vec<TrackedIssue>>,
     /// Agents of a shared pool busy in other repositories (`conductor run` over many).
     pub busy_elsewhere: BTreeSet<String>,
 }

@@ -11,13 +11,13 @@ use anyhow::Context as _;
 
 use super::claim::{self, Claim};
 use super::effect::Effect;
-use super::settle::{self, Dispatch};
+use super::settle::{self, SettledDispatch};
 use super::tick::Tick;
 use crate::agents::{Assignment, Task};
 use crate::config::Config;
 
 /// How a start ended.
-pub enum Ending {
+pub enum StartOutcome {
     Dispatched,
     /// A concurrent tick claimed first; this one stood down.
     Lost(String),
@@ -91,7 +91,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
 }
 
 impl Start<'_> {
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Ending> {
+    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<StartOutcome> {
         let (gh, repo, labels) = (tick.gh, tick.repo, &tick.config.labels);
         let claim_labels = vec![labels.in_progress.clone(), self.agent_label(tick.config)];
         settle::add_labels(tick, self.issue, &claim_labels)
@@ -130,13 +130,18 @@ impl Start<'_> {
                 rival.comment_id, rival.agent, self.issue
             );
             self.withdraw(tick, Some((&mine, &rival))).await;
-            return Ok(Ending::Lost(reason));
+            return Ok(StartOutcome::Lost(reason));
         }
         self.dispatch(tick, &mine, &token).await
     }
 
     /// Dispatch a verified claim and record the run on it.
-    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim, token: &str) -> anyhow::Result<Ending> {
+    async fn dispatch(
+        &self,
+        tick: &Tick<'_>,
+        mine: &Claim,
+        token: &str,
+    ) -> anyhow::Result<StartOutcome> {
         let assignment = Assignment {
             repo: tick.repo,
             issue: self.issue,
@@ -151,7 +156,7 @@ impl Start<'_> {
             test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
-            Dispatch::Started(started) => {
+            SettledDispatch::Started(started) => {
                 let run = started
                     .url
                     .as_deref()
@@ -165,9 +170,9 @@ impl Start<'_> {
                 if !self.handoff.is_empty() {
                     self.taken_over(tick).await;
                 }
-                Ok(Ending::Dispatched)
+                Ok(StartOutcome::Dispatched)
             }
-            Dispatch::NotStarted(e) => {
+            SettledDispatch::NotStarted(e) => {
                 self.withdraw(tick, None).await;
                 let note = format!(
                     ":warning: Dispatching **{}** failed; the next Conductor tick tries again.",
@@ -176,11 +181,11 @@ impl Start<'_> {
                 settle::edit(tick, mine.comment_id, &note).await;
                 Err(e.context("dispatching"))
             }
-            Dispatch::Unknown(e) => {
+            SettledDispatch::Unknown(e) => {
                 Err(e
                     .context("dispatching: the claim stays; a later tick finishes or withdraws it"))
             }
-            Dispatch::AgentFailed(reason) => Ok(Ending::Failed(reason)),
+            SettledDispatch::AgentFailed(reason) => Ok(StartOutcome::Failed(reason)),
         }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::effect::{Effect, Plan, Standing, TickReport};
+use super::effect::{Effect, Standing, TickPlan, TickReport};
 use super::snapshot::Snapshot;
 use crate::markdown::{inline, mermaid_label};
 
@@ -51,7 +51,7 @@ fn headline(report: &TickReport) -> String {
     )
 }
 
-fn queue_table(out: &mut String, plan: &Plan) {
+fn queue_table(out: &mut String, plan: &TickPlan) {
     if plan.queue.is_empty() {
         out.push_str("The queue is empty.\n");
         return;
@@ -94,7 +94,7 @@ pub fn describe(standing: &Standing) -> String {
 }
 
 /// A Mermaid flowchart of the milestone's issues: an arrow from each blocker to what it blocks.
-fn mermaid(snapshot: &Snapshot, plan: &Plan, members: &[u64]) -> String {
+fn mermaid(snapshot: &Snapshot, plan: &TickPlan, members: &[u64]) -> String {
     let standing: BTreeMap<u64, &Standing> =
         plan.queue.iter().map(|e| (e.issue, &e.standing)).collect();
     let starting: Vec<u64> = plan

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 
 use super::claim::{self, Claim};
 use super::effect::Effect;
-use super::settle::{self, Dispatch};
-use super::start::Ending;
+use super::settle::{self, SettledDispatch};
+use super::start::StartOutcome;
 use super::tick::Tick;
 use crate::agents::{Assignment, FailingCheck, Fix, Respond, Task};
 use crate::markdown::inline;
@@ -171,7 +171,7 @@ impl PullTask<'_> {
         }
     }
 
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<Ending> {
+    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<StartOutcome> {
         let (gh, repo) = (tick.gh, tick.repo);
         let token = claim::tick_token();
         let body = self.comment(&tick.config.conductor, &token);
@@ -187,7 +187,7 @@ impl PullTask<'_> {
         if let Some(rival) = claim::loses(&mine, &rivals, |_| true) {
             let note = ":information_source: Another Conductor tick sent an agent first.";
             settle::edit(tick, mine.comment_id, note).await;
-            return Ok(Ending::Lost(format!(
+            return Ok(StartOutcome::Lost(format!(
                 "request {} came first",
                 rival.comment_id
             )));
@@ -195,7 +195,7 @@ impl PullTask<'_> {
         self.dispatch(tick, &mine).await
     }
 
-    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<Ending> {
+    async fn dispatch(&self, tick: &Tick<'_>, mine: &Claim) -> anyhow::Result<StartOutcome> {
         let fix;
         let respond;
         let task = match &self.work {
@@ -239,8 +239,8 @@ impl PullTask<'_> {
             test_command: tick.config.conductor.test_command.as_deref(),
         };
         match settle::dispatch(tick, &assignment, mine.at).await {
-            Dispatch::Started(_) => Ok(Ending::Dispatched),
-            Dispatch::NotStarted(e) => {
+            SettledDispatch::Started(_) => Ok(StartOutcome::Dispatched),
+            SettledDispatch::NotStarted(e) => {
                 let note = format!(
                     ":warning: Sending **{}** failed; the next tick tries again.",
                     self.agent
@@ -248,8 +248,8 @@ impl PullTask<'_> {
                 settle::edit(tick, mine.comment_id, &note).await;
                 Err(e.context("dispatching"))
             }
-            Dispatch::Unknown(e) => Err(e.context("dispatching")),
-            Dispatch::AgentFailed(reason) => Ok(Ending::Failed(reason)),
+            SettledDispatch::Unknown(e) => Err(e.context("dispatching")),
+            SettledDispatch::AgentFailed(reason) => Ok(StartOutcome::Failed(reason)),
         }
     }
 }

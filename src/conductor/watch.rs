@@ -7,13 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::claim::{CLAIM_WINDOW_MINUTES, ClaimRecord};
 use super::effect::Effect;
-use super::snapshot::{IssueState, Snapshot};
+use super::snapshot::{Snapshot, TrackedIssue};
 use crate::agents::{Observation, RunState};
-use crate::config::{Backend, Config};
+use crate::config::{Config, ConfiguredBackend};
 
 /// What watching decided for one claimed issue.
 #[derive(Debug)]
-pub enum Verdict {
+pub enum WatchDecision {
     Fine,
     /// Might be stale; whether a pull request exists decides it.
     NeedsPulls,
@@ -37,7 +37,7 @@ pub enum Verdict {
 
 /// One claimed issue and what the snapshot knows about it.
 pub struct Watch<'a> {
-    pub issue: &'a IssueState,
+    pub issue: &'a TrackedIssue,
     pub agent: &'a str,
     pub snapshot: &'a Snapshot,
     pub config: &'a Config,
@@ -65,11 +65,11 @@ impl Watch<'_> {
         self.now - since > Duration::minutes(CLAIM_WINDOW_MINUTES)
     }
 
-    pub fn judge(&self) -> Verdict {
+    pub fn judge(&self) -> WatchDecision {
         let claim = self.claim();
         let keeps_runs = matches!(
             self.config.conductor.dispatch.backend(),
-            Some(Backend::GithubActions(_) | Backend::Kubernetes(_))
+            Some(ConfiguredBackend::GithubActions(_) | ConfiguredBackend::Kubernetes(_))
         );
         let run = self.run(claim.flatten());
         match (keeps_runs, run) {
@@ -80,42 +80,46 @@ impl Watch<'_> {
     }
 
     /// A run was found: it decides, once the claim confirms the run is of this round.
-    fn with_run(&self, run: &Observation, claim: Option<Option<&ClaimRecord>>) -> Verdict {
+    fn with_run(&self, run: &Observation, claim: Option<Option<&ClaimRecord>>) -> WatchDecision {
         let verdict = self.stale_or_failed(run.started_at, Some(run));
-        if matches!(verdict, Verdict::Failed { .. } | Verdict::NeedsPulls) && claim.is_none() {
-            return Verdict::NeedsClaim;
+        if matches!(
+            verdict,
+            WatchDecision::Failed { .. } | WatchDecision::NeedsPulls
+        ) && claim.is_none()
+        {
+            return WatchDecision::NeedsClaim;
         }
         verdict
     }
 
     /// No run of this round: a live dispatch recorded on the claim, a claim being made right
     /// now, or a half-claim.
-    fn without_run(&self, claim: Option<Option<&ClaimRecord>>) -> Verdict {
+    fn without_run(&self, claim: Option<Option<&ClaimRecord>>) -> WatchDecision {
         match claim {
-            None => Verdict::NeedsClaim,
+            None => WatchDecision::NeedsClaim,
             Some(Some(claim)) if claim.started => self.stale_or_failed(claim.at, None),
-            Some(Some(claim)) if self.past_window(claim.at) => Verdict::Finish {
+            Some(Some(claim)) if self.past_window(claim.at) => WatchDecision::Finish {
                 claim: claim.clone(),
             },
-            Some(Some(_)) => Verdict::Fine,
+            Some(Some(_)) => WatchDecision::Fine,
             Some(None) => self.labels_only(),
         }
     }
 
     /// Backends that keep no runs: the claim records the start; the issue's last activity
     /// stands in for it.
-    fn without_runs(&self, claim: Option<Option<&ClaimRecord>>) -> Verdict {
+    fn without_runs(&self, claim: Option<Option<&ClaimRecord>>) -> WatchDecision {
         let is_command = matches!(
             self.config.conductor.dispatch.backend(),
-            Some(Backend::Command(_))
+            Some(ConfiguredBackend::Command(_))
         );
         if !is_command || !self.past_window(self.issue.updated_at) {
             return self.stale_or_failed(self.issue.updated_at, None);
         }
         match claim {
-            None => Verdict::NeedsClaim,
+            None => WatchDecision::NeedsClaim,
             Some(Some(claim)) if claim.started => self.stale_or_failed(self.issue.updated_at, None),
-            Some(Some(claim)) => Verdict::Finish {
+            Some(Some(claim)) => WatchDecision::Finish {
                 claim: claim.clone(),
             },
             Some(None) => self.labels_only(),
@@ -124,22 +128,22 @@ impl Watch<'_> {
 
     /// Claim labels with no claim comment: shiprig's own (its identity added them) are taken
     /// back after the window; a person's stay, and humans win.
-    fn labels_only(&self) -> Verdict {
+    fn labels_only(&self) -> WatchDecision {
         let (Some(labelled), Some(viewer)) = (
             self.snapshot.claim_labels.get(&self.issue.number),
             self.snapshot.viewer.as_ref(),
         ) else {
-            return Verdict::NeedsLabels;
+            return WatchDecision::NeedsLabels;
         };
         match (labelled, viewer) {
             (Some((actor, at)), Some(me)) if actor.eq_ignore_ascii_case(me) => {
                 if self.past_window(*at) {
-                    Verdict::Withdraw {
+                    WatchDecision::Withdraw {
                         reason: "claim labels without a claim or a run (a tick stopped halfway)"
                             .into(),
                     }
                 } else {
-                    Verdict::Fine
+                    WatchDecision::Fine
                 }
             }
             _ => self.stale_or_failed(self.issue.updated_at, None),
@@ -147,14 +151,14 @@ impl Watch<'_> {
     }
 
     /// A failed run, or no pull request `stale_after` after `started`.
-    fn stale_or_failed(&self, started: DateTime<Utc>, run: Option<&Observation>) -> Verdict {
+    fn stale_or_failed(&self, started: DateTime<Utc>, run: Option<&Observation>) -> WatchDecision {
         if let Some(Observation {
             state: RunState::Failed(reason),
             url,
             ..
         }) = run
         {
-            return Verdict::Failed {
+            return WatchDecision::Failed {
                 reason: reason.clone(),
                 url: url.clone(),
             };
@@ -162,12 +166,12 @@ impl Watch<'_> {
         let stale_after = self.config.conductor.stale_after.0;
         let age = (self.now - started).to_std().unwrap_or_default();
         if age <= stale_after {
-            return Verdict::Fine;
+            return WatchDecision::Fine;
         }
         match &self.snapshot.linked_pulls {
-            None => Verdict::NeedsPulls,
-            Some(linked) if linked.contains(&self.issue.number) => Verdict::Fine,
-            Some(_) => Verdict::Failed {
+            None => WatchDecision::NeedsPulls,
+            Some(linked) if linked.contains(&self.issue.number) => WatchDecision::Fine,
+            Some(_) => WatchDecision::Failed {
                 reason: format!(
                     "no pull request {} after the agent started",
                     crate::config::Duration(stale_after)
@@ -193,7 +197,7 @@ fn of_claim(run: &Observation, claim: &ClaimRecord) -> bool {
 
 /// The effect that frees an agent whose run failed or stalled.
 pub fn failed(
-    issue: &IssueState,
+    issue: &TrackedIssue,
     agent: &str,
     config: &Config,
     reason: String,

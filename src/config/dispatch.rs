@@ -25,7 +25,7 @@ pub struct Dispatch {
 
 /// The one configured backend, for a `match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend<'a> {
+pub enum ConfiguredBackend<'a> {
     GithubActions(&'a GithubActionsDispatch),
     Kubernetes(&'a KubernetesDispatch),
     Command(&'a CommandDispatch),
@@ -33,14 +33,14 @@ pub enum Backend<'a> {
 
 impl Dispatch {
     /// The configured backend, if any.
-    pub fn backend(&self) -> Option<Backend<'_>> {
+    pub fn backend(&self) -> Option<ConfiguredBackend<'_>> {
         if let Some(b) = &self.github_actions {
-            return Some(Backend::GithubActions(b));
+            return Some(ConfiguredBackend::GithubActions(b));
         }
         if let Some(b) = &self.kubernetes {
-            return Some(Backend::Kubernetes(b));
+            return Some(ConfiguredBackend::Kubernetes(b));
         }
-        self.command.as_ref().map(Backend::Command)
+        self.command.as_ref().map(ConfiguredBackend::Command)
     }
 }
 

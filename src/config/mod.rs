@@ -15,7 +15,7 @@ mod schema;
 mod values;
 
 pub use de::agent_token_slot;
-pub use dispatch::Backend;
+pub use dispatch::ConfiguredBackend;
 pub use gate::{diff_set, path_glob};
 pub use load::ConfigError;
 pub(crate) use load::explicit_tag;

@@ -40,16 +40,16 @@ pub struct Scenario {
     pub rounds: Vec<Round>,
     /// The pipeline scenario's steps (the Conductor scenarios have rounds instead).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub steps: Vec<pipeline::Step>,
+    pub steps: Vec<pipeline::DemoStep>,
 }
 
 /// A product board that records what it was told (the demo's stand-in for Asana or ClickUp).
 #[derive(Debug, Default, Clone)]
-pub struct Board {
+pub struct DemoBoard {
     pub completed: Arc<Mutex<Vec<String>>>,
 }
 
-impl ProductHook for Board {
+impl ProductHook for DemoBoard {
     fn name(&self) -> &str {
         "product board"
     }
@@ -79,7 +79,7 @@ pub async fn run_rounds(
     let notifier = Notifier {
         slack: Some(Slack::webhook(world.slack.url())?),
     };
-    let board = Board::default();
+    let board = DemoBoard::default();
     let tick = Tick {
         gh: &world.gh,
         repo: &world.repo,

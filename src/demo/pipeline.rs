@@ -24,7 +24,7 @@ const RELEASER: &str = "maya";
 
 /// One step of the pipeline: what ran, how it ended, and what Slack heard.
 #[derive(Debug, Clone, Serialize)]
-pub struct Step {
+pub struct DemoStep {
     pub title: String,
     /// `shiprig …` as run, or empty for a person's action.
     pub command: String,
@@ -69,7 +69,7 @@ struct Pipeline {
     slack: FakeSlack,
     binary: PathBuf,
     dir: PathBuf,
-    steps: Vec<Step>,
+    steps: Vec<DemoStep>,
 }
 
 impl Pipeline {
@@ -105,7 +105,7 @@ impl Pipeline {
             first
         }
         .to_string();
-        self.steps.push(Step {
+        self.steps.push(DemoStep {
             title: title.into(),
             command: format!("shiprig {}", args.join(" ")),
             exit_code: code,
@@ -117,7 +117,7 @@ impl Pipeline {
 
     /// A person's action in the world, recorded as a step.
     fn person(&mut self, title: &str, what: String) {
-        self.steps.push(Step {
+        self.steps.push(DemoStep {
             title: title.into(),
             command: String::new(),
             exit_code: None,
@@ -168,7 +168,7 @@ fn seed(emu: &Emulator, config: &str) {
 }
 
 /// Runs the pipeline with `binary` (the shiprig executable) for every step.
-pub async fn run(binary: &Path) -> anyhow::Result<Vec<Step>> {
+pub async fn run(binary: &Path) -> anyhow::Result<Vec<DemoStep>> {
     let emu = Emulator::start().await.context("starting the emulator")?;
     let slack = FakeSlack::start()
         .await

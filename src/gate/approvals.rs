@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Permission};
+use crate::github::ReviewState;
 
 /// A review as the gate reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Review {
+pub struct GateReview {
     pub login: String,
     /// `type: Bot` on the review's user.
     pub bot: bool,
-    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, `PENDING`.
-    pub state: String,
+    pub state: ReviewState,
     pub commit_id: String,
     #[serde(default)]
     pub body: String,
@@ -109,7 +109,7 @@ pub struct Ignored {
 
 /// Approvals by people who may approve something, before permission and ownership.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Standing {
+pub struct ApprovalStanding {
     /// Lowercased logins whose latest decisive review approves the head SHA.
     pub approvers: Vec<String>,
     pub ignored: Vec<Ignored>,
@@ -118,19 +118,21 @@ pub struct Standing {
 const AGENT_TRAILER: &str = "shiprig-agent:";
 
 /// The latest decisive review per reviewer, then who of them may count at all.
-pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Config) -> Standing {
-    let mut latest: BTreeMap<String, &Review> = BTreeMap::new();
+pub fn standing(
+    reviews: &[GateReview],
+    head_sha: &str,
+    by: &Authorship,
+    config: &Config,
+) -> ApprovalStanding {
+    let mut latest: BTreeMap<String, &GateReview> = BTreeMap::new();
     for review in reviews {
-        if matches!(
-            review.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
+        if review.state.is_decisive() {
             latest.insert(review.login.to_lowercase(), review);
         }
     }
-    let mut out = Standing::default();
+    let mut out = ApprovalStanding::default();
     for (login, review) in latest {
-        if review.state != "APPROVED" {
+        if review.state != ReviewState::Approved {
             continue;
         }
         match disqualified(review, head_sha, by, config) {
@@ -148,7 +150,7 @@ pub fn standing(reviews: &[Review], head_sha: &str, by: &Authorship, config: &Co
 /// none of the change's writers (author, committer, pusher, the agent behind it, an unlinked
 /// commit's name). Never counted as a person's approval.
 pub fn agent_review(
-    reviews: &[Review],
+    reviews: &[GateReview],
     head_sha: &str,
     by: &Authorship,
     config: &Config,
@@ -156,23 +158,21 @@ pub fn agent_review(
     let name = config.conductor.review_agent.as_deref()?;
     let login = config.conductor.agent_login(name)?;
     let same = |other: &str| other.eq_ignore_ascii_case(&login);
-    let latest = reviews.iter().rev().find(|r| {
-        same(&r.login)
-            && matches!(
-                r.state.as_str(),
-                "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-            )
-    })?;
+    let latest = reviews
+        .iter()
+        .rev()
+        .find(|r| same(&r.login) && r.state.is_decisive())?;
     let wrote = same(&by.author)
         || by.agent.as_deref() == Some(name)
         || by.commit_authors.iter().any(|a| same(a))
         || by.pushers.iter().any(|p| same(p))
         || by.identities.iter().any(|i| i.matches(&login));
-    (latest.state == "APPROVED" && latest.commit_id == head_sha && !wrote).then_some(login)
+    (latest.state == ReviewState::Approved && latest.commit_id == head_sha && !wrote)
+        .then_some(login)
 }
 
 fn disqualified(
-    review: &Review,
+    review: &GateReview,
     head_sha: &str,
     by: &Authorship,
     config: &Config,

@@ -22,10 +22,10 @@ use serde::Serialize;
 pub use event::GateEvent;
 pub use post::Posted;
 pub use rules::Rules;
-pub use verdict::{Evidence, Outcome, Sibling, Verdict, verdict};
+pub use verdict::{Evidence, GateVerdict, Outcome, Sibling, verdict};
 
 use crate::config::Config;
-use crate::github::{GitHub, GitHubError, PullRequest, Repo, RequestStats};
+use crate::github::{GitHub, GitHubError, PullRequest, PullState, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
 pub use crate::config::CONFIG_PATH;
@@ -60,7 +60,7 @@ pub struct Gate<'a> {
 /// How a run ended; the command turns it into an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Ending {
+pub enum GateEnding {
     Pass,
     NeedsHuman,
     /// The base branch's config is missing or invalid: the check failed with the reason.
@@ -76,8 +76,8 @@ pub enum Ending {
 pub struct GateReport {
     pub repository: String,
     pub event: GateEvent,
-    pub ending: Ending,
-    pub verdict: Option<Verdict>,
+    pub ending: GateEnding,
+    pub verdict: Option<GateVerdict>,
     pub posted: Posted,
     pub dry_run: bool,
     pub notes: Vec<String>,
@@ -95,14 +95,14 @@ pub struct GateReport {
 
 /// What the gate read and decided about one pull request, pinned to the head and base it read.
 pub struct Judgement {
-    pub verdict: Verdict,
+    pub verdict: GateVerdict,
     /// The base branch's config the verdict was made by (the default when it could not be read).
     pub config: Config,
     /// The pull request as read after the verdict (head and base unchanged); `None` when not
     /// even it could be read.
     pub pull: Option<PullRequest>,
     /// The reviews the verdict read.
-    pub reviews: Vec<approvals::Review>,
+    pub reviews: Vec<approvals::GateReview>,
     /// GitHub's pull requests of the head commit, when the re-read was that list.
     listed: Option<Vec<PullRequest>>,
 }
@@ -113,7 +113,7 @@ impl GateReport {
         GateReport {
             repository: gate.repo.to_string(),
             event: gate.event.clone(),
-            ending: Ending::Outside,
+            ending: GateEnding::Outside,
             verdict: None,
             posted: Posted::default(),
             dry_run: gate.dry_run,
@@ -161,7 +161,7 @@ pub async fn open_pulls_at(gh: &GitHub, repo: &Repo, sha: &str) -> anyhow::Resul
         .with_context(|| format!("finding the pull requests of {sha}"))?;
     Ok(pulls
         .into_iter()
-        .filter(|p| p.state == "open")
+        .filter(|p| p.is_open())
         .map(|p| p.number)
         .collect())
 }
@@ -201,7 +201,7 @@ async fn judge_listing(
             report
                 .notes
                 .push(format!("reading the pull request failed: {e}"));
-            let verdict = Verdict::cannot_judge(&gate.event.head_sha, e.to_string());
+            let verdict = GateVerdict::cannot_judge(&gate.event.head_sha, e.to_string());
             return (!gate.event.head_sha.is_empty()).then(|| Judgement {
                 verdict: pinned_to(verdict, gate.event.number, None),
                 config: Config::default(),
@@ -259,16 +259,16 @@ async fn judge_from(
         Ok(now) => {
             if judged {
                 report.ending = match judgement.verdict.outcome {
-                    Outcome::Pass => Ending::Pass,
-                    _ => Ending::NeedsHuman,
+                    Outcome::Pass => GateEnding::Pass,
+                    _ => GateEnding::NeedsHuman,
                 };
             }
             judgement.pull = Some(now);
         }
         Err(e) => {
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             let verdict =
-                Verdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
+                GateVerdict::cannot_judge(&pinned, format!("re-reading the head failed: {e}"));
             judgement.verdict = pinned_to(verdict, pull.number, Some(&pull));
             judgement.pull = Some(pull);
         }
@@ -289,7 +289,9 @@ async fn reread_listed(
     let pulls = gate.gh.pulls_for_commit(gate.repo, &pull.head.sha).await?;
     let own = pulls
         .iter()
-        .find(|p| p.number == pull.number && p.state == "open" && p.head.sha == pull.head.sha)
+        .find(|p| {
+            p.number == pull.number && p.state == PullState::Open && p.head.sha == pull.head.sha
+        })
         .cloned();
     judgement.listed = Some(pulls);
     match own {
@@ -305,20 +307,20 @@ async fn decide(
     report: &mut GateReport,
     pull: &PullRequest,
     pinned: &str,
-) -> (Verdict, Config, Vec<approvals::Review>, bool) {
+) -> (GateVerdict, Config, Vec<approvals::GateReview>, bool) {
     let config = match base_config(gate, pull).await {
         Ok(config) => config,
         Err((reason, ending)) => {
             report.ending = ending;
-            let verdict = Verdict::cannot_judge(pinned, reason);
+            let verdict = GateVerdict::cannot_judge(pinned, reason);
             return (verdict, Config::default(), Vec::new(), false);
         }
     };
     let rules = match Rules::compile(&config.gate) {
         Ok(rules) => rules,
         Err(e) => {
-            report.ending = Ending::BadConfig;
-            let verdict = Verdict::cannot_judge(pinned, format!("the gate rules: {e}"));
+            report.ending = GateEnding::BadConfig;
+            let verdict = GateVerdict::cannot_judge(pinned, format!("the gate rules: {e}"));
             return (verdict, config, Vec::new(), false);
         }
     };
@@ -329,10 +331,10 @@ async fn decide(
             (verdict, config, evidence.reviews, true)
         }
         Err(e) => {
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             let reason = format!("GitHub failed while the gate was reading: {e}");
             (
-                Verdict::cannot_judge(pinned, reason),
+                GateVerdict::cannot_judge(pinned, reason),
                 config,
                 Vec::new(),
                 false,
@@ -342,7 +344,7 @@ async fn decide(
 }
 
 /// The verdict names the pull request and the base it judged.
-fn pinned_to(mut verdict: Verdict, number: u64, pull: Option<&PullRequest>) -> Verdict {
+fn pinned_to(mut verdict: GateVerdict, number: u64, pull: Option<&PullRequest>) -> GateVerdict {
     verdict.pull = number;
     if let Some(pull) = pull {
         verdict.base_ref = pull.base.name.clone();
@@ -364,7 +366,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
         Some(pulls) => Ok(pulls),
         None => gate.gh.pulls_for_commit(gate.repo, &sha).await,
     };
-    let hold = |verdict: &mut Verdict, title: String| {
+    let hold = |verdict: &mut GateVerdict, title: String| {
         verdict.siblings.push(Sibling {
             pull: verdict.pull,
             base_ref: verdict.base_ref.clone(),
@@ -375,7 +377,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
     let pulls = match listed {
         Ok(pulls) => pulls,
         Err(e) => {
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             return hold(
                 verdict,
                 format!("the open pull requests of this commit could not be listed: {e}"),
@@ -384,7 +386,7 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
     };
     let open: Vec<_> = pulls
         .into_iter()
-        .filter(|p| p.state == "open" && p.head.sha == sha)
+        .filter(|p| p.state == PullState::Open && p.head.sha == sha)
         .collect();
     if !open.iter().any(|p| p.number == verdict.pull) {
         return hold(
@@ -420,13 +422,13 @@ async fn siblings(gate: &Gate<'_>, report: &mut GateReport, judged: &mut Judgeme
             title,
         });
     }
-    if !verdict.passed() && report.ending == Ending::Pass {
-        report.ending = Ending::NeedsHuman;
+    if !verdict.passed() && report.ending == GateEnding::Pass {
+        report.ending = GateEnding::NeedsHuman;
     }
 }
 
 fn superseded(report: &mut GateReport, judged: &str, now: &str) {
-    report.ending = Ending::Superseded;
+    report.ending = GateEnding::Superseded;
     report.notes.push(format!(
         "the head moved from {} to {} while the gate ran; nothing posted (a result is only posted for the SHA it was computed on; the push's own event judges {})",
         approvals::short(judged),
@@ -436,7 +438,7 @@ fn superseded(report: &mut GateReport, judged: &str, now: &str) {
 }
 
 fn rebased(report: &mut GateReport, judged: &PullRequest, now: &PullRequest) {
-    report.ending = Ending::Superseded;
+    report.ending = GateEnding::Superseded;
     report.notes.push(format!(
         "the base moved from {} at {} to {} at {} while the gate ran; nothing posted (a verdict is only posted for the base it was judged against; the `edited` event judges the new base)",
         crate::markdown::inline(&judged.base.name, 100),
@@ -447,7 +449,7 @@ fn rebased(report: &mut GateReport, judged: &PullRequest, now: &PullRequest) {
 }
 
 /// The config from the base branch at the base SHA, through the API; never from the head.
-async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (String, Ending)> {
+async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (String, GateEnding)> {
     if let Some(config) = &gate.local_config {
         return Ok(config.clone());
     }
@@ -458,7 +460,7 @@ async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (Str
         .map_err(|e| {
             (
                 format!("reading {CONFIG_PATH} failed: {e}"),
-                Ending::Outside,
+                GateEnding::Outside,
             )
         })?;
     let source = format!("{CONFIG_PATH}@{}", pull.base.name);
@@ -467,10 +469,10 @@ async fn base_config(gate: &Gate<'_>, pull: &PullRequest) -> Result<Config, (Str
             format!(
                 "{source} does not exist, so there are no rules to judge by (add it to the base branch)"
             ),
-            Ending::BadConfig,
+            GateEnding::BadConfig,
         ));
     };
-    Config::from_yaml(&source, &text).map_err(|e| (e.to_string(), Ending::BadConfig))
+    Config::from_yaml(&source, &text).map_err(|e| (e.to_string(), GateEnding::BadConfig))
 }
 
 async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
@@ -489,7 +491,7 @@ async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
         Ok(how) => report.posted.check = Some(how),
         Err(e) => {
             report.notes.push(e);
-            report.ending = Ending::Outside;
+            report.ending = GateEnding::Outside;
             return;
         }
     }
@@ -516,6 +518,6 @@ async fn act(gate: &Gate<'_>, report: &mut GateReport, judged: &Judgement) {
         report.notes.push(format!("the labels: {e}"));
     }
     if failed {
-        report.ending = Ending::Outside;
+        report.ending = GateEnding::Outside;
     }
 }

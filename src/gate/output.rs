@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::approvals::short;
-use super::verdict::{Gated, Outcome, Trigger, Verdict};
+use super::verdict::{GateVerdict, Gated, Outcome, Trigger};
 use crate::config::Config;
 use crate::markdown::{code, inline};
 
@@ -14,7 +14,7 @@ pub const MARKER: &str = "<!-- shiprig:human-gate -->";
 const SUMMARY_LIMIT: usize = 60_000;
 const TRIGGERS_SHOWN: usize = 25;
 
-pub fn title(verdict: &Verdict) -> String {
+pub fn title(verdict: &GateVerdict) -> String {
     let held: Vec<String> = verdict.held_by().map(|s| format!("#{}", s.pull)).collect();
     if verdict.outcome == Outcome::Pass && !held.is_empty() {
         return format!(
@@ -34,7 +34,7 @@ pub fn title(verdict: &Verdict) -> String {
 }
 
 /// Other open pull requests of the same head: the check on the SHA speaks for all of them.
-fn siblings(out: &mut String, verdict: &Verdict) {
+fn siblings(out: &mut String, verdict: &GateVerdict) {
     if verdict.held_by().next().is_none() {
         return;
     }
@@ -62,7 +62,7 @@ fn names<'a>(gated: impl Iterator<Item = &'a Gated>) -> String {
 }
 
 /// The check run's summary (Markdown).
-pub fn summary(verdict: &Verdict, config: &Config) -> String {
+pub fn summary(verdict: &GateVerdict, config: &Config) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -164,7 +164,7 @@ fn cap(mut text: String) -> String {
 }
 
 /// The sticky comment: the marker, then the summary.
-pub fn comment(verdict: &Verdict, config: &Config) -> String {
+pub fn comment(verdict: &GateVerdict, config: &Config) -> String {
     format!(
         "{MARKER}\n## shiprig human gate\n\n{}",
         summary(verdict, config)
@@ -173,7 +173,7 @@ pub fn comment(verdict: &Verdict, config: &Config) -> String {
 
 /// shiprig's own labels for this verdict: `human-gate` while a human is needed (or the gate
 /// cannot judge), `human-gate:<category>` for each category the change touches.
-pub fn labels(verdict: &Verdict, config: &Config) -> Vec<String> {
+pub fn labels(verdict: &GateVerdict, config: &Config) -> Vec<String> {
     let base = &config.labels.human_gate;
     let mut out = Vec::new();
     if verdict.outcome != Outcome::Pass {

@@ -2,7 +2,7 @@
 //! owned labels, and the one sticky comment. Only differences are written.
 
 use super::output;
-use super::verdict::{Outcome, Verdict};
+use super::verdict::{GateVerdict, Outcome};
 use crate::config::Config;
 use crate::github::{CommitStatus, GitHub, GitHubError, Repo};
 
@@ -22,7 +22,7 @@ pub async fn result(
     gh: &GitHub,
     repo: &Repo,
     sha: &str,
-    verdict: &Verdict,
+    verdict: &GateVerdict,
     config: &Config,
     pushers: &[String],
 ) -> Result<String, String> {
@@ -77,7 +77,7 @@ pub async fn labels(
     repo: &Repo,
     number: u64,
     current: &[String],
-    verdict: &Verdict,
+    verdict: &GateVerdict,
     config: &Config,
     posted: &mut Posted,
 ) -> Result<(), GitHubError> {
@@ -101,7 +101,7 @@ pub async fn comment(
     gh: &GitHub,
     repo: &Repo,
     number: u64,
-    verdict: &Verdict,
+    verdict: &GateVerdict,
     config: &Config,
     uncommented: bool,
 ) -> Result<Option<String>, GitHubError> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
-use super::approvals::{self, Authorship, Identity, Review};
+use super::approvals::{self, Authorship, GateReview, Identity};
 use super::changes::{ChangedFile, Changes};
 use super::deps;
 use super::event::GateEvent;
@@ -123,14 +123,14 @@ async fn manifests(
     out
 }
 
-async fn reviews(gh: &GitHub, repo: &Repo, number: u64) -> Result<Vec<Review>, GitHubError> {
+async fn reviews(gh: &GitHub, repo: &Repo, number: u64) -> Result<Vec<GateReview>, GitHubError> {
     Ok(gh
         .pull_reviews(repo, number)
         .await?
         .into_iter()
         .filter_map(|r| {
             let user = r.user?;
-            Some(Review {
+            Some(GateReview {
                 bot: user.is_bot(),
                 login: user.login,
                 state: r.state,

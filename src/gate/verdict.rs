@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::approvals::{self, Authorship, Ignored, Review};
+use super::approvals::{self, Authorship, GateReview, Ignored};
 use super::changes::Changes;
 use super::deps::{self, DependencyChange};
 use super::rules::Rules;
@@ -29,7 +29,7 @@ pub struct Evidence {
     pub head_sha: String,
     pub changes: Changes,
     pub manifests: Vec<Manifest>,
-    pub reviews: Vec<Review>,
+    pub reviews: Vec<GateReview>,
     /// Lowercased login → the permission GitHub reported (`None`: none).
     pub permissions: BTreeMap<String, Option<Permission>>,
     pub authorship: Authorship,
@@ -96,7 +96,7 @@ pub struct Sibling {
 
 /// The gate's verdict on one pull request: the PR, the base SHA and the head SHA it judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verdict {
+pub struct GateVerdict {
     /// The pull request judged (0 only for `gate explain`, which judges paths).
     #[serde(skip_serializing_if = "is_zero")]
     pub pull: u64,
@@ -138,10 +138,10 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-impl Verdict {
+impl GateVerdict {
     /// A verdict that fails closed without looking further.
-    pub fn cannot_judge(head_sha: &str, reason: impl Into<String>) -> Verdict {
-        Verdict {
+    pub fn cannot_judge(head_sha: &str, reason: impl Into<String>) -> GateVerdict {
+        GateVerdict {
             pull: 0,
             base_ref: String::new(),
             base_sha: String::new(),
@@ -172,14 +172,14 @@ impl Verdict {
 }
 
 /// `gate::verdict`: which categories apply, and whether each has the approvals it needs.
-pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
+pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> GateVerdict {
     let by = &evidence.authorship;
     let reason = evidence
         .changes
         .fail_closed_reason()
         .or_else(|| by.incomplete.clone());
     if let Some(reason) = reason {
-        let mut verdict = Verdict::cannot_judge(&evidence.head_sha, reason);
+        let mut verdict = GateVerdict::cannot_judge(&evidence.head_sha, reason);
         verdict.pushers = by.pushers.clone();
         return verdict;
     }
@@ -238,7 +238,7 @@ pub fn verdict(evidence: &Evidence, rules: &Rules, config: &Config) -> Verdict {
     } else {
         Outcome::NeedsHuman
     };
-    Verdict {
+    GateVerdict {
         pull: 0,
         base_ref: String::new(),
         base_sha: String::new(),

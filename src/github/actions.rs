@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
+use super::states::{RunConclusion, RunStatus};
 use super::types::Repo;
 
 /// The run a `workflow_dispatch` started (`return_run_details: true`).
@@ -24,9 +25,9 @@ pub struct WorkflowRun {
     #[serde(default)]
     pub display_title: String,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<RunConclusion>,
     pub event: String,
     #[serde(default)]
     pub html_url: String,
@@ -59,13 +60,15 @@ impl GitHub {
         workflow: &str,
     ) -> Result<Vec<WorkflowRun>, GitHubError> {
         #[derive(Deserialize)]
-        struct Runs {
+        struct WorkflowRuns {
             workflow_runs: Vec<WorkflowRun>,
         }
         let path = format!(
             "/repos/{repo}/actions/workflows/{}/runs?event=workflow_dispatch&per_page=100",
             escape(workflow)
         );
-        self.get::<Runs>(&path).await.map(|r| r.workflow_runs)
+        self.get::<WorkflowRuns>(&path)
+            .await
+            .map(|r| r.workflow_runs)
     }
 }

@@ -71,10 +71,10 @@ impl Stored {
 
 /// What the cache holds; shared by every clone of one client.
 #[derive(Clone, Debug)]
-pub(super) struct ResponseCache(Arc<Mutex<Entries>>);
+pub(super) struct ResponseCache(Arc<Mutex<Lru>>);
 
 #[derive(Debug)]
-struct Entries {
+struct Lru {
     limit: usize,
     bytes: usize,
     clock: u64,
@@ -86,7 +86,7 @@ struct Entries {
 impl ResponseCache {
     /// An empty cache that holds at most `limit` bytes of URLs, validators and bodies.
     pub fn new(limit: usize) -> ResponseCache {
-        ResponseCache(Arc::new(Mutex::new(Entries {
+        ResponseCache(Arc::new(Mutex::new(Lru {
             limit,
             bytes: 0,
             clock: 0,
@@ -135,12 +135,12 @@ impl ResponseCache {
         (entries.bytes, entries.entries.len())
     }
 
-    fn lock(&self) -> MutexGuard<'_, Entries> {
+    fn lock(&self) -> MutexGuard<'_, Lru> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-impl Entries {
+impl Lru {
     fn touch(&mut self, key: &Key) -> Option<()> {
         self.clock += 1;
         let now = self.clock;

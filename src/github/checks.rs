@@ -7,6 +7,7 @@ use serde_json::json;
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::identity::CheckApp;
+use super::states::{CommitState, RunConclusion, RunStatus};
 use super::types::Repo;
 
 /// A check run on a commit.
@@ -14,9 +15,9 @@ use super::types::Repo;
 pub struct CheckRun {
     pub id: u64,
     pub name: String,
-    pub status: String,
+    pub status: RunStatus,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<RunConclusion>,
     #[serde(default)]
     pub html_url: Option<String>,
 }
@@ -24,18 +25,15 @@ pub struct CheckRun {
 impl CheckRun {
     /// Finished and red.
     pub fn failed(&self) -> bool {
-        self.status == "completed"
-            && matches!(
-                self.conclusion.as_deref(),
-                Some("failure" | "timed_out" | "cancelled" | "action_required" | "startup_failure")
-            )
+        self.status == RunStatus::Completed
+            && self.conclusion.as_ref().is_some_and(RunConclusion::is_red)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CommitStatus {
     pub context: String,
-    pub state: String,
+    pub state: CommitState,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -105,7 +103,7 @@ impl GitHub {
         external_id: Option<&str>,
     ) -> Result<(), GitHubError> {
         #[derive(Deserialize)]
-        struct Created {
+        struct CreatedCheck {
             #[serde(default)]
             app: Option<CheckApp>,
         }
@@ -116,7 +114,7 @@ impl GitHub {
         if let Some(id) = external_id {
             body["external_id"] = json!(id);
         }
-        let created: Created = self
+        let created: CreatedCheck = self
             .send(Method::POST, &format!("/repos/{repo}/check-runs"), &body)
             .await?;
         self.learn_check_app(created.app.as_ref());
@@ -151,12 +149,12 @@ impl GitHub {
             ..status.clone()
         };
         #[derive(Deserialize)]
-        struct Created {
+        struct CreatedStatus {
             #[serde(default)]
             creator: Option<super::types::User>,
         }
         let path = format!("/repos/{repo}/statuses/{}", escape(sha));
-        let created: Created = self.send(Method::POST, &path, &status).await?;
+        let created: CreatedStatus = self.send(Method::POST, &path, &status).await?;
         if let Some(creator) = created.creator {
             self.learn_login(&creator.login);
         }

@@ -16,7 +16,7 @@ use super::auth::{self, Credentials, Installation, Me, MintedToken, Secret, Toke
 use super::cache::{self, ResponseCache};
 use super::clock::{Clock, SystemClock};
 use super::error::{GitHubError, describe, github_message};
-use super::retry::{Attempt, RetryPolicy};
+use super::retry::{RequestAttempt, RetryPolicy};
 use super::types::Repo;
 
 pub const API_VERSION: &str = "2022-11-28";
@@ -121,7 +121,7 @@ pub struct GitHub {
     /// The repository whose installation App auth uses.
     scope: Option<Repo>,
     /// A cap on requests (per repository and loop in `conductor run`).
-    budget: Option<Arc<Budget>>,
+    budget: Option<Arc<RequestBudget>>,
     /// The login shiprig writes as, once learned.
     me: Me,
     /// Answers to GETs for conditional requests (`conductor run` only).
@@ -130,7 +130,7 @@ pub struct GitHub {
 
 /// Requests allowed and used; reset at the start of each loop.
 #[derive(Debug)]
-struct Budget {
+struct RequestBudget {
     limit: u64,
     used: AtomicU64,
 }
@@ -194,7 +194,7 @@ impl GitHub {
     /// A client with its own counters and a cap of `limit` requests until
     /// [`GitHub::reset_budget`]; past it requests fail without being sent.
     pub fn with_budget(&self, limit: u64) -> GitHub {
-        let budget = Budget {
+        let budget = RequestBudget {
             limit,
             used: AtomicU64::new(0),
         };
@@ -380,10 +380,10 @@ impl GitHub {
             let failure = match result {
                 Ok(answer) if answer.status < 300 => return Ok(answer),
                 Ok(answer) if answer.status == 304 && validator.is_some() => return Ok(answer),
-                Ok(answer) => Failure::Answer(answer),
+                Ok(answer) => RequestFailure::Answer(answer),
                 // A transport error names the URL; its userinfo never leaves shiprig.
                 Err(message) => {
-                    Failure::NoAnswer(crate::secrets::redact_urls(&message).into_owned())
+                    RequestFailure::NoAnswer(crate::secrets::redact_urls(&message).into_owned())
                 }
             };
             let (outcome_error, wait) = self.judge(&method, &kind, path, attempt, &failure, waited);
@@ -414,15 +414,15 @@ impl GitHub {
         kind: &Method,
         path: &str,
         attempt: u32,
-        failure: &Failure,
+        failure: &RequestFailure,
         waited: Duration,
     ) -> (GitHubError, Option<Duration>) {
         let now = self.clock.now();
         let retry = &self.options.retry;
         match failure {
-            Failure::Answer(answer) => {
+            RequestFailure::Answer(answer) => {
                 let message = github_message(&answer.body);
-                let outcome = Attempt::Answer {
+                let outcome = RequestAttempt::Answer {
                     status: answer.status,
                     headers: &answer.headers,
                     message: &message,
@@ -436,8 +436,8 @@ impl GitHub {
                 };
                 (error, wait)
             }
-            Failure::NoAnswer(message) => {
-                let wait = retry.next_wait(kind, attempt, &Attempt::NoAnswer, now, waited);
+            RequestFailure::NoAnswer(message) => {
+                let wait = retry.next_wait(kind, attempt, &RequestAttempt::NoAnswer, now, waited);
                 let error = GitHubError::Transport {
                     method: method.to_string(),
                     path: path.to_string(),
@@ -623,7 +623,7 @@ fn stored_answer(mut headers: HeaderMap, stored: cache::Stored) -> Answer {
     }
 }
 
-enum Failure {
+enum RequestFailure {
     Answer(Answer),
     NoAnswer(String),
 }

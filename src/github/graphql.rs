@@ -193,7 +193,7 @@ struct NameWithOwner {
 }
 
 #[derive(Deserialize)]
-struct Login {
+struct Viewer {
     login: String,
 }
 
@@ -231,14 +231,14 @@ impl GitHub {
     /// [`ISSUES_PER_QUERY`] issues. An issue GitHub does not show is left out.
     pub async fn labelings(&self, repo: &Repo, numbers: &[u64]) -> Result<Labelings, GitHubError> {
         #[derive(Deserialize)]
-        struct Data {
-            viewer: Login,
+        struct LabelingsData {
+            viewer: Viewer,
             repository: Option<BTreeMap<String, Option<IssueNode>>>,
         }
         let mut found = Labelings::default();
         for chunk in numbers.chunks(ISSUES_PER_QUERY) {
             let variables = json!({ "owner": repo.owner, "name": repo.name });
-            let data: Data = self.graphql(&labelings_query(chunk), variables).await?;
+            let data: LabelingsData = self.graphql(&labelings_query(chunk), variables).await?;
             found.viewer = Some(data.viewer.login);
             for issue in data.repository.unwrap_or_default().into_values().flatten() {
                 let renamed = issue
@@ -284,13 +284,13 @@ impl GitHub {
         numbers: &[u64],
     ) -> Result<BlockerLists, GitHubError> {
         #[derive(Deserialize)]
-        struct Data {
+        struct BlockersData {
             repository: Option<BTreeMap<String, Option<BlockedNode>>>,
         }
         let mut found = BlockerLists::default();
         for chunk in numbers.chunks(BLOCKER_ISSUES_PER_QUERY) {
             let variables = json!({ "owner": repo.owner, "name": repo.name });
-            let data: Data = self.graphql(&blockers_query(chunk), variables).await?;
+            let data: BlockersData = self.graphql(&blockers_query(chunk), variables).await?;
             for issue in data.repository.unwrap_or_default().into_values().flatten() {
                 let nodes: Vec<BlockerItem> =
                     issue.blocked_by.nodes.into_iter().flatten().collect();
@@ -330,10 +330,10 @@ impl GitHub {
     /// The login this client acts as (`viewer`), for telling shiprig's own writes from people's.
     pub async fn viewer_login(&self) -> Result<String, GitHubError> {
         #[derive(Deserialize)]
-        struct Data {
-            viewer: Login,
+        struct ViewerData {
+            viewer: Viewer,
         }
-        let data: Data = self.graphql(VIEWER_QUERY, json!({})).await?;
+        let data: ViewerData = self.graphql(VIEWER_QUERY, json!({})).await?;
         Ok(data.viewer.login)
     }
 }

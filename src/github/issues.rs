@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::page::Listing;
+use super::states::{IssueState, MilestoneState};
 use super::types::{Repo, User, label_names};
 
 /// The counts GitHub keeps on every issue; `blocked_by` counts open blockers only.
@@ -35,7 +36,7 @@ pub struct Issue {
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
-    pub state: String,
+    pub state: IssueState,
     #[serde(deserialize_with = "label_names")]
     pub labels: Vec<String>,
     #[serde(default)]
@@ -58,7 +59,7 @@ pub struct Issue {
 
 impl Issue {
     pub fn is_open(&self) -> bool {
-        self.state == "open"
+        self.state == IssueState::Open
     }
 
     pub fn has_label(&self, name: &str) -> bool {
@@ -99,7 +100,7 @@ pub struct Milestone {
     pub id: u64,
     pub number: u64,
     pub title: String,
-    pub state: String,
+    pub state: MilestoneState,
     #[serde(default)]
     pub description: Option<String>,
     pub open_issues: u64,

@@ -7,7 +7,8 @@
 //! The transport is one concern a file (`client`, `retry`, `auth`, `page`, `error`, `clock`,
 //! `graphql`); each endpoint exists once, in the file of its resource (`issues`, `pulls`,
 //! `checks`, `repos`, `git`, `actions`, `deployments`), as an `impl GitHub` block beside that
-//! resource's types. Types several resources share live in `types`.
+//! resource's types. Types several resources share live in `types`; GitHub's states (of issues,
+//! pull requests, runs, statuses, reviews) are enums in `states`, parsed as they arrive.
 
 mod actions;
 pub mod auth;
@@ -25,6 +26,7 @@ mod page;
 mod pulls;
 mod repos;
 pub mod retry;
+mod states;
 mod types;
 
 pub use actions::{DispatchedRun, WorkflowRun};
@@ -56,4 +58,7 @@ pub use repos::{
     Slug,
 };
 pub use retry::RetryPolicy;
+pub use states::{
+    CommitState, IssueState, MilestoneState, PullState, ReviewState, RunConclusion, RunStatus,
+};
 pub use types::{CommitInfo, CommitMessage, GitIdentity, ParentRef, Repo, User};

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::page::Listing;
+use super::states::{PullState, ReviewState};
 use super::types::{CommitInfo, Repo, User, label_names};
 
 /// A branch end of a pull request.
@@ -25,7 +26,7 @@ pub struct PullRequest {
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
-    pub state: String,
+    pub state: PullState,
     pub head: Branch,
     pub base: Branch,
     pub user: Option<User>,
@@ -50,6 +51,11 @@ pub struct PullRequest {
 impl PullRequest {
     pub fn is_merged(&self) -> bool {
         self.merged_at.is_some()
+    }
+
+    /// Open: not closed, and not merged.
+    pub fn is_open(&self) -> bool {
+        self.state == PullState::Open && !self.is_merged()
     }
 
     pub fn author(&self) -> &str {
@@ -129,7 +135,7 @@ pub struct Review {
     #[serde(default)]
     pub id: u64,
     pub user: Option<User>,
-    pub state: String,
+    pub state: ReviewState,
     #[serde(default)]
     pub html_url: Option<String>,
     #[serde(default)]

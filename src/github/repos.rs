@@ -213,10 +213,10 @@ pub const COMPARE_PAGES: usize = 100;
 impl GitHub {
     pub async fn default_branch(&self, repo: &Repo) -> Result<String, GitHubError> {
         #[derive(Deserialize)]
-        struct Repository {
+        struct RepoFields {
             default_branch: String,
         }
-        let found: Repository = self.get(&format!("/repos/{repo}")).await?;
+        let found: RepoFields = self.get(&format!("/repos/{repo}")).await?;
         Ok(found.default_branch)
     }
 
@@ -370,13 +370,13 @@ impl GitHub {
         git_ref: Option<&str>,
     ) -> Result<Vec<String>, GitHubError> {
         #[derive(Deserialize)]
-        struct Entry {
+        struct ContentEntry {
             path: String,
             #[serde(rename = "type")]
             kind: String,
         }
         let path = contents_path(repo, folder, git_ref);
-        let entries: Option<Vec<Entry>> = self.get_optional(&path).await?;
+        let entries: Option<Vec<ContentEntry>> = self.get_optional(&path).await?;
         Ok(entries
             .unwrap_or_default()
             .into_iter()

@@ -36,7 +36,7 @@ impl Default for RetryPolicy {
 
 /// What came back from one attempt.
 #[derive(Debug)]
-pub enum Attempt<'a> {
+pub enum RequestAttempt<'a> {
     Answer {
         status: u16,
         headers: &'a HeaderMap,
@@ -51,7 +51,7 @@ impl RetryPolicy {
         &self,
         method: &Method,
         attempt: u32,
-        outcome: &Attempt<'_>,
+        outcome: &RequestAttempt<'_>,
         now: DateTime<Utc>,
         waited: Duration,
     ) -> Option<Duration> {
@@ -59,7 +59,7 @@ impl RetryPolicy {
             return None;
         }
         let wait = match outcome {
-            Attempt::Answer {
+            RequestAttempt::Answer {
                 status,
                 headers,
                 message,
@@ -72,8 +72,8 @@ impl RetryPolicy {
                     return None;
                 }
             }
-            Attempt::NoAnswer if is_read(method) => self.backoff(attempt),
-            Attempt::NoAnswer => return None,
+            RequestAttempt::NoAnswer if is_read(method) => self.backoff(attempt),
+            RequestAttempt::NoAnswer => return None,
         };
         (waited + wait <= self.budget).then_some(wait)
     }

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::github::{GitHub, GitHubError, Issue, PullRequest, Repo};
+use crate::github::{GitHub, GitHubError, Issue, PullRequest, PullState, Repo};
 use crate::notify::{Event, Notifier};
 
 pub use refs::{IssueRef, closing_refs};
@@ -17,7 +17,7 @@ pub use refs::{IssueRef, closing_refs};
 /// One change the lifecycle makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
-pub enum Effect {
+pub enum LifecycleEffect {
     AddLabel {
         issue: IssueRef,
         label: String,
@@ -41,18 +41,18 @@ pub enum Effect {
 /// Where a pull request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PullState {
+pub enum PullStanding {
     Open,
     Merged,
     ClosedUnmerged,
 }
 
-impl PullState {
-    pub fn of(pull: &PullRequest) -> PullState {
-        match (pull.is_merged(), pull.state.as_str()) {
-            (true, _) => PullState::Merged,
-            (false, "closed") => PullState::ClosedUnmerged,
-            _ => PullState::Open,
+impl PullStanding {
+    pub fn of(pull: &PullRequest) -> PullStanding {
+        match (pull.is_merged(), &pull.state) {
+            (true, _) => PullStanding::Merged,
+            (false, PullState::Closed) => PullStanding::ClosedUnmerged,
+            _ => PullStanding::Open,
         }
     }
 }
@@ -71,8 +71,8 @@ pub fn plan(
     linked: &[Linked],
     config: &Config,
     default_branch: &str,
-) -> Vec<Effect> {
-    let state = PullState::of(pull);
+) -> Vec<LifecycleEffect> {
+    let state = PullStanding::of(pull);
     let labels = &config.labels;
     let mut effects = Vec::new();
     let mut opened_told = false;
@@ -80,44 +80,44 @@ pub fn plan(
         if issue.is_pull_request() {
             continue;
         }
-        let add = |label: &str| Effect::AddLabel {
+        let add = |label: &str| LifecycleEffect::AddLabel {
             issue: at.clone(),
             label: label.to_string(),
         };
-        let remove = |label: &str| Effect::RemoveLabel {
+        let remove = |label: &str| LifecycleEffect::RemoveLabel {
             issue: at.clone(),
             label: label.to_string(),
         };
         let in_progress = issue.has_label(&labels.in_progress);
         let in_review = issue.has_label(&labels.in_review);
         match state {
-            PullState::Open if issue.is_open() && in_progress => {
+            PullStanding::Open if issue.is_open() && in_progress => {
                 effects.push(add(&labels.in_review));
                 effects.push(remove(&labels.in_progress));
                 // Told once: this move happens once per issue, and one message per pull request.
                 if !opened_told {
                     opened_told = true;
-                    effects.push(Effect::Tell {
+                    effects.push(LifecycleEffect::Tell {
                         event: opened(repo, pull, at, issue, config),
                     });
                 }
             }
-            PullState::Merged if pull.base.name == default_branch => {
+            PullStanding::Merged if pull.base.name == default_branch => {
                 if in_progress {
                     effects.push(add(&labels.in_review));
                     effects.push(remove(&labels.in_progress));
                 }
                 if issue.is_open() {
-                    effects.push(Effect::Close { issue: at.clone() });
+                    effects.push(LifecycleEffect::Close { issue: at.clone() });
                 }
             }
-            PullState::ClosedUnmerged
+            PullStanding::ClosedUnmerged
                 if issue.is_open()
                     && (in_progress || in_review)
                     && !labels.left_behind(&issue.labels, &pull.labels) =>
             {
                 effects.extend(release_claim(at, issue, config));
-                effects.push(Effect::Tell {
+                effects.push(LifecycleEffect::Tell {
                     event: Event::IssueReturned {
                         repo: repo.to_string(),
                         issue: at.number,
@@ -146,9 +146,9 @@ fn opened(repo: &Repo, pull: &PullRequest, at: &IssueRef, issue: &Issue, config:
 }
 
 /// The in-flight labels, every `agent:*` label and the agents' assignments come off.
-fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
+fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<LifecycleEffect> {
     let labels = &config.labels;
-    let mut effects: Vec<Effect> = issue
+    let mut effects: Vec<LifecycleEffect> = issue
         .labels
         .iter()
         .filter(|l| {
@@ -156,7 +156,7 @@ fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
                 || l.eq_ignore_ascii_case(&labels.in_review)
                 || l.starts_with(&labels.agent_prefix)
         })
-        .map(|l| Effect::RemoveLabel {
+        .map(|l| LifecycleEffect::RemoveLabel {
             issue: at.clone(),
             label: l.clone(),
         })
@@ -174,7 +174,7 @@ fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Effect> {
         .map(|a| a.login.clone())
         .collect();
     if !agent_logins.is_empty() {
-        effects.push(Effect::Unassign {
+        effects.push(LifecycleEffect::Unassign {
             issue: at.clone(),
             logins: agent_logins,
         });
@@ -198,29 +198,29 @@ pub async fn read_linked(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> Vec<Li
 pub async fn apply(
     gh: &GitHub,
     notifier: &Notifier,
-    effects: &[Effect],
+    effects: &[LifecycleEffect],
 ) -> Result<(), GitHubError> {
     for effect in effects {
         match effect {
-            Effect::AddLabel { issue, label } => {
+            LifecycleEffect::AddLabel { issue, label } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.add_labels(&issue.repo, issue.number, std::slice::from_ref(label))
                     .await?
             }
-            Effect::RemoveLabel { issue, label } => {
+            LifecycleEffect::RemoveLabel { issue, label } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.remove_label(&issue.repo, issue.number, label).await?
             }
-            Effect::Unassign { issue, logins } => {
+            LifecycleEffect::Unassign { issue, logins } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.remove_assignees(&issue.repo, issue.number, logins)
                     .await?
             }
-            Effect::Close { issue } => {
+            LifecycleEffect::Close { issue } => {
                 let gh = gh.for_repo(&issue.repo);
                 gh.close_issue(&issue.repo, issue.number).await?
             }
-            Effect::Tell { event } => {
+            LifecycleEffect::Tell { event } => {
                 notifier.tell(event.clone()).await;
             }
         }
@@ -232,9 +232,9 @@ pub async fn apply(
 #[derive(Debug, Serialize)]
 pub struct LifecycleReport {
     pub pull: u64,
-    pub state: PullState,
+    pub state: PullStanding,
     pub dry_run: bool,
-    pub effects: Vec<Effect>,
+    pub effects: Vec<LifecycleEffect>,
 }
 
 /// What `shiprig lifecycle` asks for: move the issues one pull request closes along.
@@ -269,22 +269,22 @@ pub async fn run(
     }
     Ok(LifecycleReport {
         pull: pull.number,
-        state: PullState::of(pull),
+        state: PullStanding::of(pull),
         dry_run,
         effects,
     })
 }
 
 /// One line per effect, for people.
-pub fn describe(effect: &Effect) -> String {
+pub fn describe(effect: &LifecycleEffect) -> String {
     match effect {
-        Effect::AddLabel { issue, label } => format!("label {issue} `{label}`"),
-        Effect::RemoveLabel { issue, label } => format!("unlabel {issue} `{label}`"),
-        Effect::Unassign { issue, logins } => {
+        LifecycleEffect::AddLabel { issue, label } => format!("label {issue} `{label}`"),
+        LifecycleEffect::RemoveLabel { issue, label } => format!("unlabel {issue} `{label}`"),
+        LifecycleEffect::Unassign { issue, logins } => {
             format!("unassign {} from {issue}", logins.join(", "))
         }
-        Effect::Close { issue } => format!("close {issue}"),
-        Effect::Tell { event } => format!(
+        LifecycleEffect::Close { issue } => format!("close {issue}"),
+        LifecycleEffect::Tell { event } => format!(
             "tell Slack: {}",
             crate::notify::slack::render(event)["text"]
                 .as_str()

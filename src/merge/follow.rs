@@ -65,7 +65,7 @@ pub fn plan(
 /// What came of one follow-on: `started` (a run id when GitHub said), `already` (a run since
 /// the merge), `absent` (the repository has no such workflow), or the error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Started {
+pub struct FollowOnResult {
     pub workflow: String,
     pub outcome: String,
 }
@@ -79,7 +79,7 @@ pub async fn start(
     branch: &str,
     pull: u64,
     merged_at: DateTime<Utc>,
-) -> Vec<Started> {
+) -> Vec<FollowOnResult> {
     let mut already = BTreeMap::new();
     let mut out = Vec::new();
     for workflow in [DEPLOY, LIFECYCLE, CONDUCTOR] {
@@ -88,13 +88,13 @@ pub async fn start(
                 already.insert(workflow.to_string(), runs);
             }
             Err(e) if matches!(e.status(), Some(404)) => {
-                out.push(Started {
+                out.push(FollowOnResult {
                     workflow: workflow.into(),
                     outcome: "absent".into(),
                 });
             }
             // Unknown: dispatching could repeat a run, so this one waits for the next merge.
-            Err(e) => out.push(Started {
+            Err(e) => out.push(FollowOnResult {
                 workflow: workflow.into(),
                 outcome: format!("not read back: {e}"),
             }),
@@ -113,14 +113,14 @@ pub async fn start(
             Err(e) if matches!(e.status(), Some(404 | 422)) => "absent".into(),
             Err(e) => format!("not started: {e}"),
         };
-        out.push(Started {
+        out.push(FollowOnResult {
             workflow: f.workflow,
             outcome,
         });
     }
     for workflow in already.keys() {
         if !out.iter().any(|s| &s.workflow == workflow) {
-            out.push(Started {
+            out.push(FollowOnResult {
                 workflow: workflow.clone(),
                 outcome: "already".into(),
             });

@@ -10,9 +10,12 @@ use serde::Serialize;
 
 use crate::actions_event::{self, ActionsEvent};
 use crate::config::Config;
-use crate::gate::approvals::Review;
-use crate::gate::{self, Gate, GateEvent, GateReport, Verdict, output};
-use crate::github::{CheckRun, CommitStatus, GitHub, GitHubError, PullRequest, Repo};
+use crate::gate::approvals::GateReview;
+use crate::gate::{self, Gate, GateEvent, GateReport, GateVerdict, output};
+use crate::github::{
+    CheckRun, CommitState, CommitStatus, GitHub, GitHubError, PullRequest, Repo, ReviewState,
+    RunConclusion, RunStatus,
+};
 
 pub mod follow;
 
@@ -25,10 +28,10 @@ pub const MERGE_METHOD: &str = "squash";
 
 /// Everything the decision reads, all of it about one head SHA and one base SHA.
 #[derive(Debug, Clone)]
-pub struct Facts {
+pub struct MergeFacts {
     pub pull: PullRequest,
     /// The gate's verdict, computed by this run: it names the PR, base and head it judged.
-    pub verdict: Verdict,
+    pub verdict: GateVerdict,
     /// The check's name in the base branch's config (`gate.check_name`).
     pub gate_check: String,
     pub checks: Vec<CheckRun>,
@@ -36,7 +39,7 @@ pub struct Facts {
     /// Contexts the base branch requires: its protection's and its rulesets'.
     pub required: Option<Vec<String>>,
     /// The reviews the gate read.
-    pub reviews: Vec<Review>,
+    pub reviews: Vec<GateReview>,
     /// The base branch's SHA, read last, right before the merge.
     pub base_now: Option<String>,
 }
@@ -55,15 +58,11 @@ pub struct Decision {
     pub approved_by: Vec<String>,
 }
 
-fn green(conclusion: Option<&str>) -> bool {
-    matches!(conclusion, Some("success" | "neutral" | "skipped"))
-}
-
 /// Decides whether to merge; every reason not to is listed.
-pub fn decide(facts: &Facts, config: &Config) -> Decision {
+pub fn decide(facts: &MergeFacts, config: &Config) -> Decision {
     let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
-    if pull.state != "open" || pull.is_merged() {
+    if !pull.is_open() {
         reasons.push(format!("the pull request is {}", pull.state));
     }
     if pull.draft {
@@ -114,7 +113,7 @@ fn short(sha: &str) -> &str {
 }
 
 /// The verdict must be this pull request's, on its head, against the base as it is now.
-fn pinning_reasons(facts: &Facts) -> Vec<String> {
+fn pinning_reasons(facts: &MergeFacts) -> Vec<String> {
     let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
     if verdict.pull != pull.number || verdict.head_sha != pull.head.sha {
@@ -144,19 +143,20 @@ fn pinning_reasons(facts: &Facts) -> Vec<String> {
 
 /// Checks and statuses other than the gate's name: all green, and every required context
 /// present. A required context named like the gate is the verdict computed here.
-fn check_reasons(facts: &Facts) -> Vec<String> {
+fn check_reasons(facts: &MergeFacts) -> Vec<String> {
     let gate_named = |name: &str| name == facts.gate_check || name == GATE_CHECK;
     let mut reasons = Vec::new();
     for check in facts.checks.iter().filter(|c| !gate_named(&c.name)) {
-        if check.status != "completed" {
+        let conclusion = check.conclusion.as_ref();
+        if check.status != RunStatus::Completed {
             reasons.push(format!("check `{}` is {}", check.name, check.status));
-        } else if !green(check.conclusion.as_deref()) {
-            let conclusion = check.conclusion.as_deref().unwrap_or("unknown");
+        } else if !conclusion.is_some_and(RunConclusion::is_green) {
+            let conclusion = conclusion.map_or("unknown", RunConclusion::as_str);
             reasons.push(format!("check `{}` concluded {conclusion}", check.name));
         }
     }
     for status in facts.statuses.iter().filter(|s| !gate_named(&s.context)) {
-        if status.state != "success" {
+        if status.state != CommitState::Success {
             reasons.push(format!("status `{}` is {}", status.context, status.state));
         }
     }
@@ -173,13 +173,10 @@ fn check_reasons(facts: &Facts) -> Vec<String> {
 }
 
 /// Each reviewer's latest deciding review (COMMENTED and PENDING decide nothing).
-fn latest_reviews(reviews: &[Review]) -> Vec<&Review> {
-    let mut latest: Vec<&Review> = Vec::new();
+fn latest_reviews(reviews: &[GateReview]) -> Vec<&GateReview> {
+    let mut latest: Vec<&GateReview> = Vec::new();
     for review in reviews {
-        if !matches!(
-            review.state.as_str(),
-            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
-        ) {
+        if !review.state.is_decisive() {
             continue;
         }
         latest.retain(|r| !r.login.eq_ignore_ascii_case(&review.login));
@@ -188,10 +185,10 @@ fn latest_reviews(reviews: &[Review]) -> Vec<&Review> {
     latest
 }
 
-fn changes_requested(reviews: &[Review]) -> Vec<String> {
+fn changes_requested(reviews: &[GateReview]) -> Vec<String> {
     latest_reviews(reviews)
         .into_iter()
-        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .filter(|r| r.state == ReviewState::ChangesRequested)
         .map(|r| format!("{} requested changes", r.login))
         .collect()
 }
@@ -235,7 +232,11 @@ pub fn required_checks(branch: &serde_json::Value, rules: &[serde_json::Value]) 
 /// reads and decision as `shiprig gate`, nothing posted), the other checks, and last the base
 /// branch (its required checks and its SHA, compared with the base the gate judged).
 /// `Ok(None)`: the head or base moved while the gate read; the next event decides.
-pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Option<Facts>, GitHubError> {
+pub async fn read(
+    gh: &GitHub,
+    repo: &Repo,
+    number: u64,
+) -> Result<Option<MergeFacts>, GitHubError> {
     let gate = Gate {
         gh,
         repo,
@@ -262,7 +263,7 @@ pub async fn read(gh: &GitHub, repo: &Repo, number: u64) -> Result<Option<Facts>
         .pointer("/commit/sha")
         .and_then(|v| v.as_str())
         .map(str::to_string);
-    Ok(Some(Facts {
+    Ok(Some(MergeFacts {
         pull,
         verdict: judged.verdict,
         gate_check: judged.config.gate.check_name.clone(),
@@ -370,7 +371,7 @@ pub async fn follow_on(
     gh: &GitHub,
     request: &MergeRequest,
     outcomes: &[Merged],
-) -> Vec<(u64, Vec<follow::Started>)> {
+) -> Vec<(u64, Vec<follow::FollowOnResult>)> {
     let mut out = Vec::new();
     for o in outcomes.iter().filter(|o| !o.dry_run) {
         let Some(at) = o.merged_at.as_deref().and_then(|t| t.parse().ok()) else {

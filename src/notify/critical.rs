@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::event::Event;
 use crate::config::Labels;
+use crate::github::IssueState;
 
 /// The message for this Actions event, when it is one that files critical work.
 pub fn filed(event_name: &str, payload: &Value, labels: &Labels, repo: &str) -> Option<Event> {
@@ -14,7 +15,8 @@ pub fn filed(event_name: &str, payload: &Value, labels: &Labels, repo: &str) -> 
     }
     let added = payload.pointer("/label/name")?.as_str()?;
     let issue = payload.get("issue")?;
-    if issue["state"] != "open" || issue.get("pull_request").is_some() {
+    let state = IssueState::parse(issue["state"].as_str().unwrap_or_default());
+    if state != IssueState::Open || issue.get("pull_request").is_some() {
         return None;
     }
     let names: Vec<&str> = issue["labels"]

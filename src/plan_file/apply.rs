@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::diff::{Change, Existing, matches};
+use super::diff::{Existing, PlanFileChange, matches};
 use super::parse::PlanFile;
 use crate::error::UsageError;
 use crate::github::{GitHub, IssueUpdate, MilestoneFilter, NewIssue, Repo};
@@ -71,8 +71,8 @@ pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<E
 
 /// What applying the changes did; a failed change stops the run (later ones build on it).
 #[derive(Debug, Default, Serialize)]
-pub struct Applied {
-    pub done: Vec<Change>,
+pub struct PlanFileApplied {
+    pub done: Vec<PlanFileChange>,
     pub failed: Option<FailedChange>,
     /// The issue number behind each plan key, after the run.
     pub issues: BTreeMap<String, u64>,
@@ -81,7 +81,7 @@ pub struct Applied {
 
 #[derive(Debug, Serialize)]
 pub struct FailedChange {
-    pub change: Change,
+    pub change: PlanFileChange,
     pub error: String,
 }
 
@@ -96,8 +96,8 @@ pub async fn apply(
     repo: &Repo,
     plan: &PlanFile,
     existing: &Existing,
-    changes: &[Change],
-) -> Applied {
+    changes: &[PlanFileChange],
+) -> PlanFileApplied {
     let mut known = Known {
         milestone: existing.milestone.as_ref().map(|m| m.number),
         issues: matches(plan, existing)
@@ -105,7 +105,7 @@ pub async fn apply(
             .map(|(k, i)| (k, (i.number, i.id)))
             .collect(),
     };
-    let mut applied = Applied::default();
+    let mut applied = PlanFileApplied::default();
     for change in changes {
         if let Err(e) = perform(gh, repo, change, &mut known).await {
             applied.failed = Some(FailedChange {
@@ -128,22 +128,22 @@ pub async fn apply(
 async fn perform(
     gh: &GitHub,
     repo: &Repo,
-    change: &Change,
+    change: &PlanFileChange,
     known: &mut Known,
 ) -> anyhow::Result<()> {
     match change {
-        Change::CreateMilestone { title, description } => {
+        PlanFileChange::CreateMilestone { title, description } => {
             let created = gh.create_milestone(repo, title, description).await?;
             known.milestone = Some(created.number);
         }
-        Change::UpdateMilestone {
+        PlanFileChange::UpdateMilestone {
             number,
             description,
         } => {
             gh.update_milestone_description(repo, *number, description)
                 .await?;
         }
-        Change::CreateIssue {
+        PlanFileChange::CreateIssue {
             key,
             title,
             body,
@@ -158,7 +158,7 @@ async fn perform(
             let issue = gh.create_issue(repo, &new).await?;
             known.issues.insert(key.clone(), (issue.number, issue.id));
         }
-        Change::UpdateIssue {
+        PlanFileChange::UpdateIssue {
             number,
             title,
             body,
@@ -172,11 +172,11 @@ async fn perform(
             };
             gh.update_issue(repo, *number, &update).await?;
         }
-        Change::AddLabels { key, labels } => {
+        PlanFileChange::AddLabels { key, labels } => {
             gh.add_labels(repo, number_of(known, key)?.0, labels)
                 .await?;
         }
-        Change::AddBlockedBy { key, blocker } => {
+        PlanFileChange::AddBlockedBy { key, blocker } => {
             let (number, _) = number_of(known, key)?;
             let (_, blocker_id) = number_of(known, blocker)?;
             gh.add_blocked_by(repo, number, blocker_id).await?;

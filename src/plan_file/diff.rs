@@ -24,7 +24,7 @@ pub struct Existing {
 /// One write. Issues are named by plan key; `apply` resolves keys created earlier in the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Change {
+pub enum PlanFileChange {
     CreateMilestone {
         title: String,
         description: String,
@@ -81,13 +81,13 @@ pub fn matches<'a>(plan: &PlanFile, existing: &'a Existing) -> BTreeMap<String, 
 
 /// The writes, in the order they must happen: milestone, issues, labels, dependencies, and
 /// `approved` last, so no agent starts an issue before its blockers are recorded.
-pub fn diff(plan: &PlanFile, existing: &Existing, labels: &Labels) -> Vec<Change> {
+pub fn diff(plan: &PlanFile, existing: &Existing, labels: &Labels) -> Vec<PlanFileChange> {
     let matched = matches(plan, existing);
     let mut changes = milestone_changes(plan, existing);
     for planned in &plan.issues {
         let wanted = wanted_labels(planned, labels);
         match matched.get(&planned.key) {
-            None => changes.push(Change::CreateIssue {
+            None => changes.push(PlanFileChange::CreateIssue {
                 key: planned.key.clone(),
                 title: planned.title.clone(),
                 body: marker::issue_body(&planned.body, &planned.key),
@@ -100,7 +100,7 @@ pub fn diff(plan: &PlanFile, existing: &Existing, labels: &Labels) -> Vec<Change
                 let missing: Vec<String> =
                     wanted.into_iter().filter(|l| !issue.has_label(l)).collect();
                 if !missing.is_empty() {
-                    changes.push(Change::AddLabels {
+                    changes.push(PlanFileChange::AddLabels {
                         key: planned.key.clone(),
                         labels: missing,
                     });
@@ -115,9 +115,9 @@ pub fn diff(plan: &PlanFile, existing: &Existing, labels: &Labels) -> Vec<Change
     changes
 }
 
-fn milestone_changes(plan: &PlanFile, existing: &Existing) -> Vec<Change> {
+fn milestone_changes(plan: &PlanFile, existing: &Existing) -> Vec<PlanFileChange> {
     match &existing.milestone {
-        None => vec![Change::CreateMilestone {
+        None => vec![PlanFileChange::CreateMilestone {
             title: plan.milestone.clone(),
             description: plan.description.clone().unwrap_or_default(),
         }],
@@ -130,7 +130,7 @@ fn milestone_changes(plan: &PlanFile, existing: &Existing) -> Vec<Change> {
             if wanted == current {
                 return Vec::new();
             }
-            vec![Change::UpdateMilestone {
+            vec![PlanFileChange::UpdateMilestone {
                 number: found.number,
                 description: wanted,
             }]
@@ -138,7 +138,7 @@ fn milestone_changes(plan: &PlanFile, existing: &Existing) -> Vec<Change> {
     }
 }
 
-fn update(planned: &PlannedIssue, issue: &Issue, existing: &Existing) -> Option<Change> {
+fn update(planned: &PlannedIssue, issue: &Issue, existing: &Existing) -> Option<PlanFileChange> {
     let current = issue.body.as_deref().unwrap_or_default();
     let body = marker::keep_markers(&marker::issue_body(&planned.body, &planned.key), current);
     let title = (issue.title != planned.title).then(|| planned.title.clone());
@@ -148,7 +148,7 @@ fn update(planned: &PlannedIssue, issue: &Issue, existing: &Existing) -> Option<
         _ => false,
     };
     let milestone = !in_milestone;
-    (title.is_some() || body.is_some() || milestone).then(|| Change::UpdateIssue {
+    (title.is_some() || body.is_some() || milestone).then(|| PlanFileChange::UpdateIssue {
         key: planned.key.clone(),
         number: issue.number,
         title,
@@ -173,7 +173,7 @@ fn dependency_changes(
     plan: &PlanFile,
     existing: &Existing,
     matched: &BTreeMap<String, &Issue>,
-) -> Vec<Change> {
+) -> Vec<PlanFileChange> {
     let mut changes = Vec::new();
     for planned in &plan.issues {
         let have = matched
@@ -185,7 +185,7 @@ fn dependency_changes(
                 _ => false,
             };
             if !recorded {
-                changes.push(Change::AddBlockedBy {
+                changes.push(PlanFileChange::AddBlockedBy {
                     key: planned.key.clone(),
                     blocker: blocker.clone(),
                 });
@@ -195,7 +195,11 @@ fn dependency_changes(
     changes
 }
 
-fn approvals(plan: &PlanFile, matched: &BTreeMap<String, &Issue>, labels: &Labels) -> Vec<Change> {
+fn approvals(
+    plan: &PlanFile,
+    matched: &BTreeMap<String, &Issue>,
+    labels: &Labels,
+) -> Vec<PlanFileChange> {
     plan.issues
         .iter()
         .filter(|p| {
@@ -203,7 +207,7 @@ fn approvals(plan: &PlanFile, matched: &BTreeMap<String, &Issue>, labels: &Label
                 .get(&p.key)
                 .is_none_or(|i| !i.has_label(&labels.approved) && i.is_open())
         })
-        .map(|p| Change::AddLabels {
+        .map(|p| PlanFileChange::AddLabels {
             key: p.key.clone(),
             labels: vec![labels.approved.clone()],
         })

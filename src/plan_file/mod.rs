@@ -10,8 +10,8 @@ pub mod parse;
 
 use serde::Serialize;
 
-pub use apply::Applied;
-pub use diff::{Change, Existing, diff};
+pub use apply::PlanFileApplied;
+pub use diff::{Existing, PlanFileChange, diff};
 pub use parse::{PlanFile, PlannedIssue, Priority};
 
 use crate::config::Labels;
@@ -19,15 +19,15 @@ use crate::github::{GitHub, Repo};
 
 /// One plan run's full account, for the terminal and `--json`.
 #[derive(Debug, Serialize)]
-pub struct PlanReport {
+pub struct PlanFileReport {
     pub repository: String,
     pub milestone: String,
     pub dry_run: bool,
-    pub changes: Vec<Change>,
-    pub applied: Option<Applied>,
+    pub changes: Vec<PlanFileChange>,
+    pub applied: Option<PlanFileApplied>,
 }
 
-impl PlanReport {
+impl PlanFileReport {
     pub fn ok(&self) -> bool {
         self.applied.as_ref().is_none_or(|a| a.failed.is_none())
     }
@@ -45,7 +45,7 @@ pub struct PlanFileRequest {
 }
 
 /// Read, decide, and (unless `dry_run`) act.
-pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanReport> {
+pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanFileReport> {
     let (repo, plan, labels, dry_run) = (
         &request.repo,
         &request.plan,
@@ -59,7 +59,7 @@ pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanR
     } else {
         Some(apply::apply(gh, repo, plan, &existing, &changes).await)
     };
-    Ok(PlanReport {
+    Ok(PlanFileReport {
         repository: repo.to_string(),
         milestone: plan.milestone.clone(),
         dry_run,
@@ -69,14 +69,14 @@ pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanR
 }
 
 /// One change as a person reads it.
-pub fn describe(change: &Change) -> String {
+pub fn describe(change: &PlanFileChange) -> String {
     match change {
-        Change::CreateMilestone { title, .. } => format!("create milestone {title:?}"),
-        Change::UpdateMilestone { number, .. } => {
+        PlanFileChange::CreateMilestone { title, .. } => format!("create milestone {title:?}"),
+        PlanFileChange::UpdateMilestone { number, .. } => {
             format!("update the description of milestone {number}")
         }
-        Change::CreateIssue { key, title, .. } => format!("create issue `{key}` {title:?}"),
-        Change::UpdateIssue {
+        PlanFileChange::CreateIssue { key, title, .. } => format!("create issue `{key}` {title:?}"),
+        PlanFileChange::UpdateIssue {
             key,
             number,
             title,
@@ -95,7 +95,9 @@ pub fn describe(change: &Change) -> String {
             }
             format!("update #{number} `{key}` ({})", parts.join(", "))
         }
-        Change::AddLabels { key, labels } => format!("label `{key}` {}", labels.join(", ")),
-        Change::AddBlockedBy { key, blocker } => format!("mark `{key}` blocked by `{blocker}`"),
+        PlanFileChange::AddLabels { key, labels } => format!("label `{key}` {}", labels.join(", ")),
+        PlanFileChange::AddBlockedBy { key, blocker } => {
+            format!("mark `{key}` blocked by `{blocker}`")
+        }
     }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::feature::{Feature, Story};
-use super::http::Api;
+use super::http::ProductApi;
 use crate::config::{Asana, ProductPriorities};
 use crate::github::api_escape as escape;
 
@@ -15,7 +15,7 @@ pub const DEFAULT_URL: &str = "https://app.asana.com/api/1.0";
 
 #[derive(Debug, Clone)]
 pub struct AsanaClient {
-    api: Api,
+    api: ProductApi,
     config: Asana,
 }
 
@@ -48,7 +48,7 @@ struct Section {
 }
 
 #[derive(Deserialize)]
-struct Task {
+struct AsanaTask {
     gid: String,
     #[serde(default)]
     name: String,
@@ -73,7 +73,7 @@ struct CustomField {
 
 impl AsanaClient {
     pub fn new(base: &str, token: &str, config: Asana) -> anyhow::Result<Self> {
-        let api = Api::new("Asana", base, format!("Bearer {token}"))?;
+        let api = ProductApi::new("Asana", base, format!("Bearer {token}"))?;
         Ok(AsanaClient { api, config })
     }
 
@@ -128,7 +128,7 @@ impl AsanaClient {
     }
 
     /// Every page of a task list, following `next_page.offset`.
-    async fn all(&self, path: &str) -> anyhow::Result<Vec<Task>> {
+    async fn all(&self, path: &str) -> anyhow::Result<Vec<AsanaTask>> {
         let mut items = Vec::new();
         let mut offset: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -136,7 +136,7 @@ impl AsanaClient {
                 Some(o) => format!("{path}?{FIELDS}&offset={}", escape(o)),
                 None => format!("{path}?{FIELDS}"),
             };
-            let page: Page<Task> = self.api.get(&page_path).await?;
+            let page: Page<AsanaTask> = self.api.get(&page_path).await?;
             items.extend(page.data);
             match page.next_page {
                 Some(next) => offset = Some(next.offset),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::feature::{Feature, Story};
-use super::http::Api;
+use super::http::ProductApi;
 use crate::config::{ClickUp, ProductPriorities};
 use crate::github::api_escape as escape;
 
@@ -17,13 +17,13 @@ const MAX_PAGES: u32 = 20;
 
 #[derive(Debug, Clone)]
 pub struct ClickUpClient {
-    api: Api,
+    api: ProductApi,
     config: ClickUp,
 }
 
 #[derive(Deserialize)]
 struct Tasks {
-    tasks: Vec<Task>,
+    tasks: Vec<ClickUpTask>,
     #[serde(default = "yes")]
     last_page: bool,
 }
@@ -33,7 +33,7 @@ fn yes() -> bool {
 }
 
 #[derive(Deserialize)]
-struct Task {
+struct ClickUpTask {
     id: String,
     #[serde(default)]
     name: String,
@@ -46,7 +46,7 @@ struct Task {
     #[serde(default)]
     parent: Option<String>,
     #[serde(default)]
-    subtasks: Vec<Task>,
+    subtasks: Vec<ClickUpTask>,
     #[serde(default)]
     checklists: Vec<Checklist>,
     #[serde(default)]
@@ -73,7 +73,7 @@ struct ChecklistItem {
 
 impl ClickUpClient {
     pub fn new(base: &str, token: &str, config: ClickUp) -> anyhow::Result<Self> {
-        let api = Api::new("ClickUp", base, token.to_string())?;
+        let api = ProductApi::new("ClickUp", base, token.to_string())?;
         Ok(ClickUpClient { api, config })
     }
 
@@ -99,7 +99,7 @@ impl ClickUpClient {
     /// One task with its subtasks; stories are the subtasks, else the checklist items.
     async fn feature(&self, id: &str) -> anyhow::Result<Feature> {
         let path = format!("/task/{}?include_subtasks=true", escape(id));
-        let task: Task = self.api.get(&path).await?;
+        let task: ClickUpTask = self.api.get(&path).await?;
         let mut stories: Vec<Story> = task
             .subtasks
             .iter()

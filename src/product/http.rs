@@ -10,30 +10,30 @@ use serde_json::Value;
 
 /// A base URL and an `Authorization` header value (a secret: never printed).
 #[derive(Clone)]
-pub(crate) struct Api {
+pub(crate) struct ProductApi {
     tool: &'static str,
     base: String,
     authorization: String,
     http: reqwest::Client,
 }
 
-impl std::fmt::Debug for Api {
+impl std::fmt::Debug for ProductApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}({}, token: ***)", self.tool, self.base)
     }
 }
 
-impl Api {
+impl ProductApi {
     pub(crate) fn new(
         tool: &'static str,
         base: &str,
         authorization: String,
-    ) -> anyhow::Result<Api> {
+    ) -> anyhow::Result<ProductApi> {
         let http = crate::tls::client_builder()
             .timeout(Duration::from_secs(20))
             .build()
             .context("building the product tool's HTTP client")?;
-        Ok(Api {
+        Ok(ProductApi {
             tool,
             base: base.trim_end_matches('/').to_string(),
             authorization,

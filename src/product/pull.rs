@@ -1,6 +1,6 @@
 //! `shiprig product pull`: each ready feature becomes a milestone (found again by the marker
 //! in its description) with a starting issue per user story. Each feature is turned into a
-//! plan ([`plan_for`], pure) and applied by the same code as `shiprig plan apply`, so a second
+//! plan ([`plan_file_for`], pure) and applied by the same code as `shiprig plan apply`, so a second
 //! pull writes nothing.
 
 use std::collections::BTreeSet;
@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::{Feature, ProductTool};
 use crate::config::{Labels, ProductPriorities};
-use crate::github::{GitHub, Milestone, MilestoneFilter, Repo};
+use crate::github::{GitHub, Milestone, MilestoneFilter, MilestoneState, Repo};
 use crate::plan_file::{
-    self, PlanFile, PlanFileRequest, PlanReport, PlannedIssue, Priority, marker,
+    self, PlanFile, PlanFileReport, PlanFileRequest, PlannedIssue, Priority, marker,
 };
 
 /// Longest milestone title shiprig writes.
@@ -20,7 +20,7 @@ const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 2000;
 
 #[derive(Debug, Serialize)]
-pub struct PullReport {
+pub struct ProductPullReport {
     pub tool: String,
     pub dry_run: bool,
     pub features: Vec<FeaturePull>,
@@ -31,15 +31,15 @@ pub struct FeaturePull {
     pub feature: String,
     pub name: String,
     #[serde(flatten)]
-    pub outcome: Ending,
+    pub outcome: FeaturePullOutcome,
 }
 
 /// What a pull did for one feature.
 #[derive(Debug, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Ending {
+pub enum FeaturePullOutcome {
     /// Its milestone and starting issues, created or found.
-    Planned { plan: Box<PlanReport> },
+    Planned { plan: Box<PlanFileReport> },
     /// Its milestone had closed but the tool was never told (it was down at the time): told
     /// now, or (`error`) still not.
     Completed {
@@ -48,11 +48,11 @@ pub enum Ending {
     },
 }
 
-impl PullReport {
+impl ProductPullReport {
     pub fn ok(&self) -> bool {
         self.features.iter().all(|f| match &f.outcome {
-            Ending::Planned { plan } => plan.ok(),
-            Ending::Completed { error, .. } => error.is_none(),
+            FeaturePullOutcome::Planned { plan } => plan.ok(),
+            FeaturePullOutcome::Completed { error, .. } => error.is_none(),
         })
     }
 }
@@ -71,18 +71,18 @@ pub async fn pull(
     gh: &GitHub,
     tool: &ProductTool,
     request: &ProductRequest,
-) -> anyhow::Result<PullReport> {
+) -> anyhow::Result<ProductPullReport> {
     let (repo, labels, dry_run) = (&request.repo, &request.labels, request.dry_run);
     let features = tool.ready().await?;
     let milestones = gh.milestones(repo, MilestoneFilter::All).await?;
-    let mut report = PullReport {
+    let mut report = ProductPullReport {
         tool: tool.tool().to_string(),
         dry_run,
         features: Vec::new(),
     };
     for feature in &features {
         let outcome = match closed_milestone(tool.tool(), feature, &milestones) {
-            Some(closed) => Ending::Completed {
+            Some(closed) => FeaturePullOutcome::Completed {
                 milestone: closed.title.clone(),
                 error: if dry_run {
                     None
@@ -92,7 +92,7 @@ pub async fn pull(
                 },
             },
             None => {
-                let plan = plan_for(tool.tool(), feature, &milestones, tool.priorities());
+                let plan = plan_file_for(tool.tool(), feature, &milestones, tool.priorities());
                 let request = PlanFileRequest {
                     repo: repo.clone(),
                     plan,
@@ -100,7 +100,7 @@ pub async fn pull(
                     dry_run,
                 };
                 let applied = plan_file::run(gh, &request).await?;
-                Ending::Planned {
+                FeaturePullOutcome::Planned {
                     plan: Box::new(applied),
                 }
             }
@@ -121,7 +121,7 @@ fn closed_milestone<'a>(
     feature: &Feature,
     milestones: &'a [Milestone],
 ) -> Option<&'a Milestone> {
-    linked(tool, feature, milestones).filter(|m| m.state == "closed")
+    linked(tool, feature, milestones).filter(|m| m.state == MilestoneState::Closed)
 }
 
 fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Option<&'a Milestone> {
@@ -132,7 +132,7 @@ fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Opt
 }
 
 /// The plan that makes one feature's milestone and starting issues exist.
-pub fn plan_for(
+pub fn plan_file_for(
     tool: &str,
     feature: &Feature,
     milestones: &[Milestone],

@@ -3,7 +3,7 @@
 
 use semver::Version;
 
-use super::history::{Change, History, Kind};
+use super::history::{History, Kind, ReleaseChange};
 use crate::github::Repo;
 use crate::markdown::inline;
 
@@ -68,14 +68,14 @@ pub fn render(history: &History, heading: &Heading<'_>, links: &Links) -> String
         None => format!("## {}", heading.version),
     };
     let mut out = format!("{title}\n");
-    let breaking: Vec<&Change> = history
+    let breaking: Vec<&ReleaseChange> = history
         .changes
         .iter()
         .filter(|c| c.breaking.is_some())
         .collect();
     section(&mut out, "⚠ BREAKING CHANGES", &breaking, links, true);
     for (name, belongs) in SECTIONS {
-        let changes: Vec<&Change> = history
+        let changes: Vec<&ReleaseChange> = history
             .changes
             .iter()
             .filter(|c| belongs(&c.kind))
@@ -91,7 +91,13 @@ pub fn render(history: &History, heading: &Heading<'_>, links: &Links) -> String
     out
 }
 
-fn section(out: &mut String, name: &str, changes: &[&Change], links: &Links, breaking: bool) {
+fn section(
+    out: &mut String,
+    name: &str,
+    changes: &[&ReleaseChange],
+    links: &Links,
+    breaking: bool,
+) {
     if changes.is_empty() {
         return;
     }
@@ -101,7 +107,7 @@ fn section(out: &mut String, name: &str, changes: &[&Change], links: &Links, bre
     }
 }
 
-fn entry(change: &Change, links: &Links, breaking: bool) -> String {
+fn entry(change: &ReleaseChange, links: &Links, breaking: bool) -> String {
     let scope = change
         .scope
         .as_deref()

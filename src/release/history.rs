@@ -39,7 +39,7 @@ pub enum Kind {
 
 /// One change in the release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub struct ReleaseChange {
     pub sha: String,
     pub kind: Kind,
     pub scope: Option<String>,
@@ -55,7 +55,7 @@ pub struct Change {
 /// The history between two releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct History {
-    pub changes: Vec<Change>,
+    pub changes: Vec<ReleaseChange>,
     /// Subjects of merge commits (`Merge pull request …`, `Merge branch …`): they carry no
     /// change of their own; the commits they merged are listed.
     pub merges: Vec<String>,
@@ -85,7 +85,7 @@ pub fn read(commits: &[RawCommit]) -> History {
     history
 }
 
-fn change(commit: &RawCommit, subject: &str) -> Change {
+fn change(commit: &RawCommit, subject: &str) -> ReleaseChange {
     let mut pulls = Vec::new();
     let message = match PULL_SUFFIX.captures(subject) {
         Some(caps) => {
@@ -96,7 +96,7 @@ fn change(commit: &RawCommit, subject: &str) -> Change {
         None => commit.message.clone(),
     };
     let subject = message.lines().next().unwrap_or("").trim().to_string();
-    let base = Change {
+    let base = ReleaseChange {
         sha: commit.sha.clone(),
         kind: Kind::NonConventional,
         scope: None,
@@ -106,7 +106,7 @@ fn change(commit: &RawCommit, subject: &str) -> Change {
         issues: closes(&message),
     };
     if let Some(caps) = GIT_REVERT.captures(&subject) {
-        return Change {
+        return ReleaseChange {
             kind: Kind::Revert,
             description: caps[1].to_string(),
             ..base
@@ -130,7 +130,7 @@ fn change(commit: &RawCommit, subject: &str) -> Change {
             .trim()
             .to_string()
     });
-    Change {
+    ReleaseChange {
         kind,
         scope: parsed.scope().map(|s| s.as_str().to_string()),
         description: parsed.description().trim().to_string(),

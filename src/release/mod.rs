@@ -13,7 +13,7 @@ pub mod pull;
 pub mod shipped;
 
 pub use changelog::Links;
-pub use history::{Bump, Change, History, Kind, RawCommit};
+pub use history::{Bump, History, Kind, RawCommit, ReleaseChange};
 pub use prepare::{Prepared, decide, prepare};
 pub use publish::{PublishRequest, PublishRun, Published, ReleasePull, publish};
 pub use pull::{ReleasePr, ReleasePrRequest, release_pr};

@@ -8,7 +8,7 @@ use super::changelog::Links;
 use super::prepare::{Prepared, prepare};
 use crate::config::Config;
 use crate::error::UsageError;
-use crate::github::{GitHub, PullText, Repo};
+use crate::github::{CommitState, GitHub, PullText, Repo};
 use crate::merge::RELEASE_BRANCH;
 use crate::smoke::smoke_context;
 
@@ -17,7 +17,7 @@ pub const STAGING: &str = "staging";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Ending {
+pub enum ReleasePrOutcome {
     Created {
         pull: u64,
     },
@@ -34,7 +34,7 @@ pub enum Ending {
     NothingToRelease,
     /// Staging smoke tests have not passed on the SHA (`state`: what the status says).
     SmokeNotPassed {
-        state: Option<String>,
+        state: Option<CommitState>,
     },
     /// The release branch already holds a newer SHA: a later run released further.
     Stale {
@@ -44,7 +44,7 @@ pub enum Ending {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleasePr {
-    pub outcome: Ending,
+    pub outcome: ReleasePrOutcome,
     pub prepared: Option<Prepared>,
     /// What `shiprig/release` held before this run reset it to the smoke-tested SHA: a commit
     /// that is not a smoke-tested commit of the main branch (pushed onto the branch by hand).
@@ -99,7 +99,7 @@ async fn smoke_gate(
     repo: &Repo,
     config: &Config,
     sha: &str,
-) -> anyhow::Result<Option<Ending>> {
+) -> anyhow::Result<Option<ReleasePrOutcome>> {
     if !smoke_gated(config) {
         return Ok(None);
     }
@@ -112,7 +112,7 @@ async fn smoke_gate(
         .into_iter()
         .find(|s| s.context == context)
         .map(|s| s.state);
-    Ok((state.as_deref() != Some("success")).then_some(Ending::SmokeNotPassed { state }))
+    Ok((state != Some(CommitState::Success)).then_some(ReleasePrOutcome::SmokeNotPassed { state }))
 }
 
 /// Whether `sha` is a commit of the main branch (only merged, gated work reaches it).
@@ -196,7 +196,7 @@ pub async fn release_pr(gh: &GitHub, request: &ReleasePrRequest) -> anyhow::Resu
             == "ahead"
         {
             return Ok(ReleasePr {
-                outcome: Ending::Stale {
+                outcome: ReleasePrOutcome::Stale {
                     branch_sha: branch_sha.clone(),
                 },
                 prepared: None,
@@ -207,7 +207,7 @@ pub async fn release_pr(gh: &GitHub, request: &ReleasePrRequest) -> anyhow::Resu
     let prepared = prepare(gh, repo, config, sha, None, links).await?;
     if prepared.version.is_none() {
         return Ok(ReleasePr {
-            outcome: Ending::NothingToRelease,
+            outcome: ReleasePrOutcome::NothingToRelease,
             prepared: Some(prepared),
             reset_from,
         });
@@ -228,8 +228,8 @@ pub async fn release_pr(gh: &GitHub, request: &ReleasePrRequest) -> anyhow::Resu
         body.push_str(&reset_note(from, sha));
     }
     let outcome = match (&existing, dry_run) {
-        (Some(p), _) if unchanged => Ending::Unchanged { pull: p.number },
-        (p, true) => Ending::WouldWrite {
+        (Some(p), _) if unchanged => ReleasePrOutcome::Unchanged { pull: p.number },
+        (p, true) => ReleasePrOutcome::WouldWrite {
             pull: p.as_ref().map(|p| p.number),
         },
         (p, false) => {
@@ -263,7 +263,7 @@ async fn write(
     target: &Target<'_>,
     title: &str,
     body: &str,
-) -> anyhow::Result<Ending> {
+) -> anyhow::Result<ReleasePrOutcome> {
     let sha = target.sha;
     gh.set_branch(repo, RELEASE_BRANCH, sha, target.branch_exists)
         .await
@@ -274,14 +274,14 @@ async fn write(
             gh.update_pull(repo, number, &text)
                 .await
                 .with_context(|| format!("updating release pull request #{number}"))?;
-            Ok(Ending::Updated { pull: number })
+            Ok(ReleasePrOutcome::Updated { pull: number })
         }
         None => {
             let pull = gh
                 .create_pull(repo, RELEASE_BRANCH, target.production, &text)
                 .await
                 .context("opening the release pull request")?;
-            Ok(Ending::Created { pull: pull.number })
+            Ok(ReleasePrOutcome::Created { pull: pull.number })
         }
     }
 }

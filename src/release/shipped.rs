@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::publish::{mark_done, parse_shipped_marker};
 use crate::config::Config;
-use crate::github::{GitHub, ReleaseInfo, Repo};
+use crate::github::{CommitState, GitHub, ReleaseInfo, Repo};
 use crate::notify::{Event, Notifier};
 use crate::smoke::smoke_context;
 
@@ -36,7 +36,7 @@ pub struct Shipped {
 /// `sha`; `None` when it is (smoke must have passed when production has smoke checks).
 pub fn not_verified(
     job_status: Option<&str>,
-    smoke_state: Option<&str>,
+    smoke_state: Option<&CommitState>,
     has_smoke: bool,
 ) -> Option<String> {
     if let Some(job) = job_status
@@ -44,10 +44,10 @@ pub fn not_verified(
     {
         return Some(format!("the production job's status is {job}"));
     }
-    if has_smoke && smoke_state != Some("success") {
+    if has_smoke && smoke_state != Some(&CommitState::Success) {
         return Some(format!(
             "production smoke tests have not passed (status: {})",
-            smoke_state.unwrap_or("none")
+            smoke_state.map_or("none", CommitState::as_str)
         ));
     }
     None
@@ -129,7 +129,7 @@ pub async fn shipped(
         release_url: release.html_url.clone(),
         issues: issues.clone(),
         newly_done: Vec::new(),
-        held: not_verified(job_status, smoke_state.as_deref(), has_smoke),
+        held: not_verified(job_status, smoke_state.as_ref(), has_smoke),
         queue_drained: false,
         dry_run,
     };

@@ -47,7 +47,7 @@ pub struct ProductionReport {
 }
 
 /// What one branch lacks and the PUT that closes it.
-struct Plan {
+struct ProtectionFix {
     gaps: Vec<ProtectionGap>,
     open: Vec<ProtectionGap>,
     put: Option<Value>,
@@ -59,7 +59,7 @@ fn plan(
     app: Option<u64>,
     ci: &[String],
     production: bool,
-) -> Plan {
+) -> ProtectionFix {
     let check = &config.gate.check_name;
     let min = config.gate.humans.min_approvals;
     let mut all = protection::gaps(current, check, min, app);
@@ -72,7 +72,7 @@ fn plan(
         let body = protection::body(current, check, min, app);
         protection::with_ci_and_production(body, ci, production)
     });
-    Plan { gaps, open, put }
+    ProtectionFix { gaps, open, put }
 }
 
 /// What `shiprig bootstrap` asks for: labels, and protection for `branch` (and production).

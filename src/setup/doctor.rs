@@ -1,6 +1,6 @@
 //! `shiprig doctor`: from what a repository really has (config, labels, branch protection,
 //! workflows, CODEOWNERS), every gap in its shiprig setup and the command or setting that
-//! closes it. `diagnose` is pure; the command only gathers the [`Facts`].
+//! closes it. `diagnose` is pure; the command only gathers the [`DoctorFacts`].
 
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ pub enum ConfigFact {
 
 /// Everything `doctor` reads from the repository.
 #[derive(Debug, Clone)]
-pub struct Facts {
+pub struct DoctorFacts {
     pub branch: String,
     pub config: ConfigFact,
     pub labels: Vec<RepoLabel>,
@@ -81,7 +81,7 @@ fn finding(area: &'static str, gap: String, fix: impl Into<String>) -> Finding {
 }
 
 /// Every gap, in a stable order: config, labels, protection, CODEOWNERS, workflows.
-pub fn diagnose(facts: &Facts) -> Vec<Finding> {
+pub fn diagnose(facts: &DoctorFacts) -> Vec<Finding> {
     let mut found = Vec::new();
     let defaults = Config::default();
     let config = match &facts.config {
@@ -148,7 +148,7 @@ pub fn diagnose(facts: &Facts) -> Vec<Finding> {
 /// Each agent's token acts as the login its config names, and the review agent is a GitHub user
 /// of its own: the gate and the Conductor know agents by login, and GitHub refuses an author's
 /// approval of its own pull request.
-fn identity_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+fn identity_findings(facts: &DoctorFacts, config: &Config) -> Vec<Finding> {
     let mut found = Vec::new();
     let conductor = &config.conductor;
     let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
@@ -208,7 +208,7 @@ fn identity_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
 }
 
 /// CODEOWNERS exists and, where it is generated from the template, matches the gate's rules.
-fn codeowners_findings(facts: &Facts, config: &Config) -> Option<Finding> {
+fn codeowners_findings(facts: &DoctorFacts, config: &Config) -> Option<Finding> {
     let fix = "run `shiprig codeowners` in the repository's folder and commit .github/CODEOWNERS";
     let Some((path, text)) = &facts.codeowners else {
         return Some(finding(
@@ -232,7 +232,7 @@ fn codeowners_findings(facts: &Facts, config: &Config) -> Option<Finding> {
 
 /// The production branch: missing (when production is deployed), or protected less than the
 /// default branch, or open to direct pushes.
-fn production_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+fn production_findings(facts: &DoctorFacts, config: &Config) -> Vec<Finding> {
     let Some(production) = &facts.production else {
         return Vec::new();
     };
@@ -255,7 +255,7 @@ fn production_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
 
 /// Only shiprig's checks (or none) are required: a pull request merges on the gate and commit
 /// lint alone, whatever its build and tests say.
-fn ci_findings(facts: &Facts, config: &Config, ci: &[String]) -> Option<Finding> {
+fn ci_findings(facts: &DoctorFacts, config: &Config, ci: &[String]) -> Option<Finding> {
     let Ok(current) = &facts.protection else {
         return None;
     };
@@ -308,7 +308,7 @@ fn ci_findings(facts: &Facts, config: &Config, ci: &[String]) -> Option<Finding>
 fn protection_findings(
     branch: &str,
     protection: &Result<Option<BranchProtection>, String>,
-    facts: &Facts,
+    facts: &DoctorFacts,
     config: &Config,
     ci: &[String],
     production: bool,
@@ -383,7 +383,7 @@ fn protection_findings(
 /// A ruleset that requires the gate's check without an `integration_id` (or from GitHub
 /// Actions, which every workflow posts as): any workflow or App that may write checks
 /// satisfies it.
-fn ruleset_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+fn ruleset_findings(facts: &DoctorFacts, config: &Config) -> Vec<Finding> {
     let check = &config.gate.check_name;
     let unpinned = facts
         .rules
@@ -514,7 +514,7 @@ pub fn product_token_findings(workflows: &[Workflow], config: &Config) -> Vec<Fi
     found
 }
 
-fn workflow_findings(facts: &Facts, config: &Config) -> Vec<Finding> {
+fn workflow_findings(facts: &DoctorFacts, config: &Config) -> Vec<Finding> {
     let mut found: Vec<Finding> = facts
         .unreadable_workflows
         .iter()

@@ -1,9 +1,9 @@
-//! Reading a repository's real shiprig setup: the [`Facts`] `doctor` diagnoses.
+//! Reading a repository's real shiprig setup: the [`DoctorFacts`] `doctor` diagnoses.
 
 use std::path::PathBuf;
 
 use super::codeowners;
-use super::doctor::{ConfigFact, Facts, ProductionFact};
+use super::doctor::{ConfigFact, DoctorFacts, ProductionFact};
 use super::workflows::{self, Workflow};
 use crate::config::{CONFIG_PATH, Config, ConfigError};
 use crate::github::{GitHub, Repo};
@@ -22,7 +22,7 @@ pub struct DoctorRequest {
 }
 
 /// Everything `doctor` needs, read from the repository at the request's branch.
-pub async fn read(gh: &GitHub, request: &DoctorRequest) -> anyhow::Result<Facts> {
+pub async fn read(gh: &GitHub, request: &DoctorRequest) -> anyhow::Result<DoctorFacts> {
     let (repo, branch) = (&request.repo, request.branch.clone());
     let config = match &request.local_config {
         Some(path) => parsed(Config::load(path)),
@@ -44,7 +44,7 @@ pub async fn read(gh: &GitHub, request: &DoctorRequest) -> anyhow::Result<Facts>
     }
     let unresolved_pins = unresolved_pins(gh, &workflows).await?;
     let codeowners_template = gh.file_text(repo, codeowners::TEMPLATE_PATH, None).await?;
-    Ok(Facts {
+    Ok(DoctorFacts {
         branch,
         config,
         labels: gh.repo_labels(repo).await?,

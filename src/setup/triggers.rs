@@ -7,7 +7,7 @@ use super::workflows::Workflow;
 
 /// One trigger GitHub would never fire (or a merge whose events start nothing), and its fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct TriggerGap {
     pub gap: String,
     pub fix: String,
 }
@@ -36,12 +36,12 @@ fn run_name(w: &Workflow) -> String {
     }
 }
 
-fn gap(gap: String, fix: String) -> Finding {
-    Finding { gap, fix }
+fn gap(gap: String, fix: String) -> TriggerGap {
+    TriggerGap { gap, fix }
 }
 
 /// Every trigger GitHub would never fire, and every merge whose events start nothing.
-pub fn findings(workflows: &[Workflow]) -> Vec<Finding> {
+pub fn findings(workflows: &[Workflow]) -> Vec<TriggerGap> {
     let mut found = Vec::new();
     let ci = actions_ci(workflows);
     let names: Vec<String> = workflows.iter().map(run_name).collect();

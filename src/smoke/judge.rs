@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::config::{SmokeCheck, VersionCheck};
+use crate::github::CommitState;
 
 /// What one HTTP attempt saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,18 +176,18 @@ impl Health {
     }
 
     /// Read back from the commit status monitor mode wrote.
-    pub fn from_status(state: &str) -> Option<Health> {
+    pub fn from_status(state: &CommitState) -> Option<Health> {
         match state {
-            "success" => Some(Health::Up),
-            "failure" | "error" => Some(Health::Down),
-            _ => None,
+            CommitState::Success => Some(Health::Up),
+            CommitState::Failure | CommitState::Error => Some(Health::Down),
+            CommitState::Pending | CommitState::Other(_) => None,
         }
     }
 
-    pub fn status_state(self) -> &'static str {
+    pub fn status_state(self) -> CommitState {
         match self {
-            Health::Up => "success",
-            Health::Down => "failure",
+            Health::Up => CommitState::Success,
+            Health::Down => CommitState::Failure,
         }
     }
 }

@@ -85,7 +85,7 @@ fn status(context: String, report: &SmokeReport) -> CommitStatus {
     let failed = report.failures().len();
     CommitStatus {
         context,
-        state: Health::of(report).status_state().into(),
+        state: Health::of(report).status_state(),
         description: Some(if report.passed {
             format!("{} checks passed", report.checks.len())
         } else {

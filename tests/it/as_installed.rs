@@ -9,7 +9,7 @@ use std::process::Output;
 use serde_json::{Value, json};
 use shiprig::emulator::{Permission, ReviewState, UserKind};
 
-use crate::support::pipeline::{BOT, REPO, Rig, printed};
+use crate::support::pipeline::{BOT, PipelineRig, REPO, printed};
 use crate::support::text;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -18,7 +18,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// newest 250 of them and lose the feature.
 #[tokio::test(flavor = "multi_thread")]
 async fn release_pr_reads_every_page_of_a_long_history() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let base = rig.commit("main", &[("a.txt", "0\n")], "chore: start");
     let (status, body) = rig
         .api(
@@ -71,7 +71,7 @@ async fn release_pr_reads_every_page_of_a_long_history() {
 }
 
 /// A pull request, its gate passed and approved by a maintainer.
-fn ready_pull(rig: &Rig) -> (u64, String) {
+fn ready_pull(rig: &PipelineRig) -> (u64, String) {
     rig.commit("feature", &[("src/x.rs", "x\n")], "feat: x");
     let pull = rig
         .emu
@@ -89,7 +89,7 @@ fn ready_pull(rig: &Rig) -> (u64, String) {
 /// protection, and waits for them.
 #[tokio::test(flavor = "multi_thread")]
 async fn merge_waits_for_checks_required_by_rulesets_and_protection_without_admin() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     {
         let mut m = rig.emu.model();
         m.add_user("dev", UserKind::User);
@@ -163,7 +163,7 @@ async fn merge_waits_for_checks_required_by_rulesets_and_protection_without_admi
 const GATED: &str = "version: 1\nnotify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\ngate:\n  rules:\n    auth: {paths: [\"src/auth/**\"], owners: [\"@alice\"]}\n";
 
 /// `scripts/run.sh` as the action runs it, with the rig's environment minus the local config.
-fn run_step(rig: &Rig, command: &str, args: &str, output: &Path) -> Output {
+fn run_step(rig: &PipelineRig, command: &str, args: &str, output: &Path) -> Output {
     let mut step = std::process::Command::new("bash");
     step.arg(format!("{ROOT}/scripts/run.sh"))
         .env_clear()
@@ -184,7 +184,7 @@ fn run_step(rig: &Rig, command: &str, args: &str, output: &Path) -> Output {
 /// and `exit-code=1`, and Slack hears "human review needed" once, however often it reruns.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gate_step_is_green_on_a_posted_verdict_and_slack_hears_it_once() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     {
         let mut m = rig.emu.model();
         m.set_file(REPO, "main", ".github/shiprig.yml", GATED);
@@ -352,7 +352,8 @@ fn every_command_the_readme_and_doctor_suggest_exists() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_critical_issue_is_told_once_by_the_event_that_files_it() {
     let rig =
-        Rig::new("version: 1\nnotify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\n").await;
+        PipelineRig::new("version: 1\nnotify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\n")
+            .await;
     let issue = {
         let mut m = rig.emu.model();
         let n = m.create_issue(REPO, "Checkout crashes on an empty cart", "", &[], "mia");

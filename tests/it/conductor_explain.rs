@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use shiprig::conductor::explain::{ApprovalView, Explanation, Verdict};
-use shiprig::conductor::{self, Plan, Tick};
+use shiprig::conductor::explain::{ApprovalView, Explanation, IssueVerdict};
+use shiprig::conductor::{self, Tick, TickPlan};
 use shiprig::config::Config;
 use shiprig::emulator::{Emulator, Permission, UserKind};
 use shiprig::github::{GitHub, Repo};
@@ -34,7 +34,7 @@ async fn world(issues: u64) -> (Emulator, GitHub) {
 /// `explain`'s answer for `issue` and the plan it read it from (the tick's plan, made with
 /// every queued issue's approval read); the standing is also checked against the plan a plain
 /// read-only tick makes.
-async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (Plan, Explanation) {
+async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (TickPlan, Explanation) {
     let repo: Repo = REPO.parse().unwrap();
     let notifier = Notifier::default();
     let tick = Tick {
@@ -48,7 +48,7 @@ async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (Plan, Explanation
     let now = gh.clock().now();
     let (_, ticked) = conductor::decide(&tick, now).await.unwrap();
     let (plan, explained) = conductor::explain(&tick, issue, now).await.unwrap();
-    let standing = |plan: &Plan| {
+    let standing = |plan: &TickPlan| {
         plan.queue
             .iter()
             .find(|e| e.issue == issue)
@@ -63,7 +63,7 @@ async fn explain(gh: &GitHub, config: &Config, issue: u64) -> (Plan, Explanation
 }
 
 /// The explanation agrees with the plan's own queue: same place, same standing.
-fn agrees_with_the_queue(plan: &Plan, explained: &Explanation) {
+fn agrees_with_the_queue(plan: &TickPlan, explained: &Explanation) {
     let at = plan
         .queue
         .iter()
@@ -102,7 +102,7 @@ async fn explain_dispatched_names_the_agent_this_tick_starts() {
     agrees_with_the_queue(&plan, &explained);
     assert_eq!(
         explained.verdict,
-        Verdict::Dispatched { agent: "a1".into() }
+        IssueVerdict::Dispatched { agent: "a1".into() }
     );
     assert!(
         matches!(&explained.approval, ApprovalView::Counts { actor, permission, .. }
@@ -119,7 +119,7 @@ async fn explain_queued_behind_counts_the_issues_ahead() {
     let config = config("{name: a1}");
     let (plan, explained) = explain(&gh, &config, 3).await;
     agrees_with_the_queue(&plan, &explained);
-    assert_eq!(explained.verdict, Verdict::QueuedBehind { ahead: 2 });
+    assert_eq!(explained.verdict, IssueVerdict::QueuedBehind { ahead: 2 });
     assert_eq!(explained.position, Some(3));
     assert!(
         explained.next.contains("2 issues ahead"),
@@ -143,7 +143,7 @@ async fn explain_blocked_by_lists_open_blockers_across_repositories_with_links()
     agrees_with_the_queue(&plan, &explained);
     assert_eq!(
         explained.verdict,
-        Verdict::BlockedBy {
+        IssueVerdict::BlockedBy {
             blockers: vec!["acme/infra#2".into(), "acme/web#2".into()]
         }
     );
@@ -178,7 +178,7 @@ async fn explain_approval_not_honoured_says_who_and_why() {
     let (plan, explained) = explain(&gh, &config, 1).await;
     agrees_with_the_queue(&plan, &explained);
     assert!(
-        matches!(&explained.verdict, Verdict::ApprovalNotHonoured { reason } if reason.contains("rex")),
+        matches!(&explained.verdict, IssueVerdict::ApprovalNotHonoured { reason } if reason.contains("rex")),
         "{:?}",
         explained.verdict
     );
@@ -199,7 +199,7 @@ async fn explain_agent_failed_asks_a_person_to_look() {
     let config = config("{name: a1}");
     let (plan, explained) = explain(&gh, &config, 1).await;
     agrees_with_the_queue(&plan, &explained);
-    assert_eq!(explained.verdict, Verdict::AgentFailed);
+    assert_eq!(explained.verdict, IssueVerdict::AgentFailed);
     assert!(
         explained.next.contains("agent-failed"),
         "{}",
@@ -208,7 +208,7 @@ async fn explain_agent_failed_asks_a_person_to_look() {
     let (_, second) = explain(&gh, &config, 2).await;
     assert_eq!(
         second.verdict,
-        Verdict::Dispatched { agent: "a1".into() },
+        IssueVerdict::Dispatched { agent: "a1".into() },
         "the failed issue does not hold the queue"
     );
 }
@@ -222,7 +222,7 @@ async fn explain_held_names_the_label_that_holds_it() {
     agrees_with_the_queue(&plan, &explained);
     assert_eq!(
         explained.verdict,
-        Verdict::Held {
+        IssueVerdict::Held {
             label: "on-hold".into()
         }
     );
@@ -242,13 +242,13 @@ async fn explain_no_agent_free_when_every_agent_works_and_shows_the_claim() {
     };
     let (plan, explained) = explain(&gh, &config, n).await;
     agrees_with_the_queue(&plan, &explained);
-    assert_eq!(explained.verdict, Verdict::NoAgentFree { ahead: 0 });
+    assert_eq!(explained.verdict, IssueVerdict::NoAgentFree { ahead: 0 });
     assert!(explained.agents.idle.is_empty());
     let (plan, working) = explain(&gh, &config, 1).await;
     agrees_with_the_queue(&plan, &working);
     assert_eq!(
         working.verdict,
-        Verdict::InProgress {
+        IssueVerdict::InProgress {
             agent: Some("a1".into())
         }
     );

@@ -349,7 +349,7 @@ async fn a_busy_next_agent_is_waited_for_with_the_issue_at_the_head_of_the_queue
         assert_eq!(explained.position, Some(1));
         assert_eq!(
             explained.verdict,
-            conductor::explain::Verdict::HandedOff {
+            conductor::explain::IssueVerdict::HandedOff {
                 next: Some("agent-2".into())
             }
         );

@@ -25,7 +25,7 @@ const TIMEOUT: Duration = Duration::from_millis(250);
 
 /// Every way one write can go wrong.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+enum FaultKind {
     Before500,
     BeforeHtml502,
     BeforeReset,
@@ -35,54 +35,56 @@ enum Kind {
     AfterLate,
 }
 
-const KINDS: [Kind; 7] = [
-    Kind::Before500,
-    Kind::BeforeHtml502,
-    Kind::BeforeReset,
-    Kind::AfterHtml502,
-    Kind::AfterTruncated,
-    Kind::AfterReset,
-    Kind::AfterLate,
+const KINDS: [FaultKind; 7] = [
+    FaultKind::Before500,
+    FaultKind::BeforeHtml502,
+    FaultKind::BeforeReset,
+    FaultKind::AfterHtml502,
+    FaultKind::AfterTruncated,
+    FaultKind::AfterReset,
+    FaultKind::AfterLate,
 ];
 
 /// The fault that hits the `k`-th write from now on.
-fn fault(kind: Kind, k: u64) -> Fault {
+fn fault(kind: FaultKind, k: u64) -> Fault {
     let any = "/**";
     let fault = match kind {
-        Kind::Before500 => Fault::status(Some(WRITES), any, 500),
-        Kind::BeforeHtml502 => Fault::bad_gateway(Some(WRITES), any),
-        Kind::BeforeReset => Fault::drop_connection(Some(WRITES), any),
-        Kind::AfterHtml502 => Fault::lose_answer(Some(WRITES), any, Lost::BadGateway),
-        Kind::AfterTruncated => Fault::lose_answer(Some(WRITES), any, Lost::Truncated),
-        Kind::AfterReset => Fault::lose_answer(Some(WRITES), any, Lost::Reset),
-        Kind::AfterLate => Fault::lose_answer(Some(WRITES), any, Lost::Late(TIMEOUT + TIMEOUT)),
+        FaultKind::Before500 => Fault::status(Some(WRITES), any, 500),
+        FaultKind::BeforeHtml502 => Fault::bad_gateway(Some(WRITES), any),
+        FaultKind::BeforeReset => Fault::drop_connection(Some(WRITES), any),
+        FaultKind::AfterHtml502 => Fault::lose_answer(Some(WRITES), any, Lost::BadGateway),
+        FaultKind::AfterTruncated => Fault::lose_answer(Some(WRITES), any, Lost::Truncated),
+        FaultKind::AfterReset => Fault::lose_answer(Some(WRITES), any, Lost::Reset),
+        FaultKind::AfterLate => {
+            Fault::lose_answer(Some(WRITES), any, Lost::Late(TIMEOUT + TIMEOUT))
+        }
     };
     fault.nth(k)
 }
 
 /// A world and the Slack notifier its ticks use (built once: a client loads the CA store).
-struct Story {
+struct FaultStory {
     world: World,
     notifier: Notifier,
 }
 
-impl std::ops::Deref for Story {
+impl std::ops::Deref for FaultStory {
     type Target = World;
     fn deref(&self) -> &World {
         &self.world
     }
 }
 
-impl Story {
-    fn new(world: World) -> Story {
+impl FaultStory {
+    fn new(world: World) -> FaultStory {
         let notifier = Notifier {
             slack: Some(Slack::webhook(world.slack.url()).unwrap()),
         };
-        Story { world, notifier }
+        FaultStory { world, notifier }
     }
 }
 
-async fn tick(story: &Story) -> TickReport {
+async fn tick(story: &FaultStory) -> TickReport {
     let tick = Tick {
         gh: &story.world.gh,
         repo: &story.world.repo,
@@ -97,16 +99,16 @@ async fn tick(story: &Story) -> TickReport {
 }
 
 /// The design's example with its two agents.
-async fn seed_world() -> Story {
+async fn seed_world() -> FaultStory {
     let mut world = World::new().await.unwrap();
     world.set_timeout(TIMEOUT).unwrap();
     world.seed_design_example();
-    Story::new(world)
+    FaultStory::new(world)
 }
 
 /// Twenty approved issues (two critical, four high priority, five blocked by others), three
 /// agents, approvals in an order unlike the numbers.
-async fn twenty_world() -> Story {
+async fn twenty_world() -> FaultStory {
     let mut world = World::new().await.unwrap();
     world.set_timeout(TIMEOUT).unwrap();
     world.config = Config::from_yaml(
@@ -141,22 +143,22 @@ async fn twenty_world() -> Story {
         model.add_blocked_by(&full, issue, &full, blocker);
     }
     drop(model);
-    Story::new(world)
+    FaultStory::new(world)
 }
 
 /// What a person would check afterwards.
 #[derive(Debug, PartialEq, Eq)]
-struct EndState {
+struct FaultEndState {
     labels: BTreeMap<u64, BTreeSet<String>>,
     dispatches: BTreeMap<u64, usize>,
     live_claims: BTreeMap<u64, usize>,
     started_messages: BTreeMap<u64, usize>,
 }
 
-fn end_state(world: &World, issues: u64) -> EndState {
+fn end_state(world: &World, issues: u64) -> FaultEndState {
     let model = world.emulator.model();
     let full = world.full_name();
-    let mut state = EndState {
+    let mut state = FaultEndState {
         labels: BTreeMap::new(),
         dispatches: BTreeMap::new(),
         live_claims: BTreeMap::new(),
@@ -189,7 +191,7 @@ fn end_state(world: &World, issues: u64) -> EndState {
 }
 
 /// The invariants every end state keeps, fault or not.
-fn assert_sound(state: &EndState, case: &str) {
+fn assert_sound(state: &FaultEndState, case: &str) {
     for (number, labels) in &state.labels {
         assert!(
             !labels.contains("agent-failed"),
@@ -218,7 +220,7 @@ fn assert_sound(state: &EndState, case: &str) {
 }
 
 /// Tick 1 (with `fault` armed), then three fault-free ticks five minutes apart.
-async fn run_story(world: &Story, fault: Option<Fault>) -> usize {
+async fn run_story(world: &FaultStory, fault: Option<Fault>) -> usize {
     if let Some(fault) = fault {
         world.emulator.inject(fault);
     }
@@ -582,13 +584,15 @@ async fn one_request_in_ten_failing_over_eight_ticks_leaves_no_claim_without_its
                 injected.push(n);
                 let kind = KINDS[rng.next(KINDS.len() as u64) as usize];
                 let any = match kind {
-                    Kind::Before500 => Fault::status(None, "/**", 502),
-                    Kind::BeforeHtml502 => Fault::bad_gateway(None, "/**"),
-                    Kind::BeforeReset => Fault::drop_connection(None, "/**"),
-                    Kind::AfterHtml502 => Fault::lose_answer(None, "/**", Lost::BadGateway),
-                    Kind::AfterTruncated => Fault::lose_answer(None, "/**", Lost::Truncated),
-                    Kind::AfterReset => Fault::lose_answer(None, "/**", Lost::Reset),
-                    Kind::AfterLate => Fault::lose_answer(None, "/**", Lost::Late(TIMEOUT * 2)),
+                    FaultKind::Before500 => Fault::status(None, "/**", 502),
+                    FaultKind::BeforeHtml502 => Fault::bad_gateway(None, "/**"),
+                    FaultKind::BeforeReset => Fault::drop_connection(None, "/**"),
+                    FaultKind::AfterHtml502 => Fault::lose_answer(None, "/**", Lost::BadGateway),
+                    FaultKind::AfterTruncated => Fault::lose_answer(None, "/**", Lost::Truncated),
+                    FaultKind::AfterReset => Fault::lose_answer(None, "/**", Lost::Reset),
+                    FaultKind::AfterLate => {
+                        Fault::lose_answer(None, "/**", Lost::Late(TIMEOUT * 2))
+                    }
                 };
                 world.emulator.inject(any.nth(n));
             }

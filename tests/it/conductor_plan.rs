@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
-use shiprig::conductor::snapshot::{Approval, Blocker, IssueState, MilestoneState};
+use shiprig::conductor::snapshot::{Approval, Blocker, TrackedIssue, TrackedMilestone};
 use shiprig::conductor::{Effect, Snapshot, Standing, plan};
 use shiprig::config::{Config, Permission};
 use shiprig::github::Repo;
@@ -31,8 +31,8 @@ fn repo() -> Repo {
     Repo::new("acme", "rig")
 }
 
-fn issue(number: u64, labels: &[&str]) -> IssueState {
-    IssueState {
+fn issue(number: u64, labels: &[&str]) -> TrackedIssue {
+    TrackedIssue {
         number,
         id: 1000 + number,
         title: format!("issue {number}"),
@@ -63,7 +63,7 @@ fn approval(minutes: i64, permission: Permission) -> Approval {
 }
 
 /// A snapshot with every fact read: approvals by `pm` (write) and empty blocker lists.
-fn snapshot(issues: Vec<IssueState>) -> Snapshot {
+fn snapshot(issues: Vec<TrackedIssue>) -> Snapshot {
     let mut snap = Snapshot {
         repo: Some(repo()),
         complete: true,
@@ -296,7 +296,7 @@ fn a_quiet_repository_plans_nothing() {
 #[test]
 fn finished_milestones_close() {
     let mut snap = snapshot(vec![]);
-    let milestone = |number, open, closed| MilestoneState {
+    let milestone = |number, open, closed| TrackedMilestone {
         number,
         title: format!("m{number}"),
         url: String::new(),
@@ -311,7 +311,7 @@ fn finished_milestones_close() {
         milestone(4, 0, 2),
         milestone(5, 0, 1),
     ];
-    let closed = |planned: &shiprig::conductor::Plan| -> Vec<u64> {
+    let closed = |planned: &shiprig::conductor::TickPlan| -> Vec<u64> {
         planned
             .effects
             .iter()
@@ -438,7 +438,7 @@ proptest! {
         let a = plan(&build(&gens, &numbers), &cfg, t0());
         let b = plan(&build(&gens, &permuted), &cfg, t0());
         // Same decisions up to renumbering: compare by the generated fact each issue came from.
-        let key = |p: &shiprig::conductor::Plan, nums: &[u64]| -> Vec<(usize, String)> {
+        let key = |p: &shiprig::conductor::TickPlan, nums: &[u64]| -> Vec<(usize, String)> {
             starts(&p.effects).into_iter().map(|(n, agent)| (nums.iter().position(|x| *x == n).unwrap(), agent)).collect::<Vec<_>>()
         };
         let (ka, kb) = (key(&a, &numbers), key(&b, &permuted));

@@ -17,7 +17,7 @@ use serde_json::json;
 use shiprig::emulator::{Emulator, Permission, UNDOCUMENTED_ROUTES, UserKind, served_routes};
 
 use crate::support::emulator::{Api, REPO, TOKEN, rsa_pair, seeded};
-use crate::support::spec::{Checker, Spec};
+use crate::support::spec::{Checker, OpenApiSpec};
 
 fn seed(emu: &Emulator) {
     let mut m = emu.model();
@@ -62,7 +62,7 @@ async fn every_route_answers_in_github_shapes() {
     let emu = seeded().await;
     seed(&emu);
     let mut c = Checker {
-        spec: Spec::load(),
+        spec: OpenApiSpec::load(),
         exercised: BTreeSet::new(),
         mismatches: Vec::new(),
     };

@@ -6,9 +6,9 @@
 use serde_json::json;
 use shiprig::emulator::{Fault, ReviewState};
 
-use crate::support::gate_rig::{CONFIG, REPO, Rig};
+use crate::support::gate_rig::{CONFIG, GateRig, REPO};
 
-fn failing(rig: &Rig, sha: &str) -> String {
+fn failing(rig: &GateRig, sha: &str) -> String {
     assert_eq!(
         rig.conclusion(sha).as_deref(),
         Some("failure"),
@@ -19,7 +19,7 @@ fn failing(rig: &Rig, sha: &str) -> String {
 }
 
 /// A `pull_request_review` payload for the PR as it is now.
-fn review_event(rig: &Rig, pr: u64, reviewer: &str) -> serde_json::Value {
+fn review_event(rig: &GateRig, pr: u64, reviewer: &str) -> serde_json::Value {
     let mut event = rig.pull_event(pr, "submitted", reviewer);
     event["review"] = json!({"state": "approved", "user": {"login": reviewer}});
     event
@@ -27,7 +27,7 @@ fn review_event(rig: &Rig, pr: u64, reviewer: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_10_a_pusher_recorded_on_synchronize_cannot_approve_on_a_later_review_run() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     let push = rig.pull_event(pr, "synchronize", "pete");
     let run = rig.gate("pull_request_target", &push, &[]).await;
@@ -68,7 +68,7 @@ async fn case_12_an_unknown_pusher_is_said_and_the_gate_wide_count_applies() {
             "min_approvals: 1, min_permission",
             "min_approvals: 2, min_permission",
         );
-    let rig = Rig::with_config(Some(&config)).await;
+    let rig = GateRig::with_config(Some(&config)).await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.review(pr, "bob", ReviewState::Approved, "");
     let run = rig
@@ -94,7 +94,7 @@ async fn case_12_an_unknown_pusher_is_said_and_the_gate_wide_count_applies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_10_the_writer_of_commit_251_cannot_approve() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "0\n")], "dev");
     {
         let mut m = rig.emu.model();
@@ -122,7 +122,7 @@ async fn case_10_the_writer_of_commit_251_cannot_approve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_10_an_unlinked_commit_is_named_and_its_writer_cannot_approve() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.emu.model().set_files_unlinked(
         REPO,
@@ -145,7 +145,7 @@ async fn case_10_an_unlinked_commit_is_named_and_its_writer_cannot_approve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_10_an_approver_credited_as_co_author_does_not_count() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.emu.model().set_files_by(
         REPO,
@@ -163,7 +163,7 @@ async fn case_10_an_approver_credited_as_co_author_does_not_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_16_a_manifest_that_cannot_be_read_fails_closed_naming_it() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let cargo = "[package]\nname = \"rig\"\n\n[dependencies]\nserde = \"1\"\nevil = \"1\"\n";
     let pr = rig.open_pr("deps", &[("Cargo.toml", cargo)], "dev");
     rig.emu.inject(Fault::status(
@@ -182,7 +182,7 @@ async fn case_16_a_manifest_that_cannot_be_read_fails_closed_naming_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_17_a_large_text_file_without_a_patch_is_read_for_diff_patterns() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let mut big = "let x = 1;\n".repeat(20_001);
     big.push_str("db.exec(\"DELETE FROM users\");\n");
     let pr = rig.open_pr("big", &[("src/jobs/cleanup.rs", &big)], "dev");
@@ -197,7 +197,7 @@ async fn case_17_a_large_text_file_without_a_patch_is_read_for_diff_patterns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_17_a_patchless_file_too_large_to_read_fails_closed_for_diff_patterns() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let huge = "0123456789abcdef\n".repeat(70_000);
     let pr = rig.open_pr("huge", &[("data/dump.sql.txt", &huge)], "dev");
     let run = rig.gate_pr(pr).await;
@@ -211,7 +211,7 @@ async fn case_17_a_patchless_file_too_large_to_read_fails_closed_for_diff_patter
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_16_paths_differing_in_case_or_separator_are_gated() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("case", &[("SRC/Billing/charge.rs", "x\n")], "dev");
     let run = rig.gate_pr(pr).await;
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
@@ -221,7 +221,7 @@ async fn case_16_paths_differing_in_case_or_separator_are_gated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_without_a_usable_head_sha_exits_2_and_posts_nothing() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     for sha in [json!(""), json!(null), json!("HEAD")] {
         let mut event = rig.pull_event(pr, "synchronize", "dev");
@@ -239,7 +239,7 @@ async fn an_event_without_a_usable_head_sha_exits_2_and_posts_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_request_event_from_a_fork_or_a_deleted_fork_exits_3_before_judging() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     for repo in [json!({"full_name": "mallory/rig"}), json!(null)] {
         let mut event = rig.pull_event(pr, "synchronize", "mallory");
@@ -253,7 +253,7 @@ async fn a_pull_request_event_from_a_fork_or_a_deleted_fork_exits_3_before_judgi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_16_a_file_included_with_dash_r_is_read_as_requirements() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     rig.emu.model().set_files(
         REPO,
         "main",

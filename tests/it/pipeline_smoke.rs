@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde_json::Value;
 
 use crate::support;
-use crate::support::pipeline::{REPO, Rig, printed};
+use crate::support::pipeline::{PipelineRig, REPO, printed};
 use crate::support::text;
 
 #[derive(Clone)]
@@ -88,7 +88,7 @@ fn config(checks: &str, deadline: &str) -> String {
     )
 }
 
-async fn smoke(rig: &Rig, sha: &str) -> (Option<i32>, Value, String) {
+async fn smoke(rig: &PipelineRig, sha: &str) -> (Option<i32>, Value, String) {
     let out = rig
         .run(&["--json", "smoke", "staging"], &[("GITHUB_SHA", sha)])
         .await;
@@ -112,7 +112,7 @@ async fn healthy_checks_pass_record_success_and_tell_slack() {
     let checks = format!(
         "      - {{name: health, url: \"{base}/healthz\", expect_status: 200, expect_body: ok}}\n      - {{name: json, url: \"{base}/version\", expect_json: {{/status: ok}}, expect_body_regex: '\"version\"'}}\n"
     );
-    let rig = Rig::new(&config(&checks, "5s")).await;
+    let rig = PipelineRig::new(&config(&checks, "5s")).await;
     let sha = rig.main_sha();
     let (code, report, _) = smoke(&rig, &sha).await;
     assert_eq!(code, Some(0), "{report}");
@@ -135,7 +135,7 @@ async fn healthy_checks_pass_record_success_and_tell_slack() {
 async fn failing_then_healthy_within_the_deadline_passes_after_retries() {
     let base = start_site(site("x")).await;
     let checks = format!("      - {{name: flaky, url: \"{base}/flaky\"}}\n");
-    let rig = Rig::new(&config(&checks, "20s")).await;
+    let rig = PipelineRig::new(&config(&checks, "20s")).await;
     let (code, report, _) = smoke(&rig, &rig.main_sha()).await;
     assert_eq!(code, Some(0), "{report}");
     let flaky = check(&report, "flaky");
@@ -149,7 +149,7 @@ async fn a_wrong_version_fails_with_exit_1_naming_both_versions() {
     let checks = format!(
         "      - {{name: version, url: \"{base}/version\", expect_version: {{pointer: /version}}}}\n"
     );
-    let rig = Rig::new(&config(&checks, "1s")).await;
+    let rig = PipelineRig::new(&config(&checks, "1s")).await;
     let sha = rig.main_sha();
     let (code, report, _) = smoke(&rig, &sha).await;
     assert_eq!(code, Some(1));
@@ -175,7 +175,7 @@ async fn a_wrong_version_fails_with_exit_1_naming_both_versions() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_right_version_passes() {
     let rig_sha = {
-        let rig = Rig::new("version: 1\n").await;
+        let rig = PipelineRig::new("version: 1\n").await;
         rig.main_sha()
     };
     // The emulator's SHAs are deterministic, so a fresh rig has the same main SHA.
@@ -183,7 +183,7 @@ async fn the_right_version_passes() {
     let checks = format!(
         "      - {{name: version, url: \"{base}/version\", expect_version: {{pointer: /version}}}}\n"
     );
-    let rig = Rig::new(&config(&checks, "2s")).await;
+    let rig = PipelineRig::new(&config(&checks, "2s")).await;
     assert_eq!(rig.main_sha(), rig_sha);
     let (code, report, _) = smoke(&rig, &rig_sha).await;
     assert_eq!(code, Some(0), "{report}");
@@ -193,7 +193,7 @@ async fn the_right_version_passes() {
 async fn over_the_latency_budget_fails() {
     let base = start_site(site("x")).await;
     let checks = format!("      - {{name: slow, url: \"{base}/slow\", max_latency_ms: 100}}\n");
-    let rig = Rig::new(&config(&checks, "1s")).await;
+    let rig = PipelineRig::new(&config(&checks, "1s")).await;
     let (code, report, _) = smoke(&rig, &rig.main_sha()).await;
     assert_eq!(code, Some(1));
     let message = check(&report, "slow")["message"]
@@ -211,7 +211,7 @@ async fn over_the_latency_budget_fails() {
 async fn connection_refused_fails_after_retrying_to_the_deadline() {
     let url = refused_url().await;
     let checks = format!("      - {{name: down, url: \"{url}\"}}\n");
-    let rig = Rig::new(&config(&checks, "1s")).await;
+    let rig = PipelineRig::new(&config(&checks, "1s")).await;
     let started = std::time::Instant::now();
     let out = rig
         .run(&["smoke", "staging"], &[("GITHUB_SHA", &rig.main_sha())])
@@ -234,7 +234,7 @@ async fn connection_refused_fails_after_retrying_to_the_deadline() {
 async fn the_job_summary_gets_the_table() {
     let base = start_site(site("x")).await;
     let checks = format!("      - {{name: health, url: \"{base}/healthz\"}}\n");
-    let rig = Rig::new(&config(&checks, "2s")).await;
+    let rig = PipelineRig::new(&config(&checks, "2s")).await;
     let summary = rig.dir.path().join("summary.md");
     let summary_s = summary.display().to_string();
     let out = rig
@@ -258,7 +258,7 @@ async fn monitor_mode_tells_slack_only_when_the_state_changes() {
     let down = s.down.clone();
     let base = start_site(s).await;
     let checks = format!("      - {{name: health, url: \"{base}/healthz\", expect_body: ok}}\n");
-    let rig = Rig::new(&config(&checks, "300ms")).await;
+    let rig = PipelineRig::new(&config(&checks, "300ms")).await;
     let sha = rig.main_sha();
     // What is deployed is what monitor mode watches.
     let deploy = rig
@@ -266,7 +266,7 @@ async fn monitor_mode_tells_slack_only_when_the_state_changes() {
         .await;
     assert_eq!(deploy.status.code(), Some(0), "{}", printed(&deploy));
     let before = rig.slack.texts().len();
-    let alert = |rig: &Rig| {
+    let alert = |rig: &PipelineRig| {
         let rig_env = rig.env();
         async move {
             let args: Vec<String> = ["smoke", "staging", "--alert"].map(String::from).to_vec();

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use shiprig::emulator::{Permission, ReviewState, UserKind};
 
 use crate::support;
-use crate::support::pipeline::{BOT, REPO, Rig, printed, start_app};
+use crate::support::pipeline::{BOT, PipelineRig, REPO, printed, start_app};
 
 const AGENT_WORKFLOW: &str = "name: agent\non:\n  workflow_dispatch:\n    inputs:\n      issue: {required: true}\n      agent: {required: true}\n";
 
@@ -39,14 +39,14 @@ deploy:
     )
 }
 
-async fn ok(rig: &Rig, args: &[&str], extra: &[(&str, &str)]) -> String {
+async fn ok(rig: &PipelineRig, args: &[&str], extra: &[(&str, &str)]) -> String {
     let out = rig.run(args, extra).await;
     let all = printed(&out);
     assert_eq!(out.status.code(), Some(0), "shiprig {args:?}: {all}");
     all
 }
 
-async fn seed(rig: &Rig) -> u64 {
+async fn seed(rig: &PipelineRig) -> u64 {
     {
         let mut m = rig.emu.model();
         for agent in ["rig-agent-1", "rig-reviewer"] {
@@ -70,7 +70,7 @@ async fn seed(rig: &Rig) -> u64 {
 }
 
 /// The agent's work: a branch with a conventional commit and a PR that closes the issue.
-fn open_pull(rig: &Rig, issue: u64) -> u64 {
+fn open_pull(rig: &PipelineRig, issue: u64) -> u64 {
     rig.commit(
         "agent-1/chat-ui",
         &[("src/chat.rs", "pub fn chat() {}\n")],
@@ -86,7 +86,7 @@ fn open_pull(rig: &Rig, issue: u64) -> u64 {
     )
 }
 
-async fn pass_checks(rig: &Rig, sha: &str) {
+async fn pass_checks(rig: &PipelineRig, sha: &str) {
     for name in ["ci", "shiprig/human-gate"] {
         let (status, body) = rig
             .api(
@@ -103,7 +103,7 @@ async fn pass_checks(rig: &Rig, sha: &str) {
 async fn an_approved_issue_goes_all_the_way_to_done() {
     let version = Arc::new(Mutex::new(String::new()));
     let app = start_app(version.clone()).await;
-    let rig = Rig::new(&config(&app)).await;
+    let rig = PipelineRig::new(&config(&app)).await;
     let issue = seed(&rig).await;
     let actions = [("GITHUB_SERVER_URL", "https://github.example")];
 
@@ -272,6 +272,7 @@ async fn an_approved_issue_goes_all_the_way_to_done() {
         .filter(|r| r.actor.as_deref() == Some(BOT))
         .collect();
     assert!(shiprig_requests.len() > 50, "{}", shiprig_requests.len());
-    let problems = support::requests::check_log(&support::spec::Spec::load(), &shiprig_requests);
+    let problems =
+        support::requests::check_log(&support::spec::OpenApiSpec::load(), &shiprig_requests);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::support::pipeline::{REPO, Rig, printed, start_app};
+use crate::support::pipeline::{PipelineRig, REPO, printed, start_app};
 
 fn config(app: &str) -> String {
     format!(
@@ -13,7 +13,7 @@ fn config(app: &str) -> String {
     )
 }
 
-async fn ok(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> String {
+async fn ok(rig: &PipelineRig, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = rig.run(args, env).await;
     let all = printed(&out);
     assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
@@ -22,7 +22,7 @@ async fn ok(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> String {
 
 /// A person's fix for an `approved`, `in-review` issue, released and the release PR merged
 /// and published; returns (issue, the production commit).
-async fn published(rig: &Rig, extra_approved: bool) -> (u64, String) {
+async fn published(rig: &PipelineRig, extra_approved: bool) -> (u64, String) {
     let (issue, fix) = {
         let mut m = rig.emu.model();
         let issue = m.create_issue(
@@ -72,7 +72,7 @@ fn has(labels: &[String], name: &str) -> bool {
     labels.iter().any(|l| l == name)
 }
 
-fn heard(rig: &Rig, what: &str) -> usize {
+fn heard(rig: &PipelineRig, what: &str) -> usize {
     rig.slack
         .texts()
         .iter()
@@ -84,7 +84,7 @@ fn heard(rig: &Rig, what: &str) -> usize {
 async fn done_only_after_production_smoke_passes_and_the_drained_queue_is_told_once() {
     let version = Arc::new(Mutex::new("good".to_string()));
     let app = start_app(version.clone()).await;
-    let rig = Rig::new(&config(&app)).await;
+    let rig = PipelineRig::new(&config(&app)).await;
     let (issue, sha) = published(&rig, false).await;
     let env = [("GITHUB_SHA", sha.as_str())];
 
@@ -141,7 +141,7 @@ async fn a_failed_production_smoke_leaves_issues_in_review_and_the_rerun_after_t
  {
     let version = Arc::new(Mutex::new("broken".to_string()));
     let app = start_app(version.clone()).await;
-    let rig = Rig::new(&config(&app)).await;
+    let rig = PipelineRig::new(&config(&app)).await;
     let (issue, sha) = published(&rig, true).await;
     let env = [("GITHUB_SHA", sha.as_str())];
     let summary = tempfile::NamedTempFile::new().unwrap();

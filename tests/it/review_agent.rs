@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use shiprig::emulator::{Permission, UserKind};
 
-use crate::support::gate_rig::{AGENT_TOKEN, CONFIG, REPO, Rig, Run};
+use crate::support::gate_rig::{AGENT_TOKEN, BinaryRun, CONFIG, GateRig, REPO};
 
 const REVIEWER_TOKEN: &str = "reviewer-token";
 const BOB_TOKEN: &str = "bob-token";
@@ -20,8 +20,8 @@ fn config() -> String {
     )
 }
 
-async fn rig() -> Rig {
-    let rig = Rig::with_config(Some(&config())).await;
+async fn rig() -> GateRig {
+    let rig = GateRig::with_config(Some(&config())).await;
     {
         let mut m = rig.emu.model();
         m.add_user("rig-reviewer", UserKind::User);
@@ -33,7 +33,7 @@ async fn rig() -> Rig {
 }
 
 /// agent-1 opens a pull request with its own token, as the agent workflow does.
-async fn agent_opens(rig: &Rig, branch: &str, files: &[(&str, &str)]) -> u64 {
+async fn agent_opens(rig: &GateRig, branch: &str, files: &[(&str, &str)]) -> u64 {
     rig.emu.model().set_files(REPO, branch, files, "feat: work");
     let body = json!({"head": branch, "base": "main", "title": "feat: work", "body": "Closes #1"});
     let (status, pull) = rig
@@ -47,7 +47,7 @@ async fn agent_opens(rig: &Rig, branch: &str, files: &[(&str, &str)]) -> u64 {
     number
 }
 
-async fn review(rig: &Rig, token: &str, pr: u64, event: &str, body: &str) -> (u16, Value) {
+async fn review(rig: &GateRig, token: &str, pr: u64, event: &str, body: &str) -> (u16, Value) {
     let head = rig.head(pr);
     rig.api(
         token,
@@ -58,13 +58,13 @@ async fn review(rig: &Rig, token: &str, pr: u64, event: &str, body: &str) -> (u1
     .await
 }
 
-async fn merge(rig: &Rig, pr: u64) -> Run {
+async fn merge(rig: &GateRig, pr: u64) -> BinaryRun {
     let run = rig.shiprig(&["merge", "--pr", &pr.to_string()]).await;
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     run
 }
 
-fn merged(rig: &Rig, pr: u64) -> bool {
+fn merged(rig: &GateRig, pr: u64) -> bool {
     rig.emu.model().pull(REPO, pr).unwrap().merged
 }
 

@@ -2,7 +2,7 @@
 //! password in it is never printed, and deploy commands inherit no token, key or webhook URL unless
 //! the environment's `env:` lists it.
 
-use crate::support::pipeline::{REPO, Rig, printed};
+use crate::support::pipeline::{PipelineRig, REPO, printed};
 
 #[test]
 fn case_32_userinfo_in_the_api_url_is_never_printed() {
@@ -28,7 +28,7 @@ fn config(env: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case_32_deploy_commands_get_shiprigs_secrets_only_when_listed() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let sha = rig.main_sha();
     let secrets = [
         ("GITHUB_SHA", sha.as_str()),
@@ -90,7 +90,7 @@ fn dump_config(dump: &std::path::Path, env: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case_44_deploy_commands_start_from_a_clean_environment() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let sha = rig.main_sha();
     let dump = rig.dir.path().join("env.txt");
     let channel = rig.dir.path().join("channel");
@@ -137,7 +137,7 @@ async fn case_44_deploy_commands_start_from_a_clean_environment() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case_44_a_file_channel_cannot_be_listed_under_env() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let dump = rig.dir.path().join("env.txt");
     std::fs::write(
         &rig.config,
@@ -159,7 +159,7 @@ async fn case_44_a_file_channel_cannot_be_listed_under_env() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn case_44_command_agents_start_from_a_clean_environment() {
-    let rig = Rig::new("version: 1\n").await;
+    let rig = PipelineRig::new("version: 1\n").await;
     let dump = rig.dir.path().join("agent-env.txt");
     let script = format!("env > '{}'", dump.display());
     let argv = serde_json::to_string(&["sh", "-c", &script]).unwrap();

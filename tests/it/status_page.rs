@@ -436,7 +436,7 @@ fn a_failed_tick_keeps_the_last_view_and_says_how_it_failed() {
     view.at = Some(now);
     view.queue.push(shiprig::service::status::view::QueueRow {
         position: 1,
-        issue: shiprig::service::status::view::IssueRef {
+        issue: shiprig::service::status::view::IssueLink {
             number: 12,
             title: "Keep me".into(),
             url: "https://github.com/acme/web/issues/12".into(),

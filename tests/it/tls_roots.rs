@@ -2,7 +2,7 @@
 //! that talks plain http (the emulator here, a GitHub Enterprise Server or a Slack relay
 //! behind a local proxy) works where the system has none, and building a client reads none.
 
-use crate::support::pipeline::{REPO, Rig, printed, shiprig};
+use crate::support::pipeline::{PipelineRig, REPO, printed, shiprig};
 
 const CONFIG: &str = "version: 1\nconductor:\n  agents: [{name: agent-1, login: rig-agent-1}]\nnotify:\n  slack: {webhook_url_env: SLACK_WEBHOOK_URL}\ngate:\n  rules:\n    auth: {paths: [\"src/auth/**\"], owners: [\"@alice\"]}\n";
 
@@ -11,7 +11,7 @@ const CONFIG: &str = "version: 1\nconductor:\n  agents: [{name: agent-1, login: 
 /// over http, hear from it as anywhere else.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_over_plain_http_needs_no_ca_certificates() {
-    let rig = Rig::new(CONFIG).await;
+    let rig = PipelineRig::new(CONFIG).await;
     let pull = {
         let mut m = rig.emu.model();
         m.set_files(REPO, "main", &[(".github/shiprig.yml", CONFIG)], "config");

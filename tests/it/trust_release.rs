@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use shiprig::emulator::{Permission, UserKind};
 
-use crate::support::pipeline::{REPO, Rig, printed, start_app};
+use crate::support::pipeline::{PipelineRig, REPO, printed, start_app};
 
 const AGENT: &str = "rig-agent";
 
@@ -16,9 +16,9 @@ fn config(app: &str) -> String {
     )
 }
 
-async fn rig() -> Rig {
+async fn rig() -> PipelineRig {
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
-    let rig = Rig::new(&config(&app)).await;
+    let rig = PipelineRig::new(&config(&app)).await;
     let mut m = rig.emu.model();
     m.add_user(AGENT, UserKind::User);
     m.set_permission(REPO, AGENT, Permission::Write);
@@ -26,7 +26,7 @@ async fn rig() -> Rig {
     rig
 }
 
-async fn ok(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> String {
+async fn ok(rig: &PipelineRig, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = rig.run(args, env).await;
     let all = printed(&out);
     assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
@@ -34,7 +34,7 @@ async fn ok(rig: &Rig, args: &[&str], env: &[(&str, &str)]) -> String {
 }
 
 /// A smoke-tested commit on main and its release pull request; returns (sha, pull number).
-async fn released(rig: &Rig, files: &[(&str, &str)], message: &str) -> (String, u64) {
+async fn released(rig: &PipelineRig, files: &[(&str, &str)], message: &str) -> (String, u64) {
     let sha = rig.commit("main", files, message);
     ok(rig, &["smoke", "staging"], &[("GITHUB_SHA", &sha)]).await;
     let out = ok(rig, &["--json", "release-pr"], &[("GITHUB_SHA", &sha)]).await;
@@ -50,7 +50,7 @@ async fn released(rig: &Rig, files: &[(&str, &str)], message: &str) -> (String, 
     (sha, pull)
 }
 
-fn release_body(rig: &Rig, pull: u64) -> String {
+fn release_body(rig: &PipelineRig, pull: u64) -> String {
     rig.emu
         .model()
         .issue(REPO, pull)

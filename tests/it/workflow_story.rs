@@ -18,7 +18,7 @@ use shiprig::emulator::{ACTIONS_LOGIN, Permission, UserKind};
 use shiprig::setup::templates;
 
 use crate::support;
-use crate::support::pipeline::{HOOK_SECRET, REPO, Rig, start_app};
+use crate::support::pipeline::{HOOK_SECRET, PipelineRig, REPO, start_app};
 use crate::support::workflow::runner::Actions;
 
 const APP_ID: u64 = 77;
@@ -69,7 +69,11 @@ issues:
 
 /// `init --phase 3` in a folder, with this story's config (and `workflows` over init's),
 /// committed to main.
-fn install(rig: &Rig, config: &str, workflows: Option<&std::path::Path>) -> tempfile::TempDir {
+fn install(
+    rig: &PipelineRig,
+    config: &str,
+    workflows: Option<&std::path::Path>,
+) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
         .args([
@@ -113,7 +117,7 @@ fn install(rig: &Rig, config: &str, workflows: Option<&std::path::Path>) -> temp
 }
 
 /// A person's or an agent's own API call, with their token.
-async fn as_user(rig: &Rig, token: &str, method: &str, path: &str, body: Value) -> Value {
+async fn as_user(rig: &PipelineRig, token: &str, method: &str, path: &str, body: Value) -> Value {
     let url = format!("{}{path}", rig.emu.url());
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = reqwest::Client::new()
@@ -140,14 +144,14 @@ fn commands(ran: &[support::workflow::runner::StepRun]) -> Vec<String> {
 /// How the rig acts: as a GitHub App (`SHIPRIG_APP_ID` and its key), or with each job's
 /// Actions token alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Identity {
+enum RigIdentity {
     App,
     ActionsToken,
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
-    story(None, Identity::App, Production::Up).await;
+    story(None, RigIdentity::App, Production::Up).await;
 }
 
 /// Production's smoke test fails after the release PR's merge (its health check answers 500):
@@ -158,7 +162,7 @@ async fn the_installed_workflows_take_a_plan_to_production_as_an_app() {
 /// tick after, each told once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_production_smoke_holds_the_issues_in_review_until_the_rerun_ships_them() {
-    story(None, Identity::App, Production::DownAtFirst).await;
+    story(None, RigIdentity::App, Production::DownAtFirst).await;
 }
 
 /// Without an App, every job acts with its Actions token, and GitHub starts nothing from the
@@ -167,7 +171,7 @@ async fn a_failed_production_smoke_holds_the_issues_in_review_until_the_rerun_sh
 /// hand but the release PR's merge.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_actions_token_alone_the_merge_starts_the_rest_and_reaches_production() {
-    story(None, Identity::ActionsToken, Production::Up).await;
+    story(None, RigIdentity::ActionsToken, Production::Up).await;
 }
 
 /// The same story through `workflows-templates/` as written (under the names `init` gives
@@ -191,7 +195,7 @@ async fn the_templates_as_written_take_a_plan_to_production() {
         let name = path.rsplit('/').next().unwrap();
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    story(Some(dir.path()), Identity::App, Production::Up).await;
+    story(Some(dir.path()), RigIdentity::App, Production::Up).await;
 }
 
 const ALICE_TOKEN: &str = "ghp_alice_reviews";
@@ -232,13 +236,13 @@ async fn start_production(up: Arc<AtomicBool>) -> String {
 /// is handed to a workflow but people's acts the emulator cannot see and schedule ticks:
 /// every other event is raised by the emulator from the write that caused it and delivered
 /// under GitHub's rules (support/workflow/rules.rs).
-async fn story(workflows: Option<&std::path::Path>, identity: Identity, production: Production) {
+async fn story(workflows: Option<&std::path::Path>, identity: RigIdentity, production: Production) {
     let started = std::time::Instant::now();
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
     let production_up = Arc::new(AtomicBool::new(production == Production::Up));
     let production_app = start_production(production_up.clone()).await;
     let config = config_with(&app, &production_app);
-    let rig = Rig::new(&config).await;
+    let rig = PipelineRig::new(&config).await;
     let (private, public) = support::emulator::rsa_pair();
     {
         let mut m = rig.emu.model();
@@ -266,7 +270,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity, producti
         "SLACK_WEBHOOK_URL".into(),
         format!("{}?{HOOK_SECRET}", rig.slack.url()),
     );
-    if identity == Identity::App {
+    if identity == RigIdentity::App {
         actions
             .secrets
             .insert("SHIPRIG_APP_PRIVATE_KEY".into(), private);
@@ -378,7 +382,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity, producti
         ran.iter().map(|r| r.log.clone()).collect::<Vec<_>>()
     );
 
-    if identity == Identity::ActionsToken {
+    if identity == RigIdentity::ActionsToken {
         // The merge acted with the Actions token: its push and its closed pull request start
         // nothing, so shiprig merge dispatched the follow-ons itself (the exception GitHub
         // allows), each once: the deploy of main, the lifecycle of the pull request, a tick.
@@ -556,7 +560,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity, producti
     );
     assert_eq!(rig.emu.model().deployments(REPO).len(), deployments);
     assert_eq!(rig.emu.model().releases(REPO), ["v0.1.0"]);
-    if identity == Identity::ActionsToken {
+    if identity == RigIdentity::ActionsToken {
         finish(&rig, &actions, identity, started);
         return;
     }
@@ -618,7 +622,7 @@ async fn story(workflows: Option<&std::path::Path>, identity: Identity, producti
 /// job too), and the milestone stays open on the next tick. Production comes back; a person
 /// re-runs the failed jobs. Returns the rerun's steps.
 fn held_then_rerun(
-    rig: &Rig,
+    rig: &PipelineRig,
     actions: &mut Actions,
     issue: u64,
     production_up: &AtomicBool,
@@ -703,7 +707,12 @@ fn held_then_rerun(
 
 /// What every run of the story ends with: only people's acts and schedule ticks delivered by
 /// hand, every request as GitHub describes it, and the chain of runs printed.
-fn finish(rig: &Rig, actions: &Actions, identity: Identity, started: std::time::Instant) {
+fn finish(
+    rig: &PipelineRig,
+    actions: &Actions,
+    identity: RigIdentity,
+    started: std::time::Instant,
+) {
     for kind in actions.by_hand.keys() {
         assert!(
             ["push", "schedule"].contains(&kind.as_str()),
@@ -714,7 +723,7 @@ fn finish(rig: &Rig, actions: &Actions, identity: Identity, started: std::time::
     // as people go through `as_user`, which the log also holds: they are GitHub calls too).
     let sent = rig.emu.requests();
     assert!(sent.len() > 50, "{}", sent.len());
-    let problems = support::requests::check_log(&support::spec::Spec::load(), &sent);
+    let problems = support::requests::check_log(&support::spec::OpenApiSpec::load(), &sent);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     println!(
         "workflow story ({identity:?}): {} steps in {:?}; by hand: {:?}\nchain of runs:\n  {}",
@@ -740,7 +749,7 @@ fn finish(rig: &Rig, actions: &Actions, identity: Identity, started: std::time::
 async fn case_35_a_pull_request_that_edits_shiprig_merge_never_runs_its_edit() {
     let app = start_app(Arc::new(Mutex::new(String::new()))).await;
     let config = config(&app);
-    let rig = Rig::new(&config).await;
+    let rig = PipelineRig::new(&config).await;
     {
         let mut m = rig.emu.model();
         for (login, token) in [("rig-agent-1", AGENT_TOKEN), ("alice", ALICE_TOKEN)] {
@@ -823,7 +832,7 @@ fn token_of(actions: &Actions, inputs: &serde_json::Map<String, Value>) -> Strin
 
 /// The agent workflow's `wake` job after an agent's run: it starts a Conductor tick with the
 /// job's Actions token (workflow_dispatch, which that token may cause).
-async fn wake(rig: &Rig, actions: &mut Actions) -> Vec<support::workflow::runner::StepRun> {
+async fn wake(rig: &PipelineRig, actions: &mut Actions) -> Vec<support::workflow::runner::StepRun> {
     let token = "ghs_agent_wake_job";
     {
         let mut m = rig.emu.model();
@@ -848,7 +857,7 @@ async fn wake(rig: &Rig, actions: &mut Actions) -> Vec<support::workflow::runner
 }
 
 /// The runs of the agent workflow the Conductor dispatched for `task`, oldest first.
-fn dispatched(rig: &Rig, task: &str) -> Vec<serde_json::Map<String, Value>> {
+fn dispatched(rig: &PipelineRig, task: &str) -> Vec<serde_json::Map<String, Value>> {
     let mut runs = rig.emu.model().workflow_runs(REPO);
     runs.sort_by_key(|r| r.id);
     runs.into_iter()
@@ -860,7 +869,11 @@ fn dispatched(rig: &Rig, task: &str) -> Vec<serde_json::Map<String, Value>> {
 /// The review agent at work, as the agent workflow's review task does it with its own token:
 /// it reads the pull request through the API, "runs the tests" (here: looks for a test of the
 /// change among the files), and submits APPROVE or REQUEST_CHANGES with its reasons.
-async fn review_agent(rig: &Rig, actions: &Actions, inputs: &serde_json::Map<String, Value>) {
+async fn review_agent(
+    rig: &PipelineRig,
+    actions: &Actions,
+    inputs: &serde_json::Map<String, Value>,
+) {
     assert_eq!(inputs["task"], "review");
     let token = token_of(actions, inputs);
     let pull = inputs["pull_request"].as_str().unwrap();
@@ -910,7 +923,7 @@ async fn review_agent(rig: &Rig, actions: &Actions, inputs: &serde_json::Map<Str
 /// The rig as installed with a review agent of its own identity (`rig-reviewer`, its token in
 /// SHIPRIG_AGENT_TOKEN_REVIEWER) and a test command; the plan applied, agent-1 dispatched.
 async fn review_rig() -> (
-    Rig,
+    PipelineRig,
     Actions,
     serde_json::Map<String, Value>,
     tempfile::TempDir,
@@ -921,7 +934,7 @@ async fn review_rig() -> (
         "    - {name: agent-1, login: rig-agent-1}\n    - {name: reviewer, login: rig-reviewer, token_secret: SHIPRIG_AGENT_TOKEN_REVIEWER}\n  review_agent: reviewer\n  test_command: cargo test\n",
     );
     assert!(config.contains("review_agent"));
-    let rig = Rig::new(&config).await;
+    let rig = PipelineRig::new(&config).await;
     let (private, public) = support::emulator::rsa_pair();
     {
         let mut m = rig.emu.model();
@@ -985,7 +998,7 @@ async fn review_rig() -> (
 
 /// agent-1's work, with its own token: a branch with `path`, a pull request and its label.
 async fn agent_opens(
-    rig: &Rig,
+    rig: &PipelineRig,
     actions: &mut Actions,
     implement: &serde_json::Map<String, Value>,
     path: &str,
@@ -1144,7 +1157,7 @@ async fn an_ungated_agent_pull_request_goes_through_a_review_round_and_merges_wi
     );
     assert_eq!(rig.emu.model().issue(REPO, 1).unwrap().state, "closed");
     let sent = rig.emu.requests();
-    let problems = support::requests::check_log(&support::spec::Spec::load(), &sent);
+    let problems = support::requests::check_log(&support::spec::OpenApiSpec::load(), &sent);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

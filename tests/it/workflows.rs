@@ -444,9 +444,9 @@ mod trigger_rules {
     use serde_json::json;
     use shiprig::emulator::Writer;
 
-    use crate::support::workflow::rules::{self, Start};
+    use crate::support::workflow::rules::{self, RunStart};
 
-    fn start(event: &str, payload: serde_json::Value, writer: Writer) -> Start {
+    fn start(event: &str, payload: serde_json::Value, writer: Writer) -> RunStart {
         rules::start(event, &payload, writer, 0, "main")
     }
 
@@ -466,19 +466,19 @@ mod trigger_rules {
             assert!(
                 matches!(
                     start(event, payload.clone(), Writer::ActionsToken),
-                    Start::Never(_)
+                    RunStart::Never(_)
                 ),
                 "{event}"
             );
             assert!(
                 matches!(
                     start(event, payload.clone(), Writer::App),
-                    Start::Runs { .. }
+                    RunStart::Runs { .. }
                 ),
                 "{event} by an App"
             );
             assert!(
-                matches!(start(event, payload, Writer::User), Start::Runs { .. }),
+                matches!(start(event, payload, Writer::User), RunStart::Runs { .. }),
                 "{event} by a user"
             );
         }
@@ -490,7 +490,7 @@ mod trigger_rules {
         let dispatch = json!({"workflow": "shiprig-deploy.yml", "ref": "main"});
         assert_eq!(
             start("workflow_dispatch", dispatch, Writer::ActionsToken),
-            Start::Runs {
+            RunStart::Runs {
                 reference: "refs/heads/main".into()
             }
         );
@@ -500,7 +500,7 @@ mod trigger_rules {
                 json!({"action": "go"}),
                 Writer::ActionsToken
             ),
-            Start::Runs { .. }
+            RunStart::Runs { .. }
         ));
     }
 
@@ -512,7 +512,7 @@ mod trigger_rules {
             let payload = json!({"action": action, "pull_request": {"head": {"sha": "h"}}});
             assert_eq!(
                 start("pull_request", payload, Writer::ActionsToken),
-                Start::AwaitsApproval,
+                RunStart::AwaitsApproval,
                 "{action}"
             );
         }
@@ -529,16 +529,16 @@ mod trigger_rules {
         // Even when a person's push made the suite: the suite is GitHub Actions'.
         assert!(matches!(
             start("check_suite", suite, Writer::User),
-            Start::Never(_)
+            RunStart::Never(_)
         ));
         assert!(matches!(
             start("check_run", run, Writer::User),
-            Start::Never(_)
+            RunStart::Never(_)
         ));
         let external = json!({"action": "completed", "check_suite": {"app": {"slug": "circleci"}}});
         assert!(matches!(
             start("check_suite", external, Writer::App),
-            Start::Runs { .. }
+            RunStart::Runs { .. }
         ));
     }
 
@@ -551,7 +551,7 @@ mod trigger_rules {
         for level in 1..rules::MAX_CHAIN {
             assert!(matches!(
                 rules::start("workflow_run", &done, Writer::User, level, "main"),
-                Start::Runs { .. }
+                RunStart::Runs { .. }
             ));
         }
         assert!(matches!(
@@ -562,7 +562,7 @@ mod trigger_rules {
                 rules::MAX_CHAIN,
                 "main"
             ),
-            Start::Never(_)
+            RunStart::Never(_)
         ));
     }
 

@@ -20,7 +20,7 @@ struct Section {
 }
 
 #[derive(Debug, Default, Clone)]
-struct Task {
+struct AsanaTask {
     name: String,
     notes: String,
     completed: bool,
@@ -39,7 +39,7 @@ pub struct AsanaModel {
     ids: Ids,
     projects: Table<Project>,
     sections: Table<Section>,
-    tasks: Table<Task>,
+    tasks: Table<AsanaTask>,
 }
 
 /// What a test reads back about one task.
@@ -89,11 +89,11 @@ impl FakeTool<AsanaModel> {
         let mut m = self.model();
         let gid = m.ids.next(1_200_000_000_000_000).to_string();
         let project = m.sections.get(section).map(|s| s.project.clone());
-        let task = Task {
+        let task = AsanaTask {
             name: name.into(),
             notes: notes.into(),
             project: project.unwrap_or_default(),
-            ..Task::default()
+            ..AsanaTask::default()
         };
         m.tasks.insert(gid.clone(), task);
         if let Some(s) = m.sections.get_mut(section) {
@@ -105,10 +105,10 @@ impl FakeTool<AsanaModel> {
     pub fn add_subtask(&self, parent: &str, name: &str) -> String {
         let mut m = self.model();
         let gid = m.ids.next(1_200_000_000_000_000).to_string();
-        let task = Task {
+        let task = AsanaTask {
             name: name.into(),
             parent: Some(parent.into()),
-            ..Task::default()
+            ..AsanaTask::default()
         };
         m.tasks.insert(gid.clone(), task);
         if let Some(p) = m.tasks.get_mut(parent) {
@@ -235,7 +235,7 @@ impl AsanaModel {
             .map(|(gid, _)| gid.clone())
     }
 
-    fn task_json(&self, gid: &str, task: &Task) -> Value {
+    fn task_json(&self, gid: &str, task: &AsanaTask) -> Value {
         let membership = self.section_of(gid).map(|s| {
             json!([{ "project": { "gid": task.project }, "section": {
                 "gid": s, "name": self.sections[&s].name } }])

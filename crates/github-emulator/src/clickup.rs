@@ -13,7 +13,7 @@ struct List {
 }
 
 #[derive(Debug, Default, Clone)]
-struct Task {
+struct ClickUpTask {
     name: String,
     description: String,
     status: String,
@@ -31,7 +31,7 @@ pub struct ClickUpModel {
     token: String,
     ids: Ids,
     lists: Table<List>,
-    tasks: Table<Task>,
+    tasks: Table<ClickUpTask>,
 }
 
 /// What a test reads back about one task.
@@ -66,12 +66,12 @@ impl FakeTool<ClickUpModel> {
     pub fn add_task(&self, list: &str, name: &str, description: &str, status: &str) -> String {
         let mut m = self.model();
         let id = format!("86{:x}", m.ids.next(0xa000));
-        let task = Task {
+        let task = ClickUpTask {
             name: name.into(),
             description: description.into(),
             status: status.into(),
             list: list.into(),
-            ..Task::default()
+            ..ClickUpTask::default()
         };
         m.tasks.insert(id.clone(), task);
         id
@@ -87,12 +87,12 @@ impl FakeTool<ClickUpModel> {
             .lists
             .get(&p.list)
             .and_then(|l| l.statuses.first().cloned());
-        let task = Task {
+        let task = ClickUpTask {
             name: name.into(),
             status: status.unwrap_or_else(|| "to do".into()),
             list: p.list,
             parent: Some(parent.into()),
-            ..Task::default()
+            ..ClickUpTask::default()
         };
         m.tasks.insert(id.clone(), task);
         id
@@ -151,7 +151,7 @@ impl ToolModel for ClickUpModel {
 }
 
 impl ClickUpModel {
-    fn task_json(&self, id: &str, t: &Task) -> Value {
+    fn task_json(&self, id: &str, t: &ClickUpTask) -> Value {
         let items: Vec<Value> = t
             .checklist
             .iter()

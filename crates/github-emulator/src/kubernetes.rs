@@ -29,11 +29,11 @@ struct Cluster {
     lose_creates: usize,
 }
 
-type Shared = Arc<Mutex<Cluster>>;
+type SharedCluster = Arc<Mutex<Cluster>>;
 
 /// A running fake API server; dropping it stops the server.
 pub struct FakeKubernetes {
-    cluster: Shared,
+    cluster: SharedCluster,
     url: String,
     task: tokio::task::JoinHandle<()>,
 }
@@ -42,7 +42,7 @@ impl FakeKubernetes {
     pub async fn start() -> anyhow::Result<FakeKubernetes> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let cluster = Shared::default();
+        let cluster = SharedCluster::default();
         let app = Router::new()
             .route(
                 "/apis/batch/v1/namespaces/{ns}/jobs",
@@ -156,7 +156,7 @@ impl Drop for FakeKubernetes {
     }
 }
 
-fn lock(cluster: &Shared) -> std::sync::MutexGuard<'_, Cluster> {
+fn lock(cluster: &SharedCluster) -> std::sync::MutexGuard<'_, Cluster> {
     cluster.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -168,7 +168,7 @@ fn status(code: StatusCode, reason: &str, message: String) -> Response {
 }
 
 async fn create_job(
-    State(cluster): State<Shared>,
+    State(cluster): State<SharedCluster>,
     Path(ns): Path<String>,
     Json(mut body): Json<Value>,
 ) -> Response {
@@ -226,7 +226,7 @@ async fn create_job(
 }
 
 async fn list_jobs(
-    State(cluster): State<Shared>,
+    State(cluster): State<SharedCluster>,
     Path(ns): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
@@ -259,7 +259,7 @@ async fn list_jobs(
 }
 
 async fn get_job(
-    State(cluster): State<Shared>,
+    State(cluster): State<SharedCluster>,
     Path((ns, name)): Path<(String, String)>,
 ) -> Response {
     let mut cluster = lock(&cluster);
@@ -278,7 +278,7 @@ async fn get_job(
 }
 
 async fn delete_job(
-    State(cluster): State<Shared>,
+    State(cluster): State<SharedCluster>,
     Path((ns, name)): Path<(String, String)>,
 ) -> Response {
     let mut cluster = lock(&cluster);
@@ -315,9 +315,9 @@ mod lease {
     use axum::response::{IntoResponse, Response};
     use serde_json::{Value, json};
 
-    use super::{Shared, lock, status};
+    use super::{SharedCluster, lock, status};
 
-    type Key = (String, String);
+    type LeaseKey = (String, String);
 
     fn stamp(cluster: &mut super::Cluster, mut lease: Value, ns: &str, name: &str) -> Value {
         cluster.next_uid += 1;
@@ -333,7 +333,7 @@ mod lease {
     }
 
     pub async fn create(
-        State(cluster): State<Shared>,
+        State(cluster): State<SharedCluster>,
         Path(ns): Path<String>,
         Json(body): Json<Value>,
     ) -> Response {
@@ -349,7 +349,7 @@ mod lease {
             "POST".into(),
             format!("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases"),
         ));
-        let key: Key = (ns.clone(), name.clone());
+        let key: LeaseKey = (ns.clone(), name.clone());
         if cluster.leases.contains_key(&key) {
             return status(
                 StatusCode::CONFLICT,
@@ -363,7 +363,7 @@ mod lease {
     }
 
     pub async fn get(
-        State(cluster): State<Shared>,
+        State(cluster): State<SharedCluster>,
         Path((ns, name)): Path<(String, String)>,
     ) -> Response {
         let cluster = lock(&cluster);
@@ -378,7 +378,7 @@ mod lease {
     }
 
     pub async fn delete(
-        State(cluster): State<Shared>,
+        State(cluster): State<SharedCluster>,
         Path((ns, name)): Path<(String, String)>,
     ) -> Response {
         let mut cluster = lock(&cluster);
@@ -394,7 +394,7 @@ mod lease {
     }
 
     pub async fn patch(
-        State(cluster): State<Shared>,
+        State(cluster): State<SharedCluster>,
         Path((ns, name)): Path<(String, String)>,
         Query(query): Query<BTreeMap<String, String>>,
         headers: HeaderMap,
@@ -417,7 +417,7 @@ mod lease {
             .unwrap_or_else(|| "unknown".into());
         let force = query.get("force").is_some_and(|f| f == "true");
         let mut cluster = lock(&cluster);
-        let key: Key = (ns.clone(), name.clone());
+        let key: LeaseKey = (ns.clone(), name.clone());
         if !cluster.leases.contains_key(&key) {
             if !apply {
                 return status(

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 pub const BOT_TOKEN: &str = "xoxb-shiprig-test";
 
 #[derive(Default)]
-struct Inbox {
+struct SlackInbox {
     messages: Vec<Value>,
     /// Answer 500 to this many of the next requests.
     fail_next: usize,
@@ -26,7 +26,7 @@ struct Inbox {
 
 /// A running fake webhook; dropping it stops the server.
 pub struct FakeSlack {
-    inbox: Arc<Mutex<Inbox>>,
+    inbox: Arc<Mutex<SlackInbox>>,
     url: String,
     api_url: String,
     task: tokio::task::JoinHandle<()>,
@@ -38,7 +38,7 @@ impl FakeSlack {
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}/services/T000/B000/XXXX");
         let api_url = format!("http://{addr}/api");
-        let inbox = Arc::new(Mutex::new(Inbox::default()));
+        let inbox = Arc::new(Mutex::new(SlackInbox::default()));
         let app = Router::new()
             .route("/services/{a}/{b}/{c}", post(receive))
             .route("/api/chat.postMessage", post(post_message))
@@ -92,7 +92,7 @@ impl FakeSlack {
         self.lock().rejected
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inbox> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlackInbox> {
         self.inbox.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -104,7 +104,7 @@ impl Drop for FakeSlack {
 }
 
 async fn receive(
-    State(inbox): State<Arc<Mutex<Inbox>>>,
+    State(inbox): State<Arc<Mutex<SlackInbox>>>,
     body: String,
 ) -> (StatusCode, &'static str) {
     let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
@@ -126,7 +126,7 @@ async fn receive(
 /// `chat.postMessage`: a bearer bot token, a channel, and text or blocks. Refusals are
 /// `200 {"ok": false}`, as Slack answers them; only an outage is a 5xx.
 async fn post_message(
-    State(inbox): State<Arc<Mutex<Inbox>>>,
+    State(inbox): State<Arc<Mutex<SlackInbox>>>,
     headers: HeaderMap,
     body: String,
 ) -> (StatusCode, Json<Value>) {
@@ -139,7 +139,7 @@ async fn post_message(
             Json(json!({"ok": false})),
         );
     }
-    let refuse = |inbox: &mut Inbox, error: &str| {
+    let refuse = |inbox: &mut SlackInbox, error: &str| {
         inbox.rejected += 1;
         (StatusCode::OK, Json(json!({ "ok": false, "error": error })))
     };

@@ -63,7 +63,7 @@ pub trait ToolModel: Send + 'static {
     fn handle(&mut self, call: &Call) -> (StatusCode, Value);
 }
 
-pub(crate) struct Shared<M> {
+pub(crate) struct ToolShared<M> {
     pub model: Mutex<M>,
     pub log: Mutex<Vec<ToolRequest>>,
     /// Answer 500 to this many of the next requests, the way a service answers when down.
@@ -79,10 +79,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn serve<M: ToolModel>(
     model: M,
     prefix: &'static str,
-) -> anyhow::Result<(Arc<Shared<M>>, String, tokio::task::JoinHandle<()>)> {
+) -> anyhow::Result<(Arc<ToolShared<M>>, String, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}{prefix}", listener.local_addr()?);
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(ToolShared {
         model: Mutex::new(model),
         log: Mutex::new(Vec::new()),
         fail_next: Mutex::new(0),
@@ -98,7 +98,7 @@ async fn serve<M: ToolModel>(
 }
 
 async fn handle<M: ToolModel>(
-    State(shared): State<Arc<Shared<M>>>,
+    State(shared): State<Arc<ToolShared<M>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -164,7 +164,7 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
 /// A running fake tool: its model behind a server on 127.0.0.1, and the request log. Dropping
 /// it stops the server. Each fake adds its seeding and reading calls on its own model type.
 pub struct FakeTool<M> {
-    pub(crate) shared: Arc<Shared<M>>,
+    pub(crate) shared: Arc<ToolShared<M>>,
     url: String,
     task: tokio::task::JoinHandle<()>,
 }

@@ -118,7 +118,7 @@ fn join(old: &str, new: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Change, compare};
+    use super::super::{DependencyChangeKind, compare};
 
     fn names(base: &str, head: &str) -> Vec<String> {
         compare("Cargo.toml", Some(base), Some(head))
@@ -171,8 +171,14 @@ serde = { git = "https://example.com/serde" }
             Some("[dependencies]\na = \"2\"\nb = { git = \"https://x\" }"),
         )
         .unwrap();
-        assert!(matches!(changes[0].change, Change::Bump { .. }));
-        assert!(matches!(changes[1].change, Change::Source { .. }));
+        assert!(matches!(
+            changes[0].change,
+            DependencyChangeKind::Bump { .. }
+        ));
+        assert!(matches!(
+            changes[1].change,
+            DependencyChangeKind::Source { .. }
+        ));
     }
 
     #[test]

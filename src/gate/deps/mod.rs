@@ -14,7 +14,7 @@ pub use spec::{Entries, Spec};
 /// What changed about one dependency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Change {
+pub enum DependencyChangeKind {
     /// Not declared at the base.
     New { version: String, source: String },
     /// Declared at the base, now fetched from somewhere else (a git, path or URL source).
@@ -29,18 +29,18 @@ pub struct DependencyChange {
     pub manifest: String,
     pub section: String,
     pub name: String,
-    pub change: Change,
+    pub change: DependencyChangeKind,
 }
 
 impl DependencyChange {
     pub fn is_bump(&self) -> bool {
-        matches!(self.change, Change::Bump { .. })
+        matches!(self.change, DependencyChangeKind::Bump { .. })
     }
 
     /// One line for people: `serde 1 ([dependencies] in Cargo.toml)`.
     pub fn describe(&self) -> String {
         let what = match &self.change {
-            Change::New { version, source } => {
+            DependencyChangeKind::New { version, source } => {
                 let from = if source.is_empty() {
                     String::new()
                 } else {
@@ -48,11 +48,11 @@ impl DependencyChange {
                 };
                 format!("new `{}` {version}{from}", self.name)
             }
-            Change::Source { from, to } => {
+            DependencyChangeKind::Source { from, to } => {
                 let from = if from.is_empty() { "registry" } else { from };
                 format!("`{}` now from {to} (was {from})", self.name)
             }
-            Change::Bump { from, to } => format!("`{}` {from} → {to}", self.name),
+            DependencyChangeKind::Bump { from, to } => format!("`{}` {from} → {to}", self.name),
         };
         format!("{what} ({} in {})", self.section, self.manifest)
     }
@@ -148,15 +148,15 @@ fn diff(manifest: &str, base: &Entries, head: &Entries) -> Vec<DependencyChange>
     let mut out = Vec::new();
     for (key, spec) in head {
         let change = match base.get(key) {
-            None => Change::New {
+            None => DependencyChangeKind::New {
                 version: spec.version.clone(),
                 source: spec.source.clone(),
             },
-            Some(old) if old.source != spec.source => Change::Source {
+            Some(old) if old.source != spec.source => DependencyChangeKind::Source {
                 from: old.source.clone(),
                 to: spec.source.clone(),
             },
-            Some(old) if old.version != spec.version => Change::Bump {
+            Some(old) if old.version != spec.version => DependencyChangeKind::Bump {
                 from: old.version.clone(),
                 to: spec.version.clone(),
             },

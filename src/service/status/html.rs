@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::svg;
 use super::text::{esc, href};
-use super::view::{IssueRef, RepoView, StateView};
+use super::view::{IssueLink, RepoView, StateView};
 
 /// Seconds between the page's own reloads.
 pub const REFRESH_SECONDS: u32 = 30;
@@ -27,7 +27,7 @@ fn time(at: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn issue_link(issue: &IssueRef) -> String {
+fn issue_link(issue: &IssueLink) -> String {
     format!(
         "<a href=\"{}\">#{}</a> {}",
         href(&issue.url),

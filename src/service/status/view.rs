@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::conductor::explain::web_base;
 use crate::conductor::summary::describe;
-use crate::conductor::{Plan, Snapshot, Standing};
+use crate::conductor::{Snapshot, Standing, TickPlan};
 use crate::config::Config;
 
 /// Every repository the service ticks.
@@ -84,13 +84,13 @@ pub struct AgentView {
     pub name: String,
     /// `idle`, `working`, `starting` (this tick) or `busy elsewhere`.
     pub state: String,
-    pub issue: Option<IssueRef>,
+    pub issue: Option<IssueLink>,
     pub since: Option<DateTime<Utc>>,
     pub run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IssueRef {
+pub struct IssueLink {
     pub number: u64,
     pub title: String,
     pub url: String,
@@ -99,7 +99,7 @@ pub struct IssueRef {
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueRow {
     pub position: usize,
-    pub issue: IssueRef,
+    pub issue: IssueLink,
     pub rank: String,
     pub approved_at: Option<DateTime<Utc>>,
     /// The standing's name (`next`, `waiting`, `blocked`, …).
@@ -109,8 +109,8 @@ pub struct QueueRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BlockedRow {
-    pub issue: IssueRef,
-    pub blockers: Vec<BlockerRef>,
+    pub issue: IssueLink,
+    pub blockers: Vec<BlockerLink>,
     /// Whether the blocker list was read this tick.
     pub read: bool,
     /// Open blockers GitHub counts that the list does not show (the token cannot read them).
@@ -118,7 +118,7 @@ pub struct BlockedRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct BlockerRef {
+pub struct BlockerLink {
     pub repository: String,
     pub number: u64,
     pub url: String,
@@ -126,7 +126,7 @@ pub struct BlockerRef {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonRow {
-    pub issue: IssueRef,
+    pub issue: IssueLink,
     pub reason: String,
 }
 
@@ -144,7 +144,7 @@ pub struct MilestoneView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphNode {
-    pub issue: IssueRef,
+    pub issue: IssueLink,
     /// `ready`, `progress`, `review` or `blocked`.
     pub class: String,
 }
@@ -168,7 +168,7 @@ impl RepoView {
 /// The view of one tick: `failed_writes` says whether applying its plan left writes undone.
 pub fn build(
     snapshot: &Snapshot,
-    plan: &Plan,
+    plan: &TickPlan,
     config: &Config,
     at: DateTime<Utc>,
     failed_writes: bool,
@@ -200,9 +200,9 @@ pub fn build(
     }
 }
 
-fn issue_ref(snapshot: &Snapshot, number: u64) -> IssueRef {
+fn issue_ref(snapshot: &Snapshot, number: u64) -> IssueLink {
     let state = snapshot.issues.get(&number);
-    IssueRef {
+    IssueLink {
         number,
         title: state.map(|s| s.title.clone()).unwrap_or_default(),
         url: state.map(|s| s.url.clone()).unwrap_or_default(),
@@ -216,7 +216,7 @@ fn state_name(standing: &Standing) -> String {
         .unwrap_or_default()
 }
 
-fn agents(snapshot: &Snapshot, plan: &Plan, config: &Config) -> Vec<AgentView> {
+fn agents(snapshot: &Snapshot, plan: &TickPlan, config: &Config) -> Vec<AgentView> {
     let labels = &config.labels;
     let starting: BTreeMap<&str, u64> = plan
         .queue
@@ -273,13 +273,13 @@ fn agents(snapshot: &Snapshot, plan: &Plan, config: &Config) -> Vec<AgentView> {
         .collect()
 }
 
-fn queue(snapshot: &Snapshot, plan: &Plan) -> Vec<QueueRow> {
+fn queue(snapshot: &Snapshot, plan: &TickPlan) -> Vec<QueueRow> {
     plan.queue
         .iter()
         .enumerate()
         .map(|(i, entry)| QueueRow {
             position: i + 1,
-            issue: IssueRef {
+            issue: IssueLink {
                 title: entry.title.clone(),
                 ..issue_ref(snapshot, entry.issue)
             },
@@ -291,20 +291,20 @@ fn queue(snapshot: &Snapshot, plan: &Plan) -> Vec<QueueRow> {
         .collect()
 }
 
-fn blocked(snapshot: &Snapshot, plan: &Plan) -> Vec<BlockedRow> {
+fn blocked(snapshot: &Snapshot, plan: &TickPlan) -> Vec<BlockedRow> {
     plan.queue
         .iter()
         .filter(|e| matches!(e.standing, Standing::Blocked | Standing::InCycle))
         .map(|entry| {
             let issue = issue_ref(snapshot, entry.issue);
             let web = web_base(snapshot, entry.issue, Some(&issue.url));
-            let blockers: Vec<BlockerRef> = snapshot
+            let blockers: Vec<BlockerLink> = snapshot
                 .blockers
                 .get(&entry.issue)
                 .into_iter()
                 .flatten()
                 .filter(|b| b.open)
-                .map(|b| BlockerRef {
+                .map(|b| BlockerLink {
                     repository: b.repo.to_string(),
                     number: b.number,
                     url: format!("{web}/{}/issues/{}", b.repo, b.number),
@@ -324,7 +324,7 @@ fn blocked(snapshot: &Snapshot, plan: &Plan) -> Vec<BlockedRow> {
         .collect()
 }
 
-fn needs_person(snapshot: &Snapshot, plan: &Plan, config: &Config) -> Vec<PersonRow> {
+fn needs_person(snapshot: &Snapshot, plan: &TickPlan, config: &Config) -> Vec<PersonRow> {
     let labels = &config.labels;
     plan.queue
         .iter()
@@ -350,7 +350,7 @@ fn needs_person(snapshot: &Snapshot, plan: &Plan, config: &Config) -> Vec<Person
         .collect()
 }
 
-fn milestones(snapshot: &Snapshot, plan: &Plan) -> Vec<MilestoneView> {
+fn milestones(snapshot: &Snapshot, plan: &TickPlan) -> Vec<MilestoneView> {
     let standing: BTreeMap<u64, &Standing> =
         plan.queue.iter().map(|e| (e.issue, &e.standing)).collect();
     snapshot

@@ -33,28 +33,28 @@ gate:
   humans: {min_approvals: 1, min_permission: write}
 "#;
 
-pub struct Rig {
+pub struct GateRig {
     pub emu: Emulator,
     pub dir: tempfile::TempDir,
 }
 
 /// What one run of the binary gave.
 #[derive(Debug)]
-pub struct Run {
+pub struct BinaryRun {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
 
-impl Rig {
+impl GateRig {
     /// `acme/rig` with the config on `main`, and its people: alice (auth owner), sam (in
     /// @acme/security), bob (write), dev (the usual author), mallory (read), the agent's login
     /// and a bot.
-    pub async fn new() -> Rig {
-        Rig::with_config(Some(CONFIG)).await
+    pub async fn new() -> GateRig {
+        GateRig::with_config(Some(CONFIG)).await
     }
 
-    pub async fn with_config(config: Option<&str>) -> Rig {
+    pub async fn with_config(config: Option<&str>) -> GateRig {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let emu = Emulator::start().await.expect("the emulator starts");
         {
@@ -97,7 +97,7 @@ impl Rig {
             }
             m.set_files(REPO, "main", &files, "seed");
         }
-        Rig {
+        GateRig {
             emu,
             dir: tempfile::tempdir().expect("a temp dir"),
         }
@@ -136,7 +136,7 @@ impl Rig {
     }
 
     /// Runs the binary on an event; `extra` adds or overrides environment variables.
-    pub async fn gate(&self, name: &str, payload: &Value, extra: &[(&str, &str)]) -> Run {
+    pub async fn gate(&self, name: &str, payload: &Value, extra: &[(&str, &str)]) -> BinaryRun {
         let path = self.dir.path().join("event.json");
         std::fs::write(&path, payload.to_string()).unwrap();
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_shiprig"));
@@ -153,7 +153,7 @@ impl Rig {
             command.env(key, value);
         }
         let out = command.output().await.expect("the shiprig binary runs");
-        Run {
+        BinaryRun {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -161,7 +161,7 @@ impl Rig {
     }
 
     /// Runs the binary with `args` and the workflow's environment (no event).
-    pub async fn shiprig(&self, args: &[&str]) -> Run {
+    pub async fn shiprig(&self, args: &[&str]) -> BinaryRun {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_shiprig"))
             .args(args)
             .env_clear()
@@ -172,7 +172,7 @@ impl Rig {
             .output()
             .await
             .expect("the shiprig binary runs");
-        Run {
+        BinaryRun {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -198,7 +198,7 @@ impl Rig {
     }
 
     /// `pull_request_target` `synchronize` for the PR's current head.
-    pub async fn gate_pr(&self, pr: u64) -> Run {
+    pub async fn gate_pr(&self, pr: u64) -> BinaryRun {
         let event = self.pull_event(pr, "synchronize", "dev");
         self.gate("pull_request_target", &event, &[]).await
     }

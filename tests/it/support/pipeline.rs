@@ -14,17 +14,17 @@ pub const TOKEN: &str = "ghs_pipeline_secret_token";
 pub const HOOK_SECRET: &str = "hook-secret-path";
 pub const BOT: &str = "shiprig-bot";
 
-pub struct Rig {
+pub struct PipelineRig {
     pub emu: Emulator,
     pub slack: FakeSlack,
     pub dir: tempfile::TempDir,
     pub config: std::path::PathBuf,
 }
 
-impl Rig {
+impl PipelineRig {
     /// `acme/widgets` with `main` and `production`, a maintainer `mia`, shiprig's token, and
     /// `config` (YAML) as the local config file.
-    pub async fn new(config: &str) -> Rig {
+    pub async fn new(config: &str) -> PipelineRig {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let emu = Emulator::start().await.expect("emulator starts");
         {
@@ -44,7 +44,7 @@ impl Rig {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shiprig.yml");
         std::fs::write(&path, config).unwrap();
-        Rig {
+        PipelineRig {
             emu,
             slack,
             dir,
@@ -106,7 +106,7 @@ pub fn printed(out: &Output) -> String {
     all
 }
 
-impl Rig {
+impl PipelineRig {
     /// A write or read through the API as shiprig's token, for what another tool would do
     /// (CI posting a check run).
     pub async fn api(

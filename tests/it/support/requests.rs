@@ -6,9 +6,9 @@
 use serde_json::{Value, json};
 use shiprig::emulator::{LoggedRequest, UNDOCUMENTED_ROUTES};
 
-use crate::support::spec::Spec;
+use crate::support::spec::OpenApiSpec;
 
-impl Spec {
+impl OpenApiSpec {
     /// Every way `request` departs from GitHub's description; empty when it fits.
     pub fn request_problems(&self, request: &LoggedRequest) -> Vec<String> {
         let (method, path) = (request.method.as_str(), request.path.as_str());
@@ -118,7 +118,7 @@ impl Spec {
 }
 
 /// Every problem with every request in `log`, one line each.
-pub fn check_log(spec: &Spec, log: &[LoggedRequest]) -> Vec<String> {
+pub fn check_log(spec: &OpenApiSpec, log: &[LoggedRequest]) -> Vec<String> {
     log.iter().flat_map(|r| spec.request_problems(r)).collect()
 }
 
@@ -141,7 +141,7 @@ mod tests {
     /// The request checker is able to fail: an unknown parameter, a wrong type, a bad body.
     #[test]
     fn requests_that_github_would_not_accept_are_named() {
-        let spec = Spec::load();
+        let spec = OpenApiSpec::load();
         let fine = request(
             "GET",
             "/repos/o/r/compare/v1...main",

@@ -16,12 +16,12 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 const MULTI_SEGMENT: [&str; 3] = ["{path}", "{ref}", "{basehead}"];
 
 /// The OpenAPI subset, with `nullable` rewritten to JSON Schema.
-pub struct Spec {
+pub struct OpenApiSpec {
     pub doc: Value,
 }
 
-impl Spec {
-    pub fn load() -> Spec {
+impl OpenApiSpec {
+    pub fn load() -> OpenApiSpec {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/github/openapi-subset.json"
@@ -29,7 +29,7 @@ impl Spec {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
         let mut doc: Value = serde_json::from_str(&text).expect("subset is JSON");
         rewrite_nullable(&mut doc);
-        Spec { doc }
+        OpenApiSpec { doc }
     }
 
     /// Every `(METHOD, template)` the subset describes.
@@ -166,7 +166,7 @@ pub fn rewrite_nullable(v: &mut Value) {
 
 /// Sends requests, validates answers, and records `(method, template, status)` exercised.
 pub struct Checker {
-    pub spec: Spec,
+    pub spec: OpenApiSpec,
     pub exercised: BTreeSet<(String, String, u16)>,
     /// Every answer that did not fit the description; all of them are reported at the end.
     pub mismatches: Vec<String>,
@@ -223,7 +223,7 @@ mod tests {
         let issue = Api::new(&emu, Some(TOKEN))
             .get(&format!("/repos/{REPO}/issues/{n}"))
             .await;
-        let spec = Spec::load();
+        let spec = OpenApiSpec::load();
         let t = "/repos/{owner}/{repo}/issues/{issue_number}";
         assert_eq!(spec.validate("GET", t, 200, &issue), Ok(()));
         let mut wrong_type = issue.clone();
@@ -259,7 +259,7 @@ mod tests {
 
     #[test]
     fn templates_are_found_for_concrete_paths() {
-        let spec = Spec::load();
+        let spec = OpenApiSpec::load();
         let t = |m: &str, p: &str| spec.template_for(m, p).unwrap();
         assert_eq!(
             t("GET", "/repos/o/r/issues/events"),

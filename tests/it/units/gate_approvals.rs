@@ -4,8 +4,8 @@ use shiprig::config::Config;
 use shiprig::gate::approvals::*;
 use std::collections::BTreeMap;
 
-fn review(login: &str, state: &str, sha: &str) -> Review {
-    Review {
+fn review(login: &str, state: &str, sha: &str) -> GateReview {
+    GateReview {
         login: login.into(),
         bot: false,
         state: state.into(),

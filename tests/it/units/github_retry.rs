@@ -18,7 +18,7 @@ fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
 }
 
 fn wait(method: Method, attempt: u32, status: u16, h: &HeaderMap, msg: &str) -> Option<Duration> {
-    let outcome = Attempt::Answer {
+    let outcome = RequestAttempt::Answer {
         status,
         headers: h,
         message: msg,
@@ -91,7 +91,7 @@ fn no_wait_past_the_budget() {
         ..RetryPolicy::default()
     };
     let retry = headers(&[("retry-after", "60")]);
-    let outcome = Attempt::Answer {
+    let outcome = RequestAttempt::Answer {
         status: 429,
         headers: &retry,
         message: "",

@@ -85,15 +85,15 @@ fn opened_moves_in_progress_to_in_review_once() {
     assert_eq!(
         effects,
         vec![
-            Effect::AddLabel {
+            LifecycleEffect::AddLabel {
                 issue: at(1),
                 label: "in-review".into()
             },
-            Effect::RemoveLabel {
+            LifecycleEffect::RemoveLabel {
                 issue: at(1),
                 label: "in-progress".into()
             },
-            Effect::Tell {
+            LifecycleEffect::Tell {
                 event: Event::PullRequestOpened {
                     repo: "acme/widgets".into(),
                     number: 7,
@@ -122,7 +122,7 @@ fn merged_into_main_closes_what_github_left_open_and_keeps_in_review() {
         issue(2, "closed", &["in-review"], &[]),
     ];
     let effects = plan(&repo(), &pull("closed", true, "main"), &linked, &c, "main");
-    assert_eq!(effects, vec![Effect::Close { issue: at(1) }]);
+    assert_eq!(effects, vec![LifecycleEffect::Close { issue: at(1) }]);
     assert!(
         plan(
             &repo(),
@@ -147,21 +147,21 @@ fn closed_unmerged_returns_the_issue_and_frees_the_agent() {
     )];
     let effects = plan(&repo(), &pull("closed", false, "main"), &linked, &c, "main");
     assert_eq!(effects.len(), 4, "{effects:?}");
-    assert!(effects.contains(&Effect::RemoveLabel {
+    assert!(effects.contains(&LifecycleEffect::RemoveLabel {
         issue: at(1),
         label: "in-review".into()
     }));
-    assert!(effects.contains(&Effect::RemoveLabel {
+    assert!(effects.contains(&LifecycleEffect::RemoveLabel {
         issue: at(1),
         label: "agent:agent-1".into()
     }));
-    assert!(effects.contains(&Effect::Unassign {
+    assert!(effects.contains(&LifecycleEffect::Unassign {
         issue: at(1),
         logins: vec!["rig-agent-1".into()]
     }));
     assert!(matches!(
         effects[3],
-        Effect::Tell {
+        LifecycleEffect::Tell {
             event: Event::IssueReturned {
                 issue: 1,
                 pull: 7,

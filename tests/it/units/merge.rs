@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use shiprig::config::Config;
-use shiprig::gate::approvals::Review;
-use shiprig::gate::{Outcome, Sibling, Verdict};
+use shiprig::gate::approvals::GateReview;
+use shiprig::gate::{GateVerdict, Outcome, Sibling};
 use shiprig::github::{CheckRun, CommitStatus, PullRequest};
 use shiprig::merge::*;
 
@@ -28,8 +28,8 @@ fn pull(labels: &[&str]) -> PullRequest {
     .unwrap()
 }
 
-fn review(login: &str, state: &str) -> Review {
-    Review {
+fn review(login: &str, state: &str) -> GateReview {
+    GateReview {
         login: login.into(),
         bot: false,
         state: state.into(),
@@ -44,13 +44,13 @@ fn check(name: &str, status: &str, conclusion: Option<&str>) -> CheckRun {
         html_url: None,
         name: name.into(),
         status: status.into(),
-        conclusion: conclusion.map(str::to_string),
+        conclusion: conclusion.map(Into::into),
     }
 }
 
 /// The gate's pass for #7 at head0001 against main at base0001, approved by mia.
-fn passed() -> Verdict {
-    let mut verdict = Verdict::cannot_judge("head0001", "");
+fn passed() -> GateVerdict {
+    let mut verdict = GateVerdict::cannot_judge("head0001", "");
     verdict.outcome = Outcome::Pass;
     verdict.reason = None;
     verdict.pull = 7;
@@ -60,8 +60,8 @@ fn passed() -> Verdict {
     verdict
 }
 
-fn ready() -> Facts {
-    Facts {
+fn ready() -> MergeFacts {
+    MergeFacts {
         pull: pull(&[]),
         verdict: passed(),
         gate_check: GATE_CHECK.into(),

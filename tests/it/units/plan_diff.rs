@@ -73,7 +73,7 @@ fn an_empty_repository_gets_everything_in_a_safe_order() {
             "add_labels"
         ]
     );
-    let Change::CreateIssue { labels, .. } = &changes[1] else {
+    let PlanFileChange::CreateIssue { labels, .. } = &changes[1] else {
         panic!()
     };
     assert_eq!(
@@ -105,11 +105,11 @@ fn a_missing_dependency_or_label_is_all_that_is_added() {
     assert_eq!(
         changes,
         [
-            Change::AddLabels {
+            PlanFileChange::AddLabels {
                 key: "a".into(),
                 labels: vec!["backend".into()]
             },
-            Change::AddBlockedBy {
+            PlanFileChange::AddBlockedBy {
                 key: "b".into(),
                 blocker: "a".into()
             },
@@ -138,7 +138,7 @@ fn a_taken_over_issue_keeps_its_story_marker() {
     };
     let changes = diff(&plan, &existing, &Labels::default());
     let [
-        Change::UpdateIssue {
+        PlanFileChange::UpdateIssue {
             title,
             body,
             milestone,

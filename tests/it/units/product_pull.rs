@@ -42,7 +42,7 @@ fn milestone(title: &str, description: &str) -> Milestone {
 
 #[test]
 fn a_new_feature_gets_a_linked_milestone_and_one_issue_per_story() {
-    let plan = plan_for("clickup", &feature(), &[], &ProductPriorities::default());
+    let plan = plan_file_for("clickup", &feature(), &[], &ProductPriorities::default());
     assert_eq!(plan.milestone, "Chat widget");
     let description = plan.description.unwrap();
     assert_eq!(
@@ -57,7 +57,7 @@ fn a_new_feature_gets_a_linked_milestone_and_one_issue_per_story() {
 #[test]
 fn a_linked_milestone_is_found_by_its_marker_even_when_renamed() {
     let m = milestone("Renamed", &marker::feature("clickup", "86abc"));
-    let plan = plan_for("clickup", &feature(), &[m], &ProductPriorities::default());
+    let plan = plan_file_for("clickup", &feature(), &[m], &ProductPriorities::default());
     assert_eq!(plan.milestone, "Renamed");
     assert_eq!(plan.description, None);
 }
@@ -65,7 +65,7 @@ fn a_linked_milestone_is_found_by_its_marker_even_when_renamed() {
 #[test]
 fn a_same_named_milestone_is_adopted_or_avoided() {
     let plain = milestone("Chat widget", "Written by hand");
-    let plan = plan_for(
+    let plan = plan_file_for(
         "clickup",
         &feature(),
         &[plain],
@@ -78,7 +78,7 @@ fn a_same_named_milestone_is_adopted_or_avoided() {
             .starts_with("Written by hand\n\n<!-- shiprig:feature")
     );
     let other = milestone("Chat widget", &marker::feature("clickup", "zzz"));
-    let plan = plan_for(
+    let plan = plan_file_for(
         "clickup",
         &feature(),
         &[other],
@@ -104,6 +104,6 @@ fn the_tools_priority_ranks_every_starting_issue() {
 
     let mut urgent = feature();
     urgent.priority = Some("urgent".into());
-    let plan = plan_for("clickup", &urgent, &[], &defaults);
+    let plan = plan_file_for("clickup", &urgent, &[], &defaults);
     assert!(plan.issues.iter().all(|i| i.priority == Priority::Critical));
 }

@@ -62,7 +62,7 @@ pub(crate) struct Comment {
 
 /// An issue event; `kind` is GitHub's `event` string.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Event {
+pub(crate) struct IssueEvent {
     pub id: u64,
     pub issue: u64,
     pub actor: String,
@@ -151,17 +151,17 @@ impl Model {
         issue: u64,
         actor: &str,
         kind: &str,
-    ) -> &mut super::Event {
+    ) -> &mut super::IssueEvent {
         let id = self.next_id("event");
         let now = self.now();
         let events = &mut self.repos[ri].events;
-        events.push(Event {
+        events.push(IssueEvent {
             id,
             issue,
             actor: actor.to_string(),
             kind: kind.to_string(),
             created_at: now,
-            ..Event::default()
+            ..IssueEvent::default()
         });
         events.last_mut().expect("just pushed")
     }

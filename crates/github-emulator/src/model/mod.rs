@@ -26,7 +26,7 @@ pub use ci::{CheckRunView, WorkflowRunView};
 pub use events::{ACTIONS_LOGIN, RaisedEvent, Writer};
 pub(crate) use git::Git;
 pub use issues::IssueView;
-pub(crate) use issues::{Comment, Event, Issue, Label, Milestone};
+pub(crate) use issues::{Comment, Issue, IssueEvent, Label, Milestone};
 pub(crate) use pulls::{Pull, Review, ReviewComment};
 pub use pulls::{PullView, ReviewState};
 pub use setup::LabelView;
@@ -102,7 +102,7 @@ pub(crate) struct Repo {
     pub issues: Vec<Issue>,
     pub milestones: Vec<Milestone>,
     pub comments: Vec<Comment>,
-    pub events: Vec<Event>,
+    pub events: Vec<IssueEvent>,
     pub perms: Vec<(String, Permission)>,
     pub git: Git,
     pub checks: Vec<CheckRun>,

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Comment, Event, Issue, Model, node_id, ts};
+use crate::model::{Comment, Issue, IssueEvent, Model, node_id, ts};
 
 impl Model {
     fn author_association(&self, ri: usize, login: &str) -> &'static str {
@@ -104,7 +104,7 @@ impl Model {
     }
 
     /// An issue event; `with_issue` embeds the issue (repository-level listing).
-    pub(crate) fn event_json(&self, ri: usize, e: &Event, with_issue: bool) -> Value {
+    pub(crate) fn event_json(&self, ri: usize, e: &IssueEvent, with_issue: bool) -> Value {
         let api = self.repo_api(ri);
         let mut v = json!({
             "id": e.id, "node_id": node_id("LE", e.id), "url": format!("{api}/issues/events/{}", e.id),

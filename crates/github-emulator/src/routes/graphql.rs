@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Route, r};
 use crate::http::{ApiError, Reply, Req, Res};
-use crate::model::{Event, Model, ts};
+use crate::model::{IssueEvent, Model, ts};
 
 pub(crate) const ROUTES: &[Route] = &[r("POST", "/graphql", answer)];
 
@@ -78,8 +78,8 @@ enum Node {
     Connection(Vec<Node>),
     /// An issue's blockers as read, and how many it has in all.
     Blockers(Vec<Node>, usize),
-    Labeled(Event),
-    Renamed(Event),
+    Labeled(IssueEvent),
+    Renamed(IssueEvent),
     Label(String),
 }
 
@@ -107,7 +107,7 @@ enum Resolved {
 }
 
 /// One repository's events of one kind, by issue number.
-type EventsByIssue = BTreeMap<u64, Vec<Event>>;
+type EventsByIssue = BTreeMap<u64, Vec<IssueEvent>>;
 
 struct Exec<'a> {
     model: &'a Model,
@@ -273,7 +273,7 @@ impl Exec<'_> {
         number: u64,
     ) -> Result<Resolved, String> {
         let kinds = self.enum_list_arg(field, "itemTypes")?;
-        let (kind, node): (&str, fn(Event) -> Node) = match kinds.as_slice() {
+        let (kind, node): (&str, fn(IssueEvent) -> Node) = match kinds.as_slice() {
             [k] if k == "LABELED_EVENT" => ("labeled", Node::Labeled),
             [k] if k == "RENAMED_TITLE_EVENT" => ("renamed", Node::Renamed),
             _ => {
@@ -284,7 +284,7 @@ impl Exec<'_> {
         };
         let mut cache = self.labeled.borrow_mut();
         let by_issue = cache.entry((ri, kind)).or_insert_with(|| {
-            let mut by_issue: BTreeMap<u64, Vec<Event>> = BTreeMap::new();
+            let mut by_issue: BTreeMap<u64, Vec<IssueEvent>> = BTreeMap::new();
             for e in self.model.repos[ri]
                 .events
                 .iter()

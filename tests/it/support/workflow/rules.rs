@@ -7,7 +7,7 @@ use shiprig::emulator::Writer;
 
 /// Whether GitHub starts runs for an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Start {
+pub enum RunStart {
     /// Runs start, on the workflow files as `reference` has them.
     Runs { reference: String },
     /// Runs are created but wait for a person's approval before any job starts.
@@ -30,7 +30,7 @@ pub fn start(
     writer: Writer,
     level: u8,
     default_branch: &str,
-) -> Start {
+) -> RunStart {
     // "When you use the repository's GITHUB_TOKEN to perform tasks, events triggered by the
     // GITHUB_TOKEN, with the exception of workflow_dispatch and repository_dispatch, will not
     // create a new workflow run." (docs.github.com, Triggering a workflow)
@@ -44,9 +44,9 @@ pub fn start(
             Some("opened" | "synchronize" | "reopened")
         );
         if event == "pull_request" && opened {
-            return Start::AwaitsApproval;
+            return RunStart::AwaitsApproval;
         }
-        return Start::Never("caused by the Actions token (GITHUB_TOKEN)");
+        return RunStart::Never("caused by the Actions token (GITHUB_TOKEN)");
     }
     // "To prevent recursive workflows, this event does not trigger workflows if the check
     // suite was created by GitHub Actions or if the check suite's head SHA is associated with
@@ -58,15 +58,15 @@ pub fn start(
             .or_else(|| payload.pointer("/check_run/check_suite/app/slug"))
             .and_then(Value::as_str);
         if app == Some("github-actions") {
-            return Start::Never("a check suite created by GitHub Actions");
+            return RunStart::Never("a check suite created by GitHub Actions");
         }
     }
     // "You can't use workflow_run to chain together more than three levels of workflows."
     // (docs.github.com, Events that trigger workflows: workflow_run)
     if event == "workflow_run" && level >= MAX_CHAIN {
-        return Start::Never("a workflow_run chain deeper than three levels");
+        return RunStart::Never("a workflow_run chain deeper than three levels");
     }
-    Start::Runs {
+    RunStart::Runs {
         reference: copy_of(event, payload, default_branch),
     }
 }

@@ -290,7 +290,7 @@ impl Actions {
                 outcome,
             };
             let reference = match verdict {
-                rules::Start::Runs { reference } => reference,
+                rules::RunStart::Runs { reference } => reference,
                 other => {
                     // Only worth a line when some workflow listens for it.
                     let default = format!("refs/heads/{}", self.default_branch);
@@ -302,9 +302,11 @@ impl Actions {
                         .collect();
                     if !listening.is_empty() {
                         let why = match other {
-                            rules::Start::AwaitsApproval => "waits for a person's approval".into(),
-                            rules::Start::Never(why) => format!("no run: {why}"),
-                            rules::Start::Runs { .. } => unreachable!(),
+                            rules::RunStart::AwaitsApproval => {
+                                "waits for a person's approval".into()
+                            }
+                            rules::RunStart::Never(why) => format!("no run: {why}"),
+                            rules::RunStart::Runs { .. } => unreachable!(),
                         };
                         self.hops
                             .push(hop(format!("{} {why}", listening.join(", "))));
@@ -478,7 +480,7 @@ impl Actions {
                     continue;
                 }
                 let seen = emu.requests().len();
-                let step_run = Step {
+                let step_run = WorkflowStep {
                     file,
                     job: id,
                     token: &token,
@@ -577,8 +579,8 @@ impl Actions {
         String::new()
     }
 
-    fn run_step(&self, step: &Value, at: &Step) -> StepRun {
-        let Step {
+    fn run_step(&self, step: &Value, at: &WorkflowStep) -> StepRun {
+        let WorkflowStep {
             file,
             job,
             token,
@@ -653,7 +655,7 @@ impl Actions {
 /// Where a step runs: its workflow file and job, the job's token, the event, and the run's
 /// id and attempt.
 #[derive(Clone, Copy)]
-struct Step<'a> {
+struct WorkflowStep<'a> {
     file: &'a str,
     job: &'a str,
     token: &'a str,
