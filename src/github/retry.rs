@@ -121,3 +121,6 @@ pub fn is_rate_limited(status: u16, headers: &HeaderMap, message: &str) -> bool 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
+
+#[cfg(test)]
+mod tests;

@@ -292,3 +292,6 @@ pub fn describe(effect: &LifecycleEffect) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;

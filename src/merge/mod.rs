@@ -402,3 +402,6 @@ async fn pull_numbers(gh: &GitHub, request: &MergeRequest) -> anyhow::Result<Vec
     }
     Ok(named.map(|n| vec![n])?)
 }
+
+#[cfg(test)]
+mod tests;

@@ -213,3 +213,6 @@ fn approvals(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

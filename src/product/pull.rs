@@ -251,3 +251,6 @@ fn slug(id: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

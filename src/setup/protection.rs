@@ -276,3 +276,6 @@ pub fn with_ci_and_production(mut body: Value, ci: &[String], production: bool) 
     }
     body
 }
+
+#[cfg(test)]
+mod tests;

@@ -100,3 +100,6 @@ pub fn findings(workflows: &[Workflow]) -> Vec<TriggerGap> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests;

@@ -101,3 +101,6 @@ pub async fn check_environment(
         changed,
     })
 }
+
+#[cfg(test)]
+mod tests;

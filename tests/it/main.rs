@@ -1,6 +1,6 @@
 //! shiprig's integration tests, built as one test binary: the whole stack links once rather
-//! than once per area. Each module below is one area (`units`: the library's pure decisions
-//! through its public API); `support` holds what several share.
+//! than once per area. Each module below is one area, tested as a user of the crate would;
+//! `support` holds what several share. Unit tests of private helpers live beside their code.
 //!
 //! Every test here may share this process: none sets process environment variables (each run
 //! of the binary gets its own environment after `Command::env_clear`), the only process-wide
@@ -67,6 +67,5 @@ mod status_page;
 mod tls_roots;
 mod trust_conductor;
 mod trust_release;
-mod units;
 mod workflow_story;
 mod workflows;

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use shiprig::config::Config;
-use shiprig::github::{PullRequest, Repo};
-use shiprig::lifecycle::*;
-use shiprig::notify::Event;
+use super::*;
+use crate::config::Config;
+use crate::github::{PullRequest, Repo};
+use crate::notify::Event;
 
 fn repo() -> Repo {
     Repo::new("acme", "widgets")

@@ -1,12 +1,10 @@
-//! `shiprig::product::pull`, through its public API.
-
-use shiprig::config::ProductPriorities;
-use shiprig::github::Milestone;
-use shiprig::plan_file::Priority;
-use shiprig::plan_file::marker;
-use shiprig::product::Feature;
-use shiprig::product::Story;
-use shiprig::product::pull::*;
+use super::*;
+use crate::config::ProductPriorities;
+use crate::github::Milestone;
+use crate::plan_file::Priority;
+use crate::plan_file::marker;
+use crate::product::Feature;
+use crate::product::Story;
 
 fn feature() -> Feature {
     Feature {

@@ -1,9 +1,9 @@
 //! `doctor`'s trigger report: triggers GitHub would never fire for the repository's shiprig
 //! workflows, and a merge whose events start nothing.
 
-use shiprig::setup::templates;
-use shiprig::setup::triggers::findings;
-use shiprig::setup::workflows::{Workflow, read};
+use super::*;
+use crate::setup::templates;
+use crate::setup::workflows::{Workflow, read};
 
 fn wf(file: &str, text: &str) -> Workflow {
     read(file, text).unwrap()
@@ -100,8 +100,8 @@ fn the_shipped_templates_with_their_ci_are_clean() {
 /// token to an Asana rig is reported, and so is a rig with no `product pull` at all.
 #[test]
 fn a_product_token_the_workflows_do_not_pass_is_reported() {
-    use shiprig::config::Config;
-    use shiprig::setup::doctor::product_token_findings;
+    use crate::config::Config;
+    use crate::setup::doctor::product_token_findings;
     let phase_4: Vec<Workflow> = templates::files_for(4)
         .into_iter()
         .filter(|w| w.path.starts_with(".github/workflows/"))

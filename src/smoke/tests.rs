@@ -1,7 +1,7 @@
 //! The judging rules, without HTTP.
 
-use shiprig::config::SmokeCheck;
-use shiprig::smoke::*;
+use super::*;
+use crate::config::SmokeCheck;
 
 fn check(yaml: &str) -> SmokeCheck {
     serde_saphyr::from_str(yaml).expect("a valid check")

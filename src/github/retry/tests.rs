@@ -1,8 +1,6 @@
-//! `shiprig::github::retry`, through its public API.
-
+use super::*;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, Method};
-use shiprig::github::retry::*;
 use std::time::Duration;
 
 fn at(seconds: i64) -> DateTime<Utc> {

@@ -3,11 +3,11 @@
 
 use serde_json::{Value, json};
 
-use shiprig::config::Config;
-use shiprig::gate::approvals::GateReview;
-use shiprig::gate::{GateVerdict, Outcome, Sibling};
-use shiprig::github::{CheckRun, CommitStatus, PullRequest};
-use shiprig::merge::*;
+use super::*;
+use crate::config::Config;
+use crate::gate::approvals::GateReview;
+use crate::gate::{GateVerdict, Outcome, Sibling};
+use crate::github::{CheckRun, CommitStatus, PullRequest};
 
 fn config() -> Config {
     Config::from_yaml(

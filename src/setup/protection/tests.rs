@@ -1,9 +1,7 @@
-//! `shiprig::setup::protection`, through its public API.
-
+use super::*;
+use crate::github::{BranchProtection, Enabled, RequiredReviews};
+use crate::github::{Login, RequiredCheck, RequiredChecks, Restrictions};
 use serde_json::{Value, json};
-use shiprig::github::{BranchProtection, Enabled, RequiredReviews};
-use shiprig::github::{Login, RequiredCheck, RequiredChecks, Restrictions};
-use shiprig::setup::protection::*;
 
 const CHECK: &str = "shiprig/human-gate";
 

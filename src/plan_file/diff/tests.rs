@@ -1,10 +1,8 @@
-//! `shiprig::plan_file::diff`, through its public API.
-
-use shiprig::config::Labels;
-use shiprig::github::{Issue, Milestone};
-use shiprig::plan_file::PlanFile;
-use shiprig::plan_file::diff::*;
-use shiprig::plan_file::marker;
+use super::*;
+use crate::config::Labels;
+use crate::github::{Issue, Milestone};
+use crate::plan_file::PlanFile;
+use crate::plan_file::marker;
 
 const PLAN: &str = "milestone: M
 approve: true
