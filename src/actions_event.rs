@@ -12,7 +12,7 @@ use crate::github::PullRequest;
 
 /// An event and its payload; empty (no name, a `null` payload) outside Actions.
 #[derive(Debug, Clone, Default)]
-pub struct ActionsEvent {
+pub(crate) struct ActionsEvent {
     name: String,
     payload: Value,
 }
@@ -20,7 +20,10 @@ pub struct ActionsEvent {
 impl ActionsEvent {
     /// Reads the payload at `path` (none: an empty event). A file that is too large, not UTF-8
     /// or not JSON is bad usage, named with its place.
-    pub fn read(name: Option<&str>, path: Option<&Path>) -> Result<ActionsEvent, UsageError> {
+    pub(crate) fn read(
+        name: Option<&str>,
+        path: Option<&Path>,
+    ) -> Result<ActionsEvent, UsageError> {
         let name = name.unwrap_or_default().to_string();
         let Some(path) = path else {
             return Ok(ActionsEvent {
@@ -45,13 +48,13 @@ impl ActionsEvent {
     }
 
     /// `pull_request`, `push`, …; empty outside Actions.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// The payload as JSON, for the readers that take a whole object apart (the gate's event,
     /// a labelled issue); `null` outside Actions.
-    pub fn payload(&self) -> &Value {
+    pub(crate) fn payload(&self) -> &Value {
         &self.payload
     }
 
@@ -63,7 +66,7 @@ impl ActionsEvent {
     }
 
     /// The pull request the event names: its `pull_request`, or its `number`.
-    pub fn pull_number(&self) -> Option<u64> {
+    pub(crate) fn pull_number(&self) -> Option<u64> {
         self.payload
             .pointer("/pull_request/number")
             .and_then(Value::as_u64)
@@ -71,17 +74,17 @@ impl ActionsEvent {
     }
 
     /// The payload's `pull_request`, read as the API's pull request object.
-    pub fn pull_request(&self) -> Option<PullRequest> {
+    pub(crate) fn pull_request(&self) -> Option<PullRequest> {
         serde_json::from_value(self.payload.get("pull_request")?.clone()).ok()
     }
 
     /// The commit a push brought (`after`).
-    pub fn pushed_sha(&self) -> Option<String> {
+    pub(crate) fn pushed_sha(&self) -> Option<String> {
         self.text("/after")
     }
 
     /// The pull requests a `check_suite` or `check_run` event lists.
-    pub fn listed_pulls(&self) -> Option<Vec<u64>> {
+    pub(crate) fn listed_pulls(&self) -> Option<Vec<u64>> {
         let listed = self
             .payload
             .pointer("/check_suite/pull_requests")
@@ -93,7 +96,7 @@ impl ActionsEvent {
 
     /// The commit a `status` (`sha`) or `workflow_run` (`workflow_run.head_sha`) event is about,
     /// whatever the event's name.
-    pub fn commit_sha(&self) -> Option<String> {
+    pub(crate) fn commit_sha(&self) -> Option<String> {
         match self.payload.pointer("/sha") {
             Some(sha) => sha.as_str().map(str::to_string),
             None => self.text("/workflow_run/head_sha"),
@@ -102,7 +105,7 @@ impl ActionsEvent {
 
     /// The head SHA of a run that only says "something finished on this commit": a
     /// `workflow_run` (after a review or CI) or a `status` event.
-    pub fn finished_sha(&self) -> Option<String> {
+    pub(crate) fn finished_sha(&self) -> Option<String> {
         match self.name.as_str() {
             "workflow_run" => self.text("/workflow_run/head_sha"),
             "status" => self.text("/sha"),
@@ -112,10 +115,10 @@ impl ActionsEvent {
 }
 
 /// `--pr`, else the pull request the event names; bad usage when there is none.
-pub fn pull_number(flag: Option<u64>, event: &ActionsEvent) -> Result<u64, UsageError> {
+pub(crate) fn pull_number(flag: Option<u64>, event: &ActionsEvent) -> Result<u64, UsageError> {
     flag.or_else(|| event.pull_number())
         .ok_or_else(|| UsageError(NO_PULL.into()))
 }
 
 /// What a command that needs a pull request says when it has none.
-pub const NO_PULL: &str = "no pull request: pass --pr N or run on a pull_request event";
+pub(crate) const NO_PULL: &str = "no pull request: pass --pr N or run on a pull_request event";

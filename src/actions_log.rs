@@ -4,7 +4,7 @@
 
 /// One printable line: no control characters, so outside text cannot start a line of its own
 /// and issue a workflow command (`::add-mask::`); at most 300 characters.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(300)
@@ -12,20 +12,20 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// Escapes workflow-command data: `%`, CR and LF (GitHub's `escapeData`).
-pub fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value: data escapes plus `:` and `,`.
-pub fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Appends `name=value` to the step's `GITHUB_OUTPUT` file, when there is one; `value` is one
 /// line.
-pub fn step_output(file: Option<&str>, name: &str, value: &str) -> std::io::Result<()> {
+pub(crate) fn step_output(file: Option<&str>, name: &str, value: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     let Some(path) = file.filter(|p| !p.is_empty()) else {
         return Ok(());

@@ -7,19 +7,19 @@ use std::io::Read as _;
 use std::path::Path;
 
 /// `.github/shiprig.yml` (or `--config`).
-pub const CONFIG_LIMIT: u64 = 1024 * 1024;
+pub(crate) const CONFIG_LIMIT: u64 = 1024 * 1024;
 /// A plan file for `shiprig plan apply`.
-pub const PLAN_LIMIT: u64 = 4 * 1024 * 1024;
+pub(crate) const PLAN_LIMIT: u64 = 4 * 1024 * 1024;
 /// `GITHUB_EVENT_PATH`: GitHub caps webhook payloads at 25 MB.
-pub const EVENT_LIMIT: u64 = 25 * 1024 * 1024;
+pub(crate) const EVENT_LIMIT: u64 = 25 * 1024 * 1024;
 
 /// Why a file could not be read as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
+pub(crate) struct ReadError {
     /// 1-based place of the problem; 0 when it has none.
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
 }
 
 impl ReadError {
@@ -33,7 +33,7 @@ impl ReadError {
 }
 
 /// Reads at most `limit` bytes of `path` as UTF-8 text; larger is an error, read no further.
-pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, ReadError> {
+pub(crate) fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, ReadError> {
     let file = std::fs::File::open(path)
         .map_err(|e| ReadError::whole(format!("cannot read the {what}: {e}")))?;
     let mut bytes = Vec::new();
@@ -50,7 +50,7 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> Result<String, ReadErro
 }
 
 /// The bytes as text, or the line and column (in characters) of the first invalid byte.
-pub fn utf8(bytes: Vec<u8>) -> Result<String, ReadError> {
+pub(crate) fn utf8(bytes: Vec<u8>) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();

@@ -6,10 +6,10 @@ pub const COMMIT: &str = env!("SHIPRIG_BUILD_COMMIT");
 /// The repository whose `action.yml` the workflows use (`owner/name`).
 pub const REPOSITORY: &str = env!("SHIPRIG_BUILD_REPOSITORY");
 /// The crate version, `0.1.0`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// `0.1.0 (commit 9f55683…)`, for `--version`.
-pub const LONG_VERSION: &str = concat!(
+pub(crate) const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",
     env!("SHIPRIG_BUILD_COMMIT"),
@@ -19,13 +19,13 @@ pub const LONG_VERSION: &str = concat!(
 );
 
 /// Whether the commit is known (a full SHA), so a workflow can be pinned to it.
-pub fn commit_known() -> bool {
+pub(crate) fn commit_known() -> bool {
     COMMIT.len() == 40 && COMMIT.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// The `uses:` line value of the action at this build: `owner/shiprig@<commit> # v<version>`,
 /// or the version tag when the commit is unknown.
-pub fn action_ref() -> String {
+pub(crate) fn action_ref() -> String {
     if commit_known() {
         format!("{REPOSITORY}@{COMMIT} # v{VERSION}")
     } else {

@@ -14,38 +14,38 @@ use crate::github::{ClientOptions, Credentials, DEFAULT_CACHE_BYTES, GitHub, Pul
 use crate::notify::{Notifier, Slack};
 use crate::product::ProductTool;
 
-pub use crate::config::CONFIG_PATH;
+pub(crate) use crate::config::CONFIG_PATH;
 
 /// The process's variables (the Actions environment), read once; an empty value counts as unset.
 #[derive(Debug, Clone, Default)]
-pub struct Vars {
+pub(crate) struct Vars {
     vars: std::collections::BTreeMap<String, String>,
 }
 
 impl Vars {
-    pub fn from_process() -> Self {
+    pub(crate) fn from_process() -> Self {
         Vars {
             vars: std::env::vars().collect(),
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<String> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.vars.get(name).filter(|v| !v.is_empty()).cloned()
     }
 
     /// The client's settings: `GITHUB_API_URL` and the token or App credentials.
-    pub fn client_options(&self) -> anyhow::Result<ClientOptions> {
+    pub(crate) fn client_options(&self) -> anyhow::Result<ClientOptions> {
         Ok(ClientOptions::from_env(|name| self.get(name)).map_err(UsageError)?)
     }
 
     /// The client, from `GITHUB_API_URL` and the token or App credentials.
-    pub fn github(&self) -> anyhow::Result<GitHub> {
+    pub(crate) fn github(&self) -> anyhow::Result<GitHub> {
         Ok(GitHub::new(self.client_options()?)?)
     }
 
     /// Whether shiprig acts as a GitHub App (whose pushes and pull requests start workflows,
     /// unlike `GITHUB_TOKEN`'s).
-    pub fn acts_as_app(&self) -> bool {
+    pub(crate) fn acts_as_app(&self) -> bool {
         matches!(
             self.client_options().map(|o| o.credentials),
             Ok(Credentials::App { .. })
@@ -53,20 +53,20 @@ impl Vars {
     }
 
     /// `KUBECONFIG`, where the agents' or the lease's cluster is described outside a cluster.
-    pub fn kubeconfig(&self) -> Option<PathBuf> {
+    pub(crate) fn kubeconfig(&self) -> Option<PathBuf> {
         self.get("KUBECONFIG").map(PathBuf::from)
     }
 
     /// The Actions event (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`) through its one reader;
     /// empty outside Actions.
-    pub fn event(&self) -> Result<ActionsEvent, UsageError> {
+    pub(crate) fn event(&self) -> Result<ActionsEvent, UsageError> {
         let path = self.get("GITHUB_EVENT_PATH").map(PathBuf::from);
         ActionsEvent::read(self.get("GITHUB_EVENT_NAME").as_deref(), path.as_deref())
     }
 }
 
 /// `--repo`, else `GITHUB_REPOSITORY`.
-pub fn repository(flag: Option<&str>, vars: &Vars) -> anyhow::Result<Repo> {
+pub(crate) fn repository(flag: Option<&str>, vars: &Vars) -> anyhow::Result<Repo> {
     let text = flag
         .map(str::to_string)
         .or_else(|| vars.get("GITHUB_REPOSITORY"))
@@ -77,13 +77,17 @@ pub fn repository(flag: Option<&str>, vars: &Vars) -> anyhow::Result<Repo> {
 }
 
 /// A client acting for `repo`, from `GITHUB_API_URL` and the token or App credentials.
-pub fn client(repo: &Repo, vars: &Vars) -> anyhow::Result<GitHub> {
+pub(crate) fn client(repo: &Repo, vars: &Vars) -> anyhow::Result<GitHub> {
     Ok(vars.github()?.for_repo(repo))
 }
 
 /// `--config PATH` if given, else `.github/shiprig.yml` from the repository's default branch
 /// (defaults when the repository has none).
-pub async fn load_config(local: Option<&Path>, gh: &GitHub, repo: &Repo) -> anyhow::Result<Config> {
+pub(crate) async fn load_config(
+    local: Option<&Path>,
+    gh: &GitHub,
+    repo: &Repo,
+) -> anyhow::Result<Config> {
     if let Some(path) = local {
         return Ok(Config::load(path)?);
     }
@@ -102,7 +106,7 @@ pub async fn load_config(local: Option<&Path>, gh: &GitHub, repo: &Repo) -> anyh
 
 /// The config as the repository holds it at `git_ref`, named by where it came from; a file
 /// that is not there is a usage error, one that does not parse is the parse's answer.
-pub async fn config_at(
+pub(crate) async fn config_at(
     gh: &GitHub,
     repo: &Repo,
     git_ref: &str,
@@ -115,7 +119,7 @@ pub async fn config_at(
 }
 
 /// `--branch`, else the repository's default branch.
-pub async fn branch_or_default(
+pub(crate) async fn branch_or_default(
     gh: &GitHub,
     repo: &Repo,
     flag: Option<&str>,
@@ -128,7 +132,7 @@ pub async fn branch_or_default(
 
 /// Slack from the variables the config names: a bot token with a channel when both are set,
 /// else the webhook; neither set, no Slack.
-pub fn notifier(config: &Config, vars: &Vars) -> anyhow::Result<Notifier> {
+pub(crate) fn notifier(config: &Config, vars: &Vars) -> anyhow::Result<Notifier> {
     let Some(slack) = &config.notify.slack else {
         return Ok(Notifier::default());
     };
@@ -154,7 +158,7 @@ pub fn notifier(config: &Config, vars: &Vars) -> anyhow::Result<Notifier> {
 
 /// The configured product tool; one that cannot be built (its token unset) is reported and
 /// left out, like an unset Slack: telling people never stops a tick.
-pub fn product_hook(config: &Config, vars: &Vars) -> Option<ProductTool> {
+pub(crate) fn product_hook(config: &Config, vars: &Vars) -> Option<ProductTool> {
     match product_tool(config, vars) {
         Ok(tool) => tool,
         Err(e) => {
@@ -166,23 +170,26 @@ pub fn product_hook(config: &Config, vars: &Vars) -> Option<ProductTool> {
 
 /// The configured product tool (none configured: `None`); one that cannot be built (its
 /// token unset) is bad usage.
-pub fn product_tool(config: &Config, vars: &Vars) -> Result<Option<ProductTool>, UsageError> {
+pub(crate) fn product_tool(
+    config: &Config,
+    vars: &Vars,
+) -> Result<Option<ProductTool>, UsageError> {
     ProductTool::from_config(&config.product, |name| vars.get(name))
         .map_err(|e| UsageError(format!("{e:#}")))
 }
 
 /// What every repository command (the Conductor's tick, lifecycle, merge, deploy, smoke,
 /// release, commits, labels, plans) works with.
-pub struct Ctx {
-    pub repo: Repo,
-    pub gh: GitHub,
-    pub config: Config,
-    pub notifier: Notifier,
+pub(crate) struct Ctx {
+    pub(crate) repo: Repo,
+    pub(crate) gh: GitHub,
+    pub(crate) config: Config,
+    pub(crate) notifier: Notifier,
 }
 
 impl Ctx {
     /// Reads everything before the first write, so a bad config exits 2 having changed nothing.
-    pub async fn load(
+    pub(crate) async fn load(
         repo: Option<&str>,
         config: Option<&Path>,
         vars: &Vars,
@@ -202,7 +209,7 @@ impl Ctx {
     /// What the long-lived service runs with: the home repository (`--repo`), a client for
     /// the whole installation whose retries give up after `retry_budget` and which keeps
     /// answers for conditional requests, the home repository's config, and Slack.
-    pub async fn load_service(
+    pub(crate) async fn load_service(
         repo: Option<&str>,
         config: Option<&Path>,
         vars: &Vars,
@@ -223,7 +230,7 @@ impl Ctx {
     }
 
     /// A pull request as the API has it now (never an event's copy).
-    pub async fn pull(&self, number: u64) -> anyhow::Result<PullRequest> {
+    pub(crate) async fn pull(&self, number: u64) -> anyhow::Result<PullRequest> {
         self.gh
             .pull(&self.repo, number)
             .await
@@ -232,13 +239,13 @@ impl Ctx {
 }
 
 /// The SHA to act on: `--sha`, else `GITHUB_SHA`; exit 2 when neither is set.
-pub fn sha(flag: Option<String>) -> anyhow::Result<String> {
+pub(crate) fn sha(flag: Option<String>) -> anyhow::Result<String> {
     flag.filter(|s| !s.is_empty())
         .ok_or_else(|| UsageError("no SHA: pass --sha or set GITHUB_SHA".into()).into())
 }
 
 /// Appends Markdown to the job summary file: the one place a job summary is written.
-pub fn write_summary(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_summary(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()
         .create(true)

@@ -4,7 +4,7 @@
 
 /// What a command ended in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     Ok = 0,
     /// A policy said no (the gate needs a human, smoke tests failed).
     No = 1,
@@ -15,10 +15,10 @@ pub enum Exit {
 /// Bad usage or config: exit 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub(crate) String);
 
 /// Config and usage errors are the user's to fix (2); everything else came from outside (3).
-pub fn classify(error: &anyhow::Error) -> Exit {
+pub(crate) fn classify(error: &anyhow::Error) -> Exit {
     let is_usage = error.chain().any(|cause| {
         cause.downcast_ref::<crate::config::ConfigError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()

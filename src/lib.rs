@@ -8,34 +8,34 @@
 //! `config`, `error`, `markdown`, `actions_log`, `actions_event` (the one reader of the event
 //! payload) and `tls` are leaves every room may use. `tests/it/layers.rs` checks these layers.
 
-pub mod actions_event;
-pub mod actions_log;
+mod actions_event;
+mod actions_log;
 pub mod agents;
-pub mod bounded;
+mod bounded;
 pub mod build_info;
 pub mod cli;
-pub mod commits;
+mod commits;
 pub mod conductor;
 pub mod config;
-pub mod context;
+mod context;
 #[cfg(feature = "demo")]
 pub mod demo;
-pub mod deploy;
-pub mod error;
+mod deploy;
+mod error;
 /// The built-in GitHub emulator (its own crate, `crates/github-emulator`).
 #[cfg(feature = "demo")]
 pub use github_emulator as emulator;
 pub mod gate;
 pub mod github;
-pub mod lifecycle;
+mod lifecycle;
 pub mod markdown;
-pub mod merge;
+mod merge;
 pub mod notify;
 pub mod plan_file;
 pub mod product;
-pub mod release;
-pub mod secrets;
+mod release;
+mod secrets;
 pub mod service;
 pub mod setup;
-pub mod smoke;
-pub mod tls;
+mod smoke;
+mod tls;

@@ -33,7 +33,7 @@ pub fn inline(text: &str, max: usize) -> String {
 /// Text as a Markdown code span, outside tables: one line (control characters become
 /// spaces), cut to `max` characters, fenced with more backticks than it holds so it cannot
 /// close the span early.
-pub fn code(text: &str, max: usize) -> String {
+pub(crate) fn code(text: &str, max: usize) -> String {
     let mut line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -59,7 +59,7 @@ pub fn code(text: &str, max: usize) -> String {
 
 /// Text as a Mermaid node label inside `["…"]`: one line, cut to `max` characters, with the
 /// quote and angle brackets as Mermaid's entity codes.
-pub fn mermaid_label(text: &str, max: usize) -> String {
+pub(crate) fn mermaid_label(text: &str, max: usize) -> String {
     let short: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
     short
         .replace('"', "#quot;")

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 /// Variables shiprig itself reads that hold secrets.
-pub const SHIPRIG_SECRETS: &[&str] = &[
+pub(crate) const SHIPRIG_SECRETS: &[&str] = &[
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "SHIPRIG_APP_PRIVATE_KEY",
@@ -26,7 +26,7 @@ const SECRET_ENDINGS: &[&str] = &[
 ];
 
 /// Whether a variable of this name is a secret by its name.
-pub fn is_secret(name: &str) -> bool {
+pub(crate) fn is_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     SHIPRIG_SECRETS.contains(&upper.as_str()) || SECRET_ENDINGS.iter().any(|e| upper.ends_with(e))
 }
@@ -35,7 +35,7 @@ pub fn is_secret(name: &str) -> bool {
 /// the GitHub Actions context that is neither a secret nor a file channel. Everything else in
 /// shiprig's environment (`DATABASE_URL`, `GH_PAT`, `KUBE_CONFIG`, cloud keys…) stays out
 /// unless the config lists its name under `env:`.
-pub const INHERITED: &[&str] = &[
+pub(crate) const INHERITED: &[&str] = &[
     "PATH",
     "HOME",
     "LANG",
@@ -70,7 +70,7 @@ pub const INHERITED: &[&str] = &[
 /// The files a step writes to change the job it runs in (its environment, outputs, `PATH`,
 /// summary, state): a child holding one could steer every later step, so none is ever passed,
 /// listed or not (`config validate` refuses them under `env:`).
-pub const FILE_CHANNELS: &[&str] = &[
+pub(crate) const FILE_CHANNELS: &[&str] = &[
     "GITHUB_ENV",
     "GITHUB_OUTPUT",
     "GITHUB_PATH",
@@ -80,7 +80,7 @@ pub const FILE_CHANNELS: &[&str] = &[
 
 /// Whether a value looks like a credential whatever its name: a URL with userinfo, a private
 /// key, or a token with a well-known prefix.
-pub fn looks_like_credential(value: &str) -> bool {
+pub(crate) fn looks_like_credential(value: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "ghp_",
         "gho_",
@@ -104,7 +104,7 @@ pub fn looks_like_credential(value: &str) -> bool {
 /// The environment a child starts with, from shiprig's own `parent` environment: the
 /// [`INHERITED`] names whose value does not look like a credential, plus the `listed` names
 /// (the config's `env:`, passed as they are), never a [`FILE_CHANNELS`] entry. Pure.
-pub fn child_env(
+pub(crate) fn child_env(
     parent: impl IntoIterator<Item = (String, String)>,
     listed: &[String],
 ) -> Vec<(String, String)> {
@@ -124,7 +124,7 @@ pub fn child_env(
 
 /// Starts `command` from a clean environment: [`child_env`] of shiprig's own, nothing else.
 /// Variables the caller adds afterwards (`SHIPRIG_SHA`, the data) come on top.
-pub fn start_clean(command: &mut tokio::process::Command, listed: &[String]) {
+pub(crate) fn start_clean(command: &mut tokio::process::Command, listed: &[String]) {
     let parent = std::env::vars_os()
         .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
     command.env_clear().envs(child_env(parent, listed));
@@ -132,7 +132,7 @@ pub fn start_clean(command: &mut tokio::process::Command, listed: &[String]) {
 
 /// `text` with the userinfo of every URL in it blanked: `https://user:pass@host/x` becomes
 /// `https://***@host/x`.
-pub fn redact_urls(text: &str) -> Cow<'_, str> {
+pub(crate) fn redact_urls(text: &str) -> Cow<'_, str> {
     if !text.contains("://") {
         return Cow::Borrowed(text);
     }

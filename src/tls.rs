@@ -18,7 +18,7 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 static SYSTEM_ROOTS: OnceLock<Result<Arc<WebPkiServerVerifier>, String>> = OnceLock::new();
 
 /// A reqwest client builder whose TLS trusts the system's roots, read lazily.
-pub fn client_builder() -> reqwest::ClientBuilder {
+pub(crate) fn client_builder() -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder();
     match client_config() {
         Some(config) => builder.tls_backend_preconfigured(config),

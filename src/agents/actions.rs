@@ -8,7 +8,7 @@ use crate::config::GithubActionsDispatch;
 use crate::github::{GitHub, Repo, RunConclusion, RunStatus, WorkflowRun};
 
 /// `workflow_dispatch` with `return_run_details`: GitHub answers with the run it started.
-pub async fn dispatch(
+pub(crate) async fn dispatch(
     gh: &GitHub,
     settings: &GithubActionsDispatch,
     assignment: &Assignment<'_>,
@@ -40,7 +40,7 @@ pub async fn dispatch(
 }
 
 /// The run of the agent on the issue created at or after `since`, found by its `run-name`.
-pub async fn find(
+pub(crate) async fn find(
     gh: &GitHub,
     settings: &GithubActionsDispatch,
     assignment: &Assignment<'_>,
@@ -61,7 +61,7 @@ pub async fn find(
         }))
 }
 
-pub async fn observe(
+pub(crate) async fn observe(
     gh: &GitHub,
     repo: &Repo,
     settings: &GithubActionsDispatch,
@@ -75,7 +75,7 @@ pub async fn observe(
 }
 
 /// A run whose title names one configured agent and one issue.
-pub fn observation(run: &WorkflowRun, agents: &[String]) -> Option<Observation> {
+pub(crate) fn observation(run: &WorkflowRun, agents: &[String]) -> Option<Observation> {
     let issue = issue_in(&run.display_title)?;
     let words: Vec<&str> = run
         .display_title

@@ -126,19 +126,19 @@ fn truncate(text: &str, max_chars: usize) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Observation {
     /// The run's id, where the backend has one (GitHub Actions).
-    pub id: Option<u64>,
+    pub(crate) id: Option<u64>,
     /// The claim comment the run was started for, where the backend records it (Kubernetes).
-    pub claim: Option<u64>,
-    pub issue: u64,
-    pub agent: String,
-    pub state: RunState,
-    pub started_at: DateTime<Utc>,
-    pub url: String,
+    pub(crate) claim: Option<u64>,
+    pub(crate) issue: u64,
+    pub(crate) agent: String,
+    pub(crate) state: RunState,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
-pub enum RunState {
+pub(crate) enum RunState {
     Running,
     Succeeded,
     Failed(String),
@@ -146,16 +146,16 @@ pub enum RunState {
 
 /// An agent that started, and where its run is found again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Started {
+pub(crate) struct Started {
     /// The run's id (GitHub Actions).
-    pub run: Option<u64>,
+    pub(crate) run: Option<u64>,
     /// A link to the run, or the Job's name.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 }
 
 /// Why a dispatch did not start an agent.
 #[derive(Debug, thiserror::Error)]
-pub enum DispatchError {
+pub(crate) enum DispatchError {
     /// The backend refused, or the request never arrived: nothing started; withdraw and try
     /// next tick.
     #[error("{0:#}")]

@@ -9,9 +9,9 @@ use super::assignment::{Assignment, DispatchError, Started};
 use crate::config::CommandDispatch;
 
 /// The environment variable prefix of the assignment's data (`SHIPRIG_ISSUE`, `SHIPRIG_TITLE`…).
-pub const ENV_PREFIX: &str = "SHIPRIG_";
+pub(crate) const ENV_PREFIX: &str = "SHIPRIG_";
 
-pub async fn run(
+pub(crate) async fn run(
     settings: &CommandDispatch,
     assignment: &Assignment<'_>,
 ) -> Result<Started, DispatchError> {

@@ -16,11 +16,11 @@ use super::assignment::{Assignment, DispatchError, Observation, RunState, Starte
 use crate::config::KubernetesDispatch;
 use crate::github::Repo;
 
-pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const ISSUE_LABEL: &str = "shiprig.dev/issue";
-pub const AGENT_LABEL: &str = "shiprig.dev/agent";
-pub const REPO_LABEL: &str = "shiprig.dev/repository";
-pub const CLAIM_LABEL: &str = "shiprig.dev/claim";
+pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub(crate) const ISSUE_LABEL: &str = "shiprig.dev/issue";
+pub(crate) const AGENT_LABEL: &str = "shiprig.dev/agent";
+pub(crate) const REPO_LABEL: &str = "shiprig.dev/repository";
+pub(crate) const CLAIM_LABEL: &str = "shiprig.dev/claim";
 
 /// Jobs in one namespace, and the template new ones are made from.
 #[derive(Clone)]
@@ -32,7 +32,7 @@ pub struct Jobs {
 
 impl Jobs {
     /// `KUBECONFIG` when given, else the in-cluster service account.
-    pub async fn connect(
+    pub(crate) async fn connect(
         settings: &KubernetesDispatch,
         kubeconfig: Option<&Path>,
     ) -> anyhow::Result<Jobs> {
@@ -60,7 +60,10 @@ impl Jobs {
 
     /// Creates the Job named after the claim. A Job of that name already there is this
     /// claim's (an earlier answer was lost): it counts as started, never as a second Job.
-    pub async fn dispatch(&self, assignment: &Assignment<'_>) -> Result<Started, DispatchError> {
+    pub(crate) async fn dispatch(
+        &self,
+        assignment: &Assignment<'_>,
+    ) -> Result<Started, DispatchError> {
         let job = build(&self.template, assignment, &self.settings);
         let name = job.metadata.name.clone().unwrap_or_default();
         match self.api.create(&PostParams::default(), &job).await {
@@ -76,7 +79,10 @@ impl Jobs {
     }
 
     /// The Job of this claim, if it exists.
-    pub async fn find(&self, assignment: &Assignment<'_>) -> anyhow::Result<Option<Started>> {
+    pub(crate) async fn find(
+        &self,
+        assignment: &Assignment<'_>,
+    ) -> anyhow::Result<Option<Started>> {
         let name = job_name(assignment);
         let found = self
             .api
@@ -93,7 +99,7 @@ impl Jobs {
         }
     }
 
-    pub async fn observe(&self, repo: &Repo) -> anyhow::Result<Vec<Observation>> {
+    pub(crate) async fn observe(&self, repo: &Repo) -> anyhow::Result<Vec<Observation>> {
         let selector = format!(
             "{MANAGED_BY}=shiprig,{REPO_LABEL}={}",
             label_value(&repo.to_string())
@@ -112,7 +118,11 @@ impl Jobs {
 }
 
 /// The Job for one assignment. Pure, so the shape is tested without a cluster.
-pub fn build(template: &Job, assignment: &Assignment<'_>, settings: &KubernetesDispatch) -> Job {
+pub(crate) fn build(
+    template: &Job,
+    assignment: &Assignment<'_>,
+    settings: &KubernetesDispatch,
+) -> Job {
     let mut job = template.clone();
     let labels = BTreeMap::from([
         (MANAGED_BY.to_string(), "shiprig".to_string()),
@@ -206,7 +216,7 @@ fn observation(job: &Job, namespace: &str) -> Option<Observation> {
 }
 
 /// The Job's name, deterministic from the claim it settles: `shiprig-<agent>-<issue>-<claim>`.
-pub fn job_name(assignment: &Assignment<'_>) -> String {
+pub(crate) fn job_name(assignment: &Assignment<'_>) -> String {
     let suffix = format!("-{}-{:x}", assignment.issue, assignment.claim);
     let agent: String = dns_name(assignment.agent)
         .chars()

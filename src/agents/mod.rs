@@ -7,15 +7,14 @@
 mod actions;
 mod assignment;
 mod command;
-pub mod kubernetes;
+pub(crate) mod kubernetes;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ConfiguredBackend};
 use crate::github::{GitHub, Repo};
-pub use assignment::{
-    Assignment, DispatchError, FailingCheck, Fix, Observation, Respond, RunState, Started, Task,
-};
+pub use assignment::{Assignment, FailingCheck, Fix, Respond, Task};
+pub(crate) use assignment::{DispatchError, Observation, RunState, Started};
 
 /// The configured backend, ready to use.
 #[derive(Clone)]
@@ -57,7 +56,7 @@ impl Backend {
         })
     }
 
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Backend::Actions(_) => "github_actions",
             Backend::Kubernetes(_) => "kubernetes",
@@ -68,7 +67,7 @@ impl Backend {
     }
 
     /// Start the agent.
-    pub async fn dispatch(
+    pub(crate) async fn dispatch(
         &self,
         gh: &GitHub,
         assignment: &Assignment<'_>,
@@ -84,7 +83,7 @@ impl Backend {
 
     /// After an unclear answer: the run this assignment started, if it exists (a run of the
     /// agent on the issue created at or after `since`; the Job named after the claim).
-    pub async fn find(
+    pub(crate) async fn find(
         &self,
         gh: &GitHub,
         assignment: &Assignment<'_>,
@@ -98,7 +97,7 @@ impl Backend {
     }
 
     /// The runs this backend can find again (the `command` backend keeps none).
-    pub async fn observe(
+    pub(crate) async fn observe(
         &self,
         gh: &GitHub,
         repo: &Repo,
@@ -113,7 +112,7 @@ impl Backend {
     }
 
     /// Whether runs can be observed at all (else stalls are judged from the issue's activity).
-    pub fn keeps_runs(&self) -> bool {
+    pub(crate) fn keeps_runs(&self) -> bool {
         matches!(self, Backend::Actions(_) | Backend::Kubernetes(_))
     }
 }

@@ -12,17 +12,17 @@ use crate::setup::protection::ProtectionGap;
 
 /// The repository and the branch whose protection a command reads or writes.
 #[derive(Debug, clap::Args)]
-pub struct RepoBranch {
+pub(crate) struct RepoBranch {
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     /// The protected branch (default: the repository's default branch).
     #[arg(long, env = "SHIPRIG_BRANCH")]
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
 }
 
 impl RepoBranch {
     /// The repository, a client acting for it, and the branch.
-    pub async fn resolve(&self, vars: &Vars) -> anyhow::Result<(Repo, GitHub, String)> {
+    pub(crate) async fn resolve(&self, vars: &Vars) -> anyhow::Result<(Repo, GitHub, String)> {
         let repo = context::repository(self.repo.repo.as_deref(), vars)?;
         let gh = context::client(&repo, vars)?;
         let branch = context::branch_or_default(&gh, &repo, self.branch.as_deref()).await?;
@@ -31,14 +31,14 @@ impl RepoBranch {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct BootstrapArgs {
+pub(crate) struct BootstrapArgs {
     #[command(flatten)]
-    pub target: RepoBranch,
+    pub(crate) target: RepoBranch,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(args: BootstrapArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: BootstrapArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let dry_run = args.dry.dry_run;
     let (repo, gh, branch) = args.target.resolve(vars).await?;
     let config = context::load_config(global.config.as_deref(), &gh, &repo).await?;

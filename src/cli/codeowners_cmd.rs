@@ -14,16 +14,16 @@ use crate::setup::init::unified_diff;
 use crate::setup::templates;
 
 #[derive(Debug, clap::Args)]
-pub struct CodeownersArgs {
+pub(crate) struct CodeownersArgs {
     /// The repository's folder.
     #[arg(long, env = "SHIPRIG_DIR", default_value = ".", value_name = "PATH")]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Write nothing; exit 1 with a diff when .github/CODEOWNERS is not what it should be.
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
-pub fn run(args: CodeownersArgs, global: &Global) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: CodeownersArgs, global: &Global) -> anyhow::Result<Exit> {
     let config_path = global
         .config
         .clone()

@@ -8,18 +8,22 @@ use crate::context::Vars;
 use crate::error::Exit;
 
 #[derive(Debug, Subcommand)]
-pub enum CommitsCommand {
+pub(crate) enum CommitsCommand {
     /// Check the pull request title and its commits; annotate what is not conventional.
     Lint(LintArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct LintArgs {
+pub(crate) struct LintArgs {
     #[command(flatten)]
-    pub target: PrArg,
+    pub(crate) target: PrArg,
 }
 
-pub async fn run(command: CommitsCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: CommitsCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let CommitsCommand::Lint(args) = command;
     let (ctx, pull) = args.target.load(global, vars).await?;
     let request = LintRequest {

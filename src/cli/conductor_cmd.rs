@@ -11,7 +11,7 @@ use crate::error::Exit;
 use crate::notify::ProductHook;
 
 #[derive(Debug, Subcommand)]
-pub enum ConductorCommand {
+pub(crate) enum ConductorCommand {
     /// One stateless pass: keep `blocked` true, order the queue, start idle agents, close
     /// finished milestones. Safe to run at any time, also twice at once.
     Tick(TickArgs),
@@ -27,24 +27,28 @@ pub enum ConductorCommand {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ConductorExplainArgs {
+pub(crate) struct ConductorExplainArgs {
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     /// The issue's number.
-    pub issue: u64,
+    pub(crate) issue: u64,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct TickArgs {
+pub(crate) struct TickArgs {
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
     #[command(flatten)]
-    pub summary: SummaryArg,
+    pub(crate) summary: SummaryArg,
 }
 
-pub async fn run(command: ConductorCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: ConductorCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let args = match command {
         ConductorCommand::Tick(args) => args,
         ConductorCommand::Run(args) => return service_cmd::run(args, global, vars).await,

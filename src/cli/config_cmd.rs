@@ -11,7 +11,7 @@ use crate::context::{self, CONFIG_PATH, Vars};
 use crate::error::Exit;
 
 #[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
+pub(crate) enum ConfigCommand {
     /// Check a config: a local file (default `.github/shiprig.yml`), or with `--ref` the file in
     /// the repository at that ref through the contents API. Exit 2 names file, line and column.
     Validate {
@@ -28,7 +28,11 @@ pub enum ConfigCommand {
     Schema,
 }
 
-pub async fn run(command: ConfigCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: ConfigCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     match command {
         ConfigCommand::Schema => {
             println!("{}", serde_json::to_string_pretty(&config::json_schema())?);

@@ -11,9 +11,9 @@ use crate::demo::{self, Round, Scenario};
 use crate::error::Exit;
 
 #[derive(Debug, clap::Args)]
-pub struct DemoArgs {}
+pub(crate) struct DemoArgs {}
 
-pub async fn run(_args: DemoArgs, global: &Global) -> anyhow::Result<Exit> {
+pub(crate) async fn run(_args: DemoArgs, global: &Global) -> anyhow::Result<Exit> {
     let binary = std::env::current_exe().context("finding the shiprig executable")?;
     let scenarios = demo::run(&binary).await?;
     if global.json {
@@ -24,7 +24,7 @@ pub async fn run(_args: DemoArgs, global: &Global) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn render(scenarios: &[Scenario]) -> String {
+pub(crate) fn render(scenarios: &[Scenario]) -> String {
     let mut out = String::from(
         "shiprig demo: the real Conductor, through the real GitHub client, against the built-in\n\
          GitHub emulator (acme/widget), with two simulated agents and a fake Slack.\n",

@@ -6,19 +6,19 @@ use crate::deploy::{self, DeployReport, DeployRequest};
 use crate::error::{Exit, UsageError};
 
 #[derive(Debug, clap::Args)]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     /// The environment, as named under `deploy:` in the config.
-    pub environment: String,
+    pub(crate) environment: String,
     /// The commit to deploy (default: `GITHUB_SHA`).
     #[arg(long, env = "GITHUB_SHA")]
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(args: DeployArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: DeployArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let sha = context::sha(args.sha)?;
     let ctx = args.repo.load(global, vars).await?;
     let Some(environment) = ctx.config.deploy.get(&args.environment) else {

@@ -12,12 +12,12 @@ use crate::setup::doctor::{self, Finding};
 use crate::setup::inspect::{self, DoctorRequest};
 
 #[derive(Debug, clap::Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     #[command(flatten)]
-    pub target: RepoBranch,
+    pub(crate) target: RepoBranch,
 }
 
-pub async fn run(args: DoctorArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: DoctorArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let (repo, gh, branch) = args.target.resolve(vars).await?;
     let request = DoctorRequest {
         repo: repo.clone(),

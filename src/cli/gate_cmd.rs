@@ -12,43 +12,43 @@ use crate::markdown;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
-pub struct GateArgs {
+pub(crate) struct GateArgs {
     #[command(subcommand)]
-    pub command: Option<GateCommand>,
+    pub(crate) command: Option<GateCommand>,
     #[command(flatten)]
-    pub run: GateRunArgs,
+    pub(crate) run: GateRunArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum GateCommand {
+pub(crate) enum GateCommand {
     /// The verdict for a list of changed paths, locally, without GitHub: debug your rules.
     Explain(GateExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct GateRunArgs {
+pub(crate) struct GateRunArgs {
     /// `--pr` judges that pull request at its current head instead of an event's.
     #[command(flatten)]
-    pub target: PrArg,
+    pub(crate) target: PrArg,
     /// The event that started the run (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_NAME")]
-    pub event_name: Option<String>,
+    pub(crate) event_name: Option<String>,
     /// The event payload file (Actions sets it).
     #[arg(long, env = "GITHUB_EVENT_PATH", value_name = "PATH")]
-    pub event_path: Option<std::path::PathBuf>,
+    pub(crate) event_path: Option<std::path::PathBuf>,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
     #[command(flatten)]
-    pub summary: SummaryArg,
+    pub(crate) summary: SummaryArg,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct GateExplainArgs {
+pub(crate) struct GateExplainArgs {
     /// Changed paths; `-` or none reads them from stdin, one a line.
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
 }
 
-pub async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: GateArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let run = match args.command {
         Some(GateCommand::Explain(explain)) => return run_explain(explain, global),
         None => args.run,
@@ -165,7 +165,7 @@ async fn run_gate(
 }
 
 /// The run as a person reads it; PR text only ever appears escaped, never at a line start.
-pub fn render(report: &GateReport) -> String {
+pub(crate) fn render(report: &GateReport) -> String {
     let mut out = String::new();
     let head = gate::approvals::short(&report.event.head_sha);
     let mut line = |text: String| {

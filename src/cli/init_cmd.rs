@@ -11,22 +11,22 @@ use crate::setup::init::{self, FileAction, NextStep};
 use crate::setup::templates::{self, PHASES};
 
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// 1: gate, lifecycle and staging deploy; 2: release PR, production, smoke and monitor;
     /// 3: Conductor and agents; 4: product sync. Each phase includes the ones before.
     #[arg(long, env = "SHIPRIG_PHASE", default_value_t = 1)]
-    pub phase: u8,
+    pub(crate) phase: u8,
     /// The repository's folder.
     #[arg(long, env = "SHIPRIG_DIR", default_value = ".", value_name = "PATH")]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Replace files that differ from what this phase writes.
     #[arg(long, env = "SHIPRIG_FORCE")]
-    pub force: bool,
+    pub(crate) force: bool,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: InitArgs, global: &Global) -> anyhow::Result<Exit> {
     if !PHASES.contains(&args.phase) {
         return Err(UsageError(format!(
             "--phase {} is not a phase: expected 1, 2, 3 or 4",

@@ -9,20 +9,24 @@ use crate::github::Repo;
 use crate::setup::labels::{self, LabelsReport, LabelsRequest};
 
 #[derive(Debug, Subcommand)]
-pub enum LabelsCommand {
+pub(crate) enum LabelsCommand {
     /// Create or update shiprig's labels (names from the config) with colours and descriptions.
     Sync(SyncArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(command: LabelsCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: LabelsCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let LabelsCommand::Sync(args) = command;
     let dry_run = args.dry.dry_run;
     let ctx = args.repo.load(global, vars).await?;
@@ -43,7 +47,7 @@ pub async fn run(command: LabelsCommand, global: &Global, vars: &Vars) -> anyhow
     Ok(Exit::Ok)
 }
 
-pub fn render(repo: &Repo, report: &LabelsReport, dry_run: bool) -> String {
+pub(crate) fn render(repo: &Repo, report: &LabelsReport, dry_run: bool) -> String {
     if report.changes.is_empty() {
         return format!("{repo}: labels are in place\n");
     }

@@ -7,14 +7,14 @@ use crate::error::Exit;
 use crate::lifecycle::{self, LifecycleRequest};
 
 #[derive(Debug, clap::Args)]
-pub struct LifecycleArgs {
+pub(crate) struct LifecycleArgs {
     #[command(flatten)]
-    pub target: PrArg,
+    pub(crate) target: PrArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(args: LifecycleArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: LifecycleArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     // Always the current state from the API, never the event's copy.
     let (ctx, pull) = args.target.load(global, vars).await?;
     let request = LifecycleRequest {

@@ -7,15 +7,15 @@ use crate::error::Exit;
 use crate::merge::{self, MergeRequest, Merged};
 
 #[derive(Debug, clap::Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// `--pr`, else the pull requests the event names.
     #[command(flatten)]
-    pub target: PrArg,
+    pub(crate) target: PrArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: MergeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let event = vars.event()?;
     let ctx = args.target.repo.load(global, vars).await?;
     let request = MergeRequest {

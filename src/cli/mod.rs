@@ -27,7 +27,7 @@ use clap::{Parser, Subcommand};
 
 use crate::context::Vars;
 use crate::error::{Exit, classify};
-pub use args::Global;
+pub(crate) use args::Global;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,15 +36,15 @@ pub use args::Global;
     about = "Turns a GitHub repository into an automated engineering rig."
 )]
 #[command(propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub global: Global,
+    pub(crate) global: Global,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Conventional commits: `commits lint` checks a pull request's title and commits.
     #[command(subcommand)]
     Commits(commits_cmd::CommitsCommand),

@@ -10,24 +10,28 @@ use crate::error::Exit;
 use crate::plan_file::{self, PlanFile, PlanFileReport, PlanFileRequest};
 
 #[derive(Debug, Subcommand)]
-pub enum PlanCommand {
+pub(crate) enum PlanCommand {
     /// Create or update a milestone, its issues and their `blocked_by` dependencies from a
     /// plan file. Idempotent: applying the same plan twice writes nothing the second time.
     Apply(ApplyArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     /// The plan file (YAML).
     #[arg(env = "SHIPRIG_PLAN", value_name = "PLAN.yml")]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(command: PlanCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: PlanCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let PlanCommand::Apply(args) = command;
     let plan = PlanFile::load(&args.file)?;
     let ctx = args.repo.load(global, vars).await?;
@@ -47,7 +51,7 @@ pub async fn run(command: PlanCommand, global: &Global, vars: &Vars) -> anyhow::
 }
 
 /// The plan run as a person reads it.
-pub fn render(report: &PlanFileReport) -> String {
+pub(crate) fn render(report: &PlanFileReport) -> String {
     let verb = if report.dry_run { "would" } else { "did" };
     let mut out = String::new();
     if report.changes.is_empty() {

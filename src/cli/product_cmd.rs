@@ -9,21 +9,25 @@ use crate::error::{Exit, UsageError};
 use crate::product::pull::{self, FeaturePullOutcome, ProductRequest};
 
 #[derive(Debug, Subcommand)]
-pub enum ProductCommand {
+pub(crate) enum ProductCommand {
     /// Read the product tool's "ready to build" queue and create one milestone per feature,
     /// with a starting issue per user story. Idempotent by a marker in each milestone.
     Pull(ProductPullArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ProductPullArgs {
+pub(crate) struct ProductPullArgs {
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
-pub async fn run(command: ProductCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: ProductCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let ProductCommand::Pull(args) = command;
     let ctx = args.repo.load(global, vars).await?;
     let tool = context::product_tool(&ctx.config, vars)?.ok_or_else(|| {

@@ -13,18 +13,18 @@ use crate::release::{
 };
 
 #[derive(Debug, clap::Args)]
-pub struct ReleasePrArgs {
+pub(crate) struct ReleasePrArgs {
     /// The main-branch commit to release (default: `GITHUB_SHA`, else the main branch's head).
     #[arg(long, env = "GITHUB_SHA")]
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ReleaseCommand {
+pub(crate) enum ReleaseCommand {
     /// After the release PR merged: tag and GitHub Release listing the shipped issues, Slack.
     Publish(PublishArgs),
     /// After production deployed and smoke-tested the release: `done` on its issues, Slack.
@@ -32,28 +32,28 @@ pub enum ReleaseCommand {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ShippedArgs {
+pub(crate) struct ShippedArgs {
     /// The commit production runs (default: the pushed commit, else `GITHUB_SHA`).
     #[arg(long)]
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     /// The production job's status so far (`${{ job.status }}`): anything but `success` holds
     /// the issues in review.
     #[arg(long, env = "SHIPRIG_JOB_STATUS", value_name = "STATUS")]
-    pub job_status: Option<String>,
+    pub(crate) job_status: Option<String>,
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub summary: SummaryArg,
+    pub(crate) summary: SummaryArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct PublishArgs {
+pub(crate) struct PublishArgs {
     #[command(flatten)]
-    pub target: PrArg,
+    pub(crate) target: PrArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
 }
 
 fn links(ctx: &Ctx, vars: &Vars) -> Links {
@@ -65,7 +65,11 @@ fn links(ctx: &Ctx, vars: &Vars) -> Links {
     }
 }
 
-pub async fn run_pr(args: ReleasePrArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run_pr(
+    args: ReleasePrArgs,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     let dry_run = args.dry.dry_run;
     let ctx = args.repo.load(global, vars).await?;
     let sha = release::pull::sha_to_release(&ctx.gh, &ctx.repo, &ctx.config, args.sha).await?;
@@ -136,7 +140,11 @@ fn describe(outcome: &ReleasePrOutcome, tag: &str) -> String {
     }
 }
 
-pub async fn run(command: ReleaseCommand, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(
+    command: ReleaseCommand,
+    global: &Global,
+    vars: &Vars,
+) -> anyhow::Result<Exit> {
     match command {
         ReleaseCommand::Publish(args) => run_publish(args, global, vars).await,
         ReleaseCommand::Shipped(args) => run_shipped(args, global, vars).await,

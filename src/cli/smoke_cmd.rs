@@ -6,24 +6,24 @@ use crate::error::Exit;
 use crate::smoke::{self, SmokeRequest};
 
 #[derive(Debug, clap::Args)]
-pub struct SmokeArgs {
+pub(crate) struct SmokeArgs {
     /// The environment, as named under `deploy:` in the config.
-    pub environment: String,
+    pub(crate) environment: String,
     /// The SHA under test, for `expect_version` and the commit status (default: `GITHUB_SHA`).
     #[arg(long, env = "GITHUB_SHA")]
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     /// Monitor mode: tell Slack only when the state changes (down, recovered).
     #[arg(long, env = "SHIPRIG_ALERT")]
-    pub alert: bool,
+    pub(crate) alert: bool,
     #[command(flatten)]
-    pub repo: RepoArg,
+    pub(crate) repo: RepoArg,
     #[command(flatten)]
-    pub dry: DryRun,
+    pub(crate) dry: DryRun,
     #[command(flatten)]
-    pub summary: SummaryArg,
+    pub(crate) summary: SummaryArg,
 }
 
-pub async fn run(args: SmokeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
+pub(crate) async fn run(args: SmokeArgs, global: &Global, vars: &Vars) -> anyhow::Result<Exit> {
     let ctx = args.repo.load(global, vars).await?;
     let request = SmokeRequest {
         repo: ctx.repo,

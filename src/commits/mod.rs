@@ -9,23 +9,23 @@ use crate::actions_log::{escape_data, escape_property};
 use crate::github::{GitHub, PullRequest, Repo};
 
 /// The types the changelog knows.
-pub const TYPES: &[&str] = &[
+pub(crate) const TYPES: &[&str] = &[
     "feat", "fix", "perf", "revert", "docs", "refactor", "test", "build", "ci", "chore", "style",
 ];
 
 /// One thing that is not a conventional commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// `title` or the commit SHA.
-    pub subject_of: String,
-    pub text: String,
-    pub reason: String,
+    pub(crate) subject_of: String,
+    pub(crate) text: String,
+    pub(crate) reason: String,
     /// The same text written as a conventional commit.
-    pub suggestion: String,
+    pub(crate) suggestion: String,
 }
 
 /// `Ok` when `message` parses as a conventional commit with a known type.
-pub fn lint(subject_of: &str, message: &str) -> Result<(), Problem> {
+pub(crate) fn lint(subject_of: &str, message: &str) -> Result<(), Problem> {
     let first = message.lines().next().unwrap_or("").trim();
     let reason = match git_conventional::Commit::parse(message.trim()) {
         Ok(c) if TYPES.contains(&c.type_().as_str().to_ascii_lowercase().as_str()) => return Ok(()),
@@ -45,7 +45,7 @@ pub fn lint(subject_of: &str, message: &str) -> Result<(), Problem> {
 }
 
 /// A conventional spelling of `subject`, guessed from its first word.
-pub fn suggest(subject: &str) -> String {
+pub(crate) fn suggest(subject: &str) -> String {
     let subject = subject.trim();
     let (head, rest) = subject.split_once([' ', ':']).unwrap_or((subject, ""));
     let word = head.to_ascii_lowercase();
@@ -74,24 +74,24 @@ pub fn suggest(subject: &str) -> String {
 
 /// What linting a pull request found.
 #[derive(Debug, Serialize)]
-pub struct LintReport {
-    pub pull: u64,
-    pub checked: usize,
+pub(crate) struct LintReport {
+    pub(crate) pull: u64,
+    pub(crate) checked: usize,
     /// Merge commits are not linted: they carry no change of their own.
-    pub merges_skipped: usize,
-    pub problems: Vec<Problem>,
+    pub(crate) merges_skipped: usize,
+    pub(crate) problems: Vec<Problem>,
 }
 
 /// What `shiprig commits lint` asks for: one pull request's title and commits.
 #[derive(Debug, Clone)]
-pub struct LintRequest {
-    pub repo: Repo,
+pub(crate) struct LintRequest {
+    pub(crate) repo: Repo,
     /// The pull request as the API has it now.
-    pub pull: PullRequest,
+    pub(crate) pull: PullRequest,
 }
 
 /// Lints the pull request's title and each of its commits (merge commits excepted).
-pub async fn lint_pull(gh: &GitHub, request: &LintRequest) -> anyhow::Result<LintReport> {
+pub(crate) async fn lint_pull(gh: &GitHub, request: &LintRequest) -> anyhow::Result<LintReport> {
     let (repo, pull) = (&request.repo, &request.pull);
     let number = pull.number;
     let commits = gh
@@ -117,7 +117,7 @@ pub async fn lint_pull(gh: &GitHub, request: &LintRequest) -> anyhow::Result<Lin
 }
 
 /// The `::error` annotation for a problem.
-pub fn annotation(problem: &Problem) -> String {
+pub(crate) fn annotation(problem: &Problem) -> String {
     let title = format!("{} is not a conventional commit", problem.subject_of);
     let text: String = problem.text.chars().take(200).collect();
     let message = format!(

@@ -13,7 +13,7 @@ use super::task::{PullTask, PullWork};
 use super::tick::Tick;
 use crate::notify::Event;
 
-pub async fn apply(tick: &Tick<'_>, plan: &TickPlan) -> Applied {
+pub(crate) async fn apply(tick: &Tick<'_>, plan: &TickPlan) -> Applied {
     let mut applied = Applied::default();
     let mut effects: Vec<&Effect> = plan.effects.iter().collect();
     effects.sort_by_key(|e| phase(e));

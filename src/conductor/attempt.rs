@@ -10,20 +10,20 @@ use crate::agents::FailingCheck;
 pub struct Attempt {
     pub agent: String,
     /// The run's link (or the Job's name).
-    pub run: String,
+    pub(crate) run: String,
     /// The agent's pull request, when it opened one: number and link.
-    pub pull_request: Option<(u64, String)>,
-    pub failing: Vec<FailingCheck>,
+    pub(crate) pull_request: Option<(u64, String)>,
+    pub(crate) failing: Vec<FailingCheck>,
     /// What the agent or its run reported (data: escaped when written).
-    pub reported: String,
+    pub(crate) reported: String,
 }
 
 /// A handoff read back from shiprig's own comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Handoff {
-    pub comment_id: u64,
+    pub(crate) comment_id: u64,
     /// The agent that tried and failed.
-    pub agent: String,
+    pub(crate) agent: String,
     /// The comment's text without its marker (written escaped by shiprig).
-    pub text: String,
+    pub(crate) text: String,
 }

@@ -13,11 +13,11 @@ use crate::github::Comment;
 
 /// The marker of the one comment that reports an agent's failure on an issue; it also closes
 /// the issue's round, so claims before it never count again.
-pub const FAILED_MARKER: &str = "<!-- shiprig:agent-failed -->";
+pub(crate) const FAILED_MARKER: &str = "<!-- shiprig:agent-failed -->";
 
 /// The marker kind of a handoff to the next agent of the fallback chain; a handoff also closes
 /// the issue's round, as an `agent-failed` report does.
-pub const HANDOFF_KIND: &str = "handoff";
+pub(crate) const HANDOFF_KIND: &str = "handoff";
 
 /// Whether a comment closes the issue's round: an `agent-failed` report or a handoff.
 fn closes_round(body: &str) -> bool {
@@ -26,17 +26,17 @@ fn closes_round(body: &str) -> bool {
 
 /// Claims older than this (counted from one's own) belong to an earlier round of the issue;
 /// a claim with no dispatch after this long is a half-claim a later tick finishes or withdraws.
-pub const CLAIM_WINDOW_MINUTES: i64 = 10;
+pub(crate) const CLAIM_WINDOW_MINUTES: i64 = 10;
 
 /// The hidden marker of a claim comment. `tick` tells this tick's comment from a concurrent
 /// tick's claim for the same agent, so a comment whose answer was lost is found again.
-pub fn marker(agent: &str, tick: &str) -> String {
+pub(crate) fn marker(agent: &str, tick: &str) -> String {
     format!("<!-- shiprig:claim agent={agent} tick={tick} -->")
 }
 
 /// The marker once the agent started: `run` is the dispatched run's id, or `started` for a
 /// backend with no run to point at.
-pub fn started_marker(agent: &str, tick: &str, run: Option<u64>) -> String {
+pub(crate) fn started_marker(agent: &str, tick: &str, run: Option<u64>) -> String {
     match run {
         Some(id) => format!("<!-- shiprig:claim agent={agent} tick={tick} run={id} -->"),
         None => format!("<!-- shiprig:claim agent={agent} tick={tick} started=1 -->"),
@@ -44,7 +44,7 @@ pub fn started_marker(agent: &str, tick: &str, run: Option<u64>) -> String {
 }
 
 /// A token unique to one claim attempt (time, process and a counter; no secret, no clock logic).
-pub fn tick_token() -> String {
+pub(crate) fn tick_token() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
@@ -57,27 +57,27 @@ pub fn tick_token() -> String {
 
 /// A claim read back from a comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    pub comment_id: u64,
-    pub agent: String,
-    pub at: DateTime<Utc>,
+pub(crate) struct Claim {
+    pub(crate) comment_id: u64,
+    pub(crate) agent: String,
+    pub(crate) at: DateTime<Utc>,
 }
 
 /// A claim comment with everything its marker records.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClaimRecord {
-    pub comment_id: u64,
-    pub agent: String,
-    pub at: DateTime<Utc>,
-    pub tick: String,
+    pub(crate) comment_id: u64,
+    pub(crate) agent: String,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) tick: String,
     /// The run the dispatch started, when the backend names one.
-    pub run: Option<u64>,
+    pub(crate) run: Option<u64>,
     /// The agent was started (a run recorded, or a backend without runs said so).
-    pub started: bool,
+    pub(crate) started: bool,
 }
 
 impl ClaimRecord {
-    pub fn claim(&self) -> Claim {
+    pub(crate) fn claim(&self) -> Claim {
         Claim {
             comment_id: self.comment_id,
             agent: self.agent.clone(),
@@ -87,12 +87,15 @@ impl ClaimRecord {
 }
 
 /// The marker of a request to an agent (`kind`: `fix` or `review`) about a pull request's `sha`.
-pub fn task_marker(kind: &str, agent: &str, sha: &str, tick: &str) -> String {
+pub(crate) fn task_marker(kind: &str, agent: &str, sha: &str, tick: &str) -> String {
     format!("<!-- shiprig:{kind} agent={agent} sha={sha} tick={tick} -->")
 }
 
 /// The `key=value` fields of every `<!-- shiprig:KIND … -->` marker in a text.
-pub fn marker_fields(body: &str, kind: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+pub(crate) fn marker_fields(
+    body: &str,
+    kind: &str,
+) -> Vec<std::collections::BTreeMap<String, String>> {
     let opening = format!("<!-- shiprig:{kind} ");
     body.match_indices(&opening)
         .filter_map(|(at, _)| {
@@ -110,17 +113,22 @@ pub fn marker_fields(body: &str, kind: &str) -> Vec<std::collections::BTreeMap<S
 }
 
 /// The marker of a request to answer review `review` (on the head `sha`).
-pub fn respond_marker(agent: &str, sha: &str, review: u64, tick: &str) -> String {
+pub(crate) fn respond_marker(agent: &str, sha: &str, review: u64, tick: &str) -> String {
     format!("<!-- shiprig:respond agent={agent} sha={sha} review={review} tick={tick} -->")
 }
 
 /// Requests of one kind in a list of comments, as claims (the `agent` is who was sent) per sha.
-pub fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
+pub(crate) fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
     task_claims_by(comments, kind, "sha", sha)
 }
 
 /// Requests of one kind whose marker field `field` is `value` (a review's id, a head's sha).
-pub fn task_claims_by(comments: &[Comment], kind: &str, field: &str, value: &str) -> Vec<Claim> {
+pub(crate) fn task_claims_by(
+    comments: &[Comment],
+    kind: &str,
+    field: &str,
+    value: &str,
+) -> Vec<Claim> {
     comments
         .iter()
         .flat_map(|c| {
@@ -142,7 +150,7 @@ pub fn task_claims_by(comments: &[Comment], kind: &str, field: &str, value: &str
 /// The claim comments of the current round, oldest first: claims posted before the last
 /// `agent-failed` report or handoff belong to an earlier round and never count again (requeue
 /// means requeue).
-pub fn records(comments: &[Comment]) -> Vec<ClaimRecord> {
+pub(crate) fn records(comments: &[Comment]) -> Vec<ClaimRecord> {
     let boundary = comments
         .iter()
         .filter(|c| c.body.as_deref().is_some_and(closes_round))
@@ -171,13 +179,17 @@ pub fn records(comments: &[Comment]) -> Vec<ClaimRecord> {
 }
 
 /// The live claims of the current round in a list of comments.
-pub fn claims(comments: &[Comment]) -> Vec<Claim> {
+pub(crate) fn claims(comments: &[Comment]) -> Vec<Claim> {
     records(comments).iter().map(ClaimRecord::claim).collect()
 }
 
 /// Does `mine` lose to any rival? Rivals outside the window, or whose agent no longer holds
 /// the claim label (`holds`), are past rounds and do not count.
-pub fn loses(mine: &Claim, rivals: &[Claim], holds: impl Fn(&Claim) -> bool) -> Option<Claim> {
+pub(crate) fn loses(
+    mine: &Claim,
+    rivals: &[Claim],
+    holds: impl Fn(&Claim) -> bool,
+) -> Option<Claim> {
     let window_start = mine.at - Duration::minutes(CLAIM_WINDOW_MINUTES);
     rivals
         .iter()

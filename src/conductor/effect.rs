@@ -140,14 +140,14 @@ pub enum Effect {
 /// Priority rank: lower goes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Rank {
+pub(crate) enum Rank {
     Critical,
     HighPriority,
     Normal,
 }
 
 impl Rank {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Rank::Critical => "critical",
             Rank::HighPriority => "high",
@@ -191,8 +191,8 @@ pub enum Standing {
 pub struct QueueEntry {
     pub issue: u64,
     pub title: String,
-    pub rank: Rank,
-    pub approved_at: Option<DateTime<Utc>>,
+    pub(crate) rank: Rank,
+    pub(crate) approved_at: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub standing: Standing,
 }
@@ -202,17 +202,17 @@ pub struct QueueEntry {
 pub struct Needs {
     pub approvals: BTreeSet<u64>,
     pub blockers: BTreeSet<u64>,
-    pub comments: BTreeSet<u64>,
+    pub(crate) comments: BTreeSet<u64>,
     /// Issues whose events show who added their claim labels.
-    pub label_events: BTreeSet<u64>,
+    pub(crate) label_events: BTreeSet<u64>,
     /// The login shiprig acts as.
-    pub viewer: bool,
+    pub(crate) viewer: bool,
     /// The agents' runs, to see whether one failed.
-    pub runs: bool,
+    pub(crate) runs: bool,
     /// The open pull requests, to see whether a long-running claim has one.
-    pub pulls: bool,
+    pub(crate) pulls: bool,
     /// Agents' pull requests and their checks, to send an agent back when CI is red.
-    pub agent_pulls: bool,
+    pub(crate) agent_pulls: bool,
     /// Milestones with no open issue, whose closed issues say whether their work shipped.
     pub milestones: BTreeSet<u64>,
 }
@@ -235,7 +235,7 @@ impl Needs {
 pub struct TickPlan {
     pub effects: Vec<Effect>,
     pub queue: Vec<QueueEntry>,
-    pub cycles: BTreeMap<u64, Vec<u64>>,
+    pub(crate) cycles: BTreeMap<u64, Vec<u64>>,
     pub idle_agents: Vec<String>,
     pub needs: Needs,
     pub notes: Vec<String>,
@@ -254,15 +254,15 @@ pub struct Applied {
 
 #[derive(Debug, Serialize)]
 pub struct Failed {
-    pub effect: Effect,
+    pub(crate) effect: Effect,
     pub error: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Withdrawn {
-    pub issue: u64,
-    pub agent: String,
-    pub reason: String,
+    pub(crate) issue: u64,
+    pub(crate) agent: String,
+    pub(crate) reason: String,
 }
 
 impl Applied {
@@ -274,8 +274,8 @@ impl Applied {
 /// One tick's full account, for the terminal, `--json` and the job summary.
 #[derive(Debug, Serialize)]
 pub struct TickReport {
-    pub repository: String,
-    pub dry_run: bool,
+    pub(crate) repository: String,
+    pub(crate) dry_run: bool,
     pub plan: TickPlan,
     pub applied: Option<Applied>,
     pub requests: RequestStats,

@@ -13,20 +13,20 @@ use crate::config::Config;
 /// Everything `explain` says about one issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
-    pub repository: String,
+    pub(crate) repository: String,
     pub issue: u64,
-    pub title: String,
-    pub url: String,
+    pub(crate) title: String,
+    pub(crate) url: String,
     /// Whether its approval counts, and why not.
     pub approval: ApprovalView,
     /// Its blockers as read (open and closed, across repositories).
     pub blockers: Vec<BlockerView>,
-    pub rank: Option<Rank>,
+    pub(crate) rank: Option<Rank>,
     /// Its place in the plan's queue (1-based) and the queue's length.
     pub position: Option<usize>,
     pub queue_length: usize,
     /// Issues before it in the queue that an agent could take (starting now or waiting).
-    pub ahead: usize,
+    pub(crate) ahead: usize,
     /// The plan's own standing for it (`None`: not approved or not open).
     pub standing: Option<Standing>,
     pub agents: Capacity,
@@ -56,7 +56,7 @@ pub enum ApprovalView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlockerView {
-    pub repository: String,
+    pub(crate) repository: String,
     pub number: u64,
     pub open: bool,
     pub url: String,
@@ -64,7 +64,7 @@ pub struct BlockerView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Capacity {
-    pub agents: Vec<String>,
+    pub(crate) agents: Vec<String>,
     pub idle: Vec<String>,
 }
 
@@ -72,8 +72,8 @@ pub struct Capacity {
 pub struct ClaimView {
     pub agent: String,
     pub since: Option<DateTime<Utc>>,
-    pub run_url: Option<String>,
-    pub run_state: Option<String>,
+    pub(crate) run_url: Option<String>,
+    pub(crate) run_state: Option<String>,
 }
 
 /// Where the issue stands, in the words a person asks about.
@@ -119,7 +119,12 @@ pub enum IssueVerdict {
 }
 
 /// Explain `issue` from the plan `plan` made of `snapshot`.
-pub fn explain(snapshot: &Snapshot, plan: &TickPlan, config: &Config, issue: u64) -> Explanation {
+pub(crate) fn explain(
+    snapshot: &Snapshot,
+    plan: &TickPlan,
+    config: &Config,
+    issue: u64,
+) -> Explanation {
     let repository = snapshot
         .repo
         .as_ref()
@@ -368,7 +373,7 @@ fn blockers(snapshot: &Snapshot, issue: u64, own_url: Option<&str>) -> Vec<Block
 
 /// The web address GitHub's issue links start with (`https://github.com`, or a GHES host),
 /// taken from an issue's own link; `https://github.com` when there is none.
-pub fn web_base(snapshot: &Snapshot, issue: u64, own_url: Option<&str>) -> String {
+pub(crate) fn web_base(snapshot: &Snapshot, issue: u64, own_url: Option<&str>) -> String {
     let suffix = snapshot
         .repo
         .as_ref()
@@ -419,7 +424,7 @@ fn claim(snapshot: &Snapshot, config: &Config, issue: u64) -> Option<ClaimView> 
 }
 
 /// The explanation as a person reads it.
-pub fn render(e: &Explanation) -> String {
+pub(crate) fn render(e: &Explanation) -> String {
     let mut out = format!("{}#{} {}\n", e.repository, e.issue, e.title);
     if !e.url.is_empty() {
         out.push_str(&format!("  {}\n", e.url));
@@ -481,7 +486,7 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-pub fn verdict_text(verdict: &IssueVerdict) -> String {
+pub(crate) fn verdict_text(verdict: &IssueVerdict) -> String {
     match verdict {
         IssueVerdict::Dispatched { agent } => format!("dispatched: this tick starts {agent}"),
         IssueVerdict::InProgress { agent } => {

@@ -10,13 +10,13 @@ use super::tick::Tick;
 use crate::notify::Event;
 
 /// An agent whose run failed or stalled.
-pub struct Failure<'a> {
-    pub issue: u64,
-    pub title: &'a str,
-    pub agent: &'a str,
-    pub login: Option<&'a str>,
-    pub reason: &'a str,
-    pub url: &'a str,
+pub(crate) struct Failure<'a> {
+    pub(crate) issue: u64,
+    pub(crate) title: &'a str,
+    pub(crate) agent: &'a str,
+    pub(crate) login: Option<&'a str>,
+    pub(crate) reason: &'a str,
+    pub(crate) url: &'a str,
 }
 
 impl<'a> TryFrom<&'a Effect> for Failure<'a> {
@@ -49,7 +49,7 @@ impl Failure<'_> {
     /// Label first (so a crash can never repeat the comment), then free the agent, then one
     /// comment and one Slack message. Every step is safe to repeat: labels are read back after
     /// an unclear answer, and the comment is posted only when this round has none.
-    pub async fn mark(&self, tick: &Tick<'_>, applied: &mut Applied) -> anyhow::Result<()> {
+    pub(crate) async fn mark(&self, tick: &Tick<'_>, applied: &mut Applied) -> anyhow::Result<()> {
         let (gh, repo, labels) = (tick.gh, tick.repo, &tick.config.labels);
         settle::add_labels(tick, self.issue, std::slice::from_ref(&labels.agent_failed))
             .await

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-pub use super::attempt::{Attempt, Handoff};
+pub(crate) use super::attempt::{Attempt, Handoff};
 use super::claim::{self, FAILED_MARKER};
 use super::effect::{Effect, Standing, TickPlan};
 use super::snapshot::{Snapshot, TrackedIssue};
@@ -19,19 +19,24 @@ use crate::github::{Comment, Review, ReviewState};
 use crate::markdown::inline;
 
 /// The marker kind of a handoff comment: `<!-- shiprig:handoff agent=A next=B tick=T -->`.
-pub const KIND: &str = claim::HANDOFF_KIND;
+pub(crate) const KIND: &str = claim::HANDOFF_KIND;
 
 /// Most characters of an agent's report carried into a handoff.
 const REPORT_CHARS: usize = 600;
 
 /// The marker of a handoff comment.
-pub fn marker(agent: &str, next: &str, tick: &str) -> String {
+pub(crate) fn marker(agent: &str, next: &str, tick: &str) -> String {
     format!("<!-- shiprig:{KIND} agent={agent} next={next} tick={tick} -->")
 }
 
 /// The handoff comment: which agent tried, its run, its pull request, the failing checks or its
 /// last review, and what it reported. Every value from outside is escaped inline.
-pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review>) -> String {
+pub(crate) fn comment(
+    attempt: &Attempt,
+    next: &str,
+    tick: &str,
+    review: Option<&Review>,
+) -> String {
     let mut lines = vec![
         marker(&attempt.agent, next, tick),
         format!(
@@ -74,7 +79,7 @@ pub fn comment(attempt: &Attempt, next: &str, tick: &str, review: Option<&Review
 }
 
 /// The latest submitted review of a pull request (approval, changes requested or comment).
-pub fn last_review(reviews: &[Review]) -> Option<&Review> {
+pub(crate) fn last_review(reviews: &[Review]) -> Option<&Review> {
     reviews.iter().rfind(|r| {
         matches!(
             r.state,
@@ -85,7 +90,7 @@ pub fn last_review(reviews: &[Review]) -> Option<&Review> {
 
 /// The handoffs of the issue's current chain, oldest first: those after the latest
 /// `agent-failed` report. `comments` are shiprig's own.
-pub fn chain(comments: &[Comment]) -> Vec<Handoff> {
+pub(crate) fn chain(comments: &[Comment]) -> Vec<Handoff> {
     let body = |c: &Comment| c.body.clone().unwrap_or_default();
     let reset = comments
         .iter()
@@ -113,7 +118,7 @@ pub fn chain(comments: &[Comment]) -> Vec<Handoff> {
 }
 
 /// What the next agent is handed as data: every earlier attempt of this chain.
-pub fn data(handoffs: &[Handoff]) -> String {
+pub(crate) fn data(handoffs: &[Handoff]) -> String {
     handoffs
         .iter()
         .map(|h| h.text.as_str())
@@ -132,7 +137,7 @@ fn next_agent<'c>(config: &'c Config, tried: &BTreeSet<&str>) -> Option<&'c str>
 }
 
 /// The agent a start of `agent` falls back to, when `tried` already had the issue.
-pub fn after(config: &Config, tried: &[&str], agent: &str) -> Option<String> {
+pub(crate) fn after(config: &Config, tried: &[&str], agent: &str) -> Option<String> {
     let mut tried: BTreeSet<&str> = tried.iter().copied().collect();
     tried.insert(agent);
     next_agent(config, &tried).map(str::to_string)
@@ -140,7 +145,7 @@ pub fn after(config: &Config, tried: &[&str], agent: &str) -> Option<String> {
 
 /// What a start of `agent` on an issue carries: the chain's handoffs (where they were read) and
 /// the agent it falls back to.
-pub fn carried(
+pub(crate) fn carried(
     snapshot: &Snapshot,
     config: &Config,
     issue: u64,
@@ -158,7 +163,7 @@ pub fn carried(
 /// Turn each `agent-failed` the plan holds into a handoff where the chain has an agent left.
 /// A failure waits (no effect this round) until the issue's comments and the agents' pull
 /// requests are read.
-pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
+pub(crate) fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     if config.conductor.fallback.is_empty() {
         return;
     }
@@ -220,7 +225,7 @@ pub fn hand_on(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
 }
 
 /// Whether the issue waits for the next agent of its chain (not claimed, not held by a person).
-pub fn waiting(issue: &TrackedIssue, config: &Config) -> bool {
+pub(crate) fn waiting(issue: &TrackedIssue, config: &Config) -> bool {
     let labels = &config.labels;
     issue.has(&labels.handed_off)
         && !issue.has(&labels.in_progress)
@@ -231,7 +236,7 @@ pub fn waiting(issue: &TrackedIssue, config: &Config) -> bool {
 }
 
 /// Where a handed-off issue stands: waiting for its next agent.
-pub fn standing(snapshot: &Snapshot, config: &Config, issue: &TrackedIssue) -> Standing {
+pub(crate) fn standing(snapshot: &Snapshot, config: &Config, issue: &TrackedIssue) -> Standing {
     let next = snapshot.handoffs.get(&issue.number).and_then(|handoffs| {
         let tried: BTreeSet<&str> = handoffs.iter().map(|h| h.agent.as_str()).collect();
         next_agent(config, &tried).map(str::to_string)
@@ -243,7 +248,7 @@ pub fn standing(snapshot: &Snapshot, config: &Config, issue: &TrackedIssue) -> S
 /// one is waited for, and the issue keeps its place at the head of the queue. Runs before
 /// the ordinary assignment, so the agent takes this issue before any other. `untrusted` is the
 /// plan's own judgement of the issue's approval: a handoff never skips it.
-pub fn take_over(
+pub(crate) fn take_over(
     snapshot: &Snapshot,
     config: &Config,
     plan: &mut TickPlan,

@@ -9,7 +9,7 @@ use crate::config::Config;
 
 /// Decide fixes for every agent pull request with failing checks. A fix needs its agent idle
 /// (it takes the agent's slot for this tick); otherwise it waits for a later tick.
-pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
+pub(crate) fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     let wants_pulls = snapshot
         .issues
         .values()
@@ -51,7 +51,7 @@ pub fn send_back(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
 /// A review counts when the review agent wrote it, or a person with the gate's approver
 /// permission (never another agent, a bot, or someone who may not approve). Past
 /// `max_review_rounds` answered reviews, the issue is `agent-failed`.
-pub fn respond(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
+pub(crate) fn respond(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     let Some(pulls) = &snapshot.agent_pulls else {
         return;
     };
@@ -135,7 +135,7 @@ fn give_up(
 }
 
 /// Ask the review agent to review each agent pull request's head once; never its own.
-pub fn request_reviews(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
+pub(crate) fn request_reviews(snapshot: &Snapshot, config: &Config, plan: &mut TickPlan) {
     let (Some(reviewer), Some(pulls)) = (&config.conductor.review_agent, &snapshot.agent_pulls)
     else {
         return;

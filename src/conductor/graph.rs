@@ -6,7 +6,7 @@ use super::snapshot::Snapshot;
 
 /// The blocked issues whose blocker lists are not read yet: the ones whose edges a milestone's
 /// graph, or whose blockers the status page, would miss.
-pub fn wanted(snapshot: &Snapshot) -> Vec<u64> {
+pub(crate) fn wanted(snapshot: &Snapshot) -> Vec<u64> {
     snapshot
         .issues
         .values()
@@ -17,7 +17,7 @@ pub fn wanted(snapshot: &Snapshot) -> Vec<u64> {
 
 /// Every issue that sits on a cycle (a component of two or more, or an issue blocking itself),
 /// each mapped to the sorted members of its cycle. Deterministic for any input order.
-pub fn cycles(edges: &BTreeMap<u64, Vec<u64>>) -> BTreeMap<u64, Vec<u64>> {
+pub(crate) fn cycles(edges: &BTreeMap<u64, Vec<u64>>) -> BTreeMap<u64, Vec<u64>> {
     let mut tarjan = Tarjan {
         edges,
         index: BTreeMap::new(),

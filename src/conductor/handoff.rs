@@ -13,11 +13,11 @@ use super::settle;
 use super::tick::Tick;
 
 /// One handoff, as an `Effect::HandOff` names it.
-pub struct HandOff<'a> {
-    pub issue: u64,
-    pub login: Option<&'a str>,
-    pub next: &'a str,
-    pub attempt: &'a Attempt,
+pub(crate) struct HandOff<'a> {
+    pub(crate) issue: u64,
+    pub(crate) login: Option<&'a str>,
+    pub(crate) next: &'a str,
+    pub(crate) attempt: &'a Attempt,
 }
 
 impl<'a> TryFrom<&'a Effect> for HandOff<'a> {
@@ -44,7 +44,7 @@ impl<'a> TryFrom<&'a Effect> for HandOff<'a> {
 }
 
 impl HandOff<'_> {
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<()> {
+    pub(crate) async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<()> {
         let labels = &tick.config.labels;
         settle::add_labels(tick, self.issue, std::slice::from_ref(&labels.handed_off))
             .await

@@ -13,31 +13,31 @@ use crate::notify::{Notifier, ProductHook};
 
 /// What `shiprig conductor tick` asks for: one pass over one repository.
 #[derive(Debug, Clone)]
-pub struct TickRequest {
-    pub repo: Repo,
-    pub config: Config,
+pub(crate) struct TickRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
     /// The event that started the job (empty outside Actions).
-    pub event: ActionsEvent,
+    pub(crate) event: ActionsEvent,
     /// `KUBECONFIG`: where the agents' cluster is described outside a cluster.
-    pub kubeconfig: Option<PathBuf>,
+    pub(crate) kubeconfig: Option<PathBuf>,
     /// Decide and report, write nothing.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Also read what the job summary's dependency graph needs.
-    pub with_graph: bool,
+    pub(crate) with_graph: bool,
 }
 
 /// What `shiprig conductor explain ISSUE` asks for.
 #[derive(Debug, Clone)]
-pub struct ExplainRequest {
-    pub repo: Repo,
-    pub config: Config,
-    pub issue: u64,
+pub(crate) struct ExplainRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
+    pub(crate) issue: u64,
     /// `KUBECONFIG`: where the agents' cluster is described outside a cluster.
-    pub kubeconfig: Option<PathBuf>,
+    pub(crate) kubeconfig: Option<PathBuf>,
 }
 
 /// Reads, decides, and (unless `dry_run`) acts, telling the product tool when there is one.
-pub async fn run(
+pub(crate) async fn run(
     gh: &GitHub,
     notifier: &Notifier,
     product: Option<&dyn ProductHook>,
@@ -69,7 +69,7 @@ pub async fn run(
 }
 
 /// `shiprig conductor explain ISSUE`: the tick's plan, read-only, told for one issue.
-pub async fn explain_issue(
+pub(crate) async fn explain_issue(
     gh: &GitHub,
     notifier: &Notifier,
     request: &ExplainRequest,

@@ -4,32 +4,31 @@
 
 mod apply;
 mod attempt;
-pub mod claim;
+pub(crate) mod claim;
 mod effect;
 pub mod explain;
 mod failure;
-pub mod fallback;
+pub(crate) mod fallback;
 mod fix;
-pub mod graph;
+pub(crate) mod graph;
 mod handoff;
-pub mod job;
+pub(crate) mod job;
 pub mod plan;
-pub mod read;
-pub mod render;
+pub(crate) mod read;
+pub(crate) mod render;
 mod settle;
 pub mod snapshot;
 mod start;
 pub mod summary;
 mod task;
 mod tick;
-pub mod watch;
+pub(crate) mod watch;
 
 use chrono::{DateTime, Utc};
 
-pub use apply::apply;
-pub use effect::{
-    Applied, Effect, Failed, Needs, QueueEntry, Rank, Standing, TickPlan, TickReport, Withdrawn,
-};
+pub(crate) use apply::apply;
+pub use effect::{Effect, Standing, TickPlan, TickReport};
+pub(crate) use effect::{Needs, QueueEntry, Rank};
 pub use plan::plan;
 pub use snapshot::Snapshot;
 pub use tick::Tick;
@@ -56,7 +55,7 @@ pub async fn tick(
 
 /// A tick from an already read base snapshot (`conductor run` reads every repository first
 /// to know which agents of the shared pool are busy anywhere).
-pub async fn tick_from(
+pub(crate) async fn tick_from(
     tick: &Tick<'_>,
     snapshot: Snapshot,
     now: DateTime<Utc>,

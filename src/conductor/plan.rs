@@ -50,7 +50,7 @@ pub fn plan(snapshot: &Snapshot, config: &Config, now: DateTime<Utc>) -> TickPla
 /// Where one open issue stands, judged as the plan judges it (`None`: nothing keeps it from an
 /// agent; an issue outside the snapshot is `None` too). The queue holds this for approved
 /// issues; `explain` asks it for the others.
-pub fn standing(snapshot: &Snapshot, config: &Config, issue: u64) -> Option<Standing> {
+pub(crate) fn standing(snapshot: &Snapshot, config: &Config, issue: u64) -> Option<Standing> {
     let judge = Judge::new(snapshot, config);
     snapshot.issues.get(&issue).and_then(|i| judge.standing(i))
 }

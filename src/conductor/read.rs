@@ -16,7 +16,7 @@ use crate::config::{Config, Permission};
 use crate::github::{GitHub, Issue, Labeling, MilestoneFilter, PullRequest, Repo, ReviewState};
 
 /// The every-tick read: approved and in-progress open issues, and the open milestones.
-pub async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
+pub(crate) async fn base(gh: &GitHub, repo: &Repo, config: &Config) -> anyhow::Result<Snapshot> {
     let labels = &config.labels;
     let approved = gh
         .open_issues_with_labels(repo, &[labels.approved.as_str()])
@@ -77,7 +77,11 @@ fn milestone_state(m: crate::github::Milestone) -> TrackedMilestone {
 }
 
 /// Fetch what the plan asked for and add it to the snapshot.
-pub async fn needs(tick: &Tick<'_>, snapshot: &mut Snapshot, needs: &Needs) -> anyhow::Result<()> {
+pub(crate) async fn needs(
+    tick: &Tick<'_>,
+    snapshot: &mut Snapshot,
+    needs: &Needs,
+) -> anyhow::Result<()> {
     let (gh, repo, config) = (tick.gh, tick.repo, tick.config);
     if needs.runs {
         snapshot.runs = Some(runs(tick).await?);
@@ -205,7 +209,7 @@ async fn blockers(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Vec<B
 
 /// Many issues' blocker lists at once: one GraphQL request per 50 issues, and REST for the few
 /// with more blockers than one request shows (at most `rest_limit` of them).
-pub async fn blocker_lists(
+pub(crate) async fn blocker_lists(
     gh: &GitHub,
     repo: &Repo,
     numbers: &[u64],
@@ -388,7 +392,7 @@ fn change_requests(reviews: &[crate::github::Review]) -> Vec<ChangeRequest> {
 }
 
 /// The `<!-- shiprig:… -->` markers in a comment body.
-pub fn markers(body: &str) -> Vec<String> {
+pub(crate) fn markers(body: &str) -> Vec<String> {
     body.match_indices("<!-- shiprig:")
         .filter_map(|(at, _)| {
             body[at..]

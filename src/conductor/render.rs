@@ -4,7 +4,7 @@
 use super::{Effect, TickReport};
 
 /// The tick as a person reads it.
-pub fn render(report: &TickReport) -> String {
+pub(crate) fn render(report: &TickReport) -> String {
     let mut out = String::new();
     let verb = if report.dry_run { "would" } else { "did" };
     if report.plan.effects.is_empty() {
@@ -46,7 +46,7 @@ pub fn render(report: &TickReport) -> String {
     out
 }
 
-pub fn describe(effect: &Effect) -> String {
+pub(crate) fn describe(effect: &Effect) -> String {
     match effect {
         Effect::AddLabel {
             issue,

@@ -11,7 +11,7 @@ use crate::agents::{Assignment, DispatchError, Started};
 use crate::github::GitHubError;
 
 /// How a dispatch ended, once every unclear answer is settled.
-pub enum SettledDispatch {
+pub(crate) enum SettledDispatch {
     Started(Started),
     /// Known not started: the caller withdraws its claim.
     NotStarted(anyhow::Error),
@@ -23,7 +23,11 @@ pub enum SettledDispatch {
 }
 
 /// Add labels; after an unclear answer, they count as added when the issue carries them all.
-pub async fn add_labels(tick: &Tick<'_>, issue: u64, labels: &[String]) -> Result<(), GitHubError> {
+pub(crate) async fn add_labels(
+    tick: &Tick<'_>,
+    issue: u64,
+    labels: &[String],
+) -> Result<(), GitHubError> {
     let (gh, repo) = (tick.gh, tick.repo);
     match gh.add_labels(repo, issue, labels).await {
         Err(e) if e.is_unclear() => {
@@ -40,7 +44,7 @@ pub async fn add_labels(tick: &Tick<'_>, issue: u64, labels: &[String]) -> Resul
 
 /// Post a marker comment (claim, fix or review request) carrying this `tick` token; after an unclear
 /// answer, the comment counts as posted when the issue shows one with the token.
-pub async fn post_marked(
+pub(crate) async fn post_marked(
     tick: &Tick<'_>,
     issue: u64,
     agent: &str,
@@ -84,7 +88,7 @@ fn has_token(body: &str, token: &str) -> bool {
 
 /// Dispatch, and after an unclear answer look for the run it would have started (created at
 /// or after `since`, the claim's time) before deciding anything.
-pub async fn dispatch(
+pub(crate) async fn dispatch(
     tick: &Tick<'_>,
     assignment: &Assignment<'_>,
     since: DateTime<Utc>,
@@ -106,7 +110,7 @@ pub async fn dispatch(
 
 /// Edit a comment, best effort: the comment's text is a record for people and the next tick,
 /// and a lost edit is read again next tick.
-pub async fn edit(tick: &Tick<'_>, comment: u64, body: &str) {
+pub(crate) async fn edit(tick: &Tick<'_>, comment: u64, body: &str) {
     if let Err(e) = tick.gh.update_comment(tick.repo, comment, body).await {
         tracing::warn!("editing comment {comment}: {e}");
     }

@@ -114,7 +114,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The agents this repository's claims keep busy.
-    pub fn busy_agents(&self, agent_prefix: &str, in_progress: &str) -> BTreeSet<String> {
+    pub(crate) fn busy_agents(&self, agent_prefix: &str, in_progress: &str) -> BTreeSet<String> {
         self.issues
             .values()
             .filter(|i| i.has(in_progress))

@@ -17,7 +17,7 @@ use crate::agents::{Assignment, Task};
 use crate::config::Config;
 
 /// How a start ended.
-pub enum StartOutcome {
+pub(crate) enum StartOutcome {
     Dispatched,
     /// A concurrent tick claimed first; this one stood down.
     Lost(String),
@@ -27,17 +27,17 @@ pub enum StartOutcome {
 
 /// One claim, run through the protocol of [`claim`].
 #[derive(Clone, Copy)]
-pub struct Start<'a> {
-    pub issue: u64,
-    pub title: &'a str,
-    pub body: &'a str,
-    pub url: &'a str,
-    pub agent: &'a str,
-    pub login: Option<&'a str>,
+pub(crate) struct Start<'a> {
+    pub(crate) issue: u64,
+    pub(crate) title: &'a str,
+    pub(crate) body: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) agent: &'a str,
+    pub(crate) login: Option<&'a str>,
     /// Earlier attempts of the fallback chain, handed to the agent as data.
-    pub handoff: &'a str,
+    pub(crate) handoff: &'a str,
     /// The next agent of the fallback chain, should this one fail at once.
-    pub fallback: Option<&'a str>,
+    pub(crate) fallback: Option<&'a str>,
 }
 
 /// The claim an `Effect::Start` names, or the one an `Effect::FinishClaim` finishes (its
@@ -91,7 +91,7 @@ impl<'a> TryFrom<&'a Effect> for Start<'a> {
 }
 
 impl Start<'_> {
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<StartOutcome> {
+    pub(crate) async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<StartOutcome> {
         let (gh, repo, labels) = (tick.gh, tick.repo, &tick.config.labels);
         let claim_labels = vec![labels.in_progress.clone(), self.agent_label(tick.config)];
         settle::add_labels(tick, self.issue, &claim_labels)
@@ -261,7 +261,7 @@ impl Start<'_> {
 
 /// Remove an agent's claim labels (and `in-progress` when no other agent holds the issue) and
 /// its login as assignee unless it is `keep` (a rival's login). Best effort; the next tick sees what stays.
-pub async fn withdraw_labels(
+pub(crate) async fn withdraw_labels(
     tick: &Tick<'_>,
     issue: u64,
     agent: &str,

@@ -75,7 +75,7 @@ fn queue_table(out: &mut String, plan: &TickPlan) {
     }
 }
 
-pub fn describe(standing: &Standing) -> String {
+pub(crate) fn describe(standing: &Standing) -> String {
     match standing {
         Standing::Next { agent } => format!("starting: {agent}"),
         Standing::Waiting => "waiting for an agent".into(),

@@ -14,7 +14,7 @@ use crate::agents::{Assignment, FailingCheck, Fix, Respond, Task};
 use crate::markdown::inline;
 
 /// What an agent is sent to do on a pull request.
-pub enum PullWork<'a> {
+pub(crate) enum PullWork<'a> {
     Fix {
         failing: &'a [FailingCheck],
         attempt: u32,
@@ -31,14 +31,14 @@ pub enum PullWork<'a> {
     Review { author: &'a str },
 }
 
-pub struct PullTask<'a> {
-    pub pull_request: u64,
-    pub issue: Option<u64>,
-    pub title: &'a str,
-    pub url: &'a str,
-    pub agent: &'a str,
-    pub head_sha: &'a str,
-    pub work: PullWork<'a>,
+pub(crate) struct PullTask<'a> {
+    pub(crate) pull_request: u64,
+    pub(crate) issue: Option<u64>,
+    pub(crate) title: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) agent: &'a str,
+    pub(crate) head_sha: &'a str,
+    pub(crate) work: PullWork<'a>,
 }
 
 /// The request an `Effect::Fix` or an `Effect::Review` names.
@@ -171,7 +171,7 @@ impl PullTask<'_> {
         }
     }
 
-    pub async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<StartOutcome> {
+    pub(crate) async fn run(&self, tick: &Tick<'_>) -> anyhow::Result<StartOutcome> {
         let (gh, repo) = (tick.gh, tick.repo);
         let token = claim::tick_token();
         let body = self.comment(&tick.config.conductor, &token);

@@ -21,7 +21,7 @@ pub struct Tick<'a> {
 }
 
 impl Tick<'_> {
-    pub fn backend(&self) -> Cow<'_, Backend> {
+    pub(crate) fn backend(&self) -> Cow<'_, Backend> {
         match self.backend {
             Some(backend) => Cow::Borrowed(backend),
             None => Cow::Owned(Backend::from_dispatch(&self.config.conductor.dispatch)),

@@ -13,7 +13,7 @@ use crate::config::{Config, ConfiguredBackend};
 
 /// What watching decided for one claimed issue.
 #[derive(Debug)]
-pub enum WatchDecision {
+pub(crate) enum WatchDecision {
     Fine,
     /// Might be stale; whether a pull request exists decides it.
     NeedsPulls,
@@ -36,12 +36,12 @@ pub enum WatchDecision {
 }
 
 /// One claimed issue and what the snapshot knows about it.
-pub struct Watch<'a> {
-    pub issue: &'a TrackedIssue,
-    pub agent: &'a str,
-    pub snapshot: &'a Snapshot,
-    pub config: &'a Config,
-    pub now: DateTime<Utc>,
+pub(crate) struct Watch<'a> {
+    pub(crate) issue: &'a TrackedIssue,
+    pub(crate) agent: &'a str,
+    pub(crate) snapshot: &'a Snapshot,
+    pub(crate) config: &'a Config,
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl Watch<'_> {
@@ -65,7 +65,7 @@ impl Watch<'_> {
         self.now - since > Duration::minutes(CLAIM_WINDOW_MINUTES)
     }
 
-    pub fn judge(&self) -> WatchDecision {
+    pub(crate) fn judge(&self) -> WatchDecision {
         let claim = self.claim();
         let keeps_runs = matches!(
             self.config.conductor.dispatch.backend(),
@@ -196,7 +196,7 @@ fn of_claim(run: &Observation, claim: &ClaimRecord) -> bool {
 }
 
 /// The effect that frees an agent whose run failed or stalled.
-pub fn failed(
+pub(crate) fn failed(
     issue: &TrackedIssue,
     agent: &str,
     config: &Config,

@@ -39,7 +39,7 @@ pub struct Environment {
     /// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_STATE`, `GITHUB_STEP_SUMMARY`)
     /// never pass and cannot be listed.
     #[serde(default, deserialize_with = "de::env_names")]
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
 }
 
 fn thirty_minutes() -> Duration {
@@ -59,11 +59,11 @@ pub struct SmokeCheck {
     #[serde(default = "get", deserialize_with = "method")]
     pub method: String,
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub(crate) headers: BTreeMap<String, String>,
     /// The expected status; see [`SmokeCheck::expected_status`].
     #[serde(default, deserialize_with = "status")]
     #[schemars(range(min = 100, max = 599))]
-    pub expect_status: Option<u16>,
+    pub(crate) expect_status: Option<u16>,
     /// Text the body must contain.
     #[serde(default)]
     pub expect_body: Option<String>,
@@ -75,7 +75,7 @@ pub struct SmokeCheck {
     pub expect_json: BTreeMap<String, serde_json::Value>,
     /// Latency budget for one attempt.
     #[serde(default)]
-    pub max_latency_ms: Option<u64>,
+    pub(crate) max_latency_ms: Option<u64>,
     /// Ties the deployed version to the SHA under test.
     #[serde(default)]
     pub expect_version: Option<VersionCheck>,
@@ -101,7 +101,7 @@ impl Named for SmokeCheck {
 #[serde(try_from = "VersionCheckSpec")]
 pub struct VersionCheck {
     pub pointer: Option<String>,
-    pub header: Option<String>,
+    pub(crate) header: Option<String>,
 }
 
 #[derive(Deserialize, JsonSchema)]

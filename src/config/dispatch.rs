@@ -20,7 +20,7 @@ pub struct Dispatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<KubernetesDispatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<CommandDispatch>,
+    pub(crate) command: Option<CommandDispatch>,
 }
 
 /// The one configured backend, for a `match`.
@@ -125,7 +125,7 @@ pub struct KubernetesDispatch {
     /// Actions workflow, the repository's checkout), or where the service mounts it (the
     /// shipped ConfigMap puts `deploy/kubernetes/agent-job.yml` at `/etc/shiprig/agent-job.yml`).
     /// Never read from a pull request or an issue.
-    pub job_template: String,
+    pub(crate) job_template: String,
     #[serde(default = "six_hours")]
     pub active_deadline: Duration,
     #[serde(default = "one_hour")]
@@ -149,11 +149,11 @@ pub struct CommandDispatch {
     /// Program and arguments; at least the program.
     #[serde(deserialize_with = "de::argv")]
     #[schemars(length(min = 1))]
-    pub argv: Vec<String>,
+    pub(crate) argv: Vec<String>,
     /// How long the program may run; it should start the agent's work and return. It is
     /// killed when this runs out, and the agent is marked failed.
     #[serde(default = "ten_minutes")]
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Variables of shiprig's environment the program may inherit (`[GITHUB_TOKEN, KUBECONFIG]`).
     /// The program start from an empty environment plus `PATH`, `HOME`, `LANG`, `LC_ALL`,
     /// `TZ`, `TMPDIR`, `USER` and the non-secret GitHub Actions context (`GITHUB_SHA`,
@@ -161,7 +161,7 @@ pub struct CommandDispatch {
     /// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_STATE`, `GITHUB_STEP_SUMMARY`)
     /// never pass and cannot be listed.
     #[serde(default, deserialize_with = "de::env_names")]
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
 }
 
 fn ten_minutes() -> Duration {

@@ -29,7 +29,7 @@ pub struct GateConfig {
     pub check_name: String,
     /// Match `paths` case-sensitively. Off by default: on case-insensitive checkouts
     /// `SRC/Auth/x.rs` is `src/auth/x.rs`, so the gate treats them alike.
-    pub case_sensitive: bool,
+    pub(crate) case_sensitive: bool,
 }
 
 impl Default for GateConfig {
@@ -46,7 +46,9 @@ impl Default for GateConfig {
 
 /// Every category's diff patterns as one set, within [`REGEX_BUDGET`]: what `config validate`
 /// checks is what the gate runs, since both build the set here.
-pub fn diff_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<RegexSet, String> {
+pub(crate) fn diff_set<'a>(
+    patterns: impl IntoIterator<Item = &'a str>,
+) -> Result<RegexSet, String> {
     let patterns: Vec<&str> = patterns.into_iter().collect();
     RegexSetBuilder::new(&patterns)
         .size_limit(REGEX_BUDGET)
@@ -63,7 +65,7 @@ pub fn diff_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<Regex
 }
 
 /// One path glob of the gate: `*` stays within a folder, case-insensitive unless asked.
-pub fn path_glob(source: &str, case_sensitive: bool) -> Result<globset::Glob, String> {
+pub(crate) fn path_glob(source: &str, case_sensitive: bool) -> Result<globset::Glob, String> {
     GlobBuilder::new(source)
         .literal_separator(true)
         .case_insensitive(!case_sensitive)
@@ -88,14 +90,14 @@ fn rules_within_budget<'de, D: serde::Deserializer<'de>>(
 #[serde(try_from = "GateRuleSpec")]
 pub struct GateRule {
     /// Path globs; a changed file under any of them puts the change in this category.
-    pub paths: Vec<Glob>,
+    pub(crate) paths: Vec<Glob>,
     /// Patterns over added and removed diff lines (deletion logic rarely lives in one folder).
-    pub diff_patterns: Vec<Pattern>,
+    pub(crate) diff_patterns: Vec<Pattern>,
     /// Users (`@login`) or teams (`@org/team`) whose approval counts; empty means anyone
     /// with `gate.humans.min_permission`.
     pub owners: Vec<String>,
     /// Approvals this category needs; `gate.humans.min_approvals` when unset.
-    pub min_approvals: Option<u32>,
+    pub(crate) min_approvals: Option<u32>,
     /// A new direct dependency in any manifest puts the change in this category.
     pub new_dependencies: bool,
     /// A version bump of an existing dependency does too.
@@ -108,7 +110,7 @@ impl GateRule {
     /// A rule over `paths` with nothing else set, for code and tests that build a config
     /// without YAML. Set the other public fields afterwards; change `paths` only through here,
     /// since the matcher is compiled from them.
-    pub fn new(paths: Vec<Glob>) -> Result<Self, String> {
+    pub(crate) fn new(paths: Vec<Glob>) -> Result<Self, String> {
         Self::try_from(GateRuleSpec {
             paths,
             ..GateRuleSpec::default()

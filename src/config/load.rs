@@ -28,7 +28,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     /// The exit code of a command stopped by a bad config (docs/getting-started.md#exit-codes).
-    pub const EXIT_CODE: i32 = 2;
+    pub(crate) const EXIT_CODE: i32 = 2;
 }
 
 impl fmt::Display for ConfigError {

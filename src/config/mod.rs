@@ -15,19 +15,19 @@ mod schema;
 mod values;
 
 pub use de::agent_token_slot;
-pub use dispatch::ConfiguredBackend;
-pub use gate::{diff_set, path_glob};
+pub(crate) use dispatch::ConfiguredBackend;
+pub(crate) use gate::{diff_set, path_glob};
 pub use load::ConfigError;
 pub(crate) use load::explicit_tag;
-pub use model::{
-    Agent, Approvers, Asana, CONFIG_VERSION, ClickUp, CommandDispatch, ConductorConfig, Config,
-    Dispatch, Environment, GateConfig, GateRule, GithubActionsDispatch, Humans, KubernetesDispatch,
-    Labels, Notify, Product, ProductPriorities, Release, RepositoryName, RepositorySource,
-    SlackConfig, SmokeCheck, VersionCheck,
+pub(crate) use model::{
+    Asana, ClickUp, CommandDispatch, ConductorConfig, Dispatch, Environment, GateConfig, GateRule,
+    GithubActionsDispatch, KubernetesDispatch, Product, ProductPriorities, Release, SmokeCheck,
+    VersionCheck,
 };
+pub use model::{Config, Labels};
 pub use permission::Permission;
 pub use schema::{SCHEMA_ID, json_schema};
-pub use values::{Duration, Glob, Pattern, REGEX_BUDGET};
+pub use values::Duration;
 
 /// Where a repository keeps its shiprig config.
-pub const CONFIG_PATH: &str = ".github/shiprig.yml";
+pub(crate) const CONFIG_PATH: &str = ".github/shiprig.yml";

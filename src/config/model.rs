@@ -8,14 +8,16 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_saphyr::Spanned;
 
 use super::de::{self, Named};
-pub use super::deploy::{Environment, SmokeCheck, VersionCheck};
-pub use super::dispatch::{CommandDispatch, Dispatch, GithubActionsDispatch, KubernetesDispatch};
-pub use super::gate::{GateConfig, GateRule, Humans};
+pub(crate) use super::deploy::{Environment, SmokeCheck, VersionCheck};
+pub(crate) use super::dispatch::{
+    CommandDispatch, Dispatch, GithubActionsDispatch, KubernetesDispatch,
+};
+pub(crate) use super::gate::{GateConfig, GateRule, Humans};
 use super::permission::Permission;
 use super::values::Duration;
 
 /// The only config version this shiprig reads.
-pub const CONFIG_VERSION: u32 = 1;
+pub(crate) const CONFIG_VERSION: u32 = 1;
 
 /// The whole config. Every section has defaults: an empty file is a valid config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -78,15 +80,15 @@ pub struct Labels {
     #[serde(deserialize_with = "de::non_empty")]
     pub approved: String,
     #[serde(deserialize_with = "de::non_empty")]
-    pub blocked: String,
+    pub(crate) blocked: String,
     #[serde(deserialize_with = "de::non_empty")]
     pub in_progress: String,
     #[serde(deserialize_with = "de::non_empty")]
-    pub in_review: String,
+    pub(crate) in_review: String,
     #[serde(deserialize_with = "de::non_empty")]
-    pub done: String,
+    pub(crate) done: String,
     #[serde(deserialize_with = "de::non_empty")]
-    pub critical: String,
+    pub(crate) critical: String,
     #[serde(deserialize_with = "de::non_empty")]
     pub high_priority: String,
     #[serde(deserialize_with = "de::non_empty")]
@@ -102,12 +104,15 @@ pub struct Labels {
     /// An issue whose agent failed for good, handed on to the next agent of
     /// `conductor.fallback`: it waits for that agent, first in line.
     #[serde(deserialize_with = "de::non_empty")]
-    pub handed_off: String,
+    pub(crate) handed_off: String,
 }
 
 impl Labels {
     /// The agent an `agent:<name>` label among `labels` names, if any.
-    pub fn agent_in<'a>(&self, labels: impl IntoIterator<Item = &'a String>) -> Option<&'a str> {
+    pub(crate) fn agent_in<'a>(
+        &self,
+        labels: impl IntoIterator<Item = &'a String>,
+    ) -> Option<&'a str> {
         labels
             .into_iter()
             .find_map(|l| l.strip_prefix(self.agent_prefix.as_str()))
@@ -115,7 +120,7 @@ impl Labels {
 
     /// A pull request labelled for one agent on an issue another agent holds now: it was left
     /// behind when the issue was handed on, and is no longer the issue's pull request.
-    pub fn left_behind<'a>(
+    pub(crate) fn left_behind<'a>(
         &self,
         issue: impl IntoIterator<Item = &'a String>,
         pull: impl IntoIterator<Item = &'a String>,
@@ -175,7 +180,7 @@ pub struct ConductorConfig {
     pub review_agent: Option<String>,
     /// Agents, in order, that take on an issue whose agent failed for good: the first one
     /// that has not tried the issue gets it, with a handoff; past the last, `agent-failed`.
-    pub fallback: Vec<String>,
+    pub(crate) fallback: Vec<String>,
     /// Review rounds an agent's pull request may take (changes requested, the author agent sent
     /// back); past it the issue is marked `agent-failed` and a person is told.
     pub max_review_rounds: u32,
@@ -186,7 +191,7 @@ pub struct ConductorConfig {
     /// (`OWNER/NAME`); empty means the repository it runs for.
     pub repositories: Vec<RepositoryName>,
     /// Also every repository of an owner that carries a topic (read when the service starts).
-    pub repositories_from: Option<RepositorySource>,
+    pub(crate) repositories_from: Option<RepositorySource>,
     /// Most GitHub requests one repository may spend in one loop of `conductor run`, so a busy
     /// repository cannot starve the others.
     pub request_budget: u32,
@@ -194,7 +199,7 @@ pub struct ConductorConfig {
 
 impl ConductorConfig {
     /// The GitHub login an agent works as, where one is configured.
-    pub fn agent_login(&self, agent: &str) -> Option<String> {
+    pub(crate) fn agent_login(&self, agent: &str) -> Option<String> {
         self.agents
             .iter()
             .find(|a| a.name == agent)
@@ -202,7 +207,7 @@ impl ConductorConfig {
     }
 
     /// The secret an agent's config names for its own token, if it names one.
-    pub fn token_secret(&self, agent: &str) -> Option<&str> {
+    pub(crate) fn token_secret(&self, agent: &str) -> Option<&str> {
         self.agents
             .iter()
             .find(|a| a.name == agent)
@@ -210,7 +215,7 @@ impl ConductorConfig {
     }
 
     /// The agent that works as `login` (GitHub logins ignore case), if any.
-    pub fn agent_with_login(&self, login: &str) -> Option<&Agent> {
+    pub(crate) fn agent_with_login(&self, login: &str) -> Option<&Agent> {
         self.agents.iter().find(|a| {
             a.login
                 .as_deref()
@@ -240,11 +245,11 @@ impl Default for ConductorConfig {
 /// An owner's repositories that carry a topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RepositorySource {
+pub(crate) struct RepositorySource {
     /// A user or organization.
-    pub owner: String,
+    pub(crate) owner: String,
     /// Only repositories with this topic (archived ones are skipped).
-    pub topic: String,
+    pub(crate) topic: String,
 }
 
 /// `OWNER/NAME`, checked when the config is read.
@@ -394,7 +399,7 @@ fn own_identity(agents: &[Agent], reviewer: &str) -> Option<String> {
 }
 
 /// The secret that holds an agent's token when its entry names none.
-pub const AGENT_TOKEN_SECRET: &str = "SHIPRIG_AGENT_TOKEN";
+pub(crate) const AGENT_TOKEN_SECRET: &str = "SHIPRIG_AGENT_TOKEN";
 
 /// One agent slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -413,7 +418,7 @@ pub struct Agent {
     /// agent workflow names each and uses no other secret as a token.
     #[serde(default, deserialize_with = "de::agent_token_secret")]
     #[schemars(regex(pattern = r"^SHIPRIG_AGENT_TOKEN(_REVIEWER|_[1-9])?$"))]
-    pub token_secret: Option<String>,
+    pub(crate) token_secret: Option<String>,
 }
 
 impl Agent {
@@ -511,7 +516,7 @@ pub struct ClickUp {
     /// Which of ClickUp's task priorities (urgent, high, normal, low) become shiprig's
     /// `critical` and `high-priority`.
     #[serde(default)]
-    pub priorities: ProductPriorities,
+    pub(crate) priorities: ProductPriorities,
 }
 
 fn clickup_token_env() -> String {
@@ -532,19 +537,19 @@ pub struct Asana {
     pub token_env: String,
     /// The project gid.
     #[serde(deserialize_with = "de::non_empty")]
-    pub project: String,
+    pub(crate) project: String,
     /// The section (name or gid) that holds features ready to build.
     #[serde(deserialize_with = "de::non_empty")]
-    pub ready_section: String,
+    pub(crate) ready_section: String,
     /// Where a done feature moves; when unset it is marked complete instead.
     #[serde(default)]
     pub done_section: Option<String>,
     /// The custom field (by name) that holds a feature's priority; Asana has no built-in one.
     #[serde(default = "priority_field", deserialize_with = "de::non_empty")]
-    pub priority_field: String,
+    pub(crate) priority_field: String,
     /// Which values of that field become shiprig's `critical` and `high-priority`.
     #[serde(default)]
-    pub priorities: ProductPriorities,
+    pub(crate) priorities: ProductPriorities,
 }
 
 fn asana_token_env() -> String {
@@ -558,9 +563,9 @@ fn priority_field() -> String {
 /// `critical` or `high-priority`; any other priority, or none, is normal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
-pub struct ProductPriorities {
-    pub critical: Vec<String>,
-    pub high_priority: Vec<String>,
+pub(crate) struct ProductPriorities {
+    pub(crate) critical: Vec<String>,
+    pub(crate) high_priority: Vec<String>,
 }
 
 impl Default for ProductPriorities {
@@ -584,10 +589,10 @@ pub struct Release {
     pub tag_prefix: String,
     /// Before 1.0.0, a breaking change bumps the minor version instead of releasing 1.0.0
     /// (release-please's `bump-minor-pre-major`).
-    pub bump_minor_pre_major: bool,
+    pub(crate) bump_minor_pre_major: bool,
     /// Before 1.0.0, a feature bumps the patch version instead of the minor
     /// (release-please's `bump-patch-for-minor-pre-major`).
-    pub bump_patch_for_minor_pre_major: bool,
+    pub(crate) bump_patch_for_minor_pre_major: bool,
 }
 
 impl Default for Release {

@@ -31,7 +31,7 @@ impl Permission {
     }
 
     /// The lowercase name, as in the config and GitHub's API.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Read => "read",
             Self::Triage => "triage",

@@ -88,14 +88,14 @@ impl JsonSchema for Duration {
 /// would never match a path GitHub reports, and a rule that silently matches nothing is worse
 /// than an error.
 #[derive(Debug, Clone)]
-pub struct Glob {
+pub(crate) struct Glob {
     source: String,
     glob: globset::Glob,
 }
 
 impl Glob {
     /// Compiles `source` with shiprig's matching rules.
-    pub fn new(source: &str) -> Result<Self, String> {
+    pub(crate) fn new(source: &str) -> Result<Self, String> {
         if source.is_empty() {
             return Err("empty glob; expected a path pattern like `src/auth/**`".into());
         }
@@ -116,17 +116,17 @@ impl Glob {
     }
 
     /// The text as written in the config.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.source
     }
 
     /// The compiled glob, for building a `GlobSet`.
-    pub fn glob(&self) -> &globset::Glob {
+    pub(crate) fn glob(&self) -> &globset::Glob {
         &self.glob
     }
 
     /// Whether this single glob matches a repository path.
-    pub fn is_match(&self, path: &str) -> bool {
+    pub(crate) fn is_match(&self, path: &str) -> bool {
         self.glob.compile_matcher().is_match(path)
     }
 }
@@ -177,7 +177,7 @@ impl JsonSchema for Glob {
 /// The compiled-size budget of one regular expression, and of all of a config's
 /// `diff_patterns` together (the gate matches them as one set). Compiling stops as soon as the
 /// budget is passed, so a hostile pattern costs milliseconds, never seconds or gigabytes.
-pub const REGEX_BUDGET: usize = 2 * 1024 * 1024;
+pub(crate) const REGEX_BUDGET: usize = 2 * 1024 * 1024;
 
 /// A regular expression over diff lines (Rust `regex` syntax), checked when the config is read
 /// (it compiles within [`REGEX_BUDGET`]) and compiled again where it is used, so a config of
@@ -190,7 +190,7 @@ pub struct Pattern {
 
 impl Pattern {
     /// Checks `source`, with a one-line error naming what is wrong.
-    pub fn new(source: &str) -> Result<Self, String> {
+    pub(crate) fn new(source: &str) -> Result<Self, String> {
         let regex = compile(source)?;
         drop(regex);
         Ok(Self {
@@ -200,12 +200,12 @@ impl Pattern {
     }
 
     /// The text as written in the config.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.source
     }
 
     /// The compiled expression.
-    pub fn regex(&self) -> &regex::Regex {
+    pub(crate) fn regex(&self) -> &regex::Regex {
         self.regex.get_or_init(|| {
             compile(&self.source).unwrap_or_else(|_| {
                 // Checked in `new`: the same source compiled within the same budget there.

@@ -10,9 +10,9 @@ use super::world::World;
 /// What one agent did between two ticks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgentWork {
-    pub agent: String,
-    pub issue: u64,
-    pub pull_request: u64,
+    pub(crate) agent: String,
+    pub(crate) issue: u64,
+    pub(crate) pull_request: u64,
 }
 
 /// Finish every dispatched, not yet finished run. Agents work on the repository through the

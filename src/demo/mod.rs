@@ -2,7 +2,7 @@
 //! client against the built-in GitHub emulator, with simulated agents and a fake Slack.
 
 pub mod agents;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub mod world;
 
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::conductor::{self, Effect, Tick, TickReport};
 use crate::github::RequestStats;
 use crate::notify::{HookFuture, Notifier, ProductHook, Slack};
-pub use agents::AgentWork;
+pub(crate) use agents::AgentWork;
 pub use world::World;
 
 /// Rounds after which a scenario stops even if work remains (it never should).
@@ -21,32 +21,32 @@ const MAX_ROUNDS: usize = 8;
 /// One Conductor tick and what followed it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Round {
-    pub round: usize,
+    pub(crate) round: usize,
     pub effects: Vec<Effect>,
-    pub failed: Vec<String>,
+    pub(crate) failed: Vec<String>,
     pub queue: Vec<conductor::QueueEntry>,
     pub slack: Vec<String>,
     pub product: Vec<String>,
-    pub agents: Vec<AgentWork>,
+    pub(crate) agents: Vec<AgentWork>,
     /// What happened in the world between this tick and the next (new work filed, …).
-    pub happenings: Vec<String>,
-    pub requests: RequestStats,
+    pub(crate) happenings: Vec<String>,
+    pub(crate) requests: RequestStats,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
-    pub name: String,
-    pub story: String,
+    pub(crate) name: String,
+    pub(crate) story: String,
     pub rounds: Vec<Round>,
     /// The pipeline scenario's steps (the Conductor scenarios have rounds instead).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub steps: Vec<pipeline::DemoStep>,
+    pub(crate) steps: Vec<pipeline::DemoStep>,
 }
 
 /// A product board that records what it was told (the demo's stand-in for Asana or ClickUp).
 #[derive(Debug, Default, Clone)]
-pub struct DemoBoard {
-    pub completed: Arc<Mutex<Vec<String>>>,
+pub(crate) struct DemoBoard {
+    pub(crate) completed: Arc<Mutex<Vec<String>>>,
 }
 
 impl ProductHook for DemoBoard {
@@ -72,7 +72,7 @@ impl ProductHook for DemoBoard {
 
 /// Tick until a tick changes nothing; between ticks the agents finish what they were given.
 /// `between` runs after each round's agents (scenarios file new work there) and says what it did.
-pub async fn run_rounds(
+pub(crate) async fn run_rounds(
     world: &World,
     mut between: impl FnMut(&World, usize) -> Vec<String>,
 ) -> anyhow::Result<Vec<Round>> {
@@ -174,7 +174,7 @@ pub async fn critical_interrupt() -> anyhow::Result<Scenario> {
 
 /// Scenario 3: after the Conductor, the rest of the way to production, each step run by
 /// `binary` (the shiprig executable) as the workflows run it.
-pub async fn pipeline_to_production(binary: &std::path::Path) -> anyhow::Result<Scenario> {
+pub(crate) async fn pipeline_to_production(binary: &std::path::Path) -> anyhow::Result<Scenario> {
     Ok(Scenario {
         name: "pipeline".into(),
         story: "Agent-1's pull request for #1 touches auth code: it waits for a human; the auth \
@@ -188,7 +188,7 @@ pub async fn pipeline_to_production(binary: &std::path::Path) -> anyhow::Result<
 }
 
 /// The three scenarios, in order; `binary` runs the pipeline's steps.
-pub async fn run(binary: &std::path::Path) -> anyhow::Result<Vec<Scenario>> {
+pub(crate) async fn run(binary: &std::path::Path) -> anyhow::Result<Vec<Scenario>> {
     Ok(vec![
         design_example().await?,
         critical_interrupt().await?,

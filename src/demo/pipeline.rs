@@ -24,14 +24,14 @@ const RELEASER: &str = "maya";
 
 /// One step of the pipeline: what ran, how it ended, and what Slack heard.
 #[derive(Debug, Clone, Serialize)]
-pub struct DemoStep {
-    pub title: String,
+pub(crate) struct DemoStep {
+    pub(crate) title: String,
     /// `shiprig …` as run, or empty for a person's action.
-    pub command: String,
-    pub exit_code: Option<i32>,
+    pub(crate) command: String,
+    pub(crate) exit_code: Option<i32>,
     /// The command's first line of output, or what the person did.
-    pub outcome: String,
-    pub slack: Vec<String>,
+    pub(crate) outcome: String,
+    pub(crate) slack: Vec<String>,
 }
 
 fn config(app: &str) -> String {
@@ -168,7 +168,7 @@ fn seed(emu: &Emulator, config: &str) {
 }
 
 /// Runs the pipeline with `binary` (the shiprig executable) for every step.
-pub async fn run(binary: &Path) -> anyhow::Result<Vec<DemoStep>> {
+pub(crate) async fn run(binary: &Path) -> anyhow::Result<Vec<DemoStep>> {
     let emu = Emulator::start().await.context("starting the emulator")?;
     let slack = FakeSlack::start()
         .await

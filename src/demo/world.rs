@@ -10,8 +10,8 @@ use crate::emulator::slack::FakeSlack;
 use crate::emulator::{Emulator, Permission, UserKind};
 use crate::github::{ClientOptions, Credentials, FakeClock, GitHub, Repo, Secret};
 
-pub const OWNER: &str = "acme";
-pub const NAME: &str = "widget";
+pub(crate) const OWNER: &str = "acme";
+pub(crate) const NAME: &str = "widget";
 /// The person who marks work ready.
 pub const PRODUCT_PERSON: &str = "maya";
 /// The identity the Conductor runs as.

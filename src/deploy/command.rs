@@ -9,7 +9,7 @@ use serde::Serialize;
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Ended {
+pub(crate) enum Ended {
     Succeeded,
     Failed { code: Option<i32> },
     TimedOut { after_secs: u64 },
@@ -17,12 +17,12 @@ pub enum Ended {
 }
 
 impl Ended {
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         matches!(self, Ended::Succeeded)
     }
 
     /// One line for people: `exited with 3`, `timed out after 30s`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Ended::Succeeded => "succeeded".into(),
             Ended::Failed { code: Some(code) } => format!("exited with {code}"),
@@ -38,7 +38,7 @@ impl Ended {
 /// Runs `argv` from a clean environment (the allow-list and the `allowed` names, see
 /// `secrets::child_env`) with `env` added. Its stdout and stderr both go to shiprig's stderr as they come, so
 /// `--json` on stdout stays clean.
-pub async fn run(
+pub(crate) async fn run(
     argv: &[String],
     env: &[(&str, &str)],
     allowed: &[String],

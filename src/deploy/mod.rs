@@ -2,7 +2,7 @@
 //! and deploy command (argv lists, never a shell), and deployment statuses `in_progress`, then
 //! `success` or `failure` with the environment URL and the log URL.
 
-pub mod command;
+pub(crate) mod command;
 
 use std::time::Duration;
 
@@ -14,58 +14,58 @@ use crate::config::Environment;
 use crate::github::{GitHub, Repo};
 use crate::notify::{Event, Notifier};
 
-pub use command::Ended;
+pub(crate) use command::Ended;
 
 /// What `shiprig deploy` asks for: one environment at one SHA.
 #[derive(Debug, Clone)]
-pub struct DeployRequest {
-    pub repo: Repo,
+pub(crate) struct DeployRequest {
+    pub(crate) repo: Repo,
     /// The environment's name under `deploy:`.
-    pub name: String,
-    pub environment: Environment,
-    pub sha: String,
+    pub(crate) name: String,
+    pub(crate) environment: Environment,
+    pub(crate) sha: String,
     /// The Actions run that holds the log, when there is one.
-    pub log_url: Option<String>,
+    pub(crate) log_url: Option<String>,
     /// Only list the commands.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// One deploy's request with the handles it acts through.
 struct Deploy<'a> {
-    pub gh: &'a GitHub,
-    pub repo: &'a Repo,
-    pub name: &'a str,
-    pub environment: &'a Environment,
-    pub sha: &'a str,
+    pub(crate) gh: &'a GitHub,
+    pub(crate) repo: &'a Repo,
+    pub(crate) name: &'a str,
+    pub(crate) environment: &'a Environment,
+    pub(crate) sha: &'a str,
     /// The Actions run that holds the log, when there is one.
-    pub log_url: Option<String>,
-    pub notifier: &'a Notifier,
+    pub(crate) log_url: Option<String>,
+    pub(crate) notifier: &'a Notifier,
 }
 
 /// One command of the deploy and how it ended (`None`: not run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
-    pub argv: Vec<String>,
-    pub ended: Option<Ended>,
+pub(crate) struct Step {
+    pub(crate) argv: Vec<String>,
+    pub(crate) ended: Option<Ended>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeployReport {
-    pub environment: String,
-    pub sha: String,
-    pub dry_run: bool,
-    pub deployment_id: Option<u64>,
-    pub environment_url: Option<String>,
-    pub log_url: Option<String>,
-    pub steps: Vec<Step>,
-    pub ok: bool,
+pub(crate) struct DeployReport {
+    pub(crate) environment: String,
+    pub(crate) sha: String,
+    pub(crate) dry_run: bool,
+    pub(crate) deployment_id: Option<u64>,
+    pub(crate) environment_url: Option<String>,
+    pub(crate) log_url: Option<String>,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) ok: bool,
     /// Why nothing was deployed: the environment already runs a newer commit.
-    pub skipped: Option<String>,
+    pub(crate) skipped: Option<String>,
 }
 
 impl DeployReport {
     /// What went wrong, for a status description and Slack.
-    pub fn failure(&self) -> Option<String> {
+    pub(crate) fn failure(&self) -> Option<String> {
         let step = self
             .steps
             .iter()
@@ -76,7 +76,7 @@ impl DeployReport {
 }
 
 /// The commands in the order they run: each `before`, then the deploy command.
-pub fn plan(environment: &Environment) -> Vec<Vec<String>> {
+pub(crate) fn plan(environment: &Environment) -> Vec<Vec<String>> {
     let mut steps = environment.before.clone();
     steps.push(environment.command.clone());
     steps
@@ -84,7 +84,7 @@ pub fn plan(environment: &Environment) -> Vec<Vec<String>> {
 
 /// Runs the deploy; `dry_run` only lists the commands. Each command must succeed before the
 /// next starts; the timeout covers all of them together.
-pub async fn run(
+pub(crate) async fn run(
     gh: &GitHub,
     notifier: &Notifier,
     request: &DeployRequest,
@@ -218,7 +218,7 @@ async fn post_status(
 }
 
 /// The Actions run's page, from what Actions sets (`GITHUB_SERVER_URL`, `GITHUB_RUN_ID`).
-pub fn actions_run_url(
+pub(crate) fn actions_run_url(
     server: Option<String>,
     repo: &Repo,
     run_id: Option<String>,

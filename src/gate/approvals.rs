@@ -49,15 +49,15 @@ pub struct Authorship {
 /// A git name and email from a commit (author, committer or `Co-authored-by:`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Identity {
-    pub name: String,
-    pub email: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
 }
 
 impl Identity {
     /// Whether `login` is this writer as far as the gate can tell: the same name, or an email
     /// whose user part (a GitHub noreply address's login part) is the login, ignoring case
     /// and punctuation.
-    pub fn matches(&self, login: &str) -> bool {
+    pub(crate) fn matches(&self, login: &str) -> bool {
         let key = |text: &str| -> String {
             text.chars()
                 .filter(|c| c.is_alphanumeric())
@@ -79,7 +79,7 @@ impl Identity {
 }
 
 /// `Co-authored-by: Name <email>` trailers of a commit message.
-pub fn co_authors(message: &str) -> Vec<Identity> {
+pub(crate) fn co_authors(message: &str) -> Vec<Identity> {
     message
         .lines()
         .filter_map(|line| {
@@ -109,16 +109,16 @@ pub struct Ignored {
 
 /// Approvals by people who may approve something, before permission and ownership.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ApprovalStanding {
+pub(crate) struct ApprovalStanding {
     /// Lowercased logins whose latest decisive review approves the head SHA.
-    pub approvers: Vec<String>,
-    pub ignored: Vec<Ignored>,
+    pub(crate) approvers: Vec<String>,
+    pub(crate) ignored: Vec<Ignored>,
 }
 
 const AGENT_TRAILER: &str = "shiprig-agent:";
 
 /// The latest decisive review per reviewer, then who of them may count at all.
-pub fn standing(
+pub(crate) fn standing(
     reviews: &[GateReview],
     head_sha: &str,
     by: &Authorship,
@@ -149,7 +149,7 @@ pub fn standing(
 /// The review agent's login when its latest decisive review approves `head_sha` and it is
 /// none of the change's writers (author, committer, pusher, the agent behind it, an unlinked
 /// commit's name). Never counted as a person's approval.
-pub fn agent_review(
+pub(crate) fn agent_review(
     reviews: &[GateReview],
     head_sha: &str,
     by: &Authorship,
@@ -208,13 +208,17 @@ fn disqualified(
     Some(reason)
 }
 
-pub fn short(sha: &str) -> &str {
+pub(crate) fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
 
 /// Whether `login` (lowercase) is among `owners` (`@login`, or `@org/team` with its members
 /// listed in `gate.teams`). No owners: anyone who passed the other checks.
-pub fn is_owner(login: &str, owners: &[String], teams: &BTreeMap<String, Vec<String>>) -> bool {
+pub(crate) fn is_owner(
+    login: &str,
+    owners: &[String],
+    teams: &BTreeMap<String, Vec<String>>,
+) -> bool {
     owners.is_empty()
         || owners.iter().any(|owner| {
             let owner = owner.trim_start_matches('@');
@@ -226,7 +230,7 @@ pub fn is_owner(login: &str, owners: &[String], teams: &BTreeMap<String, Vec<Str
 }
 
 /// Whether a permission GitHub reported is at least `min`.
-pub fn permitted(permission: Option<&Option<Permission>>, min: Permission) -> bool {
+pub(crate) fn permitted(permission: Option<&Option<Permission>>, min: Permission) -> bool {
     matches!(permission, Some(Some(p)) if *p >= min)
 }
 

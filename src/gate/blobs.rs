@@ -9,11 +9,11 @@ use super::changes::ChangedFile;
 use crate::github::{GitHub, PullRequest, Repo};
 
 /// The largest side of a file the gate reads to find its lines (the contents API's own limit).
-pub const BLOB_CAP: u64 = 1024 * 1024;
+pub(crate) const BLOB_CAP: u64 = 1024 * 1024;
 
 /// At most this many patch-less files are read (two requests each); past it the rest fail
 /// closed like a file too large to read.
-pub const FILES_READ: usize = 100;
+pub(crate) const FILES_READ: usize = 100;
 
 /// What one side of a file holds, as far as the diff is concerned.
 enum Side {
@@ -34,7 +34,12 @@ impl Side {
 
 /// Gives each patch-less file a patch made from its two sides, or a reason it cannot be read.
 /// Only a pure rename (the same blob under a new name) is known to change no line.
-pub async fn fill_patches(gh: &GitHub, repo: &Repo, pull: &PullRequest, files: &mut [ChangedFile]) {
+pub(crate) async fn fill_patches(
+    gh: &GitHub,
+    repo: &Repo,
+    pull: &PullRequest,
+    files: &mut [ChangedFile],
+) {
     for (n, file) in files.iter_mut().filter(|f| f.patch.is_none()).enumerate() {
         if n >= FILES_READ {
             file.unreadable = Some(format!(

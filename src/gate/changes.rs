@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 /// GitHub lists at most this many files for a pull request; at or past it the gate fails closed.
-pub const FILE_LIMIT: usize = 3000;
+pub(crate) const FILE_LIMIT: usize = 3000;
 
 /// One changed file from `GET /pulls/{n}/files`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedFile {
-    pub filename: String,
+    pub(crate) filename: String,
     /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed`, `unchanged`.
-    pub status: String,
+    pub(crate) status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_filename: Option<String>,
     /// The unified diff; absent for binary files and very large diffs.
@@ -19,11 +19,11 @@ pub struct ChangedFile {
     pub patch: Option<String>,
     /// The blob SHA GitHub lists for the file (at the head).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     /// Why the file's lines could not be read when GitHub sent no patch (too large to fetch):
     /// every category with `diff_patterns` then fails closed on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unreadable: Option<String>,
+    pub(crate) unreadable: Option<String>,
 }
 
 impl ChangedFile {
@@ -39,13 +39,13 @@ impl ChangedFile {
     }
 
     /// The names the file is judged under: a rename counts under the old name and the new one.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.filename.as_str()).chain(self.previous_filename.as_deref())
     }
 
     /// Added (`+`) and removed (`-`) lines of the patch, without the marker; hunk headers and
     /// context lines are skipped.
-    pub fn diff_lines(&self) -> impl Iterator<Item = (char, &str)> {
+    pub(crate) fn diff_lines(&self) -> impl Iterator<Item = (char, &str)> {
         self.patch
             .as_deref()
             .unwrap_or_default()
@@ -66,7 +66,7 @@ pub struct Changes {
     pub files: Vec<ChangedFile>,
     /// Why the list cannot be trusted to be whole (a page failed), if it cannot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unreadable: Option<String>,
+    pub(crate) unreadable: Option<String>,
 }
 
 impl Changes {
@@ -78,7 +78,7 @@ impl Changes {
     }
 
     /// The reason the gate cannot judge this list at all: too many files, or a missing page.
-    pub fn fail_closed_reason(&self) -> Option<String> {
+    pub(crate) fn fail_closed_reason(&self) -> Option<String> {
         if let Some(reason) = &self.unreadable {
             return Some(format!(
                 "the pull request's file list could not be read in full ({reason})"

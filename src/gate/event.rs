@@ -8,17 +8,17 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GateEvent {
     /// `pull_request_target`, `pull_request`, `pull_request_review`, `merge_group`, or `local`.
-    pub name: String,
-    pub action: String,
+    pub(crate) name: String,
+    pub(crate) action: String,
     pub number: u64,
     /// The SHA the result is for: the PR's head, or the merge group's head commit.
     pub head_sha: String,
     /// Set for `merge_group`: the PR's own head is judged, the result goes on `head_sha`.
-    pub merge_group: bool,
+    pub(crate) merge_group: bool,
     /// The head lives in another repository (a fork).
     pub fork: bool,
     /// Who caused the event; on `synchronize` that is the pusher.
-    pub sender: Option<String>,
+    pub(crate) sender: Option<String>,
 }
 
 impl GateEvent {
@@ -36,7 +36,7 @@ impl GateEvent {
     }
 
     /// A run for a PR number pinned to `head_sha` (a sibling of the pull request being judged).
-    pub fn pinned(number: u64, head_sha: &str) -> GateEvent {
+    pub(crate) fn pinned(number: u64, head_sha: &str) -> GateEvent {
         GateEvent {
             head_sha: head_sha.to_string(),
             ..GateEvent::local(number)
@@ -45,7 +45,7 @@ impl GateEvent {
 
     /// The login that pushed the head this event is about: the sender of `synchronize` (the
     /// push itself) or of `opened` (the head it was opened with). Any other event does not say.
-    pub fn pusher(&self) -> Option<String> {
+    pub(crate) fn pusher(&self) -> Option<String> {
         let pull_event = matches!(self.name.as_str(), "pull_request_target" | "pull_request");
         let push = matches!(self.action.as_str(), "synchronize" | "opened");
         (pull_event && push)
@@ -61,7 +61,7 @@ impl GateEvent {
     }
 
     /// An event payload already read as JSON; an event the gate does not handle is an error.
-    pub fn from_payload(name: &str, doc: &Value) -> Result<GateEvent, String> {
+    pub(crate) fn from_payload(name: &str, doc: &Value) -> Result<GateEvent, String> {
         let text = |v: &Value, pointer: &str| {
             v.pointer(pointer)
                 .and_then(Value::as_str)
@@ -145,7 +145,7 @@ fn usable_number(number: u64) -> Result<u64, String> {
 /// Whether this run must stop before judging: a `pull_request` event from a fork (or a deleted
 /// fork) runs with a read-only token and the fork's workflow file, so its verdict could neither
 /// be posted nor trusted. `pull_request_target` is the event for forks.
-pub fn fork_refusal(event: &GateEvent) -> Option<String> {
+pub(crate) fn fork_refusal(event: &GateEvent) -> Option<String> {
     (event.name == "pull_request" && event.fork).then(|| {
         format!(
             "pull request #{} comes from a fork (or a deleted one) on a `pull_request` event: its token is read-only and its workflow comes from the fork, so the gate does not judge it. Run the gate on `pull_request_target`, which checks out nothing and judges with the base branch's config.",

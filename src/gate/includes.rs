@@ -12,7 +12,7 @@ const CANDIDATES: usize = 20;
 const INCLUDERS: usize = 10;
 
 /// The changed files that a requirements file in their folder includes, at the base or head.
-pub async fn included(
+pub(crate) async fn included(
     gh: &GitHub,
     repo: &Repo,
     pull: &PullRequest,

@@ -5,30 +5,31 @@
 //! SHA of the event: a result is only ever posted for the SHA it was computed on.
 
 pub mod approvals;
-pub mod blobs;
+pub(crate) mod blobs;
 pub mod changes;
-pub mod deps;
-pub mod event;
-pub mod includes;
+pub(crate) mod deps;
+pub(crate) mod event;
+pub(crate) mod includes;
 pub mod output;
-pub mod post;
-pub mod read;
+pub(crate) mod post;
+pub(crate) mod read;
 pub mod rules;
-pub mod tell;
+pub(crate) mod tell;
 pub mod verdict;
 
 use serde::Serialize;
 
 pub use event::GateEvent;
-pub use post::Posted;
+pub(crate) use post::Posted;
 pub use rules::Rules;
-pub use verdict::{Evidence, GateVerdict, Outcome, Sibling, verdict};
+pub(crate) use verdict::Sibling;
+pub use verdict::{Evidence, GateVerdict, Outcome, verdict};
 
 use crate::config::Config;
 use crate::github::{GitHub, GitHubError, PullRequest, PullState, Repo, RequestStats};
 
 /// Where the gate's config lives on the base branch.
-pub use crate::config::CONFIG_PATH;
+pub(crate) use crate::config::CONFIG_PATH;
 
 /// What `shiprig gate` asks of the gate for one pull request.
 #[derive(Debug, Clone)]
@@ -44,17 +45,17 @@ pub struct GateRequest {
 }
 
 /// One gate run's inputs, with the client it reads and posts through.
-pub struct Gate<'a> {
-    pub gh: &'a GitHub,
-    pub repo: &'a Repo,
-    pub event: GateEvent,
+pub(crate) struct Gate<'a> {
+    pub(crate) gh: &'a GitHub,
+    pub(crate) repo: &'a Repo,
+    pub(crate) event: GateEvent,
     /// Print the verdict, write nothing.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// A local config instead of the base branch's (only with `dry_run`).
-    pub local_config: Option<Config>,
+    pub(crate) local_config: Option<Config>,
     /// The pull request as the event carries it (GitHub's payload): the first reading, used
     /// when it is of the event's head; the re-read after the verdict pins head and base.
-    pub pull: Option<PullRequest>,
+    pub(crate) pull: Option<PullRequest>,
 }
 
 /// How a run ended; the command turns it into an exit code.
@@ -74,42 +75,42 @@ pub enum GateEnding {
 /// What a run found and did.
 #[derive(Debug, Clone, Serialize)]
 pub struct GateReport {
-    pub repository: String,
-    pub event: GateEvent,
+    pub(crate) repository: String,
+    pub(crate) event: GateEvent,
     pub ending: GateEnding,
-    pub verdict: Option<GateVerdict>,
-    pub posted: Posted,
-    pub dry_run: bool,
+    pub(crate) verdict: Option<GateVerdict>,
+    pub(crate) posted: Posted,
+    pub(crate) dry_run: bool,
     pub notes: Vec<String>,
     pub requests: RequestStats,
     /// The check summary, for the job summary.
     #[serde(skip)]
-    pub markdown: String,
+    pub(crate) markdown: String,
     /// The pull request as last read and the base's config the verdict was made by: what
     /// telling Slack needs, without reading either again.
     #[serde(skip)]
-    pub pull: Option<PullRequest>,
+    pub(crate) pull: Option<PullRequest>,
     #[serde(skip)]
-    pub config: Option<Config>,
+    pub(crate) config: Option<Config>,
 }
 
 /// What the gate read and decided about one pull request, pinned to the head and base it read.
-pub struct Judgement {
-    pub verdict: GateVerdict,
+pub(crate) struct Judgement {
+    pub(crate) verdict: GateVerdict,
     /// The base branch's config the verdict was made by (the default when it could not be read).
-    pub config: Config,
+    pub(crate) config: Config,
     /// The pull request as read after the verdict (head and base unchanged); `None` when not
     /// even it could be read.
-    pub pull: Option<PullRequest>,
+    pub(crate) pull: Option<PullRequest>,
     /// The reviews the verdict read.
-    pub reviews: Vec<approvals::GateReview>,
+    pub(crate) reviews: Vec<approvals::GateReview>,
     /// GitHub's pull requests of the head commit, when the re-read was that list.
     listed: Option<Vec<PullRequest>>,
 }
 
 impl GateReport {
     /// An empty report for `gate`'s run, before anything was read.
-    pub fn new(gate: &Gate<'_>) -> GateReport {
+    pub(crate) fn new(gate: &Gate<'_>) -> GateReport {
         GateReport {
             repository: gate.repo.to_string(),
             event: gate.event.clone(),
@@ -153,7 +154,7 @@ pub async fn run(gh: &GitHub, request: &GateRequest) -> GateReport {
 
 /// The open pull requests whose head is `sha`, found through the API (never from an event's
 /// own list): the ones a run that only says "something finished on this commit" judges.
-pub async fn open_pulls_at(gh: &GitHub, repo: &Repo, sha: &str) -> anyhow::Result<Vec<u64>> {
+pub(crate) async fn open_pulls_at(gh: &GitHub, repo: &Repo, sha: &str) -> anyhow::Result<Vec<u64>> {
     use anyhow::Context as _;
     let pulls = gh
         .pulls_for_commit(repo, sha)
@@ -170,7 +171,7 @@ pub async fn open_pulls_at(gh: &GitHub, repo: &Repo, sha: &str) -> anyhow::Resul
 /// event's, else the first read's) and to the base it read: the one decision `shiprig gate`
 /// posts and `shiprig merge` merges on. `None` when nothing may be posted (the head or the
 /// base moved, or not even the pull request could be read and no SHA is known).
-pub async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement> {
+pub(crate) async fn judge(gate: &Gate<'_>, report: &mut GateReport) -> Option<Judgement> {
     judge_listing(gate, report, false).await
 }
 

@@ -9,12 +9,12 @@ use crate::config::Config;
 use crate::markdown::{code, inline};
 
 /// The hidden marker that finds the sticky comment again.
-pub const MARKER: &str = "<!-- shiprig:human-gate -->";
+pub(crate) const MARKER: &str = "<!-- shiprig:human-gate -->";
 /// GitHub refuses check summaries over 65,535 characters.
 const SUMMARY_LIMIT: usize = 60_000;
 const TRIGGERS_SHOWN: usize = 25;
 
-pub fn title(verdict: &GateVerdict) -> String {
+pub(crate) fn title(verdict: &GateVerdict) -> String {
     let held: Vec<String> = verdict.held_by().map(|s| format!("#{}", s.pull)).collect();
     if verdict.outcome == Outcome::Pass && !held.is_empty() {
         return format!(
@@ -189,7 +189,7 @@ pub fn labels(verdict: &GateVerdict, config: &Config) -> Vec<String> {
 }
 
 /// Whether a label is one shiprig owns (and so may add or remove).
-pub fn owns_label(label: &str, config: &Config) -> bool {
+pub(crate) fn owns_label(label: &str, config: &Config) -> bool {
     let base = &config.labels.human_gate;
     label.eq_ignore_ascii_case(base)
         || label
@@ -198,7 +198,7 @@ pub fn owns_label(label: &str, config: &Config) -> bool {
 }
 
 /// Labels to add and to remove so the owned labels equal `desired`; others are never touched.
-pub fn label_changes(
+pub(crate) fn label_changes(
     current: &[String],
     desired: &[String],
     config: &Config,

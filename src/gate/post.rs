@@ -8,17 +8,17 @@ use crate::github::{CommitStatus, GitHub, GitHubError, Repo};
 
 /// What was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Posted {
+pub(crate) struct Posted {
     /// `check_run`, `status`, or absent when nothing could be posted.
-    pub check: Option<String>,
-    pub labels_added: Vec<String>,
-    pub labels_removed: Vec<String>,
+    pub(crate) check: Option<String>,
+    pub(crate) labels_added: Vec<String>,
+    pub(crate) labels_removed: Vec<String>,
     /// `created`, `updated` or `unchanged`.
-    pub comment: Option<String>,
+    pub(crate) comment: Option<String>,
 }
 
 /// Posts the result on `sha`: a check run, else a commit status of the same name.
-pub async fn result(
+pub(crate) async fn result(
     gh: &GitHub,
     repo: &Repo,
     sha: &str,
@@ -72,7 +72,7 @@ fn forbidden(error: &GitHubError) -> bool {
 }
 
 /// Makes shiprig's labels equal what the verdict says; nobody else's labels are touched.
-pub async fn labels(
+pub(crate) async fn labels(
     gh: &GitHub,
     repo: &Repo,
     number: u64,
@@ -97,7 +97,7 @@ pub async fn labels(
 /// Creates or edits the one comment that starts with the marker; none is created for a
 /// change the gate has nothing to say about. `uncommented`: the pull request as just read has
 /// no comments at all, so the list is not read.
-pub async fn comment(
+pub(crate) async fn comment(
     gh: &GitHub,
     repo: &Repo,
     number: u64,

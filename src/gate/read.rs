@@ -15,7 +15,7 @@ use crate::config::{Config, Permission};
 use crate::github::{CommitInfo, GitHub, GitHubError, PullRequest, Repo};
 
 /// Reads everything the verdict needs for `pull`, pinned to `pull.head.sha`.
-pub async fn evidence(
+pub(crate) async fn evidence(
     gh: &GitHub,
     repo: &Repo,
     pull: &PullRequest,
@@ -187,7 +187,7 @@ async fn authorship(
 }
 
 /// Who wrote the commits: linked logins, and the names and emails of everyone else.
-pub fn writers(commits: &[CommitInfo]) -> Authorship {
+pub(crate) fn writers(commits: &[CommitInfo]) -> Authorship {
     let mut by = Authorship::default();
     for c in commits {
         let sides = [
@@ -225,7 +225,7 @@ pub fn writers(commits: &[CommitInfo]) -> Authorship {
 }
 
 /// The record a gate check run keeps of who pushed its head: `shiprig:pushed-by=a,b`.
-pub const PUSHER_RECORD: &str = "shiprig:pushed-by=";
+pub(crate) const PUSHER_RECORD: &str = "shiprig:pushed-by=";
 
 /// Who pushed `pull.head.sha`: this event's sender when it is the push (`synchronize`) or the
 /// opening, and the logins recorded on every earlier gate check run for the same head.
@@ -253,7 +253,7 @@ async fn pushers(
 }
 
 /// The logins in a pusher record; `None` when it is not one.
-pub fn parse_record(record: &str) -> Option<Vec<String>> {
+pub(crate) fn parse_record(record: &str) -> Option<Vec<String>> {
     let logins = record.strip_prefix(PUSHER_RECORD)?;
     let valid = |l: &&str| {
         !l.is_empty()
@@ -271,7 +271,7 @@ pub fn parse_record(record: &str) -> Option<Vec<String>> {
 }
 
 /// The record for `pushers`, or `None` when there is nobody to record.
-pub fn record(pushers: &[String]) -> Option<String> {
+pub(crate) fn record(pushers: &[String]) -> Option<String> {
     (!pushers.is_empty()).then(|| format!("{PUSHER_RECORD}{}", pushers.join(",")))
 }
 
@@ -287,7 +287,7 @@ fn trailer(message: &str) -> Option<String> {
 }
 
 /// The issue a PR body closes (`Closes #12`, `fixes #3`, `resolved #7`).
-pub fn linked_issue(body: &str) -> Option<u64> {
+pub(crate) fn linked_issue(body: &str) -> Option<u64> {
     let re = Regex::new(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b")
         .expect("a valid pattern");
     re.captures(body)?.get(1)?.as_str().parse().ok()

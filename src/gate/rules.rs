@@ -31,10 +31,10 @@ pub const ALWAYS_GATED: &[&str] = &[
 pub struct Category {
     pub name: String,
     /// `@login` or `@org/team`; empty means any human with the minimum permission.
-    pub owners: Vec<String>,
-    pub min_approvals: u32,
-    pub new_dependencies: bool,
-    pub version_bumps: bool,
+    pub(crate) owners: Vec<String>,
+    pub(crate) min_approvals: u32,
+    pub(crate) new_dependencies: bool,
+    pub(crate) version_bumps: bool,
 }
 
 /// Every rule of a config, compiled.
@@ -137,7 +137,7 @@ impl Rules {
     }
 
     /// Category indexes with a diff pattern matching `line`.
-    pub fn line_categories(&self, line: &str) -> Vec<usize> {
+    pub(crate) fn line_categories(&self, line: &str) -> Vec<usize> {
         if self.diff_owner.is_empty() {
             return Vec::new();
         }
@@ -153,12 +153,12 @@ impl Rules {
     }
 
     /// Whether any category has `diff_patterns` (so lines of every file need reading).
-    pub fn watches_lines(&self) -> bool {
+    pub(crate) fn watches_lines(&self) -> bool {
         !self.diff_owner.is_empty()
     }
 
     /// Category indexes that have `diff_patterns`, ascending, without repeats.
-    pub fn line_watchers(&self) -> Vec<usize> {
+    pub(crate) fn line_watchers(&self) -> Vec<usize> {
         let mut out = self.diff_owner.clone();
         out.sort_unstable();
         out.dedup();
@@ -166,7 +166,7 @@ impl Rules {
     }
 
     /// Whether any category looks at new dependencies (so manifests need reading).
-    pub fn watches_dependencies(&self) -> bool {
+    pub(crate) fn watches_dependencies(&self) -> bool {
         self.categories.iter().any(|c| c.new_dependencies)
     }
 }

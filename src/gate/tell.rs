@@ -9,7 +9,7 @@ use super::GateReport;
 
 /// Tells Slack that the pull request waits for a person, when this run added the label;
 /// `notifier` makes the notifier the base branch's config names, only when there is news.
-pub async fn human_needed(
+pub(crate) async fn human_needed(
     repo: &Repo,
     report: &GateReport,
     notifier: impl FnOnce(&Config) -> anyhow::Result<Notifier>,

@@ -60,8 +60,8 @@ pub enum Trigger {
 pub struct Gated {
     pub category: String,
     pub triggers: Vec<Trigger>,
-    pub owners: Vec<String>,
-    pub needed: u32,
+    pub(crate) owners: Vec<String>,
+    pub(crate) needed: u32,
     /// Approvals that count for this category.
     pub approved_by: Vec<String>,
 }
@@ -86,12 +86,12 @@ pub enum Outcome {
 /// Another open pull request with the same head SHA, and how the gate judged it: the check
 /// on a SHA speaks for every open pull request with that head, so it passes only if all do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Sibling {
-    pub pull: u64,
-    pub base_ref: String,
-    pub passed: bool,
+pub(crate) struct Sibling {
+    pub(crate) pull: u64,
+    pub(crate) base_ref: String,
+    pub(crate) passed: bool,
     /// Its verdict's title (`A human must approve: auth`).
-    pub title: String,
+    pub(crate) title: String,
 }
 
 /// The gate's verdict on one pull request: the PR, the base SHA and the head SHA it judged.
@@ -99,39 +99,39 @@ pub struct Sibling {
 pub struct GateVerdict {
     /// The pull request judged (0 only for `gate explain`, which judges paths).
     #[serde(skip_serializing_if = "is_zero")]
-    pub pull: u64,
+    pub(crate) pull: u64,
     /// The base branch and its SHA the rules were read from.
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub base_ref: String,
+    pub(crate) base_ref: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub base_sha: String,
-    pub head_sha: String,
+    pub(crate) base_sha: String,
+    pub(crate) head_sha: String,
     pub outcome: Outcome,
     /// Why the gate could not judge, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     pub gated: Vec<Gated>,
     pub ignored: Vec<Ignored>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
+    pub(crate) agent: Option<String>,
     /// Who pushed the head, as far as the gate knows: recorded on the check run it posts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pushers: Vec<String>,
+    pub(crate) pushers: Vec<String>,
     /// What the gate could not see and how it ruled instead (unknown pusher, unlinked commits).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Approvals of the head that count at all (a human with the permission, not a writer of
     /// the change, not a bot or agent): what `merge` asks for, the same ones the gate counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub approved_by: Vec<String>,
+    pub(crate) approved_by: Vec<String>,
     /// The review agent's login, when its latest review approves the head and it wrote none
     /// of the change: never a person's approval, but what lets a change no category gates
     /// merge with no person (`merge` reads it only when nothing is gated).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reviewed_by_agent: Option<String>,
+    pub(crate) reviewed_by_agent: Option<String>,
     /// Other open pull requests with this head SHA (see [`Sibling`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub siblings: Vec<Sibling>,
+    pub(crate) siblings: Vec<Sibling>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -140,7 +140,7 @@ fn is_zero(n: &u64) -> bool {
 
 impl GateVerdict {
     /// A verdict that fails closed without looking further.
-    pub fn cannot_judge(head_sha: &str, reason: impl Into<String>) -> GateVerdict {
+    pub(crate) fn cannot_judge(head_sha: &str, reason: impl Into<String>) -> GateVerdict {
         GateVerdict {
             pull: 0,
             base_ref: String::new(),
@@ -166,7 +166,7 @@ impl GateVerdict {
     }
 
     /// The open pull requests with this head that do not pass.
-    pub fn held_by(&self) -> impl Iterator<Item = &Sibling> {
+    pub(crate) fn held_by(&self) -> impl Iterator<Item = &Sibling> {
         self.siblings.iter().filter(|s| !s.passed)
     }
 }

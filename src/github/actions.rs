@@ -14,29 +14,29 @@ use super::types::Repo;
 
 /// The run a `workflow_dispatch` started (`return_run_details: true`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct DispatchedRun {
-    pub workflow_run_id: u64,
-    pub html_url: String,
+pub(crate) struct DispatchedRun {
+    pub(crate) workflow_run_id: u64,
+    pub(crate) html_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct WorkflowRun {
-    pub id: u64,
+pub(crate) struct WorkflowRun {
+    pub(crate) id: u64,
     #[serde(default)]
-    pub display_title: String,
+    pub(crate) display_title: String,
     #[serde(default)]
-    pub status: Option<RunStatus>,
+    pub(crate) status: Option<RunStatus>,
     #[serde(default)]
-    pub conclusion: Option<RunConclusion>,
-    pub event: String,
+    pub(crate) conclusion: Option<RunConclusion>,
+    pub(crate) event: String,
     #[serde(default)]
-    pub html_url: String,
-    pub created_at: DateTime<Utc>,
+    pub(crate) html_url: String,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 impl GitHub {
     /// `workflow_dispatch`; inputs are data, never spliced into a script.
-    pub async fn dispatch_workflow(
+    pub(crate) async fn dispatch_workflow(
         &self,
         repo: &Repo,
         workflow: &str,
@@ -54,7 +54,7 @@ impl GitHub {
     }
 
     /// The most recent runs of `workflow` started by `workflow_dispatch` (one page).
-    pub async fn dispatched_runs(
+    pub(crate) async fn dispatched_runs(
         &self,
         repo: &Repo,
         workflow: &str,

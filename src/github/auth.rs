@@ -19,7 +19,7 @@ impl Secret {
         Secret(value.into())
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -49,7 +49,7 @@ impl Credentials {
     /// Read the environment as GitHub Actions sets it. App auth wins when both are present;
     /// neither present is an error, said before any request is made (anonymous requests would
     /// only be refused or rate-limited, after retries).
-    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
+    pub(crate) fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
         let app_id = env("SHIPRIG_APP_ID").filter(|v| !v.trim().is_empty());
         let key = env("SHIPRIG_APP_PRIVATE_KEY").filter(|v| !v.trim().is_empty());
         match (app_id, key) {
@@ -91,7 +91,11 @@ struct AppClaims {
 
 /// The RS256 JWT that authenticates as the App itself: issued a minute in the past against
 /// clock drift, valid nine minutes (GitHub allows ten).
-pub fn app_jwt(app_id: u64, pem: &Secret, now: DateTime<Utc>) -> Result<Secret, GitHubError> {
+pub(crate) fn app_jwt(
+    app_id: u64,
+    pem: &Secret,
+    now: DateTime<Utc>,
+) -> Result<Secret, GitHubError> {
     let key = EncodingKey::from_rsa_pem(pem.expose().as_bytes()).map_err(|e| {
         GitHubError::AppAuth(format!(
             "SHIPRIG_APP_PRIVATE_KEY is not an RSA private key in PEM form ({e})"
@@ -109,14 +113,14 @@ pub fn app_jwt(app_id: u64, pem: &Secret, now: DateTime<Utc>) -> Result<Secret, 
 
 /// An installation token and when it stops working.
 #[derive(Clone, Debug)]
-pub struct InstallationToken {
-    pub token: Secret,
-    pub expires_at: DateTime<Utc>,
+pub(crate) struct InstallationToken {
+    pub(crate) token: Secret,
+    pub(crate) expires_at: DateTime<Utc>,
 }
 
 impl InstallationToken {
     /// Refreshed five minutes before GitHub would reject it.
-    pub fn is_fresh(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_fresh(&self, now: DateTime<Utc>) -> bool {
         self.expires_at - now > chrono::Duration::minutes(5)
     }
 }
@@ -127,14 +131,14 @@ pub(super) struct TokenCache(Arc<Mutex<HashMap<String, InstallationToken>>>);
 
 impl TokenCache {
     /// The cached token of `owner`'s installation while it is fresh.
-    pub fn fresh(&self, owner: &str, now: DateTime<Utc>) -> Option<Secret> {
+    pub(crate) fn fresh(&self, owner: &str, now: DateTime<Utc>) -> Option<Secret> {
         self.lock()
             .get(owner)
             .filter(|t| t.is_fresh(now))
             .map(|t| t.token.clone())
     }
 
-    pub fn store(&self, owner: &str, token: InstallationToken) {
+    pub(crate) fn store(&self, owner: &str, token: InstallationToken) {
         self.lock().insert(owner.to_string(), token);
     }
 
@@ -148,10 +152,10 @@ impl TokenCache {
 /// `GET /repos/{o}/{r}/installation`: the App installation that covers a repository.
 #[derive(Deserialize)]
 pub(super) struct Installation {
-    pub id: u64,
+    pub(crate) id: u64,
     /// The App's slug: its bot comments as `<slug>[bot]`.
     #[serde(default)]
-    pub app_slug: Option<String>,
+    pub(crate) app_slug: Option<String>,
 }
 
 /// `POST /app/installations/{id}/access_tokens`.
@@ -175,11 +179,11 @@ impl From<MintedToken> for InstallationToken {
 pub(super) struct Me(Arc<Mutex<Option<String>>>);
 
 impl Me {
-    pub fn get(&self) -> Option<String> {
+    pub(crate) fn get(&self) -> Option<String> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn learn(&self, login: &str) {
+    pub(crate) fn learn(&self, login: &str) {
         let mut me = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if me.is_none() && !login.is_empty() {
             *me = Some(login.to_string());

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::auth::Secret;
 
 /// The bound `conductor run` uses unless told otherwise: 64 MiB.
-pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Who asked and what: a request's place in the cache.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -28,7 +28,7 @@ pub(super) struct Key {
 
 impl Key {
     /// The key of a GET of `url` made with `credential` (`None`: anonymous).
-    pub fn new(credential: Option<&Secret>, url: &str) -> Key {
+    pub(crate) fn new(credential: Option<&Secret>, url: &str) -> Key {
         let mut hash = Sha256::new();
         if let Some(secret) = credential {
             hash.update(b"bearer\0");
@@ -48,9 +48,9 @@ impl Key {
 /// A stored answer: its validator, the headers pagination needs, and the body.
 #[derive(Clone, Debug)]
 pub(super) struct Stored {
-    pub etag: String,
-    pub link: Option<String>,
-    pub body: Vec<u8>,
+    pub(crate) etag: String,
+    pub(crate) link: Option<String>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Stored {
@@ -59,7 +59,7 @@ impl Stored {
     }
 
     /// What to keep of a `200` to a GET; `None` when GitHub gave no validator.
-    pub fn from_answer(headers: &HeaderMap, body: &[u8]) -> Option<Stored> {
+    pub(crate) fn from_answer(headers: &HeaderMap, body: &[u8]) -> Option<Stored> {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         Some(Stored {
             etag: text("etag")?.to_string(),
@@ -85,7 +85,7 @@ struct Lru {
 
 impl ResponseCache {
     /// An empty cache that holds at most `limit` bytes of URLs, validators and bodies.
-    pub fn new(limit: usize) -> ResponseCache {
+    pub(crate) fn new(limit: usize) -> ResponseCache {
         ResponseCache(Arc::new(Mutex::new(Lru {
             limit,
             bytes: 0,
@@ -96,12 +96,12 @@ impl ResponseCache {
     }
 
     /// The validator to send with the next GET of `key`, if an answer is stored.
-    pub fn validator(&self, key: &Key) -> Option<String> {
+    pub(crate) fn validator(&self, key: &Key) -> Option<String> {
         self.lock().entries.get(key).map(|(_, s)| s.etag.clone())
     }
 
     /// The stored answer, after GitHub said `304`; marks it as just used.
-    pub fn revalidated(&self, key: &Key) -> Option<Stored> {
+    pub(crate) fn revalidated(&self, key: &Key) -> Option<Stored> {
         let mut entries = self.lock();
         entries.touch(key)?;
         entries.entries.get(key).map(|(_, s)| s.clone())
@@ -109,7 +109,7 @@ impl ResponseCache {
 
     /// Keeps `stored` for `key`, replacing any older answer; an answer bigger than the whole
     /// bound is not kept (and the older one is dropped, it no longer holds).
-    pub fn store(&self, key: Key, stored: Stored) {
+    pub(crate) fn store(&self, key: Key, stored: Stored) {
         let mut entries = self.lock();
         entries.remove(&key);
         let size = key.size() + stored.size();
@@ -125,12 +125,12 @@ impl ResponseCache {
     }
 
     /// Forgets `key` (its resource answered something other than a fresh `200`).
-    pub fn forget(&self, key: &Key) {
+    pub(crate) fn forget(&self, key: &Key) {
         self.lock().remove(key);
     }
 
     /// Bytes held now, and entries.
-    pub fn usage(&self) -> (usize, usize) {
+    pub(crate) fn usage(&self) -> (usize, usize) {
         let entries = self.lock();
         (entries.bytes, entries.entries.len())
     }

@@ -12,30 +12,30 @@ use super::types::Repo;
 
 /// A check run on a commit.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CheckRun {
-    pub id: u64,
-    pub name: String,
-    pub status: RunStatus,
+pub(crate) struct CheckRun {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) status: RunStatus,
     #[serde(default)]
-    pub conclusion: Option<RunConclusion>,
+    pub(crate) conclusion: Option<RunConclusion>,
     #[serde(default)]
-    pub html_url: Option<String>,
+    pub(crate) html_url: Option<String>,
 }
 
 impl CheckRun {
     /// Finished and red.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.status == RunStatus::Completed
             && self.conclusion.as_ref().is_some_and(RunConclusion::is_red)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CommitStatus {
-    pub context: String,
-    pub state: CommitState,
+pub(crate) struct CommitStatus {
+    pub(crate) context: String,
+    pub(crate) state: CommitState,
     #[serde(default)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// GitHub refuses a status description longer than this.
@@ -49,7 +49,11 @@ struct Runs<T> {
 
 impl GitHub {
     /// The check runs on a commit (one page of 100; agents' pull requests have few).
-    pub async fn check_runs(&self, repo: &Repo, sha: &str) -> Result<Vec<CheckRun>, GitHubError> {
+    pub(crate) async fn check_runs(
+        &self,
+        repo: &Repo,
+        sha: &str,
+    ) -> Result<Vec<CheckRun>, GitHubError> {
         let path = format!(
             "/repos/{repo}/commits/{}/check-runs?per_page=100",
             escape(sha)
@@ -62,7 +66,7 @@ impl GitHub {
     /// The `external_id` of every run of the check `name` on `sha` (all of them, not only the
     /// latest) that shiprig's own App created: where the gate records who pushed that commit.
     /// A run of the same name from any other App or workflow is nobody's record.
-    pub async fn check_run_records(
+    pub(crate) async fn check_run_records(
         &self,
         repo: &Repo,
         sha: &str,
@@ -122,7 +126,7 @@ impl GitHub {
     }
 
     /// The latest status of each context on `git_ref`.
-    pub async fn latest_statuses(
+    pub(crate) async fn latest_statuses(
         &self,
         repo: &Repo,
         git_ref: &str,
@@ -137,7 +141,7 @@ impl GitHub {
 
     /// A commit status: also where a token may not create check runs. A description past
     /// GitHub's 140 characters is cut rather than refused.
-    pub async fn create_status(
+    pub(crate) async fn create_status(
         &self,
         repo: &Repo,
         sha: &str,

@@ -19,11 +19,11 @@ use super::error::{GitHubError, describe, github_message};
 use super::retry::{RequestAttempt, RetryPolicy};
 use super::types::Repo;
 
-pub const API_VERSION: &str = "2022-11-28";
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
+pub(crate) const API_VERSION: &str = "2022-11-28";
+pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
 
 /// The GraphQL endpoint, relative to the API URL (GitHub serves it at `/graphql`).
-pub const GRAPHQL_PATH: &str = "/graphql";
+pub(crate) const GRAPHQL_PATH: &str = "/graphql";
 
 /// Requests made through one client, by kind; commands report them in `--json`.
 #[derive(Debug, Default)]
@@ -54,7 +54,7 @@ pub struct RequestStats {
     #[serde(skip_serializing_if = "is_zero")]
     pub not_modified: u64,
     /// The last `x-ratelimit-remaining` GitHub reported, if any.
-    pub rate_limit_remaining: Option<u64>,
+    pub(crate) rate_limit_remaining: Option<u64>,
 }
 
 impl RequestStats {
@@ -74,16 +74,16 @@ fn is_zero(n: &u64) -> bool {
 
 /// What one HTTP exchange returned.
 pub(super) struct Answer {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 /// Settings for a client; `from_env` reads what GitHub Actions sets.
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
-    pub api_url: String,
-    pub credentials: Credentials,
+    pub(crate) api_url: String,
+    pub(crate) credentials: Credentials,
     pub retry: RetryPolicy,
     /// Per-request timeout for one attempt.
     pub timeout: Duration,
@@ -99,7 +99,7 @@ impl ClientOptions {
         }
     }
 
-    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub(crate) fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let url = env("GITHUB_API_URL").filter(|u| !u.is_empty());
         let credentials = Credentials::from_env(&env)?;
         Ok(Self::new(
@@ -193,7 +193,7 @@ impl GitHub {
 
     /// A client with its own counters and a cap of `limit` requests until
     /// [`GitHub::reset_budget`]; past it requests fail without being sent.
-    pub fn with_budget(&self, limit: u64) -> GitHub {
+    pub(crate) fn with_budget(&self, limit: u64) -> GitHub {
         let budget = RequestBudget {
             limit,
             used: AtomicU64::new(0),
@@ -219,13 +219,13 @@ impl GitHub {
         self.cache.as_ref().map_or((0, 0), ResponseCache::usage)
     }
 
-    pub fn reset_budget(&self) {
+    pub(crate) fn reset_budget(&self) {
         if let Some(budget) = &self.budget {
             budget.used.store(0, Ordering::Relaxed);
         }
     }
 
-    pub fn api_url(&self) -> &str {
+    pub(crate) fn api_url(&self) -> &str {
         &self.options.api_url
     }
 
@@ -245,7 +245,7 @@ impl GitHub {
     }
 
     /// The counters so far, zeroed afterwards (the rate-limit reading is kept).
-    pub fn take_stats(&self) -> RequestStats {
+    pub(crate) fn take_stats(&self) -> RequestStats {
         let stats = self.stats();
         self.counters.reads.store(0, Ordering::Relaxed);
         self.counters.writes.store(0, Ordering::Relaxed);
@@ -255,13 +255,13 @@ impl GitHub {
     }
 
     /// GET `path` (relative to the API URL) and decode it.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GitHubError> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GitHubError> {
         let answer = self.request(Method::GET, path, None).await?;
         decode(&Method::GET, path, &answer.body)
     }
 
     /// GET that maps 404 to `None`.
-    pub async fn get_optional<T: DeserializeOwned>(
+    pub(crate) async fn get_optional<T: DeserializeOwned>(
         &self,
         path: &str,
     ) -> Result<Option<T>, GitHubError> {
@@ -273,7 +273,7 @@ impl GitHub {
     }
 
     /// A `DELETE` without a body (GitHub describes none for the deletes shiprig makes).
-    pub async fn delete(&self, path: &str) -> Result<(), GitHubError> {
+    pub(crate) async fn delete(&self, path: &str) -> Result<(), GitHubError> {
         self.request(Method::DELETE, path, None).await.map(drop)
     }
 
@@ -648,11 +648,11 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// One path segment or query value, escaped.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// A repository path or branch name inside a request path: each segment escaped, slashes kept.
-pub fn escape_path(path: &str) -> String {
+pub(crate) fn escape_path(path: &str) -> String {
     path.split('/').map(escape).collect::<Vec<_>>().join("/")
 }

@@ -9,30 +9,30 @@ use super::error::GitHubError;
 use super::types::{Repo, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Deployment {
-    pub id: u64,
-    pub sha: String,
-    pub environment: String,
+pub(crate) struct Deployment {
+    pub(crate) id: u64,
+    pub(crate) sha: String,
+    pub(crate) environment: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct ReleaseInfo {
-    pub id: u64,
-    pub tag_name: String,
+pub(crate) struct ReleaseInfo {
+    pub(crate) id: u64,
+    pub(crate) tag_name: String,
     #[serde(default)]
-    pub html_url: String,
+    pub(crate) html_url: String,
     /// The commit or branch the release was made at.
     #[serde(default)]
-    pub target_commitish: String,
+    pub(crate) target_commitish: String,
     #[serde(default)]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// Who created the release.
     #[serde(default)]
-    pub author: Option<User>,
+    pub(crate) author: Option<User>,
 }
 
 impl GitHub {
-    pub async fn create_deployment(
+    pub(crate) async fn create_deployment(
         &self,
         repo: &Repo,
         sha: &str,
@@ -47,7 +47,7 @@ impl GitHub {
             .await
     }
 
-    pub async fn create_deployment_status(
+    pub(crate) async fn create_deployment_status(
         &self,
         repo: &Repo,
         id: u64,
@@ -60,7 +60,7 @@ impl GitHub {
     }
 
     /// The newest deployment to `environment`, if any.
-    pub async fn latest_deployment(
+    pub(crate) async fn latest_deployment(
         &self,
         repo: &Repo,
         environment: &str,
@@ -76,7 +76,7 @@ impl GitHub {
 
 /// Releases.
 impl GitHub {
-    pub async fn release_by_tag(
+    pub(crate) async fn release_by_tag(
         &self,
         repo: &Repo,
         tag: &str,
@@ -86,13 +86,16 @@ impl GitHub {
     }
 
     /// The newest releases (one page of 30, newest first).
-    pub async fn recent_releases(&self, repo: &Repo) -> Result<Vec<ReleaseInfo>, GitHubError> {
+    pub(crate) async fn recent_releases(
+        &self,
+        repo: &Repo,
+    ) -> Result<Vec<ReleaseInfo>, GitHubError> {
         self.get(&format!("/repos/{repo}/releases?per_page=30"))
             .await
     }
 
     /// Creates the release and, when missing, its tag at `target`.
-    pub async fn create_release(
+    pub(crate) async fn create_release(
         &self,
         repo: &Repo,
         tag: &str,

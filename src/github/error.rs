@@ -52,7 +52,7 @@ pub enum GitHubError {
 
 impl GitHubError {
     /// What went wrong, without the request it went wrong for.
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         match self {
             GitHubError::Status {
                 status, message, ..
@@ -81,7 +81,7 @@ impl GitHubError {
     /// connection or timeout, or an answer that could not be read. GitHub sometimes applies a
     /// write and loses the answer, so after such a failure the caller reads back before
     /// deciding anything. A 4xx, a spent budget or a refused link never reached GitHub's state.
-    pub fn is_unclear(&self) -> bool {
+    pub(crate) fn is_unclear(&self) -> bool {
         match self {
             GitHubError::Status { status, .. } => *status >= 500,
             GitHubError::Transport { .. } | GitHubError::Decode { .. } => true,

@@ -9,14 +9,14 @@ use super::error::GitHubError;
 use super::types::{CommitInfo, ParentRef, Repo};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct TagRef {
-    pub name: String,
-    pub commit: ParentRef,
+pub(crate) struct TagRef {
+    pub(crate) name: String,
+    pub(crate) commit: ParentRef,
 }
 
 impl GitHub {
     /// The SHA `refs/heads/<branch>` points at; `None` when the branch does not exist.
-    pub async fn branch_head(
+    pub(crate) async fn branch_head(
         &self,
         repo: &Repo,
         branch: &str,
@@ -27,7 +27,7 @@ impl GitHub {
     }
 
     /// Points `branch` at `sha`, creating it when missing (a force update when it exists).
-    pub async fn set_branch(
+    pub(crate) async fn set_branch(
         &self,
         repo: &Repo,
         branch: &str,
@@ -48,12 +48,12 @@ impl GitHub {
             .map(drop)
     }
 
-    pub async fn tags(&self, repo: &Repo) -> Result<Vec<TagRef>, GitHubError> {
+    pub(crate) async fn tags(&self, repo: &Repo) -> Result<Vec<TagRef>, GitHubError> {
         self.get_all(&format!("/repos/{repo}/tags")).await
     }
 
     /// Commits reachable from `sha`, newest first (every page).
-    pub async fn commits_from(
+    pub(crate) async fn commits_from(
         &self,
         repo: &Repo,
         sha: &str,
@@ -64,7 +64,7 @@ impl GitHub {
 
     /// Whether `sha` is a commit of `repo` (`GET /repos/{o}/{r}/commits/{sha}`); GitHub answers
     /// 404 for an unknown repository and 422 for an unknown commit.
-    pub async fn commit_exists(&self, repo: &Repo, sha: &str) -> Result<bool, GitHubError> {
+    pub(crate) async fn commit_exists(&self, repo: &Repo, sha: &str) -> Result<bool, GitHubError> {
         let path = format!("/repos/{repo}/commits/{}", escape(sha));
         match self.get_optional::<Value>(&path).await {
             Ok(found) => Ok(found.is_some()),

@@ -17,11 +17,11 @@ use super::types::Repo;
 
 /// Issues asked about in one request (GitHub allows 100 aliases comfortably within its node
 /// limit: 100 issues × 100 events).
-pub const ISSUES_PER_QUERY: usize = 100;
+pub(crate) const ISSUES_PER_QUERY: usize = 100;
 
 /// The fields read for each issue: its latest 100 `labeled` events, its text, when its body
 /// was last edited and its latest title change (an approval is for the text it saw).
-pub const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number title body lastEditedAt \
+pub(crate) const LABELINGS_FRAGMENT: &str = "fragment labelings on Issue { number title body lastEditedAt \
      timelineItems(itemTypes: [LABELED_EVENT], last: 100) { \
      nodes { ... on LabeledEvent { createdAt actor { __typename login } label { name } } } } \
      renames: timelineItems(itemTypes: [RENAMED_TITLE_EVENT], last: 1) { \
@@ -41,10 +41,10 @@ pub fn labelings_query(numbers: &[u64]) -> String {
 /// Issues asked about in one blocker-list request; with 50 blockers each (the fragment's
 /// `first: 50`), 2,500 nodes stay far inside GitHub's node limit. An issue with more blockers
 /// is read again over REST.
-pub const BLOCKER_ISSUES_PER_QUERY: usize = 50;
+pub(crate) const BLOCKER_ISSUES_PER_QUERY: usize = 50;
 
 /// An issue's native blockers (any repository), with each one's state and address.
-pub const BLOCKERS_FRAGMENT: &str = "fragment blockers on Issue { number \
+pub(crate) const BLOCKERS_FRAGMENT: &str = "fragment blockers on Issue { number \
      blockedBy(first: 50) { totalCount nodes { number state url repository { nameWithOwner } } } }";
 
 /// The blocker lists of a batch of issues, one alias per issue.
@@ -60,19 +60,19 @@ pub fn blockers_query(numbers: &[u64]) -> String {
 
 /// One blocker as the batch read shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockerRef {
-    pub repo: Repo,
-    pub number: u64,
-    pub open: bool,
-    pub url: String,
+pub(crate) struct BlockerRef {
+    pub(crate) repo: Repo,
+    pub(crate) number: u64,
+    pub(crate) open: bool,
+    pub(crate) url: String,
 }
 
 /// The answer to [`GitHub::blocker_lists`]: each issue's complete blocker list, and the issues
 /// with more blockers than one request shows (read them over REST).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BlockerLists {
-    pub lists: BTreeMap<u64, Vec<BlockerRef>>,
-    pub truncated: Vec<u64>,
+pub(crate) struct BlockerLists {
+    pub(crate) lists: BTreeMap<u64, Vec<BlockerRef>>,
+    pub(crate) truncated: Vec<u64>,
 }
 
 /// The query for the identity shiprig acts as.
@@ -80,30 +80,30 @@ pub const VIEWER_QUERY: &str = "query { viewer { login } }";
 
 /// One `labeled` event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Labeling {
-    pub label: String,
-    pub actor: Option<String>,
+pub(crate) struct Labeling {
+    pub(crate) label: String,
+    pub(crate) actor: Option<String>,
     /// The actor is an App's account (`__typename: Bot`) or a `[bot]` login.
-    pub bot: bool,
-    pub at: DateTime<Utc>,
+    pub(crate) bot: bool,
+    pub(crate) at: DateTime<Utc>,
 }
 
 /// The answer to [`GitHub::labelings`]: each issue's latest label events, and who asked (the
 /// identity shiprig acts as, read in the same request).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Labelings {
-    pub viewer: Option<String>,
-    pub events: BTreeMap<u64, Vec<Labeling>>,
-    pub texts: BTreeMap<u64, IssueText>,
+pub(crate) struct Labelings {
+    pub(crate) viewer: Option<String>,
+    pub(crate) events: BTreeMap<u64, Vec<Labeling>>,
+    pub(crate) texts: BTreeMap<u64, IssueText>,
 }
 
 /// An issue's title and body as read, and when either last changed (`None`: never since it was
 /// opened).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IssueText {
-    pub title: String,
-    pub body: String,
-    pub edited_at: Option<DateTime<Utc>>,
+    pub(crate) title: String,
+    pub(crate) body: String,
+    pub(crate) edited_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize)]
@@ -229,7 +229,11 @@ impl GitHub {
 
     /// The latest 100 `labeled` events of each issue, oldest first, in one request per
     /// [`ISSUES_PER_QUERY`] issues. An issue GitHub does not show is left out.
-    pub async fn labelings(&self, repo: &Repo, numbers: &[u64]) -> Result<Labelings, GitHubError> {
+    pub(crate) async fn labelings(
+        &self,
+        repo: &Repo,
+        numbers: &[u64],
+    ) -> Result<Labelings, GitHubError> {
         #[derive(Deserialize)]
         struct LabelingsData {
             viewer: Viewer,
@@ -278,7 +282,7 @@ impl GitHub {
 
     /// The native blocker lists of `numbers`, in one request per
     /// [`BLOCKER_ISSUES_PER_QUERY`] issues. An issue GitHub does not show is left out.
-    pub async fn blocker_lists(
+    pub(crate) async fn blocker_lists(
         &self,
         repo: &Repo,
         numbers: &[u64],
@@ -319,7 +323,7 @@ impl GitHub {
 
     /// The login another token acts as, asked on this client's API (`doctor` checks each agent's
     /// token against the login its config names).
-    pub async fn login_of_token(&self, token: &str) -> Result<String, GitHubError> {
+    pub(crate) async fn login_of_token(&self, token: &str) -> Result<String, GitHubError> {
         let credentials = super::Credentials::Token(super::Secret::new(token));
         let options = super::ClientOptions::new(self.api_url(), credentials);
         GitHub::with_clock(options, self.clock().clone())?
@@ -328,7 +332,7 @@ impl GitHub {
     }
 
     /// The login this client acts as (`viewer`), for telling shiprig's own writes from people's.
-    pub async fn viewer_login(&self) -> Result<String, GitHubError> {
+    pub(crate) async fn viewer_login(&self) -> Result<String, GitHubError> {
         #[derive(Deserialize)]
         struct ViewerData {
             viewer: Viewer,

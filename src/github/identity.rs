@@ -21,15 +21,15 @@ pub const ACTIONS_APP_ID: u64 = 15368;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub(super) struct CheckApp {
     #[serde(default)]
-    pub id: u64,
+    pub(crate) id: u64,
     #[serde(default)]
-    pub slug: String,
+    pub(crate) slug: String,
 }
 
 impl GitHub {
     /// The App whose check runs are shiprig's: the configured App, else GitHub Actions (the
     /// only other writer of check runs a token can be).
-    pub fn check_app_id(&self) -> u64 {
+    pub(crate) fn check_app_id(&self) -> u64 {
         match self.credentials() {
             Credentials::App { app_id, .. } => *app_id,
             _ => ACTIONS_APP_ID,
@@ -37,7 +37,7 @@ impl GitHub {
     }
 
     /// The configured App (`SHIPRIG_APP_ID`), when shiprig acts as one.
-    pub fn configured_app_id(&self) -> Option<u64> {
+    pub(crate) fn configured_app_id(&self) -> Option<u64> {
         match self.credentials() {
             Credentials::App { app_id, .. } => Some(*app_id),
             _ => None,
@@ -51,7 +51,7 @@ impl GitHub {
 
     /// The login shiprig writes comments as (`<app-slug>[bot]`, `github-actions[bot]`, or the
     /// token's user); read once.
-    pub async fn own_login(&self) -> Result<String, GitHubError> {
+    pub(crate) async fn own_login(&self) -> Result<String, GitHubError> {
         if let Some(login) = self.me().get() {
             return Ok(login);
         }
@@ -69,7 +69,7 @@ impl GitHub {
 
     /// The comments on an issue or pull request that shiprig itself wrote, oldest first: the
     /// only ones whose markers count.
-    pub async fn own_comments(
+    pub(crate) async fn own_comments(
         &self,
         repo: &Repo,
         number: u64,

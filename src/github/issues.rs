@@ -15,11 +15,11 @@ use super::types::{Repo, User, label_names};
 
 /// The counts GitHub keeps on every issue; `blocked_by` counts open blockers only.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct DependencySummary {
-    pub blocked_by: u32,
-    pub blocking: u32,
-    pub total_blocked_by: u32,
-    pub total_blocking: u32,
+pub(crate) struct DependencySummary {
+    pub(crate) blocked_by: u32,
+    pub(crate) blocking: u32,
+    pub(crate) total_blocked_by: u32,
+    pub(crate) total_blocking: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -31,34 +31,34 @@ pub struct MilestoneRef {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Issue {
     /// The database id: what native dependencies are keyed by.
-    pub id: u64,
+    pub(crate) id: u64,
     pub number: u64,
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
-    pub state: IssueState,
+    pub(crate) state: IssueState,
     #[serde(deserialize_with = "label_names")]
     pub labels: Vec<String>,
     #[serde(default)]
-    pub assignees: Vec<User>,
+    pub(crate) assignees: Vec<User>,
     #[serde(default)]
     pub milestone: Option<MilestoneRef>,
-    pub user: Option<User>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub(crate) user: Option<User>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
     #[serde(default)]
-    pub html_url: String,
+    pub(crate) html_url: String,
     /// `https://api.github.com/repos/OWNER/NAME`: which repository the issue lives in.
     #[serde(default)]
-    pub repository_url: String,
+    pub(crate) repository_url: String,
     #[serde(default)]
-    pub pull_request: Option<serde_json::Value>,
+    pub(crate) pull_request: Option<serde_json::Value>,
     #[serde(default)]
-    pub issue_dependencies_summary: Option<DependencySummary>,
+    pub(crate) issue_dependencies_summary: Option<DependencySummary>,
 }
 
 impl Issue {
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.state == IssueState::Open
     }
 
@@ -66,12 +66,12 @@ impl Issue {
         self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
     }
 
-    pub fn is_pull_request(&self) -> bool {
+    pub(crate) fn is_pull_request(&self) -> bool {
         self.pull_request.is_some()
     }
 
     /// The repository from `repository_url`, when GitHub sent one.
-    pub fn repo(&self) -> Option<Repo> {
+    pub(crate) fn repo(&self) -> Option<Repo> {
         let mut parts = self.repository_url.rsplit('/');
         let name = parts.next()?;
         let owner = parts.next()?;
@@ -80,53 +80,53 @@ impl Issue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct EventLabel {
-    pub name: String,
+pub(crate) struct EventLabel {
+    pub(crate) name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct IssueEvent {
-    pub id: u64,
-    pub event: String,
+pub(crate) struct IssueEvent {
+    pub(crate) id: u64,
+    pub(crate) event: String,
     #[serde(default)]
-    pub actor: Option<User>,
-    pub created_at: DateTime<Utc>,
+    pub(crate) actor: Option<User>,
+    pub(crate) created_at: DateTime<Utc>,
     #[serde(default)]
-    pub label: Option<EventLabel>,
+    pub(crate) label: Option<EventLabel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Milestone {
-    pub id: u64,
-    pub number: u64,
-    pub title: String,
-    pub state: MilestoneState,
+    pub(crate) id: u64,
+    pub(crate) number: u64,
+    pub(crate) title: String,
+    pub(crate) state: MilestoneState,
     #[serde(default)]
     pub description: Option<String>,
-    pub open_issues: u64,
-    pub closed_issues: u64,
+    pub(crate) open_issues: u64,
+    pub(crate) closed_issues: u64,
     #[serde(default)]
-    pub html_url: String,
+    pub(crate) html_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Comment {
-    pub id: u64,
-    pub created_at: DateTime<Utc>,
+    pub(crate) id: u64,
+    pub(crate) created_at: DateTime<Utc>,
     #[serde(default)]
-    pub body: Option<String>,
-    pub user: Option<User>,
+    pub(crate) body: Option<String>,
+    pub(crate) user: Option<User>,
     #[serde(default)]
-    pub html_url: String,
+    pub(crate) html_url: String,
 }
 
 /// The fields of a new issue; labels and milestone are set in the same request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NewIssue<'a> {
-    pub title: &'a str,
-    pub body: &'a str,
-    pub labels: &'a [String],
-    pub milestone: Option<u64>,
+pub(crate) struct NewIssue<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) body: &'a str,
+    pub(crate) labels: &'a [String],
+    pub(crate) milestone: Option<u64>,
 }
 
 /// A partial issue update: only present fields are sent.
@@ -142,7 +142,7 @@ pub struct IssueUpdate {
 
 /// Which milestones a listing asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MilestoneFilter {
+pub(crate) enum MilestoneFilter {
     Open,
     /// Open and closed (titles are unique per repository in either state).
     All,
@@ -177,7 +177,7 @@ impl GitHub {
     }
 
     /// Every issue of a milestone in any state (pull requests filtered out).
-    pub async fn milestone_issues(
+    pub(crate) async fn milestone_issues(
         &self,
         repo: &Repo,
         milestone: u64,
@@ -188,7 +188,7 @@ impl GitHub {
         Ok(issues)
     }
 
-    pub async fn create_issue(
+    pub(crate) async fn create_issue(
         &self,
         repo: &Repo,
         issue: &NewIssue<'_>,
@@ -207,7 +207,7 @@ impl GitHub {
     }
 
     /// Closes an issue as completed.
-    pub async fn close_issue(&self, repo: &Repo, number: u64) -> Result<(), GitHubError> {
+    pub(crate) async fn close_issue(&self, repo: &Repo, number: u64) -> Result<(), GitHubError> {
         let body = json!({"state": "closed", "state_reason": "completed"});
         self.edit_issue::<Value>(repo, number, &body)
             .await
@@ -225,7 +225,7 @@ impl GitHub {
         self.send(Method::PATCH, &path, body).await
     }
 
-    pub async fn issue_events(
+    pub(crate) async fn issue_events(
         &self,
         repo: &Repo,
         number: u64,
@@ -242,7 +242,7 @@ impl GitHub {
     }
 
     /// Adds a native dependency; `blocker_id` is the blocker's database id, not its number.
-    pub async fn add_blocked_by(
+    pub(crate) async fn add_blocked_by(
         &self,
         repo: &Repo,
         number: u64,
@@ -257,7 +257,7 @@ impl GitHub {
 
 /// Labels, assignees and comments of an issue or pull request (GitHub keeps them on the issue).
 impl GitHub {
-    pub async fn add_labels(
+    pub(crate) async fn add_labels(
         &self,
         repo: &Repo,
         number: u64,
@@ -270,7 +270,7 @@ impl GitHub {
     }
 
     /// Removes one label; a label already gone is not an error.
-    pub async fn remove_label(
+    pub(crate) async fn remove_label(
         &self,
         repo: &Repo,
         number: u64,
@@ -283,7 +283,7 @@ impl GitHub {
         }
     }
 
-    pub async fn add_assignees(
+    pub(crate) async fn add_assignees(
         &self,
         repo: &Repo,
         number: u64,
@@ -295,7 +295,7 @@ impl GitHub {
             .map(drop)
     }
 
-    pub async fn remove_assignees(
+    pub(crate) async fn remove_assignees(
         &self,
         repo: &Repo,
         number: u64,
@@ -307,7 +307,11 @@ impl GitHub {
             .map(drop)
     }
 
-    pub async fn comments(&self, repo: &Repo, number: u64) -> Result<Vec<Comment>, GitHubError> {
+    pub(crate) async fn comments(
+        &self,
+        repo: &Repo,
+        number: u64,
+    ) -> Result<Vec<Comment>, GitHubError> {
         self.get_all(&format!("/repos/{repo}/issues/{number}/comments"))
             .await
     }
@@ -328,7 +332,7 @@ impl GitHub {
         Ok(comment)
     }
 
-    pub async fn update_comment(
+    pub(crate) async fn update_comment(
         &self,
         repo: &Repo,
         id: u64,
@@ -342,7 +346,7 @@ impl GitHub {
 
 /// Milestones.
 impl GitHub {
-    pub async fn milestones(
+    pub(crate) async fn milestones(
         &self,
         repo: &Repo,
         state: MilestoneFilter,
@@ -351,7 +355,7 @@ impl GitHub {
         self.get_all(&path).await
     }
 
-    pub async fn create_milestone(
+    pub(crate) async fn create_milestone(
         &self,
         repo: &Repo,
         title: &str,
@@ -362,7 +366,7 @@ impl GitHub {
             .await
     }
 
-    pub async fn update_milestone_description(
+    pub(crate) async fn update_milestone_description(
         &self,
         repo: &Repo,
         number: u64,
@@ -372,7 +376,7 @@ impl GitHub {
         self.edit_milestone(repo, number, &body).await
     }
 
-    pub async fn close_milestone(
+    pub(crate) async fn close_milestone(
         &self,
         repo: &Repo,
         number: u64,

@@ -11,11 +11,11 @@
 //! pull requests, runs, statuses, reviews) are enums in `states`, parsed as they arrive.
 
 mod actions;
-pub mod auth;
+pub(crate) mod auth;
 mod cache;
 mod checks;
 mod client;
-pub mod clock;
+pub(crate) mod clock;
 mod deployments;
 mod error;
 mod git;
@@ -25,40 +25,31 @@ mod issues;
 mod page;
 mod pulls;
 mod repos;
-pub mod retry;
+pub(crate) mod retry;
 mod states;
 mod types;
 
-pub use actions::{DispatchedRun, WorkflowRun};
+pub(crate) use actions::WorkflowRun;
 pub use auth::{Credentials, Secret};
-pub use cache::DEFAULT_CACHE_BYTES;
-pub use checks::{CheckRun, CommitStatus};
-pub use client::{
-    API_VERSION, ClientOptions, DEFAULT_API_URL, GRAPHQL_PATH, GitHub, RequestStats,
-    escape as api_escape,
-};
+pub(crate) use cache::DEFAULT_CACHE_BYTES;
+pub(crate) use checks::{CheckRun, CommitStatus};
+pub use client::{ClientOptions, GitHub};
+pub(crate) use client::{RequestStats, escape as api_escape};
 pub use clock::{Clock, FakeClock, SystemClock};
-pub use deployments::{Deployment, ReleaseInfo};
+pub(crate) use deployments::ReleaseInfo;
 pub use error::GitHubError;
-pub use git::TagRef;
-pub use graphql::{
-    BLOCKERS_FRAGMENT, BlockerLists, BlockerRef, IssueText, LABELINGS_FRAGMENT, Labeling,
-    VIEWER_QUERY, blockers_query, labelings_query,
-};
+pub(crate) use graphql::{IssueText, Labeling};
+pub use graphql::{VIEWER_QUERY, blockers_query, labelings_query};
 pub use identity::ACTIONS_APP_ID;
-pub use issues::{
-    Comment, DependencySummary, EventLabel, Issue, IssueEvent, IssueUpdate, Milestone,
-    MilestoneFilter, MilestoneRef, NewIssue,
+pub(crate) use issues::{Comment, Milestone, MilestoneFilter, NewIssue};
+pub use issues::{Issue, IssueUpdate, MilestoneRef};
+pub(crate) use pulls::{PullRequest, PullText, Review};
+pub(crate) use repos::{
+    BranchProtection, Enabled, Login, RepoLabel, RequiredCheck, RequiredChecks, RequiredReviews,
+    Restrictions,
 };
-pub use page::Listing;
-pub use pulls::{Branch, PullFile, PullRequest, PullText, Review, closing_references};
-pub use repos::{
-    Blob, BranchProtection, COMPARE_PAGES, CollaboratorPermission, Comparison, Enabled, Login,
-    RepoLabel, RepositorySummary, RequiredCheck, RequiredChecks, RequiredReviews, Restrictions,
-    Slug,
-};
-pub use retry::RetryPolicy;
-pub use states::{
+pub(crate) use states::{
     CommitState, IssueState, MilestoneState, PullState, ReviewState, RunConclusion, RunStatus,
 };
-pub use types::{CommitInfo, CommitMessage, GitIdentity, ParentRef, Repo, User};
+pub use types::Repo;
+pub(crate) use types::{CommitInfo, User};

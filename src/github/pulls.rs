@@ -13,62 +13,62 @@ use super::types::{CommitInfo, Repo, User, label_names};
 
 /// A branch end of a pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Branch {
+pub(crate) struct Branch {
     #[serde(rename = "ref")]
-    pub name: String,
-    pub sha: String,
+    pub(crate) name: String,
+    pub(crate) sha: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct PullRequest {
-    pub id: u64,
-    pub number: u64,
-    pub title: String,
+    pub(crate) id: u64,
+    pub(crate) number: u64,
+    pub(crate) title: String,
     #[serde(default)]
-    pub body: Option<String>,
-    pub state: PullState,
-    pub head: Branch,
-    pub base: Branch,
-    pub user: Option<User>,
+    pub(crate) body: Option<String>,
+    pub(crate) state: PullState,
+    pub(crate) head: Branch,
+    pub(crate) base: Branch,
+    pub(crate) user: Option<User>,
     #[serde(default, deserialize_with = "label_names")]
-    pub labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
     #[serde(default)]
-    pub html_url: String,
+    pub(crate) html_url: String,
     #[serde(default)]
-    pub draft: bool,
+    pub(crate) draft: bool,
     #[serde(default)]
-    pub merged_at: Option<String>,
+    pub(crate) merged_at: Option<String>,
     #[serde(default)]
-    pub merge_commit_sha: Option<String>,
+    pub(crate) merge_commit_sha: Option<String>,
     /// How many issue comments it has (the full object only; lists leave it out).
     #[serde(default)]
-    pub comments: Option<u64>,
+    pub(crate) comments: Option<u64>,
     /// Who merged it; only the single pull request's read has it.
     #[serde(default)]
-    pub merged_by: Option<User>,
+    pub(crate) merged_by: Option<User>,
 }
 
 impl PullRequest {
-    pub fn is_merged(&self) -> bool {
+    pub(crate) fn is_merged(&self) -> bool {
         self.merged_at.is_some()
     }
 
     /// Open: not closed, and not merged.
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.state == PullState::Open && !self.is_merged()
     }
 
-    pub fn author(&self) -> &str {
+    pub(crate) fn author(&self) -> &str {
         self.user.as_ref().map_or("", |u| u.login.as_str())
     }
 
-    pub fn has_label(&self, name: &str) -> bool {
+    pub(crate) fn has_label(&self, name: &str) -> bool {
         self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
     }
 
     /// Issues of the same repository the pull request says it closes (`Closes #12`, `fixes #3`),
     /// plus the issue an agent branch is named for (`agent/12-…`).
-    pub fn linked_issues(&self) -> Vec<u64> {
+    pub(crate) fn linked_issues(&self) -> Vec<u64> {
         let mut found = closing_references(self.body.as_deref().unwrap_or_default());
         found.extend(closing_references(&self.title));
         if let Some(number) = self.head.name.strip_prefix("agent/").and_then(|rest| {
@@ -84,7 +84,7 @@ impl PullRequest {
 }
 
 /// GitHub's closing keywords followed by `#N` (same repository only).
-pub fn closing_references(text: &str) -> Vec<u64> {
+pub(crate) fn closing_references(text: &str) -> Vec<u64> {
     const KEYWORDS: [&str; 9] = [
         "close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved",
     ];
@@ -107,59 +107,59 @@ pub fn closing_references(text: &str) -> Vec<u64> {
 
 /// What a new or updated pull request says.
 #[derive(Debug, Clone, Serialize)]
-pub struct PullText<'a> {
-    pub title: &'a str,
-    pub body: &'a str,
+pub(crate) struct PullText<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) body: &'a str,
 }
 
 /// One file of a pull request as GitHub lists it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct PullFile {
-    pub filename: String,
-    pub status: String,
+pub(crate) struct PullFile {
+    pub(crate) filename: String,
+    pub(crate) status: String,
     #[serde(default)]
-    pub previous_filename: Option<String>,
+    pub(crate) previous_filename: Option<String>,
     #[serde(default)]
-    pub patch: Option<String>,
+    pub(crate) patch: Option<String>,
     /// Lines added plus removed; `0` for a pure rename or mode change, and for a file git
     /// takes for binary (which comes without a patch).
     #[serde(default)]
-    pub changes: Option<u64>,
+    pub(crate) changes: Option<u64>,
     /// The blob SHA at the head (at the base for a removed file).
     #[serde(default)]
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Review {
+pub(crate) struct Review {
     #[serde(default)]
-    pub id: u64,
-    pub user: Option<User>,
-    pub state: ReviewState,
+    pub(crate) id: u64,
+    pub(crate) user: Option<User>,
+    pub(crate) state: ReviewState,
     #[serde(default)]
-    pub html_url: Option<String>,
+    pub(crate) html_url: Option<String>,
     #[serde(default)]
-    pub commit_id: Option<String>,
+    pub(crate) commit_id: Option<String>,
     #[serde(default)]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
 }
 
 /// GitHub lists at most 3,000 files a pull request, 100 a page: one page more shows the cap.
 const FILE_PAGES: usize = 31;
 
 impl GitHub {
-    pub async fn pull(&self, repo: &Repo, number: u64) -> Result<PullRequest, GitHubError> {
+    pub(crate) async fn pull(&self, repo: &Repo, number: u64) -> Result<PullRequest, GitHubError> {
         self.get(&format!("/repos/{repo}/pulls/{number}")).await
     }
 
     /// Every open pull request.
-    pub async fn open_pulls(&self, repo: &Repo) -> Result<Vec<PullRequest>, GitHubError> {
+    pub(crate) async fn open_pulls(&self, repo: &Repo) -> Result<Vec<PullRequest>, GitHubError> {
         self.get_all(&format!("/repos/{repo}/pulls?state=open"))
             .await
     }
 
     /// Open pull requests from `head` (a branch of `repo`) into `base`.
-    pub async fn open_pulls_from(
+    pub(crate) async fn open_pulls_from(
         &self,
         repo: &Repo,
         head: &str,
@@ -174,7 +174,7 @@ impl GitHub {
     }
 
     /// Pull requests whose head is `sha` (a status event names only the commit).
-    pub async fn pulls_for_commit(
+    pub(crate) async fn pulls_for_commit(
         &self,
         repo: &Repo,
         sha: &str,
@@ -183,7 +183,7 @@ impl GitHub {
             .await
     }
 
-    pub async fn create_pull(
+    pub(crate) async fn create_pull(
         &self,
         repo: &Repo,
         head: &str,
@@ -195,7 +195,7 @@ impl GitHub {
             .await
     }
 
-    pub async fn update_pull(
+    pub(crate) async fn update_pull(
         &self,
         repo: &Repo,
         number: u64,
@@ -206,7 +206,7 @@ impl GitHub {
     }
 
     /// Every page of the file list; a failing page leaves the listing incomplete with its error.
-    pub async fn pull_files(&self, repo: &Repo, number: u64) -> Listing<PullFile> {
+    pub(crate) async fn pull_files(&self, repo: &Repo, number: u64) -> Listing<PullFile> {
         self.list(
             &format!("/repos/{repo}/pulls/{number}/files"),
             Some(FILE_PAGES),
@@ -214,13 +214,17 @@ impl GitHub {
         .await
     }
 
-    pub async fn pull_reviews(&self, repo: &Repo, number: u64) -> Result<Vec<Review>, GitHubError> {
+    pub(crate) async fn pull_reviews(
+        &self,
+        repo: &Repo,
+        number: u64,
+    ) -> Result<Vec<Review>, GitHubError> {
         self.get_all(&format!("/repos/{repo}/pulls/{number}/reviews"))
             .await
     }
 
     /// The commits of a pull request; GitHub stops this list at 250 (`compare` lists them all).
-    pub async fn pull_commits(
+    pub(crate) async fn pull_commits(
         &self,
         repo: &Repo,
         number: u64,
@@ -230,7 +234,7 @@ impl GitHub {
     }
 
     /// Merges with `sha` pinned: GitHub refuses (409) when the head moved since.
-    pub async fn merge_pull(
+    pub(crate) async fn merge_pull(
         &self,
         repo: &Repo,
         number: u64,

@@ -13,12 +13,12 @@ use super::types::{CommitInfo, Repo};
 
 /// A repository label as shiprig reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct RepoLabel {
-    pub name: String,
+pub(crate) struct RepoLabel {
+    pub(crate) name: String,
     #[serde(default)]
-    pub color: String,
+    pub(crate) color: String,
     #[serde(default)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// The parts of a branch's protection shiprig cares about, plus what it must carry over
@@ -26,51 +26,51 @@ pub struct RepoLabel {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct BranchProtection {
     #[serde(default)]
-    pub required_status_checks: Option<RequiredChecks>,
+    pub(crate) required_status_checks: Option<RequiredChecks>,
     #[serde(default)]
-    pub required_pull_request_reviews: Option<RequiredReviews>,
+    pub(crate) required_pull_request_reviews: Option<RequiredReviews>,
     #[serde(default)]
-    pub enforce_admins: Option<Enabled>,
+    pub(crate) enforce_admins: Option<Enabled>,
     #[serde(default)]
-    pub restrictions: Option<Restrictions>,
+    pub(crate) restrictions: Option<Restrictions>,
     #[serde(default)]
-    pub required_linear_history: Option<Enabled>,
+    pub(crate) required_linear_history: Option<Enabled>,
     #[serde(default)]
-    pub allow_force_pushes: Option<Enabled>,
+    pub(crate) allow_force_pushes: Option<Enabled>,
     #[serde(default)]
-    pub allow_deletions: Option<Enabled>,
+    pub(crate) allow_deletions: Option<Enabled>,
     #[serde(default)]
-    pub block_creations: Option<Enabled>,
+    pub(crate) block_creations: Option<Enabled>,
     #[serde(default)]
-    pub required_conversation_resolution: Option<Enabled>,
+    pub(crate) required_conversation_resolution: Option<Enabled>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Enabled {
+pub(crate) struct Enabled {
     #[serde(default)]
-    pub enabled: bool,
+    pub(crate) enabled: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct RequiredChecks {
+pub(crate) struct RequiredChecks {
     #[serde(default)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     #[serde(default)]
-    pub contexts: Vec<String>,
+    pub(crate) contexts: Vec<String>,
     #[serde(default)]
-    pub checks: Vec<RequiredCheck>,
+    pub(crate) checks: Vec<RequiredCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct RequiredCheck {
-    pub context: String,
+pub(crate) struct RequiredCheck {
+    pub(crate) context: String,
     #[serde(default)]
-    pub app_id: Option<i64>,
+    pub(crate) app_id: Option<i64>,
 }
 
 impl RequiredChecks {
     /// Every required check name, from `contexts` and `checks`.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         let mut names = self.contexts.clone();
         for check in &self.checks {
             if !names.contains(&check.context) {
@@ -82,49 +82,49 @@ impl RequiredChecks {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct RequiredReviews {
+pub(crate) struct RequiredReviews {
     #[serde(default)]
-    pub dismiss_stale_reviews: bool,
+    pub(crate) dismiss_stale_reviews: bool,
     #[serde(default)]
-    pub require_code_owner_reviews: bool,
+    pub(crate) require_code_owner_reviews: bool,
     #[serde(default)]
-    pub require_last_push_approval: bool,
+    pub(crate) require_last_push_approval: bool,
     #[serde(default)]
-    pub required_approving_review_count: u32,
+    pub(crate) required_approving_review_count: u32,
 }
 
 /// Who may push: kept as it is when shiprig rewrites the protection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Restrictions {
+pub(crate) struct Restrictions {
     #[serde(default)]
-    pub users: Vec<Login>,
+    pub(crate) users: Vec<Login>,
     #[serde(default)]
-    pub teams: Vec<Slug>,
+    pub(crate) teams: Vec<Slug>,
     #[serde(default)]
-    pub apps: Vec<Slug>,
+    pub(crate) apps: Vec<Slug>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Login {
-    pub login: String,
+pub(crate) struct Login {
+    pub(crate) login: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Slug {
-    pub slug: String,
+pub(crate) struct Slug {
+    pub(crate) slug: String,
 }
 
 /// `GET /repos/{o}/{r}/collaborators/{u}/permission`: `role_name` carries maintain and triage.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CollaboratorPermission {
-    pub permission: String,
+pub(crate) struct CollaboratorPermission {
+    pub(crate) permission: String,
     #[serde(default)]
-    pub role_name: Option<String>,
+    pub(crate) role_name: Option<String>,
 }
 
 impl CollaboratorPermission {
     /// The finest role GitHub reported (`maintain` rather than the legacy `write`).
-    pub fn role(&self) -> &str {
+    pub(crate) fn role(&self) -> &str {
         self.role_name
             .as_deref()
             .filter(|r| !r.is_empty())
@@ -134,22 +134,22 @@ impl CollaboratorPermission {
 
 /// A repository as an owner's repository list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct RepositorySummary {
-    pub full_name: String,
+pub(crate) struct RepositorySummary {
+    pub(crate) full_name: String,
     #[serde(default)]
-    pub topics: Vec<String>,
+    pub(crate) topics: Vec<String>,
     #[serde(default)]
-    pub archived: bool,
+    pub(crate) archived: bool,
 }
 
 /// A file's bytes at a ref, as the contents API gives them.
 #[derive(Debug, Clone)]
-pub struct Blob {
+pub(crate) struct Blob {
     /// The blob's SHA.
-    pub sha: String,
-    pub size: u64,
+    pub(crate) sha: String,
+    pub(crate) size: u64,
     /// `None` when GitHub sends no content (files over 1 MB; `encoding: none`).
-    pub content: Option<Vec<u8>>,
+    pub(crate) content: Option<Vec<u8>>,
 }
 
 /// What the contents API says of a file.
@@ -197,10 +197,10 @@ fn contents_path(repo: &Repo, path: &str, git_ref: Option<&str>) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Comparison {
-    pub status: String,
-    pub total_commits: usize,
-    pub commits: Vec<CommitInfo>,
+pub(crate) struct Comparison {
+    pub(crate) status: String,
+    pub(crate) total_commits: usize,
+    pub(crate) commits: Vec<CommitInfo>,
 }
 
 /// Commits per compare page (GitHub's largest).
@@ -208,10 +208,10 @@ const COMPARE_PAGE: usize = 100;
 
 /// Pages of a comparison read at most; past them `total_commits` says more exist (the gate
 /// then fails closed: it cannot know every writer).
-pub const COMPARE_PAGES: usize = 100;
+pub(crate) const COMPARE_PAGES: usize = 100;
 
 impl GitHub {
-    pub async fn default_branch(&self, repo: &Repo) -> Result<String, GitHubError> {
+    pub(crate) async fn default_branch(&self, repo: &Repo) -> Result<String, GitHubError> {
         #[derive(Deserialize)]
         struct RepoFields {
             default_branch: String,
@@ -221,7 +221,7 @@ impl GitHub {
     }
 
     /// The repositories `owner` (a user or an organization) owns, with their topics.
-    pub async fn owner_repositories(
+    pub(crate) async fn owner_repositories(
         &self,
         owner: &str,
     ) -> Result<Vec<RepositorySummary>, GitHubError> {
@@ -231,7 +231,7 @@ impl GitHub {
 
     /// One repository with its topics, read afresh; `None` when GitHub does not show it (gone,
     /// or no longer reachable with these credentials).
-    pub async fn repository_summary(
+    pub(crate) async fn repository_summary(
         &self,
         repo: &Repo,
     ) -> Result<Option<RepositorySummary>, GitHubError> {
@@ -239,7 +239,7 @@ impl GitHub {
     }
 
     /// The role of `login` on `repo`; `None` when GitHub does not know the user.
-    pub async fn permission(
+    pub(crate) async fn permission(
         &self,
         repo: &Repo,
         login: &str,
@@ -250,11 +250,11 @@ impl GitHub {
     }
 
     /// Every label of the repository.
-    pub async fn repo_labels(&self, repo: &Repo) -> Result<Vec<RepoLabel>, GitHubError> {
+    pub(crate) async fn repo_labels(&self, repo: &Repo) -> Result<Vec<RepoLabel>, GitHubError> {
         self.get_all(&format!("/repos/{repo}/labels")).await
     }
 
-    pub async fn create_repo_label(
+    pub(crate) async fn create_repo_label(
         &self,
         repo: &Repo,
         label: &RepoLabel,
@@ -266,7 +266,7 @@ impl GitHub {
     }
 
     /// Sets a label's colour and description; its name is left as it is (never renamed).
-    pub async fn update_repo_label(
+    pub(crate) async fn update_repo_label(
         &self,
         repo: &Repo,
         name: &str,
@@ -283,20 +283,24 @@ impl GitHub {
 impl GitHub {
     /// A branch as `GET /repos/{o}/{r}/branches/{b}` gives it: its `protection` summary lists
     /// the required checks to anyone with read access (the full settings need admin).
-    pub async fn branch(&self, repo: &Repo, branch: &str) -> Result<Value, GitHubError> {
+    pub(crate) async fn branch(&self, repo: &Repo, branch: &str) -> Result<Value, GitHubError> {
         self.get(&format!("/repos/{repo}/branches/{}", escape(branch)))
             .await
     }
 
     /// Every active ruleset rule for `branch`, at every level (`GET .../rules/branches/{b}`),
     /// readable with read access.
-    pub async fn branch_rules(&self, repo: &Repo, branch: &str) -> Result<Vec<Value>, GitHubError> {
+    pub(crate) async fn branch_rules(
+        &self,
+        repo: &Repo,
+        branch: &str,
+    ) -> Result<Vec<Value>, GitHubError> {
         self.get_all(&format!("/repos/{repo}/rules/branches/{}", escape(branch)))
             .await
     }
 
     /// The branch's protection; `None` when the branch is not protected.
-    pub async fn branch_protection(
+    pub(crate) async fn branch_protection(
         &self,
         repo: &Repo,
         branch: &str,
@@ -306,7 +310,7 @@ impl GitHub {
     }
 
     /// Replaces the branch's protection with `body` (GitHub's PUT replaces all of it).
-    pub async fn put_branch_protection(
+    pub(crate) async fn put_branch_protection(
         &self,
         repo: &Repo,
         branch: &str,
@@ -320,7 +324,7 @@ impl GitHub {
 /// Contents: one request, read as bytes, as text, or as a folder's files.
 impl GitHub {
     /// A file at `git_ref` through the contents API; `None` when it does not exist there.
-    pub async fn file_blob(
+    pub(crate) async fn file_blob(
         &self,
         repo: &Repo,
         path: &str,
@@ -342,7 +346,7 @@ impl GitHub {
     }
 
     /// A file's text at `git_ref` (default branch when `None`); `None` when it does not exist.
-    pub async fn file_text(
+    pub(crate) async fn file_text(
         &self,
         repo: &Repo,
         path: &str,
@@ -363,7 +367,7 @@ impl GitHub {
 
     /// The paths of the files directly in `folder` (`""`: the root) at `git_ref` (default
     /// branch when `None`); empty when the folder is missing.
-    pub async fn folder_files(
+    pub(crate) async fn folder_files(
         &self,
         repo: &Repo,
         folder: &str,
@@ -390,7 +394,7 @@ impl GitHub {
 impl GitHub {
     /// `base...head`: the commits in `head` that `base` lacks, oldest first, page after page
     /// (an unpaged compare lists only the newest 250), at most [`COMPARE_PAGES`] pages.
-    pub async fn compare(
+    pub(crate) async fn compare(
         &self,
         repo: &Repo,
         base: &str,
@@ -417,7 +421,7 @@ impl GitHub {
 
     /// How `head` relates to `base` (`ahead`, `behind`, `diverged`, `identical`), in one
     /// request that lists a single commit.
-    pub async fn compare_status(
+    pub(crate) async fn compare_status(
         &self,
         repo: &Repo,
         base: &str,

@@ -12,14 +12,14 @@ use http::{HeaderMap, Method};
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts per request, the first one included.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// Total waiting allowed for one request; past it the client gives up cleanly.
     pub budget: Duration,
     /// First backoff for a failed read; doubles each time, capped at `max_backoff`.
-    pub base_backoff: Duration,
-    pub max_backoff: Duration,
+    pub(crate) base_backoff: Duration,
+    pub(crate) max_backoff: Duration,
     /// Wait after a secondary rate limit that names no time; doubles each time.
-    pub secondary_backoff: Duration,
+    pub(crate) secondary_backoff: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -36,7 +36,7 @@ impl Default for RetryPolicy {
 
 /// What came back from one attempt.
 #[derive(Debug)]
-pub enum RequestAttempt<'a> {
+pub(crate) enum RequestAttempt<'a> {
     Answer {
         status: u16,
         headers: &'a HeaderMap,
@@ -47,7 +47,7 @@ pub enum RequestAttempt<'a> {
 
 impl RetryPolicy {
     /// How long to wait before attempt `attempt + 1`, or `None` to stop now.
-    pub fn next_wait(
+    pub(crate) fn next_wait(
         &self,
         method: &Method,
         attempt: u32,
@@ -106,7 +106,7 @@ fn is_read(method: &Method) -> bool {
 }
 
 /// GitHub signals primary and secondary limits with 403 or 429; a plain 403 is a permission error.
-pub fn is_rate_limited(status: u16, headers: &HeaderMap, message: &str) -> bool {
+pub(crate) fn is_rate_limited(status: u16, headers: &HeaderMap, message: &str) -> bool {
     match status {
         429 => true,
         403 => {

@@ -26,7 +26,7 @@ macro_rules! github_state {
 
         impl $name {
             /// GitHub's spelling.
-            pub fn as_str(&self) -> &str {
+            pub(crate) fn as_str(&self) -> &str {
                 match self {
                     $($name::$variant => $text,)+
                     $name::Other(text) => text,
@@ -34,7 +34,7 @@ macro_rules! github_state {
             }
 
             /// Reads GitHub's spelling (exactly, as GitHub sends it).
-            pub fn parse(text: &str) -> $name {
+            pub(crate) fn parse(text: &str) -> $name {
                 match text {
                     $($text => $name::$variant,)+
                     other => $name::Other(other.to_string()),
@@ -124,7 +124,7 @@ github_state! {
 
 impl RunConclusion {
     /// Green: success, or a run that chose not to judge (neutral, skipped).
-    pub fn is_green(&self) -> bool {
+    pub(crate) fn is_green(&self) -> bool {
         matches!(
             self,
             RunConclusion::Success | RunConclusion::Neutral | RunConclusion::Skipped
@@ -132,7 +132,7 @@ impl RunConclusion {
     }
 
     /// Red: an ending that means the work did not pass.
-    pub fn is_red(&self) -> bool {
+    pub(crate) fn is_red(&self) -> bool {
         matches!(
             self,
             RunConclusion::Failure
@@ -168,7 +168,7 @@ github_state! {
 impl ReviewState {
     /// A review that decides (approves, requests changes, or withdraws a decision by being
     /// dismissed); comments and pending reviews leave the reviewer's last decision standing.
-    pub fn is_decisive(&self) -> bool {
+    pub(crate) fn is_decisive(&self) -> bool {
         matches!(
             self,
             ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Dismissed

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Repo {
-    pub owner: String,
-    pub name: String,
+    pub(crate) owner: String,
+    pub(crate) name: String,
 }
 
 impl Repo {
@@ -47,15 +47,15 @@ impl FromStr for Repo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct User {
-    pub login: String,
+pub(crate) struct User {
+    pub(crate) login: String,
     #[serde(rename = "type", default)]
-    pub kind: String,
+    pub(crate) kind: String,
 }
 
 impl User {
     /// GitHub Apps and `[bot]` accounts.
-    pub fn is_bot(&self) -> bool {
+    pub(crate) fn is_bot(&self) -> bool {
         self.kind == "Bot" || self.login.ends_with("[bot]")
     }
 }
@@ -83,38 +83,38 @@ pub(super) fn label_names<'de, D: Deserializer<'de>>(
 /// `committer` are `null` when GitHub cannot link the commit's email to an account; the git
 /// names and emails in `commit` are always there.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CommitInfo {
-    pub sha: String,
+pub(crate) struct CommitInfo {
+    pub(crate) sha: String,
     #[serde(default)]
-    pub author: Option<User>,
+    pub(crate) author: Option<User>,
     #[serde(default)]
-    pub committer: Option<User>,
-    pub commit: CommitMessage,
+    pub(crate) committer: Option<User>,
+    pub(crate) commit: CommitMessage,
     #[serde(default)]
-    pub parents: Vec<ParentRef>,
+    pub(crate) parents: Vec<ParentRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct CommitMessage {
-    pub message: String,
+pub(crate) struct CommitMessage {
+    pub(crate) message: String,
     #[serde(default)]
-    pub author: Option<GitIdentity>,
+    pub(crate) author: Option<GitIdentity>,
     #[serde(default)]
-    pub committer: Option<GitIdentity>,
+    pub(crate) committer: Option<GitIdentity>,
 }
 
 /// A git author or committer line: what the commit says, linked to an account or not.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct GitIdentity {
+pub(crate) struct GitIdentity {
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct ParentRef {
-    pub sha: String,
+pub(crate) struct ParentRef {
+    pub(crate) sha: String,
 }
 
 #[cfg(test)]

@@ -12,12 +12,12 @@ use crate::config::Config;
 use crate::github::{GitHub, GitHubError, Issue, PullRequest, PullState, Repo};
 use crate::notify::{Event, Notifier};
 
-pub use refs::{IssueRef, closing_refs};
+pub(crate) use refs::{IssueRef, closing_refs};
 
 /// One change the lifecycle makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
-pub enum LifecycleEffect {
+pub(crate) enum LifecycleEffect {
     AddLabel {
         issue: IssueRef,
         label: String,
@@ -41,14 +41,14 @@ pub enum LifecycleEffect {
 /// Where a pull request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PullStanding {
+pub(crate) enum PullStanding {
     Open,
     Merged,
     ClosedUnmerged,
 }
 
 impl PullStanding {
-    pub fn of(pull: &PullRequest) -> PullStanding {
+    pub(crate) fn of(pull: &PullRequest) -> PullStanding {
         match (pull.is_merged(), &pull.state) {
             (true, _) => PullStanding::Merged,
             (false, PullState::Closed) => PullStanding::ClosedUnmerged,
@@ -59,13 +59,13 @@ impl PullStanding {
 
 /// A linked issue as read, with the repository it lives in.
 #[derive(Debug, Clone)]
-pub struct Linked {
-    pub at: IssueRef,
-    pub issue: Issue,
+pub(crate) struct Linked {
+    pub(crate) at: IssueRef,
+    pub(crate) issue: Issue,
 }
 
 /// Decides every change for one pull request and its linked issues; pure.
-pub fn plan(
+pub(crate) fn plan(
     repo: &Repo,
     pull: &PullRequest,
     linked: &[Linked],
@@ -183,7 +183,7 @@ fn release_claim(at: &IssueRef, issue: &Issue, config: &Config) -> Vec<Lifecycle
 }
 
 /// Reads the issues a pull request closes (in any repository the client can read).
-pub async fn read_linked(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> Vec<Linked> {
+pub(crate) async fn read_linked(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> Vec<Linked> {
     let mut linked = Vec::new();
     for at in closing_refs(pull.body.as_deref().unwrap_or(""), repo) {
         match gh.for_repo(&at.repo).issue(&at.repo, at.number).await {
@@ -195,7 +195,7 @@ pub async fn read_linked(gh: &GitHub, repo: &Repo, pull: &PullRequest) -> Vec<Li
 }
 
 /// Makes the changes in order; stops at the first GitHub failure.
-pub async fn apply(
+pub(crate) async fn apply(
     gh: &GitHub,
     notifier: &Notifier,
     effects: &[LifecycleEffect],
@@ -230,25 +230,25 @@ pub async fn apply(
 
 /// What a lifecycle run decided and did.
 #[derive(Debug, Serialize)]
-pub struct LifecycleReport {
-    pub pull: u64,
-    pub state: PullStanding,
-    pub dry_run: bool,
-    pub effects: Vec<LifecycleEffect>,
+pub(crate) struct LifecycleReport {
+    pub(crate) pull: u64,
+    pub(crate) state: PullStanding,
+    pub(crate) dry_run: bool,
+    pub(crate) effects: Vec<LifecycleEffect>,
 }
 
 /// What `shiprig lifecycle` asks for: move the issues one pull request closes along.
 #[derive(Debug, Clone)]
-pub struct LifecycleRequest {
-    pub repo: Repo,
-    pub config: Config,
+pub(crate) struct LifecycleRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
     /// The pull request as the API has it now (never an event's copy).
-    pub pull: PullRequest,
-    pub dry_run: bool,
+    pub(crate) pull: PullRequest,
+    pub(crate) dry_run: bool,
 }
 
 /// Reads the linked issues, decides, and (unless `dry_run`) makes the changes.
-pub async fn run(
+pub(crate) async fn run(
     gh: &GitHub,
     notifier: &Notifier,
     request: &LifecycleRequest,
@@ -276,7 +276,7 @@ pub async fn run(
 }
 
 /// One line per effect, for people.
-pub fn describe(effect: &LifecycleEffect) -> String {
+pub(crate) fn describe(effect: &LifecycleEffect) -> String {
     match effect {
         LifecycleEffect::AddLabel { issue, label } => format!("label {issue} `{label}`"),
         LifecycleEffect::RemoveLabel { issue, label } => format!("unlabel {issue} `{label}`"),

@@ -12,9 +12,9 @@ use crate::github::Repo;
 
 /// An issue in some repository.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct IssueRef {
-    pub repo: Repo,
-    pub number: u64,
+pub(crate) struct IssueRef {
+    pub(crate) repo: Repo,
+    pub(crate) number: u64,
 }
 
 impl fmt::Display for IssueRef {
@@ -31,7 +31,7 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Every issue `text` closes, in order of first mention, without repeats; `#N` means `repo`.
-pub fn closing_refs(text: &str, repo: &Repo) -> Vec<IssueRef> {
+pub(crate) fn closing_refs(text: &str, repo: &Repo) -> Vec<IssueRef> {
     let mut found: Vec<IssueRef> = Vec::new();
     for caps in CLOSING.captures_iter(text) {
         let owner = caps.get(1).or(caps.get(3)).map(|m| m.as_str());

@@ -13,25 +13,25 @@ use serde::Serialize;
 use crate::github::{GitHub, Repo, WorkflowRun};
 
 /// The follow-on workflows, as `shiprig init` names them.
-pub const DEPLOY: &str = "shiprig-deploy.yml";
-pub const LIFECYCLE: &str = "shiprig-lifecycle.yml";
-pub const CONDUCTOR: &str = "shiprig-conductor.yml";
+pub(crate) const DEPLOY: &str = "shiprig-deploy.yml";
+pub(crate) const LIFECYCLE: &str = "shiprig-lifecycle.yml";
+pub(crate) const CONDUCTOR: &str = "shiprig-conductor.yml";
 
 /// One `workflow_dispatch` to make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FollowOn {
-    pub workflow: String,
-    pub inputs: BTreeMap<String, String>,
+pub(crate) struct FollowOn {
+    pub(crate) workflow: String,
+    pub(crate) inputs: BTreeMap<String, String>,
 }
 
 /// The title the lifecycle's `run-name` gives a run dispatched for pull request `pull`.
-pub fn lifecycle_title(pull: u64) -> String {
+pub(crate) fn lifecycle_title(pull: u64) -> String {
     format!("shiprig lifecycle #{pull}")
 }
 
 /// The dispatches still to make for pull request `pull`, merged at `merged_at`, given the
 /// `workflow_dispatch` runs each workflow already has (`already`, by file).
-pub fn plan(
+pub(crate) fn plan(
     pull: u64,
     merged_at: DateTime<Utc>,
     already: &BTreeMap<String, Vec<WorkflowRun>>,
@@ -65,15 +65,15 @@ pub fn plan(
 /// What came of one follow-on: `started` (a run id when GitHub said), `already` (a run since
 /// the merge), `absent` (the repository has no such workflow), or the error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FollowOnResult {
-    pub workflow: String,
-    pub outcome: String,
+pub(crate) struct FollowOnResult {
+    pub(crate) workflow: String,
+    pub(crate) outcome: String,
 }
 
 /// Reads back the runs dispatched so far, then dispatches what [`plan`] says is missing, on
 /// `branch`. A workflow the repository lacks (404, 422) is skipped; any other error is reported
 /// and the rest still start.
-pub async fn start(
+pub(crate) async fn start(
     gh: &GitHub,
     repo: &Repo,
     branch: &str,

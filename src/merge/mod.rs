@@ -17,49 +17,49 @@ use crate::github::{
     RunConclusion, RunStatus,
 };
 
-pub mod follow;
+pub(crate) mod follow;
 
 /// The gate's check run on the head SHA (`shiprig gate` posts it).
-pub const GATE_CHECK: &str = "shiprig/human-gate";
+pub(crate) const GATE_CHECK: &str = "shiprig/human-gate";
 /// The branch `release-pr` opens the release from; never merged by a bot.
-pub const RELEASE_BRANCH: &str = "shiprig/release";
+pub(crate) const RELEASE_BRANCH: &str = "shiprig/release";
 /// Squash keeps one conventional commit (the PR title) per change on the main branch.
-pub const MERGE_METHOD: &str = "squash";
+pub(crate) const MERGE_METHOD: &str = "squash";
 
 /// Everything the decision reads, all of it about one head SHA and one base SHA.
 #[derive(Debug, Clone)]
-pub struct MergeFacts {
-    pub pull: PullRequest,
+pub(crate) struct MergeFacts {
+    pub(crate) pull: PullRequest,
     /// The gate's verdict, computed by this run: it names the PR, base and head it judged.
-    pub verdict: GateVerdict,
+    pub(crate) verdict: GateVerdict,
     /// The check's name in the base branch's config (`gate.check_name`).
-    pub gate_check: String,
-    pub checks: Vec<CheckRun>,
-    pub statuses: Vec<CommitStatus>,
+    pub(crate) gate_check: String,
+    pub(crate) checks: Vec<CheckRun>,
+    pub(crate) statuses: Vec<CommitStatus>,
     /// Contexts the base branch requires: its protection's and its rulesets'.
-    pub required: Option<Vec<String>>,
+    pub(crate) required: Option<Vec<String>>,
     /// The reviews the gate read.
-    pub reviews: Vec<GateReview>,
+    pub(crate) reviews: Vec<GateReview>,
     /// The base branch's SHA, read last, right before the merge.
-    pub base_now: Option<String>,
+    pub(crate) base_now: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Decision {
-    pub pull: u64,
+pub(crate) struct Decision {
+    pub(crate) pull: u64,
     /// The head SHA the decision is about; the merge is pinned to it.
-    pub sha: String,
+    pub(crate) sha: String,
     /// The base SHA the gate judged against; the merge waits if the base moved.
-    pub base_sha: String,
-    pub merge: bool,
+    pub(crate) base_sha: String,
+    pub(crate) merge: bool,
     /// Why not, when `merge` is false.
-    pub reasons: Vec<String>,
+    pub(crate) reasons: Vec<String>,
     /// The approvals that counted.
-    pub approved_by: Vec<String>,
+    pub(crate) approved_by: Vec<String>,
 }
 
 /// Decides whether to merge; every reason not to is listed.
-pub fn decide(facts: &MergeFacts, config: &Config) -> Decision {
+pub(crate) fn decide(facts: &MergeFacts, config: &Config) -> Decision {
     let (pull, verdict) = (&facts.pull, &facts.verdict);
     let mut reasons = Vec::new();
     if !pull.is_open() {
@@ -196,7 +196,10 @@ fn changes_requested(reviews: &[GateReview]) -> Vec<String> {
 /// The status check contexts a branch requires, from what an Actions token can read: the
 /// branch's `protection` summary (`GET /repos/{o}/{r}/branches/{b}`) and every
 /// `required_status_checks` rule (`GET /repos/{o}/{r}/rules/branches/{b}`).
-pub fn required_checks(branch: &serde_json::Value, rules: &[serde_json::Value]) -> Vec<String> {
+pub(crate) fn required_checks(
+    branch: &serde_json::Value,
+    rules: &[serde_json::Value],
+) -> Vec<String> {
     let summary = branch.pointer("/protection/required_status_checks");
     let names = |list: Option<&serde_json::Value>, key: Option<&str>| -> Vec<String> {
         list.and_then(serde_json::Value::as_array)
@@ -232,7 +235,7 @@ pub fn required_checks(branch: &serde_json::Value, rules: &[serde_json::Value]) 
 /// reads and decision as `shiprig gate`, nothing posted), the other checks, and last the base
 /// branch (its required checks and its SHA, compared with the base the gate judged).
 /// `Ok(None)`: the head or base moved while the gate read; the next event decides.
-pub async fn read(
+pub(crate) async fn read(
     gh: &GitHub,
     repo: &Repo,
     number: u64,
@@ -277,31 +280,31 @@ pub async fn read(
 
 /// One pull request's decision and what came of it.
 #[derive(Debug, Serialize)]
-pub struct Merged {
+pub(crate) struct Merged {
     #[serde(flatten)]
-    pub decision: Decision,
-    pub merged: bool,
-    pub dry_run: bool,
+    pub(crate) decision: Decision,
+    pub(crate) merged: bool,
+    pub(crate) dry_run: bool,
     /// When the pull request was merged (now, or before this run), as GitHub says.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged_at: Option<String>,
+    pub(crate) merged_at: Option<String>,
 }
 
 /// What `shiprig merge` asks for: the pull request `--pr` names, else those the event names.
 #[derive(Debug, Clone)]
-pub struct MergeRequest {
-    pub repo: Repo,
-    pub config: Config,
+pub(crate) struct MergeRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
     /// `--pr`.
-    pub pr: Option<u64>,
+    pub(crate) pr: Option<u64>,
     /// The event that started the run (empty outside Actions).
-    pub event: ActionsEvent,
-    pub dry_run: bool,
+    pub(crate) event: ActionsEvent,
+    pub(crate) dry_run: bool,
 }
 
 /// Decides for each pull request `--pr` or the event names, and (unless `dry_run`) merges
 /// those that may merge, pinned to the head that was judged.
-pub async fn run(gh: &GitHub, request: &MergeRequest) -> anyhow::Result<Vec<Merged>> {
+pub(crate) async fn run(gh: &GitHub, request: &MergeRequest) -> anyhow::Result<Vec<Merged>> {
     let (repo, dry_run) = (&request.repo, request.dry_run);
     let mut outcomes = Vec::new();
     for number in pull_numbers(gh, request).await? {
@@ -367,7 +370,7 @@ fn moved(number: u64) -> Decision {
 
 /// With the Actions token, GitHub starts nothing from a merge's events: starts the follow-on
 /// workflows of each merged pull request itself (see [`follow`]), on the main branch.
-pub async fn follow_on(
+pub(crate) async fn follow_on(
     gh: &GitHub,
     request: &MergeRequest,
     outcomes: &[Merged],

@@ -9,7 +9,12 @@ use crate::config::Labels;
 use crate::github::IssueState;
 
 /// The message for this Actions event, when it is one that files critical work.
-pub fn filed(event_name: &str, payload: &Value, labels: &Labels, repo: &str) -> Option<Event> {
+pub(crate) fn filed(
+    event_name: &str,
+    payload: &Value,
+    labels: &Labels,
+    repo: &str,
+) -> Option<Event> {
     if event_name != "issues" || payload["action"] != "labeled" {
         return None;
     }

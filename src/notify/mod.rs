@@ -1,6 +1,6 @@
 //! Telling people: Slack messages and the product tool hook. Never fails a tick.
 
-pub mod critical;
+pub(crate) mod critical;
 mod event;
 mod mrkdwn;
 mod notifier;
@@ -9,5 +9,6 @@ mod slack_pipeline;
 mod slack_text;
 
 pub use event::Event;
-pub use notifier::{Delivery, HookFuture, Notifier, ProductHook};
+pub(crate) use notifier::{Delivery, HookFuture};
+pub use notifier::{Notifier, ProductHook};
 pub use slack::Slack;

@@ -2,7 +2,7 @@
 //! answers are data, never markup, and never end a `<url|text>` link early.
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped; issue text is data, never markup.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -9,7 +9,7 @@ use super::event::Event;
 use super::slack::Slack;
 
 /// A boxed future, so hooks stay object safe.
-pub type HookFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
+pub(crate) type HookFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
 
 /// The product tool (Asana, ClickUp, …) hears when a milestone is complete.
 pub trait ProductHook: Send + Sync {
@@ -33,13 +33,13 @@ pub struct Notifier {
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Delivery {
-    pub event: Event,
-    pub channel: String,
+    pub(crate) event: Event,
+    pub(crate) channel: String,
     pub error: Option<String>,
 }
 
 impl Notifier {
-    pub async fn tell(&self, event: Event) -> Vec<Delivery> {
+    pub(crate) async fn tell(&self, event: Event) -> Vec<Delivery> {
         let Some(slack) = &self.slack else {
             return Vec::new();
         };

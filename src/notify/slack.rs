@@ -10,7 +10,7 @@ use super::mrkdwn::target;
 use super::slack_text::{links, text};
 
 /// Slack's Web API, unless `SLACK_API_URL` points elsewhere.
-pub const DEFAULT_API_URL: &str = "https://slack.com/api";
+pub(crate) const DEFAULT_API_URL: &str = "https://slack.com/api";
 
 /// Where a message goes. URLs and tokens are secrets: they never reach logs or output.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use super::mrkdwn::{data, escape, link};
 use super::slack_pipeline;
 
 /// The mrkdwn text of an event.
-pub fn text(event: &Event) -> String {
+pub(crate) fn text(event: &Event) -> String {
     match event {
         Event::AgentStarted {
             repo,
@@ -96,7 +96,7 @@ pub fn text(event: &Event) -> String {
 }
 
 /// The links under an event's message: where each points and its label.
-pub fn links(event: &Event) -> Vec<(String, &'static str)> {
+pub(crate) fn links(event: &Event) -> Vec<(String, &'static str)> {
     let (url, label) = match event {
         Event::AgentStarted { url, .. }
         | Event::AgentFailed { url, .. }

@@ -13,7 +13,7 @@ use crate::github::{GitHub, IssueUpdate, MilestoneFilter, NewIssue, Repo};
 /// Reads the milestone titled like the plan's, its issues, the issues the plan takes over,
 /// and the blockers of matched issues that have any. Reads only: a plan that cannot apply
 /// (an issue to take over that does not exist) stops here, before any write.
-pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<Existing> {
+pub(crate) async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<Existing> {
     let milestones = gh
         .milestones(repo, MilestoneFilter::All)
         .await
@@ -71,18 +71,18 @@ pub async fn read(gh: &GitHub, repo: &Repo, plan: &PlanFile) -> anyhow::Result<E
 
 /// What applying the changes did; a failed change stops the run (later ones build on it).
 #[derive(Debug, Default, Serialize)]
-pub struct PlanFileApplied {
-    pub done: Vec<PlanFileChange>,
-    pub failed: Option<FailedChange>,
+pub(crate) struct PlanFileApplied {
+    pub(crate) done: Vec<PlanFileChange>,
+    pub(crate) failed: Option<FailedChange>,
     /// The issue number behind each plan key, after the run.
-    pub issues: BTreeMap<String, u64>,
-    pub milestone: Option<u64>,
+    pub(crate) issues: BTreeMap<String, u64>,
+    pub(crate) milestone: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FailedChange {
-    pub change: PlanFileChange,
-    pub error: String,
+pub(crate) struct FailedChange {
+    pub(crate) change: PlanFileChange,
+    pub(crate) error: String,
 }
 
 /// Issue numbers and database ids by plan key, filled as the run creates issues.
@@ -91,7 +91,7 @@ struct Known {
     issues: BTreeMap<String, (u64, u64)>,
 }
 
-pub async fn apply(
+pub(crate) async fn apply(
     gh: &GitHub,
     repo: &Repo,
     plan: &PlanFile,

@@ -8,7 +8,7 @@ const FEATURE: &str = "<!-- shiprig:feature ";
 const CLOSE: &str = " -->";
 
 /// The issue body a plan asks for: its text, then the key's marker on its own line.
-pub fn issue_body(body: &str, key: &str) -> String {
+pub(crate) fn issue_body(body: &str, key: &str) -> String {
     let text = body.trim_end();
     if text.is_empty() {
         format!("{PLAN_KEY}{key}{CLOSE}")
@@ -19,7 +19,7 @@ pub fn issue_body(body: &str, key: &str) -> String {
 
 /// The plan keys an issue body carries (a product pull's story key, and the key of a plan
 /// that took the issue over).
-pub fn plan_keys(body: &str) -> Vec<String> {
+pub(crate) fn plan_keys(body: &str) -> Vec<String> {
     body.lines()
         .filter_map(|l| l.trim().strip_prefix(PLAN_KEY)?.strip_suffix(CLOSE))
         .filter(|k| is_id(k))
@@ -28,12 +28,12 @@ pub fn plan_keys(body: &str) -> Vec<String> {
 }
 
 /// The marker naming a product tool's feature (`clickup`, `86abc`).
-pub fn feature(tool: &str, id: &str) -> String {
+pub(crate) fn feature(tool: &str, id: &str) -> String {
     format!("{FEATURE}{tool}:{id}{CLOSE}")
 }
 
 /// The `(tool, id)` a milestone description links to, if any.
-pub fn feature_of(description: &str) -> Option<(String, String)> {
+pub(crate) fn feature_of(description: &str) -> Option<(String, String)> {
     description.lines().find_map(|l| {
         let inner = l.trim().strip_prefix(FEATURE)?.strip_suffix(CLOSE)?;
         let (tool, id) = inner.split_once(':')?;
@@ -43,7 +43,7 @@ pub fn feature_of(description: &str) -> Option<(String, String)> {
 
 /// `wanted`, plus any shiprig marker line of `current` it lacks: a plan rewriting a milestone
 /// description never cuts the link to its product feature.
-pub fn keep_markers(wanted: &str, current: &str) -> String {
+pub(crate) fn keep_markers(wanted: &str, current: &str) -> String {
     let mut out = wanted.trim_end().to_string();
     for line in current.lines().map(str::trim) {
         if line.starts_with("<!-- shiprig:") && !wanted.contains(line) {
@@ -57,7 +57,7 @@ pub fn keep_markers(wanted: &str, current: &str) -> String {
 }
 
 /// Ids that may sit inside a marker: letters, digits, `-`, `_`, `.` (never `-->`).
-pub fn is_id(text: &str) -> bool {
+pub(crate) fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 100
         && text

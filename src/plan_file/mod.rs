@@ -3,32 +3,33 @@
 //! writes purely, [`apply`] reads and acts. Each issue carries its plan key in a hidden
 //! marker, so a second run finds everything and writes nothing.
 
-pub mod apply;
+pub(crate) mod apply;
 pub mod diff;
-pub mod marker;
-pub mod parse;
+pub(crate) mod marker;
+pub(crate) mod parse;
 
 use serde::Serialize;
 
-pub use apply::PlanFileApplied;
+pub(crate) use apply::PlanFileApplied;
 pub use diff::{Existing, PlanFileChange, diff};
-pub use parse::{PlanFile, PlannedIssue, Priority};
+pub use parse::PlanFile;
+pub(crate) use parse::{PlannedIssue, Priority};
 
 use crate::config::Labels;
 use crate::github::{GitHub, Repo};
 
 /// One plan run's full account, for the terminal and `--json`.
 #[derive(Debug, Serialize)]
-pub struct PlanFileReport {
-    pub repository: String,
-    pub milestone: String,
-    pub dry_run: bool,
-    pub changes: Vec<PlanFileChange>,
-    pub applied: Option<PlanFileApplied>,
+pub(crate) struct PlanFileReport {
+    pub(crate) repository: String,
+    pub(crate) milestone: String,
+    pub(crate) dry_run: bool,
+    pub(crate) changes: Vec<PlanFileChange>,
+    pub(crate) applied: Option<PlanFileApplied>,
 }
 
 impl PlanFileReport {
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.applied.as_ref().is_none_or(|a| a.failed.is_none())
     }
 }
@@ -36,16 +37,16 @@ impl PlanFileReport {
 /// What `shiprig plan apply` (and the product tool's pull, per feature) asks for: make the
 /// repository hold `plan`.
 #[derive(Debug, Clone)]
-pub struct PlanFileRequest {
-    pub repo: Repo,
-    pub plan: PlanFile,
+pub(crate) struct PlanFileRequest {
+    pub(crate) repo: Repo,
+    pub(crate) plan: PlanFile,
     /// shiprig's labels, as the config names them.
-    pub labels: Labels,
-    pub dry_run: bool,
+    pub(crate) labels: Labels,
+    pub(crate) dry_run: bool,
 }
 
 /// Read, decide, and (unless `dry_run`) act.
-pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanFileReport> {
+pub(crate) async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanFileReport> {
     let (repo, plan, labels, dry_run) = (
         &request.repo,
         &request.plan,
@@ -69,7 +70,7 @@ pub async fn run(gh: &GitHub, request: &PlanFileRequest) -> anyhow::Result<PlanF
 }
 
 /// One change as a person reads it.
-pub fn describe(change: &PlanFileChange) -> String {
+pub(crate) fn describe(change: &PlanFileChange) -> String {
     match change {
         PlanFileChange::CreateMilestone { title, .. } => format!("create milestone {title:?}"),
         PlanFileChange::UpdateMilestone { number, .. } => {

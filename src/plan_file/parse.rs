@@ -13,7 +13,7 @@ use crate::config::ConfigError;
 /// How urgent an issue is; mapped to the configured `critical` / `high-priority` labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Priority {
+pub(crate) enum Priority {
     Critical,
     High,
     #[default]
@@ -23,28 +23,28 @@ pub enum Priority {
 /// A checked plan: one milestone and its issues, in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanFile {
-    pub milestone: String,
-    pub description: Option<String>,
+    pub(crate) milestone: String,
+    pub(crate) description: Option<String>,
     /// Add `approved` to every issue once its dependencies are in place.
-    pub approve: bool,
-    pub issues: Vec<PlannedIssue>,
+    pub(crate) approve: bool,
+    pub(crate) issues: Vec<PlannedIssue>,
     /// Only create missing issues; never edit existing ones (a product pull, whose issues a
     /// plan may since have taken over and rewritten). Never set from a file.
-    pub create_only: bool,
+    pub(crate) create_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlannedIssue {
+pub(crate) struct PlannedIssue {
     /// The plan's name for the issue; the hidden marker in its body carries it.
-    pub key: String,
-    pub title: String,
-    pub body: String,
-    pub labels: Vec<String>,
-    pub priority: Priority,
+    pub(crate) key: String,
+    pub(crate) title: String,
+    pub(crate) body: String,
+    pub(crate) labels: Vec<String>,
+    pub(crate) priority: Priority,
     /// Keys of the issues that block this one.
-    pub blocked_by: Vec<String>,
+    pub(crate) blocked_by: Vec<String>,
     /// An existing issue (a product pull's starting issue) this entry takes over.
-    pub issue: Option<u64>,
+    pub(crate) issue: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -102,7 +102,7 @@ impl PlanFile {
     }
 
     /// Reads a plan file from disk. The only I/O in this module.
-    pub fn load(path: &std::path::Path) -> Result<PlanFile, ConfigError> {
+    pub(crate) fn load(path: &std::path::Path) -> Result<PlanFile, ConfigError> {
         let file = path.display().to_string();
         let text = crate::bounded::read_text(path, crate::bounded::PLAN_LIMIT, "plan")
             .map_err(|e| error(&file, e.line, e.column, e.message))?;

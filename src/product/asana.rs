@@ -11,7 +11,7 @@ use super::http::ProductApi;
 use crate::config::{Asana, ProductPriorities};
 use crate::github::api_escape as escape;
 
-pub const DEFAULT_URL: &str = "https://app.asana.com/api/1.0";
+pub(crate) const DEFAULT_URL: &str = "https://app.asana.com/api/1.0";
 
 #[derive(Debug, Clone)]
 pub struct AsanaClient {
@@ -146,13 +146,13 @@ impl AsanaClient {
         anyhow::bail!("Asana {path}: more than {MAX_PAGES} pages")
     }
 
-    pub fn priorities(&self) -> &ProductPriorities {
+    pub(crate) fn priorities(&self) -> &ProductPriorities {
         &self.config.priorities
     }
 
     /// Moves the task to the done section, or completes it when none is configured; then
     /// comments.
-    pub async fn complete(&self, gid: &str, comment: &str) -> anyhow::Result<()> {
+    pub(crate) async fn complete(&self, gid: &str, comment: &str) -> anyhow::Result<()> {
         match &self.config.done_section {
             Some(done) => {
                 let section = self.section(done).await?;

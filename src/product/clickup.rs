@@ -10,7 +10,7 @@ use super::http::ProductApi;
 use crate::config::{ClickUp, ProductPriorities};
 use crate::github::api_escape as escape;
 
-pub const DEFAULT_URL: &str = "https://api.clickup.com/api/v2";
+pub(crate) const DEFAULT_URL: &str = "https://api.clickup.com/api/v2";
 
 /// Pages of a list read at most (100 tasks a page).
 const MAX_PAGES: u32 = 20;
@@ -72,12 +72,12 @@ struct ChecklistItem {
 }
 
 impl ClickUpClient {
-    pub fn new(base: &str, token: &str, config: ClickUp) -> anyhow::Result<Self> {
+    pub(crate) fn new(base: &str, token: &str, config: ClickUp) -> anyhow::Result<Self> {
         let api = ProductApi::new("ClickUp", base, token.to_string())?;
         Ok(ClickUpClient { api, config })
     }
 
-    pub async fn ready(&self) -> anyhow::Result<Vec<Feature>> {
+    pub(crate) async fn ready(&self) -> anyhow::Result<Vec<Feature>> {
         let mut features = Vec::new();
         for page in 0..MAX_PAGES {
             let path = format!(
@@ -129,11 +129,11 @@ impl ClickUpClient {
         })
     }
 
-    pub fn priorities(&self) -> &ProductPriorities {
+    pub(crate) fn priorities(&self) -> &ProductPriorities {
         &self.config.priorities
     }
 
-    pub async fn complete(&self, id: &str, comment: &str) -> anyhow::Result<()> {
+    pub(crate) async fn complete(&self, id: &str, comment: &str) -> anyhow::Result<()> {
         let path = format!("/task/{}", escape(id));
         let body = json!({ "status": self.config.done_status });
         self.api

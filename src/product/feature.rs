@@ -6,18 +6,18 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Feature {
     /// The tool's id (an Asana gid, a ClickUp task id); checked to be marker-safe.
-    pub id: String,
+    pub(crate) id: String,
     pub name: String,
-    pub description: String,
-    pub url: String,
+    pub(crate) description: String,
+    pub(crate) url: String,
     /// The tool's own name for the feature's priority (`urgent`, `High`, …), when it has one.
-    pub priority: Option<String>,
+    pub(crate) priority: Option<String>,
     /// User stories (subtasks or checklist items), each a starting issue.
-    pub stories: Vec<Story>,
+    pub(crate) stories: Vec<Story>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Story {
-    pub id: String,
-    pub name: String,
+pub(crate) struct Story {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }

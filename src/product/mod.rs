@@ -2,17 +2,17 @@
 //! features, and write status back when a feature's milestone is complete. The link between a
 //! feature and its milestone is a marker in the milestone description; nothing else is stored.
 
-pub mod asana;
-pub mod clickup;
+pub(crate) mod asana;
+pub(crate) mod clickup;
 mod feature;
 mod http;
-pub mod pull;
+pub(crate) mod pull;
 
 use anyhow::Context as _;
 
 pub use asana::AsanaClient;
-pub use clickup::ClickUpClient;
-pub use feature::{Feature, Story};
+pub(crate) use clickup::ClickUpClient;
+pub(crate) use feature::{Feature, Story};
 
 use crate::config::{Product, ProductPriorities};
 use crate::notify::{HookFuture, ProductHook};
@@ -49,7 +49,7 @@ impl ProductTool {
     }
 
     /// `asana` or `clickup`: the tool part of a milestone's feature marker.
-    pub fn tool(&self) -> &'static str {
+    pub(crate) fn tool(&self) -> &'static str {
         match self {
             ProductTool::Asana(_) => "asana",
             ProductTool::ClickUp(_) => "clickup",
@@ -57,7 +57,7 @@ impl ProductTool {
     }
 
     /// Which of the tool's priorities rank a feature's issues `critical` or `high-priority`.
-    pub fn priorities(&self) -> &ProductPriorities {
+    pub(crate) fn priorities(&self) -> &ProductPriorities {
         match self {
             ProductTool::Asana(a) => a.priorities(),
             ProductTool::ClickUp(c) => c.priorities(),
@@ -65,7 +65,7 @@ impl ProductTool {
     }
 
     /// The features in the ready queue, each with its stories.
-    pub async fn ready(&self) -> anyhow::Result<Vec<Feature>> {
+    pub(crate) async fn ready(&self) -> anyhow::Result<Vec<Feature>> {
         let mut features = match self {
             ProductTool::Asana(a) => a.ready().await?,
             ProductTool::ClickUp(c) => c.ready().await?,
@@ -81,7 +81,7 @@ impl ProductTool {
     }
 
     /// Marks a feature done and comments with a link to its milestone.
-    pub async fn complete(&self, id: &str, title: &str, url: &str) -> anyhow::Result<()> {
+    pub(crate) async fn complete(&self, id: &str, title: &str, url: &str) -> anyhow::Result<()> {
         let comment = completion_comment(title, url);
         match self {
             ProductTool::Asana(a) => a.complete(id, &comment).await,
@@ -91,7 +91,7 @@ impl ProductTool {
 }
 
 /// The comment a feature gets when its milestone closes.
-pub fn completion_comment(title: &str, url: &str) -> String {
+pub(crate) fn completion_comment(title: &str, url: &str) -> String {
     let title: String = title
         .chars()
         .filter(|c| !c.is_control())

@@ -20,24 +20,24 @@ const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 2000;
 
 #[derive(Debug, Serialize)]
-pub struct ProductPullReport {
-    pub tool: String,
-    pub dry_run: bool,
-    pub features: Vec<FeaturePull>,
+pub(crate) struct ProductPullReport {
+    pub(crate) tool: String,
+    pub(crate) dry_run: bool,
+    pub(crate) features: Vec<FeaturePull>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FeaturePull {
-    pub feature: String,
-    pub name: String,
+pub(crate) struct FeaturePull {
+    pub(crate) feature: String,
+    pub(crate) name: String,
     #[serde(flatten)]
-    pub outcome: FeaturePullOutcome,
+    pub(crate) outcome: FeaturePullOutcome,
 }
 
 /// What a pull did for one feature.
 #[derive(Debug, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum FeaturePullOutcome {
+pub(crate) enum FeaturePullOutcome {
     /// Its milestone and starting issues, created or found.
     Planned { plan: Box<PlanFileReport> },
     /// Its milestone had closed but the tool was never told (it was down at the time): told
@@ -49,7 +49,7 @@ pub enum FeaturePullOutcome {
 }
 
 impl ProductPullReport {
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.features.iter().all(|f| match &f.outcome {
             FeaturePullOutcome::Planned { plan } => plan.ok(),
             FeaturePullOutcome::Completed { error, .. } => error.is_none(),
@@ -59,15 +59,15 @@ impl ProductPullReport {
 
 /// What `shiprig product pull` asks for: the ready queue as milestones in `repo`.
 #[derive(Debug, Clone)]
-pub struct ProductRequest {
-    pub repo: Repo,
+pub(crate) struct ProductRequest {
+    pub(crate) repo: Repo,
     /// shiprig's labels, as the config names them.
-    pub labels: Labels,
-    pub dry_run: bool,
+    pub(crate) labels: Labels,
+    pub(crate) dry_run: bool,
 }
 
 /// Reads the ready queue and applies one plan per feature.
-pub async fn pull(
+pub(crate) async fn pull(
     gh: &GitHub,
     tool: &ProductTool,
     request: &ProductRequest,
@@ -132,7 +132,7 @@ fn linked<'a>(tool: &str, feature: &Feature, milestones: &'a [Milestone]) -> Opt
 }
 
 /// The plan that makes one feature's milestone and starting issues exist.
-pub fn plan_file_for(
+pub(crate) fn plan_file_for(
     tool: &str,
     feature: &Feature,
     milestones: &[Milestone],
@@ -167,7 +167,7 @@ pub fn plan_file_for(
 }
 
 /// The rank a feature's priority in the product tool gives its issues.
-pub fn rank(priority: Option<&str>, priorities: &ProductPriorities) -> Priority {
+pub(crate) fn rank(priority: Option<&str>, priorities: &ProductPriorities) -> Priority {
     let named = |names: &[String]| {
         priority.is_some_and(|p| {
             names

@@ -9,10 +9,10 @@ use crate::markdown::inline;
 
 /// Where links point.
 #[derive(Debug, Clone)]
-pub struct Links {
+pub(crate) struct Links {
     /// `https://github.com` (Actions sets `GITHUB_SERVER_URL`).
-    pub server: String,
-    pub repo: Repo,
+    pub(crate) server: String,
+    pub(crate) repo: Repo,
 }
 
 impl Links {
@@ -33,10 +33,10 @@ impl Links {
 
 /// The release being described.
 #[derive(Debug, Clone)]
-pub struct Heading<'a> {
-    pub tag: &'a str,
-    pub version: &'a Version,
-    pub previous_tag: Option<&'a str>,
+pub(crate) struct Heading<'a> {
+    pub(crate) tag: &'a str,
+    pub(crate) version: &'a Version,
+    pub(crate) previous_tag: Option<&'a str>,
 }
 
 /// Which changes a section holds.
@@ -57,7 +57,7 @@ const SECTIONS: &[(&str, Belongs)] = &[
 ];
 
 /// Markdown for the release PR and the GitHub Release.
-pub fn render(history: &History, heading: &Heading<'_>, links: &Links) -> String {
+pub(crate) fn render(history: &History, heading: &Heading<'_>, links: &Links) -> String {
     let title = match heading.previous_tag {
         Some(previous) => format!(
             "## [{}]({}/compare/{previous}...{})",

@@ -16,16 +16,16 @@ use crate::config::Release;
 
 /// A commit as the history gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawCommit {
-    pub sha: String,
-    pub message: String,
-    pub parents: usize,
+pub(crate) struct RawCommit {
+    pub(crate) sha: String,
+    pub(crate) message: String,
+    pub(crate) parents: usize,
 }
 
 /// What a commit is, for the changelog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum Kind {
     Feature,
     Fix,
     Performance,
@@ -39,26 +39,26 @@ pub enum Kind {
 
 /// One change in the release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReleaseChange {
-    pub sha: String,
-    pub kind: Kind,
-    pub scope: Option<String>,
-    pub description: String,
+pub(crate) struct ReleaseChange {
+    pub(crate) sha: String,
+    pub(crate) kind: Kind,
+    pub(crate) scope: Option<String>,
+    pub(crate) description: String,
     /// What breaks, for a breaking change (`!` or a `BREAKING CHANGE:` footer).
-    pub breaking: Option<String>,
+    pub(crate) breaking: Option<String>,
     /// Pull requests named in the subject (`(#12)`, as GitHub's merges write it).
-    pub pulls: Vec<u64>,
+    pub(crate) pulls: Vec<u64>,
     /// Issues of this repository the message closes (`Closes #4`).
-    pub issues: Vec<u64>,
+    pub(crate) issues: Vec<u64>,
 }
 
 /// The history between two releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct History {
-    pub changes: Vec<ReleaseChange>,
+pub(crate) struct History {
+    pub(crate) changes: Vec<ReleaseChange>,
     /// Subjects of merge commits (`Merge pull request …`, `Merge branch …`): they carry no
     /// change of their own; the commits they merged are listed.
-    pub merges: Vec<String>,
+    pub(crate) merges: Vec<String>,
 }
 
 static PULL_SUFFIX: LazyLock<Regex> =
@@ -69,7 +69,7 @@ static GIT_REVERT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^Revert "(.+)"$"#).expect("revert regex"));
 
 /// Reads commits, oldest first.
-pub fn read(commits: &[RawCommit]) -> History {
+pub(crate) fn read(commits: &[RawCommit]) -> History {
     let mut history = History {
         changes: Vec::new(),
         merges: Vec::new(),
@@ -152,14 +152,14 @@ fn closes(message: &str) -> Vec<u64> {
 /// How far a release moves the version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Bump {
+pub(crate) enum Bump {
     Patch,
     Minor,
     Major,
 }
 
 /// The bump the changes call for; `None` when there is nothing to release.
-pub fn bump(history: &History) -> Option<Bump> {
+pub(crate) fn bump(history: &History) -> Option<Bump> {
     history
         .changes
         .iter()
@@ -172,7 +172,7 @@ pub fn bump(history: &History) -> Option<Bump> {
 }
 
 /// The next version after `previous` (none: the first release).
-pub fn next_version(previous: Option<&Version>, bump: Bump, rules: &Release) -> Version {
+pub(crate) fn next_version(previous: Option<&Version>, bump: Bump, rules: &Release) -> Version {
     let Some(previous) = previous else {
         return Version::new(0, 1, 0);
     };
@@ -190,7 +190,7 @@ pub fn next_version(previous: Option<&Version>, bump: Bump, rules: &Release) -> 
 }
 
 /// The newest release tag: the highest version among tags `prefix` + semver (no pre-releases).
-pub fn latest_tag<'a>(
+pub(crate) fn latest_tag<'a>(
     tags: impl IntoIterator<Item = &'a str>,
     prefix: &str,
 ) -> Option<(String, Version)> {

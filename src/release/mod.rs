@@ -5,19 +5,19 @@
 //! (`release shipped`). History comes through the API: Actions checkouts are
 //! shallow.
 
-pub mod changelog;
-pub mod history;
+pub(crate) mod changelog;
+pub(crate) mod history;
 mod prepare;
-pub mod publish;
-pub mod pull;
-pub mod shipped;
+pub(crate) mod publish;
+pub(crate) mod pull;
+pub(crate) mod shipped;
 
-pub use changelog::Links;
-pub use history::{Bump, History, Kind, RawCommit, ReleaseChange};
-pub use prepare::{Prepared, decide, prepare};
-pub use publish::{PublishRequest, PublishRun, Published, ReleasePull, publish};
-pub use pull::{ReleasePr, ReleasePrRequest, release_pr};
-pub use shipped::{Shipped, ShippedRequest, shipped};
+pub(crate) use changelog::Links;
+pub(crate) use history::{Bump, RawCommit};
+pub(crate) use prepare::decide;
+pub(crate) use publish::{PublishRequest, PublishRun, ReleasePull};
+pub(crate) use pull::{ReleasePrRequest, release_pr};
+pub(crate) use shipped::{Shipped, ShippedRequest, shipped};
 
 #[cfg(test)]
 mod tests;

@@ -12,20 +12,20 @@ use crate::github::{GitHub, Repo};
 
 /// Everything about the release at one SHA, computed before any write.
 #[derive(Debug, Clone, Serialize)]
-pub struct Prepared {
-    pub sha: String,
-    pub previous_tag: Option<String>,
-    pub bump: Option<Bump>,
-    pub version: Option<Version>,
-    pub tag: Option<String>,
-    pub history: History,
-    pub changelog: String,
+pub(crate) struct Prepared {
+    pub(crate) sha: String,
+    pub(crate) previous_tag: Option<String>,
+    pub(crate) bump: Option<Bump>,
+    pub(crate) version: Option<Version>,
+    pub(crate) tag: Option<String>,
+    pub(crate) history: History,
+    pub(crate) changelog: String,
 }
 
 /// Reads the tags and the commits since the newest release tag, and decides the release.
 /// Tags on `released_at` are not earlier releases: they are this one, published by a run that
 /// is now being repeated.
-pub async fn prepare(
+pub(crate) async fn prepare(
     gh: &GitHub,
     repo: &Repo,
     config: &Config,
@@ -68,7 +68,7 @@ pub async fn prepare(
 }
 
 /// The pure part of [`prepare`].
-pub fn decide(
+pub(crate) fn decide(
     sha: &str,
     previous: Option<(String, Version)>,
     commits: &[RawCommit],

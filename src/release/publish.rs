@@ -20,17 +20,17 @@ use crate::notify::{Event, Notifier};
 
 /// What `shiprig release publish` asks for: publish the release pull request it names.
 #[derive(Debug, Clone)]
-pub struct PublishRequest {
-    pub repo: Repo,
-    pub config: Config,
-    pub pull: ReleasePull,
-    pub links: Links,
-    pub dry_run: bool,
+pub(crate) struct PublishRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
+    pub(crate) pull: ReleasePull,
+    pub(crate) links: Links,
+    pub(crate) dry_run: bool,
 }
 
 /// Which pull request a publish run is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReleasePull {
+pub(crate) enum ReleasePull {
     /// `--pr`, or the pull request the event names.
     Number(u64),
     /// The one whose merge pushed this commit to the production branch.
@@ -39,7 +39,7 @@ pub enum ReleasePull {
 
 /// How a publish run ended.
 #[derive(Debug)]
-pub enum PublishRun {
+pub(crate) enum PublishRun {
     Published(Box<Published>),
     /// Nothing published, and production is not deployed: why, and whether a check refused
     /// (a policy said no) rather than there being nothing to publish.
@@ -51,7 +51,7 @@ pub enum PublishRun {
 
 /// After the release pull request merged: finds it, checks it is the release shiprig vouched
 /// for and that a person merged it, then publishes. Refusals publish nothing.
-pub async fn run(
+pub(crate) async fn run(
     gh: &GitHub,
     notifier: &Notifier,
     request: &PublishRequest,
@@ -97,18 +97,18 @@ async fn read_pull(gh: &GitHub, repo: &Repo, number: u64) -> anyhow::Result<Pull
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Published {
-    pub tag: String,
-    pub release_url: String,
+pub(crate) struct Published {
+    pub(crate) tag: String,
+    pub(crate) release_url: String,
     /// False when the release already existed (a rerun).
-    pub created: bool,
-    pub issues: Vec<u64>,
-    pub dry_run: bool,
-    pub prepared: Prepared,
+    pub(crate) created: bool,
+    pub(crate) issues: Vec<u64>,
+    pub(crate) dry_run: bool,
+    pub(crate) prepared: Prepared,
 }
 
 /// Refuses anything but a merged `shiprig/release` pull request into the production branch.
-pub fn check_release_pull(pull: &PullRequest, config: &Config) -> Result<(), String> {
+pub(crate) fn check_release_pull(pull: &PullRequest, config: &Config) -> Result<(), String> {
     if pull.head.name != RELEASE_BRANCH || pull.base.name != config.release.production_branch {
         return Err(format!(
             "#{} is not a release pull request ({RELEASE_BRANCH} into {})",
@@ -123,7 +123,7 @@ pub fn check_release_pull(pull: &PullRequest, config: &Config) -> Result<(), Str
 
 /// The SHA the release pull request vouched for: the one its `<!-- shiprig:release TAG SHA -->`
 /// marker names (shiprig writes it when it opens or updates the pull request).
-pub fn vouched_sha(pull: &PullRequest) -> Option<&str> {
+pub(crate) fn vouched_sha(pull: &PullRequest) -> Option<&str> {
     let body = pull.body.as_deref()?;
     let at = body.rfind("<!-- shiprig:release ")?;
     let end = body[at..].find("-->")?;
@@ -135,7 +135,7 @@ pub fn vouched_sha(pull: &PullRequest) -> Option<&str> {
 /// of the main branch. The marker alone could be edited by anyone who can write to the pull
 /// request; the main branch cannot be bent that way (only gated merges reach it), so an edited
 /// marker can at worst name another reviewed commit of main.
-pub async fn check_vouched(
+pub(crate) async fn check_vouched(
     gh: &GitHub,
     repo: &Repo,
     config: &Config,
@@ -169,7 +169,7 @@ pub async fn check_vouched(
 /// Production deploys only what a person released: the release pull request's merge by a
 /// person, not a bot, an App or an agent's account. `pull` must come from the single pull
 /// request's read (lists leave `merged_by` out).
-pub fn merged_by_person(pull: &PullRequest, config: &Config) -> Result<(), String> {
+pub(crate) fn merged_by_person(pull: &PullRequest, config: &Config) -> Result<(), String> {
     let Some(by) = &pull.merged_by else {
         return Err(format!(
             "#{} has no one recorded as merging it",
@@ -194,7 +194,7 @@ pub fn merged_by_person(pull: &PullRequest, config: &Config) -> Result<(), Strin
 /// The merged release pull request whose merge commit is `sha`, among the pull requests GitHub
 /// associates with that commit (`GET /repos/{o}/{r}/commits/{sha}/pulls`): what a push to the
 /// production branch published. `None` for a push that no release pull request made.
-pub fn release_pull_for_push<'a>(
+pub(crate) fn release_pull_for_push<'a>(
     pulls: &'a [PullRequest],
     sha: &str,
     config: &Config,
@@ -205,7 +205,7 @@ pub fn release_pull_for_push<'a>(
 }
 
 /// The merged release pull request that made `sha`, found from the commit.
-pub async fn find_release_pull(
+pub(crate) async fn find_release_pull(
     gh: &GitHub,
     repo: &Repo,
     config: &Config,
@@ -220,13 +220,13 @@ pub async fn find_release_pull(
 
 /// The marker `release publish` writes into the GitHub Release body: the issues to mark done
 /// once production is verified.
-pub fn shipped_marker(issues: &[u64]) -> String {
+pub(crate) fn shipped_marker(issues: &[u64]) -> String {
     let list: Vec<String> = issues.iter().map(u64::to_string).collect();
     format!("<!-- shiprig:shipped {} -->", list.join(" "))
 }
 
 /// The issues a release body's marker lists; `None` without a marker.
-pub fn parse_shipped_marker(body: &str) -> Option<Vec<u64>> {
+pub(crate) fn parse_shipped_marker(body: &str) -> Option<Vec<u64>> {
     let at = body.rfind("<!-- shiprig:shipped")?;
     let rest = &body[at + "<!-- shiprig:shipped".len()..];
     let end = rest.find("-->")?;
@@ -332,7 +332,7 @@ async fn dispatched(
 }
 
 /// Tags and releases, listing the shipped issues in the release body; safe to rerun.
-pub async fn publish(
+pub(crate) async fn publish(
     gh: &GitHub,
     notifier: &Notifier,
     request: &PublishRequest,

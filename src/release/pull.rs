@@ -13,11 +13,11 @@ use crate::merge::RELEASE_BRANCH;
 use crate::smoke::smoke_context;
 
 /// The environment whose smoke tests a release waits for.
-pub const STAGING: &str = "staging";
+pub(crate) const STAGING: &str = "staging";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum ReleasePrOutcome {
+pub(crate) enum ReleasePrOutcome {
     Created {
         pull: u64,
     },
@@ -43,17 +43,17 @@ pub enum ReleasePrOutcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ReleasePr {
-    pub outcome: ReleasePrOutcome,
-    pub prepared: Option<Prepared>,
+pub(crate) struct ReleasePr {
+    pub(crate) outcome: ReleasePrOutcome,
+    pub(crate) prepared: Option<Prepared>,
     /// What `shiprig/release` held before this run reset it to the smoke-tested SHA: a commit
     /// that is not a smoke-tested commit of the main branch (pushed onto the branch by hand).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reset_from: Option<String>,
+    pub(crate) reset_from: Option<String>,
 }
 
 /// The line the release pull request's body carries after a reset.
-pub fn reset_note(from: &str, to: &str) -> String {
+pub(crate) fn reset_note(from: &str, to: &str) -> String {
     format!(
         "\n> :warning: `{RELEASE_BRANCH}` held `{from}`, a commit staging never smoke-tested; \
          shiprig reset it to `{to}`.\n"
@@ -61,7 +61,7 @@ pub fn reset_note(from: &str, to: &str) -> String {
 }
 
 /// The release PR's title and body.
-pub fn text(prepared: &Prepared, config: &Config) -> (String, String) {
+pub(crate) fn text(prepared: &Prepared, config: &Config) -> (String, String) {
     let tag = prepared.tag.as_deref().unwrap_or("");
     let title = format!("chore(release): {tag}");
     let was = prepared
@@ -137,7 +137,7 @@ async fn releasable(gh: &GitHub, repo: &Repo, config: &Config, sha: &str) -> any
 }
 
 /// The main-branch commit to release: `--sha`, else the main branch's head.
-pub async fn sha_to_release(
+pub(crate) async fn sha_to_release(
     gh: &GitHub,
     repo: &Repo,
     config: &Config,
@@ -155,17 +155,20 @@ pub async fn sha_to_release(
 
 /// What `shiprig release-pr` asks for: the one release pull request for `sha`.
 #[derive(Debug, Clone)]
-pub struct ReleasePrRequest {
-    pub repo: Repo,
-    pub config: Config,
+pub(crate) struct ReleasePrRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
     /// The main-branch commit to release ([`sha_to_release`]).
-    pub sha: String,
-    pub links: Links,
-    pub dry_run: bool,
+    pub(crate) sha: String,
+    pub(crate) links: Links,
+    pub(crate) dry_run: bool,
 }
 
 /// Creates or updates the release pull request for `sha`.
-pub async fn release_pr(gh: &GitHub, request: &ReleasePrRequest) -> anyhow::Result<ReleasePr> {
+pub(crate) async fn release_pr(
+    gh: &GitHub,
+    request: &ReleasePrRequest,
+) -> anyhow::Result<ReleasePr> {
     let (repo, config, sha, links, dry_run) = (
         &request.repo,
         &request.config,

@@ -15,26 +15,26 @@ use crate::notify::{Event, Notifier};
 use crate::smoke::smoke_context;
 
 /// The environment whose deploy and smoke tests make an issue `done`.
-pub const PRODUCTION: &str = "production";
+pub(crate) const PRODUCTION: &str = "production";
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Shipped {
-    pub tag: String,
-    pub release_url: String,
+pub(crate) struct Shipped {
+    pub(crate) tag: String,
+    pub(crate) release_url: String,
     /// The issues the release lists.
-    pub issues: Vec<u64>,
+    pub(crate) issues: Vec<u64>,
     /// Those this run turned `done` (empty on a rerun).
-    pub newly_done: Vec<u64>,
+    pub(crate) newly_done: Vec<u64>,
     /// Why the issues stay in review; `None` when production was verified.
-    pub held: Option<String>,
+    pub(crate) held: Option<String>,
     /// Whether this run found the queue empty after marking the last issues done.
-    pub queue_drained: bool,
-    pub dry_run: bool,
+    pub(crate) queue_drained: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// Why production is not verified, from the job's status and the production smoke status on
 /// `sha`; `None` when it is (smoke must have passed when production has smoke checks).
-pub fn not_verified(
+pub(crate) fn not_verified(
     job_status: Option<&str>,
     smoke_state: Option<&CommitState>,
     has_smoke: bool,
@@ -55,7 +55,7 @@ pub fn not_verified(
 
 /// The release shiprig published for `sha`: made at that commit by shiprig's identity (`me`;
 /// any bot when GitHub will not say who shiprig is) and carrying the shipped marker.
-pub fn release_for<'a>(
+pub(crate) fn release_for<'a>(
     releases: &'a [ReleaseInfo],
     sha: &str,
     me: Option<&str>,
@@ -73,18 +73,18 @@ pub fn release_for<'a>(
 
 /// What `shiprig release shipped` asks for: the release production runs at `sha`.
 #[derive(Debug, Clone)]
-pub struct ShippedRequest {
-    pub repo: Repo,
-    pub config: Config,
-    pub sha: String,
+pub(crate) struct ShippedRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
+    pub(crate) sha: String,
     /// The production job's status so far: anything but `success` holds the issues in review.
-    pub job_status: Option<String>,
-    pub dry_run: bool,
+    pub(crate) job_status: Option<String>,
+    pub(crate) dry_run: bool,
 }
 
 /// Marks the issues of the release published at `sha` done when production is verified, else
 /// reports them held. `Ok(None)` when shiprig published no release at `sha`.
-pub async fn shipped(
+pub(crate) async fn shipped(
     gh: &GitHub,
     notifier: &Notifier,
     request: &ShippedRequest,

@@ -4,13 +4,13 @@
 
 /// One repository as the budget sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// Rate-limit points its last tick spent (an unchanged repository costs 0: every read a 304).
-    pub cost: u64,
+    pub(crate) cost: u64,
     /// Loops since its last tick changed anything (0: the last one did).
-    pub quiet_loops: u64,
+    pub(crate) quiet_loops: u64,
     /// A delivery named it since its last tick.
-    pub prompted: bool,
+    pub(crate) prompted: bool,
 }
 
 /// Points kept back from every loop, for the prompt ticks and writes between loops.
@@ -21,7 +21,7 @@ pub const RESERVE: u64 = 100;
 /// and never the last one left (a loop always ticks something, so the reading of what remains
 /// stays fresh after GitHub's hourly reset). Nothing is deferred when GitHub has not said what
 /// remains.
-pub fn deferred(candidates: &[Candidate], remaining: Option<u64>) -> Vec<usize> {
+pub(crate) fn deferred(candidates: &[Candidate], remaining: Option<u64>) -> Vec<usize> {
     let Some(remaining) = remaining else {
         return Vec::new();
     };

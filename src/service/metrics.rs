@@ -9,54 +9,54 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct TickLabels {
-    pub repository: String,
-    pub result: String,
+pub(crate) struct TickLabels {
+    pub(crate) repository: String,
+    pub(crate) result: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct KindLabels {
-    pub kind: String,
+pub(crate) struct KindLabels {
+    pub(crate) kind: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RepoLabels {
-    pub repository: String,
+pub(crate) struct RepoLabels {
+    pub(crate) repository: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ResultLabels {
-    pub result: String,
+pub(crate) struct ResultLabels {
+    pub(crate) result: String,
 }
 
 /// An App installation's budget is per account: the repository owner.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct InstallationLabels {
-    pub installation: String,
+pub(crate) struct InstallationLabels {
+    pub(crate) installation: String,
 }
 
 /// Everything the service exports: the Prometheus metrics, and the last tick of every
 /// repository for the status page.
 pub struct Metrics {
     registry: Registry,
-    pub ticks: Family<TickLabels, Counter>,
-    pub effects: Family<KindLabels, Counter>,
-    pub requests: Family<KindLabels, Counter>,
-    pub rate_limit_remaining: Family<RepoLabels, Gauge>,
-    pub last_success: Gauge<f64, AtomicU64>,
-    pub leader: Gauge,
+    pub(crate) ticks: Family<TickLabels, Counter>,
+    pub(crate) effects: Family<KindLabels, Counter>,
+    pub(crate) requests: Family<KindLabels, Counter>,
+    pub(crate) rate_limit_remaining: Family<RepoLabels, Gauge>,
+    pub(crate) last_success: Gauge<f64, AtomicU64>,
+    pub(crate) leader: Gauge,
     pub board: std::sync::Arc<super::status::Board>,
-    pub webhook: WebhookMetrics,
+    pub(crate) webhook: WebhookMetrics,
 }
 
 /// Deliveries, prompted ticks and the budget of each installation.
-pub struct WebhookMetrics {
-    pub deliveries: Family<ResultLabels, Counter>,
-    pub prompted_ticks: Counter,
-    pub points: Family<InstallationLabels, Counter>,
-    pub not_modified: Family<InstallationLabels, Counter>,
-    pub remaining: Family<InstallationLabels, Gauge>,
-    pub repositories: Family<InstallationLabels, Gauge>,
+pub(crate) struct WebhookMetrics {
+    pub(crate) deliveries: Family<ResultLabels, Counter>,
+    pub(crate) prompted_ticks: Counter,
+    pub(crate) points: Family<InstallationLabels, Counter>,
+    pub(crate) not_modified: Family<InstallationLabels, Counter>,
+    pub(crate) remaining: Family<InstallationLabels, Gauge>,
+    pub(crate) repositories: Family<InstallationLabels, Gauge>,
 }
 
 impl WebhookMetrics {

@@ -5,9 +5,9 @@
 //! ticks of the repositories they name.
 
 pub mod budget;
-pub mod leader;
-pub mod metrics;
-pub mod serve;
+pub(crate) mod leader;
+pub(crate) mod metrics;
+pub(crate) mod serve;
 pub mod status;
 pub mod webhook;
 
@@ -31,8 +31,8 @@ pub use metrics::Metrics;
 
 /// One repository the service ticks, with its own capped client.
 pub struct Repository {
-    pub repo: Repo,
-    pub gh: GitHub,
+    pub(crate) repo: Repo,
+    pub(crate) gh: GitHub,
     /// The agents its last tick saw busy here (or started here): a prompt tick of another
     /// repository counts them without reading this one again.
     busy: Mutex<BTreeSet<String>>,
@@ -103,13 +103,13 @@ pub async fn repositories(gh: &GitHub, config: &Config, home: &Repo) -> anyhow::
 /// served yet is to be read back (`check`) before it is served, and a removed one it brought
 /// stops being ticked (`drop`). A repository the config lists by name stays as it is.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Membership {
-    pub check: Vec<Repo>,
-    pub drop: Vec<Repo>,
+pub(crate) struct Membership {
+    pub(crate) check: Vec<Repo>,
+    pub(crate) drop: Vec<Repo>,
 }
 
 /// [`Membership`] of `prompt`, from the config and the served repositories alone.
-pub fn membership(prompt: &webhook::Prompt, served: &[Repo], config: &Config) -> Membership {
+pub(crate) fn membership(prompt: &webhook::Prompt, served: &[Repo], config: &Config) -> Membership {
     let Some(source) = &config.conductor.repositories_from else {
         return Membership::default();
     };
@@ -204,7 +204,11 @@ impl Service<'_> {
 
     /// A prompt tick of the served repositories among `prompted` (a webhook named them); the
     /// agents busy elsewhere are the ones the other repositories' last ticks saw.
-    pub async fn run_prompted(&self, prompted: &BTreeSet<Repo>, now: DateTime<Utc>) -> LoopReport {
+    pub(crate) async fn run_prompted(
+        &self,
+        prompted: &BTreeSet<Repo>,
+        now: DateTime<Utc>,
+    ) -> LoopReport {
         let all: Vec<&Repository> = self.repositories.iter().collect();
         let chosen: Vec<&Repository> = all
             .iter()
@@ -300,7 +304,7 @@ impl Service<'_> {
     /// repository stops being ticked at once; an added one is served only when GitHub, read
     /// afresh through `base`, shows it unarchived with the source's topic (the delivery is a
     /// hint, never state). A read that fails leaves it to the next delivery or restart.
-    pub async fn follow_installation(&mut self, prompt: &webhook::Prompt, base: &GitHub) {
+    pub(crate) async fn follow_installation(&mut self, prompt: &webhook::Prompt, base: &GitHub) {
         let served: Vec<Repo> = self.repositories.iter().map(|r| r.repo.clone()).collect();
         let change = membership(prompt, &served, self.config);
         let Some(source) = &self.config.conductor.repositories_from else {
@@ -468,7 +472,7 @@ fn kind(effect: &Effect) -> metrics::KindLabels {
 
 /// The wait before the next loop: `interval` give or take a tenth, from `seed` (no clock or
 /// randomness here, so it is testable). A loop that overran simply starts the next one later.
-pub fn jittered(interval: Duration, seed: u64) -> Duration {
+pub(crate) fn jittered(interval: Duration, seed: u64) -> Duration {
     let tenth = interval.as_millis() as u64 / 10;
     if tenth == 0 {
         return interval;
@@ -483,18 +487,18 @@ pub fn jittered(interval: Duration, seed: u64) -> Duration {
 
 /// A repository a delivery named is ticked at once, then at most once per this window while
 /// deliveries about it keep coming: a burst of events becomes one tick.
-pub const PROMPT_WINDOW: Duration = Duration::from_secs(1);
+pub(crate) const PROMPT_WINDOW: Duration = Duration::from_secs(1);
 
 /// Repositories waiting for a prompt tick, and when each was last prompt-ticked.
 #[derive(Debug, Default)]
-pub struct Prompts {
+pub(crate) struct Prompts {
     waiting: BTreeSet<Repo>,
     last: BTreeMap<Repo, Instant>,
 }
 
 impl Prompts {
     /// Adds what deliveries asked for, keeping only repositories in `served`.
-    pub fn add(&mut self, prompt: webhook::Prompt, served: &[Repository]) {
+    pub(crate) fn add(&mut self, prompt: webhook::Prompt, served: &[Repository]) {
         let served = |r: &Repo| served.iter().any(|s| &s.repo == r);
         for repo in prompt.removed.into_iter().filter(served) {
             tracing::warn!(repository = %repo, "removed from the App installation; its ticks fail until it is added back or dropped from the config");
@@ -504,7 +508,7 @@ impl Prompts {
     }
 
     /// The waiting repositories whose window has passed at `now`.
-    pub fn due(&self, now: Instant) -> BTreeSet<Repo> {
+    pub(crate) fn due(&self, now: Instant) -> BTreeSet<Repo> {
         self.waiting
             .iter()
             .filter(|r| self.last.get(*r).is_none_or(|t| now >= *t + PROMPT_WINDOW))
@@ -513,7 +517,7 @@ impl Prompts {
     }
 
     /// When the next waiting repository falls due.
-    pub fn next_due(&self) -> Option<Instant> {
+    pub(crate) fn next_due(&self) -> Option<Instant> {
         self.waiting
             .iter()
             .map(|r| self.last.get(r).map(|t| *t + PROMPT_WINDOW))
@@ -522,7 +526,7 @@ impl Prompts {
     }
 
     /// `repos` were ticked at `at`; windows that have passed are forgotten.
-    pub fn ticked(&mut self, repos: &BTreeSet<Repo>, at: Instant) {
+    pub(crate) fn ticked(&mut self, repos: &BTreeSet<Repo>, at: Instant) {
         self.last.retain(|_, t| at < *t + PROMPT_WINDOW);
         for repo in repos {
             self.waiting.remove(repo);
@@ -531,14 +535,14 @@ impl Prompts {
     }
 
     /// A full loop ticks everything that was waiting; returns what was.
-    pub fn covered(&mut self) -> BTreeSet<Repo> {
+    pub(crate) fn covered(&mut self) -> BTreeSet<Repo> {
         std::mem::take(&mut self.waiting)
     }
 }
 
 /// Run loops until `stop` turns true; a loop in flight always finishes first. With a leader,
 /// only the replica holding the lease ticks.
-pub async fn run(
+pub(crate) async fn run(
     service: &mut Service<'_>,
     interval: Duration,
     clock: &dyn crate::github::Clock,

@@ -22,36 +22,40 @@ use crate::notify::Notifier;
 
 /// Retries in the service give up quickly, so a rate-limited repository is deferred to the
 /// next loop instead of holding up the others: the budget its client is built with.
-pub const SERVICE_RETRY_BUDGET: Duration = Duration::from_secs(20);
+pub(crate) const SERVICE_RETRY_BUDGET: Duration = Duration::from_secs(20);
 
 /// What `shiprig conductor run` asks for: how the service runs.
 #[derive(Clone)]
-pub struct ServeRequest {
+pub(crate) struct ServeRequest {
     /// The repository whose config this is, ticked when `conductor.repositories` is empty.
-    pub home: Repo,
-    pub config: Config,
-    pub interval: Duration,
-    pub listen: SocketAddr,
-    pub lease: Option<LeaseOptions>,
+    pub(crate) home: Repo,
+    pub(crate) config: Config,
+    pub(crate) interval: Duration,
+    pub(crate) listen: SocketAddr,
+    pub(crate) lease: Option<LeaseOptions>,
     /// `SHIPRIG_WEBHOOK_SECRET`: none leaves `/webhook` off.
-    pub webhook_secrets: Option<WebhookSecrets>,
+    pub(crate) webhook_secrets: Option<WebhookSecrets>,
     /// `KUBECONFIG`: where the agents' and the lease's cluster is described outside a cluster.
-    pub kubeconfig: Option<PathBuf>,
+    pub(crate) kubeconfig: Option<PathBuf>,
 }
 
 /// Leader election over a Kubernetes Lease: only the holder ticks.
 #[derive(Debug, Clone)]
-pub struct LeaseOptions {
-    pub name: String,
-    pub namespace: String,
-    pub duration: Duration,
+pub(crate) struct LeaseOptions {
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+    pub(crate) duration: Duration,
     /// This replica's name in the Lease (default: `shiprig-<pid>`).
-    pub identity: Option<String>,
+    pub(crate) identity: Option<String>,
 }
 
 /// Serves until SIGTERM or Ctrl-C; the tick in flight finishes first. `gh` acts for the whole
 /// installation (each repository's client is made from it), with [`SERVICE_RETRY_BUDGET`].
-pub async fn serve(gh: &GitHub, notifier: &Notifier, options: &ServeRequest) -> anyhow::Result<()> {
+pub(crate) async fn serve(
+    gh: &GitHub,
+    notifier: &Notifier,
+    options: &ServeRequest,
+) -> anyhow::Result<()> {
     let (home, config) = (&options.home, &options.config);
     let secrets = options.webhook_secrets.clone();
     let repos = repositories(&gh.for_repo(home), config, home).await?;

@@ -26,13 +26,13 @@ pub const MAX_BODY: usize = 25 * 1024 * 1024;
 
 /// A sender that has not finished its body by then is cut off (GitHub waits 10 s for the
 /// answer and sends the whole body at once).
-pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Delivery ids remembered against replays; the oldest are forgotten first.
 const REMEMBERED_DELIVERIES: usize = 10_000;
 
 /// The events `conductor run` acts on; subscribe the App to these.
-pub const EVENTS: [&str; 8] = [
+pub(crate) const EVENTS: [&str; 8] = [
     "issues",
     "issue_dependencies",
     "sub_issues",
@@ -71,7 +71,7 @@ impl WebhookSecrets {
 
     /// Whether `header` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under one of the
     /// secrets. Each comparison is constant-time (`verify_slice`).
-    pub fn verify(&self, header: Option<&str>, body: &[u8]) -> bool {
+    pub(crate) fn verify(&self, header: Option<&str>, body: &[u8]) -> bool {
         let Some(signature) = header
             .and_then(|h| h.trim().strip_prefix("sha256="))
             .and_then(decode_hex)
@@ -103,8 +103,8 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pub tick: BTreeSet<Repo>,
-    pub added: BTreeSet<Repo>,
-    pub removed: BTreeSet<Repo>,
+    pub(crate) added: BTreeSet<Repo>,
+    pub(crate) removed: BTreeSet<Repo>,
 }
 
 impl Prompt {
@@ -128,7 +128,7 @@ impl Prompt {
 
 /// The prompt of one event, from its name and payload; `None` for an event shiprig does not
 /// act on (`ping` among them).
-pub fn prompt(event: &str, payload: &Value) -> Option<Prompt> {
+pub(crate) fn prompt(event: &str, payload: &Value) -> Option<Prompt> {
     if event == "installation_repositories" {
         let names = |key: &str| -> BTreeSet<Repo> {
             payload[key]
@@ -198,7 +198,7 @@ impl Inbox {
     }
 
     /// Leaves a prompt for the loop and wakes it.
-    pub fn post(&self, prompt: Prompt) {
+    pub(crate) fn post(&self, prompt: Prompt) {
         self.lock().pending.merge(prompt);
         self.notify.notify_one();
     }
@@ -209,7 +209,7 @@ impl Inbox {
     }
 
     /// Waits until a prompt is posted (one posted before the wait counts).
-    pub async fn posted(&self) {
+    pub(crate) async fn posted(&self) {
         self.notify.notified().await;
     }
 
@@ -217,7 +217,7 @@ impl Inbox {
         self.leading.store(leading, Ordering::Relaxed);
     }
 
-    pub fn is_leading(&self) -> bool {
+    pub(crate) fn is_leading(&self) -> bool {
         self.leading.load(Ordering::Relaxed)
     }
 

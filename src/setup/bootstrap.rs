@@ -19,31 +19,31 @@ use crate::github::{BranchProtection, GitHub, Repo};
 /// What bootstrap decided and did.
 #[derive(Debug, Serialize)]
 pub struct BootstrapReport {
-    pub labels: LabelsReport,
+    pub(crate) labels: LabelsReport,
     /// The gaps bootstrap closes.
-    pub gaps: Vec<ProtectionGap>,
+    pub(crate) gaps: Vec<ProtectionGap>,
     /// A gap it cannot close: the gate's check stays required from any source while shiprig
     /// runs without an App to pin it to.
-    pub unpinned: Option<String>,
+    pub(crate) unpinned: Option<String>,
     /// The protection written (or, dry, that would be), when there were gaps.
-    pub put: Option<Value>,
+    pub(crate) put: Option<Value>,
     /// The CI checks required (the jobs of the repository's `pull_request` workflows).
-    pub ci_checks: Vec<String>,
+    pub(crate) ci_checks: Vec<String>,
     /// CI jobs whose check names are only known at run time (matrix, expression, reusable
     /// workflow): not required, a person adds them.
-    pub ci_skipped: Vec<String>,
+    pub(crate) ci_skipped: Vec<String>,
     /// The production branch's plan; `None` when it is the default branch itself.
-    pub production: Option<ProductionReport>,
+    pub(crate) production: Option<ProductionReport>,
 }
 
 /// The production branch: protected like the default branch, with no direct pushes.
 #[derive(Debug, Serialize)]
-pub struct ProductionReport {
-    pub branch: String,
+pub(crate) struct ProductionReport {
+    pub(crate) branch: String,
     /// `false`: the branch does not exist, and bootstrap creates nothing.
-    pub exists: bool,
-    pub gaps: Vec<ProtectionGap>,
-    pub put: Option<Value>,
+    pub(crate) exists: bool,
+    pub(crate) gaps: Vec<ProtectionGap>,
+    pub(crate) put: Option<Value>,
 }
 
 /// What one branch lacks and the PUT that closes it.

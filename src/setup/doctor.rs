@@ -13,7 +13,7 @@ use crate::github::{BranchProtection, RepoLabel};
 
 /// The config as found on the default branch.
 #[derive(Debug, Clone)]
-pub enum ConfigFact {
+pub(crate) enum ConfigFact {
     Missing,
     Invalid(String),
     Valid(Box<Config>),
@@ -22,52 +22,52 @@ pub enum ConfigFact {
 /// Everything `doctor` reads from the repository.
 #[derive(Debug, Clone)]
 pub struct DoctorFacts {
-    pub branch: String,
-    pub config: ConfigFact,
-    pub labels: Vec<RepoLabel>,
+    pub(crate) branch: String,
+    pub(crate) config: ConfigFact,
+    pub(crate) labels: Vec<RepoLabel>,
     /// `Err` when the protection could not be read (it needs admin rights).
-    pub protection: Result<Option<BranchProtection>, String>,
-    pub workflows: Vec<Workflow>,
+    pub(crate) protection: Result<Option<BranchProtection>, String>,
+    pub(crate) workflows: Vec<Workflow>,
     /// Workflow files that are not valid YAML, with the reason.
-    pub unreadable_workflows: Vec<String>,
+    pub(crate) unreadable_workflows: Vec<String>,
     /// The CODEOWNERS file found (root, `.github/` or `docs/`) and its text.
-    pub codeowners: Option<(String, String)>,
+    pub(crate) codeowners: Option<(String, String)>,
     /// `.github/CODEOWNERS.template`, when the repository has one.
-    pub codeowners_template: Option<String>,
+    pub(crate) codeowners_template: Option<String>,
     /// Each shiprig pin (`owner/shiprig@<sha>`) no commit answers to, with why.
-    pub unresolved_pins: Vec<(String, String)>,
+    pub(crate) unresolved_pins: Vec<(String, String)>,
     /// shiprig's App (`SHIPRIG_APP_ID`), when it acts as one: the gate's check must come from it.
-    pub app_id: Option<u64>,
+    pub(crate) app_id: Option<u64>,
     /// The branch's active ruleset rules (readable without admin rights).
-    pub rules: Vec<serde_json::Value>,
+    pub(crate) rules: Vec<serde_json::Value>,
     /// The production branch (`release.production_branch`), unless it is `branch` itself.
-    pub production: Option<ProductionFact>,
+    pub(crate) production: Option<ProductionFact>,
     /// Who each agent's token acts as, for the agents whose token `doctor` could see.
-    pub agent_identities: Vec<AgentIdentity>,
+    pub(crate) agent_identities: Vec<AgentIdentity>,
 }
 
 /// The GitHub user behind an agent's token.
 #[derive(Debug, Clone)]
-pub struct AgentIdentity {
-    pub agent: String,
+pub(crate) struct AgentIdentity {
+    pub(crate) agent: String,
     /// The environment variable (the Actions secret's name) the token was read from.
-    pub secret: String,
+    pub(crate) secret: String,
     /// The login the token acts as, or why GitHub could not say.
-    pub login: Result<String, String>,
+    pub(crate) login: Result<String, String>,
 }
 
 /// The production branch as found.
 #[derive(Debug, Clone)]
-pub struct ProductionFact {
-    pub branch: String,
+pub(crate) struct ProductionFact {
+    pub(crate) branch: String,
     /// `None`: the branch does not exist.
-    pub protection: Option<Result<Option<BranchProtection>, String>>,
+    pub(crate) protection: Option<Result<Option<BranchProtection>, String>>,
 }
 
 /// One gap and how to close it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub area: &'static str,
+    pub(crate) area: &'static str,
     pub gap: String,
     pub fix: String,
 }
@@ -483,7 +483,7 @@ fn needs(config: &Config) -> Vec<Need> {
 
 /// A product tool is configured: every workflow step that talks to it (`product pull`, and the
 /// Conductor's tick, which writes `done` back) must pass its token.
-pub fn product_token_findings(workflows: &[Workflow], config: &Config) -> Vec<Finding> {
+pub(crate) fn product_token_findings(workflows: &[Workflow], config: &Config) -> Vec<Finding> {
     let token = match (&config.product.clickup, &config.product.asana) {
         (Some(c), _) => &c.token_env,
         (None, Some(a)) => &a.token_env,

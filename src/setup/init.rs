@@ -11,7 +11,7 @@ use super::templates::{self, Wanted};
 /// What `init` does with one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum FileAction {
+pub(crate) enum FileAction {
     /// The file is missing: written.
     Create { path: String },
     /// The file already holds exactly this: nothing to do.
@@ -24,7 +24,7 @@ pub enum FileAction {
 }
 
 impl FileAction {
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         match self {
             FileAction::Create { path }
             | FileAction::Unchanged { path }
@@ -34,7 +34,7 @@ impl FileAction {
     }
 
     /// Whether this action writes the file.
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         matches!(
             self,
             FileAction::Create { .. } | FileAction::Overwrite { .. }
@@ -43,7 +43,7 @@ impl FileAction {
 }
 
 /// The decision for every file of `wanted`, given what each path holds now (`None`: missing).
-pub fn plan(
+pub(crate) fn plan(
     wanted: &[Wanted],
     existing: impl Fn(&str) -> Option<String>,
     force: bool,
@@ -69,7 +69,7 @@ pub fn plan(
 }
 
 /// A unified diff from what is there to what `init` would write.
-pub fn unified_diff(path: &str, current: &str, wanted: &str) -> String {
+pub(crate) fn unified_diff(path: &str, current: &str, wanted: &str) -> String {
     similar::TextDiff::from_lines(current, wanted)
         .unified_diff()
         .context_radius(3)
@@ -78,7 +78,7 @@ pub fn unified_diff(path: &str, current: &str, wanted: &str) -> String {
 }
 
 /// Writes the files the plan says to write, under `root`.
-pub fn apply(root: &Path, wanted: &[Wanted], actions: &[FileAction]) -> anyhow::Result<()> {
+pub(crate) fn apply(root: &Path, wanted: &[Wanted], actions: &[FileAction]) -> anyhow::Result<()> {
     for (file, action) in wanted.iter().zip(actions) {
         if !action.writes() {
             continue;
@@ -95,14 +95,14 @@ pub fn apply(root: &Path, wanted: &[Wanted], actions: &[FileAction]) -> anyhow::
 }
 
 /// What a file under `root` holds now; `None` when it does not exist or is not text.
-pub fn read_existing(root: &Path, path: &str) -> Option<String> {
+pub(crate) fn read_existing(root: &Path, path: &str) -> Option<String> {
     std::fs::read_to_string(root.join(path)).ok()
 }
 
 /// The files of `phase` and their plan against `root`. A repository without CI gets a starting
 /// one for the language its root shows (`Cargo.toml`, `go.mod`, `package.json`,
 /// `pyproject.toml` or `requirements.txt`), which the merge then follows.
-pub fn plan_dir(root: &Path, phase: u8, force: bool) -> (Vec<Wanted>, Vec<FileAction>) {
+pub(crate) fn plan_dir(root: &Path, phase: u8, force: bool) -> (Vec<Wanted>, Vec<FileAction>) {
     let mut ci = templates::ci_workflows(&workflow_files(root));
     let starter = match ci.is_empty() {
         true => templates::starter_ci(|file| root.join(file).is_file()),
@@ -138,9 +138,9 @@ fn workflow_files(root: &Path) -> Vec<(String, String)> {
 /// One thing left to do after `init` writes a phase's files: a command to run or a setting to
 /// make, and a line or two on what it is for and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NextStep {
-    pub step: String,
-    pub details: Vec<String>,
+pub(crate) struct NextStep {
+    pub(crate) step: String,
+    pub(crate) details: Vec<String>,
 }
 
 fn step(step: impl Into<String>, details: &[&str]) -> NextStep {
@@ -153,7 +153,7 @@ fn step(step: impl Into<String>, details: &[&str]) -> NextStep {
 /// What is left after `init` wrote `phase`'s files into `dir`, in order: CODEOWNERS, the
 /// commit, the production branch (phase 2 and up), `bootstrap`, `doctor`, then the GitHub App
 /// shiprig acts as, where its id and key go, and the other secrets the phase's workflows read.
-pub fn next_steps(phase: u8, dir: &Path) -> Vec<NextStep> {
+pub(crate) fn next_steps(phase: u8, dir: &Path) -> Vec<NextStep> {
     let mut steps = Vec::new();
     if dir != Path::new(".") {
         let dir = dir.display().to_string();

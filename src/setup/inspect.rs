@@ -63,7 +63,7 @@ pub async fn read(gh: &GitHub, request: &DoctorRequest) -> anyhow::Result<Doctor
 
 /// Who each agent's token acts as, for the agents whose token `env` holds (the variable named
 /// by the agent's `token_secret`). Never prints or keeps a token.
-pub async fn agent_identities(
+pub(crate) async fn agent_identities(
     gh: &GitHub,
     config: &ConfigFact,
     env: impl Fn(&str) -> Option<String>,

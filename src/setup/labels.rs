@@ -9,10 +9,10 @@ use crate::github::{GitHub, Repo, RepoLabel};
 
 /// A label shiprig wants to exist, with its colour (hex, no `#`) and description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LabelSpec {
-    pub name: String,
-    pub color: String,
-    pub description: String,
+pub(crate) struct LabelSpec {
+    pub(crate) name: String,
+    pub(crate) color: String,
+    pub(crate) description: String,
 }
 
 fn spec(name: &str, color: &str, description: &str) -> LabelSpec {
@@ -24,7 +24,7 @@ fn spec(name: &str, color: &str, description: &str) -> LabelSpec {
 }
 
 /// Every label shiprig owns under `config`, in a stable order.
-pub fn desired(config: &Config) -> Vec<LabelSpec> {
+pub(crate) fn desired(config: &Config) -> Vec<LabelSpec> {
     let l = &config.labels;
     let mut labels = vec![
         spec(
@@ -81,7 +81,7 @@ pub fn desired(config: &Config) -> Vec<LabelSpec> {
 /// One change to a repository's labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum LabelChange {
+pub(crate) enum LabelChange {
     Create {
         label: LabelSpec,
     },
@@ -93,7 +93,7 @@ pub enum LabelChange {
 }
 
 impl LabelChange {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             LabelChange::Create { label } => {
                 format!("create label `{}` (#{})", label.name, label.color)
@@ -108,7 +108,7 @@ impl LabelChange {
 
 /// The changes that give every wanted label its colour and description. Label names are
 /// compared as GitHub does, ignoring case; labels not wanted are never in the result.
-pub fn plan(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<LabelChange> {
+pub(crate) fn plan(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<LabelChange> {
     wanted
         .iter()
         .filter_map(|label| {
@@ -136,27 +136,27 @@ pub fn plan(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<LabelChange> {
 
 /// What a sync decided and did.
 #[derive(Debug, Serialize)]
-pub struct LabelsReport {
-    pub changes: Vec<LabelChange>,
-    pub applied: usize,
+pub(crate) struct LabelsReport {
+    pub(crate) changes: Vec<LabelChange>,
+    pub(crate) applied: usize,
 }
 
 /// Reads the labels, decides, and (unless `dry_run`) makes each change.
-pub async fn sync(gh: &GitHub, request: &LabelsRequest) -> anyhow::Result<LabelsReport> {
+pub(crate) async fn sync(gh: &GitHub, request: &LabelsRequest) -> anyhow::Result<LabelsReport> {
     let changes = read_changes(gh, &request.repo, &request.config).await?;
     apply(gh, &request.repo, changes, request.dry_run).await
 }
 
 /// What `shiprig labels sync` asks for: shiprig's labels, named by the config.
 #[derive(Debug, Clone)]
-pub struct LabelsRequest {
-    pub repo: Repo,
-    pub config: Config,
-    pub dry_run: bool,
+pub(crate) struct LabelsRequest {
+    pub(crate) repo: Repo,
+    pub(crate) config: Config,
+    pub(crate) dry_run: bool,
 }
 
 /// The label changes `config` asks of the repository (reads only).
-pub async fn read_changes(
+pub(crate) async fn read_changes(
     gh: &GitHub,
     repo: &Repo,
     config: &Config,
@@ -166,7 +166,7 @@ pub async fn read_changes(
 }
 
 /// Makes each change (none when `dry_run`).
-pub async fn apply(
+pub(crate) async fn apply(
     gh: &GitHub,
     repo: &Repo,
     changes: Vec<LabelChange>,
@@ -194,7 +194,7 @@ pub async fn apply(
 }
 
 /// Names of wanted labels the repository lacks (what `doctor` reports).
-pub fn missing(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<String> {
+pub(crate) fn missing(wanted: &[LabelSpec], existing: &[RepoLabel]) -> Vec<String> {
     plan(wanted, existing)
         .into_iter()
         .filter_map(|c| match c {

@@ -6,10 +6,10 @@
 pub mod bootstrap;
 pub mod codeowners;
 pub mod doctor;
-pub mod init;
+pub(crate) mod init;
 pub mod inspect;
-pub mod labels;
+pub(crate) mod labels;
 pub mod protection;
 pub mod templates;
-pub mod triggers;
-pub mod workflows;
+pub(crate) mod triggers;
+pub(crate) mod workflows;

@@ -13,7 +13,7 @@ use crate::github::{ACTIONS_APP_ID, BranchProtection, Enabled, RequiredCheck, Re
 /// One thing the branch's protection lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ProtectionGap {
+pub(crate) enum ProtectionGap {
     /// The branch has no protection at all.
     Unprotected,
     /// The gate's check is not a required status check.
@@ -48,7 +48,7 @@ pub enum ProtectionGap {
 
 impl ProtectionGap {
     /// The gap as a person reads it.
-    pub fn describe(&self, branch: &str) -> String {
+    pub(crate) fn describe(&self, branch: &str) -> String {
         match self {
             ProtectionGap::Unprotected => format!("branch `{branch}` is not protected"),
             ProtectionGap::CheckNotRequired { check } => {
@@ -83,7 +83,7 @@ impl ProtectionGap {
 
 /// What the branch lacks for the gate; empty when nothing. `app` is shiprig's App, when one
 /// is configured: the gate's check must then be required from it.
-pub fn gaps(
+pub(crate) fn gaps(
     current: Option<&BranchProtection>,
     check: &str,
     min_approvals: u32,
@@ -138,7 +138,7 @@ fn pinned(checks: &[RequiredCheck], check: &str, app: Option<u64>) -> bool {
 
 impl ProtectionGap {
     /// Whether `bootstrap` can close it: pinning the check needs shiprig's App.
-    pub fn closable(&self) -> bool {
+    pub(crate) fn closable(&self) -> bool {
         !matches!(self, ProtectionGap::CheckFromAnySource { app: None, .. })
     }
 }
@@ -215,7 +215,7 @@ pub fn body(
 /// The CI checks (`ci`: the check names of the repository's `pull_request` workflows) the
 /// branch does not require from one App (GitHub Actions, which posts them, or another a
 /// person picked). On an unprotected branch, `Unprotected` says it all.
-pub fn ci_gaps(current: Option<&BranchProtection>, ci: &[String]) -> Vec<ProtectionGap> {
+pub(crate) fn ci_gaps(current: Option<&BranchProtection>, ci: &[String]) -> Vec<ProtectionGap> {
     let Some(current) = current else {
         return Vec::new();
     };
@@ -235,7 +235,7 @@ pub fn ci_gaps(current: Option<&BranchProtection>, ci: &[String]) -> Vec<Protect
 
 /// What the production branch lacks beyond the default branch's needs: it takes no force
 /// push, no deletion, and admins go through pull requests too.
-pub fn production_gaps(current: Option<&BranchProtection>) -> Vec<ProtectionGap> {
+pub(crate) fn production_gaps(current: Option<&BranchProtection>) -> Vec<ProtectionGap> {
     let Some(current) = current else {
         return Vec::new();
     };
@@ -256,7 +256,7 @@ pub fn production_gaps(current: Option<&BranchProtection>) -> Vec<ProtectionGap>
 /// `body` with the CI checks required from GitHub Actions (a check already listed keeps its
 /// place; one required from any source is pinned); for the production branch, no force
 /// pushes, no deletions, admins included.
-pub fn with_ci_and_production(mut body: Value, ci: &[String], production: bool) -> Value {
+pub(crate) fn with_ci_and_production(mut body: Value, ci: &[String], production: bool) -> Value {
     if let Some(list) = body
         .pointer_mut("/required_status_checks/checks")
         .and_then(Value::as_array_mut)

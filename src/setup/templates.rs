@@ -22,7 +22,7 @@ pub const COMMITS: (&str, &str) = (
     ".github/workflows/shiprig-commits.yml",
     include_str!("../../workflows-templates/commits.yml"),
 );
-pub const DEPLOY_STAGING: (&str, &str) = (
+pub(crate) const DEPLOY_STAGING: (&str, &str) = (
     ".github/workflows/shiprig-deploy.yml",
     include_str!("../../workflows-templates/deploy-staging.yml"),
 );
@@ -46,17 +46,17 @@ pub const AGENT: (&str, &str) = (
     ".github/workflows/shiprig-agent.yml",
     include_str!("../../workflows-templates/agent.yml"),
 );
-pub const PRODUCT: (&str, &str) = (
+pub(crate) const PRODUCT: (&str, &str) = (
     ".github/workflows/shiprig-product.yml",
     include_str!("../../workflows-templates/product.yml"),
 );
 /// Where a starting CI goes when a repository has none.
-pub const STARTER_CI_PATH: &str = ".github/workflows/ci.yml";
+pub(crate) const STARTER_CI_PATH: &str = ".github/workflows/ci.yml";
 /// The starting CI's workflow name (what the merge's `workflow_run` follows).
-pub const STARTER_CI_NAME: &str = "ci";
+pub(crate) const STARTER_CI_NAME: &str = "ci";
 /// The starting CI per language, in the order they are looked for: a file at the repository's
 /// root that says the language, the language, the template.
-pub const STARTER_CI: &[(&str, &str, &str)] = &[
+pub(crate) const STARTER_CI: &[(&str, &str, &str)] = &[
     (
         "Cargo.toml",
         "Rust",
@@ -86,7 +86,7 @@ pub const STARTER_CI: &[(&str, &str, &str)] = &[
 
 /// The starting CI for a repository whose root has `has(file)`: the language and the file to
 /// write; `None` when no language is recognised.
-pub fn starter_ci(has: impl Fn(&str) -> bool) -> Option<(&'static str, Wanted)> {
+pub(crate) fn starter_ci(has: impl Fn(&str) -> bool) -> Option<(&'static str, Wanted)> {
     STARTER_CI
         .iter()
         .find(|(marker, _, _)| has(marker))
@@ -104,14 +104,15 @@ pub const CODEOWNERS: (&str, &str) = (
     include_str!("../../CODEOWNERS.template"),
 );
 
-pub use crate::config::CONFIG_PATH;
+pub(crate) use crate::config::CONFIG_PATH;
 
 /// How the templates in this repository pin the action. `init` writes this build's own pin
 /// instead ([`crate::build_info::action_ref`]): the repository and commit it was built from.
-pub const TEMPLATE_PIN: &str = "shiprig/shiprig@2b0955c3b98ca3d43542a178793d56999233f95e # v0.1.0";
+pub(crate) const TEMPLATE_PIN: &str =
+    "shiprig/shiprig@2b0955c3b98ca3d43542a178793d56999233f95e # v0.1.0";
 
 /// Every workflow template, by the name it is installed under.
-pub const WORKFLOWS: &[(&str, &str)] = &[
+pub(crate) const WORKFLOWS: &[(&str, &str)] = &[
     GATE,
     LIFECYCLE,
     MERGE,
@@ -127,11 +128,11 @@ pub const WORKFLOWS: &[(&str, &str)] = &[
 ];
 
 /// The environment variables the product tools' tokens come in by default.
-pub const PRODUCT_TOKENS: &[&str] = &["CLICKUP_TOKEN", "ASANA_TOKEN"];
+pub(crate) const PRODUCT_TOKENS: &[&str] = &["CLICKUP_TOKEN", "ASANA_TOKEN"];
 
 /// `template` passing only the product token `keep`, one of [`PRODUCT_TOKENS`] (the line
 /// `NAME: ${{ secrets.NAME }}` of each other one is dropped); with `None`, every one.
-pub fn with_product_token(template: &str, keep: Option<&str>) -> String {
+pub(crate) fn with_product_token(template: &str, keep: Option<&str>) -> String {
     let Some(keep) = keep else {
         return template.to_string();
     };
@@ -170,7 +171,7 @@ pub fn pinned(template: &str) -> String {
 
 /// The phases: 1 gate, lifecycle, merge, commit lint, staging deploy; 2 release PR, production, smoke and
 /// monitor; 3 Conductor and agents; 4 product sync.
-pub const PHASES: std::ops::RangeInclusive<u8> = 1..=4;
+pub(crate) const PHASES: std::ops::RangeInclusive<u8> = 1..=4;
 
 /// The line of the merge template that lists the workflows whose end wakes the merge.
 const CI_MARKER: &str = "# shiprig: ci-workflows";
@@ -245,7 +246,7 @@ pub fn files_for(phase: u8) -> Vec<Wanted> {
 }
 
 /// [`files_for`], with the merge following the CI workflows `ci` (see [`ci_workflows`]).
-pub fn files_following(phase: u8, ci: &[String]) -> Vec<Wanted> {
+pub(crate) fn files_following(phase: u8, ci: &[String]) -> Vec<Wanted> {
     let mut files = vec![
         Wanted {
             path: CONFIG_PATH.to_string(),

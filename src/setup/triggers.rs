@@ -7,9 +7,9 @@ use super::workflows::Workflow;
 
 /// One trigger GitHub would never fire (or a merge whose events start nothing), and its fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TriggerGap {
-    pub gap: String,
-    pub fix: String,
+pub(crate) struct TriggerGap {
+    pub(crate) gap: String,
+    pub(crate) fix: String,
 }
 
 /// Whether a workflow is shiprig's: installed under `shiprig-*` or running a shiprig command.
@@ -41,7 +41,7 @@ fn gap(gap: String, fix: String) -> TriggerGap {
 }
 
 /// Every trigger GitHub would never fire, and every merge whose events start nothing.
-pub fn findings(workflows: &[Workflow]) -> Vec<TriggerGap> {
+pub(crate) fn findings(workflows: &[Workflow]) -> Vec<TriggerGap> {
     let mut found = Vec::new();
     let ci = actions_ci(workflows);
     let names: Vec<String> = workflows.iter().map(run_name).collect();

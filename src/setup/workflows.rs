@@ -5,37 +5,37 @@ use serde_json::Value;
 
 /// One workflow file, read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Workflow {
-    pub file: String,
-    pub triggers: Vec<String>,
+pub(crate) struct Workflow {
+    pub(crate) file: String,
+    pub(crate) triggers: Vec<String>,
     /// `command` of every step that uses the shiprig action (`conductor tick`, `gate`, …).
-    pub commands: Vec<String>,
+    pub(crate) commands: Vec<String>,
     /// Every job's id and `name:`.
-    pub job_names: Vec<String>,
+    pub(crate) job_names: Vec<String>,
     /// The `uses:` of every step that uses the shiprig action (`owner/shiprig@<sha>`).
-    pub pins: Vec<String>,
-    pub has_schedule: bool,
+    pub(crate) pins: Vec<String>,
+    pub(crate) has_schedule: bool,
     /// The workflow's `name:` (what `workflow_run.workflows` matches), when it has one.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The workflows its `workflow_run` follows.
-    pub follows: Vec<String>,
+    pub(crate) follows: Vec<String>,
     /// The shiprig commands whose step acts as a GitHub App (`app-id` given).
-    pub as_app: Vec<String>,
+    pub(crate) as_app: Vec<String>,
     /// The check name each job posts (its `name:`, else its id), for the jobs whose name is
     /// known before they run.
-    pub checks: Vec<String>,
+    pub(crate) checks: Vec<String>,
     /// Jobs whose check names cannot be known statically (a matrix, or a name built from an
     /// expression, or a call of a reusable workflow): GitHub names their checks at run time.
-    pub dynamic_jobs: Vec<String>,
+    pub(crate) dynamic_jobs: Vec<String>,
     /// `on.pull_request.branches` and `branches-ignore`: the base branches it runs for.
-    pub pr_branches: Option<Vec<String>>,
-    pub pr_branches_ignore: Vec<String>,
+    pub(crate) pr_branches: Option<Vec<String>>,
+    pub(crate) pr_branches_ignore: Vec<String>,
     /// Each shiprig command's step and the environment variable names it passes.
-    pub env: Vec<(String, Vec<String>)>,
+    pub(crate) env: Vec<(String, Vec<String>)>,
 }
 
 /// Parses a workflow; `Err` says why it is not one.
-pub fn read(file: &str, text: &str) -> Result<Workflow, String> {
+pub(crate) fn read(file: &str, text: &str) -> Result<Workflow, String> {
     let doc: Value = serde_saphyr::from_str(text).map_err(|e| format!("{file}: {e}"))?;
     let on = doc.get("on").or_else(|| doc.get("true"));
     let triggers = match on {
@@ -159,24 +159,24 @@ fn shiprig_commands(job: &Value) -> Vec<String> {
 }
 
 impl Workflow {
-    pub fn runs(&self, command: &str) -> bool {
+    pub(crate) fn runs(&self, command: &str) -> bool {
         self.commands.iter().any(|c| c == command)
     }
 
     /// Whether some step running `command` passes the environment variable `name`.
-    pub fn passes(&self, command: &str, name: &str) -> bool {
+    pub(crate) fn passes(&self, command: &str, name: &str) -> bool {
         self.env
             .iter()
             .any(|(c, names)| c == command && names.iter().any(|n| n == name))
     }
 
-    pub fn on(&self, trigger: &str) -> bool {
+    pub(crate) fn on(&self, trigger: &str) -> bool {
         self.triggers.iter().any(|t| t == trigger)
     }
 
     /// Whether it is the repository's own CI: run on `pull_request`, and not one of shiprig's
     /// workflows (`shiprig-*.yml`).
-    pub fn is_ci(&self) -> bool {
+    pub(crate) fn is_ci(&self) -> bool {
         self.on("pull_request") && !self.file.starts_with("shiprig-")
     }
 
@@ -184,7 +184,7 @@ impl Workflow {
     /// filters (`*` and `**` match any run of characters; a pattern it cannot read counts as a
     /// match for `branches` and as none for `branches-ignore`, so a check is required only
     /// where it runs).
-    pub fn runs_for_base(&self, base: &str) -> bool {
+    pub(crate) fn runs_for_base(&self, base: &str) -> bool {
         let listed = self
             .pr_branches
             .as_ref()
@@ -218,7 +218,11 @@ fn glob(pattern: &str, name: &str) -> bool {
 /// where its workflow never runs would block every pull request), and the jobs whose names
 /// cannot be known. A job
 /// named like the gate's check is never one: only shiprig posts that check.
-pub fn ci_checks(workflows: &[Workflow], gate: &str, base: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn ci_checks(
+    workflows: &[Workflow],
+    gate: &str,
+    base: &str,
+) -> (Vec<String>, Vec<String>) {
     let ci: Vec<&Workflow> = workflows
         .iter()
         .filter(|w| w.is_ci() && w.runs_for_base(base))

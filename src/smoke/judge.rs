@@ -8,39 +8,39 @@ use crate::github::CommitState;
 
 /// What one HTTP attempt saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Observed {
-    pub status: u16,
+pub(crate) struct Observed {
+    pub(crate) status: u16,
     /// Header names lowercase.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub latency_ms: u64,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
+    pub(crate) latency_ms: u64,
 }
 
 /// The result of one check after its retries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CheckResult {
-    pub name: String,
-    pub url: String,
-    pub passed: bool,
-    pub attempts: u32,
+pub(crate) struct CheckResult {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) passed: bool,
+    pub(crate) attempts: u32,
     /// The last attempt's status, when there was an answer.
-    pub status: Option<u16>,
-    pub latency_ms: Option<u64>,
+    pub(crate) status: Option<u16>,
+    pub(crate) latency_ms: Option<u64>,
     /// Why the last attempt failed (empty when it passed).
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Every check of one run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SmokeReport {
-    pub environment: String,
-    pub sha: Option<String>,
-    pub passed: bool,
-    pub checks: Vec<CheckResult>,
+pub(crate) struct SmokeReport {
+    pub(crate) environment: String,
+    pub(crate) sha: Option<String>,
+    pub(crate) passed: bool,
+    pub(crate) checks: Vec<CheckResult>,
 }
 
 impl SmokeReport {
-    pub fn new(environment: &str, sha: Option<&str>, checks: Vec<CheckResult>) -> Self {
+    pub(crate) fn new(environment: &str, sha: Option<&str>, checks: Vec<CheckResult>) -> Self {
         SmokeReport {
             environment: environment.to_string(),
             sha: sha.map(str::to_string),
@@ -50,7 +50,7 @@ impl SmokeReport {
     }
 
     /// `name: message` for each failed check.
-    pub fn failures(&self) -> Vec<String> {
+    pub(crate) fn failures(&self) -> Vec<String> {
         self.checks
             .iter()
             .filter(|c| !c.passed)
@@ -61,17 +61,17 @@ impl SmokeReport {
 
 /// The commit status a (non-monitor) smoke run leaves on the SHA it tested; `release-pr`
 /// requires `success` here for staging.
-pub fn smoke_context(environment: &str) -> String {
+pub(crate) fn smoke_context(environment: &str) -> String {
     format!("shiprig/smoke/{environment}")
 }
 
 /// The commit status where monitor mode keeps an environment's last known state.
-pub fn uptime_context(environment: &str) -> String {
+pub(crate) fn uptime_context(environment: &str) -> String {
     format!("shiprig/uptime/{environment}")
 }
 
 /// Judges one answer against a check; `Err` says what was wrong, in words a person can act on.
-pub fn judge(check: &SmokeCheck, seen: &Observed, sha: Option<&str>) -> Result<(), String> {
+pub(crate) fn judge(check: &SmokeCheck, seen: &Observed, sha: Option<&str>) -> Result<(), String> {
     let expected = check.expected_status();
     if seen.status != expected {
         return Err(format!("status {} (expected {expected})", seen.status));
@@ -155,19 +155,19 @@ fn judge_version(version: &VersionCheck, seen: &Observed, sha: Option<&str>) -> 
 /// An environment's state as monitor mode tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Health {
+pub(crate) enum Health {
     Up,
     Down,
 }
 
 /// What monitor mode does after a run: `Some` when the state changed (tell Slack, record it).
 /// No earlier record counts as up, so a healthy first run stays quiet.
-pub fn transition(previous: Option<Health>, now: Health) -> Option<Health> {
+pub(crate) fn transition(previous: Option<Health>, now: Health) -> Option<Health> {
     (previous.unwrap_or(Health::Up) != now).then_some(now)
 }
 
 impl Health {
-    pub fn of(report: &SmokeReport) -> Health {
+    pub(crate) fn of(report: &SmokeReport) -> Health {
         if report.passed {
             Health::Up
         } else {
@@ -176,7 +176,7 @@ impl Health {
     }
 
     /// Read back from the commit status monitor mode wrote.
-    pub fn from_status(state: &CommitState) -> Option<Health> {
+    pub(crate) fn from_status(state: &CommitState) -> Option<Health> {
         match state {
             CommitState::Success => Some(Health::Up),
             CommitState::Failure | CommitState::Error => Some(Health::Down),
@@ -184,7 +184,7 @@ impl Health {
         }
     }
 
-    pub fn status_state(self) -> CommitState {
+    pub(crate) fn status_state(self) -> CommitState {
         match self {
             Health::Up => CommitState::Success,
             Health::Down => CommitState::Failure,

@@ -19,41 +19,41 @@ use crate::error::UsageError;
 use crate::github::{GitHub, Repo};
 use crate::notify::Notifier;
 
-pub use judge::{
-    CheckResult, Health, Observed, SmokeReport, judge, smoke_context, transition, uptime_context,
+pub(crate) use judge::{
+    CheckResult, Health, Observed, SmokeReport, judge, smoke_context, transition,
 };
-pub use probe::{RunOptions, run};
-pub use report::{summary_markdown, table};
+pub(crate) use probe::{RunOptions, run};
+pub(crate) use report::{summary_markdown, table};
 
 /// What a smoke run is asked to do.
 #[derive(Debug, Clone)]
-pub struct SmokeRequest {
-    pub repo: Repo,
+pub(crate) struct SmokeRequest {
+    pub(crate) repo: Repo,
     /// The environments the config names under `deploy:`.
-    pub environments: BTreeMap<String, Environment>,
+    pub(crate) environments: BTreeMap<String, Environment>,
     /// The environment, as named under `deploy:`.
-    pub environment: String,
+    pub(crate) environment: String,
     /// The SHA under test (monitor mode prefers the deployed one).
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     /// Monitor mode: record and tell only when the state changes.
-    pub alert: bool,
-    pub dry_run: bool,
+    pub(crate) alert: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// What a smoke run found, and in monitor mode what it found before.
 #[derive(Debug, Serialize)]
-pub struct SmokeRun {
+pub(crate) struct SmokeRun {
     #[serde(flatten)]
-    pub report: SmokeReport,
-    pub dry_run: bool,
+    pub(crate) report: SmokeReport,
+    pub(crate) dry_run: bool,
     /// Monitor mode: the state recorded before this run, and whether it changed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous: Option<Option<Health>>,
-    pub changed: bool,
+    pub(crate) previous: Option<Option<Health>>,
+    pub(crate) changed: bool,
 }
 
 /// Runs an environment's checks and (unless `dry_run`) records the result and tells people.
-pub async fn check_environment(
+pub(crate) async fn check_environment(
     gh: &GitHub,
     notifier: &Notifier,
     request: &SmokeRequest,

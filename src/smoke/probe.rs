@@ -10,18 +10,18 @@ use crate::config::SmokeCheck;
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// Checks are retried until this much time has passed since the run began.
-    pub deadline: Duration,
+    pub(crate) deadline: Duration,
     /// The SHA under test (for `expect_version`).
-    pub sha: Option<String>,
+    pub(crate) sha: Option<String>,
     /// The first wait between attempts; it doubles up to `max_backoff`.
-    pub backoff: Duration,
-    pub max_backoff: Duration,
+    pub(crate) backoff: Duration,
+    pub(crate) max_backoff: Duration,
 }
 
 impl RunOptions {
-    pub fn new(deadline: Duration, sha: Option<String>) -> Self {
+    pub(crate) fn new(deadline: Duration, sha: Option<String>) -> Self {
         RunOptions {
             deadline,
             sha,
@@ -32,7 +32,7 @@ impl RunOptions {
 }
 
 /// Runs every check concurrently; results come back in the config's order.
-pub async fn run(
+pub(crate) async fn run(
     environment: &str,
     checks: &[SmokeCheck],
     options: &RunOptions,

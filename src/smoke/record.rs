@@ -8,7 +8,7 @@ use crate::github::{CommitStatus, GitHub, Repo};
 use crate::notify::Event;
 
 /// Monitor mode watches what is deployed: the SHA of the environment's newest deployment.
-pub async fn deployed_sha(
+pub(crate) async fn deployed_sha(
     gh: &GitHub,
     repo: &Repo,
     environment: &str,
@@ -21,7 +21,7 @@ pub async fn deployed_sha(
 }
 
 /// The health monitor mode recorded on `sha` last time, if any.
-pub async fn recorded_health(
+pub(crate) async fn recorded_health(
     gh: &GitHub,
     repo: &Repo,
     environment: &str,
@@ -40,7 +40,7 @@ pub async fn recorded_health(
 
 /// After a deploy: the commit status `release-pr` relies on, and the Slack message to send. In
 /// monitor mode (`alert`): a status and a message only when the state changed.
-pub async fn record(
+pub(crate) async fn record(
     gh: &GitHub,
     repo: &Repo,
     environment: &str,

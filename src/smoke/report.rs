@@ -21,7 +21,7 @@ fn latency(ms: Option<u64>) -> String {
 }
 
 /// The terminal table, one row per check, then the overall verdict.
-pub fn table(report: &SmokeReport) -> String {
+pub(crate) fn table(report: &SmokeReport) -> String {
     let width = report
         .checks
         .iter()
@@ -56,7 +56,7 @@ pub fn table(report: &SmokeReport) -> String {
 }
 
 /// The job summary section.
-pub fn summary_markdown(report: &SmokeReport) -> String {
+pub(crate) fn summary_markdown(report: &SmokeReport) -> String {
     let icon = if report.passed { "✅" } else { "❌" };
     let sha = report
         .sha

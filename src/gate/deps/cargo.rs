@@ -7,7 +7,7 @@ use super::spec::{Entries, Spec, insert};
 
 const TABLES: &[&str] = &["dependencies", "dev-dependencies", "build-dependencies"];
 
-pub fn manifest(text: &str) -> Result<Entries, String> {
+pub(crate) fn manifest(text: &str) -> Result<Entries, String> {
     let doc: Table = text
         .parse()
         .map_err(|e: toml::de::Error| e.message().to_string())?;
@@ -87,7 +87,7 @@ fn members(entries: &mut Entries, members: Option<&Value>) {
     }
 }
 
-pub fn lockfile(text: &str) -> Result<Entries, String> {
+pub(crate) fn lockfile(text: &str) -> Result<Entries, String> {
     let doc: Table = text
         .parse()
         .map_err(|e: toml::de::Error| e.message().to_string())?;

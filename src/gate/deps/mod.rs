@@ -9,12 +9,12 @@ mod spec;
 
 use serde::Serialize;
 
-pub use spec::{Entries, Spec};
+pub(crate) use spec::Entries;
 
 /// What changed about one dependency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DependencyChangeKind {
+pub(crate) enum DependencyChangeKind {
     /// Not declared at the base.
     New { version: String, source: String },
     /// Declared at the base, now fetched from somewhere else (a git, path or URL source).
@@ -26,19 +26,19 @@ pub enum DependencyChangeKind {
 /// A dependency change found in one manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DependencyChange {
-    pub manifest: String,
-    pub section: String,
-    pub name: String,
-    pub change: DependencyChangeKind,
+    pub(crate) manifest: String,
+    pub(crate) section: String,
+    pub(crate) name: String,
+    pub(crate) change: DependencyChangeKind,
 }
 
 impl DependencyChange {
-    pub fn is_bump(&self) -> bool {
+    pub(crate) fn is_bump(&self) -> bool {
         matches!(self.change, DependencyChangeKind::Bump { .. })
     }
 
     /// One line for people: `serde 1 ([dependencies] in Cargo.toml)`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let what = match &self.change {
             DependencyChangeKind::New { version, source } => {
                 let from = if source.is_empty() {
@@ -59,7 +59,7 @@ impl DependencyChange {
 }
 
 /// Whether a changed path is a manifest or lockfile shiprig reads.
-pub fn is_manifest(path: &str) -> bool {
+pub(crate) fn is_manifest(path: &str) -> bool {
     parser_for(path).is_some()
 }
 
@@ -99,16 +99,16 @@ fn parser_for(path: &str) -> Option<Parser> {
 }
 
 /// Whether `path` is a pip requirements file by its name or folder.
-pub fn is_requirements(path: &str) -> bool {
+pub(crate) fn is_requirements(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     is_manifest(path) && (file.ends_with(".txt") || file.ends_with(".in"))
 }
 
-pub use python::includes;
+pub(crate) use python::includes;
 
 /// [`compare`] for a file read as pip requirements whatever its name (one that a
 /// requirements file includes with `-r` or `-c`).
-pub fn compare_requirements(
+pub(crate) fn compare_requirements(
     path: &str,
     base: Option<&str>,
     head: Option<&str>,
@@ -118,7 +118,7 @@ pub fn compare_requirements(
 
 /// The dependency changes of one manifest between `base` and `head` text (`None`: the file
 /// does not exist on that side). An unreadable head is an error: the caller fails closed.
-pub fn compare(
+pub(crate) fn compare(
     path: &str,
     base: Option<&str>,
     head: Option<&str>,

@@ -12,7 +12,7 @@ const MAPS: &[&str] = &[
     "optionalDependencies",
 ];
 
-pub fn manifest(text: &str) -> Result<Entries, String> {
+pub(crate) fn manifest(text: &str) -> Result<Entries, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let mut entries = Entries::new();
     for map in MAPS {
@@ -67,7 +67,7 @@ fn split_spec(spec: &str) -> (&str, &str) {
     if registry { (spec, "") } else { ("", spec) }
 }
 
-pub fn package_lock(text: &str) -> Result<Entries, String> {
+pub(crate) fn package_lock(text: &str) -> Result<Entries, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let mut entries = Entries::new();
     if let Some(packages) = doc.get("packages").and_then(Value::as_object) {
@@ -125,7 +125,7 @@ fn add_version(entries: &mut Entries, name: &str, version: &str, source: &str) {
 
 /// `yarn.lock`: an unindented header line names the package (`"a@^1", a@^1.2:` or Berry's
 /// `"a@npm:^1":`); an indented `version` line follows.
-pub fn yarn_lock(text: &str) -> Result<Entries, String> {
+pub(crate) fn yarn_lock(text: &str) -> Result<Entries, String> {
     let mut entries = Entries::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -159,7 +159,7 @@ fn package_name(spec: &str) -> &str {
 }
 
 /// `pnpm-lock.yaml`: the keys of `packages` (`/a/1.0.0`, `/a@1.0.0`, `a@1.0.0(peer@2)`).
-pub fn pnpm_lock(text: &str) -> Result<Entries, String> {
+pub(crate) fn pnpm_lock(text: &str) -> Result<Entries, String> {
     let doc: Value = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
     let mut entries = Entries::new();
     for key in doc

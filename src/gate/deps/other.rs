@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::spec::{Entries, Spec, insert};
 
 /// `go.mod`: `require` and `replace` directives, single-line or in blocks.
-pub fn go_mod(text: &str) -> Result<Entries, String> {
+pub(crate) fn go_mod(text: &str) -> Result<Entries, String> {
     let mut entries = Entries::new();
     let mut block: Option<String> = None;
     for raw in text.lines() {
@@ -51,7 +51,7 @@ pub fn go_mod(text: &str) -> Result<Entries, String> {
 }
 
 /// `Gemfile`: `gem "name", "~> 1", git: "…"` calls and `source "…"` lines.
-pub fn gemfile(text: &str) -> Result<Entries, String> {
+pub(crate) fn gemfile(text: &str) -> Result<Entries, String> {
     let mut entries = Entries::new();
     for raw in text.lines() {
         let line = raw.trim();
@@ -131,7 +131,7 @@ fn unquote(text: &str) -> Option<&str> {
 }
 
 /// `Gemfile.lock`: the specs of its GEM, GIT and PATH sections (`    name (version)`).
-pub fn gemfile_lock(text: &str) -> Result<Entries, String> {
+pub(crate) fn gemfile_lock(text: &str) -> Result<Entries, String> {
     let mut entries = Entries::new();
     let (mut section, mut remote) = (String::new(), String::new());
     for line in text.lines() {
@@ -161,7 +161,7 @@ pub fn gemfile_lock(text: &str) -> Result<Entries, String> {
 }
 
 /// `composer.json`: `require` and `require-dev`, without the PHP platform entries.
-pub fn composer_json(text: &str) -> Result<Entries, String> {
+pub(crate) fn composer_json(text: &str) -> Result<Entries, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let mut entries = Entries::new();
     for section in ["require", "require-dev"] {
@@ -191,7 +191,7 @@ pub fn composer_json(text: &str) -> Result<Entries, String> {
 }
 
 /// `composer.lock`: `packages` and `packages-dev`.
-pub fn composer_lock(text: &str) -> Result<Entries, String> {
+pub(crate) fn composer_lock(text: &str) -> Result<Entries, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let mut entries = Entries::new();
     for section in ["packages", "packages-dev"] {

@@ -5,7 +5,7 @@ use toml::{Table, Value};
 
 use super::spec::{Entries, Spec, insert};
 
-pub fn pyproject(text: &str) -> Result<Entries, String> {
+pub(crate) fn pyproject(text: &str) -> Result<Entries, String> {
     let doc: Table = text
         .parse()
         .map_err(|e: toml::de::Error| e.message().to_string())?;
@@ -130,7 +130,7 @@ fn poetry_table(entries: &mut Entries, section: &str, table: Option<&Value>) {
 
 /// pip's format: one requirement a line, `#` comments, `\` continuations; option lines
 /// (`-r`, `-e`, `--index-url`, …) are kept whole, since a new one changes what gets installed.
-pub fn requirements(text: &str) -> Result<Entries, String> {
+pub(crate) fn requirements(text: &str) -> Result<Entries, String> {
     let mut entries = Entries::new();
     for line in text.replace("\\\n", " ").lines() {
         let line = match line.find(" #") {
@@ -155,7 +155,7 @@ pub fn requirements(text: &str) -> Result<Entries, String> {
 
 /// The files a requirements text pulls in with `-r`/`--requirement` and `-c`/`--constraint`,
 /// as written (relative to the including file's folder).
-pub fn includes(text: &str) -> Vec<String> {
+pub(crate) fn includes(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.replace("\\\n", " ").lines() {
         let line = line.split(" #").next().unwrap_or_default().trim();

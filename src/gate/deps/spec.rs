@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 
 /// One dependency as a manifest declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Where it is declared (`dependencies`, `target.'cfg(unix)'.dependencies`, `require`, …).
-    pub section: String,
-    pub name: String,
+    pub(crate) section: String,
+    pub(crate) name: String,
     /// The version or range asked for; empty when none.
-    pub version: String,
+    pub(crate) version: String,
     /// Where it comes from when not the default registry (`git …`, `path …`, a URL).
-    pub source: String,
+    pub(crate) source: String,
 }
 
 impl Spec {
-    pub fn new(section: &str, name: &str, version: &str, source: &str) -> Spec {
+    pub(crate) fn new(section: &str, name: &str, version: &str, source: &str) -> Spec {
         Spec {
             section: section.to_string(),
             name: name.to_string(),
@@ -27,7 +27,7 @@ impl Spec {
 }
 
 /// Dependencies of one manifest, keyed by section and name.
-pub type Entries = BTreeMap<(String, String), Spec>;
+pub(crate) type Entries = BTreeMap<(String, String), Spec>;
 
 pub(crate) fn insert(entries: &mut Entries, spec: Spec) {
     entries.insert((spec.section.clone(), spec.name.clone()), spec);

@@ -10,7 +10,7 @@ use super::text::{esc, href};
 use super::view::{IssueLink, RepoView, StateView};
 
 /// Seconds between the page's own reloads.
-pub const REFRESH_SECONDS: u32 = 30;
+pub(crate) const REFRESH_SECONDS: u32 = 30;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:12px 20px;color:#0f172a}\
 h1{font-size:20px}h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #cbd5e1}h3{font-size:15px;margin:16px 0 4px}\

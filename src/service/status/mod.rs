@@ -6,8 +6,8 @@
 //! and every title, login and label is escaped where it is drawn.
 
 pub mod html;
-pub mod svg;
-pub mod text;
+pub(crate) mod svg;
+pub(crate) mod text;
 pub mod view;
 
 use std::sync::{Arc, RwLock};
@@ -18,7 +18,8 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-pub use view::{RepoView, StateView, TickResult};
+pub(crate) use view::StateView;
+pub use view::{RepoView, TickResult};
 
 /// The last tick of every repository, as the page shows it, in the order the service ticks
 /// them. Written by the loop, read by the page; a repository keeps its last good view when a
@@ -51,7 +52,7 @@ impl Board {
     }
 
     /// A repository the service no longer ticks leaves the page.
-    pub fn forget(&self, repository: &str) {
+    pub(crate) fn forget(&self, repository: &str) {
         let mut repos = self.repos.write().unwrap_or_else(|e| e.into_inner());
         repos.retain(|r| r.repository != repository);
     }

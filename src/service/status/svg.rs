@@ -16,7 +16,7 @@ const MARGIN: u32 = 8;
 
 /// Each issue's column: the length of its longest chain of blockers inside the milestone
 /// (a cycle stops growing after as many rounds as there are issues).
-pub fn columns(milestone: &MilestoneView) -> BTreeMap<u64, u32> {
+pub(crate) fn columns(milestone: &MilestoneView) -> BTreeMap<u64, u32> {
     let mut column: BTreeMap<u64, u32> = milestone
         .nodes
         .iter()
@@ -42,7 +42,7 @@ pub fn columns(milestone: &MilestoneView) -> BTreeMap<u64, u32> {
 }
 
 /// The graph as an `<svg>` element.
-pub fn graph(milestone: &MilestoneView) -> String {
+pub(crate) fn graph(milestone: &MilestoneView) -> String {
     let column = columns(milestone);
     let mut rows: BTreeMap<u32, u32> = BTreeMap::new();
     let mut at: BTreeMap<u64, (u32, u32)> = BTreeMap::new();

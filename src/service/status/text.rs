@@ -1,7 +1,7 @@
 //! Text made safe for the page: escaped, links checked, long titles cut.
 
 /// Escapes text for HTML content and quoted attributes.
-pub fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -18,7 +18,7 @@ pub fn esc(text: &str) -> String {
 }
 
 /// A link target: a web address, escaped; anything else (`javascript:`, `data:`) becomes `#`.
-pub fn href(url: &str) -> String {
+pub(crate) fn href(url: &str) -> String {
     let lower = url.trim_start().to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
         esc(url)
@@ -28,7 +28,7 @@ pub fn href(url: &str) -> String {
 }
 
 /// At most `max` characters, with an ellipsis when cut.
-pub fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

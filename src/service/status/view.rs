@@ -14,7 +14,7 @@ use crate::config::Config;
 /// Every repository the service ticks.
 #[derive(Debug, Clone, Serialize)]
 pub struct StateView {
-    pub generated_at: DateTime<Utc>,
+    pub(crate) generated_at: DateTime<Utc>,
     pub repositories: Vec<RepoView>,
 }
 
@@ -37,7 +37,7 @@ pub enum TickResult {
 impl TickResult {
     /// A failed tick's result from its reason: a rate limit or a spent request budget is told
     /// apart from GitHub not answering.
-    pub fn from_failure(reason: &str) -> TickResult {
+    pub(crate) fn from_failure(reason: &str) -> TickResult {
         let lower = reason.to_ascii_lowercase();
         if lower.contains("rate limit") || lower.contains("budget") {
             TickResult::RateLimited(reason.to_string())
@@ -46,7 +46,7 @@ impl TickResult {
         }
     }
 
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             TickResult::Pending => "not ticked yet".into(),
             TickResult::Ok => "ok".into(),
@@ -57,7 +57,7 @@ impl TickResult {
         }
     }
 
-    pub fn class(&self) -> &'static str {
+    pub(crate) fn class(&self) -> &'static str {
         match self {
             TickResult::Ok | TickResult::NothingEligible => "ok",
             TickResult::Pending | TickResult::Partial => "warn",
@@ -72,21 +72,21 @@ pub struct RepoView {
     pub at: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub result: TickResult,
-    pub agents: Vec<AgentView>,
+    pub(crate) agents: Vec<AgentView>,
     pub queue: Vec<QueueRow>,
-    pub blocked: Vec<BlockedRow>,
-    pub needs_person: Vec<PersonRow>,
+    pub(crate) blocked: Vec<BlockedRow>,
+    pub(crate) needs_person: Vec<PersonRow>,
     pub milestones: Vec<MilestoneView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AgentView {
-    pub name: String,
+pub(crate) struct AgentView {
+    pub(crate) name: String,
     /// `idle`, `working`, `starting` (this tick) or `busy elsewhere`.
-    pub state: String,
-    pub issue: Option<IssueLink>,
-    pub since: Option<DateTime<Utc>>,
-    pub run_url: Option<String>,
+    pub(crate) state: String,
+    pub(crate) issue: Option<IssueLink>,
+    pub(crate) since: Option<DateTime<Utc>>,
+    pub(crate) run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,45 +108,45 @@ pub struct QueueRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct BlockedRow {
-    pub issue: IssueLink,
-    pub blockers: Vec<BlockerLink>,
+pub(crate) struct BlockedRow {
+    pub(crate) issue: IssueLink,
+    pub(crate) blockers: Vec<BlockerLink>,
     /// Whether the blocker list was read this tick.
-    pub read: bool,
+    pub(crate) read: bool,
     /// Open blockers GitHub counts that the list does not show (the token cannot read them).
-    pub unseen: u32,
+    pub(crate) unseen: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct BlockerLink {
-    pub repository: String,
-    pub number: u64,
-    pub url: String,
+pub(crate) struct BlockerLink {
+    pub(crate) repository: String,
+    pub(crate) number: u64,
+    pub(crate) url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PersonRow {
-    pub issue: IssueLink,
-    pub reason: String,
+pub(crate) struct PersonRow {
+    pub(crate) issue: IssueLink,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MilestoneView {
-    pub number: u64,
-    pub title: String,
-    pub url: String,
-    pub open_issues: u64,
-    pub closed_issues: u64,
-    pub nodes: Vec<GraphNode>,
+    pub(crate) number: u64,
+    pub(crate) title: String,
+    pub(crate) url: String,
+    pub(crate) open_issues: u64,
+    pub(crate) closed_issues: u64,
+    pub(crate) nodes: Vec<GraphNode>,
     /// `(blocker, blocked)` between the milestone's issues.
     pub edges: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct GraphNode {
-    pub issue: IssueLink,
+pub(crate) struct GraphNode {
+    pub(crate) issue: IssueLink,
     /// `ready`, `progress`, `review` or `blocked`.
-    pub class: String,
+    pub(crate) class: String,
 }
 
 impl RepoView {
