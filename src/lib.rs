@@ -7,6 +7,15 @@
 //! decide purely and act through `github` (the one door to GitHub), `agents` and `notify`;
 //! `config`, `error`, `markdown`, `actions_log`, `actions_event` (the one reader of the event
 //! payload) and `tls` are leaves every room may use. `tests/it/layers.rs` checks these layers.
+//!
+//! # The public surface
+//!
+//! shiprig is a command-line tool, not a library with a stable API. What is `pub` here is what
+//! the binary (`cli::main`), the benches and the integration tests under `tests/` drive from
+//! outside: the features' entry points and the types they take and return, the GitHub client
+//! and its emulator, and the renderings the tests check. Everything else is `pub(crate)` or
+//! private, and tested beside its code (`#[cfg(test)] mod tests`). A new item starts private;
+//! make it `pub` only when something outside the crate needs it.
 
 mod actions_event;
 mod actions_log;

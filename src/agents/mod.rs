@@ -56,16 +56,6 @@ impl Backend {
         })
     }
 
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Backend::Actions(_) => "github_actions",
-            Backend::Kubernetes(_) => "kubernetes",
-            Backend::Command(_) => "command",
-            Backend::Labels => "labels",
-            Backend::Unavailable(_) => "unavailable",
-        }
-    }
-
     /// Start the agent.
     pub(crate) async fn dispatch(
         &self,
@@ -109,10 +99,5 @@ impl Backend {
             Backend::Command(_) | Backend::Labels => Ok(Vec::new()),
             Backend::Unavailable(why) => anyhow::bail!(*why),
         }
-    }
-
-    /// Whether runs can be observed at all (else stalls are judged from the activity).
-    pub(crate) fn keeps_runs(&self) -> bool {
-        matches!(self, Backend::Actions(_) | Backend::Kubernetes(_))
     }
 }

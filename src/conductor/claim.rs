@@ -117,11 +117,6 @@ pub(crate) fn respond_marker(agent: &str, sha: &str, review: u64, tick: &str) ->
     format!("<!-- shiprig:respond agent={agent} sha={sha} review={review} tick={tick} -->")
 }
 
-/// Requests of one kind in a list of comments, as claims (the `agent` is who was sent) per sha.
-pub(crate) fn task_claims(comments: &[Comment], kind: &str, sha: &str) -> Vec<Claim> {
-    task_claims_by(comments, kind, "sha", sha)
-}
-
 /// Requests of one kind whose marker field `field` is `value` (a review's id, a head's sha).
 pub(crate) fn task_claims_by(
     comments: &[Comment],

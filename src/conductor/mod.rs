@@ -27,8 +27,10 @@ pub(crate) mod watch;
 use chrono::{DateTime, Utc};
 
 pub(crate) use apply::apply;
+pub(crate) use effect::Needs;
 pub use effect::{Effect, Standing, TickPlan, TickReport};
-pub(crate) use effect::{Needs, QueueEntry, Rank};
+#[cfg(feature = "demo")]
+pub(crate) use effect::{QueueEntry, Rank};
 pub use plan::plan;
 pub use snapshot::Snapshot;
 pub use tick::Tick;

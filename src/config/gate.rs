@@ -110,6 +110,7 @@ impl GateRule {
     /// A rule over `paths` with nothing else set, for code and tests that build a config
     /// without YAML. Set the other public fields afterwards; change `paths` only through here,
     /// since the matcher is compiled from them.
+    #[cfg(test)]
     pub(crate) fn new(paths: Vec<Glob>) -> Result<Self, String> {
         Self::try_from(GateRuleSpec {
             paths,

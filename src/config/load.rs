@@ -26,11 +26,6 @@ pub struct ConfigError {
     pub snippet: Option<String>,
 }
 
-impl ConfigError {
-    /// The exit code of a command stopped by a bad config (docs/getting-started.md#exit-codes).
-    pub(crate) const EXIT_CODE: i32 = 2;
-}
-
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {

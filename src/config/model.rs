@@ -12,7 +12,7 @@ pub(crate) use super::deploy::{Environment, SmokeCheck, VersionCheck};
 pub(crate) use super::dispatch::{
     CommandDispatch, Dispatch, GithubActionsDispatch, KubernetesDispatch,
 };
-pub(crate) use super::gate::{GateConfig, GateRule, Humans};
+pub(crate) use super::gate::{GateConfig, GateRule};
 use super::permission::Permission;
 use super::values::Duration;
 

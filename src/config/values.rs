@@ -126,6 +126,7 @@ impl Glob {
     }
 
     /// Whether this single glob matches a repository path.
+    #[cfg(test)]
     pub(crate) fn is_match(&self, path: &str) -> bool {
         self.glob.compile_matcher().is_match(path)
     }

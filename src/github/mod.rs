@@ -45,9 +45,10 @@ pub(crate) use issues::{Comment, Milestone, MilestoneFilter, NewIssue};
 pub use issues::{Issue, IssueUpdate, MilestoneRef};
 pub(crate) use pulls::{PullRequest, PullText, Review};
 pub(crate) use repos::{
-    BranchProtection, Enabled, Login, RepoLabel, RequiredCheck, RequiredChecks, RequiredReviews,
-    Restrictions,
+    BranchProtection, Enabled, RepoLabel, RequiredCheck, RequiredChecks, RequiredReviews,
 };
+#[cfg(test)]
+pub(crate) use repos::{Login, Restrictions};
 pub(crate) use states::{
     CommitState, IssueState, MilestoneState, PullState, ReviewState, RunConclusion, RunStatus,
 };

@@ -58,14 +58,6 @@ impl PullRequest {
         self.state == PullState::Open && !self.is_merged()
     }
 
-    pub(crate) fn author(&self) -> &str {
-        self.user.as_ref().map_or("", |u| u.login.as_str())
-    }
-
-    pub(crate) fn has_label(&self, name: &str) -> bool {
-        self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
-    }
-
     /// Issues of the same repository the pull request says it closes (`Closes #12`, `fixes #3`),
     /// plus the issue an agent branch is named for (`agent/12-…`).
     pub(crate) fn linked_issues(&self) -> Vec<u64> {
@@ -121,10 +113,6 @@ pub(crate) struct PullFile {
     pub(crate) previous_filename: Option<String>,
     #[serde(default)]
     pub(crate) patch: Option<String>,
-    /// Lines added plus removed; `0` for a pure rename or mode change, and for a file git
-    /// takes for binary (which comes without a patch).
-    #[serde(default)]
-    pub(crate) changes: Option<u64>,
     /// The blob SHA at the head (at the base for a removed file).
     #[serde(default)]
     pub(crate) sha: Option<String>,

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 
 pub use asana::AsanaClient;
 pub(crate) use clickup::ClickUpClient;
-pub(crate) use feature::{Feature, Story};
+pub(crate) use feature::Feature;
 
 use crate::config::{Product, ProductPriorities};
 use crate::notify::{HookFuture, ProductHook};

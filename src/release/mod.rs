@@ -13,8 +13,6 @@ pub(crate) mod pull;
 pub(crate) mod shipped;
 
 pub(crate) use changelog::Links;
-pub(crate) use history::{Bump, RawCommit};
-pub(crate) use prepare::decide;
 pub(crate) use publish::{PublishRequest, PublishRun, ReleasePull};
 pub(crate) use pull::{ReleasePrRequest, release_pr};
 pub(crate) use shipped::{Shipped, ShippedRequest, shipped};

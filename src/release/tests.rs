@@ -1,5 +1,7 @@
 //! Version and changelog over a fixture history, as snapshots.
 
+use super::history::{Bump, RawCommit};
+use super::prepare::decide;
 use super::*;
 use crate::config::Config;
 

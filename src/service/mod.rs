@@ -541,20 +541,9 @@ impl Prompts {
 }
 
 /// Run loops until `stop` turns true; a loop in flight always finishes first. With a leader,
-/// only the replica holding the lease ticks.
-pub(crate) async fn run(
-    service: &mut Service<'_>,
-    interval: Duration,
-    clock: &dyn crate::github::Clock,
-    stop: watch::Receiver<bool>,
-    leader: Option<Leader>,
-) {
-    let inbox = webhook::Inbox::default();
-    run_with_inbox(service, interval, clock, stop, leader, &inbox).await;
-}
-
-/// [`run`], with the repositories `inbox`'s deliveries name ticked between loops, and the
-/// repositories an App installation gains or loses followed (see [`Service::follow_installation`]).
+/// only the replica holding the lease ticks. The repositories `inbox`'s deliveries name are
+/// ticked between loops, and the repositories an App installation gains or loses followed (see
+/// [`Service::follow_installation`]).
 pub async fn run_with_inbox(
     service: &mut Service<'_>,
     interval: Duration,

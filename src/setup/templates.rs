@@ -112,6 +112,7 @@ pub(crate) const TEMPLATE_PIN: &str =
     "shiprig/shiprig@2b0955c3b98ca3d43542a178793d56999233f95e # v0.1.0";
 
 /// Every workflow template, by the name it is installed under.
+#[cfg(test)]
 pub(crate) const WORKFLOWS: &[(&str, &str)] = &[
     GATE,
     LIFECYCLE,

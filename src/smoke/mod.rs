@@ -19,9 +19,7 @@ use crate::error::UsageError;
 use crate::github::{GitHub, Repo};
 use crate::notify::Notifier;
 
-pub(crate) use judge::{
-    CheckResult, Health, Observed, SmokeReport, judge, smoke_context, transition,
-};
+pub(crate) use judge::{Health, SmokeReport, smoke_context, transition};
 pub(crate) use probe::{RunOptions, run};
 pub(crate) use report::{summary_markdown, table};
 

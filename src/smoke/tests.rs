@@ -1,5 +1,6 @@
 //! The judging rules, without HTTP.
 
+use super::judge::{CheckResult, Observed, judge};
 use super::*;
 use crate::config::SmokeCheck;
 

@@ -4,7 +4,7 @@ use crate::github::Milestone;
 use crate::plan_file::Priority;
 use crate::plan_file::marker;
 use crate::product::Feature;
-use crate::product::Story;
+use crate::product::feature::Story;
 
 fn feature() -> Feature {
     Feature {
