@@ -68,7 +68,7 @@ pub struct SmokeCheck {
     #[serde(default)]
     pub expect_body: Option<String>,
     /// A regex the body must match.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "compiled_pattern")]
     pub expect_body_regex: Option<Pattern>,
     /// JSON pointer (`/status`) → the value the JSON body must hold there.
     #[serde(default, deserialize_with = "de::pointer_map")]
@@ -180,4 +180,14 @@ fn optional_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
         check_http_url(url).map_err(D::Error::custom)?;
     }
     Ok(url)
+}
+
+/// A body regex is matched alone, so it is compiled (within the budget) when read.
+fn compiled_pattern<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pattern>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(source) => Pattern::compiled(&source)
+            .map(Some)
+            .map_err(D::Error::custom),
+        None => Ok(None),
+    }
 }

@@ -1,6 +1,7 @@
 //! The human gate's rules: which changes need a human, and whose approval counts.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::{RegexSet, RegexSetBuilder};
@@ -45,12 +46,28 @@ impl Default for GateConfig {
 }
 
 /// Every category's diff patterns as one set, within [`REGEX_BUDGET`]: what `config validate`
-/// checks is what the gate runs, since both build the set here.
+/// checks is what the gate runs, since both build the set here. The last set built is kept
+/// by its patterns: reading the config builds it, and the gate's rules then ask for the same
+/// set, which a process compiles once (a fifth of a small gate run's instructions).
 pub(crate) fn diff_set<'a>(
     patterns: impl IntoIterator<Item = &'a str>,
 ) -> Result<RegexSet, String> {
+    static LAST: Mutex<Option<RegexSet>> = Mutex::new(None);
     let patterns: Vec<&str> = patterns.into_iter().collect();
-    RegexSetBuilder::new(&patterns)
+    let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(set) = last
+        .as_ref()
+        .filter(|set| set.patterns() == patterns.as_slice())
+    {
+        return Ok(set.clone());
+    }
+    let set = build_diff_set(&patterns)?;
+    *last = Some(set.clone());
+    Ok(set)
+}
+
+fn build_diff_set(patterns: &[&str]) -> Result<RegexSet, String> {
+    RegexSetBuilder::new(patterns)
         .size_limit(REGEX_BUDGET)
         .dfa_size_limit(REGEX_BUDGET)
         .build()
@@ -102,14 +119,17 @@ pub struct GateRule {
     pub new_dependencies: bool,
     /// A version bump of an existing dependency does too.
     pub version_bumps: bool,
+    /// `paths` as one set, compiled on first use: the gate compiles every rule's paths into
+    /// its own set, so compiling each rule's when the config is read was wasted work (a quarter
+    /// of the instructions of a gate run over 100 rules).
     #[serde(skip)]
-    matcher: GlobSet,
+    matcher: Arc<OnceLock<GlobSet>>,
 }
 
 impl GateRule {
     /// A rule over `paths` with nothing else set, for code and tests that build a config
     /// without YAML. Set the other public fields afterwards; change `paths` only through here,
-    /// since the matcher is compiled from them.
+    /// since the matcher is compiled from them (on first use).
     #[cfg(test)]
     pub(crate) fn new(paths: Vec<Glob>) -> Result<Self, String> {
         Self::try_from(GateRuleSpec {
@@ -118,14 +138,22 @@ impl GateRule {
         })
     }
 
-    /// All of `paths`, compiled once when the config was read.
+    /// All of `paths`, compiled once, on first use. Each glob was checked when read; a set of
+    /// them that cannot be built matches nothing here (the gate builds its own set of every
+    /// rule's paths and fails closed on the same error).
     pub fn matcher(&self) -> &GlobSet {
-        &self.matcher
+        self.matcher.get_or_init(|| {
+            let mut builder = GlobSetBuilder::new();
+            for glob in &self.paths {
+                builder.add(glob.glob().clone());
+            }
+            builder.build().unwrap_or_else(|_| GlobSet::empty())
+        })
     }
 
     /// Whether a changed file's path falls under this rule.
     pub fn matches_path(&self, path: &str) -> bool {
-        self.matcher.is_match(path)
+        self.matcher().is_match(path)
     }
 
     /// Whether an added or removed diff line matches one of `diff_patterns`.
@@ -170,13 +198,6 @@ impl TryFrom<GateRuleSpec> for GateRule {
     type Error = String;
 
     fn try_from(spec: GateRuleSpec) -> Result<Self, String> {
-        let mut builder = GlobSetBuilder::new();
-        for glob in &spec.paths {
-            builder.add(glob.glob().clone());
-        }
-        let matcher = builder
-            .build()
-            .map_err(|err| format!("cannot compile the rule's paths: {err}"))?;
         Ok(Self {
             paths: spec.paths,
             diff_patterns: spec.diff_patterns,
@@ -184,7 +205,7 @@ impl TryFrom<GateRuleSpec> for GateRule {
             min_approvals: spec.min_approvals,
             new_dependencies: spec.new_dependencies,
             version_bumps: spec.version_bumps,
-            matcher,
+            matcher: Arc::default(),
         })
     }
 }
@@ -258,7 +279,7 @@ mod tests {
         let (mut fits, mut too_big) = (1, 400);
         while too_big - fits > 1 {
             let mid = (fits + too_big) / 2;
-            match Pattern::new(&pattern(mid)) {
+            match diff_set([pattern(mid).as_str()]) {
                 Ok(_) => fits = mid,
                 Err(_) => too_big = mid,
             }
