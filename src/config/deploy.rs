@@ -20,16 +20,19 @@ pub struct Environment {
     /// Commands run before `command`, in order, each an argv list.
     #[serde(default, deserialize_with = "de::argv_list")]
     pub before: Vec<Vec<String>>,
-    /// The environment's URL, posted on the GitHub Deployment.
+    /// The environment's URL, posted on the GitHub Deployment (an `https://` or `http://`
+    /// URL); unset, the deployment names none.
     #[serde(default, deserialize_with = "optional_http_url")]
     pub url: Option<String>,
-    /// How long the deploy command may run.
+    /// How long the `before` commands and the deploy command may take together; the one still
+    /// running then is killed with everything it started, and the deploy fails.
     #[serde(default = "thirty_minutes")]
     pub timeout: Duration,
-    /// HTTP checks run after a deploy (and by `shiprig smoke`); names are unique.
+    /// HTTP checks run after a deploy (and by `shiprig smoke`); names are unique. Empty,
+    /// releases do not wait for a smoke result of this environment.
     #[serde(default, deserialize_with = "de::unique")]
     pub smoke: Vec<SmokeCheck>,
-    /// Checks are retried until they pass or this much time has passed.
+    /// How long failing smoke checks are retried, with backoff, before the smoke run fails.
     #[serde(default = "two_minutes")]
     pub smoke_deadline: Duration,
     /// Variables of shiprig's environment the commands may inherit (`[GITHUB_TOKEN, KUBECONFIG]`).
@@ -53,30 +56,37 @@ fn two_minutes() -> Duration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmokeCheck {
+    /// The check's name in results, the job summary and Slack; unique within the environment.
     pub name: String,
+    /// The URL requested (`https://` or `http://`).
     #[serde(deserialize_with = "http_url")]
     pub url: String,
+    /// The HTTP method: `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE` or `OPTIONS`.
     #[serde(default = "get", deserialize_with = "method")]
     pub method: String,
+    /// Request headers, header name to value, sent with every attempt.
     #[serde(default)]
     pub(crate) headers: BTreeMap<String, String>,
-    /// The expected status; see [`SmokeCheck::expected_status`].
+    /// The HTTP status the answer must have; unset, 200.
     #[serde(default, deserialize_with = "status")]
     #[schemars(range(min = 100, max = 599))]
     pub(crate) expect_status: Option<u16>,
-    /// Text the body must contain.
+    /// Text the body must contain; unset, the body's text is not checked.
     #[serde(default)]
     pub expect_body: Option<String>,
-    /// A regex the body must match.
+    /// A regular expression that must match somewhere in the body; unset, none is checked.
     #[serde(default, deserialize_with = "compiled_pattern")]
     pub expect_body_regex: Option<Pattern>,
-    /// JSON pointer (`/status`) → the value the JSON body must hold there.
+    /// JSON pointer (`/status`) to the value the body, read as JSON, must hold there; each
+    /// must be equal. Empty, the body need not be JSON.
     #[serde(default, deserialize_with = "de::pointer_map")]
     pub expect_json: BTreeMap<String, serde_json::Value>,
-    /// Latency budget for one attempt.
+    /// The most milliseconds one attempt may take, from sending the request to the end of
+    /// the body; slower fails the attempt. Unset, no limit.
     #[serde(default)]
     pub(crate) max_latency_ms: Option<u64>,
-    /// Ties the deployed version to the SHA under test.
+    /// Where the answer names the deployed version, which must be the commit under test: it
+    /// contains its full SHA or is an abbreviation of at least 7 characters. Unset, not checked.
     #[serde(default)]
     pub expect_version: Option<VersionCheck>,
 }
@@ -100,16 +110,22 @@ impl Named for SmokeCheck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "VersionCheckSpec")]
 pub struct VersionCheck {
+    /// A JSON pointer into the body.
     pub pointer: Option<String>,
+    /// A response header name.
     pub(crate) header: Option<String>,
 }
 
+/// `VersionCheck` as written, before the exactly-one check. The schema describes the
+/// `expect_version` keys from this struct, so its field comments are the reference's text.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
 struct VersionCheckSpec {
+    /// A JSON pointer (`/version`) into the body, read as JSON, where the version is.
     #[serde(default, deserialize_with = "de::pointer")]
     pointer: Option<String>,
+    /// A response header (`X-Version`, compared without case) that holds the version.
     #[serde(default)]
     header: Option<String>,
 }

@@ -15,10 +15,13 @@ use super::values::Duration;
 #[serde(deny_unknown_fields)]
 #[schemars(extend("maxProperties" = 1))]
 pub struct Dispatch {
+    /// Start each agent task as a run of the agent workflow in the issue's repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub github_actions: Option<GithubActionsDispatch>,
+    /// Start each agent task as a Kubernetes Job, built from a template.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<KubernetesDispatch>,
+    /// Start each agent task by running a local program.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) command: Option<CommandDispatch>,
 }
@@ -103,9 +106,10 @@ fn unknown_backend(key: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GithubActionsDispatch {
-    /// The workflow file name in `.github/workflows/` (or its id).
+    /// The agent workflow's file name in `.github/workflows/` (`shiprig-agent.yml`), or its
+    /// numeric id.
     pub workflow: String,
-    /// The git ref the workflow runs on.
+    /// The branch or tag whose copy of the workflow runs.
     #[serde(rename = "ref", default = "main")]
     pub git_ref: String,
 }
@@ -118,6 +122,7 @@ fn main() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KubernetesDispatch {
+    /// The namespace the Jobs are created and watched in, whatever the template says.
     #[serde(default = "default_namespace")]
     pub namespace: String,
     /// Path of the Job template (a `batch/v1` Job in YAML), read from the Conductor's own
@@ -126,8 +131,12 @@ pub struct KubernetesDispatch {
     /// shipped ConfigMap puts `deploy/kubernetes/agent-job.yml` at `/etc/shiprig/agent-job.yml`).
     /// Never read from a pull request or an issue.
     pub(crate) job_template: String,
+    /// How long a Job may run before Kubernetes stops it (its `activeDeadlineSeconds`); a
+    /// stopped Job is a failed run, like any other.
     #[serde(default = "six_hours")]
     pub active_deadline: Duration,
+    /// How long a finished Job is kept before Kubernetes deletes it (its
+    /// `ttlSecondsAfterFinished`).
     #[serde(default = "one_hour")]
     pub ttl_after_finished: Duration,
 }
@@ -155,7 +164,7 @@ pub struct CommandDispatch {
     #[serde(default = "ten_minutes")]
     pub(crate) timeout: Duration,
     /// Variables of shiprig's environment the program may inherit (`[GITHUB_TOKEN, KUBECONFIG]`).
-    /// The program start from an empty environment plus `PATH`, `HOME`, `LANG`, `LC_ALL`,
+    /// The program starts from an empty environment plus `PATH`, `HOME`, `LANG`, `LC_ALL`,
     /// `TZ`, `TMPDIR`, `USER` and the non-secret GitHub Actions context (`GITHUB_SHA`,
     /// `GITHUB_REPOSITORY`…); nothing else passes unless listed here. The file channels
     /// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_PATH`, `GITHUB_STATE`, `GITHUB_STEP_SUMMARY`)

@@ -20,12 +20,14 @@ pub struct GateConfig {
     /// All `diff_patterns` together must compile within the regex budget (2 MiB).
     #[serde(deserialize_with = "rules_within_budget")]
     pub rules: BTreeMap<String, GateRule>,
+    /// Whose approval counts for every category, and how many approvals each needs.
     pub humans: Humans,
     /// Members of the teams named in `owners` (`org/team` → logins). The gate cannot list a
     /// team's members with the token Actions gives it, so a team owner counts only through
     /// the logins listed here.
     pub teams: BTreeMap<String, Vec<String>>,
-    /// The check run posted on the head SHA; make it a required status check.
+    /// The name of the check run the gate posts on a pull request's head commit; make it a
+    /// required status check.
     #[serde(deserialize_with = "de::non_empty")]
     pub check_name: String,
     /// Match `paths` case-sensitively. Off by default: on case-insensitive checkouts
@@ -179,18 +181,30 @@ impl PartialEq for GateRule {
     }
 }
 
-/// `GateRule` as written, before its globs are compiled into one set.
+/// `GateRule` as written, before its globs are compiled into one set. The schema describes
+/// the `gate.rules.<name>` keys from this struct, so its field comments are the reference's text.
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct GateRuleSpec {
+    /// Path globs from the repository root (`src/auth/**`, `**/*.sql`); a pull request that
+    /// adds, changes, renames or deletes a file under any of them is in this category.
     paths: Vec<Glob>,
+    /// Regular expressions over the pull request's added and removed lines; a line that
+    /// matches any of them puts it in this category, wherever the file is.
     diff_patterns: Vec<Pattern>,
+    /// Users (`@login`) or teams (`@org/team`, listed in `gate.teams`) whose approval counts
+    /// for this category; empty, anyone with `gate.humans.min_permission`.
     #[serde(deserialize_with = "owners")]
     owners: Vec<String>,
+    /// Approvals this category needs; unset, `gate.humans.min_approvals`.
     #[serde(deserialize_with = "some_at_least_one")]
     #[schemars(range(min = 1))]
     min_approvals: Option<u32>,
+    /// A pull request that adds a dependency in a manifest or lock file the gate reads
+    /// (`Cargo.toml`, `package.json`, `go.mod`, …), or moves one to a git, path or URL source,
+    /// is in this category.
     new_dependencies: bool,
+    /// With `new_dependencies`, a version change of an existing dependency counts too.
     version_bumps: bool,
 }
 
@@ -253,9 +267,13 @@ fn some_at_least_one<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u3
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Humans {
+    /// Approvals, from different people, each category needs unless it sets its own
+    /// `min_approvals`.
     #[serde(deserialize_with = "at_least_one")]
     #[schemars(range(min = 1))]
     pub min_approvals: u32,
+    /// The lowest repository permission of a reviewer whose approval counts, and whose request
+    /// for changes sends an agent back.
     pub min_permission: Permission,
 }
 

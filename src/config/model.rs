@@ -77,28 +77,50 @@ fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Labels {
+    /// Puts an open issue in the Conductor's queue. It counts only when added by someone with
+    /// at least `approvers.min_permission`, never by a bot, an agent or shiprig itself.
     #[serde(deserialize_with = "de::non_empty")]
     pub approved: String,
+    /// shiprig's own label on an approved issue with an open blocker, kept true on every
+    /// tick; to hold an issue yourself, use the `hold` label instead.
     #[serde(deserialize_with = "de::non_empty")]
     pub(crate) blocked: String,
+    /// An agent has claimed the issue and is working on it; added with the agent's
+    /// `agent:<name>` label and removed when its pull request opens or the agent fails.
     #[serde(deserialize_with = "de::non_empty")]
     pub in_progress: String,
+    /// The issue's pull request is open or merged; it replaces the `in_progress` label (the
+    /// agent is free again) and stays until a release ships the issue.
     #[serde(deserialize_with = "de::non_empty")]
     pub(crate) in_review: String,
+    /// Put on an issue by `shiprig release shipped` once its change is deployed and
+    /// smoke-tested in production; a milestone closes only when every issue shiprig worked on
+    /// in it carries it.
     #[serde(deserialize_with = "de::non_empty")]
     pub(crate) done: String,
+    /// Approved issues with this label are given to agents before all others, and Slack is
+    /// told when open approved work gets it; `shiprig product pull` sets it from the product
+    /// tool's priority.
     #[serde(deserialize_with = "de::non_empty")]
     pub(crate) critical: String,
+    /// Approved issues with this label are given to agents after `critical` ones and before
+    /// the rest; `shiprig product pull` sets it from the product tool's priority.
     #[serde(deserialize_with = "de::non_empty")]
     pub high_priority: String,
+    /// Marks an issue whose agent failed for good (a failed run, no pull request by
+    /// `conductor.stale_after`, too many fixes or review rounds) with no `conductor.fallback`
+    /// agent left; shiprig leaves it alone until a person removes it, which requeues the issue.
     #[serde(deserialize_with = "de::non_empty")]
     pub agent_failed: String,
     /// A human's "leave this alone" label; shiprig never assigns an issue carrying it.
     #[serde(deserialize_with = "de::non_empty")]
     pub hold: String,
-    /// Prefix of the per-agent claim label (`agent:agent-1`).
+    /// Prefix of the per-agent claim label: with `agent:`, agent `agent-1` claims an issue
+    /// with `agent:agent-1`.
     #[serde(deserialize_with = "de::non_empty")]
     pub agent_prefix: String,
+    /// Put on a pull request by `shiprig gate` while it waits for a person's approval; also the
+    /// prefix of the per-category labels (`human-gate:auth`).
     #[serde(deserialize_with = "de::non_empty")]
     pub human_gate: String,
     /// An issue whose agent failed for good, handed on to the next agent of
@@ -153,6 +175,8 @@ impl Default for Labels {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Approvers {
+    /// The lowest repository permission of a person whose `approved` label the Conductor
+    /// honours.
     pub min_permission: Permission,
 }
 
@@ -170,9 +194,11 @@ impl Default for Approvers {
 pub struct ConductorConfig {
     /// Agent slots; names are unique.
     pub agents: Vec<Agent>,
+    /// How agents are started; none configured, the claim labels are the hand-off.
     pub dispatch: Dispatch,
     /// No pull request by this long after dispatch: the run has stalled.
     pub stale_after: Duration,
+    /// Fix requests for red checks, one per head, before the issue counts as failed.
     pub max_fix_attempts: u32,
     /// The agent asked to review other agents' pull requests; one of `agents`. It needs its
     /// own `login` and its own `token_secret`: GitHub never lets an author approve its own
@@ -271,24 +297,51 @@ impl<'de> Deserialize<'de> for RepositoryName {
     }
 }
 
-/// `ConductorConfig` as written, before checks that span fields.
+/// `ConductorConfig` as written, before checks that span fields. The schema describes the
+/// `conductor` keys from this struct, so its field comments are the reference's text.
 #[derive(Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct ConductorSpec {
+    /// The agents issues are handed to, one issue each at a time; names are unique. With
+    /// none, no issue is ever assigned.
     #[serde(deserialize_with = "de::unique")]
     agents: Vec<Agent>,
+    /// How an agent is started on a claimed issue: one of `github_actions`, `kubernetes` or
+    /// `command`. Unset, the claim labels and the assignee are the only hand-off.
     dispatch: Dispatch,
+    /// How long after its start an agent may go without an open pull request for the issue
+    /// (one that says `Closes #N`, or from an `agent/N-…` branch) before the issue is marked
+    /// `agent-failed` (or handed on to `fallback`).
     stale_after: Duration,
+    /// How many times an agent is sent back to fix its pull request's failing checks (once
+    /// per head commit) before the issue is marked `agent-failed` (or handed on to `fallback`).
     max_fix_attempts: u32,
+    /// The agent asked to review the other agents' pull requests; one of `agents`, with its
+    /// own `login` and `token_secret`. Its approval lets a pull request no gate rule touches
+    /// merge; unset, no agent reviews.
     #[schemars(with = "Option<String>")]
     review_agent: Option<Spanned<String>>,
+    /// Agents, in order and each once, that take on an issue whose agent failed for good:
+    /// the first that has not tried it gets it with a handoff. Empty, or past the last, the
+    /// issue is marked `agent-failed`.
     #[schemars(with = "Vec<String>")]
     fallback: Vec<Spanned<String>>,
+    /// How many reviews requesting changes an agent answers on one pull request; at the next
+    /// one the issue is marked `agent-failed` (or handed on to `fallback`).
     max_review_rounds: u32,
+    /// The project's test command (`cargo test`, `npm test`): every agent task is told to
+    /// write or update tests and run it, and the agent workflow runs it after the agent.
+    /// Unset, tasks name no test command.
     #[serde(deserialize_with = "de::optional_non_empty")]
     test_command: Option<String>,
+    /// Repositories (`OWNER/NAME`) that one `shiprig conductor run` service ticks with one
+    /// shared agent pool; empty (and no `repositories_from`), it ticks only its own repository.
     repositories: Vec<RepositoryName>,
+    /// Also tick every repository of an owner that carries a topic, read when the service
+    /// starts and followed as the App's installation changes; unset, only `repositories`.
     repositories_from: Option<RepositorySource>,
+    /// The most GitHub requests one repository may spend in one loop of `shiprig conductor
+    /// run`; past it the repository waits for the next loop, so it cannot starve the others.
     request_budget: u32,
 }
 
@@ -405,11 +458,14 @@ pub(crate) const AGENT_TOKEN_SECRET: &str = "SHIPRIG_AGENT_TOKEN";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Agent {
-    /// Lowercase letters, digits, `-`, `_`; used in the `agent:<name>` label.
+    /// The agent's name: lowercase letters, digits, `-` and `_`, starting with a letter or a
+    /// digit; it names the agent's `agent:<name>` claim label.
     #[serde(deserialize_with = "de::slug")]
     #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
     pub name: String,
-    /// The GitHub login the agent works as; assigned on claim, never counted as a human.
+    /// The GitHub login the agent works as: assigned to the issues it claims, and never
+    /// counted as a person. Unset, the agent has no GitHub user of its own; a config with
+    /// any `gate.rules` is refused then.
     #[serde(default)]
     pub login: Option<String>,
     /// The Actions secret (or, for `shiprig doctor`, the environment variable) that holds this
@@ -439,6 +495,8 @@ impl Named for Agent {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Notify {
+    /// Slack messages for what shiprig does (agent started or failed, review needed, deploys,
+    /// releases); unset, nothing is sent.
     pub slack: Option<SlackConfig>,
 }
 
@@ -449,9 +507,12 @@ pub struct SlackConfig {
     /// Name of the environment variable that holds the webhook URL.
     #[serde(deserialize_with = "de::env_name")]
     pub webhook_url_env: String,
-    /// Name of the environment variable that holds a bot token.
+    /// Name of the environment variable that holds a Slack bot token (scope `chat:write`),
+    /// used with `channel`; unset, shiprig posts through the webhook.
     #[serde(deserialize_with = "de::optional_env_name")]
     pub bot_token_env: Option<String>,
+    /// The channel the bot token posts to (`"#shipping"`). Only with both this and the bot
+    /// token set does shiprig post as the bot; otherwise it uses the webhook.
     pub channel: Option<String>,
 }
 
@@ -469,16 +530,22 @@ impl Default for SlackConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "ProductSpec")]
 pub struct Product {
+    /// The ClickUp list features come from, if that is the tool.
     pub clickup: Option<ClickUp>,
+    /// The Asana project features come from, if that is the tool.
     pub asana: Option<Asana>,
 }
 
-/// `Product` as written, before the one-tool check.
+/// `Product` as written, before the one-tool check. The schema describes the `product` keys
+/// from this struct, so its field comments are the reference's text.
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct ProductSpec {
+    /// Read features from a ClickUp list (set this or `asana`, not both). With neither,
+    /// `shiprig product pull` has nothing to read and no tool is told when a milestone closes.
     #[schemars(with = "Option<ClickUp>")]
     clickup: Option<Spanned<ClickUp>>,
+    /// Read features from an Asana project (set this or `clickup`, not both).
     #[schemars(with = "Option<Asana>")]
     asana: Option<Spanned<Asana>>,
 }
@@ -504,13 +571,19 @@ impl TryFrom<ProductSpec> for Product {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClickUp {
+    /// Name of the environment variable that holds the ClickUp API token. When it is unset,
+    /// `shiprig product pull` stops with an error, and the Conductor, which tells ClickUp
+    /// when a milestone closes, logs it and goes on.
     #[serde(default = "clickup_token_env", deserialize_with = "de::env_name")]
     pub token_env: String,
-    /// The list id (quote it: `list: "901"`).
+    /// The id of the list whose top-level tasks are features (quote it: `list: "901"`).
     #[serde(deserialize_with = "de::non_empty")]
     pub list: String,
+    /// The task status that means a feature is ready to build: `shiprig product pull` reads
+    /// only the list's tasks in it.
     #[serde(default = "ready_to_build", deserialize_with = "de::non_empty")]
     pub ready_status: String,
+    /// The status a feature's task is given when its milestone closes.
     #[serde(default = "complete", deserialize_with = "de::non_empty")]
     pub done_status: String,
     /// Which of ClickUp's task priorities (urgent, high, normal, low) become shiprig's
@@ -533,9 +606,12 @@ fn complete() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Asana {
+    /// Name of the environment variable that holds the Asana token. When it is unset,
+    /// `shiprig product pull` stops with an error, and the Conductor, which tells Asana when
+    /// a milestone closes, logs it and goes on.
     #[serde(default = "asana_token_env", deserialize_with = "de::env_name")]
     pub token_env: String,
-    /// The project gid.
+    /// The gid of the project whose tasks are features (quote it).
     #[serde(deserialize_with = "de::non_empty")]
     pub(crate) project: String,
     /// The section (name or gid) that holds features ready to build.
@@ -547,7 +623,7 @@ pub struct Asana {
     /// The custom field (by name) that holds a feature's priority; Asana has no built-in one.
     #[serde(default = "priority_field", deserialize_with = "de::non_empty")]
     pub(crate) priority_field: String,
-    /// Which values of that field become shiprig's `critical` and `high-priority`.
+    /// Which values of `priority_field` become shiprig's `critical` and `high-priority`.
     #[serde(default)]
     pub(crate) priorities: ProductPriorities,
 }
@@ -564,7 +640,9 @@ fn priority_field() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct ProductPriorities {
+    /// The product tool's priorities whose features' issues get the `critical` label.
     pub(crate) critical: Vec<String>,
+    /// The product tool's priorities whose features' issues get the `high-priority` label.
     pub(crate) high_priority: Vec<String>,
 }
 
@@ -581,10 +659,16 @@ impl Default for ProductPriorities {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Release {
+    /// The branch production is deployed from: `shiprig release-pr` opens the release pull
+    /// request into it, and `shiprig bootstrap` protects it.
     #[serde(deserialize_with = "de::non_empty")]
     pub production_branch: String,
+    /// The branch releases are cut from: `shiprig release-pr` releases its head (or `--sha`),
+    /// and a commit that is not on it is never released.
     #[serde(deserialize_with = "de::non_empty")]
     pub main_branch: String,
+    /// Written before the version in release tags (`v` tags `v1.4.0`); only tags with this
+    /// prefix and a semantic version count as earlier releases.
     #[serde(deserialize_with = "de::non_empty")]
     pub tag_prefix: String,
     /// Before 1.0.0, a breaking change bumps the minor version instead of releasing 1.0.0

@@ -139,6 +139,40 @@ fn the_configuration_reference_is_the_schemas() {
 }
 
 #[test]
+fn every_config_key_says_what_it_does() {
+    let faults = reference_doc::description_faults(&shiprig::config::json_schema());
+    assert!(
+        faults.is_empty(),
+        "every config key needs a description for the reference, written for the person who \
+         edits .github/shiprig.yml (a doc comment on its field in src/config/; for a \
+         `try_from` type, on the field of the struct it is read from):\n{}",
+        faults.join("\n")
+    );
+}
+
+#[test]
+fn the_description_check_catches_a_silent_key_and_a_rust_path() {
+    let schema = serde_json::json!({
+        "properties": {"said": {"description": "Says it.", "$ref": "#/$defs/Inner"}},
+        "$defs": {"Inner": {"properties": {
+            "silent": {"type": "string"},
+            "blank": {"type": "string", "description": "  "},
+            "rusty": {"type": "integer", "description": "See [`Check::status`]."},
+        }}},
+    });
+    let mut faults = reference_doc::description_faults(&schema);
+    faults.sort();
+    assert_eq!(
+        faults,
+        [
+            "#/$defs/Inner/properties/blank: no description",
+            "#/$defs/Inner/properties/rusty: names code, not config: See [`Check::status`].",
+            "#/$defs/Inner/properties/silent: no description",
+        ]
+    );
+}
+
+#[test]
 fn every_yaml_example_is_a_config_that_validates_or_says_what_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;

@@ -282,3 +282,46 @@ fn show(value: &Value) -> String {
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
 }
+
+/// What is wrong with the schema's descriptions, one line each, by JSON pointer: a key (a
+/// `properties` entry at any depth, `$defs` included) that has no description of its own,
+/// which would leave its row of the reference empty, and a description that names code
+/// (`Type::method`, an intra-doc link) instead of config keys.
+pub fn description_faults(schema: &Value) -> Vec<String> {
+    let mut faults = Vec::new();
+    check_descriptions(schema, "#", &mut faults);
+    faults
+}
+
+fn check_descriptions(schema: &Value, at: &str, faults: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(props) = map.get("properties").and_then(Value::as_object) {
+                for (key, prop) in props {
+                    if description(prop).is_none_or(|t| t.is_empty()) {
+                        faults.push(format!("{at}/properties/{}: no description", pointer(key)));
+                    }
+                }
+            }
+            if let Some(text) = description(schema)
+                && (text.contains("::") || text.contains("[`"))
+            {
+                faults.push(format!("{at}: names code, not config: {text}"));
+            }
+            for (key, value) in map {
+                check_descriptions(value, &format!("{at}/{}", pointer(key)), faults);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_descriptions(item, &format!("{at}/{i}"), faults);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A key as one step of a JSON pointer (RFC 6901).
+fn pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
