@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::changes::ChangedFile;
-use crate::github::{GitHub, PullRequest, Repo};
+use crate::github::{FileStatus, GitHub, PullRequest, Repo};
 
 /// The largest side of a file the gate reads to find its lines (the contents API's own limit).
 pub(crate) const BLOB_CAP: u64 = 1024 * 1024;
@@ -62,17 +62,18 @@ async fn both_sides(
     file: &ChangedFile,
 ) -> Result<(Side, Side), String> {
     let old_name = file.previous_filename.as_deref().unwrap_or(&file.filename);
-    let base = match file.status.as_str() {
-        "added" => Side::Absent,
+    let base = match file.status {
+        FileStatus::Added => Side::Absent,
         _ => side(gh, repo, old_name, &pull.base.sha).await?,
     };
-    let pure_rename =
-        file.status == "renamed" && base.sha().is_some() && base.sha() == file.sha.as_deref();
+    let pure_rename = file.status == FileStatus::Renamed
+        && base.sha().is_some()
+        && base.sha() == file.sha.as_deref();
     if pure_rename {
         return Ok((Side::Absent, Side::Absent));
     }
-    let head = match file.status.as_str() {
-        "removed" => Side::Absent,
+    let head = match file.status {
+        FileStatus::Removed => Side::Absent,
         _ => side(gh, repo, &file.filename, &pull.head.sha).await?,
     };
     Ok((base, head))

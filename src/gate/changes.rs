@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::github::FileStatus;
+
 /// GitHub lists at most this many files for a pull request; at or past it the gate fails closed.
 pub(crate) const FILE_LIMIT: usize = 3000;
 
@@ -11,7 +13,7 @@ pub(crate) const FILE_LIMIT: usize = 3000;
 pub struct ChangedFile {
     pub(crate) filename: String,
     /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed`, `unchanged`.
-    pub(crate) status: String,
+    pub(crate) status: FileStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_filename: Option<String>,
     /// The unified diff; absent for binary files and very large diffs.
@@ -27,10 +29,10 @@ pub struct ChangedFile {
 }
 
 impl ChangedFile {
-    pub fn new(filename: &str, status: &str) -> Self {
+    pub fn new(filename: &str, status: impl Into<FileStatus>) -> Self {
         ChangedFile {
             filename: filename.to_string(),
-            status: status.to_string(),
+            status: status.into(),
             previous_filename: None,
             patch: None,
             sha: None,

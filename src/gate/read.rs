@@ -13,7 +13,7 @@ use super::event::GateEvent;
 use super::rules::Rules;
 use super::verdict::{Evidence, Manifest};
 use crate::config::{Config, Permission};
-use crate::github::{CommitInfo, GitHub, GitHubError, PullRequest, Repo};
+use crate::github::{CommitInfo, FileStatus, GitHub, GitHubError, PullRequest, Repo};
 
 /// Reads everything the verdict needs for `pull`, pinned to `pull.head.sha`.
 pub(crate) async fn evidence(
@@ -92,12 +92,12 @@ async fn manifests(
             ..Manifest::default()
         };
         let old_name = file.previous_filename.as_deref().unwrap_or(&file.filename);
-        let base = match file.status.as_str() {
-            "added" | "copied" if file.previous_filename.is_none() => Ok(None),
+        let base = match file.status {
+            FileStatus::Added | FileStatus::Copied if file.previous_filename.is_none() => Ok(None),
             _ => gh.file_text(repo, old_name, Some(&pull.base.sha)).await,
         };
-        let head = match file.status.as_str() {
-            "removed" => Ok(None),
+        let head = match file.status {
+            FileStatus::Removed => Ok(None),
             _ => {
                 gh.file_text(repo, &file.filename, Some(&pull.head.sha))
                     .await
@@ -108,9 +108,10 @@ async fn manifests(
             (Err(e), _) | (_, Err(e)) => manifest.error = Some(e.to_string()),
         }
         // Listed as changed, yet absent where it must exist: never read as "no dependencies".
-        let added =
-            matches!(file.status.as_str(), "added" | "copied") && file.previous_filename.is_none();
-        if manifest.error.is_none() && manifest.head.is_none() && file.status != "removed" {
+        let added = matches!(file.status, FileStatus::Added | FileStatus::Copied)
+            && file.previous_filename.is_none();
+        if manifest.error.is_none() && manifest.head.is_none() && file.status != FileStatus::Removed
+        {
             manifest.error = Some("listed as changed but cannot be read at the head".into());
         }
         if manifest.error.is_none() && manifest.base.is_none() && !added {

@@ -10,6 +10,7 @@ use super::changes::Changes;
 use super::deps::{self, DependencyChange};
 use super::rules::Rules;
 use crate::config::{Config, Permission};
+use crate::github::FileStatus;
 
 /// A manifest's text on both sides; `error` when one side could not be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ pub struct Evidence {
 pub enum Trigger {
     File {
         path: String,
-        status: String,
+        status: FileStatus,
     },
     Line {
         path: String,

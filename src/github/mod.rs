@@ -50,7 +50,8 @@ pub(crate) use repos::{
 #[cfg(test)]
 pub(crate) use repos::{Login, Restrictions};
 pub(crate) use states::{
-    CommitState, IssueState, MilestoneState, PullState, ReviewState, RunConclusion, RunStatus,
+    CommitState, FileStatus, IssueState, MilestoneState, PullState, ReviewState, RunConclusion,
+    RunStatus,
 };
 pub use types::Repo;
 pub(crate) use types::{CommitInfo, User};

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::client::{GitHub, escape};
 use super::error::GitHubError;
 use super::page::Listing;
-use super::states::{PullState, ReviewState};
+use super::states::{FileStatus, PullState, ReviewState};
 use super::types::{CommitInfo, Repo, User, label_names};
 
 /// A branch end of a pull request.
@@ -108,7 +108,7 @@ pub(crate) struct PullText<'a> {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct PullFile {
     pub(crate) filename: String,
-    pub(crate) status: String,
+    pub(crate) status: FileStatus,
     #[serde(default)]
     pub(crate) previous_filename: Option<String>,
     #[serde(default)]

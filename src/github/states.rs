@@ -1,5 +1,5 @@
 //! GitHub's states (of issues, pull requests, milestones, check and workflow runs, commit
-//! statuses and reviews), parsed once here so features match on enums, never on strings.
+//! statuses, reviews and a pull request's changed files), parsed once here so features match on enums, never on strings.
 //!
 //! Each enum reads and writes GitHub's own spelling, so a value round-trips unchanged. A value
 //! GitHub adds later lands in `Other` with its text, and `Other` is never a pass.
@@ -67,6 +67,19 @@ macro_rules! github_state {
             }
         }
     };
+}
+
+github_state! {
+    /// A changed file's `status` in a pull request's file list.
+    FileStatus {
+        Added = "added",
+        Removed = "removed",
+        Modified = "modified",
+        Renamed = "renamed",
+        Copied = "copied",
+        Changed = "changed",
+        Unchanged = "unchanged",
+    }
 }
 
 github_state! {
