@@ -1,9 +1,9 @@
 //! The human gate's rules: which changes need a human, and whose approval counts.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobBuilder;
 use regex::{RegexSet, RegexSetBuilder};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -105,8 +105,8 @@ fn rules_within_budget<'de, D: serde::Deserializer<'de>>(
 }
 
 /// One gated category: what makes a change belong to it, and who may approve it.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(try_from = "GateRuleSpec")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(from = "GateRuleSpec")]
 pub struct GateRule {
     /// Path globs; a changed file under any of them puts the change in this category.
     pub(crate) paths: Vec<Glob>,
@@ -121,41 +121,26 @@ pub struct GateRule {
     pub new_dependencies: bool,
     /// A version bump of an existing dependency does too.
     pub version_bumps: bool,
-    /// `paths` as one set, compiled on first use: the gate compiles every rule's paths into
-    /// its own set, so compiling each rule's when the config is read was wasted work (a quarter
-    /// of the instructions of a gate run over 100 rules).
-    #[serde(skip)]
-    matcher: Arc<OnceLock<GlobSet>>,
 }
 
 impl GateRule {
-    /// A rule over `paths` with nothing else set, for code and tests that build a config
-    /// without YAML. Set the other public fields afterwards; change `paths` only through here,
-    /// since the matcher is compiled from them (on first use).
+    /// A rule over `paths` with nothing else set, for tests that build a config without YAML.
     #[cfg(test)]
-    pub(crate) fn new(paths: Vec<Glob>) -> Result<Self, String> {
-        Self::try_from(GateRuleSpec {
+    pub(crate) fn new(paths: Vec<Glob>) -> Self {
+        Self::from(GateRuleSpec {
             paths,
             ..GateRuleSpec::default()
         })
     }
 
-    /// All of `paths`, compiled once, on first use. Each glob was checked when read; a set of
-    /// them that cannot be built matches nothing here (the gate builds its own set of every
-    /// rule's paths and fails closed on the same error).
-    pub fn matcher(&self) -> &GlobSet {
-        self.matcher.get_or_init(|| {
-            let mut builder = GlobSetBuilder::new();
-            for glob in &self.paths {
-                builder.add(glob.glob().clone());
-            }
-            builder.build().unwrap_or_else(|_| GlobSet::empty())
-        })
-    }
-
-    /// Whether a changed file's path falls under this rule.
+    /// Whether a changed file's path falls under this rule, one glob at a time: for checking a
+    /// rule on its own. The gate compiles every rule's paths into one set (`gate::rules`), so a
+    /// rule keeps no compiled set of its own; building one per rule when the config was read
+    /// took a quarter of the instructions of a gate run over 100 rules.
     pub fn matches_path(&self, path: &str) -> bool {
-        self.matcher().is_match(path)
+        self.paths
+            .iter()
+            .any(|glob| glob.glob().compile_matcher().is_match(path))
     }
 
     /// Whether an added or removed diff line matches one of `diff_patterns`.
@@ -169,19 +154,7 @@ impl GateRule {
     }
 }
 
-impl PartialEq for GateRule {
-    fn eq(&self, other: &Self) -> bool {
-        // The matcher is derived from `paths`.
-        self.paths == other.paths
-            && self.diff_patterns == other.diff_patterns
-            && self.owners == other.owners
-            && self.min_approvals == other.min_approvals
-            && self.new_dependencies == other.new_dependencies
-            && self.version_bumps == other.version_bumps
-    }
-}
-
-/// `GateRule` as written, before its globs are compiled into one set. The schema describes
+/// `GateRule` as written. The schema describes
 /// the `gate.rules.<name>` keys from this struct, so its field comments are the reference's text.
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -208,19 +181,16 @@ struct GateRuleSpec {
     version_bumps: bool,
 }
 
-impl TryFrom<GateRuleSpec> for GateRule {
-    type Error = String;
-
-    fn try_from(spec: GateRuleSpec) -> Result<Self, String> {
-        Ok(Self {
+impl From<GateRuleSpec> for GateRule {
+    fn from(spec: GateRuleSpec) -> Self {
+        Self {
             paths: spec.paths,
             diff_patterns: spec.diff_patterns,
             owners: spec.owners,
             min_approvals: spec.min_approvals,
             new_dependencies: spec.new_dependencies,
             version_bumps: spec.version_bumps,
-            matcher: Arc::default(),
-        })
+        }
     }
 }
 
@@ -316,7 +286,7 @@ mod tests {
 
     #[test]
     fn rule_built_in_code_matches_like_one_read_from_yaml() {
-        let rule = GateRule::new(vec![Glob::new("src/auth/**").unwrap()]).unwrap();
+        let rule = GateRule::new(vec![Glob::new("src/auth/**").unwrap()]);
         assert!(rule.matches_path("src/auth/login.rs"));
         assert!(!rule.matches_path("src/lib.rs"));
         assert_eq!(rule.required_approvals(&Humans::default()), 1);
