@@ -10,6 +10,8 @@ use shiprig::emulator::kubernetes::FakeKubernetes;
 use shiprig::github::Clock as _;
 use shiprig::notify::{Notifier, Slack};
 
+use crate::support::emulator::red_check;
+
 async fn tick_with(world: &World, backend: Option<&Backend>) -> TickReport {
     let notifier = Notifier {
         slack: Some(Slack::webhook(world.slack.url()).unwrap()),
@@ -403,33 +405,6 @@ async fn a_failed_job_marks_the_issue_and_a_finished_one_is_left_to_its_ttl() {
             .all(|(method, _)| method != "DELETE"),
         "finished Jobs are left to their TTL"
     );
-}
-
-/// CI reports a red check on `sha`, as a CI app would through the API.
-async fn red_check(world: &World, sha: &str, name: &str) {
-    {
-        let mut model = world.emulator.model();
-        model.add_user("ci-app[bot]", shiprig::emulator::UserKind::Bot);
-        model.add_token("ghs_ci_app", "ci-app[bot]");
-        model.set_permission(
-            &world.full_name(),
-            "ci-app[bot]",
-            shiprig::emulator::Permission::Write,
-        );
-    }
-    let body = serde_json::json!({"name": name, "head_sha": sha, "status": "completed", "conclusion": "failure"});
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/repos/{}/check-runs",
-            world.emulator.url(),
-            world.full_name()
-        ))
-        .bearer_auth("ghs_ci_app")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
 }
 
 fn fix_runs(world: &World) -> Vec<serde_json::Map<String, serde_json::Value>> {

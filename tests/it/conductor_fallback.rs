@@ -13,6 +13,8 @@ use shiprig::emulator::{Fault, Lost};
 use shiprig::github::Clock as _;
 use shiprig::notify::{Notifier, Slack};
 
+use crate::support::emulator::red_check;
+
 const HANDOFF: &str = "<!-- shiprig:handoff ";
 
 /// Three agents on Actions; the chain is all three in order.
@@ -653,33 +655,6 @@ async fn a_handoff_names_the_pull_request_its_failing_checks_and_its_last_review
         .find(|c| c.contains("<!-- shiprig:agent-failed -->"))
         .unwrap();
     assert!(failed.contains("no pull request 6h"), "{failed}");
-}
-
-/// CI reports a red check on `sha`, as a CI app would through the API.
-async fn red_check(world: &World, sha: &str, name: &str) {
-    {
-        let mut model = world.emulator.model();
-        model.add_user("ci-app[bot]", shiprig::emulator::UserKind::Bot);
-        model.add_token("ghs_ci_app", "ci-app[bot]");
-        model.set_permission(
-            &world.full_name(),
-            "ci-app[bot]",
-            shiprig::emulator::Permission::Write,
-        );
-    }
-    let body = serde_json::json!({"name": name, "head_sha": sha, "status": "completed", "conclusion": "failure"});
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/repos/{}/check-runs",
-            world.emulator.url(),
-            world.full_name()
-        ))
-        .bearer_auth("ghs_ci_app")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
 }
 
 /// Case 39: who tried an issue is read from shiprig's own handoff comments only. An agent's

@@ -5,6 +5,7 @@ use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 use reqwest::{Method, Response};
 use serde_json::Value;
+use shiprig::demo::World;
 use shiprig::emulator::{Emulator, Permission, UserKind};
 
 pub const REPO: &str = "acme/widgets";
@@ -108,4 +109,27 @@ pub fn rsa_pair() -> (String, String) {
         pem("PRIVATE KEY", private.as_ref()),
         pem("PUBLIC KEY", public.as_ref()),
     )
+}
+
+/// CI reports a red check on `sha`, as a CI app would through the API.
+pub async fn red_check(world: &World, sha: &str, name: &str) {
+    {
+        let mut model = world.emulator.model();
+        model.add_user("ci-app[bot]", UserKind::Bot);
+        model.add_token("ghs_ci_app", "ci-app[bot]");
+        model.set_permission(&world.full_name(), "ci-app[bot]", Permission::Write);
+    }
+    let body = serde_json::json!({"name": name, "head_sha": sha, "status": "completed", "conclusion": "failure"});
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/repos/{}/check-runs",
+            world.emulator.url(),
+            world.full_name()
+        ))
+        .bearer_auth("ghs_ci_app")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
 }
